@@ -1,0 +1,88 @@
+# shellcheck shell=bash
+# Shared helpers for the .ci/ checker scripts (sanitizers.sh, valgrind.sh, fuzz.sh).
+# Source it from a script that has already done `set -euo pipefail`; it changes to the repo root.
+
+RYKER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RYKER_LOG_DIR="$RYKER_ROOT/target/ci-logs"
+cd "$RYKER_ROOT"
+mkdir -p "$RYKER_LOG_DIR"
+
+# Stress tests read this; the checkers run them small so that instrumented runs stay short.
+export RYKER_STRESS_SCALE="${RYKER_STRESS_SCALE:-small}"
+
+section() { printf '\n======== %s ========\n' "$*"; }
+note() { printf -- '-- %s\n' "$*"; }
+die() {
+    printf '\nFAILED: %s\n' "$*" >&2
+    exit 1
+}
+
+# Echo a command (with any leading VAR=value words) and run it.
+run() {
+    printf '+ %s\n' "$*"
+    "$@"
+}
+
+# The host triple; sanitizer builds pass it as --target so that RUSTFLAGS stay off build scripts
+# and proc macros.
+host_target() {
+    rustc -vV | sed -n 's/^host: //p'
+}
+
+# Sets NIGHTLY_CARGO to a command array that accepts -Z flags:
+#   `cargo +nightly` when rustup lists a nightly toolchain, otherwise the default (stable) cargo
+#   with RUSTC_BOOTSTRAP=1, so CI never depends on a hand-installed nightly.
+# RYKER_CI_TOOLCHAIN=bootstrap forces the stable fallback (to test that path).
+select_nightly_cargo() {
+    if [[ "${RYKER_CI_TOOLCHAIN:-auto}" != bootstrap ]] && command -v rustup >/dev/null 2>&1 &&
+        rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+        NIGHTLY_CARGO=(cargo +nightly)
+    else
+        NIGHTLY_CARGO=(env RUSTC_BOOTSTRAP=1 cargo)
+    fi
+    note "toolchain: ${NIGHTLY_CARGO[*]} ($("${NIGHTLY_CARGO[@]}" --version))"
+}
+
+# expect_caught LABEL PATTERN LOG -- COMMAND...
+# A canary check: COMMAND must FAIL and its output must match the extended regex PATTERN, which
+# proves the tool detects the planted bug. Anything else (exit 0, or a failure that is not the
+# tool's report, such as a compile error) fails the script.
+expect_caught() {
+    local label=$1 pattern=$2 log=$3 rc=0
+    shift 4
+    printf '+ %s\n' "$*"
+    "$@" >"$log" 2>&1 || rc=$?
+    if ((rc == 0)); then
+        tail -n 40 "$log" >&2
+        die "$label: canary NOT caught: the command exited 0 (full log: $log)"
+    fi
+    if ! grep -aqE "$pattern" "$log"; then
+        tail -n 60 "$log" >&2
+        die "$label: the command failed (exit $rc) but never reported /$pattern/ (full log: $log)"
+    fi
+    note "canary caught: $label (exit $rc); first report line:"
+    grep -aE -m1 "$pattern" "$log" | sed 's/^/   | /'
+}
+
+# Executable of the test target NAME from `cargo ... --message-format=json` output on stdin.
+test_executable() {
+    python3 -c '
+import json, sys
+name = sys.argv[1]
+for line in sys.stdin:
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        continue
+    if (msg.get("reason") == "compiler-artifact" and msg.get("executable")
+            and msg["target"]["name"] == name and "test" in msg["target"]["kind"]):
+        print(msg["executable"])
+' "$1" | tail -n 1
+}
+
+# Run a command and print how long it took.
+timed() {
+    local start=$SECONDS
+    "$@"
+    note "took $((SECONDS - start))s"
+}

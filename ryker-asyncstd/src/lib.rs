@@ -1,0 +1,1 @@
+//! ryker-asyncstd adapter (filled in by the actor-executor issue).

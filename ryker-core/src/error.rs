@@ -1,0 +1,313 @@
+//! Every error of ryker-core, in one vocabulary for both sides: a mailbox or ring is *closed*
+//! (never "disconnected"), *busy* when full under the `Busy` policy, and a message is *dropped*
+//! only when the overflow policy the user chose says so.
+//!
+//! `Debug` never requires `T: Debug`, so errors carrying a message can be unwrapped and logged
+//! whatever the message type.
+
+use core::fmt;
+
+use crate::ring::MAX_CAPACITY;
+
+/// What a configuration value was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Value {
+    Count(usize),
+    Flag(bool),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Count(n) => write!(f, "{n}"),
+            Value::Flag(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// An invalid ring or mailbox configuration: names the field, the value given and what is
+/// allowed.
+///
+/// ```
+/// use ryker_core::mailbox::{try_channel, MailboxConfig};
+/// let err = try_channel::<u8>(MailboxConfig { capacity: 0, ..Default::default() }).unwrap_err();
+/// assert_eq!(err.field(), "capacity");
+/// assert!(err.to_string().contains("capacity = 0"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    field: &'static str,
+    value: Value,
+    allowed: &'static str,
+}
+
+/// `1..=MAX_CAPACITY`, spelled out for messages.
+const CAPACITY_RANGE: &str = if usize::BITS == 64 {
+    "1..=288230376151711744 (2^58)"
+} else {
+    "1..=67108864 (2^26)"
+};
+
+const _: () = assert!(MAX_CAPACITY == 1 << (usize::BITS - 6));
+
+impl ConfigError {
+    pub(crate) const fn capacity(value: usize) -> Self {
+        Self {
+            field: "capacity",
+            value: Value::Count(value),
+            allowed: CAPACITY_RANGE,
+        }
+    }
+
+    pub(crate) const fn capacity_alloc(value: usize) -> Self {
+        Self {
+            field: "capacity",
+            value: Value::Count(value),
+            allowed: "a size the allocator can provide",
+        }
+    }
+
+    pub(crate) const fn amnesia_unavailable() -> Self {
+        Self {
+            field: "amnesia",
+            value: Value::Flag(true),
+            allowed: "false (build ryker-core with the `amnesia` feature to enable it)",
+        }
+    }
+
+    /// The configuration field that was rejected, e.g. `"capacity"`.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The values that field accepts, in words.
+    pub fn allowed(&self) -> &'static str {
+        self.allowed
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid config: {} = {} (allowed: {})",
+            self.field, self.value, self.allowed
+        )
+    }
+}
+
+/// Why [`Sender::try_send`](crate::mailbox::Sender::try_send) did not queue the message.
+pub enum TrySendError<T> {
+    /// The mailbox is full and its policy is `Busy`: the message is handed back.
+    Busy(T),
+    /// The mailbox is full and its policy is `DropNewest`: the message was dropped and counted
+    /// in `MailboxStats::dropped_newest`.
+    Dropped,
+    /// The mailbox is closed: the message is handed back.
+    Closed(T),
+}
+
+/// Why [`Sender::send`](crate::mailbox::Sender::send) did not queue the message.
+pub enum SendError<T> {
+    /// The mailbox is full and its policy is `DropNewest`: the message was dropped and counted.
+    Dropped,
+    /// The mailbox is closed: the message is handed back.
+    Closed(T),
+}
+
+/// Why [`Receiver::try_recv`](crate::mailbox::Receiver::try_recv) returned nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TryRecvError {
+    /// Nothing to receive right now (a message whose send is in progress counts as not yet
+    /// there).
+    Empty,
+    /// The mailbox is closed and every accepted message has been received.
+    Closed,
+}
+
+/// The mailbox is closed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Closed;
+
+/// Why [`Ring::force_push`](crate::ring::Ring::force_push) failed.
+pub enum ForcePushError<T> {
+    /// The oldest slot is claimed by a producer that has not published it yet, so there is
+    /// nothing to displace; the value is handed back.
+    Busy(T),
+    /// The ring is closed; the value is handed back. `evicted` holds the oldest value when the
+    /// close raced the eviction (it had already left the ring).
+    Closed {
+        /// The value that was not pushed.
+        value: T,
+        /// The value displaced before the close won the race, if any.
+        evicted: Option<T>,
+    },
+}
+
+impl<T> TrySendError<T> {
+    /// The message, if this error hands it back.
+    pub fn into_inner(self) -> Option<T> {
+        match self {
+            Self::Busy(msg) | Self::Closed(msg) => Some(msg),
+            Self::Dropped => None,
+        }
+    }
+
+    /// Whether the mailbox was closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Closed(_))
+    }
+
+    /// Whether the mailbox was full under the `Busy` policy.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Busy(_))
+    }
+}
+
+impl<T> SendError<T> {
+    /// The message, if this error hands it back.
+    pub fn into_inner(self) -> Option<T> {
+        match self {
+            Self::Closed(msg) => Some(msg),
+            Self::Dropped => None,
+        }
+    }
+}
+
+impl<T> From<SendError<T>> for TrySendError<T> {
+    fn from(err: SendError<T>) -> Self {
+        match err {
+            SendError::Dropped => Self::Dropped,
+            SendError::Closed(msg) => Self::Closed(msg),
+        }
+    }
+}
+
+impl<T> fmt::Debug for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Busy(_) => "Busy(..)",
+            Self::Dropped => "Dropped",
+            Self::Closed(_) => "Closed(..)",
+        })
+    }
+}
+
+impl<T> fmt::Display for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Busy(_) => "mailbox busy",
+            Self::Dropped => "message dropped by overflow policy",
+            Self::Closed(_) => "mailbox closed",
+        })
+    }
+}
+
+impl<T> fmt::Debug for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Dropped => "Dropped",
+            Self::Closed(_) => "Closed(..)",
+        })
+    }
+}
+
+impl<T> fmt::Display for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Dropped => "message dropped by overflow policy",
+            Self::Closed(_) => "mailbox closed",
+        })
+    }
+}
+
+impl<T> fmt::Debug for ForcePushError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Busy(_) => f.write_str("Busy(..)"),
+            Self::Closed { evicted, .. } => f
+                .debug_struct("Closed")
+                .field("evicted", &evicted.as_ref().map(|_| ".."))
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl<T> fmt::Display for ForcePushError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Busy(_) => "ring busy: oldest slot not yet published",
+            Self::Closed { .. } => "ring closed",
+        })
+    }
+}
+
+impl<T> PartialEq for ForcePushError<T>
+where
+    T: PartialEq,
+{
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Busy(a), Self::Busy(b)) => a == b,
+            (
+                Self::Closed { value: a, evicted: x },
+                Self::Closed { value: b, evicted: y },
+            ) => a == b && x == y,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for TryRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "mailbox empty",
+            Self::Closed => "mailbox closed",
+        })
+    }
+}
+
+impl fmt::Display for Closed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("mailbox closed")
+    }
+}
+
+#[cfg(feature = "std")]
+mod std_impls {
+    extern crate std;
+    use super::*;
+
+    impl std::error::Error for ConfigError {}
+    impl<T> std::error::Error for TrySendError<T> {}
+    impl<T> std::error::Error for SendError<T> {}
+    impl<T> std::error::Error for ForcePushError<T> {}
+    impl std::error::Error for TryRecvError {}
+    impl std::error::Error for Closed {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    struct NoDebug;
+
+    #[test]
+    fn debug_does_not_need_t_debug() {
+        let e = TrySendError::Busy(NoDebug);
+        assert_eq!(alloc::format!("{e:?}"), "Busy(..)");
+        assert_eq!(e.to_string(), "mailbox busy");
+        let e: SendError<NoDebug> = SendError::Dropped;
+        assert_eq!(alloc::format!("{e:?}"), "Dropped");
+    }
+
+    #[test]
+    fn config_error_names_field_value_and_range() {
+        let e = ConfigError::capacity(0);
+        let text = e.to_string();
+        assert!(text.contains("capacity = 0"), "{text}");
+        assert!(text.contains("1..="), "{text}");
+        assert_eq!(e.field(), "capacity");
+    }
+}

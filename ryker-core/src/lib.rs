@@ -1,0 +1,52 @@
+//! # ryker-core
+//!
+//! The runtime-agnostic heart of ryker: a bounded ring and the actor mailbox built on it.
+//! `no_std`; the mailbox needs `alloc`, the blocking calls need `std`.
+//!
+//! - [`ring::Ring`] — bounded multi-producer multi-consumer ring (Vyukov-style stamps, lap
+//!   positions, closed bit); [`ring::StaticRing`] — the same with inline slots and `const fn new`.
+//! - [`mailbox::channel`] / [`mailbox::try_channel`] — a bounded MPSC mailbox:
+//!   [`mailbox::Sender`] (`try_send`, `send`, `poll_reserve` → [`mailbox::Permit`]) and
+//!   [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`, `recv_many`, `close`).
+//! - [`mailbox::MailboxConfig`] — capacity, [`policy::Overflow`] policy (`Busy`, `DropNewest`,
+//!   `DropOldest`) and amnesia (wipe slots after use, feature `amnesia`).
+//! - [`metrics::MailboxStats`] — counters; [`metrics::Metrics`] — hooks for a metrics backend.
+//! - [`error`] — every error, one vocabulary: `ConfigError`, `TrySendError`, `SendError`,
+//!   `TryRecvError`, `Closed`, `ForcePushError`.
+//!
+//! Progress guarantee: lock-free except that a sender stalled between claiming a slot and
+//! publishing it holds up the messages behind that slot (never loses them); see
+//! `docs/CONCURRENCY.md`.
+//!
+//! | feature   | default | what it adds |
+//! |-----------|---------|--------------|
+//! | `std`     | yes     | `send_blocking`/`recv_blocking`, `std::error::Error` impls (implies `alloc`) |
+//! | `alloc`   | via std | heap rings and the mailbox |
+//! | `amnesia` | no      | zeroing of slots after use (`zeroize`) |
+#![no_std]
+// Without `alloc` only the static ring is built; the error constructors and statistics helpers
+// that serve the heap ring and the mailbox are then unused.
+#![cfg_attr(not(feature = "alloc"), allow(dead_code, unused_imports))]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+pub mod policy;
+pub mod ring;
+mod sync;
+
+#[cfg(feature = "std")]
+mod blocking;
+#[cfg(feature = "alloc")]
+mod config;
+#[cfg(feature = "alloc")]
+pub mod mailbox;
+pub mod metrics;
+#[cfg(feature = "alloc")]
+mod wait_list;
+#[cfg(feature = "alloc")]
+mod waker;

@@ -1,0 +1,947 @@
+//! The mailbox: a bounded multi-producer single-consumer channel over one [`Ring`], with
+//! runtime-agnostic `poll_*` methods, futures built on them, and (under `std`) blocking calls
+//! that park the thread through the same waker registration.
+//!
+//! # Wake-up protocol
+//! Two store-then-load pairs must never both miss each other, so each side puts a SeqCst fence
+//! between its store and its load (loom checks both; see docs/CONCURRENCY.md):
+//!
+//! * receiver waiting on empty: the receiver *registers its waker*, fences, and tries the ring
+//!   again; a sender *publishes its slot*, fences, and wakes the receiver if a waker may be
+//!   registered. Either the receiver's retry sees the message or the sender sees the waker.
+//! * sender waiting on full: the sender *queues itself* in the wait list, fences, and tries to
+//!   claim again; the receiver *frees a slot*, fences, and notifies the oldest waiter if the
+//!   list may be non-empty.
+//!
+//! # Dropping either side
+//! Dropping the last [`Sender`] closes the mailbox: the receiver still gets every accepted
+//! message, then `None`. Dropping the [`Receiver`] closes it too: senders get `Closed` back with
+//! their message, waiting senders are woken, and messages still queued are dropped (counted as
+//! `discarded`).
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomPinned;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+pub use crate::config::MailboxConfig;
+use crate::error::{Closed, ConfigError, SendError, TryRecvError, TrySendError};
+pub use crate::metrics::{MailboxStats, Metrics, NoMetrics};
+pub use crate::policy::Overflow;
+use crate::ring::{Claim, ClaimError, Forced, Pop, Ring};
+use crate::sync::{fence, AtomicUsize, CachePadded, Ordering};
+use crate::wait_list::{WaitList, WaitState, Waiter};
+use crate::waker::WakerCell;
+
+/// How a message was queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Sent {
+    /// Queued into a free slot.
+    Queued,
+    /// Queued after evicting the oldest message (`Overflow::DropOldest`; counted in
+    /// `dropped_oldest`).
+    DisplacedOldest,
+}
+
+/// Creates a mailbox.
+///
+/// # Panics
+/// If the configuration is invalid (as `tokio::sync::mpsc::channel(0)` does); the message names
+/// the field, the value and the allowed range. Use [`try_channel`] to get the error instead.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<&str>(MailboxConfig::default());
+/// tx.try_send("hello").unwrap();
+/// assert_eq!(rx.try_recv(), Ok("hello"));
+/// ```
+#[track_caller]
+pub fn channel<T>(config: MailboxConfig) -> (Sender<T>, Receiver<T>) {
+    match try_channel_with_metrics(config, NoMetrics) {
+        Ok(pair) => pair,
+        Err(err) => panic!("ryker mailbox: {err}"),
+    }
+}
+
+/// Creates a mailbox, or says which field of `config` is invalid.
+///
+/// # Errors
+/// [`ConfigError`] naming the field, the value and the allowed range.
+///
+/// ```
+/// use ryker_core::mailbox::{try_channel, MailboxConfig};
+/// let err = try_channel::<u32>(MailboxConfig { capacity: 0, ..Default::default() }).unwrap_err();
+/// assert_eq!(err.field(), "capacity");
+/// ```
+#[allow(clippy::type_complexity)] // the pair of halves, as `tokio::sync::mpsc::channel` returns
+pub fn try_channel<T>(config: MailboxConfig) -> Result<(Sender<T>, Receiver<T>), ConfigError> {
+    try_channel_with_metrics(config, NoMetrics)
+}
+
+/// Creates a mailbox that reports its events to `metrics`.
+///
+/// # Errors
+/// As [`try_channel`].
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use ryker_core::mailbox::{try_channel_with_metrics, MailboxConfig, Metrics};
+///
+/// #[derive(Default)]
+/// struct Count(AtomicUsize);
+/// impl Metrics for Count {
+///     fn on_accepted(&self) { self.0.fetch_add(1, Ordering::Relaxed); }
+/// }
+///
+/// let (tx, _rx) = try_channel_with_metrics::<u8, _>(MailboxConfig::default(), Count::default()).unwrap();
+/// tx.try_send(1).unwrap();
+/// ```
+#[allow(clippy::type_complexity)] // the pair of halves, as `tokio::sync::mpsc::channel` returns
+pub fn try_channel_with_metrics<T, M: Metrics>(
+    config: MailboxConfig,
+    metrics: M,
+) -> Result<(Sender<T, M>, Receiver<T, M>), ConfigError> {
+    config.validate()?;
+    let ring = Ring::build(config.capacity, config.amnesia, 0)?;
+    let shared = Arc::new(Shared {
+        ring,
+        rx_waker: CachePadded::new(WakerCell::new()),
+        waiters: WaitList::new(),
+        senders: AtomicUsize::new(1),
+        overflow: config.overflow,
+        busy: AtomicUsize::new(0),
+        dropped_newest: AtomicUsize::new(0),
+        dropped_oldest: AtomicUsize::new(0),
+        abandoned: AtomicUsize::new(0),
+        discarded: AtomicUsize::new(0),
+        high_water: AtomicUsize::new(0),
+        metrics,
+    });
+    Ok((
+        Sender {
+            shared: shared.clone(),
+            waiter: None,
+            registered: false,
+        },
+        Receiver {
+            shared,
+            since_sample: 0,
+        },
+    ))
+}
+
+/// State shared by the two halves.
+struct Shared<T, M> {
+    ring: Ring<T>,
+    rx_waker: CachePadded<WakerCell>,
+    waiters: WaitList,
+    /// Live `Sender`s; the last one to go closes the mailbox.
+    senders: AtomicUsize,
+    overflow: Overflow,
+    // Slow-path counters (Relaxed RMWs: statistics only, nothing is read through them).
+    busy: AtomicUsize,
+    dropped_newest: AtomicUsize,
+    dropped_oldest: AtomicUsize,
+    /// Permits dropped without sending (their slots become SKIP).
+    abandoned: AtomicUsize,
+    discarded: AtomicUsize,
+    /// Written by the receiver (and by senders that find the mailbox full).
+    high_water: AtomicUsize,
+    metrics: M,
+}
+
+impl<T, M: Metrics> Shared<T, M> {
+    /// Publishes a claimed slot and wakes the receiver if it may be waiting.
+    #[inline]
+    fn publish(&self, claim: Claim<'_, T>, msg: T) {
+        claim.publish(msg);
+        self.metrics.on_accepted();
+        self.wake_receiver();
+    }
+
+    /// The sender half of the receiver wake-up protocol (module docs), called right after a
+    /// publishing store, in straight-line code.
+    #[inline]
+    fn wake_receiver(&self) {
+        // SeqCst fence: pairs with the fence in `Receiver::poll_*` between registering the
+        // waker and re-checking the ring. Without it our load of the waker state could be
+        // ordered before our publish (store buffering) while the receiver's re-check misses
+        // the publish: a lost wake-up.
+        #[cfg(not(ryker_loom_broken = "wake"))]
+        fence(Ordering::SeqCst);
+        if self.rx_waker.may_need_wake() {
+            self.rx_waker.wake();
+        }
+    }
+
+    /// The receiver half of the sender wake-up protocol: `freed` slots were just freed.
+    #[inline]
+    fn notify_senders(&self, freed: usize) {
+        // SeqCst fence: pairs with the fence in `poll_claim` between queueing the waiter and
+        // re-trying the claim (same store-buffering argument as `wake_receiver`).
+        fence(Ordering::SeqCst);
+        if self.waiters.may_have_waiters() {
+            self.waiters.notify(freed);
+        }
+    }
+
+    /// A claim found the mailbox full: apply the `Busy` or `DropNewest` policy.
+    #[cold]
+    #[inline(never)]
+    fn full(&self, msg: T) -> Result<Sent, TrySendError<T>> {
+        self.note_full();
+        if self.overflow == Overflow::DropNewest {
+            // Relaxed: statistics counter.
+            self.dropped_newest.fetch_add(1, Ordering::Relaxed);
+            self.metrics.on_dropped(Overflow::DropNewest);
+            drop(msg);
+            Err(TrySendError::Dropped)
+        } else {
+            self.count_busy();
+            Err(TrySendError::Busy(msg))
+        }
+    }
+
+    #[cold]
+    fn count_busy(&self) {
+        // Relaxed: statistics counter.
+        self.busy.fetch_add(1, Ordering::Relaxed);
+        self.metrics.on_busy();
+    }
+
+    #[cold]
+    fn note_full(&self) {
+        // Relaxed: statistics only.
+        self.high_water
+            .fetch_max(self.ring.capacity(), Ordering::Relaxed);
+    }
+
+    /// `try_send` under `Overflow::DropOldest`.
+    fn force_send(&self, msg: T) -> Result<Sent, TrySendError<T>> {
+        match self.ring.force(msg) {
+            Forced::Pushed(None) => {
+                self.metrics.on_accepted();
+                self.wake_receiver();
+                Ok(Sent::Queued)
+            }
+            Forced::Pushed(Some(evicted)) => {
+                self.metrics.on_accepted();
+                self.wake_receiver();
+                self.evicted(evicted);
+                Ok(Sent::DisplacedOldest)
+            }
+            Forced::Busy(msg) => {
+                self.note_full();
+                self.count_busy();
+                Err(TrySendError::Busy(msg))
+            }
+            Forced::Closed { value, evicted } => {
+                if let Some(evicted) = evicted {
+                    self.evicted(evicted);
+                }
+                Err(TrySendError::Closed(value))
+            }
+        }
+    }
+
+    #[cold]
+    fn evicted(&self, msg: T) {
+        self.note_full();
+        // Relaxed: statistics counter.
+        self.dropped_oldest.fetch_add(1, Ordering::Relaxed);
+        self.metrics.on_dropped(Overflow::DropOldest);
+        drop(msg);
+    }
+
+    /// `try_send`: the one non-waiting send path.
+    #[inline]
+    fn try_send(&self, msg: T) -> Result<Sent, TrySendError<T>> {
+        if self.overflow == Overflow::DropOldest {
+            return self.force_send(msg);
+        }
+        match self.ring.claim() {
+            Ok(claim) => {
+                self.publish(claim, msg);
+                Ok(Sent::Queued)
+            }
+            Err(ClaimError::Closed) => Err(TrySendError::Closed(msg)),
+            Err(ClaimError::Full) => self.full(msg),
+        }
+    }
+
+    /// Waits for a slot with `w` as this waiter's place in the wait list.
+    ///
+    /// `registered` is owned by the caller and says whether `w` may be in the list. On `Ready`
+    /// the waiter is out of the list again.
+    fn poll_claim(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Claim<'_, T>, Closed>> {
+        let mut front = false;
+        if *registered {
+            match self.waiters.poll_state(w) {
+                WaitState::Queued => {
+                    // Still waiting for our turn; keep the newest waker.
+                    // SAFETY: our owner unregisters `w` before moving or dropping it.
+                    unsafe { self.waiters.register(w, cx.waker(), false) };
+                    return Poll::Pending;
+                }
+                // Our turn (or a spurious state): try, and keep our place at the front.
+                WaitState::Notified | WaitState::Idle => {
+                    *registered = false;
+                    front = true;
+                }
+            }
+        }
+        // A sender that finds others waiting queues behind them instead of overtaking.
+        if front || !self.waiters.may_have_waiters() {
+            match self.ring.claim() {
+                Ok(claim) => return Poll::Ready(Ok(claim)),
+                Err(ClaimError::Closed) => return Poll::Ready(Err(Closed)),
+                Err(ClaimError::Full) => {}
+            }
+        }
+        // SAFETY: our owner unregisters `w` before moving or dropping it.
+        unsafe { self.waiters.register(w, cx.waker(), front) };
+        *registered = true;
+        // SeqCst fence: pairs with the receiver's fence in `notify_senders` (module docs).
+        fence(Ordering::SeqCst);
+        let result = match self.ring.claim() {
+            Ok(claim) => Ok(claim),
+            Err(ClaimError::Closed) => Err(Closed),
+            Err(ClaimError::Full) => return Poll::Pending,
+        };
+        // Got a slot (or the end) after all: leave the list. A notification that arrived
+        // meanwhile was for a freed slot, and we took one; on close everyone is woken anyway.
+        self.waiters.remove(w);
+        *registered = false;
+        Poll::Ready(result)
+    }
+
+    /// Leaves the wait list for good; passes on a notification we never used.
+    fn cancel_wait(&self, w: Pin<&Waiter>, registered: &mut bool) {
+        if core::mem::take(registered) && self.waiters.remove(w) {
+            self.waiters.notify(1);
+        }
+    }
+
+    fn stats(&self) -> MailboxStats {
+        let (claims, removals, skipped) = self.ring.ordinals();
+        // Relaxed: statistics counters.
+        let load = |c: &AtomicUsize| c.load(Ordering::Relaxed) as u64;
+        let dropped_oldest = load(&self.dropped_oldest);
+        let discarded = load(&self.discarded);
+        MailboxStats {
+            accepted: claims.wrapping_sub(load(&self.abandoned)),
+            busy: load(&self.busy),
+            dropped_newest: load(&self.dropped_newest),
+            dropped_oldest,
+            received: removals
+                .wrapping_sub(skipped)
+                .wrapping_sub(dropped_oldest)
+                .wrapping_sub(discarded),
+            discarded,
+            high_water: self.high_water.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The sending half of a mailbox. Clone it for more senders.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig, Sent};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+/// assert_eq!(tx.try_send(1).unwrap(), Sent::Queued);
+/// assert!(tx.try_send(2).unwrap_err().is_busy()); // full: handed back
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub struct Sender<T, M: Metrics = NoMetrics> {
+    shared: Arc<Shared<T, M>>,
+    /// This sender's place in the wait list for `poll_reserve` (which has no pinned future to
+    /// keep one in); allocated the first time `poll_reserve` has to wait.
+    waiter: Option<Pin<Box<Waiter>>>,
+    registered: bool,
+}
+
+impl<T, M: Metrics> Sender<T, M> {
+    /// Sends without waiting.
+    ///
+    /// # Errors
+    /// When the mailbox is full, what its [`Overflow`] policy says: `Busy(msg)` (handed back),
+    /// `Dropped` (`DropNewest`: dropped and counted); under `DropOldest` the oldest message is
+    /// evicted and this returns `Ok(Sent::DisplacedOldest)` (or `Busy(msg)` in the rare case the
+    /// oldest slot is still being written by another sender). `Closed(msg)` after a close.
+    #[inline]
+    pub fn try_send(&self, msg: T) -> Result<Sent, TrySendError<T>> {
+        self.shared.try_send(msg)
+    }
+
+    /// Sends, waiting for space when the mailbox is full under `Overflow::Busy`. Under the
+    /// drop policies the policy applies instead of waiting (and `DropOldest` waits only while
+    /// the oldest slot is still being written).
+    ///
+    /// Waiting senders are served oldest first; waiting allocates nothing.
+    ///
+    /// # Cancel safety
+    /// If the future is dropped before it completes, the message was not sent and is dropped
+    /// with the future; its place among the waiting senders is given up, and a wake-up it had
+    /// received is passed on to the next waiting sender.
+    ///
+    /// ```
+    /// # futures_executor_stub::run(async {
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// tx.send(7).await.unwrap();
+    /// assert_eq!(rx.recv().await, Some(7));
+    /// # });
+    /// # mod futures_executor_stub { pub fn run<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let waker = std::task::Waker::noop(); let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } } } }
+    /// ```
+    ///
+    /// # Errors
+    /// `Closed(msg)` when the mailbox is closed; `Dropped` under `DropNewest` when full.
+    pub fn send(&self, msg: T) -> SendFuture<'_, T, M> {
+        SendFuture {
+            shared: &self.shared,
+            msg: Some(msg),
+            waiter: Waiter::new(),
+            registered: false,
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// Waits for a free slot and reserves it: the poll-based enqueue. The returned [`Permit`]
+    /// sends into that slot without failing.
+    ///
+    /// A permit holds its slot: messages queued after it are received only once it is used or
+    /// dropped, so keep the window between reserving and sending short. Dropping a permit gives
+    /// the slot up (the receiver steps over it).
+    ///
+    /// `poll_reserve` waits for space whatever the overflow policy (it is the backpressure
+    /// path). The first time it has to wait it allocates this sender's wait-list entry, which
+    /// is then reused for the sender's lifetime.
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (mut tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// if let Poll::Ready(Ok(permit)) = tx.poll_reserve(&mut cx) {
+    ///     permit.send(5);
+    /// }
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Closed`] when the mailbox is closed.
+    pub fn poll_reserve(&mut self, cx: &mut Context<'_>) -> Poll<Result<Permit<'_, T, M>, Closed>> {
+        let waiter = self.waiter.get_or_insert_with(|| Box::pin(Waiter::new()));
+        match self
+            .shared
+            .poll_claim(waiter.as_ref(), &mut self.registered, cx)
+        {
+            Poll::Ready(Ok(claim)) => Poll::Ready(Ok(Permit {
+                claim: Some(claim),
+                shared: &self.shared,
+            })),
+            Poll::Ready(Err(closed)) => Poll::Ready(Err(closed)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Waits for a free slot and reserves it (see [`Sender::poll_reserve`]).
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the future before it completes reserves nothing, and a wake-up
+    /// it had received is passed on to the next waiting sender.
+    ///
+    /// # Errors
+    /// [`Closed`] when the mailbox is closed.
+    pub async fn reserve(&mut self) -> Result<Permit<'_, T, M>, Closed> {
+        // Reborrow trick: poll through `poll_reserve` until ready, then reserve for real
+        // with the same state (the claim is taken on the poll that returns Ready).
+        let this: *mut Self = self;
+        core::future::poll_fn(|cx| {
+            // SAFETY: `this` comes from the `&mut self` this future holds for its whole life,
+            // and the permit it returns borrows that same `&mut self` (no aliasing `&mut`).
+            let this = unsafe { &mut *this };
+            this.poll_reserve(cx)
+        })
+        .await
+    }
+
+    /// Whether the mailbox is closed (the receiver closed it or is gone).
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        self.shared.ring.is_closed()
+    }
+
+    /// Number of slots.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.shared.ring.capacity()
+    }
+
+    /// Number of queued messages (a snapshot).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.shared.ring.len()
+    }
+
+    /// Whether no message is queued (a snapshot).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.shared.ring.is_empty()
+    }
+
+    /// The mailbox's counters.
+    pub fn stats(&self) -> MailboxStats {
+        self.shared.stats()
+    }
+
+    /// Sends from a plain thread, parking it while the mailbox is full (as [`Sender::send`]).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let t = std::thread::spawn(move || tx.send_blocking(3).unwrap());
+    /// assert_eq!(rx.recv_blocking(), Some(3));
+    /// t.join().unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Sender::send`].
+    #[cfg(feature = "std")]
+    pub fn send_blocking(&self, msg: T) -> Result<Sent, SendError<T>> {
+        crate::blocking::block_on(self.send(msg))
+    }
+}
+
+impl<T, M: Metrics> Clone for Sender<T, M> {
+    fn clone(&self) -> Self {
+        // Relaxed: a new sender is made from an existing one, which keeps the count above zero
+        // meanwhile; nothing is published through the count (as `Arc::clone`).
+        self.shared.senders.fetch_add(1, Ordering::Relaxed);
+        Self {
+            shared: self.shared.clone(),
+            waiter: None,
+            registered: false,
+        }
+    }
+}
+
+impl<T, M: Metrics> Drop for Sender<T, M> {
+    fn drop(&mut self) {
+        if let Some(waiter) = &self.waiter {
+            self.shared.cancel_wait(waiter.as_ref(), &mut self.registered);
+        }
+        // AcqRel: the last sender's decrement must see every other sender's work done
+        // (Acquire), and each decrement releases this sender's sends to it (Release).
+        if self.shared.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.ring.close();
+            // Straight after the closing RMW: a receiver waiting on empty must see the end.
+            self.shared.wake_receiver();
+        }
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for Sender<T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("ring", &self.shared.ring)
+            .field("overflow", &self.shared.overflow)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A reserved slot (see [`Sender::poll_reserve`]). Sending through it cannot fail.
+pub struct Permit<'a, T, M: Metrics = NoMetrics> {
+    claim: Option<Claim<'a, T>>,
+    shared: &'a Shared<T, M>,
+}
+
+impl<T, M: Metrics> Permit<'_, T, M> {
+    /// Sends `msg` into the reserved slot.
+    #[inline]
+    pub fn send(mut self, msg: T) {
+        if let Some(claim) = self.claim.take() {
+            self.shared.publish(claim, msg);
+        }
+    }
+}
+
+impl<T, M: Metrics> Drop for Permit<'_, T, M> {
+    fn drop(&mut self) {
+        if let Some(claim) = self.claim.take() {
+            // Give the slot up: it is published as SKIP, which the receiver steps over; the
+            // receiver may be waiting on exactly this slot, so wake it after the store.
+            drop(claim);
+            // Relaxed: statistics counter.
+            self.shared.abandoned.fetch_add(1, Ordering::Relaxed);
+            self.shared.wake_receiver();
+        }
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for Permit<'_, T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permit").finish_non_exhaustive()
+    }
+}
+
+/// The future returned by [`Sender::send`].
+#[must_use = "futures do nothing unless polled"]
+pub struct SendFuture<'a, T, M: Metrics = NoMetrics> {
+    shared: &'a Shared<T, M>,
+    msg: Option<T>,
+    waiter: Waiter,
+    registered: bool,
+    _pinned: PhantomPinned,
+}
+
+impl<T, M: Metrics> Future for SendFuture<'_, T, M> {
+    type Output = Result<Sent, SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: we never move `waiter` out of the pinned future (it is only used through
+        // `Pin::new_unchecked` below), and the other fields are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `waiter` stays at this address until the future is dropped, and `Drop`
+        // removes it from the wait list first.
+        let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
+        let shared = this.shared;
+        let Some(msg) = this.msg.take() else {
+            panic!("`SendFuture` polled after completion");
+        };
+        match shared.overflow {
+            Overflow::Busy => match shared.poll_claim(waiter, &mut this.registered, cx) {
+                Poll::Ready(Ok(claim)) => {
+                    shared.publish(claim, msg);
+                    Poll::Ready(Ok(Sent::Queued))
+                }
+                Poll::Ready(Err(Closed)) => Poll::Ready(Err(SendError::Closed(msg))),
+                Poll::Pending => {
+                    this.msg = Some(msg);
+                    Poll::Pending
+                }
+            },
+            Overflow::DropNewest => Poll::Ready(match shared.try_send(msg) {
+                Ok(sent) => Ok(sent),
+                Err(TrySendError::Closed(msg) | TrySendError::Busy(msg)) => {
+                    Err(SendError::Closed(msg))
+                }
+                Err(TrySendError::Dropped) => Err(SendError::Dropped),
+            }),
+            Overflow::DropOldest => match shared.force_send(msg) {
+                Ok(sent) => {
+                    shared.cancel_wait(waiter, &mut this.registered);
+                    Poll::Ready(Ok(sent))
+                }
+                Err(TrySendError::Closed(msg)) => {
+                    shared.cancel_wait(waiter, &mut this.registered);
+                    Poll::Ready(Err(SendError::Closed(msg)))
+                }
+                Err(TrySendError::Dropped) => Poll::Ready(Err(SendError::Dropped)),
+                Err(TrySendError::Busy(msg)) => {
+                    // The oldest slot is still being written: wait for the receiver to move
+                    // on (it notifies waiters as it frees slots), then evict again.
+                    if !this.registered {
+                        // SAFETY: `Drop` removes the waiter before it goes away.
+                        unsafe { shared.waiters.register(waiter, cx.waker(), false) };
+                        this.registered = true;
+                        // SeqCst fence: pairs with `notify_senders` (module docs).
+                        fence(Ordering::SeqCst);
+                        cx.waker().wake_by_ref();
+                    } else {
+                        shared.waiters.poll_state(waiter);
+                        // SAFETY: as above.
+                        unsafe { shared.waiters.register(waiter, cx.waker(), true) };
+                    }
+                    this.msg = Some(msg);
+                    Poll::Pending
+                }
+            },
+        }
+    }
+}
+
+impl<T, M: Metrics> Drop for SendFuture<'_, T, M> {
+    fn drop(&mut self) {
+        // SAFETY: the waiter is pinned (we are being dropped in place).
+        let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
+        self.shared.cancel_wait(waiter, &mut self.registered);
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for SendFuture<'_, T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("registered", &self.registered)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The receiving half of a mailbox.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+/// for i in 0..3 { tx.try_send(i).unwrap(); }
+/// drop(tx); // the last sender closes the mailbox
+/// let mut got = Vec::new();
+/// while let Some(i) = rx.recv_blocking() { got.push(i); }
+/// assert_eq!(got, [0, 1, 2]);
+/// ```
+pub struct Receiver<T, M: Metrics = NoMetrics> {
+    shared: Arc<Shared<T, M>>,
+    /// Receives since the last high-water sample.
+    since_sample: u32,
+}
+
+/// A one-message buffer for the single-message receive paths.
+struct One<T>(Option<T>);
+
+impl<T> Extend<T> for One<T> {
+    #[inline]
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        // Callers extend with exactly one item at a time and at most once (limit 1).
+        if let Some(msg) = iter.into_iter().next() {
+            self.0 = Some(msg);
+        }
+    }
+}
+
+/// How a batch pop ended.
+enum Drained {
+    /// Stopped at the limit, or at a slot with nothing (yet) in it.
+    More,
+    /// Closed and empty.
+    End,
+}
+
+impl<T, M: Metrics> Receiver<T, M> {
+    /// Pops up to `limit` messages into `out`, then runs the sender notification once for
+    /// every slot freed.
+    #[inline]
+    fn pop_into<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> (usize, Drained) {
+        self.sample_depth(limit);
+        let mut taken = 0;
+        let mut freed = 0;
+        let mut end = Drained::More;
+        while taken < limit {
+            match self.shared.ring.pop_slot() {
+                Pop::Value(msg) => {
+                    out.extend(core::iter::once(msg));
+                    taken += 1;
+                    freed += 1;
+                }
+                Pop::Skipped => freed += 1,
+                Pop::Empty | Pop::NotReady => break,
+                Pop::Closed => {
+                    end = Drained::End;
+                    break;
+                }
+            }
+        }
+        if freed > 0 {
+            self.shared.metrics.on_received(taken);
+            self.shared.notify_senders(freed);
+        }
+        (taken, end)
+    }
+
+    /// Samples the queue depth for `high_water` every 64 receives.
+    #[inline]
+    fn sample_depth(&mut self, batch: usize) {
+        self.since_sample = self.since_sample.wrapping_add(1);
+        if self.since_sample >= 64 || batch > 1 {
+            self.since_sample = 0;
+            let depth = self.shared.ring.len();
+            // Relaxed: statistics only.
+            self.shared.high_water.fetch_max(depth, Ordering::Relaxed);
+        }
+    }
+
+    /// One non-waiting receive: `Some(Ok)`, `Some(Err(Closed))` at the end, `None` if nothing
+    /// is ready.
+    #[inline]
+    fn try_take(&mut self) -> Result<T, TryRecvError> {
+        let mut one = One(None);
+        match self.pop_into(&mut one, 1) {
+            (1, _) => Ok(one.0.take().expect("pop_into reported one message")),
+            (_, Drained::End) => Err(TryRecvError::Closed),
+            _ => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Receives without waiting.
+    ///
+    /// # Errors
+    /// `Empty` when nothing is ready (including a message whose send is still in progress),
+    /// `Closed` when the mailbox is closed and every accepted message has been received.
+    #[inline]
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        #[cfg(ryker_loom_broken = "close")]
+        if self.shared.ring.is_closed() {
+            // Deliberately broken twin: forgets the messages still queued at close.
+            return Err(TryRecvError::Closed);
+        }
+        self.try_take()
+    }
+
+    /// Polls for the next message: `Ready(Some)` with one, `Ready(None)` once the mailbox is
+    /// closed and drained, `Pending` (with the waker registered) otherwise.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let mut one = One(None);
+        match self.poll_recv_many(cx, &mut one, 1) {
+            Poll::Ready(_) => Poll::Ready(one.0),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Polls for up to `limit` messages, appended to `out` oldest first.
+    ///
+    /// `Ready(n)` with `n >= 1` as soon as at least one message is there (it takes what is
+    /// ready, up to `limit`, without waiting for more); `Ready(0)` only when the mailbox is
+    /// closed and drained, or when `limit` is 0; `Pending` (with the waker registered)
+    /// otherwise.
+    pub fn poll_recv_many<E: Extend<T>>(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut E,
+        limit: usize,
+    ) -> Poll<usize> {
+        if limit == 0 {
+            return Poll::Ready(0);
+        }
+        #[cfg(ryker_loom_broken = "close")]
+        if self.shared.ring.is_closed() {
+            // Deliberately broken twin: forgets the messages still queued at close.
+            return Poll::Ready(0);
+        }
+        match self.pop_into(out, limit) {
+            (0, Drained::More) => {}
+            (n, _) => return Poll::Ready(n),
+        }
+        self.shared.rx_waker.register(cx.waker());
+        // SeqCst fence: pairs with the fence in `wake_receiver` (module docs).
+        fence(Ordering::SeqCst);
+        #[cfg(ryker_loom_broken = "recheck")]
+        {
+            // Deliberately broken twin: no re-check after registering the waker.
+            Poll::Pending
+        }
+        #[cfg(not(ryker_loom_broken = "recheck"))]
+        match self.pop_into(out, limit) {
+            (0, Drained::More) => Poll::Pending,
+            (n, _) => {
+                // Nobody needs to wake us for this: take the waker back.
+                self.shared.rx_waker.disarm();
+                Poll::Ready(n)
+            }
+        }
+    }
+
+    /// Receives the next message; `None` once the mailbox is closed and drained.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a message is taken only on the poll that returns it.
+    pub async fn recv(&mut self) -> Option<T> {
+        core::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Receives up to `limit` messages into `out` (see [`Receiver::poll_recv_many`]); returns
+    /// how many. `0` only when closed and drained, or when `limit` is 0.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: messages are taken only on the poll that returns them.
+    pub async fn recv_many<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
+        core::future::poll_fn(|cx| self.poll_recv_many(cx, out, limit)).await
+    }
+
+    /// Receives from a plain thread, parking it while the mailbox is empty.
+    #[cfg(feature = "std")]
+    pub fn recv_blocking(&mut self) -> Option<T> {
+        crate::blocking::block_on(self.recv())
+    }
+
+    /// Receives up to `limit` messages from a plain thread, parking it while the mailbox is
+    /// empty.
+    #[cfg(feature = "std")]
+    pub fn recv_many_blocking<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
+        crate::blocking::block_on(self.recv_many(out, limit))
+    }
+
+    /// Closes the mailbox: senders get `Closed` from now on (waiting ones are woken), while
+    /// every message already accepted stays receivable.
+    pub fn close(&mut self) {
+        self.shared.ring.close();
+        self.shared.waiters.notify_all();
+    }
+
+    /// Whether the mailbox is closed.
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        self.shared.ring.is_closed()
+    }
+
+    /// Number of slots.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.shared.ring.capacity()
+    }
+
+    /// Number of queued messages (a snapshot).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.shared.ring.len()
+    }
+
+    /// Whether no message is queued (a snapshot).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.shared.ring.is_empty()
+    }
+
+    /// The mailbox's counters.
+    pub fn stats(&self) -> MailboxStats {
+        self.shared.stats()
+    }
+}
+
+impl<T, M: Metrics> Drop for Receiver<T, M> {
+    fn drop(&mut self) {
+        self.close();
+        // Drop what is queued now, and count it; values whose sends are still in progress are
+        // dropped with the ring when the last sender goes.
+        let mut discarded = 0;
+        loop {
+            match self.shared.ring.pop_slot() {
+                Pop::Value(msg) => {
+                    drop(msg);
+                    discarded += 1;
+                }
+                Pop::Skipped => {}
+                Pop::Empty | Pop::Closed | Pop::NotReady => break,
+            }
+        }
+        // Relaxed: statistics counter.
+        self.shared.discarded.fetch_add(discarded, Ordering::Relaxed);
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for Receiver<T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("ring", &self.shared.ring)
+            .finish_non_exhaustive()
+    }
+}

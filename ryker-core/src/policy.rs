@@ -1,0 +1,36 @@
+//! What a full mailbox does with one more message.
+
+use core::fmt;
+
+/// The overflow policy of a mailbox: what `try_send` and `send` do when every slot is taken.
+///
+/// Whatever the policy, nothing is lost silently: a message is queued, handed back to its
+/// sender, or dropped and counted in [`MailboxStats`](crate::metrics::MailboxStats).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Overflow {
+    /// Refuse the message: `try_send` hands it back as `Busy`, `send` waits for space.
+    #[default]
+    Busy,
+    /// Drop the incoming message and count it (`dropped_newest`).
+    DropNewest,
+    /// Evict the oldest queued message, count it (`dropped_oldest`), and queue the new one.
+    DropOldest,
+}
+
+impl Overflow {
+    /// The configuration spelling: `busy`, `drop_newest` or `drop_oldest`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Overflow::Busy => "busy",
+            Overflow::DropNewest => "drop_newest",
+            Overflow::DropOldest => "drop_oldest",
+        }
+    }
+}
+
+impl fmt::Display for Overflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,702 @@
+//! The bounded ring: a multi-producer multi-consumer array queue in the style of Dmitry
+//! Vyukov's bounded MPMC queue, with crossbeam's lap-carrying positions and a closed bit folded
+//! into the tail word.
+//!
+//! # Algorithm
+//! `head` and `tail` are positions (see `stamp.rs`); every slot carries a stamp `lap | state`.
+//! A producer *claims* the slot at `tail` when its stamp says "empty, waiting for this lap" by
+//! moving `tail` forward with a CAS, writes the value, and *publishes* it by storing
+//! `lap | FULL` with Release. A consumer takes the slot at `head` when its stamp says "full in
+//! this lap" by moving `head` forward with a CAS, moves the value out, and frees the slot for the
+//! next lap by storing `next_lap | EMPTY` with Release. The stamps order every access to a
+//! slot's memory; `head` and `tail` only decide who owns which slot.
+//!
+//! # Progress
+//! Lock-free except for one window: a producer that has claimed a slot but not yet published it
+//! (or a consumer that has taken one but not yet freed it) holds that slot, and the operations
+//! that reach the slot after it cannot complete until it does. ryker never waits for that
+//! window without bound: `try_pop` reports the slot as not ready (`None`), `try_push` reports
+//! the ring as full, after a short bounded backoff. A thread preempted inside the window
+//! therefore delays the values behind its slot, never loses them.
+//!
+//! # Closing
+//! `close` sets the closed bit in `tail` with one `fetch_or`. Every later claim fails (its CAS
+//! expects a tail without the bit). Claims made before the close stay valid and are published
+//! as usual, so consumers drain everything that was accepted and only then see the end:
+//! "closed" is reported only when `head` has caught up with the final `tail`.
+
+mod slot;
+pub(crate) mod stamp;
+mod storage;
+
+use core::fmt;
+use core::marker::PhantomData;
+
+pub use self::slot::Slot;
+pub use self::stamp::MAX_CAPACITY;
+pub use self::storage::{Heap, Inline, Storage};
+
+use self::stamp::{Layout, EMPTY, FULL, SKIP};
+use crate::error::{ConfigError, ForcePushError};
+use crate::sync::{fence, AtomicUsize, Backoff, CachePadded, Ordering};
+
+/// A bounded multi-producer multi-consumer ring.
+///
+/// `Ring<T>` keeps its slots on the heap ([`Ring::with_capacity`]); [`StaticRing<T, N>`] keeps
+/// them inline and has a `const fn new`, for `static` rings without an allocator. Both run the
+/// same code.
+///
+/// ```
+/// use ryker_core::ring::Ring;
+///
+/// let ring = Ring::with_capacity(2).unwrap();
+/// assert_eq!(ring.try_push(1), Ok(()));
+/// assert_eq!(ring.try_push(2), Ok(()));
+/// assert_eq!(ring.try_push(3), Err(3)); // full
+/// assert_eq!(ring.force_push(3), Ok(Some(1))); // displaces the oldest
+/// assert_eq!(ring.try_pop(), Some(2));
+/// ring.close();
+/// assert_eq!(ring.try_push(4), Err(4)); // closed
+/// assert_eq!(ring.try_pop(), Some(3)); // what was accepted is still delivered
+/// assert_eq!(ring.try_pop(), None);
+/// ```
+pub struct Ring<T, S: Storage<T> = Heap> {
+    /// Next position to pop. Moved by consumers, and by `force_push` when it evicts.
+    head: CachePadded<AtomicUsize>,
+    /// Next position to claim, with the closed bit. Moved by producers; `close` sets the bit.
+    tail: CachePadded<AtomicUsize>,
+    layout: Layout,
+    /// Wipe slot memory after every value leaves it.
+    amnesia: bool,
+    /// `SKIP` slots that `head` has passed (statistics; touched only on that rare path).
+    skipped: AtomicUsize,
+    slots: S::Slots,
+    _owns: PhantomData<T>,
+}
+
+/// A ring whose `N` slots live inline: `static RING: StaticRing<u32, 64> = StaticRing::new();`
+pub type StaticRing<T, const N: usize> = Ring<T, Inline<N>>;
+
+// SAFETY: values of `T` are moved into the ring by one thread and out by another, so the ring
+// may be sent or shared across threads when `T: Send`; slot memory is only touched by the one
+// thread that owns the slot (claim or take, ordered by the stamps), so `T: Sync` is not needed.
+unsafe impl<T: Send, S: Storage<T>> Send for Ring<T, S> {}
+// SAFETY: as above.
+unsafe impl<T: Send, S: Storage<T>> Sync for Ring<T, S> {}
+
+/// What one attempt to take the slot at `head` found.
+#[derive(Debug)]
+pub(crate) enum Pop<T> {
+    /// A value, now owned by the caller.
+    Value(T),
+    /// A slot whose claim was given up; it is freed and `head` moved past it.
+    Skipped,
+    /// Nothing claimed and not closed.
+    Empty,
+    /// Nothing left and closed: the end.
+    Closed,
+    /// The next slot is claimed but not yet published (or the ring is in the middle of another
+    /// thread's step); the value is coming.
+    NotReady,
+}
+
+/// Why a claim failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClaimError {
+    /// Every slot is occupied (or still being freed after the bounded backoff).
+    Full,
+    /// The ring is closed.
+    Closed,
+}
+
+/// What a forced push did when it failed.
+#[derive(Debug)]
+pub(crate) enum Forced<T> {
+    /// Accepted; carries the displaced oldest value if one was displaced.
+    Pushed(Option<T>),
+    /// A claimed-but-unpublished slot was the oldest: nothing to evict yet.
+    Busy(T),
+    /// Closed. `evicted` is the oldest value when the close raced the eviction: it had already
+    /// left the ring when the close made the push itself fail.
+    Closed { value: T, evicted: Option<T> },
+}
+
+/// Ownership of one claimed slot, between the claim and the publish.
+///
+/// Dropping it without [`Claim::publish`] marks the slot `SKIP`, so the consumer steps over it:
+/// a claim can never leave a hole that blocks the ring forever.
+pub(crate) struct Claim<'a, T> {
+    slot: &'a Slot<T>,
+    lap: usize,
+}
+
+impl<T> fmt::Debug for Claim<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claim").field("lap", &self.lap).finish()
+    }
+}
+
+impl<T> Claim<'_, T> {
+    /// Writes `value` into the slot and publishes it.
+    #[inline]
+    pub(crate) fn publish(self, value: T) {
+        // SAFETY: the claim owns the slot (it won the tail CAS after an Acquire load saw the
+        // slot EMPTY for this lap, so the previous lap's consumer is done with the memory), and
+        // nobody reads the value until the stamp below says FULL.
+        unsafe { self.slot.write(value) };
+        // Release: pairs with the Acquire stamp load of the consumer (`pop_slot`) or evicting
+        // producer (`force_push`), making the value write above visible before they read it.
+        #[cfg(not(ryker_loom_broken = "publish"))]
+        self.slot.stamp.store(self.lap | FULL, Ordering::Release);
+        // Deliberately broken twin for the loom suite: a Relaxed publish lets the consumer read
+        // the slot before the value is written. loom must find it.
+        #[cfg(ryker_loom_broken = "publish")]
+        self.slot.stamp.store(self.lap | FULL, Ordering::Relaxed);
+        core::mem::forget(self);
+    }
+}
+
+impl<T> Drop for Claim<'_, T> {
+    fn drop(&mut self) {
+        // Release: pairs with the consumer's Acquire stamp load; nothing was written, but the
+        // consumer must see the SKIP only after our claim, which the stamp itself orders.
+        self.slot.stamp.store(self.lap | SKIP, Ordering::Release);
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> Ring<T, Heap> {
+    /// A ring of `capacity` slots on the heap.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming `capacity` when it is 0, above [`MAX_CAPACITY`], or more than the
+    /// allocator can provide.
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// assert!(Ring::<u64>::with_capacity(0).is_err());
+    /// assert_eq!(Ring::<u64>::with_capacity(8).unwrap().capacity(), 8);
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Result<Self, ConfigError> {
+        Self::build(capacity, false, 0)
+    }
+
+    /// A ring of `capacity` slots that overwrites each slot's bytes with zeros after a value
+    /// leaves it (popped, evicted, drained or dropped with the ring).
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// let ring = Ring::with_amnesia(4).unwrap();
+    /// ring.try_push([7u8; 32]).unwrap();
+    /// assert_eq!(ring.try_pop(), Some([7u8; 32])); // the slot now holds only zeros
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Ring::with_capacity`].
+    #[cfg(feature = "amnesia")]
+    pub fn with_amnesia(capacity: usize) -> Result<Self, ConfigError> {
+        Self::build(capacity, true, 0)
+    }
+
+    /// The one heap constructor; `start` is the initial position (non-zero only in tests that
+    /// start a ring just before its positions wrap around the word).
+    pub(crate) fn build(capacity: usize, amnesia: bool, start: usize) -> Result<Self, ConfigError> {
+        let layout = Layout::new(capacity).ok_or(ConfigError::capacity(capacity))?;
+        if amnesia && !cfg!(feature = "amnesia") {
+            return Err(ConfigError::amnesia_unavailable());
+        }
+        let start = layout.lap(start);
+        let mut slots = alloc::vec::Vec::new();
+        slots
+            .try_reserve_exact(capacity)
+            .map_err(|_| ConfigError::capacity_alloc(capacity))?;
+        slots.extend((0..capacity).map(|_| Slot::new(start | EMPTY)));
+        Ok(Self::from_parts(layout, amnesia, start, slots.into_boxed_slice()))
+    }
+}
+
+impl<T, const N: usize> Ring<T, Inline<N>> {
+    const LAYOUT: Layout = match Layout::new(N) {
+        Some(layout) => layout,
+        None => panic!("StaticRing capacity N must be in 1..=MAX_CAPACITY"),
+    };
+
+    /// An empty ring with `N` inline slots, usable in a `static`.
+    ///
+    /// `N` must be in `1..=MAX_CAPACITY`; anything else fails to compile.
+    ///
+    /// ```
+    /// use ryker_core::ring::StaticRing;
+    /// static RING: StaticRing<u32, 4> = StaticRing::new();
+    /// RING.try_push(7).unwrap();
+    /// assert_eq!(RING.try_pop(), Some(7));
+    /// ```
+    #[cfg(not(ryker_loom))]
+    pub const fn new() -> Self {
+        Self {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
+            layout: Self::LAYOUT,
+            amnesia: false,
+            skipped: AtomicUsize::new(0),
+            slots: [const { Slot::new(0) }; N],
+            _owns: PhantomData,
+        }
+    }
+
+    /// An empty ring with `N` inline slots (loom's atomics are not `const`).
+    #[cfg(ryker_loom)]
+    pub fn new() -> Self {
+        Self::from_parts(Self::LAYOUT, false, 0, core::array::from_fn(|_| Slot::new(0)))
+    }
+}
+
+impl<T, const N: usize> Default for Ring<T, Inline<N>> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, S: Storage<T>> Ring<T, S> {
+    fn from_parts(layout: Layout, amnesia: bool, start: usize, slots: S::Slots) -> Self {
+        Self {
+            head: CachePadded::new(AtomicUsize::new(start)),
+            tail: CachePadded::new(AtomicUsize::new(start)),
+            layout,
+            amnesia,
+            skipped: AtomicUsize::new(0),
+            slots,
+            _owns: PhantomData,
+        }
+    }
+
+    #[inline]
+    fn slot(&self, pos: usize) -> &Slot<T> {
+        &self.slots.as_ref()[self.layout.index(pos)]
+    }
+
+    /// Claims the slot at `tail` for one value.
+    ///
+    /// Fails with `Full` when the ring is full, or when the slot at `tail` is still being
+    /// freed by a consumer after a bounded backoff (indistinguishable from full for a caller
+    /// that must not wait).
+    #[inline]
+    pub(crate) fn claim(&self) -> Result<Claim<'_, T>, ClaimError> {
+        let layout = self.layout;
+        let mut backoff = Backoff::new();
+        // Relaxed: a starting guess; the stamp load below validates it and the CAS settles it.
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            if layout.is_closed(tail) {
+                return Err(ClaimError::Closed);
+            }
+            let lap = layout.lap(tail);
+            let slot = self.slot(tail);
+            // Acquire: pairs with the consumer's Release store of `lap | EMPTY` in `pop_slot`,
+            // so its read of the previous value happens-before our write of the next one.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == lap | EMPTY {
+                // Relaxed on success: the CAS only decides ownership of the slot; all access to
+                // slot memory is ordered by its stamp (Acquire above, Release at publish).
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    layout.next(tail),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Ok(Claim { slot, lap }),
+                    Err(current) => {
+                        tail = current;
+                        backoff.spin();
+                    }
+                }
+            } else if layout.lap(stamp) == layout.prev_lap(lap) {
+                // The slot still holds the previous lap's entry: full, unless a consumer has
+                // already moved `head` past it and is about to free it.
+                // SeqCst fence: pairs with the fence in `pop_slot`'s empty check, so a push and
+                // a pop racing on a full/empty ring cannot both miss each other's CAS (one of
+                // them sees the other's update): "full" and "empty" are never reported at once.
+                fence(Ordering::SeqCst);
+                // Relaxed: ordered by the fence above.
+                let head = self.head.load(Ordering::Relaxed);
+                if head.wrapping_add(layout.one_lap()) == layout.strip(tail) || backoff.is_completed()
+                {
+                    return Err(ClaimError::Full);
+                }
+                backoff.snooze();
+                // Relaxed: a fresh guess, validated as above.
+                tail = self.tail.load(Ordering::Relaxed);
+            } else {
+                // The stamp is ahead of `tail`: another producer claimed this slot; our tail is
+                // stale. Relaxed: a fresh guess.
+                if backoff.is_completed() {
+                    return Err(ClaimError::Full);
+                }
+                backoff.spin();
+                tail = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// One attempt to take the slot at `head`.
+    #[inline]
+    pub(crate) fn pop_slot(&self) -> Pop<T> {
+        let layout = self.layout;
+        let mut backoff = Backoff::new();
+        // Relaxed: a starting guess; the stamp load validates it and the CAS settles it.
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            let lap = layout.lap(head);
+            let slot = self.slot(head);
+            // Acquire: pairs with the producer's Release publish (`Claim::publish`, or the
+            // `SKIP` store of a dropped claim), making the value visible before we read it.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            let state = Layout::state(stamp);
+            if layout.lap(stamp) == lap && state != EMPTY {
+                // Relaxed: the CAS only decides which consumer owns the slot; the value was
+                // made visible by the Acquire load above.
+                match self.head.compare_exchange_weak(
+                    head,
+                    layout.next(head),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        let value = if state == FULL {
+                            // SAFETY: the stamp said FULL for this lap (Acquire, so the write
+                            // is visible) and our head CAS made us its only consumer.
+                            Some(unsafe { slot.take(self.amnesia) })
+                        } else {
+                            self.count_skip();
+                            None
+                        };
+                        // Release: pairs with the Acquire stamp load in `claim`/`force_push`,
+                        // so our read of the value happens-before the next lap's write.
+                        slot.stamp
+                            .store(lap.wrapping_add(layout.one_lap()) | EMPTY, Ordering::Release);
+                        return match value {
+                            Some(value) => Pop::Value(value),
+                            None => Pop::Skipped,
+                        };
+                    }
+                    Err(current) => {
+                        head = current;
+                        backoff.spin();
+                    }
+                }
+            } else if layout.lap(stamp) != lap.wrapping_add(layout.one_lap()) {
+                // Not written for this lap yet (EMPTY), or still holding the previous lap's
+                // entry while a `force_push` replaces it: empty unless a claim is in flight.
+                // SeqCst fence: pairs with the fence in `claim`'s full check (see there).
+                fence(Ordering::SeqCst);
+                // Relaxed: ordered by the fence; the closed bit is set by an RMW on this same
+                // word, so a tail value that carries it also carries every claim before it.
+                let tail = self.tail.load(Ordering::Relaxed);
+                if layout.strip(tail) == head {
+                    return if layout.is_closed(tail) {
+                        Pop::Closed
+                    } else {
+                        Pop::Empty
+                    };
+                }
+                if backoff.is_completed() {
+                    return Pop::NotReady;
+                }
+                backoff.snooze();
+                // Relaxed: a fresh guess, validated as above.
+                head = self.head.load(Ordering::Relaxed);
+            } else {
+                // The slot is already in the next lap: another consumer took it and our head is
+                // stale. Relaxed: a fresh guess.
+                if backoff.is_completed() {
+                    return Pop::NotReady;
+                }
+                backoff.spin();
+                head = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Pushes `value`, displacing the oldest value when the ring is full.
+    pub(crate) fn force(&self, value: T) -> Forced<T> {
+        let layout = self.layout;
+        let mut backoff = Backoff::new();
+        loop {
+            // Relaxed: a guess, validated by the stamp load and settled by the CASes below.
+            let tail = self.tail.load(Ordering::Relaxed);
+            if layout.is_closed(tail) {
+                return Forced::Closed { value, evicted: None };
+            }
+            let lap = layout.lap(tail);
+            let slot = self.slot(tail);
+            // Acquire: as in `claim` (consumer's free), and also pairs with the publish of the
+            // previous lap's producer, whose value we may move out below.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == lap | EMPTY {
+                // Relaxed on success: ownership only, as in `claim`.
+                if self
+                    .tail
+                    .compare_exchange_weak(tail, layout.next(tail), Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    Claim { slot, lap }.publish(value);
+                    return Forced::Pushed(None);
+                }
+                backoff.spin();
+                continue;
+            }
+            let prev = layout.prev_lap(lap);
+            let state = Layout::state(stamp);
+            if layout.lap(stamp) == prev {
+                // SeqCst fence: as in `claim`'s full check.
+                fence(Ordering::SeqCst);
+                // Relaxed: ordered by the fence.
+                let head = self.head.load(Ordering::Relaxed);
+                if head.wrapping_add(layout.one_lap()) == tail && state != EMPTY {
+                    // Full, and the oldest entry (at `head`, the same slot) is published. Take
+                    // it out of every consumer's reach by moving `head` past it.
+                    // Relaxed: ownership only; the value is visible through the Acquire load
+                    // of its stamp above, which still holds since `head` had not moved.
+                    if self
+                        .head
+                        .compare_exchange(head, layout.next(head), Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                    {
+                        // SAFETY: the stamp said FULL in the previous lap (Acquire) and our head
+                        // CAS made us the slot's only consumer; `tail` still points at the slot,
+                        // so no producer can claim it until our tail CAS below.
+                        let evicted = (state == FULL).then(|| unsafe { slot.take(false) });
+                        if evicted.is_none() {
+                            self.count_skip();
+                        }
+                        // Now claim the slot for this lap. Only `close` can have changed `tail`
+                        // since we read it: producers see the slot occupied and `head` moved
+                        // (not full), so they back off rather than CAS. Relaxed: ownership only.
+                        return match self.tail.compare_exchange(
+                            tail,
+                            layout.next(tail),
+                            Ordering::Relaxed,
+                            Ordering::Relaxed,
+                        ) {
+                            Ok(_) => {
+                                Claim { slot, lap }.publish(value);
+                                Forced::Pushed(evicted)
+                            }
+                            Err(_) => {
+                                // Closed in between: the push fails, and the evicted value has
+                                // left the ring. Leave the slot EMPTY for this lap, as a consumer
+                                // would; the ring is closed, so no producer will claim it.
+                                if self.amnesia {
+                                    // SAFETY: we own the slot and its value was moved out.
+                                    unsafe { slot.wipe() };
+                                }
+                                // Release: pairs with Acquire loads of this stamp (ring Drop
+                                // and stale consumers see the slot holds nothing).
+                                slot.stamp.store(lap | EMPTY, Ordering::Release);
+                                Forced::Closed { value, evicted }
+                            }
+                        };
+                    }
+                    backoff.spin();
+                    continue;
+                }
+                if head.wrapping_add(layout.one_lap()) == tail && backoff.is_completed() {
+                    // Full, and the oldest slot is claimed by a producer that has not published
+                    // it yet: there is nothing we may evict.
+                    return Forced::Busy(value);
+                }
+            }
+            if backoff.is_completed() {
+                return Forced::Busy(value);
+            }
+            backoff.snooze();
+        }
+    }
+
+    /// Attempts to push `value` without waiting.
+    ///
+    /// Returns it back in `Err` when the ring is full or closed. A slot whose previous value is
+    /// still being moved out by a consumer counts as full after a short bounded backoff.
+    #[inline]
+    pub fn try_push(&self, value: T) -> Result<(), T> {
+        match self.claim() {
+            Ok(claim) => {
+                claim.publish(value);
+                Ok(())
+            }
+            Err(_) => Err(value),
+        }
+    }
+
+    /// Pushes `value`; when the ring is full, displaces the oldest value and returns it.
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// let ring = Ring::with_capacity(1).unwrap();
+    /// assert_eq!(ring.force_push('a'), Ok(None));
+    /// assert_eq!(ring.force_push('b'), Ok(Some('a')));
+    /// assert_eq!(ring.try_pop(), Some('b'));
+    /// ```
+    ///
+    /// # Errors
+    /// [`ForcePushError::Closed`] when the ring is closed. If the close raced the eviction,
+    /// the evicted value comes back in it too: nothing leaves the ring unaccounted for.
+    /// [`ForcePushError::Busy`] when the oldest slot is claimed by a producer that has not yet
+    /// published it, after a bounded backoff: there is nothing that may be evicted yet.
+    pub fn force_push(&self, value: T) -> Result<Option<T>, ForcePushError<T>> {
+        match self.force(value) {
+            Forced::Pushed(evicted) => Ok(evicted),
+            Forced::Busy(value) => Err(ForcePushError::Busy(value)),
+            Forced::Closed { value, evicted } => Err(ForcePushError::Closed { value, evicted }),
+        }
+    }
+
+    /// Pops the oldest published value, if any.
+    ///
+    /// `None` means empty, closed and drained, or that the next value is claimed but not yet
+    /// published by its producer (it becomes visible once published; see the module docs).
+    #[inline]
+    pub fn try_pop(&self) -> Option<T> {
+        loop {
+            match self.pop_slot() {
+                Pop::Value(value) => return Some(value),
+                Pop::Skipped => continue,
+                Pop::Empty | Pop::Closed | Pop::NotReady => return None,
+            }
+        }
+    }
+
+    /// Pops up to `limit` values into `out`, oldest first; returns how many.
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// let ring = Ring::with_capacity(8).unwrap();
+    /// for i in 0..5 { ring.try_push(i).unwrap(); }
+    /// let mut out = Vec::new();
+    /// assert_eq!(ring.pop_batch(&mut out, 3), 3);
+    /// assert_eq!(out, [0, 1, 2]);
+    /// ```
+    pub fn pop_batch<E: Extend<T>>(&self, out: &mut E, limit: usize) -> usize {
+        let mut taken = 0;
+        while taken < limit {
+            match self.pop_slot() {
+                Pop::Value(value) => {
+                    out.extend(core::iter::once(value));
+                    taken += 1;
+                }
+                Pop::Skipped => {}
+                Pop::Empty | Pop::Closed | Pop::NotReady => break,
+            }
+        }
+        taken
+    }
+
+    /// Closes the ring: every later push fails; values already accepted stay poppable.
+    /// Returns `true` if this call closed it.
+    pub fn close(&self) -> bool {
+        // SeqCst: one RMW on the tail word, so it is ordered against every claim CAS on the
+        // same word (a claim before it is kept, one after it fails); SeqCst also places it in
+        // the single order with the fences of the full/empty checks, so a consumer that has
+        // seen a claim's slot also sees the close if it came first.
+        let previous = self.tail.fetch_or(self.layout.mark(), Ordering::SeqCst);
+        !self.layout.is_closed(previous)
+    }
+
+    /// Whether [`Ring::close`] has been called.
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        // Acquire: pairs with the close RMW; a reader that sees the bit sees it with every
+        // claim that preceded it.
+        self.layout.is_closed(self.tail.load(Ordering::Acquire))
+    }
+
+    /// Number of values in the ring, counting claimed slots whose values are not yet
+    /// published. A snapshot: it may be stale by the time it is read.
+    pub fn len(&self) -> usize {
+        loop {
+            // SeqCst: the three loads must be a consistent snapshot; re-reading `tail` proves
+            // it did not move while `head` was read (as crossbeam's `len`).
+            let tail = self.tail.load(Ordering::SeqCst);
+            let head = self.head.load(Ordering::SeqCst);
+            if self.tail.load(Ordering::SeqCst) == tail {
+                return self.layout.distance(head, tail);
+            }
+        }
+    }
+
+    /// Whether the ring holds no values (a snapshot).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether every slot is occupied (a snapshot).
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.len() == self.capacity()
+    }
+
+    /// The number of slots.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.layout.capacity()
+    }
+
+    /// Whether slots are wiped after a value leaves them.
+    #[inline]
+    pub fn amnesia(&self) -> bool {
+        self.amnesia
+    }
+
+    #[cold]
+    fn count_skip(&self) {
+        // Relaxed: a statistics counter; nothing is read through it.
+        self.skipped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Claims and removals since construction, and how many of the removals stepped over an
+    /// abandoned claim: `(tail ordinal, head ordinal, skipped)`. Statistics only.
+    pub(crate) fn ordinals(&self) -> (u64, u64, u64) {
+        // Relaxed: statistics only, no memory is read through these values.
+        let tail = self.tail.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Relaxed);
+        let skipped = self.skipped.load(Ordering::Relaxed) as u64;
+        (self.layout.ordinal(tail), self.layout.ordinal(head), skipped)
+    }
+
+    /// Raw bytes of the slot a position maps to (amnesia tests only).
+    #[cfg(test)]
+    pub(crate) fn raw_slot_bytes(&self, index: usize) -> alloc::vec::Vec<u8> {
+        // SAFETY: tests call this while no other thread touches the ring.
+        unsafe { self.slots.as_ref()[index].raw_bytes() }
+    }
+}
+
+impl<T, S: Storage<T>> Drop for Ring<T, S> {
+    fn drop(&mut self) {
+        // Every slot whose stamp says FULL holds a live value: consumers reset the stamp when
+        // they move a value out, and so does `force_push` when a close undoes its push.
+        for slot in self.slots.as_ref() {
+            // Relaxed: `&mut self` means no other thread can touch the ring any more, and the
+            // `Arc`/ownership hand-off that gave us `&mut` already synchronized with them.
+            if Layout::state(slot.stamp.load(Ordering::Relaxed)) == FULL {
+                // SAFETY: exclusive access (`&mut self`) and the slot holds a value.
+                unsafe { slot.drop_value(self.amnesia) };
+            }
+        }
+    }
+}
+
+impl<T, S: Storage<T>> fmt::Debug for Ring<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ring")
+            .field("capacity", &self.capacity())
+            .field("len", &self.len())
+            .field("closed", &self.is_closed())
+            .field("amnesia", &self.amnesia)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+//! Pure position and stamp arithmetic of the ring: no atomics, no memory, only numbers.
+//!
+//! A *position* (the value held by `head` and `tail`) packs three things into one word, as in
+//! crossbeam's array queues:
+//!
+//! ```text
+//!   | lap (multiple of one_lap) | closed bit (tail only) | index (< capacity) |
+//! ```
+//!
+//! `mark` is the smallest power of two above the capacity and `one_lap = 2 * mark`. Positions
+//! advance index by index and, after the last index, jump to index 0 of the next lap; laps wrap
+//! around the word with `wrapping_add`, which is exact because `one_lap` divides `2^BITS`.
+//!
+//! A slot's *stamp* is `lap | state`: the lap the slot is serving and whether, in that lap, it is
+//! still waiting for a producer (`EMPTY`), holds a published value (`FULL`), or was claimed by a
+//! producer that gave its claim up (`SKIP`, a dropped permit). Stamps of a fresh ring are all
+//! `lap 0 | EMPTY`, i.e. zero, which lets the static ring be built in a `const fn`. Because every
+//! stamp carries its lap, capacity 1 works: the slot's previous-lap and current-lap stamps
+//! differ by `one_lap >= 4`, never by the `+1` a plain Vyukov ring relies on.
+
+/// The slot is waiting for this lap's producer.
+pub(crate) const EMPTY: usize = 0;
+/// The slot holds a value published in this lap.
+pub(crate) const FULL: usize = 1;
+/// The slot was claimed in this lap and given up without a value; the consumer steps over it.
+pub(crate) const SKIP: usize = 2;
+/// Mask of the state part of a stamp.
+const STATE_MASK: usize = 3;
+
+/// The largest capacity a ring accepts: `2^(BITS - 6)`. It keeps `one_lap` at or below
+/// `2^(BITS - 4)`, so at least 16 laps fit in a word and a stale position can never alias a
+/// current one.
+pub const MAX_CAPACITY: usize = 1 << (usize::BITS - 6);
+
+/// The constants that describe a ring of a given capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    cap: usize,
+    mark: usize,
+    one_lap: usize,
+}
+
+impl Layout {
+    /// The layout for `cap` slots, or `None` if `cap` is 0 or above [`MAX_CAPACITY`].
+    pub(crate) const fn new(cap: usize) -> Option<Self> {
+        if cap == 0 || cap > MAX_CAPACITY {
+            return None;
+        }
+        // Cannot overflow: cap <= 2^(BITS-6), so mark <= 2^(BITS-5) and one_lap <= 2^(BITS-4).
+        let mark = (cap + 1).next_power_of_two();
+        Some(Self {
+            cap,
+            mark,
+            one_lap: mark * 2,
+        })
+    }
+
+    #[inline]
+    pub(crate) const fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    #[inline]
+    pub(crate) const fn one_lap(&self) -> usize {
+        self.one_lap
+    }
+
+    /// The closed bit of the tail word.
+    #[inline]
+    pub(crate) const fn mark(&self) -> usize {
+        self.mark
+    }
+
+    /// The slot index of a position.
+    #[inline]
+    pub(crate) const fn index(&self, pos: usize) -> usize {
+        pos & (self.mark - 1)
+    }
+
+    /// The lap of a position or a stamp (clears index, state and closed bit).
+    #[inline]
+    pub(crate) const fn lap(&self, pos: usize) -> usize {
+        pos & !(self.one_lap - 1)
+    }
+
+    /// The position with the closed bit cleared.
+    #[inline]
+    pub(crate) const fn strip(&self, pos: usize) -> usize {
+        pos & !self.mark
+    }
+
+    #[inline]
+    pub(crate) const fn is_closed(&self, pos: usize) -> bool {
+        pos & self.mark != 0
+    }
+
+    /// The position after `pos` (which must not carry the closed bit).
+    #[inline]
+    pub(crate) const fn next(&self, pos: usize) -> usize {
+        if self.index(pos) + 1 < self.cap {
+            pos + 1
+        } else {
+            self.lap(pos).wrapping_add(self.one_lap)
+        }
+    }
+
+    /// The lap before `lap`.
+    #[inline]
+    pub(crate) const fn prev_lap(&self, lap: usize) -> usize {
+        lap.wrapping_sub(self.one_lap)
+    }
+
+    /// The state part of a stamp.
+    #[inline]
+    pub(crate) const fn state(stamp: usize) -> usize {
+        stamp & STATE_MASK
+    }
+
+    /// Number of values between `head` and `tail` (closed bit ignored), in `0..=cap`.
+    #[inline]
+    pub(crate) const fn distance(&self, head: usize, tail: usize) -> usize {
+        let tail = self.strip(tail);
+        let hix = self.index(head);
+        let tix = self.index(tail);
+        if hix < tix {
+            tix - hix
+        } else if hix > tix {
+            self.cap - hix + tix
+        } else if tail == head {
+            0
+        } else {
+            self.cap
+        }
+    }
+
+    /// How many positions lie before `pos` since position 0, modulo the word: the count of
+    /// claims (for `tail`) or of removals (for `head`). Used for statistics only; it wraps
+    /// after `2^BITS / one_lap * cap` operations (far beyond any run on 64-bit targets).
+    #[inline]
+    pub(crate) const fn ordinal(&self, pos: usize) -> u64 {
+        let laps = (self.lap(pos) / self.one_lap) as u64;
+        laps.wrapping_mul(self.cap as u64)
+            .wrapping_add(self.index(pos) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_and_absurd_capacities_have_no_layout() {
+        assert_eq!(Layout::new(0), None);
+        assert_eq!(Layout::new(MAX_CAPACITY + 1), None);
+        assert_eq!(Layout::new(usize::MAX), None);
+        assert!(Layout::new(MAX_CAPACITY).is_some());
+    }
+
+    #[test]
+    fn capacity_one_keeps_laps_apart_from_states() {
+        let l = Layout::new(1).unwrap();
+        assert_eq!((l.mark(), l.one_lap()), (2, 4));
+        // next() of index 0 jumps a whole lap: previous and current stamps never collide.
+        assert_eq!(l.next(0), 4);
+        assert_eq!(l.lap(4 | SKIP), 4);
+        assert_eq!(Layout::state(4 | SKIP), SKIP);
+        assert_ne!(l.prev_lap(4) | FULL, 4 | EMPTY);
+    }
+
+    #[test]
+    fn next_walks_indices_then_laps() {
+        let l = Layout::new(3).unwrap(); // mark 4, one_lap 8
+        let mut pos = 0;
+        let mut seen = [0usize; 7];
+        for s in &mut seen {
+            *s = pos;
+            pos = l.next(pos);
+        }
+        assert_eq!(seen, [0, 1, 2, 8, 9, 10, 16]);
+    }
+
+    #[test]
+    fn closed_bit_is_outside_index_and_lap() {
+        let l = Layout::new(5).unwrap(); // mark 8, one_lap 16
+        let pos = 3 * 16 + 4;
+        let closed = pos | l.mark();
+        assert!(l.is_closed(closed));
+        assert!(!l.is_closed(pos));
+        assert_eq!(l.index(closed), 4);
+        assert_eq!(l.lap(closed), 48);
+        assert_eq!(l.strip(closed), pos);
+        assert_eq!(l.distance(pos, closed), 0);
+    }
+
+    #[test]
+    fn positions_wrap_around_the_word() {
+        for cap in [1usize, 2, 3, 7, 512] {
+            let l = Layout::new(cap).unwrap();
+            // Start one lap before the wrap, walk three laps, check distance at each step.
+            let start = l.lap(usize::MAX);
+            let mut head = start;
+            let mut tail = start;
+            for step in 0..3 * cap {
+                assert_eq!(l.distance(head, tail), step.min(cap - 1), "cap {cap}");
+                tail = l.next(tail);
+                assert!(l.index(tail) < cap && l.index(head) < cap);
+                assert_eq!(l.distance(head, tail), (step + 1).min(cap), "cap {cap}");
+                if step + 1 >= cap {
+                    head = l.next(head);
+                }
+            }
+            // After wrapping, the lap arithmetic is still exact.
+            assert!(tail < start, "tail should have wrapped for cap {cap}");
+            let last = l.lap(usize::MAX);
+            assert_eq!(last.wrapping_add(l.one_lap()), 0, "laps wrap to zero");
+            assert_eq!(l.prev_lap(0), last);
+        }
+    }
+
+    #[test]
+    fn distance_distinguishes_empty_from_full() {
+        let l = Layout::new(4).unwrap(); // one_lap 16
+        assert_eq!(l.distance(0, 0), 0);
+        assert_eq!(l.distance(0, 16), 4);
+        assert_eq!(l.distance(2, 16 + 1), 3);
+        assert_eq!(l.distance(16 + 3, 32 + 2), 3);
+    }
+
+    #[test]
+    fn ordinal_counts_positions() {
+        let l = Layout::new(3).unwrap();
+        let mut pos = 0;
+        for n in 0..20u64 {
+            assert_eq!(l.ordinal(pos), n);
+            pos = l.next(pos);
+        }
+        assert_eq!(l.ordinal(pos | l.mark()), 20);
+    }
+}

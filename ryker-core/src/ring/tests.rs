@@ -1,0 +1,205 @@
+//! Unit tests of the ring over its private surface: wrap-around starts, raw slot memory.
+
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
+
+use super::*;
+
+/// A value that counts its drops in a per-test counter.
+struct Counted<'a>(u64, &'a StdAtomicUsize);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, StdOrdering::Relaxed);
+    }
+}
+
+#[test]
+fn capacity_zero_and_absurd_are_config_errors() {
+    let err = Ring::<u8>::with_capacity(0).unwrap_err();
+    assert_eq!(err.field(), "capacity");
+    assert!(Ring::<u8>::with_capacity(MAX_CAPACITY + 1).is_err());
+    assert!(Ring::<u8>::with_capacity(usize::MAX).is_err());
+    // Within the layout limit but beyond any allocator: an error, not an abort.
+    let err = Ring::<[u8; 4096]>::with_capacity(MAX_CAPACITY).unwrap_err();
+    assert_eq!(err.field(), "capacity");
+}
+
+#[test]
+fn fifo_across_many_laps_near_the_word_wrap() {
+    for cap in [1usize, 2, 3, 8] {
+        let layout = Layout::new(cap).unwrap();
+        // Start three laps before the positions wrap around the word.
+        let start = layout.lap(usize::MAX).wrapping_sub(2 * layout.one_lap());
+        let ring = Ring::build(cap, false, start).unwrap();
+        let mut next_in = 0u64;
+        let mut next_out = 0u64;
+        for round in 0..10 * cap {
+            // Fill, then drain a varying amount.
+            while ring.try_push(next_in).is_ok() {
+                next_in += 1;
+            }
+            assert_eq!(ring.len(), cap);
+            assert!(ring.is_full());
+            for _ in 0..=(round % cap) {
+                assert_eq!(ring.try_pop(), Some(next_out));
+                next_out += 1;
+            }
+        }
+        let (tail, head, _) = ring.ordinals();
+        assert_eq!(tail.wrapping_sub(head), ring.len() as u64);
+        while let Some(v) = ring.try_pop() {
+            assert_eq!(v, next_out);
+            next_out += 1;
+        }
+        assert_eq!(next_in, next_out);
+        // The positions did wrap.
+        assert!(ring.tail.load(Ordering::Relaxed) < start, "cap {cap} did not wrap");
+    }
+}
+
+#[test]
+fn force_push_displaces_oldest_near_the_wrap() {
+    let layout = Layout::new(2).unwrap();
+    let ring = Ring::build(2, false, layout.lap(usize::MAX)).unwrap();
+    for i in 0..10u32 {
+        let displaced = ring.force_push(i).unwrap();
+        assert_eq!(displaced, i.checked_sub(2));
+    }
+    assert_eq!(ring.try_pop(), Some(8));
+    assert_eq!(ring.try_pop(), Some(9));
+    assert_eq!(ring.try_pop(), None);
+}
+
+#[test]
+fn every_value_is_dropped_exactly_once() {
+    let drops = StdAtomicUsize::new(0);
+    {
+        let ring = Ring::with_capacity(4).unwrap();
+        for i in 0..4 {
+            assert!(ring.try_push(Counted(i, &drops)).is_ok());
+        }
+        // Full: the value comes back and is dropped by us.
+        drop(ring.try_push(Counted(99, &drops)).unwrap_err());
+        assert_eq!(drops.load(StdOrdering::Relaxed), 1);
+        // Displaced oldest is handed back, and dropped by us.
+        drop(ring.force_push(Counted(4, &drops)).unwrap());
+        assert_eq!(drops.load(StdOrdering::Relaxed), 2);
+        drop(ring.try_pop());
+        assert_eq!(drops.load(StdOrdering::Relaxed), 3);
+        // Three values left inside: dropped with the ring.
+    }
+    assert_eq!(drops.load(StdOrdering::Relaxed), 6);
+}
+
+#[test]
+fn abandoned_claim_is_skipped_not_dropped() {
+    let drops = StdAtomicUsize::new(0);
+    {
+        let ring = Ring::with_capacity(2).unwrap();
+        let claim = ring.claim().unwrap();
+        ring.try_push(Counted(1, &drops)).ok().unwrap();
+        // The head slot is claimed but not published: nothing ready.
+        assert!(matches!(ring.pop_slot(), Pop::NotReady));
+        drop(claim);
+        assert_eq!(ring.try_pop().map(|c| c.0), Some(1));
+        assert_eq!(drops.load(StdOrdering::Relaxed), 1);
+        assert_eq!(ring.ordinals(), (2, 2, 1));
+        ring.try_push(Counted(2, &drops)).ok().unwrap();
+    }
+    assert_eq!(drops.load(StdOrdering::Relaxed), 2);
+}
+
+#[test]
+fn close_keeps_accepted_values_and_refuses_new_ones() {
+    let ring = Ring::with_capacity(3).unwrap();
+    ring.try_push(1).unwrap();
+    let claim = ring.claim().unwrap();
+    assert!(ring.close());
+    assert!(!ring.close(), "second close reports it was already closed");
+    assert!(ring.is_closed());
+    assert_eq!(ring.try_push(3), Err(3));
+    assert_eq!(
+        ring.force_push(4),
+        Err(ForcePushError::Closed { value: 4, evicted: None })
+    );
+    assert_eq!(ring.try_pop(), Some(1));
+    // A claim made before the close is still delivered once published.
+    assert!(matches!(ring.pop_slot(), Pop::NotReady));
+    claim.publish(2);
+    assert!(matches!(ring.pop_slot(), Pop::Value(2)));
+    assert!(matches!(ring.pop_slot(), Pop::Closed));
+}
+
+#[test]
+fn force_push_is_busy_while_the_oldest_slot_is_unpublished() {
+    let ring = Ring::with_capacity(1).unwrap();
+    let claim = ring.claim().unwrap();
+    assert_eq!(ring.force_push(7), Err(ForcePushError::Busy(7)));
+    drop(claim);
+    // A SKIP slot is evicted without a value to hand back.
+    assert_eq!(ring.force_push(8), Ok(None));
+    assert_eq!(ring.try_pop(), Some(8));
+}
+
+#[test]
+fn pop_batch_respects_limit_and_order() {
+    let ring = Ring::with_capacity(16).unwrap();
+    for i in 0..10 {
+        ring.try_push(i).unwrap();
+    }
+    let mut out = Vec::new();
+    assert_eq!(ring.pop_batch(&mut out, 4), 4);
+    assert_eq!(ring.pop_batch(&mut out, 0), 0);
+    assert_eq!(ring.pop_batch(&mut out, 100), 6);
+    assert_eq!(out, (0..10).collect::<Vec<_>>());
+}
+
+#[test]
+fn static_ring_runs_the_same_algorithm() {
+    static RING: StaticRing<u16, 3> = StaticRing::new();
+    for lap in 0..5u16 {
+        for i in 0..3 {
+            RING.try_push(lap * 3 + i).unwrap();
+        }
+        assert_eq!(RING.try_push(0), Err(0));
+        assert_eq!(RING.force_push(100 + lap), Ok(Some(lap * 3)));
+        assert_eq!(RING.try_pop(), Some(lap * 3 + 1));
+        assert_eq!(RING.try_pop(), Some(lap * 3 + 2));
+        assert_eq!(RING.try_pop(), Some(100 + lap));
+        assert!(RING.is_empty());
+    }
+}
+
+#[cfg(feature = "amnesia")]
+#[test]
+fn amnesia_zeroes_slot_memory_after_pop_and_drop() {
+    let ring = Ring::with_amnesia(2).unwrap();
+    ring.try_push([0xAB_u8; 48]).unwrap();
+    ring.try_push([0xCD_u8; 48]).unwrap();
+    assert_eq!(ring.raw_slot_bytes(0), [0xAB; 48]);
+    assert_eq!(ring.try_pop(), Some([0xAB; 48]));
+    assert_eq!(ring.raw_slot_bytes(0), [0; 48], "popped slot still holds the value");
+    assert_eq!(ring.raw_slot_bytes(1), [0xCD; 48]);
+
+    // Without amnesia the bytes stay behind (so the check above can fail).
+    let plain = Ring::with_capacity(1).unwrap();
+    plain.try_push([0xEE_u8; 48]).unwrap();
+    assert_eq!(plain.try_pop(), Some([0xEE; 48]));
+    assert_eq!(plain.raw_slot_bytes(0), [0xEE; 48]);
+}
+
+#[cfg(feature = "amnesia")]
+#[test]
+fn amnesia_zeroes_slot_after_close_race_rollback_and_drain() {
+    let ring = Ring::with_amnesia(3).unwrap();
+    for i in 1..=3u8 {
+        ring.try_push([i; 16]).unwrap();
+    }
+    let mut out = Vec::new();
+    ring.close();
+    assert_eq!(ring.pop_batch(&mut out, 10), 3);
+    for i in 0..3 {
+        assert_eq!(ring.raw_slot_bytes(i), [0; 16]);
+    }
+}

@@ -1,0 +1,195 @@
+//! The one file that names atomics, `UnsafeCell`, spin hints, thread parking and loom.
+//!
+//! Everything concurrent in ryker-core reaches these primitives through this module, so that
+//! building with `RUSTFLAGS="--cfg ryker_loom"` swaps every one of them for loom's model-checked
+//! version. Under that cfg the spin limits shrink so the models stay small.
+
+#[cfg(not(ryker_loom))]
+mod imp {
+    pub(crate) use core::hint::spin_loop;
+    pub(crate) use core::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+
+    /// `core::cell::UnsafeCell` with loom's closure-based access API, so that the code that
+    /// touches slot memory is the same with and without loom.
+    #[derive(Debug)]
+    #[repr(transparent)]
+    pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        #[inline]
+        pub(crate) const fn new(value: T) -> Self {
+            Self(core::cell::UnsafeCell::new(value))
+        }
+
+        #[inline]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        #[inline]
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+
+    /// Outside loom a yield inside a bounded backoff is just a longer spin: ryker-core is
+    /// `no_std` and never calls into the OS scheduler from its try/poll paths.
+    #[inline]
+    pub(crate) fn yield_now() {
+        for _ in 0..8 {
+            spin_loop();
+        }
+    }
+
+    #[cfg(feature = "std")]
+    pub(crate) mod thread {
+        pub(crate) use std::thread::{current, park, Thread};
+        pub(crate) use std::thread_local;
+    }
+
+    /// Backoff limits (powers of two of spin-loop hints), as in crossbeam-utils.
+    pub(crate) const SPIN_LIMIT: u32 = 6;
+    pub(crate) const YIELD_LIMIT: u32 = 10;
+}
+
+#[cfg(ryker_loom)]
+mod imp {
+    pub(crate) use loom::cell::UnsafeCell;
+    pub(crate) use loom::hint::spin_loop;
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use loom::thread::yield_now;
+
+    #[cfg(feature = "std")]
+    pub(crate) mod thread {
+        pub(crate) use loom::thread::{current, park, Thread};
+        pub(crate) use loom::thread_local;
+    }
+
+    /// Under loom every backoff step is a yield point; two of them are enough to let the
+    /// other threads run, and more would only multiply the explored interleavings.
+    pub(crate) const SPIN_LIMIT: u32 = 0;
+    pub(crate) const YIELD_LIMIT: u32 = 1;
+}
+
+pub(crate) use imp::*;
+
+/// Pads and aligns a value to the length of a cache line (crossbeam-utils' type: it is a plain
+/// wrapper, so it is the same under loom).
+pub(crate) use crossbeam_utils::CachePadded;
+
+/// A bounded exponential backoff that loom can see.
+///
+/// crossbeam-utils' `Backoff` calls `std::thread::yield_now`, which loom cannot schedule around
+/// and which does not exist under `no_std`; this one spins with `spin_loop` hints and, past the
+/// spin limit, calls the shim's `yield_now`. It never blocks: callers stop when
+/// [`Backoff::is_completed`] says so and report contention instead of waiting any longer.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    step: u32,
+}
+
+impl Backoff {
+    #[inline]
+    pub(crate) const fn new() -> Self {
+        Self { step: 0 }
+    }
+
+    /// Backs off in a lock-free loop (a CAS lost to another thread).
+    #[inline]
+    pub(crate) fn spin(&mut self) {
+        #[cfg(ryker_loom)]
+        yield_now();
+        #[cfg(not(ryker_loom))]
+        for _ in 0..1u32 << self.step.min(SPIN_LIMIT) {
+            spin_loop();
+        }
+        if self.step <= YIELD_LIMIT {
+            self.step += 1;
+        }
+    }
+
+    /// Backs off while waiting for another thread to finish its step (a slot being published).
+    #[inline]
+    pub(crate) fn snooze(&mut self) {
+        if self.step <= SPIN_LIMIT {
+            #[cfg(ryker_loom)]
+            yield_now();
+            #[cfg(not(ryker_loom))]
+            for _ in 0..1u32 << self.step {
+                spin_loop();
+            }
+        } else {
+            yield_now();
+        }
+        if self.step <= YIELD_LIMIT {
+            self.step += 1;
+        }
+    }
+
+    /// True once waiting any longer is not worth it; the caller reports contention.
+    #[inline]
+    pub(crate) fn is_completed(&self) -> bool {
+        self.step > YIELD_LIMIT
+    }
+}
+
+/// A test-and-test-and-set spin lock over our own atomics, guarding the sender wait list.
+///
+/// `no_std` has no OS lock, and a lock built on the shim's `AtomicBool` is one that loom can
+/// check together with the rest of the protocol. It is held only for a few pointer writes
+/// (never across user code: wakers are cloned, dropped and woken outside it), so contention is
+/// short; it is not on the message path, only on the slow path where senders wait for space.
+#[derive(Debug)]
+pub(crate) struct SpinLock<T> {
+    locked: AtomicBool,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the lock hands out `&mut T` to one thread at a time (acquire/release below), so
+// sharing the lock between threads is sound whenever `T` itself can be sent between them.
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+// SAFETY: moving the lock moves the `T` it owns.
+unsafe impl<T: Send> Send for SpinLock<T> {}
+
+impl<T> SpinLock<T> {
+    pub(crate) fn new(data: T) -> Self {
+        Self {
+            locked: AtomicBool::new(false),
+            data: UnsafeCell::new(data),
+        }
+    }
+
+    /// Runs `f` with exclusive access to the data.
+    #[inline]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let mut backoff = Backoff::new();
+        loop {
+            // Acquire: pairs with the Release store in the unlock below, so the previous
+            // holder's writes to `data` are visible to us. Relaxed on failure: we read nothing.
+            if self
+                .locked
+                .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                break;
+            }
+            // Relaxed: only a hint to avoid hammering the line with failing CASes; the CAS
+            // above is what synchronizes.
+            while self.locked.load(Ordering::Relaxed) {
+                backoff.snooze();
+            }
+        }
+        struct Unlock<'a>(&'a AtomicBool);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                // Release: publishes our writes to `data` to the next holder's Acquire CAS.
+                // Done by a guard so that a panic inside `f` cannot leave the lock held.
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let _unlock = Unlock(&self.locked);
+        // SAFETY: `locked` is true and we set it, so no other thread is inside `with`; the
+        // `&mut T` does not escape `f`.
+        self.data.with_mut(|p| f(unsafe { &mut *p }))
+    }
+}

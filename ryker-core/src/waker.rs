@@ -1,0 +1,157 @@
+//! The receiver's waker cell: one registered `Waker`, set by the single receiver and taken by
+//! whichever sender publishes next.
+//!
+//! It is the `AtomicWaker` protocol (futures-util), written here so that loom sees every access
+//! and with one addition: an `ARMED` bit that says a waker is stored. Senders read the state
+//! with a plain load after each publish and touch the cell with an RMW only when it is non-zero,
+//! so an active receiver costs its senders no write to a shared cache line per message.
+
+use core::fmt;
+use core::task::Waker;
+
+use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+
+/// The registrar owns the cell.
+const REGISTERING: usize = 0b001;
+/// A waker is taking (or has claimed the right to take) the stored waker.
+const WAKING: usize = 0b010;
+/// A waker is stored and nobody has taken it yet.
+const ARMED: usize = 0b100;
+
+/// A single-registrar waker cell (see the module docs).
+pub(crate) struct WakerCell {
+    state: AtomicUsize,
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: the `Option<Waker>` is only accessed by the thread that holds REGISTERING (the one
+// registrar) or the thread whose `fetch_or(WAKING)` found exactly ARMED; the state machine makes
+// those two exclusive, and `Waker` is `Send + Sync`.
+unsafe impl Send for WakerCell {}
+// SAFETY: as above.
+unsafe impl Sync for WakerCell {}
+
+impl fmt::Debug for WakerCell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WakerCell")
+            .field("state", &self.state.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl WakerCell {
+    pub(crate) fn new() -> Self {
+        Self {
+            state: AtomicUsize::new(0),
+            waker: UnsafeCell::new(None),
+        }
+    }
+
+    /// Stores `waker` to be woken by the next [`WakerCell::wake`].
+    ///
+    /// Must only be called by the cell's single registrar (the receiver, through `&mut`). The
+    /// caller re-checks its condition after this returns, with a SeqCst fence in between (the
+    /// "register, then try again" discipline); a wake that raced the registration is not lost
+    /// either way: it wakes `waker` directly.
+    pub(crate) fn register(&self, waker: &Waker) {
+        // Acquire: pairs with the Release that ends a `take`, so the taker's removal of the
+        // previous waker happens-before we write the cell.
+        let prev = self.state.fetch_or(REGISTERING, Ordering::Acquire);
+        if prev & WAKING != 0 {
+            // A taker owns the cell right now: we are being woken anyway. Wake the new waker
+            // ourselves so the wake is not delivered to a stale one, and let the taker finish.
+            waker.wake_by_ref();
+            // Release: our REGISTERING bit is the only thing we changed; pairs with nothing
+            // that reads data, it only hands the bit back.
+            self.state.fetch_and(!REGISTERING, Ordering::Release);
+            return;
+        }
+        let old = self.waker.with_mut(|cell| {
+            // SAFETY: we hold REGISTERING and no taker holds WAKING (checked above; a taker
+            // arriving now sees REGISTERING and backs off), so the cell is ours.
+            let cell = unsafe { &mut *cell };
+            match cell {
+                Some(current) if current.will_wake(waker) => None,
+                _ => cell.replace(waker.clone()),
+            }
+        });
+        // AcqRel on success: Release publishes the stored waker to the next taker's Acquire
+        // `fetch_or`; Acquire on failure: we are about to take the waker back out.
+        let expected = (prev & ARMED) | REGISTERING;
+        if self
+            .state
+            .compare_exchange(expected, ARMED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // A taker came while we held the cell, found REGISTERING and left the wake to us.
+            let waker = self.waker.with_mut(|cell| {
+                // SAFETY: we still hold REGISTERING; the taker backed off.
+                unsafe { (*cell).take() }
+            });
+            // AcqRel: hands the cell back (Release) after our take above.
+            self.state.swap(0, Ordering::AcqRel);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+        drop(old);
+    }
+
+    /// Whether a waker may be stored or a registration is in progress: senders call
+    /// [`WakerCell::wake`] only when this is true, after a SeqCst fence that pairs with the
+    /// registrar's fence (see `mailbox.rs`).
+    #[inline]
+    pub(crate) fn may_need_wake(&self) -> bool {
+        // Relaxed: ordered by the caller's SeqCst fence.
+        self.state.load(Ordering::Relaxed) != 0
+    }
+
+    /// Takes the stored waker, if one is stored and no one else is taking it or registering.
+    fn take(&self) -> Option<Waker> {
+        // AcqRel: Acquire pairs with the registrar's Release so we read the stored waker;
+        // Release orders our caller's earlier publish before a registrar that sees WAKING.
+        let prev = self.state.fetch_or(WAKING, Ordering::AcqRel);
+        if prev == ARMED {
+            let waker = self.waker.with_mut(|cell| {
+                // SAFETY: our fetch_or turned exactly ARMED into ARMED|WAKING: no registrar
+                // holds the cell (it would have set REGISTERING first) and no other taker does.
+                unsafe { (*cell).take() }
+            });
+            // Release: pairs with the registrar's Acquire `fetch_or`, so our take happens-before
+            // its next write of the cell. Keeps a REGISTERING bit set meanwhile.
+            self.state.fetch_and(!(WAKING | ARMED), Ordering::Release);
+            waker
+        } else {
+            if prev & (WAKING | REGISTERING) == 0 {
+                // Nothing stored: hand back the WAKING bit we set. Release, as above.
+                self.state.fetch_and(!WAKING, Ordering::Release);
+            }
+            // Otherwise a registrar will see WAKING and wake, or another taker is waking.
+            None
+        }
+    }
+
+    /// Wakes the stored waker, if any.
+    #[inline]
+    pub(crate) fn wake(&self) {
+        if let Some(waker) = self.take() {
+            waker.wake();
+        }
+    }
+
+    /// Drops the stored waker without waking it (the registrar found what it was waiting for
+    /// on its re-check, so nobody needs to wake it).
+    pub(crate) fn disarm(&self) {
+        drop(self.take());
+    }
+}
+
+impl Drop for WakerCell {
+    fn drop(&mut self) {
+        // `&mut self`: no other thread can reach the cell; drop whatever waker is left.
+        self.waker.with_mut(|cell| {
+            // SAFETY: exclusive access.
+            unsafe { (*cell).take() }
+        });
+    }
+}

@@ -1,0 +1,1 @@
+//! ryker-smol adapter (filled in by the actor-executor issue).

@@ -1,0 +1,1 @@
+//! ryker-tokio adapter (filled in by the actor-executor issue).

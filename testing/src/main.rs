@@ -1,0 +1,35 @@
+//! `ryker`: the command-line harness for the ryker mailbox.
+//!
+//! `ryker enqueue` pushes messages through a real mailbox between threads, checks that every
+//! message arrived exactly once and in per-producer order, and reports throughput and latency
+//! next to `crossbeam_channel::bounded` measured in the same run with the same shape.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod enqueue;
+mod payload;
+mod summary;
+mod transport;
+
+/// Command-line harness for the ryker actor mailbox.
+#[derive(Debug, Parser)]
+#[command(name = "ryker", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Push 64-byte messages through a mailbox between threads; check order, report msg/s and latency.
+    Enqueue(enqueue::EnqueueArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Enqueue(args) => enqueue::main(&args),
+    }
+}
