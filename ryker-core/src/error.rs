@@ -97,6 +97,7 @@ impl fmt::Display for ConfigError {
 }
 
 /// Why [`Sender::try_send`](crate::mailbox::Sender::try_send) did not queue the message.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TrySendError<T> {
     /// The mailbox is full and its policy is `Busy`: the message is handed back.
     Busy(T),
@@ -108,6 +109,7 @@ pub enum TrySendError<T> {
 }
 
 /// Why [`Sender::send`](crate::mailbox::Sender::send) did not queue the message.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SendError<T> {
     /// The mailbox is full and its policy is `DropNewest`: the message was dropped and counted.
     Dropped,
@@ -130,6 +132,7 @@ pub enum TryRecvError {
 pub struct Closed;
 
 /// Why [`Ring::force_push`](crate::ring::Ring::force_push) failed.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ForcePushError<T> {
     /// The oldest slot is claimed by a producer that has not published it yet, so there is
     /// nothing to displace; the value is handed back.
@@ -239,22 +242,6 @@ impl<T> fmt::Display for ForcePushError<T> {
             Self::Busy(_) => "ring busy: oldest slot not yet published",
             Self::Closed { .. } => "ring closed",
         })
-    }
-}
-
-impl<T> PartialEq for ForcePushError<T>
-where
-    T: PartialEq,
-{
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Self::Busy(a), Self::Busy(b)) => a == b,
-            (
-                Self::Closed { value: a, evicted: x },
-                Self::Closed { value: b, evicted: y },
-            ) => a == b && x == y,
-            _ => false,
-        }
     }
 }
 

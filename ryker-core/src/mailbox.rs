@@ -17,7 +17,9 @@
 //! Dropping the last [`Sender`] closes the mailbox: the receiver still gets every accepted
 //! message, then `None`. Dropping the [`Receiver`] closes it too: senders get `Closed` back with
 //! their message, waiting senders are woken, and messages still queued are dropped (counted as
-//! `discarded`).
+//! `discarded`). A message whose send was still in progress at that moment (claimed, not yet
+//! published) is dropped with the mailbox's memory when the last sender goes, and is not
+//! counted in `discarded`.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -159,22 +161,29 @@ impl<T, M: Metrics> Shared<T, M> {
     #[inline]
     fn publish(&self, claim: Claim<'_, T>, msg: T) {
         claim.publish(msg);
+        self.after_publish();
         self.metrics.on_accepted();
-        self.wake_receiver();
     }
 
     /// The sender half of the receiver wake-up protocol (module docs), called right after a
-    /// publishing store, in straight-line code.
+    /// publishing store (a value, a SKIP, or the close), in straight-line code.
+    ///
+    /// Under `DropOldest` a sender may also be waiting for exactly this publish (the oldest
+    /// slot was claimed but unpublished, so it could not be evicted): it is notified here too.
     #[inline]
-    fn wake_receiver(&self) {
+    fn after_publish(&self) {
         // SeqCst fence: pairs with the fence in `Receiver::poll_*` between registering the
-        // waker and re-checking the ring. Without it our load of the waker state could be
-        // ordered before our publish (store buffering) while the receiver's re-check misses
-        // the publish: a lost wake-up.
+        // waker and re-checking the ring (and, under DropOldest, with the fence in
+        // `poll_force`). Without it our load of the waker state could be ordered before our
+        // publish (store buffering) while the receiver's re-check misses the publish: a lost
+        // wake-up.
         #[cfg(not(ryker_loom_broken = "wake"))]
         fence(Ordering::SeqCst);
         if self.rx_waker.may_need_wake() {
             self.rx_waker.wake();
+        }
+        if self.overflow == Overflow::DropOldest && self.waiters.may_have_waiters() {
+            self.waiters.notify(1);
         }
     }
 
@@ -182,7 +191,7 @@ impl<T, M: Metrics> Shared<T, M> {
     #[inline]
     fn notify_senders(&self, freed: usize) {
         // SeqCst fence: pairs with the fence in `poll_claim` between queueing the waiter and
-        // re-trying the claim (same store-buffering argument as `wake_receiver`).
+        // re-trying the claim (same store-buffering argument as `after_publish`).
         fence(Ordering::SeqCst);
         if self.waiters.may_have_waiters() {
             self.waiters.notify(freed);
@@ -220,23 +229,26 @@ impl<T, M: Metrics> Shared<T, M> {
             .fetch_max(self.ring.capacity(), Ordering::Relaxed);
     }
 
-    /// `try_send` under `Overflow::DropOldest`.
-    fn force_send(&self, msg: T) -> Result<Sent, TrySendError<T>> {
+    /// `try_send` under `Overflow::DropOldest`. `count_busy` is false for a waiting `send`,
+    /// whose `Busy` is not a refusal (it waits and tries again).
+    fn force_send(&self, msg: T, count_busy: bool) -> Result<Sent, TrySendError<T>> {
         match self.ring.force(msg) {
             Forced::Pushed(None) => {
+                self.after_publish();
                 self.metrics.on_accepted();
-                self.wake_receiver();
                 Ok(Sent::Queued)
             }
             Forced::Pushed(Some(evicted)) => {
+                self.after_publish();
                 self.metrics.on_accepted();
-                self.wake_receiver();
                 self.evicted(evicted);
                 Ok(Sent::DisplacedOldest)
             }
             Forced::Busy(msg) => {
                 self.note_full();
-                self.count_busy();
+                if count_busy {
+                    self.count_busy();
+                }
                 Err(TrySendError::Busy(msg))
             }
             Forced::Closed { value, evicted } => {
@@ -261,7 +273,7 @@ impl<T, M: Metrics> Shared<T, M> {
     #[inline]
     fn try_send(&self, msg: T) -> Result<Sent, TrySendError<T>> {
         if self.overflow == Overflow::DropOldest {
-            return self.force_send(msg);
+            return self.force_send(msg, true);
         }
         match self.ring.claim() {
             Ok(claim) => {
@@ -285,13 +297,11 @@ impl<T, M: Metrics> Shared<T, M> {
     ) -> Poll<Result<Claim<'_, T>, Closed>> {
         let mut front = false;
         if *registered {
-            match self.waiters.poll_state(w) {
-                WaitState::Queued => {
-                    // Still waiting for our turn; keep the newest waker.
-                    // SAFETY: our owner unregisters `w` before moving or dropping it.
-                    unsafe { self.waiters.register(w, cx.waker(), false) };
-                    return Poll::Pending;
-                }
+            // One critical section: refreshing the waker of a queued waiter and noticing a
+            // notification must not be split, or a notification landing in between is lost.
+            match self.waiters.refresh(w, cx.waker()) {
+                // Still waiting for our turn, with the newest waker.
+                WaitState::Queued => return Poll::Pending,
                 // Our turn (or a spurious state): try, and keep our place at the front.
                 WaitState::Notified | WaitState::Idle => {
                     *registered = false;
@@ -307,6 +317,7 @@ impl<T, M: Metrics> Shared<T, M> {
                 Err(ClaimError::Full) => {}
             }
         }
+        self.note_full();
         // SAFETY: our owner unregisters `w` before moving or dropping it.
         unsafe { self.waiters.register(w, cx.waker(), front) };
         *registered = true;
@@ -324,6 +335,48 @@ impl<T, M: Metrics> Shared<T, M> {
         Poll::Ready(result)
     }
 
+    /// `send` under `DropOldest`: evict and push; while the oldest slot is still being
+    /// written (nothing to evict yet), wait in the list for its publish (`after_publish`
+    /// notifies) or for the receiver to free a slot.
+    fn poll_force(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        msg: T,
+        cx: &mut Context<'_>,
+    ) -> Result<Result<Sent, SendError<T>>, T> {
+        let mut front = false;
+        if *registered {
+            match self.waiters.refresh(w, cx.waker()) {
+                WaitState::Queued => return Err(msg),
+                WaitState::Notified | WaitState::Idle => {
+                    *registered = false;
+                    front = true;
+                }
+            }
+        }
+        let msg = match self.force_send(msg, false) {
+            Ok(sent) => return Ok(Ok(sent)),
+            Err(TrySendError::Closed(msg)) => return Ok(Err(SendError::Closed(msg))),
+            Err(TrySendError::Dropped) => return Ok(Err(SendError::Dropped)),
+            Err(TrySendError::Busy(msg)) => msg,
+        };
+        // SAFETY: our owner unregisters `w` before moving or dropping it.
+        unsafe { self.waiters.register(w, cx.waker(), front) };
+        *registered = true;
+        // SeqCst fence: pairs with the fences in `after_publish` and `notify_senders`.
+        fence(Ordering::SeqCst);
+        let result = match self.force_send(msg, false) {
+            Ok(sent) => Ok(sent),
+            Err(TrySendError::Closed(msg)) => Err(SendError::Closed(msg)),
+            Err(TrySendError::Dropped) => Err(SendError::Dropped),
+            Err(TrySendError::Busy(msg)) => return Err(msg),
+        };
+        self.waiters.remove(w);
+        *registered = false;
+        Ok(result)
+    }
+
     /// Leaves the wait list for good; passes on a notification we never used.
     fn cancel_wait(&self, w: Pin<&Waiter>, registered: &mut bool) {
         if core::mem::take(registered) && self.waiters.remove(w) {
@@ -332,20 +385,23 @@ impl<T, M: Metrics> Shared<T, M> {
     }
 
     fn stats(&self) -> MailboxStats {
-        let (claims, removals, skipped) = self.ring.ordinals();
-        // Relaxed: statistics counters.
+        // The subtracted counters are bumped after the positions move, so they are read first
+        // and the differences saturate: a snapshot taken mid-operation is off by that
+        // operation, never wrapped. Relaxed: statistics counters.
         let load = |c: &AtomicUsize| c.load(Ordering::Relaxed) as u64;
+        let abandoned = load(&self.abandoned);
         let dropped_oldest = load(&self.dropped_oldest);
         let discarded = load(&self.discarded);
+        let (claims, removals, skipped) = self.ring.ordinals();
         MailboxStats {
-            accepted: claims.wrapping_sub(load(&self.abandoned)),
+            accepted: claims.saturating_sub(abandoned),
             busy: load(&self.busy),
             dropped_newest: load(&self.dropped_newest),
             dropped_oldest,
             received: removals
-                .wrapping_sub(skipped)
-                .wrapping_sub(dropped_oldest)
-                .wrapping_sub(discarded),
+                .saturating_sub(skipped)
+                .saturating_sub(dropped_oldest)
+                .saturating_sub(discarded),
             discarded,
             high_water: self.high_water.load(Ordering::Relaxed),
         }
@@ -410,11 +466,8 @@ impl<T, M: Metrics> Sender<T, M> {
     /// `Closed(msg)` when the mailbox is closed; `Dropped` under `DropNewest` when full.
     pub fn send(&self, msg: T) -> SendFuture<'_, T, M> {
         SendFuture {
-            shared: &self.shared,
+            wait: Wait::new(&self.shared),
             msg: Some(msg),
-            waiter: Waiter::new(),
-            registered: false,
-            _pinned: PhantomPinned,
         }
     }
 
@@ -457,25 +510,19 @@ impl<T, M: Metrics> Sender<T, M> {
         }
     }
 
-    /// Waits for a free slot and reserves it (see [`Sender::poll_reserve`]).
+    /// Waits for a free slot and reserves it (see [`Sender::poll_reserve`]); waiting
+    /// allocates nothing.
     ///
     /// # Cancel safety
-    /// Cancel safe: dropping the future before it completes reserves nothing, and a wake-up
-    /// it had received is passed on to the next waiting sender.
+    /// Cancel safe: dropping the future before it completes reserves nothing; its place among
+    /// the waiting senders is given up and a wake-up it had received is passed on.
     ///
     /// # Errors
     /// [`Closed`] when the mailbox is closed.
-    pub async fn reserve(&mut self) -> Result<Permit<'_, T, M>, Closed> {
-        // Reborrow trick: poll through `poll_reserve` until ready, then reserve for real
-        // with the same state (the claim is taken on the poll that returns Ready).
-        let this: *mut Self = self;
-        core::future::poll_fn(|cx| {
-            // SAFETY: `this` comes from the `&mut self` this future holds for its whole life,
-            // and the permit it returns borrows that same `&mut self` (no aliasing `&mut`).
-            let this = unsafe { &mut *this };
-            this.poll_reserve(cx)
-        })
-        .await
+    pub fn reserve(&self) -> Reserve<'_, T, M> {
+        Reserve {
+            wait: Wait::new(&self.shared),
+        }
     }
 
     /// Whether the mailbox is closed (the receiver closed it or is gone).
@@ -541,14 +588,15 @@ impl<T, M: Metrics> Clone for Sender<T, M> {
 impl<T, M: Metrics> Drop for Sender<T, M> {
     fn drop(&mut self) {
         if let Some(waiter) = &self.waiter {
-            self.shared.cancel_wait(waiter.as_ref(), &mut self.registered);
+            self.shared
+                .cancel_wait(waiter.as_ref(), &mut self.registered);
         }
         // AcqRel: the last sender's decrement must see every other sender's work done
         // (Acquire), and each decrement releases this sender's sends to it (Release).
         if self.shared.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.shared.ring.close();
             // Straight after the closing RMW: a receiver waiting on empty must see the end.
-            self.shared.wake_receiver();
+            self.shared.after_publish();
         }
     }
 }
@@ -586,7 +634,7 @@ impl<T, M: Metrics> Drop for Permit<'_, T, M> {
             drop(claim);
             // Relaxed: statistics counter.
             self.shared.abandoned.fetch_add(1, Ordering::Relaxed);
-            self.shared.wake_receiver();
+            self.shared.after_publish();
         }
     }
 }
@@ -597,32 +645,66 @@ impl<T, M: Metrics> fmt::Debug for Permit<'_, T, M> {
     }
 }
 
-/// The future returned by [`Sender::send`].
-#[must_use = "futures do nothing unless polled"]
-pub struct SendFuture<'a, T, M: Metrics = NoMetrics> {
+/// A sender's place in the wait list, inside a pinned future; leaving it (on drop) gives the
+/// place up and passes on a notification it never used.
+struct Wait<'a, T, M: Metrics> {
     shared: &'a Shared<T, M>,
-    msg: Option<T>,
     waiter: Waiter,
     registered: bool,
     _pinned: PhantomPinned,
+}
+
+impl<'a, T, M: Metrics> Wait<'a, T, M> {
+    fn new(shared: &'a Shared<T, M>) -> Self {
+        Self {
+            shared,
+            waiter: Waiter::new(),
+            registered: false,
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// The shared state, the pinned waiter and its flag.
+    fn project(self: Pin<&mut Self>) -> (&'a Shared<T, M>, Pin<&Waiter>, &mut bool) {
+        // SAFETY: `waiter` is never moved out of the pinned `Wait` (only borrowed, pinned,
+        // below); `shared` and `registered` are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `waiter` stays at this address until `Wait` is dropped, and `Drop` removes
+        // it from the wait list first.
+        let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
+        (this.shared, waiter, &mut this.registered)
+    }
+}
+
+impl<T, M: Metrics> Drop for Wait<'_, T, M> {
+    fn drop(&mut self) {
+        // SAFETY: the waiter is pinned (we are being dropped in place).
+        let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
+        self.shared.cancel_wait(waiter, &mut self.registered);
+    }
+}
+
+/// The future returned by [`Sender::send`].
+#[must_use = "futures do nothing unless polled"]
+pub struct SendFuture<'a, T, M: Metrics = NoMetrics> {
+    wait: Wait<'a, T, M>,
+    msg: Option<T>,
 }
 
 impl<T, M: Metrics> Future for SendFuture<'_, T, M> {
     type Output = Result<Sent, SendError<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: we never move `waiter` out of the pinned future (it is only used through
-        // `Pin::new_unchecked` below), and the other fields are not structurally pinned.
+        // SAFETY: `wait` is structurally pinned (only used through `Pin::new_unchecked`
+        // below, never moved); `msg` is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: `waiter` stays at this address until the future is dropped, and `Drop`
-        // removes it from the wait list first.
-        let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
-        let shared = this.shared;
         let Some(msg) = this.msg.take() else {
             panic!("`SendFuture` polled after completion");
         };
+        // SAFETY: see above: `wait` is never moved.
+        let (shared, waiter, registered) = unsafe { Pin::new_unchecked(&mut this.wait) }.project();
         match shared.overflow {
-            Overflow::Busy => match shared.poll_claim(waiter, &mut this.registered, cx) {
+            Overflow::Busy => match shared.poll_claim(waiter, registered, cx) {
                 Poll::Ready(Ok(claim)) => {
                     shared.publish(claim, msg);
                     Poll::Ready(Ok(Sent::Queued))
@@ -640,31 +722,9 @@ impl<T, M: Metrics> Future for SendFuture<'_, T, M> {
                 }
                 Err(TrySendError::Dropped) => Err(SendError::Dropped),
             }),
-            Overflow::DropOldest => match shared.force_send(msg) {
-                Ok(sent) => {
-                    shared.cancel_wait(waiter, &mut this.registered);
-                    Poll::Ready(Ok(sent))
-                }
-                Err(TrySendError::Closed(msg)) => {
-                    shared.cancel_wait(waiter, &mut this.registered);
-                    Poll::Ready(Err(SendError::Closed(msg)))
-                }
-                Err(TrySendError::Dropped) => Poll::Ready(Err(SendError::Dropped)),
-                Err(TrySendError::Busy(msg)) => {
-                    // The oldest slot is still being written: wait for the receiver to move
-                    // on (it notifies waiters as it frees slots), then evict again.
-                    if !this.registered {
-                        // SAFETY: `Drop` removes the waiter before it goes away.
-                        unsafe { shared.waiters.register(waiter, cx.waker(), false) };
-                        this.registered = true;
-                        // SeqCst fence: pairs with `notify_senders` (module docs).
-                        fence(Ordering::SeqCst);
-                        cx.waker().wake_by_ref();
-                    } else {
-                        shared.waiters.poll_state(waiter);
-                        // SAFETY: as above.
-                        unsafe { shared.waiters.register(waiter, cx.waker(), true) };
-                    }
+            Overflow::DropOldest => match shared.poll_force(waiter, registered, msg, cx) {
+                Ok(result) => Poll::Ready(result),
+                Err(msg) => {
                     this.msg = Some(msg);
                     Poll::Pending
                 }
@@ -673,18 +733,40 @@ impl<T, M: Metrics> Future for SendFuture<'_, T, M> {
     }
 }
 
-impl<T, M: Metrics> Drop for SendFuture<'_, T, M> {
-    fn drop(&mut self) {
-        // SAFETY: the waiter is pinned (we are being dropped in place).
-        let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
-        self.shared.cancel_wait(waiter, &mut self.registered);
-    }
-}
-
 impl<T, M: Metrics> fmt::Debug for SendFuture<'_, T, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture")
-            .field("registered", &self.registered)
+            .field("registered", &self.wait.registered)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future returned by [`Sender::reserve`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Reserve<'a, T, M: Metrics = NoMetrics> {
+    wait: Wait<'a, T, M>,
+}
+
+impl<'a, T, M: Metrics> Future for Reserve<'a, T, M> {
+    type Output = Result<Permit<'a, T, M>, Closed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `wait` is structurally pinned and never moved.
+        let this = unsafe { self.map_unchecked_mut(|r| &mut r.wait) };
+        let (shared, waiter, registered) = this.project();
+        shared.poll_claim(waiter, registered, cx).map(|claim| {
+            claim.map(|claim| Permit {
+                claim: Some(claim),
+                shared,
+            })
+        })
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for Reserve<'_, T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reserve")
+            .field("registered", &self.wait.registered)
             .finish_non_exhaustive()
     }
 }
@@ -723,6 +805,9 @@ impl<T> Extend<T> for One<T> {
 enum Drained {
     /// Stopped at the limit, or at a slot with nothing (yet) in it.
     More,
+    /// Stepped over as many abandoned slots as the budget allows without finding a message:
+    /// the caller yields (wakes itself) rather than spin on a stream of dropped permits.
+    Yield,
     /// Closed and empty.
     End,
 }
@@ -736,6 +821,8 @@ impl<T, M: Metrics> Receiver<T, M> {
         let mut taken = 0;
         let mut freed = 0;
         let mut end = Drained::More;
+        // Abandoned slots (dropped permits) are stepped over, at most a ring's worth per call.
+        let mut skip_budget = self.shared.ring.capacity();
         while taken < limit {
             match self.shared.ring.pop_slot() {
                 Pop::Value(msg) => {
@@ -743,7 +830,14 @@ impl<T, M: Metrics> Receiver<T, M> {
                     taken += 1;
                     freed += 1;
                 }
-                Pop::Skipped => freed += 1,
+                Pop::Skipped => {
+                    freed += 1;
+                    skip_budget -= 1;
+                    if skip_budget == 0 {
+                        end = Drained::Yield;
+                        break;
+                    }
+                }
                 Pop::Empty | Pop::NotReady => break,
                 Pop::Closed => {
                     end = Drained::End;
@@ -829,10 +923,14 @@ impl<T, M: Metrics> Receiver<T, M> {
         }
         match self.pop_into(out, limit) {
             (0, Drained::More) => {}
+            (0, Drained::Yield) => {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             (n, _) => return Poll::Ready(n),
         }
         self.shared.rx_waker.register(cx.waker());
-        // SeqCst fence: pairs with the fence in `wake_receiver` (module docs).
+        // SeqCst fence: pairs with the fence in `after_publish` (module docs).
         fence(Ordering::SeqCst);
         #[cfg(ryker_loom_broken = "recheck")]
         {
@@ -842,6 +940,11 @@ impl<T, M: Metrics> Receiver<T, M> {
         #[cfg(not(ryker_loom_broken = "recheck"))]
         match self.pop_into(out, limit) {
             (0, Drained::More) => Poll::Pending,
+            (0, Drained::Yield) => {
+                self.shared.rx_waker.disarm();
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
             (n, _) => {
                 // Nobody needs to wake us for this: take the waker back.
                 self.shared.rx_waker.disarm();
@@ -923,7 +1026,8 @@ impl<T, M: Metrics> Drop for Receiver<T, M> {
         // Drop what is queued now, and count it; values whose sends are still in progress are
         // dropped with the ring when the last sender goes.
         let mut discarded = 0;
-        loop {
+        // Bounded: the mailbox is closed, so at most a ring's worth of slots is left.
+        for _ in 0..self.shared.ring.capacity() {
             match self.shared.ring.pop_slot() {
                 Pop::Value(msg) => {
                     drop(msg);
@@ -934,7 +1038,9 @@ impl<T, M: Metrics> Drop for Receiver<T, M> {
             }
         }
         // Relaxed: statistics counter.
-        self.shared.discarded.fetch_add(discarded, Ordering::Relaxed);
+        self.shared
+            .discarded
+            .fetch_add(discarded, Ordering::Relaxed);
     }
 }
 

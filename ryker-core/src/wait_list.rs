@@ -130,13 +130,15 @@ impl WaitList {
     /// used with this list only.
     pub(crate) unsafe fn register(&self, w: Pin<&Waiter>, waker: &Waker, front: bool) -> WaitState {
         let w: *const Waiter = &*w;
+        // Cloned (and the displaced one dropped) outside the lock: both may run user code.
+        let new_waker = waker.clone();
         let old_waker = self.links.with(|links| {
             // SAFETY: lock held; `w` is live (the caller's contract).
             let n = unsafe { node(w) };
             let before = n.state;
             let old = match &n.waker {
-                Some(current) if current.will_wake(waker) => None,
-                _ => n.waker.replace(waker.clone()),
+                Some(current) if current.will_wake(&new_waker) => Some(new_waker),
+                _ => n.waker.replace(new_waker),
             };
             if before != WaitState::Queued {
                 n.state = WaitState::Queued;
@@ -160,7 +162,8 @@ impl WaitList {
                     links.tail = w;
                 }
                 // Relaxed: written under the lock; readers order it with SeqCst fences.
-                self.len.store(self.len.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                self.len
+                    .store(self.len.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             }
             (old, before)
         });
@@ -169,18 +172,32 @@ impl WaitList {
         before
     }
 
-    /// Where `w` is now, consuming a notification (a `Notified` waiter becomes `Idle`).
-    pub(crate) fn poll_state(&self, w: Pin<&Waiter>) -> WaitState {
+    /// Where `w` is now, in one critical section: if still `Queued`, its waker is refreshed
+    /// to `waker` (the newest one to wake); if `Notified`, the notification is consumed (the
+    /// waiter becomes `Idle`, out of the list).
+    pub(crate) fn refresh(&self, w: Pin<&Waiter>, waker: &Waker) -> WaitState {
         let w: *const Waiter = &*w;
-        self.links.with(|_| {
+        let new_waker = waker.clone();
+        let (state, old) = self.links.with(|_| {
             // SAFETY: lock held; `w` is live (it is borrowed).
             let n = unsafe { node(w) };
             let state = n.state;
-            if state == WaitState::Notified {
-                n.state = WaitState::Idle;
-            }
-            state
-        })
+            let old = match state {
+                WaitState::Queued => match &n.waker {
+                    Some(current) if current.will_wake(&new_waker) => Some(new_waker),
+                    _ => n.waker.replace(new_waker),
+                },
+                WaitState::Notified => {
+                    n.state = WaitState::Idle;
+                    Some(new_waker)
+                }
+                WaitState::Idle => Some(new_waker),
+            };
+            (state, old)
+        });
+        // Dropped outside the lock: a waker's drop may run user code.
+        drop(old);
+        state
     }
 
     /// Takes `w` out of the list. Returns `true` if it held a notification it never consumed;
@@ -195,7 +212,8 @@ impl WaitList {
                 // SAFETY: lock held; `w` is linked, so are its neighbours.
                 unsafe { unlink(links, w) };
                 // Relaxed: written under the lock (see `register`).
-                self.len.store(self.len.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
+                self.len
+                    .store(self.len.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
             }
             n.state = WaitState::Idle;
             (n.waker.take(), state == WaitState::Notified)
@@ -216,7 +234,8 @@ impl WaitList {
                 // SAFETY: lock held; `w` is the linked head.
                 unsafe { unlink(links, w) };
                 // Relaxed: written under the lock (see `register`).
-                self.len.store(self.len.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
+                self.len
+                    .store(self.len.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
                 // SAFETY: lock held; `w` is live until its owner removes it under this lock.
                 let node = unsafe { node(w) };
                 node.state = WaitState::Notified;

@@ -15,7 +15,11 @@
 //!
 //! The bugs are real undefined behaviour or real leaks on purpose; they are never compiled outside
 //! these runs.
-#![cfg(any(ryker_canary = "asan", ryker_canary = "tsan", ryker_canary = "valgrind"))]
+#![cfg(any(
+    ryker_canary = "asan",
+    ryker_canary = "tsan",
+    ryker_canary = "valgrind"
+))]
 
 use std::hint::black_box;
 
@@ -86,8 +90,12 @@ fn control_tsan_std_sync_is_clean() {
 
     let handles: Vec<_> = (0..THREADS)
         .map(|id| {
-            let (counter, log, barrier, tx) =
-                (Arc::clone(&counter), Arc::clone(&log), Arc::clone(&barrier), tx.clone());
+            let (counter, log, barrier, tx) = (
+                Arc::clone(&counter),
+                Arc::clone(&log),
+                Arc::clone(&barrier),
+                tx.clone(),
+            );
             std::thread::spawn(move || {
                 barrier.wait();
                 for seq in 0..PER_THREAD {

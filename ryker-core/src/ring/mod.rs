@@ -130,6 +130,12 @@ pub(crate) struct Claim<'a, T> {
     lap: usize,
 }
 
+// SAFETY: a claim is the exclusive owner of its slot until it publishes (moving a `T` in),
+// so it may move between threads when `T: Send`; it exposes no shared access to the value.
+unsafe impl<T: Send> Send for Claim<'_, T> {}
+// SAFETY: `&Claim` allows nothing (every method takes `self`), so sharing it is harmless.
+unsafe impl<T: Send> Sync for Claim<'_, T> {}
+
 impl<T> fmt::Debug for Claim<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Claim").field("lap", &self.lap).finish()
@@ -211,7 +217,12 @@ impl<T> Ring<T, Heap> {
             .try_reserve_exact(capacity)
             .map_err(|_| ConfigError::capacity_alloc(capacity))?;
         slots.extend((0..capacity).map(|_| Slot::new(start | EMPTY)));
-        Ok(Self::from_parts(layout, amnesia, start, slots.into_boxed_slice()))
+        Ok(Self::from_parts(
+            layout,
+            amnesia,
+            start,
+            slots.into_boxed_slice(),
+        ))
     }
 }
 
@@ -247,7 +258,12 @@ impl<T, const N: usize> Ring<T, Inline<N>> {
     /// An empty ring with `N` inline slots (loom's atomics are not `const`).
     #[cfg(ryker_loom)]
     pub fn new() -> Self {
-        Self::from_parts(Self::LAYOUT, false, 0, core::array::from_fn(|_| Slot::new(0)))
+        Self::from_parts(
+            Self::LAYOUT,
+            false,
+            0,
+            core::array::from_fn(|_| Slot::new(0)),
+        )
     }
 }
 
@@ -283,7 +299,11 @@ impl<T, S: Storage<T>> Ring<T, S> {
     #[inline]
     pub(crate) fn claim(&self) -> Result<Claim<'_, T>, ClaimError> {
         let layout = self.layout;
-        let mut backoff = Backoff::new();
+        // Two backoffs: `contention` after a lost CAS or a stale `tail` (another producer made
+        // progress, so retrying is lock-free and never gives up), `wait` while a consumer is
+        // still freeing the slot (bounded: then we report full rather than wait for it).
+        let mut contention = Backoff::new();
+        let mut wait = Backoff::new();
         // Relaxed: a starting guess; the stamp load below validates it and the CAS settles it.
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
@@ -307,7 +327,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     Ok(_) => return Ok(Claim { slot, lap }),
                     Err(current) => {
                         tail = current;
-                        backoff.spin();
+                        contention.spin();
                     }
                 }
             } else if layout.lap(stamp) == layout.prev_lap(lap) {
@@ -319,20 +339,16 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 fence(Ordering::SeqCst);
                 // Relaxed: ordered by the fence above.
                 let head = self.head.load(Ordering::Relaxed);
-                if head.wrapping_add(layout.one_lap()) == layout.strip(tail) || backoff.is_completed()
-                {
+                if head.wrapping_add(layout.one_lap()) == tail || wait.is_completed() {
                     return Err(ClaimError::Full);
                 }
-                backoff.snooze();
+                wait.snooze();
                 // Relaxed: a fresh guess, validated as above.
                 tail = self.tail.load(Ordering::Relaxed);
             } else {
-                // The stamp is ahead of `tail`: another producer claimed this slot; our tail is
-                // stale. Relaxed: a fresh guess.
-                if backoff.is_completed() {
-                    return Err(ClaimError::Full);
-                }
-                backoff.spin();
+                // The stamp is ahead of `tail`: another producer claimed this slot, so our tail
+                // is stale and someone made progress. Relaxed: a fresh guess.
+                contention.spin();
                 tail = self.tail.load(Ordering::Relaxed);
             }
         }
@@ -342,7 +358,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
     #[inline]
     pub(crate) fn pop_slot(&self) -> Pop<T> {
         let layout = self.layout;
-        let mut backoff = Backoff::new();
+        // As in `claim`: lost CASes and stale heads retry (lock-free); waiting for a claimed
+        // slot to be published is bounded, then reported as `NotReady`.
+        let mut contention = Backoff::new();
+        let mut wait = Backoff::new();
         // Relaxed: a starting guess; the stamp load validates it and the CAS settles it.
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
@@ -372,8 +391,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
                         };
                         // Release: pairs with the Acquire stamp load in `claim`/`force_push`,
                         // so our read of the value happens-before the next lap's write.
-                        slot.stamp
-                            .store(lap.wrapping_add(layout.one_lap()) | EMPTY, Ordering::Release);
+                        slot.stamp.store(
+                            lap.wrapping_add(layout.one_lap()) | EMPTY,
+                            Ordering::Release,
+                        );
                         return match value {
                             Some(value) => Pop::Value(value),
                             None => Pop::Skipped,
@@ -381,7 +402,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     }
                     Err(current) => {
                         head = current;
-                        backoff.spin();
+                        contention.spin();
                     }
                 }
             } else if layout.lap(stamp) != lap.wrapping_add(layout.one_lap()) {
@@ -399,19 +420,16 @@ impl<T, S: Storage<T>> Ring<T, S> {
                         Pop::Empty
                     };
                 }
-                if backoff.is_completed() {
+                if wait.is_completed() {
                     return Pop::NotReady;
                 }
-                backoff.snooze();
+                wait.snooze();
                 // Relaxed: a fresh guess, validated as above.
                 head = self.head.load(Ordering::Relaxed);
             } else {
-                // The slot is already in the next lap: another consumer took it and our head is
-                // stale. Relaxed: a fresh guess.
-                if backoff.is_completed() {
-                    return Pop::NotReady;
-                }
-                backoff.spin();
+                // The slot is already in the next lap: another consumer (or an evicting
+                // producer) took it and our head is stale. Relaxed: a fresh guess.
+                contention.spin();
                 head = self.head.load(Ordering::Relaxed);
             }
         }
@@ -420,12 +438,18 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// Pushes `value`, displacing the oldest value when the ring is full.
     pub(crate) fn force(&self, value: T) -> Forced<T> {
         let layout = self.layout;
-        let mut backoff = Backoff::new();
+        // As in `claim`: lost CASes retry; waiting on a slot someone else is still writing or
+        // freeing is bounded, then reported as `Busy`.
+        let mut contention = Backoff::new();
+        let mut wait = Backoff::new();
         loop {
             // Relaxed: a guess, validated by the stamp load and settled by the CASes below.
             let tail = self.tail.load(Ordering::Relaxed);
             if layout.is_closed(tail) {
-                return Forced::Closed { value, evicted: None };
+                return Forced::Closed {
+                    value,
+                    evicted: None,
+                };
             }
             let lap = layout.lap(tail);
             let slot = self.slot(tail);
@@ -436,13 +460,18 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 // Relaxed on success: ownership only, as in `claim`.
                 if self
                     .tail
-                    .compare_exchange_weak(tail, layout.next(tail), Ordering::Relaxed, Ordering::Relaxed)
+                    .compare_exchange_weak(
+                        tail,
+                        layout.next(tail),
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    )
                     .is_ok()
                 {
                     Claim { slot, lap }.publish(value);
                     return Forced::Pushed(None);
                 }
-                backoff.spin();
+                contention.spin();
                 continue;
             }
             let prev = layout.prev_lap(lap);
@@ -459,7 +488,12 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     // of its stamp above, which still holds since `head` had not moved.
                     if self
                         .head
-                        .compare_exchange(head, layout.next(head), Ordering::Relaxed, Ordering::Relaxed)
+                        .compare_exchange(
+                            head,
+                            layout.next(head),
+                            Ordering::Relaxed,
+                            Ordering::Relaxed,
+                        )
                         .is_ok()
                     {
                         // SAFETY: the stamp said FULL in the previous lap (Acquire) and our head
@@ -497,19 +531,19 @@ impl<T, S: Storage<T>> Ring<T, S> {
                             }
                         };
                     }
-                    backoff.spin();
+                    contention.spin();
                     continue;
                 }
-                if head.wrapping_add(layout.one_lap()) == tail && backoff.is_completed() {
-                    // Full, and the oldest slot is claimed by a producer that has not published
-                    // it yet: there is nothing we may evict.
+                // Full with the oldest slot claimed but unpublished, or a consumer is still
+                // freeing the slot: wait a little, then report that nothing can be evicted.
+                if wait.is_completed() {
                     return Forced::Busy(value);
                 }
+                wait.snooze();
+            } else {
+                // The stamp is ahead of `tail`: stale tail, someone made progress.
+                contention.spin();
             }
-            if backoff.is_completed() {
-                return Forced::Busy(value);
-            }
-            backoff.snooze();
         }
     }
 
@@ -557,13 +591,15 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// published by its producer (it becomes visible once published; see the module docs).
     #[inline]
     pub fn try_pop(&self) -> Option<T> {
-        loop {
+        // Abandoned slots are stepped over, at most a ring's worth per call (bounded work).
+        for _ in 0..=self.capacity() {
             match self.pop_slot() {
                 Pop::Value(value) => return Some(value),
                 Pop::Skipped => continue,
                 Pop::Empty | Pop::Closed | Pop::NotReady => return None,
             }
         }
+        None
     }
 
     /// Pops up to `limit` values into `out`, oldest first; returns how many.
@@ -578,13 +614,15 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// ```
     pub fn pop_batch<E: Extend<T>>(&self, out: &mut E, limit: usize) -> usize {
         let mut taken = 0;
+        let mut skip_budget = self.capacity();
         while taken < limit {
             match self.pop_slot() {
                 Pop::Value(value) => {
                     out.extend(core::iter::once(value));
                     taken += 1;
                 }
-                Pop::Skipped => {}
+                Pop::Skipped if skip_budget > 1 => skip_budget -= 1,
+                Pop::Skipped => break,
                 Pop::Empty | Pop::Closed | Pop::NotReady => break,
             }
         }
@@ -613,15 +651,19 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// Number of values in the ring, counting claimed slots whose values are not yet
     /// published. A snapshot: it may be stale by the time it is read.
     pub fn len(&self) -> usize {
-        loop {
-            // SeqCst: the three loads must be a consistent snapshot; re-reading `tail` proves
-            // it did not move while `head` was read (as crossbeam's `len`).
-            let tail = self.tail.load(Ordering::SeqCst);
+        // SeqCst: the loads must form a consistent snapshot; re-reading `tail` proves it did
+        // not move while `head` was read (as crossbeam's `len`). Under constant pushing that
+        // may never happen, so after a few tries the last pair is used (still in `0..=cap`).
+        let mut tail = self.tail.load(Ordering::SeqCst);
+        for _ in 0..4 {
             let head = self.head.load(Ordering::SeqCst);
-            if self.tail.load(Ordering::SeqCst) == tail {
+            let again = self.tail.load(Ordering::SeqCst);
+            if again == tail {
                 return self.layout.distance(head, tail);
             }
+            tail = again;
         }
+        self.layout.distance(self.head.load(Ordering::SeqCst), tail)
     }
 
     /// Whether the ring holds no values (a snapshot).
@@ -661,7 +703,11 @@ impl<T, S: Storage<T>> Ring<T, S> {
         let tail = self.tail.load(Ordering::Relaxed);
         let head = self.head.load(Ordering::Relaxed);
         let skipped = self.skipped.load(Ordering::Relaxed) as u64;
-        (self.layout.ordinal(tail), self.layout.ordinal(head), skipped)
+        (
+            self.layout.ordinal(tail),
+            self.layout.ordinal(head),
+            skipped,
+        )
     }
 
     /// Raw bytes of the slot a position maps to (amnesia tests only).

@@ -28,8 +28,9 @@ pub(crate) const SKIP: usize = 2;
 const STATE_MASK: usize = 3;
 
 /// The largest capacity a ring accepts: `2^(BITS - 6)`. It keeps `one_lap` at or below
-/// `2^(BITS - 4)`, so at least 16 laps fit in a word and a stale position can never alias a
-/// current one.
+/// `2^(BITS - 4)`, so at least 16 laps fit in a word: a stale position read by a thread can
+/// alias a current one only if that thread is preempted while the ring goes round 16 laps
+/// (for small rings on 64-bit targets, some 2^50 laps).
 pub const MAX_CAPACITY: usize = 1 << (usize::BITS - 6);
 
 /// The constants that describe a ring of a given capacity.

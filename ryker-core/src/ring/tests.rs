@@ -54,7 +54,10 @@ fn fifo_across_many_laps_near_the_word_wrap() {
         }
         assert_eq!(next_in, next_out);
         // The positions did wrap.
-        assert!(ring.tail.load(Ordering::Relaxed) < start, "cap {cap} did not wrap");
+        assert!(
+            ring.tail.load(Ordering::Relaxed) < start,
+            "cap {cap} did not wrap"
+        );
     }
 }
 
@@ -121,7 +124,10 @@ fn close_keeps_accepted_values_and_refuses_new_ones() {
     assert_eq!(ring.try_push(3), Err(3));
     assert_eq!(
         ring.force_push(4),
-        Err(ForcePushError::Closed { value: 4, evicted: None })
+        Err(ForcePushError::Closed {
+            value: 4,
+            evicted: None
+        })
     );
     assert_eq!(ring.try_pop(), Some(1));
     // A claim made before the close is still delivered once published.
@@ -179,7 +185,11 @@ fn amnesia_zeroes_slot_memory_after_pop_and_drop() {
     ring.try_push([0xCD_u8; 48]).unwrap();
     assert_eq!(ring.raw_slot_bytes(0), [0xAB; 48]);
     assert_eq!(ring.try_pop(), Some([0xAB; 48]));
-    assert_eq!(ring.raw_slot_bytes(0), [0; 48], "popped slot still holds the value");
+    assert_eq!(
+        ring.raw_slot_bytes(0),
+        [0; 48],
+        "popped slot still holds the value"
+    );
     assert_eq!(ring.raw_slot_bytes(1), [0xCD; 48]);
 
     // Without amnesia the bytes stay behind (so the check above can fail).

@@ -1,0 +1,57 @@
+//! Helpers shared by the integration tests (included with `mod common;`).
+#![allow(dead_code, unreachable_pub)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A waker that counts how often it was woken.
+#[derive(Default)]
+pub struct CountingWaker(pub AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl CountingWaker {
+    pub fn new() -> (Arc<Self>, Waker) {
+        let w = Arc::new(Self::default());
+        (w.clone(), Waker::from(w))
+    }
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Polls `fut` once with `waker`.
+pub fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    fut.poll(&mut Context::from_waker(waker))
+}
+
+/// A payload that counts its drops.
+#[derive(Debug)]
+pub struct Tracked {
+    pub id: u64,
+    pub drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Scale factor for stress loops: `RYKER_STRESS_SCALE=small` (sanitizers, valgrind) shrinks them.
+pub fn scale(full: usize) -> usize {
+    match std::env::var("RYKER_STRESS_SCALE").as_deref() {
+        Ok("small") => (full / 20).max(1),
+        _ => full,
+    }
+}

@@ -1,0 +1,266 @@
+//! Multi-thread stress: exactly-once delivery and per-producer FIFO, checked with sequence
+//! numbers. Kept to seconds; `RYKER_STRESS_SCALE=small` shrinks it for sanitizers and valgrind.
+
+mod common;
+
+use std::sync::Arc;
+use std::thread;
+
+use common::scale;
+use ryker_core::error::TrySendError;
+use ryker_core::mailbox::{channel, MailboxConfig, Overflow};
+use ryker_core::ring::Ring;
+
+const PRODUCERS: u64 = 4;
+
+fn tag(producer: u64, seq: u64) -> u64 {
+    producer << 40 | seq
+}
+
+fn untag(v: u64) -> (usize, u64) {
+    ((v >> 40) as usize, v & ((1 << 40) - 1))
+}
+
+/// Checks per-producer FIFO and, at the end, exactly-once.
+struct Checker {
+    next: Vec<u64>,
+}
+
+impl Checker {
+    fn new() -> Self {
+        Self {
+            next: vec![0; PRODUCERS as usize],
+        }
+    }
+    fn see(&mut self, v: u64) {
+        let (p, seq) = untag(v);
+        assert_eq!(
+            seq, self.next[p],
+            "producer {p}: out of order or duplicated"
+        );
+        self.next[p] += 1;
+    }
+    fn see_subsequence(&mut self, v: u64) {
+        let (p, seq) = untag(v);
+        assert!(
+            seq >= self.next[p],
+            "producer {p}: {seq} after {}",
+            self.next[p]
+        );
+        self.next[p] = seq + 1;
+    }
+}
+
+#[test]
+fn mailbox_blocking_exactly_once_per_producer_fifo() {
+    let per = scale(50_000) as u64;
+    for capacity in [1, 2, 512] {
+        let (tx, mut rx) = channel::<u64>(MailboxConfig {
+            capacity,
+            ..Default::default()
+        });
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let tx = tx.clone();
+                thread::spawn(move || {
+                    for seq in 0..per {
+                        tx.send_blocking(tag(p, seq)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut check = Checker::new();
+        let mut buf = Vec::with_capacity(64);
+        loop {
+            buf.clear();
+            if rx.recv_many_blocking(&mut buf, 64) == 0 {
+                break;
+            }
+            buf.iter().for_each(|&v| check.see(v));
+        }
+        assert_eq!(
+            check.next,
+            vec![per; PRODUCERS as usize],
+            "capacity {capacity}"
+        );
+        for p in producers {
+            p.join().unwrap();
+        }
+        let s = rx.stats();
+        assert_eq!((s.accepted, s.received), (per * PRODUCERS, per * PRODUCERS));
+    }
+}
+
+#[test]
+fn mailbox_try_send_spinning_producers_exactly_once() {
+    let per = scale(50_000) as u64;
+    for capacity in [1, 2, 512] {
+        let (tx, mut rx) = channel::<u64>(MailboxConfig {
+            capacity,
+            ..Default::default()
+        });
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let tx = tx.clone();
+                thread::spawn(move || {
+                    let mut busy = 0u64;
+                    for seq in 0..per {
+                        let mut msg = tag(p, seq);
+                        loop {
+                            match tx.try_send(msg) {
+                                Ok(_) => break,
+                                Err(TrySendError::Busy(m)) => {
+                                    msg = m;
+                                    busy += 1;
+                                    thread::yield_now();
+                                }
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                    }
+                    busy
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut check = Checker::new();
+        while let Some(v) = rx.recv_blocking() {
+            check.see(v);
+        }
+        let busy: u64 = producers.into_iter().map(|p| p.join().unwrap()).sum();
+        assert_eq!(
+            check.next,
+            vec![per; PRODUCERS as usize],
+            "capacity {capacity}"
+        );
+        assert_eq!(rx.stats().busy, busy, "every Busy is counted once");
+    }
+}
+
+#[test]
+fn mailbox_never_reports_busy_when_not_full() {
+    // Large enough that it cannot fill: any Busy would be spurious (contention reported as full).
+    let per = scale(100_000);
+    let (tx, rx) = channel::<u64>(MailboxConfig {
+        capacity: per * 4,
+        ..Default::default()
+    });
+    let producers: Vec<_> = (0..4u64)
+        .map(|p| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for seq in 0..per as u64 {
+                    tx.try_send(tag(p, seq)).expect("mailbox is never full");
+                }
+            })
+        })
+        .collect();
+    for p in producers {
+        p.join().unwrap();
+    }
+    assert_eq!(rx.len(), per * 4);
+    assert_eq!(rx.stats().busy, 0);
+}
+
+#[test]
+fn drop_oldest_under_contention_accounts_for_every_message() {
+    let per = scale(50_000) as u64;
+    for capacity in [1, 2, 64] {
+        let (tx, mut rx) = channel::<u64>(MailboxConfig {
+            capacity,
+            overflow: Overflow::DropOldest,
+            ..Default::default()
+        });
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let tx = tx.clone();
+                thread::spawn(move || {
+                    let mut refused = 0u64;
+                    for seq in 0..per {
+                        match tx.try_send(tag(p, seq)) {
+                            Ok(_) => {}
+                            Err(TrySendError::Busy(_)) => refused += 1,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                    refused
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut check = Checker::new();
+        let mut received = 0u64;
+        while let Some(v) = rx.recv_blocking() {
+            check.see_subsequence(v);
+            received += 1;
+        }
+        let refused: u64 = producers.into_iter().map(|p| p.join().unwrap()).sum();
+        let s = rx.stats();
+        assert_eq!(s.received, received);
+        assert_eq!(s.busy, refused);
+        assert_eq!(s.accepted, per * PRODUCERS - refused, "capacity {capacity}");
+        assert_eq!(
+            s.accepted,
+            s.received + s.dropped_oldest,
+            "capacity {capacity}: {s:?}"
+        );
+    }
+}
+
+#[test]
+fn ring_mpmc_exactly_once() {
+    let per = scale(50_000) as u64;
+    for capacity in [1, 2, 512] {
+        let ring = Arc::new(Ring::<u64>::with_capacity(capacity).unwrap());
+        let producers: Vec<_> = (0..2u64)
+            .map(|p| {
+                let ring = ring.clone();
+                thread::spawn(move || {
+                    for seq in 0..per {
+                        let mut v = tag(p, seq);
+                        while let Err(back) = ring.try_push(v) {
+                            v = back;
+                            thread::yield_now();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let ring = ring.clone();
+                thread::spawn(move || {
+                    let mut got = Vec::new();
+                    let mut last = [None::<u64>; 2];
+                    while got.len() < per as usize {
+                        match ring.try_pop() {
+                            Some(v) => {
+                                let (p, seq) = untag(v);
+                                // Each consumer sees each producer's values in order.
+                                assert!(last[p].map_or(true, |l| l < seq));
+                                last[p] = Some(seq);
+                                got.push(v);
+                            }
+                            None => thread::yield_now(),
+                        }
+                    }
+                    got
+                })
+            })
+            .collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        let mut all: Vec<u64> = consumers
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect();
+        all.sort_unstable();
+        let mut expected: Vec<u64> = (0..2)
+            .flat_map(|p| (0..per).map(move |s| tag(p, s)))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(all, expected, "capacity {capacity}");
+    }
+}
