@@ -23,7 +23,10 @@ use ryker_core::ring::{Inline, Ring, Storage};
 #[derive(Arbitrary, Debug)]
 enum Shape {
     /// `capacity % 65`; 0 must be rejected.
-    Heap { capacity: u8, amnesia: bool },
+    Heap {
+        capacity: u8,
+        amnesia: bool,
+    },
     Inline1,
     Inline3,
     Inline8,
@@ -95,10 +98,16 @@ impl Payload for Tracked {
             assert_eq!(l.drops.len(), id);
             l.drops.push(0);
         });
-        Tracked { id, _pad: [id as u8; 24] }
+        Tracked {
+            id,
+            _pad: [id as u8; 24],
+        }
     }
     fn check(&self, id: usize) {
-        assert_eq!(self.id, id, "ring returned a different value than the model");
+        assert_eq!(
+            self.id, id,
+            "ring returned a different value than the model"
+        );
     }
     fn counts() -> (usize, usize) {
         ledger(|l| (l.drops.len(), l.drops.iter().map(|&d| d as usize).sum()))
@@ -149,18 +158,31 @@ struct Model {
 
 fn run<P: Payload, S: Storage<P>>(ring: Ring<P, S>, ops: &[Op]) {
     let capacity = ring.capacity();
-    let mut m = Model { queue: VecDeque::new(), closed: false, capacity, next_id: 0 };
+    let mut m = Model {
+        queue: VecDeque::new(),
+        closed: false,
+        capacity,
+        next_id: 0,
+    };
     for op in ops {
         step(&ring, &mut m, op);
         // Every value outside the ring has been dropped by now, exactly once.
         let (created, dropped) = P::counts();
-        assert_eq!(created - dropped, m.queue.len(), "live values != queued values after {op:?}");
+        assert_eq!(
+            created - dropped,
+            m.queue.len(),
+            "live values != queued values after {op:?}"
+        );
         for &id in &m.queue {
             P::assert_live(id);
         }
         assert_eq!(ring.len(), m.queue.len(), "len after {op:?}");
         assert_eq!(ring.is_empty(), m.queue.is_empty(), "is_empty after {op:?}");
-        assert_eq!(ring.is_full(), m.queue.len() == m.capacity, "is_full after {op:?}");
+        assert_eq!(
+            ring.is_full(),
+            m.queue.len() == m.capacity,
+            "is_full after {op:?}"
+        );
         assert_eq!(ring.is_closed(), m.closed, "is_closed after {op:?}");
         assert_eq!(ring.capacity(), capacity, "capacity changed after {op:?}");
     }
@@ -177,11 +199,17 @@ fn step<P: Payload, S: Storage<P>>(ring: &Ring<P, S>, m: &mut Model, op: &Op) {
             match ring.try_push(P::create(id)) {
                 Ok(()) => {
                     assert!(!m.closed, "try_push accepted a value after close");
-                    assert!(m.queue.len() < m.capacity, "try_push accepted a value when full");
+                    assert!(
+                        m.queue.len() < m.capacity,
+                        "try_push accepted a value when full"
+                    );
                     m.queue.push_back(id);
                 }
                 Err(back) => {
-                    assert!(m.closed || m.queue.len() == m.capacity, "try_push refused with room");
+                    assert!(
+                        m.closed || m.queue.len() == m.capacity,
+                        "try_push refused with room"
+                    );
                     back.check(id);
                 }
             }
@@ -194,15 +222,23 @@ fn step<P: Payload, S: Storage<P>>(ring: &Ring<P, S>, m: &mut Model, op: &Op) {
                     assert!(!m.closed, "force_push accepted a value after close");
                     if m.queue.len() == m.capacity {
                         let oldest = m.queue.pop_front().unwrap();
-                        evicted.expect("force_push on a full ring evicted nothing").check(oldest);
+                        evicted
+                            .expect("force_push on a full ring evicted nothing")
+                            .check(oldest);
                     } else {
-                        assert!(evicted.is_none(), "force_push evicted from a ring with room");
+                        assert!(
+                            evicted.is_none(),
+                            "force_push evicted from a ring with room"
+                        );
                     }
                     m.queue.push_back(id);
                 }
                 Err(ForcePushError::Closed { value, evicted }) => {
                     assert!(m.closed, "force_push reported Closed on an open ring");
-                    assert!(evicted.is_none(), "single-threaded close cannot race an eviction");
+                    assert!(
+                        evicted.is_none(),
+                        "single-threaded close cannot race an eviction"
+                    );
                     value.check(id);
                 }
                 Err(ForcePushError::Busy(_)) => {
@@ -211,8 +247,15 @@ fn step<P: Payload, S: Storage<P>>(ring: &Ring<P, S>, m: &mut Model, op: &Op) {
             }
         }
         Op::TryPop => match ring.try_pop() {
-            Some(v) => v.check(m.queue.pop_front().expect("try_pop returned a value from an empty model")),
-            None => assert!(m.queue.is_empty(), "try_pop returned None with values queued"),
+            Some(v) => v.check(
+                m.queue
+                    .pop_front()
+                    .expect("try_pop returned a value from an empty model"),
+            ),
+            None => assert!(
+                m.queue.is_empty(),
+                "try_pop returned None with values queued"
+            ),
         },
         Op::PopBatch(limit) => {
             let limit = usize::from(limit);
@@ -220,13 +263,21 @@ fn step<P: Payload, S: Storage<P>>(ring: &Ring<P, S>, m: &mut Model, op: &Op) {
             let n = ring.pop_batch(&mut out, limit);
             let expected = limit.min(m.queue.len());
             assert_eq!(n, expected, "pop_batch count");
-            assert_eq!(out.len(), n, "pop_batch extended a different number than it returned");
+            assert_eq!(
+                out.len(),
+                n,
+                "pop_batch extended a different number than it returned"
+            );
             for v in &out {
                 v.check(m.queue.pop_front().unwrap());
             }
         }
         Op::Close => {
-            assert_eq!(ring.close(), !m.closed, "close() must return true only the first time");
+            assert_eq!(
+                ring.close(),
+                !m.closed,
+                "close() must return true only the first time"
+            );
             m.closed = true;
         }
     }
@@ -236,7 +287,11 @@ fn run_shape<P: Payload>(shape: &Shape, ops: &[Op]) {
     match *shape {
         Shape::Heap { capacity, amnesia } => {
             let n = usize::from(capacity) % 65;
-            let built = if amnesia { Ring::<P>::with_amnesia(n) } else { Ring::<P>::with_capacity(n) };
+            let built = if amnesia {
+                Ring::<P>::with_amnesia(n)
+            } else {
+                Ring::<P>::with_capacity(n)
+            };
             let ring = match (n, built) {
                 (0, Err(e)) => {
                     assert_eq!(e.field(), "capacity");

@@ -149,6 +149,7 @@ struct StatsReport {
     dropped_newest: u64,
     dropped_oldest: u64,
     received: u64,
+    discarded: u64,
     high_water: usize,
 }
 
@@ -160,6 +161,7 @@ impl From<&MailboxStats> for StatsReport {
             dropped_newest: s.dropped_newest,
             dropped_oldest: s.dropped_oldest,
             received: s.received,
+            discarded: s.discarded,
             high_water: s.high_water,
         }
     }
@@ -210,7 +212,7 @@ pub(crate) fn main(args: &EnqueueArgs) -> ExitCode {
     let (tx, rx) = match try_channel::<Msg>(config) {
         Ok(pair) => pair,
         Err(err) => {
-            eprintln!("error: invalid value '{}' for '--capacity <N>': {err}", args.capacity);
+            eprintln!("error: --capacity {} rejected: {err}", args.capacity);
             return ExitCode::from(2);
         }
     };
@@ -268,8 +270,18 @@ pub(crate) fn main(args: &EnqueueArgs) -> ExitCode {
     } else {
         print_human(&ryker, &shape);
         if let (Some(p), Some(r)) = (&peer, ratio) {
+            // Under a drop policy the producers never wait, so the offered rate is compared too.
+            let offered = if args.overflow == OverflowArg::Busy {
+                String::new()
+            } else {
+                format!(
+                    "; offered {} -> {:.2}x",
+                    rate(p.offered_msgs_per_s),
+                    ryker.offered_msgs_per_s / p.offered_msgs_per_s
+                )
+            };
             println!(
-                "reference: {} throughput {} (p50 latency {}, check {}) -> ryker/crossbeam = {r:.2}x",
+                "reference: {} throughput {} (p50 latency {}, check {}) -> ryker/crossbeam = {r:.2}x{offered}",
                 p.queue,
                 rate(p.throughput_msgs_per_s),
                 crate::summary::nanos(p.latency_ns.p50),
@@ -291,11 +303,12 @@ pub(crate) fn main(args: &EnqueueArgs) -> ExitCode {
 
 fn print_human(r: &RunReport, shape: &Shape) {
     println!(
-        "{}: throughput {} ({} delivered in {:.3} s; {} sent, {} dropped-newest, {} displaced-oldest)",
+        "{}: throughput {} ({} delivered in {:.3} s; offered {}: {} sent, {} dropped-newest, {} displaced-oldest)",
         r.queue,
         rate(r.throughput_msgs_per_s),
         r.delivered,
         r.elapsed_s,
+        rate(r.offered_msgs_per_s),
         r.sent,
         r.dropped_newest,
         r.displaced_oldest,
@@ -305,8 +318,8 @@ fn print_human(r: &RunReport, shape: &Shape) {
     println!("  (1 message in {} sampled for latency and send cost)", shape.sample_every);
     if let Some(s) = &r.mailbox_stats {
         println!(
-            "  mailbox stats             accepted {}, busy {}, dropped_newest {}, dropped_oldest {}, received {}, high_water {}",
-            s.accepted, s.busy, s.dropped_newest, s.dropped_oldest, s.received, s.high_water
+            "  mailbox stats             accepted {}, busy {}, dropped_newest {}, dropped_oldest {}, received {}, discarded {}, high_water {}",
+            s.accepted, s.busy, s.dropped_newest, s.dropped_oldest, s.received, s.discarded, s.high_water
         );
     }
     if r.ok {
@@ -535,6 +548,18 @@ fn check(queue: String, shape: &Shape, t: &Tallies, stats: Option<&MailboxStats>
         }
         if s.dropped_oldest != displaced {
             failures.push(format!("mailbox stats say {} dropped_oldest, the senders saw {displaced}", s.dropped_oldest));
+        }
+        if s.accepted != s.received + s.dropped_oldest + s.discarded {
+            failures.push(format!(
+                "mailbox stats break accepted == received + dropped_oldest + discarded: {} != {} + {} + {}",
+                s.accepted, s.received, s.dropped_oldest, s.discarded
+            ));
+        }
+        if s.accepted + s.dropped_newest != sent {
+            failures.push(format!(
+                "mailbox stats say {} accepted + {} dropped_newest, the senders sent {sent}",
+                s.accepted, s.dropped_newest
+            ));
         }
     }
 

@@ -51,6 +51,8 @@ impl Transport for Ryker {
         match tx.send_blocking(msg) {
             Ok(Sent::Queued) => Outcome::Queued,
             Ok(Sent::DisplacedOldest) => Outcome::DisplacedOldest(1),
+            // `Sent` is non-exhaustive; a new way of queuing still queued the message.
+            Ok(_) => Outcome::Queued,
             Err(SendError::Dropped) => Outcome::DroppedNewest,
             Err(SendError::Closed(_)) => Outcome::Closed,
         }

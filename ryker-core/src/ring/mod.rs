@@ -711,7 +711,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
     }
 
     /// Raw bytes of the slot a position maps to (amnesia tests only).
-    #[cfg(test)]
+    #[cfg(all(test, feature = "amnesia"))]
     pub(crate) fn raw_slot_bytes(&self, index: usize) -> alloc::vec::Vec<u8> {
         // SAFETY: tests call this while no other thread touches the ring.
         unsafe { self.slots.as_ref()[index].raw_bytes() }

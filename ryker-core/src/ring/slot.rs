@@ -100,7 +100,7 @@ impl<T> Slot<T> {
     ///
     /// # Safety
     /// No other thread writes the slot while this runs.
-    #[cfg(test)]
+    #[cfg(all(test, feature = "amnesia"))]
     pub(crate) unsafe fn raw_bytes(&self) -> alloc::vec::Vec<u8> {
         self.value.with(|p| {
             let len = core::mem::size_of::<T>();
