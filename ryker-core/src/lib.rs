@@ -50,3 +50,8 @@ pub mod metrics;
 mod wait_list;
 #[cfg(feature = "alloc")]
 mod waker;
+
+/// The README's examples, compiled and run as doc tests so they cannot drift from the code.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -43,7 +43,7 @@ mod imp {
 
     #[cfg(feature = "std")]
     pub(crate) mod thread {
-        pub(crate) use std::thread::{current, park, Thread};
+        pub(crate) use std::thread::{current, park, yield_now, Thread};
         pub(crate) use std::thread_local;
     }
 
@@ -60,7 +60,7 @@ mod imp {
 
     #[cfg(feature = "std")]
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{current, park, Thread};
+        pub(crate) use loom::thread::{current, park, yield_now, Thread};
         pub(crate) use loom::thread_local;
     }
 

@@ -164,8 +164,11 @@ impl<T> Claim<'_, T> {
 
 impl<T> Drop for Claim<'_, T> {
     fn drop(&mut self) {
-        // Release: pairs with the consumer's Acquire stamp load; nothing was written, but the
-        // consumer must see the SKIP only after our claim, which the stamp itself orders.
+        // Release: pairs with the Acquire stamp load of the consumer that steps over the slot.
+        // No value was written, but the ordering chain must not break: the previous lap's
+        // consumer freed the slot with a Release store we read with Acquire, and the next
+        // lap's producer must see that free as happened-before its write. A Relaxed store by
+        // another thread would not carry it (it does not continue a release sequence).
         self.slot.stamp.store(self.lap | SKIP, Ordering::Release);
     }
 }
