@@ -115,6 +115,7 @@ pub fn try_channel_with_metrics<T, M: Metrics>(
         waiters: WaitList::new(),
         senders: AtomicUsize::new(1),
         overflow: config.overflow,
+        exclusive_pop: config.overflow != Overflow::DropOldest,
         busy: AtomicUsize::new(0),
         dropped_newest: AtomicUsize::new(0),
         dropped_oldest: AtomicUsize::new(0),
@@ -144,6 +145,9 @@ struct Shared<T, M> {
     /// Live `Sender`s; the last one to go closes the mailbox.
     senders: AtomicUsize,
     overflow: Overflow,
+    /// The receiver is the ring's only consumer and nothing evicts (`overflow` is not
+    /// `DropOldest`), so it may move `head` with plain stores.
+    exclusive_pop: bool,
     // Slow-path counters (Relaxed RMWs: statistics only, nothing is read through them).
     busy: AtomicUsize,
     dropped_newest: AtomicUsize,
@@ -381,6 +385,21 @@ impl<T, M: Metrics> Shared<T, M> {
     fn cancel_wait(&self, w: Pin<&Waiter>, registered: &mut bool) {
         if core::mem::take(registered) && self.waiters.remove(w) {
             self.waiters.notify(1);
+        }
+    }
+
+    /// One receive attempt on the ring, by the receiver.
+    ///
+    /// # Safety
+    /// Only the (single) receiver calls this.
+    #[inline]
+    unsafe fn pop(&self) -> Pop<T> {
+        if self.exclusive_pop {
+            // SAFETY: the receiver is the only consumer (the caller's contract, enforced by
+            // `&mut Receiver`), and without DropOldest no sender ever moves `head`.
+            unsafe { self.ring.pop_slot_exclusive() }
+        } else {
+            self.ring.pop_slot()
         }
     }
 
@@ -824,7 +843,8 @@ impl<T, M: Metrics> Receiver<T, M> {
         // Abandoned slots (dropped permits) are stepped over, at most a ring's worth per call.
         let mut skip_budget = self.shared.ring.capacity();
         while taken < limit {
-            match self.shared.ring.pop_slot() {
+            // SAFETY: we are the receiver (`&mut self`).
+            match unsafe { self.shared.pop() } {
                 Pop::Value(msg) => {
                     out.extend(core::iter::once(msg));
                     taken += 1;
@@ -1028,7 +1048,8 @@ impl<T, M: Metrics> Drop for Receiver<T, M> {
         let mut discarded = 0;
         // Bounded: the mailbox is closed, so at most a ring's worth of slots is left.
         for _ in 0..self.shared.ring.capacity() {
-            match self.shared.ring.pop_slot() {
+            // SAFETY: we are the receiver (`&mut self`).
+            match unsafe { self.shared.pop() } {
                 Pop::Value(msg) => {
                     drop(msg);
                     discarded += 1;

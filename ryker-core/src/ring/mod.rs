@@ -357,9 +357,25 @@ impl<T, S: Storage<T>> Ring<T, S> {
         }
     }
 
-    /// One attempt to take the slot at `head`.
+    /// One attempt to take the slot at `head`, safe for any number of consumers.
     #[inline]
     pub(crate) fn pop_slot(&self) -> Pop<T> {
+        self.pop_impl::<false>()
+    }
+
+    /// One attempt to take the slot at `head`, moving `head` with a plain store instead of a
+    /// CAS (the mailbox's single receiver when no `force` can run).
+    ///
+    /// # Safety
+    /// The caller is the only thread that moves `head` for the ring's whole life from now on:
+    /// no other consumer pops and nobody calls `force`/`force_push`.
+    #[inline]
+    pub(crate) unsafe fn pop_slot_exclusive(&self) -> Pop<T> {
+        self.pop_impl::<true>()
+    }
+
+    #[inline(always)]
+    fn pop_impl<const EXCLUSIVE: bool>(&self) -> Pop<T> {
         let layout = self.layout;
         // As in `claim`: lost CASes and stale heads retry (lock-free); waiting for a claimed
         // slot to be published is bounded, then reported as `NotReady`.
@@ -375,18 +391,28 @@ impl<T, S: Storage<T>> Ring<T, S> {
             let stamp = slot.stamp.load(Ordering::Acquire);
             let state = Layout::state(stamp);
             if layout.lap(stamp) == lap && state != EMPTY {
-                // Relaxed: the CAS only decides which consumer owns the slot; the value was
-                // made visible by the Acquire load above.
-                match self.head.compare_exchange_weak(
-                    head,
-                    layout.next(head),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                ) {
+                let won = if EXCLUSIVE {
+                    // Relaxed: we are the only writer of `head` (the caller's contract), so a
+                    // store is the CAS that cannot fail; producers read `head` only to tell
+                    // full from "being freed", and the slot's stamp orders its memory.
+                    self.head.store(layout.next(head), Ordering::Relaxed);
+                    Ok(head)
+                } else {
+                    // Relaxed: the CAS only decides which consumer owns the slot; the value
+                    // was made visible by the Acquire load above.
+                    self.head.compare_exchange_weak(
+                        head,
+                        layout.next(head),
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    )
+                };
+                match won {
                     Ok(_) => {
                         let value = if state == FULL {
                             // SAFETY: the stamp said FULL for this lap (Acquire, so the write
-                            // is visible) and our head CAS made us its only consumer.
+                            // is visible) and our head CAS (or, exclusive, our store as the
+                            // only consumer) made us its only consumer.
                             Some(unsafe { slot.take(self.amnesia) })
                         } else {
                             self.count_skip();

@@ -1,5 +1,10 @@
 //! Helpers shared by the integration tests (included with `mod common;`).
-#![allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    missing_debug_implementations
+)]
 
 use std::future::Future;
 use std::pin::Pin;
