@@ -4,7 +4,7 @@
 
 RYKER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RYKER_LOG_DIR="$RYKER_ROOT/target/ci-logs"
-cd "$RYKER_ROOT"
+cd "$RYKER_ROOT" || exit 1
 mkdir -p "$RYKER_LOG_DIR"
 
 # Stress tests read this; the checkers run them small so that instrumented runs stay short.

@@ -5,6 +5,9 @@
 #   bash .ci/sanitizers.sh          # both
 #   bash .ci/sanitizers.sh asan     # or: tsan
 #
+# Knobs: RYKER_STRESS_SCALE (ASan run, default small), RYKER_TSAN_STRESS_SCALE (default full),
+# RYKER_TSAN_ROUNDS (default 3), RYKER_CI_TOOLCHAIN=bootstrap (force stable + RUSTC_BOOTSTRAP=1).
+#
 # Needs -Z flags: `cargo +nightly` if installed, else stable with RUSTC_BOOTSTRAP=1 (.ci/lib.sh).
 # There is no rust-src, so std is the prebuilt, uninstrumented one: TSan needs
 # -Cunsafe-allow-abi-mismatch=sanitizer and .ci/tsan.supp; ASan does not need the flag today but
@@ -21,7 +24,7 @@ case $mode in all | asan | tsan) ;; *) die "usage: bash .ci/sanitizers.sh [all|a
 section "sanitizers: toolchain"
 select_nightly_cargo
 TARGET=$(host_target)
-note "target: $TARGET; RYKER_STRESS_SCALE=$RYKER_STRESS_SCALE"
+note "target: $TARGET"
 
 run_asan() {
     local -a env=(
@@ -43,7 +46,7 @@ run_asan() {
         "$RYKER_LOG_DIR/asan-canary-leak.log" -- \
         env "${env[@]}" "${cargo[@]}" --test canary -- --exact canary_asan_leak
 
-    section "ASan: ryker-core unit and integration tests (canaries skipped)"
+    section "ASan: ryker-core unit and integration tests, canaries skipped (RYKER_STRESS_SCALE=$RYKER_STRESS_SCALE)"
     timed run env "${env[@]}" "${cargo[@]}" --lib --tests -- --skip canary_
 }
 
@@ -67,8 +70,13 @@ run_tsan() {
         "$RYKER_LOG_DIR/tsan-canary-race.log" -- \
         env "${env[@]}" "${cargo[@]}" --test canary -- --exact canary_tsan_data_race
 
-    section "TSan: ryker-core stress tests (RYKER_STRESS_SCALE=$RYKER_STRESS_SCALE)"
-    timed run env "${env[@]}" "${cargo[@]}" --test stress
+    # Full scale takes ~5 s per round under TSan on 2 cores, so run it several times for more
+    # interleavings rather than shrinking it.
+    local scale=${RYKER_TSAN_STRESS_SCALE:-full} rounds=${RYKER_TSAN_ROUNDS:-3} round
+    for ((round = 1; round <= rounds; round++)); do
+        section "TSan: ryker-core stress tests, round $round/$rounds (RYKER_STRESS_SCALE=$scale)"
+        timed run env "${env[@]}" RYKER_STRESS_SCALE="$scale" "${cargo[@]}" --test stress
+    done
 }
 
 [[ $mode == tsan ]] || run_asan

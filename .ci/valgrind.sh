@@ -18,7 +18,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 note "$(valgrind --version); $(cargo --version)"
 
-VALGRIND=(valgrind --error-exitcode=1 --errors-for-leak-kinds=definite --leak-check=full
+VALGRIND=(valgrind --error-exitcode=1 --errors-for-leak-kinds=definite --leak-check=full --show-leak-kinds=definite
     --fair-sched=yes --num-callers=40)
 RUSTFLAGS_VG='--cfg ryker_canary="valgrind"'
 

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# loom model checks of ryker-core (the loom-tests/ crate).
+#
+#   bash .ci/loom.sh                 # the suite (must pass), then every broken twin (must fail)
+#   bash .ci/loom.sh suite           # only the suite
+#   bash .ci/loom.sh twins           # only the broken twins
+#   RYKER_LOOM_FILTER=wakeup bash .ci/loom.sh suite   # only models whose name contains it
+#
+# Suite: every model in loom-tests/tests, built with RUSTFLAGS="--cfg ryker_loom", one process
+# per model, so that each gets its own time and its own result in the table.
+# Twins: ryker-core built with `--cfg ryker_loom_broken="NAME"` plants a known bug; the model
+# named for it must FAIL, with loom's (or the model's) report matching the expected pattern.
+# A twin that passes means loom no longer explores the interleaving that matters (loom issues
+# #166/#392), so the script fails.
+#
+# Builds go to target/loom (cargo keeps each RUSTFLAGS variant apart there, so re-runs are
+# incremental). Every model runs under `ulimit -v` (RYKER_LOOM_MEM_KB, default 8 GiB) and a
+# timeout (RYKER_LOOM_TIMEOUT seconds per model, default 300). LOOM_MAX_PREEMPTIONS, if set,
+# overrides every model's own preemption bound. Logs: target/ci-logs/loom-*.log.
+set -euo pipefail
+# shellcheck source=.ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+MODE=${1:-all}
+TARGET_DIR="$RYKER_ROOT/target/loom"
+LOG_DIR="$RYKER_LOG_DIR/loom"
+mkdir -p "$LOG_DIR"
+MEM_KB=${RYKER_LOOM_MEM_KB:-8388608}
+TIMEOUT=${RYKER_LOOM_TIMEOUT:-300}
+FILTER=${RYKER_LOOM_FILTER:-}
+
+# Broken twins: NAME|TEST BINARY|MODEL|PATTERN its failure report must match.
+TWINS=(
+    'publish|loom_mailbox_basic|loom_mailbox_basic|Causality violation'
+    'publish|loom_ring_wraparound|ring_capacity_1_three_laps|Causality violation'
+    'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
+    'wake|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
+    'close|loom_shutdown_no_drop|close_races_sends|accepted message lost'
+)
+
+RESULTS=()  # "kind|model|result|seconds|interleavings"
+FAILED=0
+
+# loom 0.7.3 leaves a `dbg!` in `Notify::wait` (four lines on stderr per wait); drop those.
+filter_loom_noise() {
+    awk '/\/loom-[0-9.]+\/src\/rt\/notify\.rs:[0-9]+:[0-9]+\] \(state\.notified, spurious\) = \($/ { skip = 3; next }
+         skip > 0 { skip--; next }
+         { print }'
+}
+
+# build RUSTFLAGS LOG: builds every loom test binary; prints "name path" lines.
+build() {
+    local flags=$1 log=$2
+    printf '+ RUSTFLAGS=%q cargo test -p loom-tests --release --target-dir %s --no-run\n' "$flags" "$TARGET_DIR" >&2
+    if ! RUSTFLAGS="$flags" cargo test -p loom-tests --release --target-dir "$TARGET_DIR" \
+        --no-run --message-format=json-render-diagnostics 2>"$log.stderr" >"$log"; then
+        tail -n 40 "$log.stderr" >&2
+        die "build failed (RUSTFLAGS=$flags); see $log.stderr"
+    fi
+    python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        continue
+    if (msg.get("reason") == "compiler-artifact" and msg.get("executable")
+            and msg["target"]["kind"] == ["test"]):
+        print(msg["target"]["name"], msg["executable"])
+' "$log"
+}
+
+# run_model EXE MODEL LOG: runs one model in its own process; sets RC and ELAPSED.
+run_model() {
+    local exe=$1 model=$2 log=$3 start
+    start=$(date +%s.%N)
+    set +e
+    (
+        ulimit -v "$MEM_KB"
+        RUST_BACKTRACE=0 timeout "$TIMEOUT" "$exe" --exact "$model" --test-threads=1 --nocapture
+    ) 2>&1 | filter_loom_noise >"$log"
+    RC=${PIPESTATUS[0]}
+    set -e
+    ITERS=$(sed -n 's/^loom: \([0-9]*\) interleavings.*/\1/p' "$log" | paste -sd+ -)
+    ITERS=${ITERS:--}
+    ELAPSED=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$start" "$(date +%s.%N)")
+}
+
+suite() {
+    section "loom suite: build (RUSTFLAGS=--cfg ryker_loom)"
+    local bins
+    bins=$(build "--cfg ryker_loom" "$LOG_DIR/build-suite.json")
+    while read -r name exe; do
+        [[ $name == loom_* ]] || continue
+        local models
+        models=$("$exe" --list --format=terse 2>/dev/null | sed -n 's/: test$//p')
+        for model in $models; do
+            [[ -z $FILTER || $model == *"$FILTER"* || $name == *"$FILTER"* ]] || continue
+            local log="$LOG_DIR/$name-$model.log"
+            note "$name::$model"
+            run_model "$exe" "$model" "$log"
+            local result=pass
+            if ((RC == 124)); then
+                result="FAIL (timeout ${TIMEOUT}s)"
+            elif ((RC != 0)); then
+                result="FAIL (exit $RC)"
+            fi
+            if [[ $result != pass ]]; then
+                FAILED=1
+                grep -aE -m3 'panicked|deadlock|Causality|violation|assert|Model exceeded' "$log" | sed 's/^/   | /' || true
+                note "log: $log"
+            fi
+            note "$result in ${ELAPSED}s"
+            RESULTS+=("suite|$name::$model|$result|$ELAPSED|$ITERS")
+        done
+    done <<<"$bins"
+}
+
+twins() {
+    local twin broken bin model pattern
+    declare -A built=()
+    for twin in "${TWINS[@]}"; do
+        IFS='|' read -r broken bin model pattern <<<"$twin"
+        [[ -z $FILTER || $model == *"$FILTER"* || $broken == *"$FILTER"* ]] || continue
+        local flags="--cfg ryker_loom --cfg ryker_loom_broken=\"$broken\""
+        if [[ -z ${built[$broken]:-} ]]; then
+            section "broken twin '$broken': build"
+            built[$broken]=$(build "$flags" "$LOG_DIR/build-$broken.json")
+        fi
+        local exe
+        exe=$(awk -v n="$bin" '$1 == n { print $2 }' <<<"${built[$broken]}")
+        [[ -n $exe ]] || die "no test binary $bin in the '$broken' build"
+        local log="$LOG_DIR/twin-$broken-$model.log"
+        section "broken twin '$broken': $bin::$model must fail with /$pattern/"
+        run_model "$exe" "$model" "$log"
+        local result
+        if ((RC == 0)); then
+            result="FAIL (twin passed: loom missed the planted bug)"
+        elif ((RC == 124)); then
+            result="FAIL (timeout ${TIMEOUT}s before loom found the bug)"
+        elif grep -aqE "$pattern" "$log"; then
+            result="caught"
+            grep -aE -m1 "$pattern" "$log" | sed 's/^/   | /'
+        else
+            result="FAIL (exit $RC without /$pattern/)"
+        fi
+        [[ $result == caught ]] || {
+            FAILED=1
+            tail -n 20 "$log" | sed 's/^/   | /'
+        }
+        note "$result in ${ELAPSED}s"
+        RESULTS+=("twin:$broken|$bin::$model|$result|$ELAPSED|$ITERS")
+    done
+}
+
+summary() {
+    section "loom summary"
+    printf '%-14s %-66s %8s %13s  %s\n' kind model seconds interleavings result
+    local row kind model result secs iters
+    for row in "${RESULTS[@]}"; do
+        IFS='|' read -r kind model result secs iters <<<"$row"
+        printf '%-14s %-66s %8s %13s  %s\n' "$kind" "$model" "$secs" "$iters" "$result"
+    done
+}
+
+start=$SECONDS
+case $MODE in
+all) suite; twins ;;
+suite) suite ;;
+twins) twins ;;
+*) die "unknown mode '$MODE' (all | suite | twins)" ;;
+esac
+summary
+note "total $((SECONDS - start))s"
+((FAILED == 0)) || die "loom: some models failed or some twins were not caught (table above)"
+section "loom: suite passed, every broken twin caught"
