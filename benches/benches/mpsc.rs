@@ -8,15 +8,24 @@
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput};
-use ryker_benches::{run, ArrayQueue, CrossbeamChannel, Kanal, Queue, RykerMailbox, RykerMailboxMany, TokioMpsc, BATCH};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
+use ryker_benches::{
+    run, ArrayQueue, CrossbeamChannel, Kanal, Queue, RykerMailbox, RykerMailboxMany, TokioMpsc,
+    BATCH,
+};
 
 const CAPACITY: usize = 512;
 
 fn one<Q: Queue>(g: &mut BenchmarkGroup<'_, WallTime>, producers: usize) {
-    g.bench_with_input(BenchmarkId::new(Q::NAME, producers), &producers, |b, &producers| {
-        b.iter_custom(|iters| run::<Q>(CAPACITY, producers, iters * BATCH));
-    });
+    g.bench_with_input(
+        BenchmarkId::new(Q::NAME, producers),
+        &producers,
+        |b, &producers| {
+            b.iter_custom(|iters| run::<Q>(CAPACITY, producers, iters * BATCH));
+        },
+    );
 }
 
 fn bench_mpsc(c: &mut Criterion) {

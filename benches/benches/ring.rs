@@ -10,8 +10,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use ryker_benches::Msg;
 use ryker_core::mailbox::{Receiver, Sender};
 use ryker_core::ring::Ring;
@@ -111,12 +111,16 @@ fn timed_pops<L: Local>(q: &mut L, iters: u64) -> Duration {
 
 fn enqueue_one<L: Local>(g: &mut BenchmarkGroup<'_, WallTime>) {
     let mut q = L::new(CAPACITY);
-    g.bench_function(L::NAME, |b| b.iter_custom(|iters| timed_pushes(&mut q, iters)));
+    g.bench_function(L::NAME, |b| {
+        b.iter_custom(|iters| timed_pushes(&mut q, iters))
+    });
 }
 
 fn dequeue_one<L: Local>(g: &mut BenchmarkGroup<'_, WallTime>) {
     let mut q = L::new(CAPACITY);
-    g.bench_function(L::NAME, |b| b.iter_custom(|iters| timed_pops(&mut q, iters)));
+    g.bench_function(L::NAME, |b| {
+        b.iter_custom(|iters| timed_pops(&mut q, iters))
+    });
 }
 
 fn roundtrip_one<L: Local>(g: &mut BenchmarkGroup<'_, WallTime>) {

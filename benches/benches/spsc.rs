@@ -8,16 +8,22 @@
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
 use ryker_benches::{
-    run, ArrayQueue, CrossbeamChannel, Kanal, Queue, RykerMailbox, RykerMailboxMany, RykerRing, ThingBuf,
-    ThingBufChannel, BATCH,
+    run, ArrayQueue, CrossbeamChannel, Kanal, Queue, RykerMailbox, RykerMailboxMany, RykerRing,
+    ThingBuf, ThingBufChannel, BATCH,
 };
 
 fn one<Q: Queue>(g: &mut BenchmarkGroup<'_, WallTime>, capacity: usize) {
-    g.bench_with_input(BenchmarkId::new(Q::NAME, capacity), &capacity, |b, &capacity| {
-        b.iter_custom(|iters| run::<Q>(capacity, 1, iters * BATCH));
-    });
+    g.bench_with_input(
+        BenchmarkId::new(Q::NAME, capacity),
+        &capacity,
+        |b, &capacity| {
+            b.iter_custom(|iters| run::<Q>(capacity, 1, iters * BATCH));
+        },
+    );
 }
 
 fn bench_spsc(c: &mut Criterion) {

@@ -5,6 +5,8 @@
 //! Ring-style queues without blocking (ryker's `Ring`, `ArrayQueue`, `ThingBuf`) spin with
 //! [`crossbeam_utils::Backoff`], which yields the thread after a short spin; channels block.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -13,6 +15,10 @@ use crossbeam_utils::Backoff;
 
 /// Messages moved per Criterion iteration in the threaded benches.
 pub const BATCH: u64 = 100_000;
+
+/// A threaded run whose consumer receives nothing for this long is reported as stalled and
+/// ends the process (exit code 3) instead of hanging the bench.
+pub const STALL_LIMIT: Duration = Duration::from_secs(30);
 
 /// The benchmark payload: 64 bytes, moved by value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,7 +30,10 @@ pub struct Msg {
     pub pad: [u64; 7],
 }
 
-const _: () = assert!(size_of::<Msg>() == 64, "the payload must be exactly 64 bytes");
+const _: () = assert!(
+    size_of::<Msg>() == 64,
+    "the payload must be exactly 64 bytes"
+);
 
 impl Msg {
     /// A message carrying `seq`.
@@ -63,13 +72,19 @@ pub trait Queue {
 /// # Panics
 ///
 /// If a thread panics or the consumer sees a message count or checksum other than what was sent.
+/// A run whose consumer makes no progress for [`STALL_LIMIT`] prints a diagnosis and exits
+/// the process with code 3.
 #[must_use]
 pub fn run<Q: Queue>(capacity: usize, producers: usize, total: u64) -> Duration {
     let (tx, mut rx) = Q::with_capacity(capacity);
     let per_producer = total / producers as u64;
     let total = per_producer * producers as u64;
     let barrier = Barrier::new(producers + 1);
+    let progress = AtomicU64::new(0);
+    let (done, watching) = mpsc::channel::<()>();
     thread::scope(|s| {
+        let progress = &progress;
+        s.spawn(move || watchdog(Q::NAME, progress, &watching, total));
         for _ in 0..producers {
             let tx = tx.clone();
             let barrier = &barrier;
@@ -89,6 +104,8 @@ pub fn run<Q: Queue>(capacity: usize, producers: usize, total: u64) -> Duration 
             while received < total {
                 buf.clear();
                 received += Q::recv_into(&mut rx, &mut buf, 64) as u64;
+                // Relaxed: a progress gauge for the watchdog only.
+                progress.store(received, Ordering::Relaxed);
                 for msg in &buf {
                     checksum = checksum.wrapping_add(msg.seq ^ msg.pad[6]);
                 }
@@ -98,8 +115,30 @@ pub fn run<Q: Queue>(capacity: usize, producers: usize, total: u64) -> Duration 
             assert_eq!(checksum, 0, "{}: corrupted payload", Q::NAME);
             elapsed
         });
-        consumer.join().expect("consumer thread panicked")
+        let elapsed = consumer.join().expect("consumer thread panicked");
+        drop(done);
+        elapsed
     })
+}
+
+/// Ends the process if `progress` stays put for [`STALL_LIMIT`] before `done` disconnects.
+fn watchdog(name: &str, progress: &AtomicU64, done: &mpsc::Receiver<()>, total: u64) {
+    let mut last = u64::MAX;
+    let mut since = Instant::now();
+    while let Err(RecvTimeoutError::Timeout) = done.recv_timeout(Duration::from_millis(100)) {
+        // Relaxed: see the store.
+        let now = progress.load(Ordering::Relaxed);
+        if now != last {
+            (last, since) = (now, Instant::now());
+        } else if since.elapsed() >= STALL_LIMIT {
+            eprintln!(
+                "error: {name}: consumer stuck at {now} of {total} messages for {} s \
+                 (a lost wake-up or a deadlock)",
+                STALL_LIMIT.as_secs()
+            );
+            std::process::exit(3);
+        }
+    }
 }
 
 /// Spins (then yields) until `op` returns `Some`.
@@ -137,7 +176,8 @@ impl Queue for RykerRing {
     type Rx = Arc<ryker_core::ring::Ring<Msg>>;
 
     fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        let ring = Arc::new(ryker_core::ring::Ring::with_capacity(capacity).expect("valid capacity"));
+        let ring =
+            Arc::new(ryker_core::ring::Ring::with_capacity(capacity).expect("valid capacity"));
         (ring.clone(), ring)
     }
 
@@ -175,7 +215,10 @@ impl Queue for RykerMailbox {
 
     #[inline]
     fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(rx.recv_blocking().expect("senders alive until every message is sent"));
+        buf.push(
+            rx.recv_blocking()
+                .expect("senders alive until every message is sent"),
+        );
         1
     }
 }
@@ -214,8 +257,14 @@ impl Queue for RykerMailboxMany {
 #[must_use]
 pub fn ryker_mailbox(
     capacity: usize,
-) -> (ryker_core::mailbox::Sender<Msg>, ryker_core::mailbox::Receiver<Msg>) {
-    let config = ryker_core::mailbox::MailboxConfig { capacity, ..Default::default() };
+) -> (
+    ryker_core::mailbox::Sender<Msg>,
+    ryker_core::mailbox::Receiver<Msg>,
+) {
+    let config = ryker_core::mailbox::MailboxConfig {
+        capacity,
+        ..Default::default()
+    };
     ryker_core::mailbox::try_channel(config).expect("valid mailbox config")
 }
 

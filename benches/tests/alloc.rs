@@ -70,7 +70,10 @@ fn allocations_in(f: impl FnOnce()) -> u64 {
 #[test]
 fn the_counter_sees_allocations() {
     let n = allocations_in(|| drop(black_box(Box::new(1_u64))));
-    assert_eq!(n, 1, "the counting allocator is not counting; the other tests would prove nothing");
+    assert_eq!(
+        n, 1,
+        "the counting allocator is not counting; the other tests would prove nothing"
+    );
 }
 
 #[test]
@@ -95,7 +98,10 @@ fn ring_try_push_try_pop_never_allocates() {
             assert_eq!(ring.try_pop().map(|m| m.seq), Some(seq));
         }
     });
-    assert_eq!(n, 0, "Ring::try_push/try_pop allocated {n} times in {ROUND_TRIPS} round trips");
+    assert_eq!(
+        n, 0,
+        "Ring::try_push/try_pop allocated {n} times in {ROUND_TRIPS} round trips"
+    );
 }
 
 #[test]
@@ -112,7 +118,10 @@ fn mailbox_try_send_try_recv_never_allocates() {
         }
         assert!(rx.try_recv().is_err(), "empty mailbox returned a message");
     });
-    assert_eq!(n, 0, "try_send/try_recv allocated {n} times in {ROUND_TRIPS} round trips");
+    assert_eq!(
+        n, 0,
+        "try_send/try_recv allocated {n} times in {ROUND_TRIPS} round trips"
+    );
 }
 
 #[test]
@@ -137,5 +146,8 @@ fn mailbox_send_blocking_recv_blocking_never_allocates() {
             assert_eq!(rx.recv_many_blocking(&mut batch, 64), 64);
         }
     });
-    assert_eq!(n, 0, "send_blocking/recv_blocking allocated {n} times in {ROUND_TRIPS} round trips");
+    assert_eq!(
+        n, 0,
+        "send_blocking/recv_blocking allocated {n} times in {ROUND_TRIPS} round trips"
+    );
 }

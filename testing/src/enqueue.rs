@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use std::sync::Barrier;
+use std::sync::{mpsc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -17,9 +17,13 @@ use serde::Serialize;
 use crate::payload::{Epoch, Msg};
 use crate::summary::{nanos_histogram, rate, Percentiles};
 use crate::transport::{Crossbeam, Outcome, PeerPolicy, Ryker, Transport};
+use crate::watchdog::{self, Heartbeats};
 
 /// Consumer-side progress is published in steps of this many messages.
 const PROGRESS_STEP: u64 = 1 << 16;
+
+/// Producers report progress to the watchdog once per this many sends.
+const HEARTBEAT_EVERY: u64 = 1024;
 
 /// At most this many order violations are described one by one.
 const VIOLATIONS_SHOWN: usize = 10;
@@ -54,6 +58,10 @@ pub(crate) struct EnqueueArgs {
     #[arg(long, value_name = "N", default_value_t = 128,
           value_parser = clap::value_parser!(u64).range(1..))]
     sample_every: u64,
+
+    /// End a run that makes no progress for this many seconds with exit code 3 (0: never).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    stall_timeout: u64,
 
     /// Skip the `crossbeam_channel::bounded` reference run.
     #[arg(long)]
@@ -111,6 +119,7 @@ struct Shape {
     sample_every: u64,
     overflow: OverflowArg,
     progress: bool,
+    stall_timeout: Option<Duration>,
 }
 
 impl Shape {
@@ -207,7 +216,11 @@ struct JsonReport<'a> {
 
 /// Runs `ryker enqueue`.
 pub(crate) fn main(args: &EnqueueArgs) -> ExitCode {
-    let config = MailboxConfig { capacity: args.capacity, overflow: args.overflow.ryker(), ..MailboxConfig::default() };
+    let config = MailboxConfig {
+        capacity: args.capacity,
+        overflow: args.overflow.ryker(),
+        ..MailboxConfig::default()
+    };
     // ryker-core owns config validation; report its message (field, value, allowed range) verbatim.
     let (tx, rx) = match try_channel::<Msg>(config) {
         Ok(pair) => pair,
@@ -224,6 +237,7 @@ pub(crate) fn main(args: &EnqueueArgs) -> ExitCode {
         sample_every: args.sample_every,
         overflow: args.overflow,
         progress: !args.json,
+        stall_timeout: (args.stall_timeout > 0).then(|| Duration::from_secs(args.stall_timeout)),
     };
     if !args.json {
         println!(
@@ -241,7 +255,12 @@ pub(crate) fn main(args: &EnqueueArgs) -> ExitCode {
     let (ryker_tally, rx) = drive::<Ryker>(tx, rx, &shape, "ryker mailbox");
     let stats = rx.stats();
     drop(rx);
-    let ryker = check("ryker mailbox".to_owned(), &shape, &ryker_tally, Some(&stats));
+    let ryker = check(
+        "ryker mailbox".to_owned(),
+        &shape,
+        &ryker_tally,
+        Some(&stats),
+    );
 
     let peer = (!args.no_peer).then(|| {
         let name = format!("crossbeam_channel::bounded({})", args.capacity);
@@ -249,7 +268,9 @@ pub(crate) fn main(args: &EnqueueArgs) -> ExitCode {
         let (tally, _rx) = drive::<Crossbeam>(tx, rx, &shape, "crossbeam reference");
         check(name, &shape, &tally, None)
     });
-    let ratio = peer.as_ref().map(|p| ryker.throughput_msgs_per_s / p.throughput_msgs_per_s);
+    let ratio = peer
+        .as_ref()
+        .map(|p| ryker.throughput_msgs_per_s / p.throughput_msgs_per_s);
     let ok = ryker.ok && peer.as_ref().is_none_or(|p| p.ok);
 
     if args.json {
@@ -266,7 +287,10 @@ pub(crate) fn main(args: &EnqueueArgs) -> ExitCode {
             ratio_vs_peer: ratio,
             ok,
         };
-        println!("{}", serde_json::to_string_pretty(&doc).expect("report serializes"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).expect("report serializes")
+        );
     } else {
         print_human(&ryker, &shape);
         if let (Some(p), Some(r)) = (&peer, ratio) {
@@ -315,7 +339,10 @@ fn print_human(r: &RunReport, shape: &Shape) {
     );
     println!("  enqueue->dequeue latency  {}", r.latency_ns.line());
     println!("  send cost (per op)        {}", r.send_ns.line());
-    println!("  (1 message in {} sampled for latency and send cost)", shape.sample_every);
+    println!(
+        "  (1 message in {} sampled for latency and send cost)",
+        shape.sample_every
+    );
     if let Some(s) = &r.mailbox_stats {
         println!(
             "  mailbox stats             accepted {}, busy {}, dropped_newest {}, dropped_oldest {}, received {}, discarded {}, high_water {}",
@@ -331,24 +358,39 @@ fn print_human(r: &RunReport, shape: &Shape) {
         };
         println!("  check                     ok: {how}");
     } else {
-        println!("  check                     FAILED ({} problem(s), see stderr)", r.failures.len());
+        println!(
+            "  check                     FAILED ({} problem(s), see stderr)",
+            r.failures.len()
+        );
     }
 }
 
 /// Moves `shape.messages` messages through the transport and returns the tallies and the receiver.
-fn drive<T: Transport>(tx: T::Tx, mut rx: T::Rx, shape: &Shape, label: &'static str) -> (Tallies, T::Rx) {
+fn drive<T: Transport>(
+    tx: T::Tx,
+    mut rx: T::Rx,
+    shape: &Shape,
+    label: &'static str,
+) -> (Tallies, T::Rx) {
     let progress = progress_bar(shape, label);
     let epoch = Epoch::now();
     let barrier = Barrier::new(shape.producers as usize + 1);
+    let beats = Heartbeats::new(shape.producers);
+    let (done, watching) = mpsc::channel::<()>();
     let (producers, consumer) = thread::scope(|s| {
-        let barrier = &barrier;
+        let (barrier, beats) = (&barrier, &beats);
+        if let Some(limit) = shape.stall_timeout {
+            s.spawn(move || watchdog::guard(beats, &watching, limit, label));
+        }
         let handles: Vec<_> = (0..shape.producers)
             .map(|id| {
                 let tx = tx.clone();
                 let quota = shape.quota(id);
                 thread::Builder::new()
                     .name(format!("producer-{id}"))
-                    .spawn_scoped(s, move || produce::<T>(&tx, id, quota, shape.sample_every, epoch, barrier))
+                    .spawn_scoped(s, move || {
+                        produce::<T>(&tx, id, quota, shape.sample_every, epoch, barrier, beats)
+                    })
                     .expect("spawn producer thread")
             })
             .collect();
@@ -357,17 +399,27 @@ fn drive<T: Transport>(tx: T::Tx, mut rx: T::Rx, shape: &Shape, label: &'static 
         let consumer = thread::Builder::new()
             .name("consumer".to_owned())
             .spawn_scoped(s, || {
-                let tally = consume::<T>(&mut rx, shape, epoch, barrier, &progress);
+                let tally = consume::<T>(&mut rx, shape, epoch, barrier, &progress, beats);
                 (tally, rx)
             })
             .expect("spawn consumer thread");
-        let producers: Vec<ProducerTally> =
-            handles.into_iter().map(|h| h.join().expect("producer thread panicked")).collect();
-        (producers, consumer.join().expect("consumer thread panicked"))
+        let producers: Vec<ProducerTally> = handles
+            .into_iter()
+            .map(|h| h.join().expect("producer thread panicked"))
+            .collect();
+        let consumer = consumer.join().expect("consumer thread panicked");
+        drop(done); // stops the watchdog
+        (producers, consumer)
     });
     progress.finish_and_clear();
     let (consumer, rx) = consumer;
-    (Tallies { producers, consumer }, rx)
+    (
+        Tallies {
+            producers,
+            consumer,
+        },
+        rx,
+    )
 }
 
 #[derive(Debug)]
@@ -380,17 +432,28 @@ fn progress_bar(shape: &Shape, label: &'static str) -> ProgressBar {
     if !shape.progress {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(shape.messages), ProgressDrawTarget::stderr_with_hz(10));
+    let bar =
+        ProgressBar::with_draw_target(Some(shape.messages), ProgressDrawTarget::stderr_with_hz(10));
     bar.set_style(
-        ProgressStyle::with_template("{msg:20} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta})")
-            .expect("static progress template is valid")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:20} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta})",
+        )
+        .expect("static progress template is valid")
+        .progress_chars("=> "),
     );
     bar.set_message(label);
     bar
 }
 
-fn produce<T: Transport>(tx: &T::Tx, id: u32, quota: u64, sample_every: u64, epoch: Epoch, barrier: &Barrier) -> ProducerTally {
+fn produce<T: Transport>(
+    tx: &T::Tx,
+    id: u32,
+    quota: u64,
+    sample_every: u64,
+    epoch: Epoch,
+    barrier: &Barrier,
+    beats: &Heartbeats,
+) -> ProducerTally {
     let mut tally = ProducerTally {
         sent: 0,
         displaced_oldest: 0,
@@ -407,13 +470,18 @@ fn produce<T: Transport>(tx: &T::Tx, id: u32, quota: u64, sample_every: u64, epo
             let t0 = Instant::now();
             msg.stamp = epoch.stamp(t0);
             let outcome = T::send(tx, msg);
-            tally.send_cost.saturating_record(duration_nanos(t0.elapsed()));
+            tally
+                .send_cost
+                .saturating_record(duration_nanos(t0.elapsed()));
             outcome
         } else {
             until_sample -= 1;
             T::send(tx, msg)
         };
         tally.sent += 1;
+        if seq % HEARTBEAT_EVERY == 0 {
+            beats.producer(id, tally.sent);
+        }
         match outcome {
             Outcome::Queued => {}
             Outcome::DisplacedOldest(n) => tally.displaced_oldest += n,
@@ -427,7 +495,14 @@ fn produce<T: Transport>(tx: &T::Tx, id: u32, quota: u64, sample_every: u64, epo
     tally
 }
 
-fn consume<T: Transport>(rx: &mut T::Rx, shape: &Shape, epoch: Epoch, barrier: &Barrier, progress: &ProgressBar) -> ConsumerTally {
+fn consume<T: Transport>(
+    rx: &mut T::Rx,
+    shape: &Shape,
+    epoch: Epoch,
+    barrier: &Barrier,
+    progress: &ProgressBar,
+    beats: &Heartbeats,
+) -> ConsumerTally {
     let producers = shape.producers as usize;
     let strict = shape.overflow == OverflowArg::Busy;
     let mut next = vec![0_u64; producers];
@@ -440,6 +515,7 @@ fn consume<T: Transport>(rx: &mut T::Rx, shape: &Shape, epoch: Epoch, barrier: &
     };
     let mut buf = Vec::with_capacity(shape.batch);
     let mut unreported = 0_u64;
+    let mut received = 0_u64;
     barrier.wait();
     let start = Instant::now();
     loop {
@@ -452,7 +528,9 @@ fn consume<T: Transport>(rx: &mut T::Rx, shape: &Shape, epoch: Epoch, barrier: &
         for msg in buf.drain(..) {
             if msg.stamp != 0 {
                 let now = *now.get_or_insert_with(|| epoch.stamp(Instant::now()));
-                tally.latency.saturating_record(now.saturating_sub(msg.stamp).max(1));
+                tally
+                    .latency
+                    .saturating_record(now.saturating_sub(msg.stamp).max(1));
             }
             let p = msg.producer as usize;
             let Some(expected) = next.get_mut(p) else {
@@ -461,14 +539,27 @@ fn consume<T: Transport>(rx: &mut T::Rx, shape: &Shape, epoch: Epoch, barrier: &
             };
             tally.received[p] += 1;
             // busy: exactly the next number; drop policies: any later number (gaps are drops).
-            let in_order = if strict { msg.seq == *expected } else { msg.seq >= *expected };
+            let in_order = if strict {
+                msg.seq == *expected
+            } else {
+                msg.seq >= *expected
+            };
             if !in_order {
-                let what = if msg.seq < *expected { "duplicate or reordered" } else { "skipped ahead" };
-                tally.violation(format!("producer {p}: got seq {} but expected {} ({what})", msg.seq, *expected));
+                let what = if msg.seq < *expected {
+                    "duplicate or reordered"
+                } else {
+                    "skipped ahead"
+                };
+                tally.violation(format!(
+                    "producer {p}: got seq {} but expected {} ({what})",
+                    msg.seq, *expected
+                ));
             }
             *expected = (*expected).max(msg.seq + 1);
         }
         unreported += n as u64;
+        received += n as u64;
+        beats.consumer(received);
         if unreported >= PROGRESS_STEP {
             progress.inc(unreported);
             unreported = 0;
@@ -513,7 +604,10 @@ fn check(queue: String, shape: &Shape, t: &Tallies, stats: Option<&MailboxStats>
         failures.push(format!("{closed} send(s) found the queue closed"));
     }
     if sent != shape.messages && closed == 0 {
-        failures.push(format!("producers sent {sent} messages, expected {}", shape.messages));
+        failures.push(format!(
+            "producers sent {sent} messages, expected {}",
+            shape.messages
+        ));
     }
     match shape.overflow {
         OverflowArg::Busy | OverflowArg::DropNewest => {
@@ -541,13 +635,22 @@ fn check(queue: String, shape: &Shape, t: &Tallies, stats: Option<&MailboxStats>
     }
     if let Some(s) = stats {
         if s.received != delivered {
-            failures.push(format!("mailbox stats say {} received, the consumer counted {delivered}", s.received));
+            failures.push(format!(
+                "mailbox stats say {} received, the consumer counted {delivered}",
+                s.received
+            ));
         }
         if s.dropped_newest != dropped {
-            failures.push(format!("mailbox stats say {} dropped_newest, the senders saw {dropped}", s.dropped_newest));
+            failures.push(format!(
+                "mailbox stats say {} dropped_newest, the senders saw {dropped}",
+                s.dropped_newest
+            ));
         }
         if s.dropped_oldest != displaced {
-            failures.push(format!("mailbox stats say {} dropped_oldest, the senders saw {displaced}", s.dropped_oldest));
+            failures.push(format!(
+                "mailbox stats say {} dropped_oldest, the senders saw {displaced}",
+                s.dropped_oldest
+            ));
         }
         if s.accepted != s.received + s.dropped_oldest + s.discarded {
             failures.push(format!(
@@ -565,7 +668,9 @@ fn check(queue: String, shape: &Shape, t: &Tallies, stats: Option<&MailboxStats>
 
     let mut send_cost = nanos_histogram();
     for p in &t.producers {
-        send_cost.add(&p.send_cost).expect("histograms share bounds");
+        send_cost
+            .add(&p.send_cost)
+            .expect("histograms share bounds");
     }
     let secs = c.elapsed.as_secs_f64().max(1e-9);
     #[allow(clippy::cast_precision_loss)] // message counts far below 2^52
@@ -595,7 +700,9 @@ mod tests {
     /// `DUPLICATE_EVERY`th is sent twice.
     struct Faulty<const LOSE_EVERY: u64, const DUPLICATE_EVERY: u64>;
 
-    impl<const LOSE_EVERY: u64, const DUPLICATE_EVERY: u64> Transport for Faulty<LOSE_EVERY, DUPLICATE_EVERY> {
+    impl<const LOSE_EVERY: u64, const DUPLICATE_EVERY: u64> Transport
+        for Faulty<LOSE_EVERY, DUPLICATE_EVERY>
+    {
         type Tx = crossbeam_channel::Sender<Msg>;
         type Rx = crossbeam_channel::Receiver<Msg>;
 
@@ -618,10 +725,20 @@ mod tests {
     }
 
     fn shape(overflow: OverflowArg) -> Shape {
-        Shape { messages: 10_000, producers: 2, batch: 16, sample_every: 7, overflow, progress: false }
+        Shape {
+            messages: 10_000,
+            producers: 2,
+            batch: 16,
+            sample_every: 7,
+            overflow,
+            progress: false,
+            stall_timeout: None,
+        }
     }
 
-    fn run<T: Transport<Tx = crossbeam_channel::Sender<Msg>, Rx = crossbeam_channel::Receiver<Msg>>>(
+    fn run<
+        T: Transport<Tx = crossbeam_channel::Sender<Msg>, Rx = crossbeam_channel::Receiver<Msg>>,
+    >(
         overflow: OverflowArg,
     ) -> RunReport {
         let (tx, rx) = crossbeam_channel::bounded(64);
@@ -640,7 +757,11 @@ mod tests {
 
     #[test]
     fn a_lost_message_fails_the_check_under_every_policy() {
-        for overflow in [OverflowArg::Busy, OverflowArg::DropNewest, OverflowArg::DropOldest] {
+        for overflow in [
+            OverflowArg::Busy,
+            OverflowArg::DropNewest,
+            OverflowArg::DropOldest,
+        ] {
             let report = run::<Faulty<1000, { u64::MAX }>>(overflow);
             assert!(!report.ok, "{overflow:?}: a lost message went unnoticed");
         }
@@ -648,16 +769,28 @@ mod tests {
 
     #[test]
     fn a_duplicated_message_fails_the_check_under_every_policy() {
-        for overflow in [OverflowArg::Busy, OverflowArg::DropNewest, OverflowArg::DropOldest] {
+        for overflow in [
+            OverflowArg::Busy,
+            OverflowArg::DropNewest,
+            OverflowArg::DropOldest,
+        ] {
             let report = run::<Faulty<{ u64::MAX }, 1000>>(overflow);
             assert!(!report.ok, "{overflow:?}: a duplicate went unnoticed");
-            assert!(report.failures[0].contains("duplicate or reordered"), "{:?}", report.failures);
+            assert!(
+                report.failures[0].contains("duplicate or reordered"),
+                "{:?}",
+                report.failures
+            );
         }
     }
 
     #[test]
     fn quotas_split_the_messages_exactly() {
-        let s = Shape { messages: 10, producers: 3, ..shape(OverflowArg::Busy) };
+        let s = Shape {
+            messages: 10,
+            producers: 3,
+            ..shape(OverflowArg::Busy)
+        };
         assert_eq!((0..3).map(|id| s.quota(id)).collect::<Vec<_>>(), [4, 3, 3]);
     }
 }

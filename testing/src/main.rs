@@ -12,6 +12,7 @@ mod enqueue;
 mod payload;
 mod summary;
 mod transport;
+mod watchdog;
 
 /// Command-line harness for the ryker actor mailbox.
 #[derive(Debug, Parser)]

@@ -16,12 +16,21 @@ pub(crate) struct Msg {
     _pad: [u64; 5],
 }
 
-const _: () = assert!(size_of::<Msg>() == 64, "the payload must be exactly 64 bytes");
+const _: () = assert!(
+    size_of::<Msg>() == 64,
+    "the payload must be exactly 64 bytes"
+);
 
 impl Msg {
     #[inline]
     pub(crate) fn new(producer: u32, seq: u64) -> Self {
-        Self { seq, producer, _reserved: 0, stamp: 0, _pad: [seq; 5] }
+        Self {
+            seq,
+            producer,
+            _reserved: 0,
+            stamp: 0,
+            _pad: [seq; 5],
+        }
     }
 }
 

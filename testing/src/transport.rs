@@ -95,9 +95,19 @@ pub(crate) struct CrossbeamTx {
 }
 
 impl Crossbeam {
-    pub(crate) fn pair(capacity: usize, policy: PeerPolicy) -> (CrossbeamTx, crossbeam_channel::Receiver<Msg>) {
+    pub(crate) fn pair(
+        capacity: usize,
+        policy: PeerPolicy,
+    ) -> (CrossbeamTx, crossbeam_channel::Receiver<Msg>) {
         let (tx, rx) = crossbeam_channel::bounded(capacity);
-        (CrossbeamTx { tx, oldest: rx.clone(), policy }, rx)
+        (
+            CrossbeamTx {
+                tx,
+                oldest: rx.clone(),
+                policy,
+            },
+            rx,
+        )
     }
 }
 
