@@ -77,11 +77,11 @@ run_model() {
     set +e
     (
         ulimit -v "$MEM_KB"
-        RUST_BACKTRACE=0 timeout "$TIMEOUT" "$exe" --exact "$model" --test-threads=1 --nocapture
+        RUST_BACKTRACE=0 timeout --foreground -k 5 "$TIMEOUT" "$exe" --exact "$model" --test-threads=1 --nocapture
     ) 2>&1 | filter_loom_noise >"$log"
     RC=${PIPESTATUS[0]}
     set -e
-    ITERS=$(sed -n 's/^loom: \([0-9]*\) interleavings.*/\1/p' "$log" | paste -sd+ -)
+    ITERS=$(sed -n 's/.*loom: \([0-9]*\) interleavings.*/\1/p' "$log" | paste -sd+ -)
     ITERS=${ITERS:--}
     ELAPSED=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$start" "$(date +%s.%N)")
 }

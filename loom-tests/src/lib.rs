@@ -21,7 +21,13 @@ mod imp {
     use loom::sync::Arc;
     use ryker_core::mailbox::Sender;
 
-    /// Runs `f` under loom with `preemption_bound` (unless `LOOM_MAX_PREEMPTIONS` overrides it).
+    /// Runs `f` under loom with `preemption_bound` (unless `LOOM_MAX_PREEMPTIONS` overrides it)
+    /// and prints how many interleavings loom explored (a model that passes after one or two
+    /// interleavings proves nothing; the broken twins in `.ci/loom.sh` check the search).
+    ///
+    /// The branch limit is raised from loom's 1 000 to 20 000 (unless `LOOM_MAX_BRANCHES` is
+    /// set): an execution in which a thread re-polls while another is preempted in the middle
+    /// of a wake-up is long but finite.
     pub fn model<F>(preemption_bound: usize, f: F)
     where
         F: Fn() + Sync + Send + 'static,
@@ -30,7 +36,22 @@ mod imp {
         if builder.preemption_bound.is_none() {
             builder.preemption_bound = Some(preemption_bound);
         }
-        builder.check(f);
+        if std::env::var_os("LOOM_MAX_BRANCHES").is_none() {
+            builder.max_branches = 20_000;
+        }
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = runs.clone();
+        let start = std::time::Instant::now();
+        builder.check(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            f();
+        });
+        eprintln!(
+            "loom: {} interleavings explored in {:.1?} (preemption bound {:?})",
+            runs.load(std::sync::atomic::Ordering::Relaxed),
+            start.elapsed(),
+            builder.preemption_bound,
+        );
     }
 
     /// `loom::thread::spawn`, then a yield so that loom branches on the new thread at once
@@ -164,6 +185,23 @@ mod imp {
     /// for another one to make progress, which is what it is doing.
     pub fn block_on<F: Future>(fut: F) -> F::Output {
         loom::future::block_on(YieldOnPending(fut))
+    }
+
+    /// [`block_on`], calling `waiting` once, right after the first poll that returns `Pending`
+    /// (the future has then registered its waker): lets another thread act only once this one
+    /// is certainly waiting.
+    pub fn block_on_then<F: Future>(fut: F, waiting: impl FnOnce()) -> F::Output {
+        let mut waiting = Some(waiting);
+        let mut fut = core::pin::pin!(fut);
+        block_on(core::future::poll_fn(move |cx| {
+            let poll = fut.as_mut().poll(cx);
+            if poll.is_pending() {
+                if let Some(waiting) = waiting.take() {
+                    waiting();
+                }
+            }
+            poll
+        }))
     }
 
     struct YieldOnPending<F>(F);

@@ -461,7 +461,11 @@ impl<T, M: Metrics> Sender<T, M> {
     /// drop policies the policy applies instead of waiting (and `DropOldest` waits only while
     /// the oldest slot is still being written).
     ///
-    /// Waiting senders are served oldest first; waiting allocates nothing.
+    /// Waiting senders are woken oldest first, and a woken sender that finds the slot taken
+    /// goes back to the front. Fairness is not strict: a sender that arrives while a woken one
+    /// is still being scheduled may take the freed slot first, so under sustained contention a
+    /// waiter can be overtaken several times (measured: a worst single `send_blocking` wait of
+    /// about 0.5 s with 4 producers on 2 cores). Waiting allocates nothing.
     ///
     /// # Cancel safety
     /// If the future is dropped before it completes, the message was not sent and is dropped
