@@ -28,36 +28,44 @@ thread::thread_local! {
     static WAKER: Waker = Waker::from(Arc::new(Unparker(thread::current())));
 }
 
-/// Polls before parking: a few spin-loop rounds, then a few OS yields. Parking and unparking
-/// cost a system call on each side, far more than a short wait for a peer that is about to
-/// send or receive (the same trade crossbeam-channel makes).
-const SPINS_BEFORE_PARK: u32 = if cfg!(ryker_loom) { 0 } else { 6 };
-const YIELDS_BEFORE_PARK: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
+/// How long a blocking call retries its non-registering `try_*` step before it registers a
+/// waker and parks: a few spin-loop rounds, then a few OS yields. Parking and unparking cost a
+/// system call on each side, far more than a short wait for a peer that is about to send or
+/// receive (the same trade crossbeam-channel makes). Retrying with `try_*` rather than by
+/// re-polling matters: every poll re-registers the waker, which would make every sender in
+/// the meantime take and wake it.
+const SPINS: u32 = if cfg!(ryker_loom) { 0 } else { 6 };
+const YIELDS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
+
+/// Retries `attempt` for a short while; `Some` as soon as it succeeds.
+pub(crate) fn spin_then<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> {
+    for step in 0..SPINS + YIELDS {
+        if let Some(done) = attempt() {
+            return Some(done);
+        }
+        if step < SPINS {
+            for _ in 0..1u32 << step {
+                spin_loop();
+            }
+        } else {
+            thread::yield_now();
+        }
+    }
+    attempt()
+}
 
 /// Polls `future` to completion on this thread, parking between polls.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     WAKER.with(|waker| {
         let mut cx = Context::from_waker(waker);
-        let mut idle = 0u32;
         loop {
             if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                 return output;
             }
-            if idle < SPINS_BEFORE_PARK {
-                for _ in 0..1u32 << idle {
-                    spin_loop();
-                }
-            } else if idle < SPINS_BEFORE_PARK + YIELDS_BEFORE_PARK {
-                thread::yield_now();
-            } else {
-                // A wake between the poll and this park leaves the unpark token set, so the
-                // park returns at once; spurious returns just poll again.
-                thread::park();
-                idle = 0;
-                continue;
-            }
-            idle += 1;
+            // A wake between the poll and this park leaves the unpark token set, so the park
+            // returns at once; spurious returns just poll again.
+            thread::park();
         }
     })
 }

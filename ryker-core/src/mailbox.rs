@@ -591,6 +591,29 @@ impl<T, M: Metrics> Sender<T, M> {
     /// As [`Sender::send`].
     #[cfg(feature = "std")]
     pub fn send_blocking(&self, msg: T) -> Result<Sent, SendError<T>> {
+        if self.shared.overflow == Overflow::Busy {
+            // Spin briefly for a slot before parking, unless others already wait (they go
+            // first). Only a claim is retried: nothing is registered while spinning.
+            let shared = &*self.shared;
+            let claim = crate::blocking::spin_then(|| {
+                if shared.waiters.may_have_waiters() {
+                    return Some(None);
+                }
+                match shared.ring.claim() {
+                    Ok(claim) => Some(Some(Ok(claim))),
+                    Err(ClaimError::Closed) => Some(Some(Err(Closed))),
+                    Err(ClaimError::Full) => None,
+                }
+            });
+            match claim {
+                Some(Some(Ok(claim))) => {
+                    shared.publish(claim, msg);
+                    return Ok(Sent::Queued);
+                }
+                Some(Some(Err(Closed))) => return Err(SendError::Closed(msg)),
+                Some(None) | None => {}
+            }
+        }
         crate::blocking::block_on(self.send(msg))
     }
 }
@@ -997,14 +1020,28 @@ impl<T, M: Metrics> Receiver<T, M> {
     /// Receives from a plain thread, parking it while the mailbox is empty.
     #[cfg(feature = "std")]
     pub fn recv_blocking(&mut self) -> Option<T> {
-        crate::blocking::block_on(self.recv())
+        let mut one = One(None);
+        self.recv_many_blocking(&mut one, 1);
+        one.0
     }
 
     /// Receives up to `limit` messages from a plain thread, parking it while the mailbox is
     /// empty.
     #[cfg(feature = "std")]
     pub fn recv_many_blocking<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
-        crate::blocking::block_on(self.recv_many(out, limit))
+        if limit == 0 {
+            return 0;
+        }
+        // Spin briefly before parking, with plain pops: nothing is registered while spinning,
+        // so senders are not made to wake us for messages we are about to see anyway.
+        let ready = crate::blocking::spin_then(|| match self.pop_into(out, limit) {
+            (0, Drained::More | Drained::Yield) => None,
+            (n, _) => Some(n),
+        });
+        match ready {
+            Some(n) => n,
+            None => crate::blocking::block_on(self.recv_many(out, limit)),
+        }
     }
 
     /// Closes the mailbox: senders get `Closed` from now on (waiting ones are woken), while
