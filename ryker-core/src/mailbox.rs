@@ -195,7 +195,9 @@ impl<T, M: Metrics> Shared<T, M> {
     #[inline]
     fn notify_senders(&self, freed: usize) {
         // SeqCst fence: pairs with the fence in `poll_claim` between queueing the waiter and
-        // re-trying the claim (same store-buffering argument as `after_publish`).
+        // re-trying the claim (same store-buffering argument as `after_publish`). Broken twin
+        // `notify` (loom suite only) leaves it out.
+        #[cfg(not(ryker_loom_broken = "notify"))]
         fence(Ordering::SeqCst);
         if self.waiters.may_have_waiters() {
             self.waiters.notify(freed);
@@ -303,7 +305,19 @@ impl<T, M: Metrics> Shared<T, M> {
         if *registered {
             // One critical section: refreshing the waker of a queued waiter and noticing a
             // notification must not be split, or a notification landing in between is lost.
-            match self.waiters.refresh(w, cx.waker()) {
+            #[cfg(not(ryker_loom_broken = "refresh"))]
+            let state = self.waiters.refresh(w, cx.waker());
+            // Broken twin `refresh` (loom suite only): the split version.
+            #[cfg(ryker_loom_broken = "refresh")]
+            let state = match self.waiters.peek(w) {
+                WaitState::Queued => {
+                    // SAFETY: as below.
+                    unsafe { self.waiters.register(w, cx.waker(), false) };
+                    WaitState::Queued
+                }
+                other => other,
+            };
+            match state {
                 // Still waiting for our turn, with the newest waker.
                 WaitState::Queued => return Poll::Pending,
                 // Our turn (or a spurious state): try, and keep our place at the front.
@@ -383,7 +397,9 @@ impl<T, M: Metrics> Shared<T, M> {
 
     /// Leaves the wait list for good; passes on a notification we never used.
     fn cancel_wait(&self, w: Pin<&Waiter>, registered: &mut bool) {
-        if core::mem::take(registered) && self.waiters.remove(w) {
+        let unused_notification = core::mem::take(registered) && self.waiters.remove(w);
+        // Broken twin `pass_on` (loom suite only) drops the notification instead.
+        if unused_notification && cfg!(not(ryker_loom_broken = "pass_on")) {
             self.waiters.notify(1);
         }
     }
@@ -680,6 +696,8 @@ impl<T, M: Metrics> Drop for Permit<'_, T, M> {
             drop(claim);
             // Relaxed: statistics counter.
             self.shared.abandoned.fetch_add(1, Ordering::Relaxed);
+            // Broken twin `skip_wake` (loom suite only) forgets this wake-up.
+            #[cfg(not(ryker_loom_broken = "skip_wake"))]
             self.shared.after_publish();
         }
     }

@@ -55,6 +55,8 @@ mod imp {
 #[cfg(ryker_loom)]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
+    #[cfg(feature = "std")]
+    pub(crate) use loom::hint::spin_loop;
     pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
     pub(crate) use loom::thread::yield_now;
 

@@ -200,6 +200,15 @@ impl WaitList {
         state
     }
 
+    /// Where `w` is, without changing anything (only for the loom suite's broken twin of
+    /// `refresh`, which splits the check from the waker refresh).
+    #[cfg(ryker_loom_broken = "refresh")]
+    pub(crate) fn peek(&self, w: Pin<&Waiter>) -> WaitState {
+        let w: *const Waiter = &*w;
+        // SAFETY: lock held; `w` is live (it is borrowed).
+        self.links.with(|_| unsafe { node(w) }.state)
+    }
+
     /// Takes `w` out of the list. Returns `true` if it held a notification it never consumed;
     /// the caller then passes it on with `notify(1)` unless it used a slot.
     pub(crate) fn remove(&self, w: Pin<&Waiter>) -> bool {

@@ -515,7 +515,8 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     // it out of every consumer's reach by moving `head` past it.
                     // Relaxed: ownership only; the value is visible through the Acquire load
                     // of its stamp above, which still holds since `head` had not moved.
-                    if self
+                    #[cfg(not(ryker_loom_broken = "evict"))]
+                    let evicting = self
                         .head
                         .compare_exchange(
                             head,
@@ -523,8 +524,15 @@ impl<T, S: Storage<T>> Ring<T, S> {
                             Ordering::Relaxed,
                             Ordering::Relaxed,
                         )
-                        .is_ok()
-                    {
+                        .is_ok();
+                    // Broken twin `evict` (loom suite only): a plain store instead of the CAS,
+                    // so a racing consumer and this producer can both take the oldest value.
+                    #[cfg(ryker_loom_broken = "evict")]
+                    let evicting = {
+                        self.head.store(layout.next(head), Ordering::Relaxed);
+                        true
+                    };
+                    if evicting {
                         // SAFETY: the stamp said FULL in the previous lap (Acquire) and our head
                         // CAS made us the slot's only consumer; `tail` still points at the slot,
                         // so no producer can claim it until our tail CAS below.
