@@ -55,17 +55,35 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> 
 }
 
 /// Polls `future` to completion on this thread, parking between polls.
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+///
+/// With `spin`, a `Pending` poll is retried a few times (spin-loop rounds, then OS yields)
+/// before the thread parks. That suits the send path: a queued sender's re-poll only checks
+/// its wait-list entry, and a sender notified while it spins claims its slot without the two
+/// system calls of a park and an unpark. The receive path spins with plain `try_*` pops
+/// instead (see `spin_then`), since each of its polls re-registers the waker.
+pub(crate) fn block_on<F: Future>(future: F, spin: bool) -> F::Output {
     let mut future = pin!(future);
     WAKER.with(|waker| {
         let mut cx = Context::from_waker(waker);
+        let mut idle = 0u32;
         loop {
             if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                 return output;
             }
-            // A wake between the poll and this park leaves the unpark token set, so the park
-            // returns at once; spurious returns just poll again.
-            thread::park();
+            if spin && idle < SPINS {
+                for _ in 0..1u32 << idle {
+                    spin_loop();
+                }
+            } else if spin && idle < SPINS + YIELDS {
+                thread::yield_now();
+            } else {
+                // A wake between the poll and this park leaves the unpark token set, so the
+                // park returns at once; spurious returns just poll again.
+                thread::park();
+                idle = 0;
+                continue;
+            }
+            idle += 1;
         }
     })
 }

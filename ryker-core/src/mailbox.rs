@@ -630,7 +630,7 @@ impl<T, M: Metrics> Sender<T, M> {
                 Some(None) | None => {}
             }
         }
-        crate::blocking::block_on(self.send(msg))
+        crate::blocking::block_on(self.send(msg), true)
     }
 }
 
@@ -1058,7 +1058,7 @@ impl<T, M: Metrics> Receiver<T, M> {
         });
         match ready {
             Some(n) => n,
-            None => crate::blocking::block_on(self.recv_many(out, limit)),
+            None => crate::blocking::block_on(self.recv_many(out, limit), false),
         }
     }
 
