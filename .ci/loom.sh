@@ -29,13 +29,30 @@ MEM_KB=${RYKER_LOOM_MEM_KB:-8388608}
 TIMEOUT=${RYKER_LOOM_TIMEOUT:-300}
 FILTER=${RYKER_LOOM_FILTER:-}
 
-# Broken twins: NAME|TEST BINARY|MODEL|PATTERN its failure report must match.
+# Broken twins: NAME|TEST BINARY|MODEL|PATTERN its failure report must match|STATUS.
+# STATUS `required`: the hook must exist in ryker-core and the twin must be caught.
+# STATUS `proposed`: a hook the loom suite asks for; the twin runs (and must be caught) as soon
+# as ryker-core has a `ryker_loom_broken = "NAME"` cfg, and is reported as skipped until then.
+# Each twin names the cheapest model that catches it (see loom-tests/README.md for the others).
 TWINS=(
-    'publish|loom_mailbox_basic|loom_mailbox_basic|Causality violation'
-    'publish|loom_ring_wraparound|ring_capacity_1_three_laps|Causality violation'
-    'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
-    'wake|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
-    'close|loom_shutdown_no_drop|close_races_sends|accepted message lost'
+    'publish|loom_mailbox_basic|loom_mailbox_basic|Causality violation|required'
+    'publish|loom_ring_wraparound|ring_capacity_1_three_laps|Causality violation|required'
+    'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock|required'
+    'wake|loom_no_lost_wakeup|receiver_woken_by_send|deadlock|required'
+    'close|loom_shutdown_no_drop|close_races_sends|accepted message lost|required'
+    # The receiver frees a slot and reads the wait list with no SeqCst fence in between
+    # (`Shared::notify_senders`): a sender waiting on full misses its wake-up.
+    'notify|loom_mailbox_basic|loom_mailbox_basic|deadlock|required'
+    # A queued waiter's waker refresh and its notification check in two critical sections
+    # (`poll_claim` on a re-poll): a notification landing in between is swallowed.
+    'refresh|loom_no_lost_wakeup|sender_repolled_while_queued|deadlock|required'
+    # A waiter dropped after being notified does not pass the notification on (`cancel_wait`).
+    'pass_on|loom_no_lost_wakeup|dropped_send_future_passes_its_wakeup_on|deadlock|required'
+    # A dropped permit marks its slot SKIP without waking the receiver (`Permit::drop`).
+    'skip_wake|loom_permit|dropped_permit_wakes_waiting_receiver|deadlock|required'
+    # The evicting sender moves `head` with a plain store instead of the CAS (`Ring::force`):
+    # it and a racing receiver can both take the oldest message.
+    'evict|loom_drop_oldest|eviction_races_receive|Causality violation|dropped twice|delivered twice|required'
 )
 
 RESULTS=()  # "kind|model|result|seconds|interleavings"
@@ -70,17 +87,21 @@ for line in open(sys.argv[1]):
 ' "$log"
 }
 
-# run_model EXE MODEL LOG: runs one model in its own process; sets RC and ELAPSED.
+# run_model EXE MODEL LOG: runs one model in its own process; sets RC, ITERS and ELAPSED.
 run_model() {
     local exe=$1 model=$2 log=$3 start
     start=$(date +%s.%N)
-    set +e
+    rm -f "$log.rc"
+    # The exit status goes through a file: a model that loom fails often dies by SIGABRT (a
+    # panic while a loom thread unwinds), which must not stop this script or the pipe.
     (
         ulimit -v "$MEM_KB"
-        RUST_BACKTRACE=0 timeout --foreground -k 5 "$TIMEOUT" "$exe" --exact "$model" --test-threads=1 --nocapture
+        rc=0
+        RUST_BACKTRACE=0 timeout --foreground -k 5 "$TIMEOUT" \
+            "$exe" --exact "$model" --test-threads=1 --nocapture || rc=$?
+        echo "$rc" >"$log.rc"
     ) 2>&1 | filter_loom_noise >"$log"
-    RC=${PIPESTATUS[0]}
-    set -e
+    RC=$(cat "$log.rc" 2>/dev/null || echo 255)
     ITERS=$(sed -n 's/.*loom: \([0-9]*\) interleavings.*/\1/p' "$log" | paste -sd+ -)
     ITERS=${ITERS:--}
     ELAPSED=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$start" "$(date +%s.%N)")
@@ -100,7 +121,7 @@ suite() {
             note "$name::$model"
             run_model "$exe" "$model" "$log"
             local result=pass
-            if ((RC == 124)); then
+            if ((RC == 124 || RC == 137)); then
                 result="FAIL (timeout ${TIMEOUT}s)"
             elif ((RC != 0)); then
                 result="FAIL (exit $RC)"
@@ -116,12 +137,29 @@ suite() {
     done <<<"$bins"
 }
 
+# has_hook NAME: whether ryker-core has a `ryker_loom_broken = "NAME"` cfg.
+has_hook() {
+    grep -rqF "ryker_loom_broken = \"$1\"" "$RYKER_ROOT/ryker-core/src"
+}
+
 twins() {
-    local twin broken bin model pattern
+    local twin broken bin model pattern status
     declare -A built=()
     for twin in "${TWINS[@]}"; do
+        # The pattern may itself contain `|`: the status is the last field, the rest is it.
+        status=${twin##*|}
+        twin=${twin%|*}
         IFS='|' read -r broken bin model pattern <<<"$twin"
         [[ -z $FILTER || $model == *"$FILTER"* || $broken == *"$FILTER"* ]] || continue
+        if ! has_hook "$broken"; then
+            if [[ $status == required ]]; then
+                FAILED=1
+                RESULTS+=("twin:$broken|$bin::$model|FAIL (hook missing from ryker-core)|-|-")
+            else
+                RESULTS+=("twin:$broken|$bin::$model|skipped (proposed hook, not in ryker-core yet)|-|-")
+            fi
+            continue
+        fi
         local flags="--cfg ryker_loom --cfg ryker_loom_broken=\"$broken\""
         if [[ -z ${built[$broken]:-} ]]; then
             section "broken twin '$broken': build"
@@ -136,15 +174,15 @@ twins() {
         local result
         if ((RC == 0)); then
             result="FAIL (twin passed: loom missed the planted bug)"
-        elif ((RC == 124)); then
+        elif ((RC == 124 || RC == 137)); then
             result="FAIL (timeout ${TIMEOUT}s before loom found the bug)"
         elif grep -aqE "$pattern" "$log"; then
-            result="caught"
-            grep -aE -m1 "$pattern" "$log" | sed 's/^/   | /'
+            result="caught: $(grep -aoE -m1 "$pattern" "$log" | head -n 1)"
+            grep -aE -m1 "$pattern" "$log" | cut -c1-200 | sed 's/^/   | /'
         else
             result="FAIL (exit $RC without /$pattern/)"
         fi
-        [[ $result == caught ]] || {
+        [[ $result == caught* ]] || {
             FAILED=1
             tail -n 20 "$log" | sed 's/^/   | /'
         }
@@ -155,11 +193,11 @@ twins() {
 
 summary() {
     section "loom summary"
-    printf '%-14s %-66s %8s %13s  %s\n' kind model seconds interleavings result
+    printf '%-16s %-66s %8s %13s  %s\n' kind model seconds interleavings result
     local row kind model result secs iters
     for row in "${RESULTS[@]}"; do
         IFS='|' read -r kind model result secs iters <<<"$row"
-        printf '%-14s %-66s %8s %13s  %s\n' "$kind" "$model" "$secs" "$iters" "$result"
+        printf '%-16s %-66s %8s %13s  %s\n' "$kind" "$model" "$secs" "$iters" "$result"
     done
 }
 
