@@ -22,7 +22,6 @@
 //! counted in `discarded`.
 
 use alloc::boxed::Box;
-use alloc::sync::Arc;
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomPinned;
@@ -34,7 +33,7 @@ use crate::error::{Closed, ConfigError, SendError, TryRecvError, TrySendError};
 pub use crate::metrics::{MailboxStats, Metrics, NoMetrics};
 pub use crate::policy::Overflow;
 use crate::ring::{Claim, ClaimError, Forced, Pop, Ring};
-use crate::sync::{fence, AtomicUsize, CachePadded, Ordering};
+use crate::sync::{fence, Arc, AtomicUsize, CachePadded, Ordering};
 use crate::wait_list::{WaitList, WaitState, Waiter};
 use crate::waker::WakerCell;
 

@@ -41,6 +41,9 @@ mod imp {
         }
     }
 
+    #[cfg(feature = "alloc")]
+    pub(crate) use alloc::sync::Arc;
+
     #[cfg(feature = "std")]
     pub(crate) mod thread {
         pub(crate) use std::thread::{current, park, yield_now, Thread};
@@ -58,6 +61,10 @@ mod imp {
     #[cfg(feature = "std")]
     pub(crate) use loom::hint::spin_loop;
     pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+    /// loom's `Arc` tracks the reference count, so the hand-off of the shared mailbox state
+    /// to whichever half drops it last is checked too.
+    #[cfg(feature = "alloc")]
+    pub(crate) use loom::sync::Arc;
     pub(crate) use loom::thread::yield_now;
 
     #[cfg(feature = "std")]
