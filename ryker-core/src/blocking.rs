@@ -38,6 +38,11 @@ const SPINS: u32 = if cfg!(ryker_loom) { 0 } else { 6 };
 const YIELDS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 
 /// Retries `attempt` for a short while; `Some` as soon as it succeeds.
+// Under loom the spin counts are 0 (every step is a scheduling point there already).
+#[cfg_attr(
+    ryker_loom,
+    allow(clippy::absurd_extreme_comparisons, clippy::reversed_empty_ranges)
+)]
 pub(crate) fn spin_then<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> {
     for step in 0..SPINS + YIELDS {
         if let Some(done) = attempt() {
@@ -61,6 +66,7 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> 
 /// its wait-list entry, and a sender notified while it spins claims its slot without the two
 /// system calls of a park and an unpark. The receive path spins with plain `try_*` pops
 /// instead (see `spin_then`), since each of its polls re-registers the waker.
+#[cfg_attr(ryker_loom, allow(clippy::absurd_extreme_comparisons))]
 pub(crate) fn block_on<F: Future>(future: F, spin: bool) -> F::Output {
     let mut future = pin!(future);
     WAKER.with(|waker| {

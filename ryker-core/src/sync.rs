@@ -118,6 +118,7 @@ impl Backoff {
 
     /// Backs off while waiting for another thread to finish its step (a slot being published).
     #[inline]
+    #[cfg_attr(ryker_loom, allow(clippy::absurd_extreme_comparisons))] // SPIN_LIMIT is 0 there
     pub(crate) fn snooze(&mut self) {
         if self.step <= SPIN_LIMIT {
             #[cfg(ryker_loom)]

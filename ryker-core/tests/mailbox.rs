@@ -44,8 +44,18 @@ fn public_types_are_send_sync_and_unpin_where_expected() {
     fn send_future_is_send(tx: &Sender<Vec<u8>>) -> impl Send + '_ {
         tx.send(Vec::new())
     }
+    fn reserve_future_is_send(tx: &Sender<Vec<u8>>) -> impl Send + '_ {
+        tx.reserve()
+    }
     let (tx, _rx) = channel::<Vec<u8>>(MailboxConfig::default());
     drop(send_future_is_send(&tx));
+    drop(reserve_future_is_send(&tx));
+    send_sync::<ryker_core::mailbox::SendFuture<'static, Vec<u8>>>();
+    send_sync::<ryker_core::mailbox::Reserve<'static, Vec<u8>>>();
+    send_sync::<ryker_core::error::ForcePushError<Vec<u8>>>();
+    send_sync::<ryker_core::error::ConfigError>();
+    send_sync::<Overflow>();
+    send_sync::<Sent>();
 }
 
 #[test]
