@@ -778,13 +778,18 @@ impl<T, M: Metrics> Future for SendFuture<'_, T, M> {
                     Poll::Pending
                 }
             },
-            Overflow::DropNewest => Poll::Ready(match shared.try_send(msg) {
-                Ok(sent) => Ok(sent),
-                Err(TrySendError::Closed(msg) | TrySendError::Busy(msg)) => {
-                    Err(SendError::Closed(msg))
+            Overflow::DropNewest => match shared.try_send(msg) {
+                Ok(sent) => Poll::Ready(Ok(sent)),
+                Err(TrySendError::Closed(msg)) => Poll::Ready(Err(SendError::Closed(msg))),
+                Err(TrySendError::Dropped) => Poll::Ready(Err(SendError::Dropped)),
+                // `try_send` answers a full mailbox with `Dropped` under this policy, so this
+                // arm is not reached today; if it were, trying again is the honest answer.
+                Err(TrySendError::Busy(msg)) => {
+                    this.msg = Some(msg);
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
                 }
-                Err(TrySendError::Dropped) => Err(SendError::Dropped),
-            }),
+            },
             Overflow::DropOldest => match shared.poll_force(waiter, registered, msg, cx) {
                 Ok(result) => Poll::Ready(result),
                 Err(msg) => {
