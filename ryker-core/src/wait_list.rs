@@ -86,6 +86,7 @@ pub(crate) struct WaitList {
 impl fmt::Debug for WaitList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitList")
+            // Relaxed: a snapshot for `Debug` output only.
             .field("len", &self.len.load(Ordering::Relaxed))
             .finish()
     }

@@ -34,6 +34,7 @@ unsafe impl Sync for WakerCell {}
 impl fmt::Debug for WakerCell {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WakerCell")
+            // Relaxed: a snapshot for `Debug` output only.
             .field("state", &self.state.load(Ordering::Relaxed))
             .finish()
     }
