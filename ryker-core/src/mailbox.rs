@@ -229,9 +229,11 @@ impl<T, M: Metrics> Shared<T, M> {
 
     #[cold]
     fn note_full(&self) {
-        // Relaxed: statistics only.
-        self.high_water
-            .fetch_max(self.ring.capacity(), Ordering::Relaxed);
+        let capacity = self.ring.capacity();
+        // Relaxed: statistics only; the load spares the RMW once the mark is at capacity.
+        if self.high_water.load(Ordering::Relaxed) < capacity {
+            self.high_water.fetch_max(capacity, Ordering::Relaxed);
+        }
     }
 
     /// `try_send` under `Overflow::DropOldest`. `count_busy` is false for a waiting `send`,
@@ -885,7 +887,7 @@ impl<T, M: Metrics> Receiver<T, M> {
     /// every slot freed.
     #[inline]
     fn pop_into<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> (usize, Drained) {
-        self.sample_depth(limit);
+        self.sample_depth();
         let mut taken = 0;
         let mut freed = 0;
         let mut end = Drained::More;
@@ -921,15 +923,18 @@ impl<T, M: Metrics> Receiver<T, M> {
         (taken, end)
     }
 
-    /// Samples the queue depth for `high_water` every 64 receives.
+    /// Samples the queue depth for `high_water` every 64 receive calls.
     #[inline]
-    fn sample_depth(&mut self, batch: usize) {
+    fn sample_depth(&mut self) {
         self.since_sample = self.since_sample.wrapping_add(1);
-        if self.since_sample >= 64 || batch > 1 {
+        if self.since_sample >= 64 {
             self.since_sample = 0;
             let depth = self.shared.ring.len();
-            // Relaxed: statistics only.
-            self.shared.high_water.fetch_max(depth, Ordering::Relaxed);
+            // Relaxed: statistics only. Read first, so the locked RMW runs only when the mark
+            // actually rises (it is rare once the mailbox has been through its busiest moment).
+            if depth > self.shared.high_water.load(Ordering::Relaxed) {
+                self.shared.high_water.fetch_max(depth, Ordering::Relaxed);
+            }
         }
     }
 
