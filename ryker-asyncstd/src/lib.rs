@@ -1,1 +1,86 @@
-//! ryker-asyncstd adapter (filled in by the actor-executor issue).
+//! # ryker-asyncstd
+//!
+//! ryker actors on [async-std](https://github.com/async-rs/async-std). **async-std is
+//! discontinued upstream in favour of smol; new code should use `ryker-smol`.** This crate stays
+//! for code bases that still run on async-std, and is kept as thin as possible: the
+//! [`Runtime`] implementation and the spawn functions, with the actor API re-exported from
+//! `ryker-core`.
+//!
+//! ```
+//! use ryker_asyncstd::{Actor, Context};
+//!
+//! struct Greeter;
+//! impl Actor for Greeter {
+//!     type Msg = String;
+//!     async fn handle(&mut self, name: String, _ctx: &mut Context<Self>) {
+//!         println!("hello, {name}");
+//!     }
+//! }
+//!
+//! async_std::task::block_on(async {
+//!     let handle = ryker_asyncstd::spawn(Greeter);
+//!     handle.addr().tell("ryker".to_string()).await.unwrap();
+//!     assert_eq!(handle.shutdown().await.unwrap().handled, 1);
+//! });
+//! ```
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub use ryker_core;
+pub use ryker_core::prelude::*;
+
+/// The async-std [`Runtime`]: spawns with `async_std::task::spawn`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AsyncStd;
+
+impl Runtime for AsyncStd {
+    type Instant = Instant;
+
+    fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        // Dropping async-std's JoinHandle detaches the task; the actor's handle is ryker's.
+        drop(async_std::task::spawn(task));
+    }
+
+    fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static {
+        async_std::task::sleep(dur)
+    }
+
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        async_std::task::yield_now()
+    }
+}
+
+/// Spawns `actor` with the default [`ActorConfig`].
+pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
+    ActorOptions::default()
+        .spawn(&AsyncStd, actor)
+        .expect("the default ActorConfig is valid")
+}
+
+/// Spawns `actor` with `config`.
+///
+/// # Errors
+/// A [`ConfigError`] naming the invalid field, its value and the allowed range.
+pub fn spawn_with<A: Actor>(actor: A, config: &ActorConfig) -> Result<ActorHandle<A>, ConfigError> {
+    ActorOptions::new(*config).spawn(&AsyncStd, actor)
+}
+
+/// Spawns `actor` with full [`ActorOptions`] (config, name, supervision, dead letters).
+///
+/// # Errors
+/// As [`spawn_with`].
+pub fn spawn_with_options<A: Actor>(
+    actor: A,
+    options: ActorOptions<A>,
+) -> Result<ActorHandle<A>, ConfigError> {
+    options.spawn(&AsyncStd, actor)
+}

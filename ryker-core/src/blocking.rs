@@ -1,5 +1,6 @@
-//! Running the mailbox's futures on a plain thread: poll, and park until the waker registered
-//! by the poll unparks us. The same waker cell and wait list serve async and blocking callers.
+//! Running futures on a plain thread: poll, and park until the waker registered by the poll
+//! unparks us. The same waker cell and wait list serve async and blocking callers of the
+//! mailbox; [`block_on`] is also the smallest executor an actor can run on.
 
 use alloc::sync::Arc;
 use alloc::task::Wake;
@@ -59,6 +60,20 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> 
     attempt()
 }
 
+/// Polls `future` to completion on the current thread, parking the thread between polls.
+///
+/// Do not nest it (call it from inside a future it is running): the inner call would take the
+/// outer call's wake-ups.
+///
+/// ```
+/// let (tx, mut rx) = ryker_core::mailbox::channel::<u8>(Default::default());
+/// tx.try_send(7).unwrap();
+/// assert_eq!(ryker_core::blocking::block_on(rx.recv()), Some(7));
+/// ```
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    block_on_spin(future, false)
+}
+
 /// Polls `future` to completion on this thread, parking between polls.
 ///
 /// With `spin`, a `Pending` poll is retried a few times (spin-loop rounds, then OS yields)
@@ -67,7 +82,7 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> 
 /// system calls of a park and an unpark. The receive path spins with plain `try_*` pops
 /// instead (see `spin_then`), since each of its polls re-registers the waker.
 #[cfg_attr(ryker_loom, allow(clippy::absurd_extreme_comparisons))]
-pub(crate) fn block_on<F: Future>(future: F, spin: bool) -> F::Output {
+pub(crate) fn block_on_spin<F: Future>(future: F, spin: bool) -> F::Output {
     let mut future = pin!(future);
     WAKER.with(|waker| {
         let mut cx = Context::from_waker(waker);

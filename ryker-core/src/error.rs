@@ -14,6 +14,7 @@ use crate::ring::MAX_CAPACITY;
 enum Value {
     Count(usize),
     Flag(bool),
+    Word(&'static str),
 }
 
 impl fmt::Display for Value {
@@ -21,6 +22,7 @@ impl fmt::Display for Value {
         match self {
             Value::Count(n) => write!(f, "{n}"),
             Value::Flag(b) => write!(f, "{b}"),
+            Value::Word(w) => f.write_str(w),
         }
     }
 }
@@ -64,6 +66,38 @@ impl ConfigError {
             field: "capacity",
             value: Value::Count(value),
             allowed: "a size the allocator can provide",
+        }
+    }
+
+    pub(crate) const fn batch_size(value: usize) -> Self {
+        Self {
+            field: "batch_size",
+            value: Value::Count(value),
+            allowed: "1..=64",
+        }
+    }
+
+    pub(crate) const fn yield_ms(value: u64) -> Self {
+        Self {
+            field: "yield_ms",
+            value: Value::Count(value as usize),
+            allowed: "1..=10000",
+        }
+    }
+
+    pub(crate) const fn restart_factory() -> Self {
+        Self {
+            field: "supervision",
+            value: Value::Word("restart"),
+            allowed: "stop, or restart with a factory (`ActorOptions::restart`)",
+        }
+    }
+
+    pub(crate) const fn max_restarts(value: usize) -> Self {
+        Self {
+            field: "max_restarts",
+            value: Value::Count(value),
+            allowed: "1..=4096",
         }
     }
 
@@ -260,6 +294,99 @@ impl fmt::Display for Closed {
     }
 }
 
+/// Why [`Addr::tell_timeout`](crate::actor::Addr::tell_timeout) did not queue the message.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SendTimeoutError<T> {
+    /// No slot freed up within the timeout: the message is handed back. A host maps this (and
+    /// `Busy`) to 429/503.
+    Timeout(T),
+    /// The mailbox is full and its policy is `DropNewest`: the message was dropped and counted.
+    Dropped,
+    /// The mailbox is closed: the message is handed back.
+    Closed(T),
+}
+
+impl<T> SendTimeoutError<T> {
+    /// The message, if this error hands it back.
+    pub fn into_inner(self) -> Option<T> {
+        match self {
+            Self::Timeout(msg) | Self::Closed(msg) => Some(msg),
+            Self::Dropped => None,
+        }
+    }
+
+    /// Whether the timeout expired.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout(_))
+    }
+}
+
+impl<T> From<SendError<T>> for SendTimeoutError<T> {
+    fn from(err: SendError<T>) -> Self {
+        match err {
+            SendError::Dropped => Self::Dropped,
+            SendError::Closed(msg) => Self::Closed(msg),
+        }
+    }
+}
+
+impl<T> fmt::Debug for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Timeout(_) => "Timeout(..)",
+            Self::Dropped => "Dropped",
+            Self::Closed(_) => "Closed(..)",
+        })
+    }
+}
+
+impl<T> fmt::Display for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Timeout(_) => "timed out waiting for mailbox space",
+            Self::Dropped => "message dropped by overflow policy",
+            Self::Closed(_) => "mailbox closed",
+        })
+    }
+}
+
+/// Why [`Addr::ask`](crate::actor::Addr::ask) got no answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AskError {
+    /// The actor's mailbox is closed (the actor stopped or is stopping): the request was not
+    /// queued.
+    Closed,
+    /// The mailbox is full and its policy is `DropNewest`: the request was dropped and counted.
+    Dropped,
+    /// The request was queued but dropped without a reply: the handler dropped the
+    /// [`Reply`](crate::actor::Reply), panicked, or the actor was aborted or evicted the request
+    /// (`DropOldest`).
+    NoReply,
+}
+
+impl fmt::Display for AskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Closed => "mailbox closed",
+            Self::Dropped => "request dropped by overflow policy",
+            Self::NoReply => "request dropped without a reply",
+        })
+    }
+}
+
+/// The actor's task was dropped by its runtime (for example the runtime shut down) before the
+/// actor finished, so there is no final report. Its queued messages were dropped with it, each
+/// exactly once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct JoinError;
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("actor task dropped before it finished")
+    }
+}
+
 #[cfg(feature = "std")]
 mod std_impls {
     extern crate std;
@@ -271,6 +398,9 @@ mod std_impls {
     impl<T> std::error::Error for ForcePushError<T> {}
     impl std::error::Error for TryRecvError {}
     impl std::error::Error for Closed {}
+    impl<T> std::error::Error for SendTimeoutError<T> {}
+    impl std::error::Error for AskError {}
+    impl std::error::Error for JoinError {}
 }
 
 #[cfg(test)]

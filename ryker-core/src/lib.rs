@@ -11,6 +11,14 @@
 //! - [`mailbox::MailboxConfig`] — capacity, [`policy::Overflow`] policy (`Busy`, `DropNewest`,
 //!   `DropOldest`) and amnesia (wipe slots after use, feature `amnesia`).
 //! - [`metrics::MailboxStats`] — counters; [`metrics::Metrics`] — hooks for a metrics backend.
+//! - [`actor`] — the actor layer: [`actor::Actor`] (state + async `handle`), [`actor::Addr`]
+//!   (`tell`, `try_tell`, `tell_timeout`, `ask`), [`actor::ActorHandle`] (`shutdown`, `abort`,
+//!   `join`), [`actor::ActorOptions`] (config, name, [`actor::Supervision`], dead letters) and
+//!   [`actor::ActorConfig`] (mailbox + fairness budget, loadable from `CONFIG.toml`).
+//! - [`runtime::Runtime`] — the four-method trait (spawn, sleep, clock, yield) an async runtime
+//!   implements to run actors; the adapter crates are exactly that.
+//! - [`prelude`] — the actor API in one `use` (what the adapter crates re-export).
+//! - [`blocking::block_on`] — run a future on the current thread (under `std`).
 //! - [`error`] — every error, one vocabulary: `ConfigError`, `TrySendError`, `SendError`,
 //!   `TryRecvError`, `Closed`, `ForcePushError`.
 //!
@@ -23,6 +31,10 @@
 //! | `std`     | yes     | `send_blocking`/`recv_blocking`, `std::error::Error` impls (implies `alloc`) |
 //! | `alloc`   | via std | heap rings and the mailbox |
 //! | `amnesia` | no      | zeroing of slots after use (`zeroize`) |
+//! | `serde`   | no      | `Serialize`/`Deserialize` for the configuration types |
+//! | `toml`    | no      | `ActorConfig::load("CONFIG.toml")` (implies `std`, `serde`) |
+//! | `metrics` | no      | actor and mailbox metrics through the `metrics` facade (implies `std`) |
+//! | `tracing` | no      | a DEBUG span per handled message, supervision events (implies `std`) |
 #![no_std]
 // Without `alloc` only the static ring is built; the error constructors and statistics helpers
 // that serve the heap ring and the mailbox are then unused.
@@ -39,13 +51,23 @@ pub mod policy;
 pub mod ring;
 mod sync;
 
+#[cfg(feature = "alloc")]
+pub mod actor;
 #[cfg(feature = "std")]
-mod blocking;
+pub mod blocking;
 #[cfg(feature = "alloc")]
 mod config;
 #[cfg(feature = "alloc")]
+mod driver;
+#[cfg(feature = "alloc")]
 pub mod mailbox;
 pub mod metrics;
+#[cfg(feature = "alloc")]
+mod observe;
+#[cfg(feature = "alloc")]
+pub mod prelude;
+#[cfg(feature = "alloc")]
+pub mod runtime;
 #[cfg(feature = "alloc")]
 mod wait_list;
 #[cfg(feature = "alloc")]

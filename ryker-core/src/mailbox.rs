@@ -190,6 +190,15 @@ impl<T, M: Metrics> Shared<T, M> {
         }
     }
 
+    /// Closes the ring and wakes everyone who waits: the receiver (it drains, then sees the
+    /// end) and every waiting sender (they get `Closed`).
+    fn close(&self) {
+        self.ring.close();
+        // Straight after the closing RMW: a receiver waiting on empty must see the end.
+        self.after_publish();
+        self.waiters.notify_all();
+    }
+
     /// The receiver half of the sender wake-up protocol: `freed` slots were just freed.
     #[inline]
     fn notify_senders(&self, freed: usize) {
@@ -631,7 +640,122 @@ impl<T, M: Metrics> Sender<T, M> {
                 Some(None) | None => {}
             }
         }
-        crate::blocking::block_on(self.send(msg), true)
+        crate::blocking::block_on_spin(self.send(msg), true)
+    }
+}
+
+impl<T, M: Metrics> Sender<T, M> {
+    /// Closes the mailbox for every sender: sends from now on get `Closed` back (waiting ones
+    /// are woken), while every message already accepted stays receivable, so the receiver
+    /// drains them and then sees the end. The actor layer's `shutdown` is this.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u8>(MailboxConfig::default());
+    /// tx.try_send(1).unwrap();
+    /// tx.close();
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(rx.recv_blocking(), Some(1));
+    /// assert_eq!(rx.recv_blocking(), None);
+    /// ```
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// A [`WeakSender`]: it does not keep the mailbox open, and can become a `Sender` again
+    /// while some other sender is alive.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, rx) = channel::<u8>(MailboxConfig::default());
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(tx); // the last sender: the mailbox closes
+    /// assert!(weak.upgrade().is_none());
+    /// # drop(rx);
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T, M> {
+        WeakSender {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// The metrics hook this mailbox was built with.
+    pub(crate) fn hooks(&self) -> &M {
+        &self.shared.metrics
+    }
+}
+
+/// A sender that does not count: the mailbox closes when the last [`Sender`] goes, whatever
+/// weak senders remain. Made by [`Sender::downgrade`].
+pub struct WeakSender<T, M: Metrics = NoMetrics> {
+    shared: Arc<Shared<T, M>>,
+}
+
+impl<T, M: Metrics> WeakSender<T, M> {
+    /// A `Sender` again, unless every `Sender` is gone (the mailbox has closed).
+    pub fn upgrade(&self) -> Option<Sender<T, M>> {
+        // Relaxed: the count only decides whether a sender may be made (as `Arc::upgrade`'s
+        // count; the shared state itself is kept alive by our `Arc`). Once it reached zero the
+        // last sender closed the mailbox, and a CAS from zero never succeeds, so a closed-by-drop
+        // mailbox is never reopened.
+        let mut n = self.shared.senders.load(Ordering::Relaxed);
+        loop {
+            if n == 0 {
+                return None;
+            }
+            match self.shared.senders.compare_exchange_weak(
+                n,
+                n + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    return Some(Sender {
+                        shared: self.shared.clone(),
+                        waiter: None,
+                        registered: false,
+                    })
+                }
+                Err(now) => n = now,
+            }
+        }
+    }
+
+    /// Closes the mailbox, as [`Sender::close`].
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// Whether the mailbox is closed.
+    pub fn is_closed(&self) -> bool {
+        self.shared.ring.is_closed()
+    }
+
+    /// The mailbox's counters.
+    pub fn stats(&self) -> MailboxStats {
+        self.shared.stats()
+    }
+
+    /// The metrics hook this mailbox was built with.
+    pub(crate) fn hooks(&self) -> &M {
+        &self.shared.metrics
+    }
+}
+
+impl<T, M: Metrics> Clone for WeakSender<T, M> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for WeakSender<T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender")
+            .field("ring", &self.shared.ring)
+            .finish_non_exhaustive()
     }
 }
 
@@ -1067,7 +1191,7 @@ impl<T, M: Metrics> Receiver<T, M> {
         });
         match ready {
             Some(n) => n,
-            None => crate::blocking::block_on(self.recv_many(out, limit), false),
+            None => crate::blocking::block_on_spin(self.recv_many(out, limit), false),
         }
     }
 

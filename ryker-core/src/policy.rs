@@ -6,7 +6,14 @@ use core::fmt;
 ///
 /// Whatever the policy, nothing is lost silently: a message is queued, handed back to its
 /// sender, or dropped and counted in [`MailboxStats`](crate::metrics::MailboxStats).
+///
+/// Under the `serde` feature it serializes as its [`as_str`](Overflow::as_str) spelling.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 #[non_exhaustive]
 pub enum Overflow {
     /// Refuse the message: `try_send` hands it back as `Busy`, `send` waits for space.

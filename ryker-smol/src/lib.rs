@@ -1,1 +1,121 @@
-//! ryker-smol adapter (filled in by the actor-executor issue).
+//! # ryker-smol
+//!
+//! ryker actors on [smol](https://github.com/smol-rs/smol): one dependency line gives the
+//! actor API (re-exported from `ryker-core`) and the functions that spawn actors onto a
+//! `smol::Executor` or onto smol's global executor. The run loop, mailbox, fairness,
+//! supervision, metrics and configuration all live in `ryker-core`; this crate is the
+//! [`Runtime`] implementation and nothing more.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use ryker_smol::{Actor, Context};
+//!
+//! struct Greeter;
+//! impl Actor for Greeter {
+//!     type Msg = String;
+//!     async fn handle(&mut self, name: String, _ctx: &mut Context<Self>) {
+//!         println!("hello, {name}");
+//!     }
+//! }
+//!
+//! let ex = Arc::new(smol::Executor::new());
+//! smol::block_on(ex.run(async {
+//!     let handle = ryker_smol::spawn_on(&ex, Greeter);
+//!     handle.addr().tell("ryker".to_string()).await.unwrap();
+//!     assert_eq!(handle.shutdown().await.unwrap().handled, 1);
+//! }));
+//! ```
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use ryker_core;
+pub use ryker_core::prelude::*;
+
+/// The smol [`Runtime`]: spawns on a given executor, or on smol's global one.
+#[derive(Clone, Debug, Default)]
+pub struct Smol {
+    executor: Option<Arc<smol::Executor<'static>>>,
+}
+
+impl Smol {
+    /// Spawns with `smol::spawn` (the global executor, run by smol's own threads).
+    pub fn global() -> Self {
+        Self { executor: None }
+    }
+
+    /// Spawns on `executor` (which the caller runs, e.g. with `smol::block_on(ex.run(..))`).
+    pub fn on(executor: Arc<smol::Executor<'static>>) -> Self {
+        Self {
+            executor: Some(executor),
+        }
+    }
+}
+
+impl Runtime for Smol {
+    type Instant = Instant;
+
+    fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        // Detached: the actor's handle is ryker's `ActorHandle`.
+        match &self.executor {
+            Some(ex) => ex.spawn(task).detach(),
+            None => smol::spawn(task).detach(),
+        }
+    }
+
+    fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static {
+        let timer = smol::Timer::after(dur);
+        async move {
+            timer.await;
+        }
+    }
+
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        smol::future::yield_now()
+    }
+}
+
+/// Spawns `actor` with the default [`ActorConfig`] on smol's global executor.
+pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
+    ActorOptions::default()
+        .spawn(&Smol::global(), actor)
+        .expect("the default ActorConfig is valid")
+}
+
+/// Spawns `actor` with `config` on smol's global executor.
+///
+/// # Errors
+/// A [`ConfigError`] naming the invalid field, its value and the allowed range.
+pub fn spawn_with<A: Actor>(actor: A, config: &ActorConfig) -> Result<ActorHandle<A>, ConfigError> {
+    ActorOptions::new(*config).spawn(&Smol::global(), actor)
+}
+
+/// Spawns `actor` with the default [`ActorConfig`] on `executor`.
+pub fn spawn_on<A: Actor>(executor: &Arc<smol::Executor<'static>>, actor: A) -> ActorHandle<A> {
+    ActorOptions::default()
+        .spawn(&Smol::on(executor.clone()), actor)
+        .expect("the default ActorConfig is valid")
+}
+
+/// Spawns `actor` with full [`ActorOptions`] (config, name, supervision, dead letters) on
+/// `executor`, or on the global executor when `executor` is `None`.
+///
+/// # Errors
+/// As [`spawn_with`].
+pub fn spawn_with_options<A: Actor>(
+    executor: Option<&Arc<smol::Executor<'static>>>,
+    actor: A,
+    options: ActorOptions<A>,
+) -> Result<ActorHandle<A>, ConfigError> {
+    let runtime = executor.map_or_else(Smol::global, |ex| Smol::on(ex.clone()));
+    options.spawn(&runtime, actor)
+}

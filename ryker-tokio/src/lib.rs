@@ -1,1 +1,158 @@
-//! ryker-tokio adapter (filled in by the actor-executor issue).
+//! # ryker-tokio
+//!
+//! ryker actors on [tokio](https://tokio.rs): one dependency line gives the actor API
+//! (re-exported from `ryker-core`) and the functions that spawn actors onto the current tokio
+//! runtime. The run loop, mailbox, fairness, supervision, metrics and configuration all live in
+//! `ryker-core`; this crate is the [`Runtime`] implementation and nothing more.
+//!
+//! The runtime needs its timer enabled (`enable_time()` or `enable_all()`, which
+//! `#[tokio::main]` does) for [`Addr::tell_timeout`].
+//!
+//! ```
+//! use ryker_tokio::{Actor, Context};
+//!
+//! struct Greeter;
+//! impl Actor for Greeter {
+//!     type Msg = String;
+//!     async fn handle(&mut self, name: String, _ctx: &mut Context<Self>) {
+//!         println!("hello, {name}");
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap().block_on(async {
+//! let handle = ryker_tokio::spawn(Greeter);
+//! handle.addr().tell("ryker".to_string()).await.unwrap();
+//! let report = handle.shutdown().await.unwrap();
+//! assert_eq!(report.handled, 1);
+//! # });
+//! ```
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+
+pub use ryker_core;
+pub use ryker_core::prelude::*;
+
+/// The tokio [`Runtime`]: spawns on the current runtime, or on a given [`Handle`].
+#[derive(Clone, Debug, Default)]
+pub struct Tokio {
+    handle: Option<Handle>,
+}
+
+impl Tokio {
+    /// Spawns on the runtime the caller is running in (`tokio::spawn`).
+    pub fn current() -> Self {
+        Self { handle: None }
+    }
+
+    /// Spawns on the runtime behind `handle`, from anywhere.
+    pub fn with_handle(handle: Handle) -> Self {
+        Self {
+            handle: Some(handle),
+        }
+    }
+}
+
+impl Runtime for Tokio {
+    type Instant = tokio::time::Instant;
+
+    fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        // The actor's handle is ryker's `ActorHandle`; tokio's JoinHandle is not needed.
+        match &self.handle {
+            Some(handle) => drop(handle.spawn(task)),
+            None => drop(tokio::spawn(task)),
+        }
+    }
+
+    fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static {
+        tokio::time::sleep(dur)
+    }
+
+    fn now(&self) -> tokio::time::Instant {
+        tokio::time::Instant::now()
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        tokio::task::yield_now()
+    }
+}
+
+/// The tokio [`Runtime`] for a [`tokio::task::LocalSet`]: actors run on the set's thread
+/// (`tokio::task::spawn_local`), for thread-per-core layouts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioLocal;
+
+impl Runtime for TokioLocal {
+    type Instant = tokio::time::Instant;
+
+    fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        drop(tokio::task::spawn_local(task));
+    }
+
+    fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static {
+        tokio::time::sleep(dur)
+    }
+
+    fn now(&self) -> tokio::time::Instant {
+        tokio::time::Instant::now()
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        tokio::task::yield_now()
+    }
+}
+
+/// Spawns `actor` with the default [`ActorConfig`] on the current tokio runtime.
+///
+/// # Panics
+/// Outside a tokio runtime, as `tokio::spawn` does.
+pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
+    ActorOptions::default()
+        .spawn(&Tokio::current(), actor)
+        .expect("the default ActorConfig is valid")
+}
+
+/// Spawns `actor` with `config` on the current tokio runtime.
+///
+/// # Errors
+/// A [`ConfigError`] naming the invalid field, its value and the allowed range.
+///
+/// # Panics
+/// Outside a tokio runtime, as `tokio::spawn` does.
+pub fn spawn_with<A: Actor>(actor: A, config: &ActorConfig) -> Result<ActorHandle<A>, ConfigError> {
+    ActorOptions::new(*config).spawn(&Tokio::current(), actor)
+}
+
+/// Spawns `actor` with full [`ActorOptions`] (name, supervision, dead letters) on the current
+/// tokio runtime.
+///
+/// # Errors
+/// As [`spawn_with`].
+///
+/// # Panics
+/// Outside a tokio runtime, as `tokio::spawn` does.
+pub fn spawn_with_options<A: Actor>(
+    actor: A,
+    options: ActorOptions<A>,
+) -> Result<ActorHandle<A>, ConfigError> {
+    options.spawn(&Tokio::current(), actor)
+}
+
+/// Spawns `actor` with the default [`ActorConfig`] on the current [`tokio::task::LocalSet`].
+///
+/// # Panics
+/// Outside a `LocalSet`, as `tokio::task::spawn_local` does.
+pub fn spawn_local<A: Actor>(actor: A) -> ActorHandle<A> {
+    ActorOptions::default()
+        .spawn(&TokioLocal, actor)
+        .expect("the default ActorConfig is valid")
+}

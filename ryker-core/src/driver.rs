@@ -1,0 +1,552 @@
+//! The one actor run loop, as a runtime-agnostic future ([`run`]), and the state an actor's
+//! mailbox carries for it ([`ActorShared`]).
+//!
+//! The loop takes up to `batch_size` messages per dequeue, handles them in order, and gives
+//! the worker back to the runtime after each batch, and within a batch once `yield_ms` (±25%
+//! with jitter) has passed. The clock is read once per batch and then every `stride` messages,
+//! where `stride` doubles (up to 64) while handlers are fast and halves when they are slow, so
+//! a no-op handler does not pay a clock read per message and a slow one is still cut short in
+//! time.
+//!
+//! Shutdown, abort and panics never lose a message silently: every accepted message is
+//! handled, handed to the dead-letter hook (panic under `Supervision::Stop`), or counted as
+//! discarded (abort); if the runtime drops the task, the batch buffer and the mailbox drop
+//! what they hold, each message exactly once.
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::future::Future;
+use core::pin::{pin, Pin};
+use core::task::{Context as TaskContext, Poll};
+use core::time::Duration;
+
+use crate::actor::{
+    Actor, ActorOptions, ActorReport, Context, DeadLetter, DeadLetterHook, Exit, Factory, Mail,
+    Supervision,
+};
+use crate::config::ActorConfig;
+use crate::mailbox::{Metrics, Receiver, WeakSender};
+use crate::observe::{self, in_span, Event, Observer, Span};
+use crate::policy::Overflow;
+use crate::runtime::Runtime;
+use crate::sync::{fence, AtomicUsize, Ordering};
+use crate::waker::WakerCell;
+
+/// `handle.shutdown()` was called.
+const SHUTDOWN: usize = 0b001;
+/// `handle.abort()` was called.
+const ABORT: usize = 0b010;
+/// The loop has finished.
+const FINISHED: usize = 0b100;
+
+/// The runtime's timer, type-erased so `Addr<A>` need not name the runtime.
+pub(crate) trait Sleeper: Send + Sync {
+    fn sleep(&self, dur: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+impl<R: Runtime> Sleeper for R {
+    fn sleep(&self, dur: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(Runtime::sleep(self, dur))
+    }
+}
+
+/// Per-actor state that lives with the mailbox (its `Metrics` slot), so an [`Addr`] is a single
+/// reference-counted pointer.
+///
+/// [`Addr`]: crate::actor::Addr
+pub(crate) struct ActorShared {
+    name: Box<str>,
+    sleeper: Box<dyn Sleeper>,
+    pub(crate) observer: Observer,
+    /// `SHUTDOWN | ABORT | FINISHED`.
+    flags: AtomicUsize,
+    /// The loop's waker while a handler is pending, so an abort can cut the handler short.
+    waker: WakerCell,
+}
+
+impl fmt::Debug for ActorShared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActorShared")
+            .field("name", &self.name)
+            .field("flags", &self.flags.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Metrics for ActorShared {
+    #[inline]
+    fn on_busy(&self) {
+        self.observer.on_busy();
+    }
+
+    #[inline]
+    fn on_dropped(&self, policy: Overflow) {
+        self.observer.on_dropped(policy);
+    }
+}
+
+impl ActorShared {
+    pub(crate) fn new<R: Runtime>(name: String, runtime: R, overflow: Overflow) -> Self {
+        let _ = overflow;
+        Self {
+            observer: Observer::new(&name),
+            name: name.into_boxed_str(),
+            sleeper: Box::new(runtime),
+            flags: AtomicUsize::new(0),
+            waker: WakerCell::new(),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn sleep(&self, dur: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        self.sleeper.sleep(dur)
+    }
+
+    /// Marks a graceful shutdown; the caller closes the mailbox right after.
+    pub(crate) fn request_shutdown(&self) {
+        // Release: pairs with the Acquire load in `shutdown_requested`. (The loop reads the
+        // flag after it saw the close that follows this store, which orders it anyway.)
+        self.flags.fetch_or(SHUTDOWN, Ordering::Release);
+    }
+
+    /// Marks an abort and wakes a pending handler; the caller closes the mailbox right after
+    /// (which wakes the loop if it waits on the mailbox instead).
+    pub(crate) fn request_abort(&self) {
+        // SeqCst RMW + fence: Dekker pair with `poll_guarded`, which registers its waker,
+        // fences, and loads the flag. Either it sees ABORT or we see its waker.
+        self.flags.fetch_or(ABORT, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        if self.waker.may_need_wake() {
+            self.waker.wake();
+        }
+    }
+
+    #[inline]
+    fn aborted(&self) -> bool {
+        // Relaxed on the hot path (one check per message): a late sighting only means one
+        // more message is handled; `poll_guarded`'s re-check after registering is SeqCst.
+        self.flags.load(Ordering::Relaxed) & ABORT != 0
+    }
+
+    fn shutdown_requested(&self) -> bool {
+        // Acquire: pairs with the Release in `request_shutdown`.
+        self.flags.load(Ordering::Acquire) & SHUTDOWN != 0
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        // Acquire: pairs with the Release in `finish`, so a caller that sees FINISHED sees the
+        // loop's final state (the report is sent through its own channel).
+        self.flags.load(Ordering::Acquire) & FINISHED != 0
+    }
+
+    fn finish(&self) {
+        // Release: see `is_finished`.
+        self.flags.fetch_or(FINISHED, Ordering::Release);
+    }
+}
+
+/// How one guarded poll of an actor's future ended.
+enum Outcome {
+    Done,
+    Aborted,
+    Panicked(String),
+}
+
+/// Polls `fut` inside `span`, catching a panic (under `std`).
+fn poll_caught<F: Future<Output = ()>>(
+    fut: Pin<&mut F>,
+    span: &Span,
+    cx: &mut TaskContext<'_>,
+) -> Poll<Result<(), String>> {
+    #[cfg(feature = "std")]
+    {
+        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            in_span(span, || fut.poll(cx))
+        }));
+        match polled {
+            Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(panic_text(payload.as_ref()))),
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        in_span(span, || fut.poll(cx)).map(Ok)
+    }
+}
+
+#[cfg(feature = "std")]
+fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
+    use alloc::string::ToString;
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_string()
+    }
+}
+
+/// One poll of a handler (or hook) future under the actor's guard: abort (when `abortable`)
+/// and panics end it.
+fn poll_guarded<F: Future<Output = ()>>(
+    fut: Pin<&mut F>,
+    shared: &ActorShared,
+    span: &Span,
+    abortable: bool,
+    cx: &mut TaskContext<'_>,
+) -> Poll<Outcome> {
+    if abortable && shared.aborted() {
+        return Poll::Ready(Outcome::Aborted);
+    }
+    match poll_caught(fut, span, cx) {
+        Poll::Ready(Ok(())) => Poll::Ready(Outcome::Done),
+        Poll::Ready(Err(panic)) => Poll::Ready(Outcome::Panicked(panic)),
+        Poll::Pending if !abortable => Poll::Pending,
+        Poll::Pending => {
+            shared.waker.register(cx.waker());
+            // SeqCst fence: pairs with `request_abort` (store ABORT, fence, check the waker).
+            fence(Ordering::SeqCst);
+            if shared.flags.load(Ordering::Relaxed) & ABORT != 0 {
+                Poll::Ready(Outcome::Aborted)
+            } else {
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Runs `fut` to its end under the guard.
+async fn guarded<F: Future<Output = ()>>(
+    fut: F,
+    shared: &ActorShared,
+    span: &Span,
+    abortable: bool,
+) -> Outcome {
+    let mut fut = pin!(fut);
+    core::future::poll_fn(|cx| poll_guarded(fut.as_mut(), shared, span, abortable, cx)).await
+}
+
+/// When to yield within a batch.
+struct Fairness<I> {
+    interval_ns: u64,
+    jitter: bool,
+    rng: fastrand::Rng,
+    /// Messages between clock reads, 1..=64.
+    stride: u32,
+    since_check: u32,
+    last_check: I,
+    deadline: I,
+}
+
+impl<I> Fairness<I>
+where
+    I: Copy + Ord + core::ops::Add<Duration, Output = I> + core::ops::Sub<I, Output = Duration>,
+{
+    const MAX_STRIDE: u32 = 64;
+
+    fn new(config: &ActorConfig, seed: u64, now: I) -> Self {
+        let mut this = Self {
+            interval_ns: config.yield_ms.saturating_mul(1_000_000),
+            jitter: config.jitter,
+            rng: fastrand::Rng::with_seed(seed),
+            stride: 1,
+            since_check: 0,
+            last_check: now,
+            deadline: now,
+        };
+        this.restart(now);
+        this
+    }
+
+    /// The next interval: `yield_ms`, or a uniform 75%..125% of it with jitter.
+    fn interval(&mut self) -> Duration {
+        let ns = if self.jitter {
+            self.interval_ns / 4 * 3 + self.rng.u64(0..=self.interval_ns / 2)
+        } else {
+            self.interval_ns
+        };
+        Duration::from_nanos(ns)
+    }
+
+    /// A new batch (or the actor just got the worker back): the interval starts now.
+    fn restart(&mut self, now: I) {
+        self.last_check = now;
+        self.since_check = 0;
+        self.deadline = now + self.interval();
+    }
+
+    /// After each handled message: whether the interval is up.
+    #[inline]
+    fn after_message<R: Runtime<Instant = I>>(&mut self, rt: &R) -> bool {
+        self.since_check += 1;
+        if self.since_check < self.stride {
+            return false;
+        }
+        self.check(rt.now())
+    }
+
+    fn check(&mut self, now: I) -> bool {
+        let step = now - self.last_check;
+        self.last_check = now;
+        self.since_check = 0;
+        // Fast handlers (the last `stride` messages took under 1/16 of the interval): read the
+        // clock half as often. Slow ones: twice as often.
+        if step.as_nanos() < u128::from(self.interval_ns / 16) {
+            self.stride = (self.stride * 2).min(Self::MAX_STRIDE);
+        } else {
+            self.stride = (self.stride / 2).max(1);
+        }
+        now >= self.deadline
+    }
+}
+
+/// Restart bookkeeping and the dead-letter hook.
+struct Supervisor<A: Actor, I> {
+    policy: Supervision,
+    factory: Option<Factory<A>>,
+    dead_letters: Option<DeadLetterHook<A::Msg>>,
+    /// When recent restarts happened (within the window).
+    restarts_at: Vec<I>,
+}
+
+impl<A: Actor, I> Supervisor<A, I>
+where
+    I: Copy + Ord + core::ops::Sub<I, Output = Duration>,
+{
+    fn dead_letter(&mut self, letter: DeadLetter<A::Msg>) {
+        if let Some(hook) = &mut self.dead_letters {
+            hook(letter);
+        }
+    }
+
+    /// A panic was caught: a fresh actor to go on with, or `None` to stop.
+    fn on_panic(&mut self, panic: String, now: I, report: &mut ActorReport) -> Option<A> {
+        report.panics += 1;
+        observe::event(Event::Panicked {
+            actor: &report.name,
+            panic: &panic,
+        });
+        self.dead_letter(DeadLetter::Panicked { panic });
+        let Supervision::Restart {
+            max_restarts,
+            within,
+        } = self.policy
+        else {
+            return None;
+        };
+        let factory = self.factory.as_mut()?;
+        self.restarts_at.retain(|&t| now - t < within);
+        if self.restarts_at.len() >= max_restarts {
+            observe::event(Event::GaveUp {
+                actor: &report.name,
+                restarts: report.restarts as u32,
+            });
+            return None;
+        }
+        self.restarts_at.push(now);
+        report.restarts += 1;
+        observe::event(Event::Restarted {
+            actor: &report.name,
+            restarts: report.restarts as u32,
+        });
+        Some(factory())
+    }
+}
+
+/// Takes every message left in `buf` and in the (closed) mailbox, one by one, to `each`.
+async fn drain_all<A: Actor>(
+    buf: &mut VecDeque<Mail<A>>,
+    rx: &mut Receiver<Mail<A>, ActorShared>,
+    mut each: impl FnMut(A::Msg),
+) {
+    loop {
+        while let Some(env) = buf.pop_front() {
+            each(env.msg);
+        }
+        // Closed: returns 0 once every accepted message (including sends still being written)
+        // has been taken.
+        if rx.recv_many(buf, 64).await == 0 {
+            return;
+        }
+    }
+}
+
+/// Wipes the batch buffer's free memory (it still holds the bytes of handled messages).
+fn wipe_buffer<T>(buf: &mut VecDeque<T>) {
+    debug_assert!(buf.is_empty());
+    // An empty VecDeque converts to a Vec and back without moving or reallocating anything.
+    let mut v = Vec::from(core::mem::take(buf));
+    crate::ring::wipe_spare(&mut v);
+    *buf = VecDeque::from(v);
+}
+
+/// The actor run loop. Spawned by `ActorOptions::spawn` on the runtime; finishes by sending the
+/// report through `done`.
+pub(crate) async fn run<A: Actor, R: Runtime>(
+    rt: R,
+    actor: A,
+    mut rx: Receiver<Mail<A>, ActorShared>,
+    weak: WeakSender<Mail<A>, ActorShared>,
+    options: ActorOptions<A>,
+    done: futures_channel::oneshot::Sender<ActorReport>,
+) {
+    let ActorOptions {
+        config,
+        supervision,
+        factory,
+        dead_letters,
+        ..
+    } = options;
+    let shared = weak.hooks();
+    let mut report = ActorReport {
+        name: String::from(shared.name()),
+        exit: Exit::Released,
+        handled: 0,
+        panics: 0,
+        restarts: 0,
+        undelivered: 0,
+        discarded: 0,
+        mailbox: Default::default(),
+    };
+    let mut sup: Supervisor<A, R::Instant> = Supervisor {
+        policy: supervision,
+        factory,
+        dead_letters,
+        restarts_at: Vec::new(),
+    };
+    let mut ctx = Context::<A>::new(weak.clone());
+    let seed = (shared as *const ActorShared as usize as u64) ^ 0x9e37_79b9_7f4a_7c15;
+    let mut fair = Fairness::new(&config, seed, rt.now());
+    let mut buf: VecDeque<Mail<A>> = VecDeque::with_capacity(config.batch_size);
+    let wipe = config.mailbox.amnesia;
+    let no_span = observe::no_span();
+
+    // `None` once a panic stopped the actor.
+    let mut actor = Some(actor);
+    let mut need_start = true;
+    let exit = 'run: loop {
+        let Some(current) = actor.as_mut() else {
+            break Exit::Panicked;
+        };
+        if need_start {
+            match guarded(current.started(&mut ctx), shared, &no_span, true).await {
+                Outcome::Done => need_start = false,
+                Outcome::Aborted => break Exit::Aborted,
+                Outcome::Panicked(panic) => {
+                    actor = sup.on_panic(panic, rt.now(), &mut report);
+                    continue;
+                }
+            }
+        }
+        if buf.is_empty() {
+            if wipe {
+                wipe_buffer(&mut buf);
+            }
+            if shared.aborted() {
+                break Exit::Aborted;
+            }
+            if rx.recv_many(&mut buf, config.batch_size).await == 0 {
+                break if ctx.stop {
+                    Exit::Stopped
+                } else if shared.shutdown_requested() {
+                    Exit::Shutdown
+                } else {
+                    Exit::Released
+                };
+            }
+            fair.restart(rt.now());
+        }
+        let mut handled = 0;
+        while let Some(env) = buf.pop_front() {
+            if shared.aborted() {
+                report.discarded += 1;
+                break 'run Exit::Aborted;
+            }
+            shared.observer.on_dequeued(env.stamp);
+            let span = shared.observer.span(shared.name());
+            let Some(current) = actor.as_mut() else {
+                unreachable!("the actor is present while messages are handled")
+            };
+            match guarded(current.handle(env.msg, &mut ctx), shared, &span, true).await {
+                Outcome::Done => handled += 1,
+                Outcome::Aborted => {
+                    report.discarded += 1;
+                    break 'run Exit::Aborted;
+                }
+                Outcome::Panicked(panic) => {
+                    report.handled += handled;
+                    actor = sup.on_panic(panic, rt.now(), &mut report);
+                    need_start = true;
+                    // Start the fresh actor (or stop) before the rest of the batch.
+                    continue 'run;
+                }
+            }
+            if fair.after_message(&rt) {
+                rt.yield_now().await;
+                fair.restart(rt.now());
+            }
+        }
+        report.handled += handled;
+        shared.observer.on_batch(handled as usize, rx.len());
+        // End of a batch: let other tasks run.
+        rt.yield_now().await;
+    };
+
+    match exit {
+        Exit::Panicked => {
+            // Stop after a panic: senders see `Closed` from now on; what is queued goes to the
+            // dead-letter hook.
+            weak.close();
+            let mut undelivered = 0;
+            drain_all::<A>(&mut buf, &mut rx, |msg| {
+                undelivered += 1;
+                sup.dead_letter(DeadLetter::Undelivered(msg));
+            })
+            .await;
+            report.undelivered = undelivered;
+        }
+        Exit::Aborted => {
+            weak.close();
+            let mut discarded = 0;
+            drain_all::<A>(&mut buf, &mut rx, |msg| {
+                discarded += 1;
+                drop(msg);
+            })
+            .await;
+            report.discarded += discarded;
+        }
+        _ => {}
+    }
+    if wipe {
+        buf.clear();
+        wipe_buffer(&mut buf);
+    }
+    if exit != Exit::Panicked {
+        if let Some(current) = actor.as_mut() {
+            if let Outcome::Panicked(panic) =
+                guarded(current.stopped(&mut ctx), shared, &no_span, false).await
+            {
+                report.panics += 1;
+                observe::event(Event::Panicked {
+                    actor: &report.name,
+                    panic: &panic,
+                });
+                sup.dead_letter(DeadLetter::Panicked { panic });
+            }
+        }
+    }
+    drop(actor);
+    drop(rx);
+    report.exit = exit;
+    report.mailbox = weak.stats();
+    shared.finish();
+    // The handle may be gone (detached): then nobody wants the report.
+    let _ = done.send(report);
+}

@@ -1,0 +1,25 @@
+//! Everything a user of actors needs, in one `use`: the adapter crates re-export it, so one
+//! dependency line is enough.
+//!
+//! ```
+//! use ryker_core::prelude::*;
+//! struct Echo;
+//! impl Actor for Echo {
+//!     type Msg = (u32, Reply<u32>);
+//!     async fn handle(&mut self, (n, reply): Self::Msg, _: &mut Context<Self>) {
+//!         let _ = reply.send(n);
+//!     }
+//! }
+//! # let _ = ActorOptions::<Echo>::new(ActorConfig::default());
+//! ```
+
+pub use crate::actor::{
+    Actor, ActorConfig, ActorHandle, ActorOptions, ActorReport, Addr, AskError, Context,
+    DeadLetter, Exit, JoinError, Reply, SendError, SendTimeoutError, Sent, Supervision,
+    TrySendError,
+};
+#[cfg(feature = "toml")]
+pub use crate::actor::ConfigFileError;
+pub use crate::error::ConfigError;
+pub use crate::mailbox::{MailboxConfig, MailboxStats, Overflow};
+pub use crate::runtime::Runtime;

@@ -1,0 +1,101 @@
+//! The small trait an async runtime implements so ryker's actor loop can run on it.
+//!
+//! The loop itself ([`ActorOptions::spawn`](crate::actor::ActorOptions::spawn)) is written once,
+//! here in ryker-core, against this trait; `ryker-tokio`, `ryker-smol` and `ryker-asyncstd`
+//! implement it and nothing more. A custom executor implements it too (see the
+//! `custom_executor` example of ryker-core).
+
+use core::future::Future;
+use core::ops::{Add, Sub};
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use core::time::Duration;
+
+/// What the actor loop needs from a runtime: spawn a task, yield, sleep, read a clock.
+///
+/// ```
+/// use std::future::Future;
+/// use std::time::{Duration, Instant};
+/// use ryker_core::runtime::Runtime;
+///
+/// /// A runtime that runs every actor on its own thread (a toy, for the example).
+/// #[derive(Clone, Debug)]
+/// struct Threads;
+///
+/// impl Runtime for Threads {
+///     type Instant = Instant;
+///     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
+///         std::thread::spawn(move || ryker_core::blocking::block_on(task));
+///     }
+///     fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static {
+///         let until = Instant::now() + dur;
+///         std::future::poll_fn(move |cx| {
+///             if Instant::now() >= until { return std::task::Poll::Ready(()); }
+///             cx.waker().wake_by_ref(); // a toy: spins through the executor
+///             std::task::Poll::Pending
+///         })
+///     }
+///     fn now(&self) -> Instant { Instant::now() }
+/// }
+/// # let _ = Threads;
+/// ```
+pub trait Runtime: Clone + Send + Sync + 'static {
+    /// A point on the runtime's monotonic clock.
+    type Instant: Copy
+        + Ord
+        + Send
+        + Sync
+        + 'static
+        + Add<Duration, Output = Self::Instant>
+        + Sub<Self::Instant, Output = Duration>;
+
+    /// Runs `task` to completion in the background.
+    fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static;
+
+    /// Completes after `dur` (used by `Addr::tell_timeout` and by supervision windows).
+    fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static;
+
+    /// The current time on the runtime's clock.
+    fn now(&self) -> Self::Instant;
+
+    /// Gives the worker back to the runtime once, so other tasks run. The default wakes the
+    /// task and returns `Pending` once, which every executor treats as "run me again later";
+    /// an adapter overrides it where the runtime has a better-behaved yield (tokio's puts the
+    /// task behind the I/O driver).
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        YieldNow(false)
+    }
+}
+
+/// The default [`Runtime::yield_now`]: `Pending` once, waking itself first.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct YieldNow(bool);
+
+impl YieldNow {
+    /// A yield that has not happened yet.
+    pub const fn new() -> Self {
+        Self(false)
+    }
+}
+
+impl Default for YieldNow {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
