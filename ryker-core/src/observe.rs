@@ -23,14 +23,19 @@ use crate::policy::Overflow;
 pub(crate) type Stamp = Option<std::time::Instant>;
 /// The enqueue timestamp carried with each message: nothing without `metrics`.
 #[cfg(not(feature = "metrics"))]
-pub(crate) type Stamp = ();
+pub(crate) type Stamp = Nothing;
 
 /// The span a handled message runs in: a DEBUG span under `tracing`, nothing otherwise.
 #[cfg(feature = "tracing")]
 pub(crate) type Span = tracing::Span;
 /// The span a handled message runs in: nothing without `tracing`.
 #[cfg(not(feature = "tracing"))]
-pub(crate) type Span = ();
+pub(crate) type Span = Nothing;
+
+/// What a switched-off feature carries: zero bytes.
+#[derive(Clone, Copy, Debug, Default)]
+#[allow(dead_code)] // unused when both features are on
+pub(crate) struct Nothing;
 
 /// One message and its enqueue timestamp: what an actor's mailbox holds.
 pub(crate) struct Envelope<M> {
@@ -110,6 +115,10 @@ impl Observer {
     /// The timestamp for a message being sent now (one send in 64 per thread gets one).
     #[inline]
     pub(crate) fn stamp(&self) -> Stamp {
+        #[cfg(not(feature = "metrics"))]
+        {
+            Nothing
+        }
         #[cfg(feature = "metrics")]
         {
             SINCE_STAMP.with(|n| {
@@ -181,6 +190,7 @@ impl Observer {
         #[cfg(not(feature = "tracing"))]
         {
             let _ = actor;
+            Nothing
         }
     }
 }
@@ -191,6 +201,10 @@ pub(crate) fn no_span() -> Span {
     #[cfg(feature = "tracing")]
     {
         tracing::Span::none()
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        Nothing
     }
 }
 
