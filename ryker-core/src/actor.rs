@@ -59,10 +59,10 @@ pub use crate::config::ActorConfig;
 #[cfg(feature = "toml")]
 pub use crate::config::ConfigFileError;
 use crate::driver::{self, ActorShared};
-pub use crate::error::{AskError, JoinError, SendError, SendTimeoutError, TrySendError};
 use crate::error::ConfigError;
-use crate::mailbox::{self, MailboxStats, Sender, WeakSender};
+pub use crate::error::{AskError, JoinError, SendError, SendTimeoutError, TrySendError};
 pub use crate::mailbox::Sent;
+use crate::mailbox::{self, MailboxStats, Sender, WeakSender};
 use crate::observe::Envelope;
 use crate::runtime::Runtime;
 
@@ -217,13 +217,10 @@ impl<A: Actor> Addr<A> {
     /// Cancel safe: dropping the future before it completes leaves the message unsent (it is
     /// dropped with the future); it never arrives later.
     pub async fn tell(&self, msg: A::Msg) -> Result<Sent, SendError<A::Msg>> {
-        self.tx
-            .send(self.envelope(msg))
-            .await
-            .map_err(|e| match e {
-                SendError::Dropped => SendError::Dropped,
-                SendError::Closed(env) => SendError::Closed(env.msg),
-            })
+        self.tx.send(self.envelope(msg)).await.map_err(|e| match e {
+            SendError::Dropped => SendError::Dropped,
+            SendError::Closed(env) => SendError::Closed(env.msg),
+        })
     }
 
     /// Sends, waiting at most `timeout` for space.
@@ -557,12 +554,22 @@ impl<A: Actor> ActorOptions<A> {
                 return Err(ConfigError::max_restarts(max_restarts));
             }
         }
-        let name = self.name.clone().unwrap_or_else(|| short_type_name::<A>().into());
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| short_type_name::<A>().into());
         let shared = ActorShared::new(name, runtime.clone(), self.config.mailbox.overflow);
         let (tx, rx) = mailbox::try_channel_with_metrics(self.config.mailbox, shared)?;
         let (done_tx, done_rx) = futures_channel::oneshot::channel();
         let weak = tx.downgrade();
-        runtime.spawn(driver::run(runtime.clone(), actor, rx, weak.clone(), self, done_tx));
+        runtime.spawn(driver::run(
+            runtime.clone(),
+            actor,
+            rx,
+            weak.clone(),
+            self,
+            done_tx,
+        ));
         Ok(ActorHandle {
             addr: Addr::from_sender(tx),
             done: done_rx,

@@ -550,3 +550,115 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
     // The handle may be gone (detached): then nobody wants the report.
     let _ = done.send(report);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(feature = "amnesia")]
+    fn wipe_buffer_zeroes_what_handled_messages_left_behind() {
+        let mut buf: VecDeque<[u8; 64]> = VecDeque::with_capacity(8);
+        for _ in 0..8 {
+            buf.push_back([0xAB; 64]);
+        }
+        while buf.pop_front().is_some() {}
+        let capacity = buf.capacity();
+        wipe_buffer(&mut buf);
+        assert_eq!(
+            buf.capacity(),
+            capacity,
+            "the buffer is reused, not reallocated"
+        );
+        let mut v = Vec::from(core::mem::take(&mut buf));
+        assert_eq!(v.spare_capacity_mut().len(), capacity);
+        for cell in v.spare_capacity_mut() {
+            // SAFETY: every byte of the spare capacity was written by the pushes above (popping
+            // copies a value out without de-initialising its bytes) and then by the wipe.
+            let bytes = unsafe { cell.assume_init() };
+            assert_eq!(bytes, [0; 64]);
+        }
+    }
+
+    #[test]
+    fn jitter_spreads_the_interval_over_75_to_125_percent() {
+        let config = ActorConfig {
+            yield_ms: 4,
+            ..Default::default()
+        };
+        let mut fair = Fairness::new(&config, 7, 0u64.into_instant());
+        let (mut lo, mut hi) = (Duration::MAX, Duration::ZERO);
+        for _ in 0..1000 {
+            let d = fair.interval();
+            lo = lo.min(d);
+            hi = hi.max(d);
+        }
+        assert!(
+            lo >= Duration::from_millis(3) && hi <= Duration::from_millis(5),
+            "{lo:?}..{hi:?}"
+        );
+        assert!(
+            hi - lo > Duration::from_millis(1),
+            "jitter must spread: {lo:?}..{hi:?}"
+        );
+        let mut exact = Fairness::new(
+            &ActorConfig {
+                jitter: false,
+                ..config
+            },
+            7,
+            0u64.into_instant(),
+        );
+        assert_eq!(exact.interval(), Duration::from_millis(4));
+    }
+
+    #[test]
+    fn stride_grows_for_fast_handlers_and_shrinks_for_slow_ones() {
+        let config = ActorConfig {
+            yield_ms: 1,
+            jitter: false,
+            ..Default::default()
+        };
+        let t0 = 0u64.into_instant();
+        let mut fair = Fairness::new(&config, 1, t0);
+        // Fast: 1 µs between checks.
+        let mut now = t0;
+        for _ in 0..10 {
+            now = now + Duration::from_micros(1);
+            fair.check(now);
+        }
+        assert_eq!(fair.stride, 64);
+        // Slow: 200 µs between checks.
+        for _ in 0..10 {
+            now = now + Duration::from_micros(200);
+            fair.check(now);
+        }
+        assert_eq!(fair.stride, 1);
+        // Past the deadline: time to yield.
+        assert!(fair.check(now + Duration::from_millis(2)));
+    }
+
+    /// A fake instant in nanoseconds.
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    struct Ns(u64);
+    impl core::ops::Add<Duration> for Ns {
+        type Output = Ns;
+        fn add(self, d: Duration) -> Ns {
+            Ns(self.0 + d.as_nanos() as u64)
+        }
+    }
+    impl core::ops::Sub<Ns> for Ns {
+        type Output = Duration;
+        fn sub(self, other: Ns) -> Duration {
+            Duration::from_nanos(self.0 - other.0)
+        }
+    }
+    trait IntoInstant {
+        fn into_instant(self) -> Ns;
+    }
+    impl IntoInstant for u64 {
+        fn into_instant(self) -> Ns {
+            Ns(self)
+        }
+    }
+}

@@ -13,13 +13,18 @@
 //! # let _ = ActorOptions::<Echo>::new(ActorConfig::default());
 //! ```
 
+#[cfg(feature = "toml")]
+pub use crate::actor::ConfigFileError;
 pub use crate::actor::{
     Actor, ActorConfig, ActorHandle, ActorOptions, ActorReport, Addr, AskError, Context,
     DeadLetter, Exit, JoinError, Reply, SendError, SendTimeoutError, Sent, Supervision,
     TrySendError,
 };
-#[cfg(feature = "toml")]
-pub use crate::actor::ConfigFileError;
 pub use crate::error::ConfigError;
 pub use crate::mailbox::{MailboxConfig, MailboxStats, Overflow};
 pub use crate::runtime::Runtime;
+/// With the `amnesia` feature: make a message `Zeroizing<T>` (or give it a `ZeroizeOnDrop`
+/// field) and it is wiped wherever it is dropped — after the handler, on eviction, on abort, on
+/// a dead letter, or with the mailbox.
+#[cfg(feature = "amnesia")]
+pub use zeroize::{Zeroize, Zeroizing};

@@ -54,13 +54,25 @@ impl Player {
 async fn main() {
     // Even, so the rally ends at the serving player, which holds the reply.
     let limit = 1_000_000;
-    let ping = ryker_tokio::spawn(Player { peer: None, limit, done: None });
-    let pong = ryker_tokio::spawn(Player { peer: None, limit, done: None });
+    let ping = ryker_tokio::spawn(Player {
+        peer: None,
+        limit,
+        done: None,
+    });
+    let pong = ryker_tokio::spawn(Player {
+        peer: None,
+        limit,
+        done: None,
+    });
     ping.addr().tell(Msg::Meet(pong.addr())).await.unwrap();
     pong.addr().tell(Msg::Meet(ping.addr())).await.unwrap();
 
     let start = Instant::now();
-    let last = ping.addr().ask(Msg::Serve).await.expect("the rally ends with a reply");
+    let last = ping
+        .addr()
+        .ask(Msg::Serve)
+        .await
+        .expect("the rally ends with a reply");
     let elapsed = start.elapsed();
     println!(
         "{last} hits in {:.1} ms: {:.0} ns per hit (tell -> handle -> tell)",

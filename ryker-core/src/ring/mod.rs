@@ -32,9 +32,9 @@ mod storage;
 use core::fmt;
 use core::marker::PhantomData;
 
-pub use self::slot::Slot;
 #[cfg(feature = "alloc")]
 pub(crate) use self::slot::wipe_spare;
+pub use self::slot::Slot;
 pub use self::stamp::MAX_CAPACITY;
 pub use self::storage::{Heap, Inline, Storage};
 
