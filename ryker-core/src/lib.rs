@@ -72,8 +72,3 @@ pub mod runtime;
 mod wait_list;
 #[cfg(feature = "alloc")]
 mod waker;
-
-/// The README's examples, compiled and run as doc tests so they cannot drift from the code.
-#[cfg(all(doctest, feature = "std"))]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;

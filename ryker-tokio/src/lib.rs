@@ -156,3 +156,14 @@ pub fn spawn_local<A: Actor>(actor: A) -> ActorHandle<A> {
         .spawn(&TokioLocal, actor)
         .expect("the default ActorConfig is valid")
 }
+
+/// The README's examples (actors and the bare mailbox), compiled and run as doc tests here,
+/// where both `ryker_tokio` and `ryker_core` are in scope.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct Readme;
+
+/// docs/ACTORS.md's examples, compiled and run as doc tests so they cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/ACTORS.md")]
+struct ActorsGuide;
