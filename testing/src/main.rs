@@ -1,6 +1,7 @@
-//! `ryker`: the command-line harness for the ryker mailbox.
+//! `ryker`: the command-line harness for ryker.
 //!
-//! `ryker enqueue` pushes messages through a real mailbox between threads, checks that every
+//! `ryker soak` runs thousands of actors on a real runtime at a steady rate and accounts for
+//! every message. `ryker enqueue` pushes messages through a real mailbox between threads, checks that every
 //! message arrived exactly once and in per-producer order, and reports throughput and latency
 //! next to `crossbeam_channel::bounded` measured in the same run with the same shape.
 
@@ -8,11 +9,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod alloc_count;
 mod enqueue;
 mod payload;
+mod soak;
 mod summary;
 mod transport;
+mod usage;
 mod watchdog;
+
+#[global_allocator]
+static ALLOC: alloc_count::Counting = alloc_count::Counting;
 
 /// Command-line harness for the ryker actor mailbox.
 #[derive(Debug, Parser)]
@@ -26,11 +33,14 @@ struct Cli {
 enum Command {
     /// Push 64-byte messages through a mailbox between threads; check order, report msg/s and latency.
     Enqueue(enqueue::EnqueueArgs),
+    /// Run many actors on a runtime at a steady rate; account for every message, report latency, Busy %, CPU, memory.
+    Soak(soak::SoakArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Enqueue(args) => enqueue::main(&args),
+        Command::Soak(args) => soak::main(&args),
     }
 }

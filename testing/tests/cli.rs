@@ -102,3 +102,123 @@ fn enqueue_rejects_unknown_overflow_and_zero_producers() {
         );
     }
 }
+
+/// A short soak: small enough for CI, large enough that messages queue and batch.
+fn soak(extra: &[&str]) -> Output {
+    let mut args = vec![
+        "soak",
+        "--actors",
+        "200",
+        "--rate",
+        "600000",
+        "--duration",
+        "2",
+        "--senders",
+        "4",
+        "--config",
+        "/nonexistent/CONFIG.toml", // a missing file means the defaults
+    ];
+    args.extend_from_slice(extra);
+    ryker(&args)
+}
+
+#[test]
+fn soak_accounts_for_every_message_on_each_runtime() {
+    for runtime in ["tokio", "smol", "async-std"] {
+        let out = soak(&["--runtime", runtime, "--json"]);
+        let stderr = text(&out.stderr);
+        assert!(
+            out.status.success(),
+            "--runtime {runtime}: exit {:?}\n{stderr}",
+            out.status
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+        assert_eq!(doc["accounted"], true, "{runtime}: {doc}");
+        let sent = doc["sent"].as_u64().unwrap();
+        assert!(sent > 10_000, "{runtime}: only {sent} sent in 2 s at 10k/s");
+        assert_eq!(doc["handled"], doc["accepted"], "{runtime}: {doc}");
+        assert_eq!(doc["lost"], 0);
+        assert!(doc["latency_ns"]["p99"].as_u64().unwrap() > 0);
+    }
+}
+
+#[test]
+fn soak_human_report_has_the_table() {
+    let out = soak(&["--workers", "1"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
+    for row in [
+        "throughput",
+        "enqueue→handle latency",
+        "busy",
+        "timeouts",
+        "allocations per message",
+        "peak RSS",
+        "CPU",
+        "check                     ok",
+    ] {
+        assert!(stdout.contains(row), "no {row:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn soak_with_drop_oldest_and_slow_handlers_counts_evictions() {
+    let dir = std::env::temp_dir().join(format!("ryker-soak-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("CONFIG.toml");
+    std::fs::write(
+        &config,
+        "[mailbox]\ncapacity = 4\noverflow = \"drop_oldest\"\n",
+    )
+    .unwrap();
+    let out = ryker(&[
+        "soak",
+        "--actors",
+        "2",
+        "--rate",
+        "600000",
+        "--duration",
+        "2",
+        "--handler-us",
+        "200",
+        "--config",
+        config.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(doc["accounted"], true, "{doc}");
+    assert!(
+        doc["dropped_oldest"].as_u64().unwrap() > 0,
+        "nothing evicted: {doc}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn soak_rejects_bad_arguments_and_bad_config() {
+    for args in [
+        &["soak", "--actors", "0"][..],
+        &["soak", "--runtime", "glommio"][..],
+        &["soak", "--rate", "0"][..],
+    ] {
+        let out = ryker(args);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(
+            text(&out.stderr).contains("error"),
+            "{args:?}: no error message"
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("ryker-soak-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("CONFIG.toml");
+    std::fs::write(&config, "[mailbox]\nbatch_size = 65\n").unwrap();
+    let out = ryker(&["soak", "--config", config.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("batch_size = 65") && stderr.contains("1..=64"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
