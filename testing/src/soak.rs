@@ -663,7 +663,7 @@ fn monitor(
         if now >= deadline || INTERRUPTED.load(Ordering::Relaxed) {
             break;
         }
-        if json || ticks % 10 != 0 {
+        if json || !ticks.is_multiple_of(10) {
             continue;
         }
         let attempted = counts.attempted.load(Ordering::Relaxed).max(1);
