@@ -453,7 +453,10 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
                 break Exit::Aborted;
             }
             if rx.recv_many(&mut buf, config.batch_size).await == 0 {
-                break if ctx.stop {
+                // `abort` closes the mailbox too: tell the two apart by the flag.
+                break if shared.aborted() {
+                    Exit::Aborted
+                } else if ctx.stop {
                     Exit::Stopped
                 } else if shared.shutdown_requested() {
                     Exit::Shutdown

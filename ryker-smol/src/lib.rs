@@ -7,7 +7,7 @@
 //! [`Runtime`] implementation and nothing more.
 //!
 //! ```
-//! use std::sync::Arc;
+//! use std::sync::{Arc, Weak};
 //! use ryker_smol::{Actor, Context};
 //!
 //! struct Greeter;
@@ -28,16 +28,20 @@
 #![forbid(unsafe_code)]
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 pub use ryker_core;
 pub use ryker_core::prelude::*;
 
 /// The smol [`Runtime`]: spawns on a given executor, or on smol's global one.
+///
+/// It holds the executor weakly: every actor task keeps a copy of its runtime, and a strong
+/// reference from a task to the executor that owns it would keep both alive forever (with the
+/// actor's queued messages) after the caller dropped the executor.
 #[derive(Clone, Debug, Default)]
 pub struct Smol {
-    executor: Option<Arc<smol::Executor<'static>>>,
+    executor: Option<Weak<smol::Executor<'static>>>,
 }
 
 impl Smol {
@@ -49,7 +53,7 @@ impl Smol {
     /// Spawns on `executor` (which the caller runs, e.g. with `smol::block_on(ex.run(..))`).
     pub fn on(executor: Arc<smol::Executor<'static>>) -> Self {
         Self {
-            executor: Some(executor),
+            executor: Some(Arc::downgrade(&executor)),
         }
     }
 }
@@ -63,7 +67,12 @@ impl Runtime for Smol {
     {
         // Detached: the actor's handle is ryker's `ActorHandle`.
         match &self.executor {
-            Some(ex) => ex.spawn(task).detach(),
+            Some(ex) => match ex.upgrade() {
+                Some(ex) => ex.spawn(task).detach(),
+                // The executor is gone: the task is dropped unrun, as a dropped executor
+                // drops its tasks (the actor's handle then reports `JoinError`).
+                None => drop(task),
+            },
             None => smol::spawn(task).detach(),
         }
     }

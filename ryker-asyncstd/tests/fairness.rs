@@ -1,0 +1,50 @@
+//! The one-worker fairness cases of `ryker-conformance` on async-std. async-std reads its
+//! worker count from `ASYNC_STD_THREAD_COUNT` once, when its global runtime starts; this test
+//! binary sets it to 1 before any async-std call (and runs its cases one at a time, since they
+//! share that one worker).
+
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard, Once, PoisonError};
+
+use ryker_asyncstd::AsyncStd;
+use ryker_conformance::Harness;
+
+/// The global runtime with one worker, held by one case at a time.
+struct OneWorker {
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl OneWorker {
+    fn new() -> Self {
+        static SERIAL: Mutex<()> = Mutex::new(());
+        static ONE_WORKER: Once = Once::new();
+        let serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+        ONE_WORKER.call_once(|| {
+            // Before the first async-std call of this process: the runtime is not started yet.
+            std::env::set_var("ASYNC_STD_THREAD_COUNT", "1");
+        });
+        Self { _serial: serial }
+    }
+}
+
+impl Harness for OneWorker {
+    type Rt = AsyncStd;
+
+    fn runtime(&self) -> AsyncStd {
+        AsyncStd
+    }
+
+    fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        async_std::task::block_on(fut)
+    }
+
+    fn workers(&self) -> usize {
+        1
+    }
+
+    fn can_shut_down(&self) -> bool {
+        false
+    }
+}
+
+ryker_conformance::one_worker_suite!(OneWorker::new());

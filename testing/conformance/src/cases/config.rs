@@ -1,0 +1,95 @@
+//! Invalid configurations are rejected at spawn, naming the field, and nothing is spawned.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use ryker_core::prelude::*;
+
+use crate::probe::{Ledger, Recorder};
+use crate::Harness;
+
+/// `ActorOptions::spawn` with `batch_size` 0 or 65, `capacity` 0, `yield_ms` 0, or
+/// `.restart(0, ..)` returns a `ConfigError` whose `field()` names the field (and whose text
+/// names it too); the actor value is dropped at once (no task holds it); a valid config
+/// spawns.
+///
+/// Fails on: an invalid value accepted (an actor spawned with `batch_size` 0 would never
+/// dequeue; capacity 0 would never accept), the wrong field named, a task spawned despite the
+/// error.
+pub fn invalid_config_is_rejected<H: Harness>(h: H) {
+    let rt = h.runtime();
+    let ledger = Ledger::new(1);
+    let default = ActorConfig::default();
+    let cases: [(&str, ActorConfig); 4] = [
+        (
+            "batch_size",
+            ActorConfig {
+                batch_size: 0,
+                ..default
+            },
+        ),
+        (
+            "batch_size",
+            ActorConfig {
+                batch_size: 65,
+                ..default
+            },
+        ),
+        (
+            "capacity",
+            ActorConfig {
+                mailbox: MailboxConfig {
+                    capacity: 0,
+                    ..default.mailbox
+                },
+                ..default
+            },
+        ),
+        (
+            "yield_ms",
+            ActorConfig {
+                yield_ms: 0,
+                ..default
+            },
+        ),
+    ];
+    h.block_on(async {
+        let mut dropped = 0;
+        for (field, config) in cases {
+            let err = ActorOptions::new(config)
+                .spawn(&rt, Recorder::new(&ledger))
+                .expect_err(field);
+            assert_eq!(err.field(), field, "{err}");
+            assert!(err.to_string().contains(field), "{err}");
+            dropped += 1;
+            assert_eq!(
+                ledger.actors_dropped.load(Ordering::Acquire),
+                dropped,
+                "{field}: spawned"
+            );
+        }
+        let err = ActorOptions::new(default)
+            .restart(0, Duration::from_secs(1), || unreachable!("no restart"))
+            .spawn(&rt, Recorder::new(&ledger))
+            .expect_err("max_restarts 0");
+        assert_eq!(err.field(), "max_restarts", "{err}");
+        assert_eq!(
+            ledger.actors_dropped.load(Ordering::Acquire),
+            dropped + 1,
+            "spawned"
+        );
+
+        let handle = ActorOptions::new(default)
+            .spawn(&rt, Recorder::new(&ledger))
+            .expect("the default config is valid");
+        let report = crate::sync::within("shutdown", handle.shutdown())
+            .await
+            .expect("joined");
+        assert_eq!(report.exit, Exit::Shutdown);
+    });
+    assert_eq!(
+        ledger.started.load(Ordering::Acquire),
+        1,
+        "only the valid actor started"
+    );
+}

@@ -1,0 +1,320 @@
+//! Fairness between actors sharing one worker: a busy actor must give the worker back, at the
+//! end of every batch and, when its handlers are slow, within a batch once `yield_ms` is up.
+//!
+//! These cases need a runtime with exactly one worker; on more, the neighbour would simply run
+//! on another worker and nothing would be tested.
+//!
+//! Both measure in the busy actor's messages, not in time: how many more it handled between
+//! the moment the neighbour's message was sent and the moment the neighbour ran.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use ryker_core::prelude::*;
+
+use crate::probe::config;
+use crate::sync::{busy_spin, within, Latch, SetOnDrop};
+use crate::Harness;
+
+/// Endless stream: the busy actor's mailbox, full when the neighbour's message is sent.
+const STREAM_CAPACITY: usize = 4096;
+/// Endless stream: the busy actor's work per message, so that the feeder outpaces it and its
+/// mailbox stays full (with a no-op handler the actor drains faster than one thread can
+/// `try_tell`, goes idle, and lets the neighbour in whether or not its loop yields).
+const STREAM_WORK: Duration = Duration::from_micros(2);
+/// Endless stream: the feeder sends the neighbour its message at the first `Busy` after this
+/// many messages.
+const NEIGHBOUR_AFTER: u64 = 10_000;
+/// Endless stream: the feeder gives up after this many messages whatever happens, so the case
+/// always ends. (It stops feeding earlier when the busy actor is seen to starve the
+/// neighbour: `STREAM_BOUND` messages past the neighbour's message.)
+const FEED_LIMIT: u64 = 1_000_000;
+/// Endless stream: how many more busy-actor messages may run before the neighbour does. A fair
+/// loop yields after its batch (32); one that never yields must first empty its full mailbox
+/// (4096).
+const STREAM_BOUND: u64 = 256;
+
+fn assert_one_worker<H: Harness>(h: &H) {
+    assert_eq!(
+        h.workers(),
+        1,
+        "the fairness cases need a runtime with exactly one worker"
+    );
+}
+
+/// Counters shared by the busy actor, the feeder and the neighbour.
+#[derive(Debug, Default)]
+struct Counts {
+    /// Messages the busy actor handled.
+    busy: AtomicU64,
+    /// Messages the feeder got queued.
+    fed: AtomicU64,
+    /// `busy` when the neighbour's message was sent.
+    busy_at_send: AtomicU64,
+    /// `busy` and `fed` when the neighbour ran.
+    busy_at_run: AtomicU64,
+    fed_at_run: AtomicU64,
+    ran: AtomicBool,
+}
+
+impl Counts {
+    /// Busy-actor messages handled since the neighbour's message was sent.
+    fn behind_now(&self) -> u64 {
+        let sent = self.busy_at_send.load(Ordering::Acquire);
+        self.busy.load(Ordering::Acquire).saturating_sub(sent)
+    }
+
+    /// Busy-actor messages handled after the neighbour's message was sent and before it ran.
+    fn behind(&self) -> u64 {
+        let sent = self.busy_at_send.load(Ordering::Acquire);
+        self.busy_at_run
+            .load(Ordering::Acquire)
+            .saturating_sub(sent)
+    }
+}
+
+/// What the busy actor handles.
+enum Work {
+    Hold {
+        entered: Arc<Latch>,
+        release: Arc<Latch>,
+    },
+    Item(u64),
+}
+
+/// The busy actor: counts what it handles, spinning `spin` on each; on item `ring_at` it
+/// sends the neighbour its message.
+struct Busy {
+    counts: Arc<Counts>,
+    spin: Duration,
+    ring_at: Option<(u64, Addr<Neighbour>)>,
+}
+
+impl Actor for Busy {
+    type Msg = Work;
+
+    async fn handle(&mut self, msg: Work, _ctx: &mut Context<Self>) {
+        match msg {
+            Work::Hold { entered, release } => {
+                entered.count_down();
+                release.wait().await;
+            }
+            Work::Item(n) => {
+                busy_spin(self.spin);
+                let handled = self.counts.busy.fetch_add(1, Ordering::AcqRel) + 1;
+                if let Some((at, neighbour)) = &self.ring_at {
+                    if *at == n {
+                        self.counts.busy_at_send.store(handled, Ordering::Release);
+                        let sent = neighbour.try_tell(());
+                        assert!(sent.is_ok(), "the neighbour refused its message: {sent:?}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The neighbour: on its one message, notes how far the busy actor and its feeder got.
+struct Neighbour {
+    counts: Arc<Counts>,
+    done: Arc<Latch>,
+}
+
+impl Actor for Neighbour {
+    type Msg = ();
+
+    async fn handle(&mut self, (): (), _ctx: &mut Context<Self>) {
+        let counts = &self.counts;
+        let fed = counts.fed.load(Ordering::Acquire);
+        counts
+            .busy_at_run
+            .store(counts.busy.load(Ordering::Acquire), Ordering::Release);
+        counts.fed_at_run.store(fed, Ordering::Release);
+        counts.ran.store(true, Ordering::Release);
+        self.done.count_down();
+    }
+}
+
+/// Spawns the neighbour; returns its handle and the latch it opens when it ran.
+fn spawn_neighbour<R: Runtime>(
+    rt: &R,
+    counts: &Arc<Counts>,
+) -> (ActorHandle<Neighbour>, Arc<Latch>) {
+    let done = Latch::new(1);
+    let neighbour = Neighbour {
+        counts: counts.clone(),
+        done: done.clone(),
+    };
+    let handle = ActorOptions::new(ActorConfig::default())
+        .name("neighbour")
+        .spawn(rt, neighbour)
+        .expect("valid config");
+    (handle, done)
+}
+
+/// One worker; actor A (about 2 µs of work per message, 4096 slots, `batch_size` 32,
+/// `yield_ms` at its 10 s maximum so that only its end-of-batch yield can let others in) is
+/// fed by a plain thread that `try_tell`s as fast as it can, spinning while A's mailbox is full, so A always has
+/// work. After 10,000 messages, at a moment A's mailbox is full (a `Busy`), the feeder sends
+/// actor B one message. B must run while A is still being fed and long before A could have
+/// emptied its mailbox: fewer than 256 more A messages (a fair loop yields after its 32-message
+/// batch), and before the feeder's limit of 1,000,000 messages (where it stops, so a starving
+/// actor fails the case instead of hanging it).
+///
+/// Fails on: a run loop that keeps the worker while its mailbox is non-empty (no yield at the
+/// end of a batch), a runtime whose `yield_now` does not let other tasks run, a scheduler that
+/// runs a self-waking task again before a task woken from another thread.
+pub fn fairness_endless_stream_does_not_starve_a_neighbour<H: Harness>(h: H) {
+    assert_one_worker(&h);
+    let rt = h.runtime();
+    let counts = Arc::new(Counts::default());
+    h.block_on(async {
+        let (b, b_ran) = spawn_neighbour(&rt, &counts);
+        let busy = Busy {
+            counts: counts.clone(),
+            spin: STREAM_WORK,
+            ring_at: None,
+        };
+        // yield_ms at its maximum: only the end-of-batch yield can let the neighbour in (the
+        // time-based one within a batch is the next case's subject).
+        let config = ActorConfig {
+            yield_ms: ActorConfig::MAX_YIELD_MS,
+            ..config(
+                STREAM_CAPACITY,
+                Overflow::Busy,
+                ActorConfig::DEFAULT_BATCH_SIZE,
+            )
+        };
+        let a = ActorOptions::new(config)
+            .name("busy")
+            .spawn(&rt, busy)
+            .expect("valid config");
+        let stop = Arc::new(AtomicBool::new(false));
+        let _stop_on_failure = SetOnDrop(stop.clone());
+        let fed_all = Latch::new(1);
+        let feeder = thread::spawn({
+            let (a, b, counts, stop) = (a.addr(), b.addr(), counts.clone(), stop.clone());
+            let done = fed_all.guard();
+            move || {
+                let _done = done;
+                let mut sent = 0;
+                let mut b_sent = false;
+                while sent < FEED_LIMIT
+                    && !stop.load(Ordering::Acquire)
+                    && !counts.ran.load(Ordering::Acquire)
+                {
+                    if b_sent && counts.behind_now() >= STREAM_BOUND {
+                        // Starving: stop feeding, so the busy actor runs dry (after at most
+                        // its mailbox) and the case fails now rather than at the limit.
+                        break;
+                    }
+                    match a.try_tell(Work::Item(sent)) {
+                        Ok(_) => {
+                            sent += 1;
+                            counts.fed.store(sent, Ordering::Release);
+                        }
+                        Err(TrySendError::Busy(_)) if sent >= NEIGHBOUR_AFTER && !b_sent => {
+                            let busy = counts.busy.load(Ordering::Acquire);
+                            counts.busy_at_send.store(busy, Ordering::Release);
+                            assert!(b.try_tell(()).is_ok(), "the neighbour refused its message");
+                            b_sent = true;
+                        }
+                        Err(TrySendError::Busy(_)) => std::hint::spin_loop(),
+                        Err(other) => panic!("feeding the busy actor: {other:?}"),
+                    }
+                }
+                assert!(
+                    b_sent,
+                    "the busy actor's mailbox never filled up: the case could not run"
+                );
+            }
+        });
+        within("the neighbour to handle its message", b_ran.wait()).await;
+        stop.store(true, Ordering::Release);
+        within("the feeder to stop", fed_all.wait()).await;
+        feeder.join().expect("the feeder thread panicked");
+        let fed = counts.fed_at_run.load(Ordering::Acquire);
+        let behind = counts.behind();
+        assert!(
+            fed < FEED_LIMIT && behind < STREAM_BOUND,
+            "the neighbour ran only after the busy actor handled {behind} more messages (of \
+             the {STREAM_CAPACITY} it had queued) and the feeder sent {fed}: the busy actor \
+             starved it on the one worker"
+        );
+        let fed = counts.fed.load(Ordering::Acquire);
+        let report = within("the busy actor to shut down", a.shutdown())
+            .await
+            .expect("joined");
+        assert_eq!(report.handled, fed, "{report:?}");
+        let report = within("the neighbour to shut down", b.shutdown())
+            .await
+            .expect("joined");
+        assert_eq!(report.handled, 1, "{report:?}");
+    });
+}
+
+/// One worker; actor A (`batch_size` 64, `yield_ms` 1, no jitter) has 256 messages queued,
+/// each taking about 50 µs of busy handler time (no await). On the first message of its first
+/// full batch, A sends actor B one message. Counted in A's messages, B must not wait for the
+/// whole batch: A must yield once about 1 ms (about 20 messages) has passed, so fewer than 48
+/// further A messages may run before B does (a loose bound: the time-based yield gives about
+/// 20, yielding only at batch ends gives 63).
+///
+/// Fails on: a run loop that ignores `yield_ms` within a batch, a clock-read stride that
+/// never comes back down for slow handlers, a runtime clock (`now`) that does not advance.
+pub fn fairness_slow_handler_yields_within_a_batch<H: Harness>(h: H) {
+    const SPIN: Duration = Duration::from_micros(50);
+    const QUEUED: u64 = 256;
+    const BOUND: u64 = 48;
+    assert_one_worker(&h);
+    let rt = h.runtime();
+    let counts = Arc::new(Counts::default());
+    h.block_on(async {
+        let (b, b_ran) = spawn_neighbour(&rt, &counts);
+        let busy = Busy {
+            counts: counts.clone(),
+            spin: SPIN,
+            ring_at: Some((0, b.addr())),
+        };
+        let config = ActorConfig {
+            batch_size: 64,
+            yield_ms: 1,
+            jitter: false,
+            ..config(QUEUED as usize, Overflow::Busy, 64)
+        };
+        let a = ActorOptions::new(config)
+            .name("slow")
+            .spawn(&rt, busy)
+            .expect("valid config");
+        let addr = a.addr();
+        let (entered, release) = (Latch::new(1), Latch::new(1));
+        let hold = Work::Hold {
+            entered: entered.clone(),
+            release: release.clone(),
+        };
+        assert!(addr.try_tell(hold).is_ok());
+        within("the slow actor to hold", entered.wait()).await;
+        for n in 0..QUEUED {
+            assert!(addr.try_tell(Work::Item(n)).is_ok(), "queueing message {n}");
+        }
+        release.open();
+        within("the neighbour to handle its message", b_ran.wait()).await;
+        let behind = counts.behind();
+        assert!(
+            behind < BOUND,
+            "the neighbour waited while the slow actor handled {behind} more messages of \
+             {SPIN:?} each (batch_size 64, yield_ms 1): it did not yield within its batch"
+        );
+        drop(addr);
+        let report = within("the slow actor to shut down", a.shutdown())
+            .await
+            .expect("joined");
+        assert_eq!(report.handled, QUEUED + 1, "{report:?}");
+        let report = within("the neighbour to shut down", b.shutdown())
+            .await
+            .expect("joined");
+        assert_eq!(report.handled, 1, "{report:?}");
+    });
+}

@@ -1,0 +1,132 @@
+//! The suite catches what it claims to: cases run on deliberately broken runtimes (a tokio
+//! current-thread runtime behind a wrapper that breaks one `Runtime` method) and must fail,
+//! with the message of the check meant to catch that breakage. The unbroken wrapper passes
+//! the same cases, so each failure is the mutation's doing.
+//!
+//! Bugs inside ryker-core (reordering, loss, duplication, cancel safety) cannot be injected
+//! from outside; each case's documentation says how it would fail on them.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use ryker_conformance::{cases, Harness};
+use ryker_core::runtime::Runtime;
+use tokio::time::Instant;
+
+/// Which `Runtime` method is broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Break {
+    /// Nothing: plain tokio.
+    Nothing,
+    /// `yield_now` completes at once: the loop never gives the worker back.
+    Yield,
+    /// `now` never advances: time-based yields never fire.
+    Clock,
+    /// `sleep` completes at once: timeouts fire immediately.
+    Sleep,
+}
+
+type Boxed = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// Tokio on the current runtime, with one method broken.
+#[derive(Clone, Debug)]
+struct Mutant {
+    broken: Break,
+    epoch: Instant,
+}
+
+impl Runtime for Mutant {
+    type Instant = Instant;
+
+    fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
+        drop(tokio::spawn(task));
+    }
+
+    fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static {
+        let sleep: Boxed = match self.broken {
+            Break::Sleep => Box::pin(async {}),
+            _ => Box::pin(tokio::time::sleep(dur)),
+        };
+        sleep
+    }
+
+    fn now(&self) -> Instant {
+        match self.broken {
+            Break::Clock => self.epoch,
+            _ => Instant::now(),
+        }
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        let yielded: Boxed = match self.broken {
+            Break::Yield => Box::pin(async {}),
+            _ => Box::pin(tokio::task::yield_now()),
+        };
+        yielded
+    }
+}
+
+/// A one-worker (current-thread) tokio runtime handing out the mutant.
+struct OnMutant {
+    rt: tokio::runtime::Runtime,
+    broken: Break,
+}
+
+fn on(broken: Break) -> OnMutant {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a tokio runtime");
+    OnMutant { rt, broken }
+}
+
+impl Harness for OnMutant {
+    type Rt = Mutant;
+
+    fn runtime(&self) -> Mutant {
+        Mutant {
+            broken: self.broken,
+            epoch: self.rt.block_on(async { Instant::now() }),
+        }
+    }
+
+    fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        self.rt.block_on(fut)
+    }
+
+    fn workers(&self) -> usize {
+        1
+    }
+}
+
+#[test]
+fn control_unbroken_wrapper_passes() {
+    cases::fairness_endless_stream_does_not_starve_a_neighbour(on(Break::Nothing));
+    cases::fairness_slow_handler_yields_within_a_batch(on(Break::Nothing));
+    cases::tell_timeout_hands_the_message_back(on(Break::Nothing));
+}
+
+#[test]
+#[should_panic(expected = "starved it on the one worker")]
+fn no_yield_starves_the_neighbour() {
+    cases::fairness_endless_stream_does_not_starve_a_neighbour(on(Break::Yield));
+}
+
+#[test]
+#[should_panic(expected = "did not yield within its batch")]
+fn no_yield_holds_the_neighbour_for_the_batch() {
+    cases::fairness_slow_handler_yields_within_a_batch(on(Break::Yield));
+}
+
+#[test]
+#[should_panic(expected = "did not yield within its batch")]
+fn frozen_clock_holds_the_neighbour_for_the_batch() {
+    cases::fairness_slow_handler_yields_within_a_batch(on(Break::Clock));
+}
+
+#[test]
+#[should_panic(expected = "well before its")]
+fn instant_sleep_times_out_at_once() {
+    cases::tell_timeout_hands_the_message_back(on(Break::Sleep));
+}
