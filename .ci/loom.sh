@@ -7,7 +7,10 @@
 #   RYKER_LOOM_FILTER=wakeup bash .ci/loom.sh suite   # only models whose name contains it
 #
 # Suite: every model in loom-tests/tests, built with RUSTFLAGS="--cfg ryker_loom", one process
-# per model, so that each gets its own time and its own result in the table.
+# per model, so that each gets its own time and its own result in the table. A model marked
+# `#[ignore = "known bug: ..."]` pins a bug ryker-core still has: it runs (with --ignored) and
+# is expected to fail; if it passes, the bug is fixed and the script fails until the
+# `#[ignore]` is removed.
 # Twins: ryker-core built with `--cfg ryker_loom_broken="NAME"` plants a known bug; the model
 # named for it must FAIL, with loom's (or the model's) report matching the expected pattern.
 # A twin that passes means loom no longer explores the interleaving that matters (loom issues
@@ -53,6 +56,12 @@ TWINS=(
     # The evicting sender moves `head` with a plain store instead of the CAS (`Ring::force`):
     # it and a racing receiver can both take the oldest message.
     'evict|loom_drop_oldest|eviction_races_receive|Causality violation|dropped twice|delivered twice|required'
+    # No SeqCst fence between registering the loop's waker and re-reading the ABORT flag
+    # (`poll_guarded`): an abort racing a pending handler neither is seen nor wakes the loop.
+    'abort_wake|loom_actor|abort_cuts_pending_handler|deadlock|required'
+    # No Acquire fence where a receiver finds the ring closed and empty (`Ring::pop_impl`): the
+    # actor loop can miss the SHUTDOWN flag set before the close and report `Released`.
+    'close_acquire|loom_actor|shutdown_of_idle_actor_reports_shutdown|exit: Released|required'
 )
 
 RESULTS=()  # "kind|model|result|seconds|interleavings"
@@ -87,9 +96,11 @@ for line in open(sys.argv[1]):
 ' "$log"
 }
 
-# run_model EXE MODEL LOG: runs one model in its own process; sets RC, ITERS and ELAPSED.
+# run_model EXE MODEL LOG [ARGS...]: runs one model in its own process (extra test-harness
+# ARGS, e.g. --ignored); sets RC, ITERS and ELAPSED.
 run_model() {
     local exe=$1 model=$2 log=$3 start
+    shift 3
     start=$(date +%s.%N)
     rm -f "$log.rc"
     # The exit status goes through a file: a model that loom fails often dies by SIGABRT (a
@@ -98,7 +109,7 @@ run_model() {
         ulimit -v "$MEM_KB"
         rc=0
         RUST_BACKTRACE=0 timeout --foreground -k 5 "$TIMEOUT" \
-            "$exe" --exact "$model" --test-threads=1 --nocapture || rc=$?
+            "$exe" --exact "$model" --test-threads=1 --nocapture "$@" || rc=$?
         echo "$rc" >"$log.rc"
     ) 2>&1 | filter_loom_noise >"$log"
     RC=$(cat "$log.rc" 2>/dev/null || echo 255)
@@ -113,12 +124,17 @@ suite() {
     bins=$(build "--cfg ryker_loom" "$LOG_DIR/build-suite.json")
     while read -r name exe; do
         [[ $name == loom_* ]] || continue
-        local models
+        local models known
         models=$("$exe" --list --format=terse 2>/dev/null | sed -n 's/: test$//p')
+        known=$("$exe" --list --format=terse --ignored 2>/dev/null | sed -n 's/: test$//p')
         for model in $models; do
             [[ -z $FILTER || $model == *"$FILTER"* || $name == *"$FILTER"* ]] || continue
             local log="$LOG_DIR/$name-$model.log"
             note "$name::$model"
+            if grep -qxF -- "$model" <<<"$known"; then
+                known_bug "$exe" "$name" "$model" "$log"
+                continue
+            fi
             run_model "$exe" "$model" "$log"
             local result=pass
             if ((RC == 124 || RC == 137)); then
@@ -135,6 +151,25 @@ suite() {
             RESULTS+=("suite|$name::$model|$result|$ELAPSED|$ITERS")
         done
     done <<<"$bins"
+}
+
+# known_bug EXE BIN MODEL LOG: runs an #[ignore]d model, which pins a bug ryker-core still has
+# and must fail; one that passes means the bug was fixed and its #[ignore] must go.
+known_bug() {
+    local exe=$1 name=$2 model=$3 log=$4 result
+    run_model "$exe" "$model" "$log" --ignored
+    if ((RC == 124 || RC == 137)); then
+        result="FAIL (timeout ${TIMEOUT}s)"
+        FAILED=1
+    elif ((RC == 0)); then
+        result="FAIL (known-bug model passes: the bug is fixed, remove its #[ignore])"
+        FAILED=1
+    else
+        result="known bug, still fails (#[ignore]d)"
+        grep -aE -m1 'panicked|deadlock|Causality|violation|assert' "$log" | cut -c1-200 | sed 's/^/   | /' || true
+    fi
+    note "$result in ${ELAPSED}s"
+    RESULTS+=("known bug|$name::$model|$result|$ELAPSED|$ITERS")
 }
 
 # has_hook NAME: whether ryker-core has a `ryker_loom_broken = "NAME"` cfg.

@@ -629,7 +629,8 @@ impl<A: Actor> ActorHandle<A> {
 
     /// The hard stop: closes the mailbox, cancels the message in progress at its next
     /// `.await`, discards (drops) every queued message, runs `stopped`, and returns the report,
-    /// whose `discarded` says how many messages were thrown away.
+    /// whose `discarded` says how many messages were thrown away. (A `started` hook still
+    /// running is let finish first: `started` and `stopped` always come in pairs.)
     ///
     /// # Errors
     /// [`JoinError`] if the runtime dropped the actor's task before it finished.

@@ -1,12 +1,14 @@
 //! The one actor run loop, as a runtime-agnostic future ([`run`]), and the state an actor's
 //! mailbox carries for it ([`ActorShared`]).
 //!
-//! The loop takes up to `batch_size` messages per dequeue, handles them in order, and gives
-//! the worker back to the runtime after each batch, and within a batch once `yield_ms` (±25%
-//! with jitter) has passed. The clock is read once per batch and then every `stride` messages,
-//! where `stride` doubles (up to 64) while handlers are fast and halves when they are slow, so
-//! a no-op handler does not pay a clock read per message and a slow one is still cut short in
-//! time.
+//! The loop takes up to `batch_size` messages per dequeue and handles them in order. It gives
+//! the worker back to the runtime after every full batch, and otherwise once `yield_ms` (±25%
+//! with jitter) has passed since it last gave it back (by yielding, or by finding the mailbox
+//! empty). A batch that did not fill up does not force a yield: the mailbox was drained, so the
+//! next dequeue usually returns `Pending` anyway, and the clock check catches a stream that
+//! never lets it. The clock is read every `stride` messages, where `stride` doubles (up to 8)
+//! while handlers are fast and halves when they are slow, so a no-op handler does not pay a
+//! clock read per message and one that turns slow is noticed within 8 messages.
 //!
 //! Shutdown, abort and panics never lose a message silently: every accepted message is
 //! handled, handed to the dead-letter hook (panic under `Supervision::Stop`), or counted as
@@ -151,6 +153,17 @@ impl ActorShared {
     }
 }
 
+/// Marks the actor finished and releases the loop's waker when the loop ends — also when the
+/// runtime drops the task mid-flight.
+struct Finish<'a>(&'a ActorShared);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.waker.disarm();
+        self.0.finish();
+    }
+}
+
 /// How one guarded poll of an actor's future ended.
 enum Outcome {
     Done,
@@ -178,6 +191,19 @@ fn poll_caught<F: Future<Output = ()>>(
     #[cfg(not(feature = "std"))]
     {
         in_span(span, || fut.poll(cx)).map(Ok)
+    }
+}
+
+/// Calls `f`, catching a panic (under `std`).
+fn call_caught<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    #[cfg(feature = "std")]
+    {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .map_err(|payload| panic_text(payload.as_ref()))
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        Ok(f())
     }
 }
 
@@ -212,6 +238,8 @@ fn poll_guarded<F: Future<Output = ()>>(
         Poll::Pending => {
             shared.waker.register(cx.waker());
             // SeqCst fence: pairs with `request_abort` (store ABORT, fence, check the waker).
+            // Broken twin `abort_wake` (loom suite only) leaves it out.
+            #[cfg(not(ryker_loom_broken = "abort_wake"))]
             fence(Ordering::SeqCst);
             if shared.flags.load(Ordering::Relaxed) & ABORT != 0 {
                 Poll::Ready(Outcome::Aborted)
@@ -249,7 +277,9 @@ impl<I> Fairness<I>
 where
     I: Copy + Ord + core::ops::Add<Duration, Output = I> + core::ops::Sub<I, Output = Duration>,
 {
-    const MAX_STRIDE: u32 = 64;
+    /// At most this many messages between clock reads: a handler that turns slow is noticed
+    /// within 8 messages.
+    const MAX_STRIDE: u32 = 8;
 
     fn new(config: &ActorConfig, seed: u64, now: I) -> Self {
         let mut this = Self {
@@ -275,7 +305,8 @@ where
         Duration::from_nanos(ns)
     }
 
-    /// A new batch (or the actor just got the worker back): the interval starts now.
+    /// The actor just got the worker back (after a yield, or after waiting on an empty
+    /// mailbox): the interval starts now.
     fn restart(&mut self, now: I) {
         self.last_check = now;
         self.since_check = 0;
@@ -322,7 +353,9 @@ where
 {
     fn dead_letter(&mut self, letter: DeadLetter<A::Msg>) {
         if let Some(hook) = &mut self.dead_letters {
-            hook(letter);
+            // A panicking hook must not take the actor's task (and its report) down with it:
+            // the letter is dropped and the hook stays installed.
+            let _ = call_caught(|| hook(letter));
         }
     }
 
@@ -351,12 +384,21 @@ where
             return None;
         }
         self.restarts_at.push(now);
+        // A panicking factory cannot make an actor: stop, as when the limit is reached.
+        let fresh = match call_caught(factory) {
+            Ok(fresh) => fresh,
+            Err(panic) => {
+                report.panics += 1;
+                self.dead_letter(DeadLetter::Panicked { panic });
+                return None;
+            }
+        };
         report.restarts += 1;
         observe::event(Event::Restarted {
             actor: &report.name,
             restarts: report.restarts as u32,
         });
-        Some(factory())
+        Some(fresh)
     }
 }
 
@@ -428,23 +470,32 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
     let wipe = config.mailbox.amnesia;
     let no_span = observe::no_span();
 
+    let finish = Finish(shared);
     // `None` once a panic stopped the actor.
     let mut actor = Some(actor);
     let mut need_start = true;
+    // Whether `started` ever completed (`stopped` runs only then).
+    let mut started = false;
     let exit = 'run: loop {
         let Some(current) = actor.as_mut() else {
             break Exit::Panicked;
         };
         if need_start {
-            match guarded(current.started(&mut ctx), shared, &no_span, true).await {
-                Outcome::Done => need_start = false,
-                Outcome::Aborted => break Exit::Aborted,
+            // Not abortable: `started` and `stopped` come in pairs, and an abort takes effect
+            // once `started` is done.
+            match guarded(current.started(&mut ctx), shared, &no_span, false).await {
+                Outcome::Done => {
+                    need_start = false;
+                    started = true;
+                }
+                Outcome::Aborted => unreachable!("`started` is not abortable"),
                 Outcome::Panicked(panic) => {
                     actor = sup.on_panic(panic, rt.now(), &mut report);
                     continue;
                 }
             }
         }
+        let mut full = false;
         if buf.is_empty() {
             if wipe {
                 wipe_buffer(&mut buf);
@@ -452,7 +503,14 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
             if shared.aborted() {
                 break Exit::Aborted;
             }
-            if rx.recv_many(&mut buf, config.batch_size).await == 0 {
+            let mut idle = false;
+            let n = core::future::poll_fn(|cx| {
+                let polled = rx.poll_recv_many(cx, &mut buf, config.batch_size);
+                idle |= polled.is_pending();
+                polled
+            })
+            .await;
+            if n == 0 {
                 // `abort` closes the mailbox too: tell the two apart by the flag.
                 break if shared.aborted() {
                     Exit::Aborted
@@ -464,11 +522,16 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
                     Exit::Released
                 };
             }
-            fair.restart(rt.now());
+            if idle {
+                // The worker was given back while the mailbox was empty: a new interval.
+                fair.restart(rt.now());
+            }
+            full = n == config.batch_size;
         }
         let mut handled = 0;
         while let Some(env) = buf.pop_front() {
             if shared.aborted() {
+                report.handled += handled;
                 report.discarded += 1;
                 break 'run Exit::Aborted;
             }
@@ -480,6 +543,7 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
             match guarded(current.handle(env.msg, &mut ctx), shared, &span, true).await {
                 Outcome::Done => handled += 1,
                 Outcome::Aborted => {
+                    report.handled += handled;
                     report.discarded += 1;
                     break 'run Exit::Aborted;
                 }
@@ -494,12 +558,16 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
             if fair.after_message(&rt) {
                 rt.yield_now().await;
                 fair.restart(rt.now());
+                full = false;
             }
         }
         report.handled += handled;
         shared.observer.on_batch(handled as usize, rx.len());
-        // End of a batch: let other tasks run.
-        rt.yield_now().await;
+        if full {
+            // A full batch: others may be waiting for this worker.
+            rt.yield_now().await;
+            fair.restart(rt.now());
+        }
     };
 
     match exit {
@@ -531,7 +599,7 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
         buf.clear();
         wipe_buffer(&mut buf);
     }
-    if exit != Exit::Panicked {
+    if exit != Exit::Panicked && started {
         if let Some(current) = actor.as_mut() {
             if let Outcome::Panicked(panic) =
                 guarded(current.stopped(&mut ctx), shared, &no_span, false).await
@@ -549,7 +617,7 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
     drop(rx);
     report.exit = exit;
     report.mailbox = weak.stats();
-    shared.finish();
+    drop(finish);
     // The handle may be gone (detached): then nobody wants the report.
     let _ = done.send(report);
 }
@@ -630,7 +698,7 @@ mod tests {
             now = now + Duration::from_micros(1);
             fair.check(now);
         }
-        assert_eq!(fair.stride, 64);
+        assert_eq!(fair.stride, 8);
         // Slow: 200 µs between checks.
         for _ in 0..10 {
             now = now + Duration::from_micros(200);

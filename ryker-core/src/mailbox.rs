@@ -1235,6 +1235,9 @@ impl<T, M: Metrics> Receiver<T, M> {
 impl<T, M: Metrics> Drop for Receiver<T, M> {
     fn drop(&mut self) {
         self.close();
+        // Release the waker a last poll may have left registered: it can keep a finished
+        // task's memory alive for as long as any sender lives.
+        self.shared.rx_waker.disarm();
         // Drop what is queued now, and count it; values whose sends are still in progress are
         // dropped with the ring when the last sender goes.
         let mut discarded = 0;

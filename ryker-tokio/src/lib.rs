@@ -36,23 +36,29 @@ use tokio::runtime::Handle;
 pub use ryker_core;
 pub use ryker_core::prelude::*;
 
-/// The tokio [`Runtime`]: spawns on the current runtime, or on a given [`Handle`].
-#[derive(Clone, Debug, Default)]
+/// The tokio [`Runtime`]: spawns on a given runtime through its [`Handle`].
+///
+/// The handle also serves `Addr::tell_timeout`'s timer, so an actor on tokio can be sent to
+/// with a timeout from anywhere: a plain thread, or a task on another runtime.
+#[derive(Clone, Debug)]
 pub struct Tokio {
-    handle: Option<Handle>,
+    handle: Handle,
 }
 
 impl Tokio {
-    /// Spawns on the runtime the caller is running in (`tokio::spawn`).
+    /// The runtime the caller is running in.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, as [`Handle::current`] does.
     pub fn current() -> Self {
-        Self { handle: None }
+        Self {
+            handle: Handle::current(),
+        }
     }
 
     /// Spawns on the runtime behind `handle`, from anywhere.
     pub fn with_handle(handle: Handle) -> Self {
-        Self {
-            handle: Some(handle),
-        }
+        Self { handle }
     }
 }
 
@@ -64,13 +70,13 @@ impl Runtime for Tokio {
         F: Future<Output = ()> + Send + 'static,
     {
         // The actor's handle is ryker's `ActorHandle`; tokio's JoinHandle is not needed.
-        match &self.handle {
-            Some(handle) => drop(handle.spawn(task)),
-            None => drop(tokio::spawn(task)),
-        }
+        drop(self.handle.spawn(task));
     }
 
     fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static {
+        // A tokio timer binds to the runtime it is created in: enter ours, so a caller on a
+        // plain thread (or on another runtime) gets a timer that works.
+        let _entered = self.handle.enter();
         tokio::time::sleep(dur)
     }
 

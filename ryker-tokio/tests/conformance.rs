@@ -7,7 +7,7 @@ use std::future::Future;
 use ryker_conformance::Harness;
 use ryker_tokio::Tokio;
 
-/// A tokio runtime built for one case, timer enabled; actors spawn with `Tokio::current()`.
+/// A tokio runtime built for one case, timer enabled; actors spawn through its handle.
 struct OnTokio {
     rt: tokio::runtime::Runtime,
     workers: usize,
@@ -38,7 +38,7 @@ impl Harness for OnTokio {
     type Rt = Tokio;
 
     fn runtime(&self) -> Tokio {
-        Tokio::current()
+        Tokio::with_handle(self.rt.handle().clone())
     }
 
     fn block_on<F: Future>(&self, fut: F) -> F::Output {

@@ -35,6 +35,8 @@ enum Command {
     Enqueue(enqueue::EnqueueArgs),
     /// Run many actors on a runtime at a steady rate; account for every message, report latency, Busy %, CPU, memory.
     Soak(soak::SoakArgs),
+    /// A soak with injected handler latency and jitter and bursts 25% above the steady rate: backpressure second by second.
+    Chaos(soak::ChaosArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +44,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Enqueue(args) => enqueue::main(&args),
         Command::Soak(args) => soak::main(&args),
+        Command::Chaos(args) => soak::main(&args.soak()),
     }
 }

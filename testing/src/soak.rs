@@ -97,6 +97,10 @@ pub(crate) struct SoakArgs {
     /// Print one JSON object on stdout instead of the human report (no progress bar).
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// Print the second-by-second timeline and burst recovery (what `ryker chaos` shows).
+    #[arg(long)]
+    pub(crate) chaos: bool,
 }
 
 /// `--runtime` values.
@@ -261,6 +265,32 @@ pub(crate) struct SoakReport {
     out_of_order: u64,
     lost: u64,
     accounted: bool,
+    /// One row per second: what was handled, Busy %, queue depth (sum over all actors).
+    timeline: Vec<Second>,
+    /// Per burst: milliseconds from the end of the burst until the total queue depth is back
+    /// to its level before the burst (`None`: not within the run).
+    recovery_ms: Vec<Option<u64>>,
+}
+
+/// One 100 ms sample of the run, taken by the monitor thread.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sample {
+    at: Duration,
+    handled: u64,
+    attempted: u64,
+    busy: u64,
+    depth: u64,
+}
+
+/// One second of the run.
+#[derive(Debug, Serialize)]
+struct Second {
+    second: u64,
+    burst: bool,
+    handled: u64,
+    busy_pct: f64,
+    depth_max: u64,
+    depth_mean: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -280,6 +310,78 @@ struct LatencySummary {
     p95: u64,
     p99: u64,
     max: u64,
+}
+
+/// Options of `ryker chaos`: a soak with slow, jittery handlers near saturation and bursts 25%
+/// above the steady rate, reported second by second.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ChaosArgs {
+    /// Number of actors.
+    #[arg(long, value_name = "N", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    actors: u32,
+    /// Steady send rate, messages per minute.
+    #[arg(long, value_name = "MSGS_PER_MIN", default_value_t = 1_000_000,
+          value_parser = clap::value_parser!(u64).range(1..=6_000_000_000))]
+    rate: u64,
+    /// Length of the run in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(2..=86_400))]
+    duration: u64,
+    /// Injected handler latency, microseconds of busy work per message.
+    #[arg(long, value_name = "US", default_value_t = 80,
+          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    handler_us: u64,
+    /// Injected jitter: each handler's work is spread uniformly over ±this many percent.
+    #[arg(long, value_name = "PCT", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(0..=100))]
+    handler_jitter: u64,
+    /// Bursts this many percent above the steady rate, one second long.
+    #[arg(long, value_name = "PCT", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    burst: u64,
+    /// Seconds between the starts of two bursts.
+    #[arg(long, value_name = "SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(2..=3_600))]
+    burst_every: u64,
+    /// The runtime the actors run on.
+    #[arg(long, value_enum, default_value_t = RuntimeArg::Tokio)]
+    runtime: RuntimeArg,
+    /// Worker threads of the runtime (default: the number of CPUs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    workers: Option<u32>,
+    /// Actor configuration file (a missing file means the defaults).
+    #[arg(long, value_name = "PATH", default_value = "CONFIG.toml")]
+    config: PathBuf,
+    /// How long a sender waits for space before it takes the message back, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    timeout_ms: u64,
+    /// Print one JSON object on stdout instead of the human report.
+    #[arg(long)]
+    json: bool,
+}
+
+impl ChaosArgs {
+    pub(crate) fn soak(&self) -> SoakArgs {
+        SoakArgs {
+            actors: self.actors,
+            rate: self.rate,
+            duration: self.duration,
+            runtime: self.runtime,
+            workers: self.workers,
+            senders: 8,
+            config: self.config.clone(),
+            timeout_ms: self.timeout_ms,
+            handler_us: self.handler_us,
+            handler_jitter: self.handler_jitter,
+            burst: self.burst,
+            burst_every: self.burst_every,
+            stall_timeout: 30,
+            json: self.json,
+            chaos: true,
+        }
+    }
 }
 
 /// Set by Ctrl-C.
@@ -473,18 +575,16 @@ async fn run<R: Runtime>(
         let (books, counts, stop, stalled) =
             (books.clone(), counts.clone(), stop.clone(), stalled.clone());
         let (json, duration, stall_timeout) = (args.json, args.duration, args.stall_timeout);
+        let addrs = addrs.clone();
         std::thread::spawn(move || {
-            monitor(
-                &books,
-                &counts,
-                &stop,
-                &stalled,
-                json,
-                duration,
-                stall_timeout,
-                start,
-                deadline,
-            )
+            let watch = Watch {
+                books: &books,
+                counts: &counts,
+                addrs: &addrs,
+                stop: &stop,
+                stalled: &stalled,
+            };
+            monitor(&watch, json, duration, stall_timeout, start, deadline)
         })
     };
     rt.sleep(warmup).await;
@@ -501,7 +601,7 @@ async fn run<R: Runtime>(
     let allocs = alloc_count::allocations() - warmup_allocs.0;
     let sent_after_warmup = counts.attempted.load(Ordering::Relaxed) - warmup_allocs.1;
     let seconds = start.elapsed().as_secs_f64();
-    let _ = monitor.join();
+    let samples = monitor.join().unwrap_or_default();
     if stalled.load(Ordering::Relaxed) {
         eprintln!(
             "ryker soak: no message handled for {} s with {} accepted and {} handled: stalled",
@@ -623,62 +723,140 @@ fn account(
         out_of_order: load(&books.out_of_order),
         lost,
         accounted,
+        timeline: Vec::new(),
+        recovery_ms: Vec::new(),
     }
 }
 
-/// Draws the progress bar and watches for stalls until the deadline, Ctrl-C or a stall; then
-/// sets `stop`.
-#[allow(clippy::too_many_arguments)]
-fn monitor(
-    books: &Books,
-    counts: &SendCounts,
-    stop: &AtomicBool,
-    stalled: &AtomicBool,
+/// What the monitor thread watches.
+struct Watch<'a, A: Actor> {
+    books: &'a Books,
+    counts: &'a SendCounts,
+    addrs: &'a [ryker_core::actor::Addr<A>],
+    stop: &'a AtomicBool,
+    stalled: &'a AtomicBool,
+}
+
+/// Samples the run every 100 ms, draws the progress bar and watches for stalls until the
+/// deadline, Ctrl-C or a stall; then sets `stop`.
+fn monitor<A: Actor>(
+    w: &Watch<'_, A>,
     json: bool,
     duration: u64,
     stall_timeout: u64,
     start: Instant,
     deadline: Instant,
-) {
+) -> Vec<Sample> {
     let bar = progress_bar(json, duration);
+    let mut samples = Vec::with_capacity(duration as usize * 10 + 16);
     let mut last_handled = 0;
     let mut last_progress = Instant::now();
-    let mut ticks = 0u32;
     loop {
         std::thread::sleep(Duration::from_millis(100));
-        ticks += 1;
         let now = Instant::now();
-        let handled = books.handled_total.load(Ordering::Relaxed);
+        let handled = w.books.handled_total.load(Ordering::Relaxed);
+        let attempted = w.counts.attempted.load(Ordering::Relaxed);
+        let busy = w.counts.busy.load(Ordering::Relaxed);
+        let depth = w.addrs.iter().map(|a| a.len() as u64).sum();
+        samples.push(Sample {
+            at: now.duration_since(start),
+            handled,
+            attempted,
+            busy,
+            depth,
+        });
         if handled != last_handled {
             last_handled = handled;
             last_progress = now;
         }
         if stall_timeout > 0
             && now.duration_since(last_progress) > Duration::from_secs(stall_timeout)
-            && counts.accepted.load(Ordering::Relaxed) > handled
+            && w.counts.accepted.load(Ordering::Relaxed) > handled
         {
-            stalled.store(true, Ordering::Relaxed);
+            w.stalled.store(true, Ordering::Relaxed);
             break;
         }
         if now >= deadline || INTERRUPTED.load(Ordering::Relaxed) {
             break;
         }
-        if json || !ticks.is_multiple_of(10) {
+        if json || !samples.len().is_multiple_of(10) {
             continue;
         }
-        let attempted = counts.attempted.load(Ordering::Relaxed).max(1);
-        let p99 = books.merged_latency().value_at_quantile(0.99);
+        let p99 = w.books.merged_latency().value_at_quantile(0.99);
         let secs = now.duration_since(start).as_secs_f64();
         bar.set_position(now.duration_since(start).as_secs().min(duration));
         bar.set_message(format!(
-            "{}  busy {:.2}%  p99 {}",
+            "{}  busy {:.2}%  depth {depth}  p99 {}",
             rate(handled as f64 / secs.max(1e-9)),
-            100.0 * counts.busy.load(Ordering::Relaxed) as f64 / attempted as f64,
+            100.0 * busy as f64 / attempted.max(1) as f64,
             nanos(p99)
         ));
     }
     bar.finish_and_clear();
-    stop.store(true, Ordering::Relaxed);
+    w.stop.store(true, Ordering::Relaxed);
+    samples
+}
+
+/// Whether second `sec` of the run is a burst second.
+fn in_burst(sec: u64, args: &SoakArgs) -> bool {
+    args.burst > 0 && sec % args.burst_every == args.burst_every - 1
+}
+
+/// Per-second rows from the 100 ms samples.
+fn timeline(samples: &[Sample], args: &SoakArgs) -> Vec<Second> {
+    let mut rows = Vec::new();
+    let mut prev = Sample {
+        at: Duration::ZERO,
+        handled: 0,
+        attempted: 0,
+        busy: 0,
+        depth: 0,
+    };
+    for chunk in samples.chunk_by(|a, b| a.at.as_secs() == b.at.as_secs()) {
+        let last = chunk[chunk.len() - 1];
+        let second = chunk[0].at.as_secs();
+        let sent = last.attempted - prev.attempted;
+        rows.push(Second {
+            second,
+            burst: in_burst(second, args),
+            handled: last.handled - prev.handled,
+            busy_pct: 100.0 * (last.busy - prev.busy) as f64 / sent.max(1) as f64,
+            depth_max: chunk.iter().map(|s| s.depth).max().unwrap_or(0),
+            depth_mean: chunk.iter().map(|s| s.depth as f64).sum::<f64>() / chunk.len() as f64,
+        });
+        prev = last;
+    }
+    rows
+}
+
+/// For each burst: how long after it ended the total depth came back to its pre-burst level
+/// (the highest depth seen in the second before the burst, plus one batch of slack per worker).
+fn recovery(samples: &[Sample], args: &SoakArgs) -> Vec<Option<u64>> {
+    if args.burst == 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut sec = args.burst_every - 1;
+    while sec + 1 < args.duration {
+        let (burst_start, burst_end) = (Duration::from_secs(sec), Duration::from_secs(sec + 1));
+        let before = samples
+            .iter()
+            .filter(|s| s.at + Duration::from_secs(1) >= burst_start && s.at < burst_start)
+            .map(|s| s.depth)
+            .max()
+            .unwrap_or(0);
+        let level = before + 64;
+        let next_burst = burst_start + Duration::from_secs(args.burst_every);
+        out.push(
+            samples
+                .iter()
+                .filter(|s| s.at >= burst_end && s.at < next_burst)
+                .find(|s| s.depth <= level)
+                .map(|s| (s.at - burst_end).as_millis() as u64),
+        );
+        sec += args.burst_every;
+    }
+    out
 }
 
 fn progress_bar(json: bool, duration: u64) -> ProgressBar {
@@ -756,4 +934,28 @@ fn print_report(r: &SoakReport) {
         r.out_of_order,
         r.lost
     );
+}
+
+fn print_timeline(r: &SoakReport) {
+    println!();
+    println!("  second  burst  handled/s   busy %   depth max   depth mean");
+    for row in &r.timeline {
+        println!(
+            "  {:>6}  {:>5}  {:>9}  {:>7.2}  {:>10}  {:>11.1}",
+            row.second,
+            if row.burst { "yes" } else { "" },
+            row.handled,
+            row.busy_pct,
+            row.depth_max,
+            row.depth_mean
+        );
+    }
+    if !r.recovery_ms.is_empty() {
+        let shown: Vec<String> = r
+            .recovery_ms
+            .iter()
+            .map(|ms| ms.map_or_else(|| "not recovered".to_owned(), |ms| format!("{ms} ms")))
+            .collect();
+        println!("  time to recover after each burst: {}", shown.join(", "));
+    }
 }

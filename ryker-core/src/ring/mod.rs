@@ -446,6 +446,14 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 let tail = self.tail.load(Ordering::Relaxed);
                 if layout.strip(tail) == head {
                     return if layout.is_closed(tail) {
+                        // Acquire fence: the tail was read Relaxed; seeing the closed bit must
+                        // also make the closer's earlier writes visible (a receiver that sees
+                        // the end sees everything done before the close, as with tokio's mpsc;
+                        // the actor layer reads its shutdown flag this way). Pairs with the
+                        // SeqCst RMW in `close`. Cold: once per end of stream. Broken twin
+                        // `close_acquire` (loom suite only) leaves it out.
+                        #[cfg(not(ryker_loom_broken = "close_acquire"))]
+                        fence(Ordering::Acquire);
                         Pop::Closed
                     } else {
                         Pop::Empty

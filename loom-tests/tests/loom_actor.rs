@@ -1,0 +1,666 @@
+//! The actor run loop (`ryker_core::actor`, `driver::run`) under loom: shutdown, release and
+//! abort racing the loop, and `WeakSender::upgrade` racing the last `Sender`'s drop.
+//!
+//! The models drive the real public API. [`LoomRt`] is a `Runtime` whose `spawn` stashes the
+//! actor's task; each model runs it with `block_on` on a loom thread of its own (see
+//! [`run_loop`] for why not on the main thread) while the main thread and at most one other
+//! send, shut down or abort. `ActorHandle::shutdown`/`abort`/`join` are polled once where
+//! they are called (that poll does all their loom-visible work: the flags, the close, the
+//! release of the handle's address) and finished after the loop's thread has been joined, so
+//! the futures-channel oneshot that carries the report (invisible to loom) is only read once
+//! it is certainly filled. What the actor handled is recorded in a loom `Mutex`; every
+//! message counts its drops (`loom_tests::Msg`).
+//!
+//! Broken twin: `abort_wake` (no SeqCst fence on one side of the abort Dekker pair,
+//! `request_abort` vs `poll_guarded`) must deadlock `abort_cuts_pending_handler`: the handler
+//! is pending on a future nothing wakes, so only the abort's wake-up can end the loop.
+//!
+//! The models at the end pin three bugs the first version of the actor loop had.
+#![cfg(ryker_loom)]
+
+use core::future::Future;
+use core::ops::{Add, Sub};
+use core::pin::Pin;
+use core::task::{Context as TaskContext, Poll, Waker};
+use core::time::Duration;
+
+use loom::sync::{Arc, Mutex};
+use loom_tests::{block_on, model, spawn, Drops, Msg};
+use ryker_core::actor::{
+    Actor, ActorConfig, ActorHandle, ActorOptions, ActorReport, Context, Exit, JoinError,
+    SendError, Sent, TrySendError,
+};
+use ryker_core::mailbox::{channel, MailboxConfig, Overflow};
+use ryker_core::runtime::Runtime;
+
+/// The actor's task, as `LoomRt::spawn` stashes it.
+type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The fake clock's step: every `now()` is one millisecond after the previous one, so with
+/// `yield_ms = 1` the fairness check fires after every message (the in-batch yield path runs).
+const TICK_NS: u64 = 1_000_000;
+
+/// A point on [`LoomRt`]'s clock, in nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Tick(u64);
+
+impl Add<Duration> for Tick {
+    type Output = Tick;
+
+    fn add(self, dur: Duration) -> Tick {
+        let ns = u64::try_from(dur.as_nanos()).unwrap_or(u64::MAX);
+        Tick(self.0.saturating_add(ns))
+    }
+}
+
+impl Sub for Tick {
+    type Output = Duration;
+
+    fn sub(self, earlier: Tick) -> Duration {
+        Duration::from_nanos(self.0.saturating_sub(earlier.0))
+    }
+}
+
+/// A `Runtime` for loom models: `spawn` keeps the task for the model to run (`take_task`),
+/// `now` is a counter, `sleep` never completes, `yield_now` is the trait's default.
+///
+/// The stash and the clock are std types on purpose: they are touched by one thread at a time
+/// (the model's main thread, and the loop's thread), and as loom objects they would only add
+/// scheduling points that check nothing of ryker's.
+#[derive(Clone)]
+struct LoomRt {
+    inner: std::sync::Arc<RtInner>,
+}
+
+struct RtInner {
+    task: std::sync::Mutex<Option<Task>>,
+    clock: std::sync::atomic::AtomicU64,
+}
+
+impl LoomRt {
+    fn new() -> Self {
+        Self {
+            inner: std::sync::Arc::new(RtInner {
+                task: std::sync::Mutex::new(None),
+                clock: std::sync::atomic::AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The actor loop that `ActorOptions::spawn` handed to `spawn`.
+    fn take_task(&self) -> Task {
+        self.inner
+            .task
+            .lock()
+            .unwrap()
+            .take()
+            .expect("ActorOptions::spawn spawned the loop")
+    }
+}
+
+impl Runtime for LoomRt {
+    type Instant = Tick;
+
+    fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let previous = self.inner.task.lock().unwrap().replace(Box::pin(task));
+        assert!(previous.is_none(), "one actor per LoomRt");
+    }
+
+    fn sleep(&self, _dur: Duration) -> impl Future<Output = ()> + Send + 'static {
+        core::future::pending()
+    }
+
+    fn now(&self) -> Tick {
+        // Relaxed (std atomic, invisible to loom): only the loop's thread reads the clock.
+        let before = self
+            .inner
+            .clock
+            .fetch_add(TICK_NS, std::sync::atomic::Ordering::Relaxed);
+        Tick(before + TICK_NS)
+    }
+}
+
+/// What the actor did, in loom-visible state.
+#[derive(Debug, Default)]
+struct Log {
+    /// Ids of the messages whose handler ran to completion, in order.
+    handled: Vec<usize>,
+    /// Ids of the messages whose handler started.
+    entered: Vec<usize>,
+    /// How many times `stopped` ran.
+    stopped: usize,
+}
+
+type SharedLog = Arc<Mutex<Log>>;
+
+/// Records every message it handles.
+struct Recorder {
+    log: SharedLog,
+}
+
+impl Actor for Recorder {
+    type Msg = Msg;
+
+    async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+        let mut log = self.log.lock().unwrap();
+        log.entered.push(msg.id);
+        log.handled.push(msg.id);
+    }
+
+    async fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        self.log.lock().unwrap().stopped += 1;
+    }
+}
+
+/// A future that is `Pending` for ever and never keeps a waker: only the actor loop's abort
+/// guard can end a handler that awaits it.
+struct Never;
+
+impl Future for Never {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+/// Its handler never finishes for messages with an id of `stuck_from` or more: it records
+/// the message and awaits [`Never`]. Smaller ids are handled at once.
+struct Stuck {
+    log: SharedLog,
+    stuck_from: usize,
+}
+
+impl Actor for Stuck {
+    type Msg = Msg;
+
+    async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+        self.log.lock().unwrap().entered.push(msg.id);
+        if msg.id >= self.stuck_from {
+            Never.await;
+        }
+        // For a stuck message not reached: it is dropped when the abort drops this future.
+        self.log.lock().unwrap().handled.push(msg.id);
+        drop(msg);
+    }
+
+    async fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        self.log.lock().unwrap().stopped += 1;
+    }
+}
+
+/// On message 0, sends message 1 to itself through `Context::addr` (a `WeakSender::upgrade`).
+struct SelfSender {
+    log: SharedLog,
+    drops: Drops,
+    /// What the self-send returned: `None` until message 0 is handled; then whether the
+    /// upgrade worked and, if so, whether the mailbox accepted message 1.
+    upgrade: Arc<Mutex<Option<Upgrade>>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Upgrade {
+    /// `Context::addr` returned `None`: every other address was gone.
+    Gone,
+    /// It returned an address and `try_tell` queued the message.
+    Queued,
+}
+
+impl Actor for SelfSender {
+    type Msg = Msg;
+
+    async fn handle(&mut self, msg: Msg, ctx: &mut Context<Self>) {
+        self.log.lock().unwrap().handled.push(msg.id);
+        if msg.id != 0 {
+            return;
+        }
+        let outcome = match ctx.addr() {
+            None => Upgrade::Gone,
+            Some(me) => match me.try_tell(self.drops.msg(1)) {
+                Ok(Sent::Queued) => Upgrade::Queued,
+                // The upgraded address keeps the mailbox open and nobody closes it.
+                other => panic!("a live address's send was refused: {other:?}"),
+            },
+        };
+        *self.upgrade.lock().unwrap() = Some(outcome);
+    }
+
+    async fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        self.log.lock().unwrap().stopped += 1;
+    }
+}
+
+fn config(capacity: usize, batch_size: usize) -> ActorConfig {
+    ActorConfig {
+        mailbox: MailboxConfig {
+            capacity,
+            overflow: Overflow::Busy,
+            amnesia: false,
+        },
+        batch_size,
+        yield_ms: 1,
+        jitter: false,
+    }
+}
+
+/// Spawns `actor` on a fresh [`LoomRt`]; the loop is then waiting in `rt.take_task()`.
+fn spawn_actor<A: Actor>(config: ActorConfig, actor: A) -> (LoomRt, ActorHandle<A>) {
+    let rt = LoomRt::new();
+    let handle = ActorOptions::new(config)
+        .spawn(&rt, actor)
+        .expect("valid configuration");
+    (rt, handle)
+}
+
+/// Runs the actor's loop on its own loom thread.
+///
+/// Not on the model's main thread: `loom_tests::spawn` yields after spawning, and loom never
+/// lets a thread read a value again that it had seen before its last yield when a newer one
+/// exists. The main thread has seen every atomic of the actor (it made them) before spawning,
+/// so a loop run there could never read a stale flag or tail; on a fresh thread it can.
+fn run_loop(rt: &LoomRt) -> loom::thread::JoinHandle<()> {
+    let task = rt.take_task();
+    spawn(move || block_on(task))
+}
+
+/// A future polled once: either already finished, or waiting (boxed, to be finished later).
+enum Started<F: Future> {
+    Ready(F::Output),
+    Waiting(Pin<Box<F>>),
+}
+
+impl<F: Future> Started<F> {
+    /// Polls `fut` once with a waker that does nothing: an `async fn` runs up to its first
+    /// `.await` that waits, which for `shutdown`/`abort`/`join` is everything but reading the
+    /// report.
+    fn poll_once(fut: F) -> Self {
+        let mut fut = Box::pin(fut);
+        match fut
+            .as_mut()
+            .poll(&mut TaskContext::from_waker(Waker::noop()))
+        {
+            Poll::Ready(out) => Self::Ready(out),
+            Poll::Pending => Self::Waiting(fut),
+        }
+    }
+
+    /// The output; call it once the loop has returned (the report is then sent, so the
+    /// poll is ready at once, and a loop that never sent it would show as a deadlock).
+    fn finish(self) -> F::Output {
+        match self {
+            Self::Ready(out) => out,
+            Self::Waiting(fut) => block_on(fut),
+        }
+    }
+}
+
+/// The report, which every path that runs the loop to its end must send.
+fn report(started: Started<impl Future<Output = Result<ActorReport, JoinError>>>) -> ActorReport {
+    started
+        .finish()
+        .expect("the loop ran to its end and sent its report")
+}
+
+/// The exit of a loop that a shutdown ended: `Exit::Shutdown`. (The loop sees the close through
+/// a Relaxed load of the ring's tail; the Acquire fence on the ring's closed path is what makes
+/// `request_shutdown`'s flag visible to it — twin `close_acquire`.)
+#[track_caller]
+fn assert_shutdown_exit(report: &ActorReport) {
+    assert!(matches!(report.exit, Exit::Shutdown), "{report:?}");
+}
+
+/// Shutdown (SHUTDOWN flag + close, from `ActorHandle::shutdown`) races a `try_tell`: the
+/// message is either handled or handed back as `Closed(msg)`, never both, never neither; the
+/// loop ends (with `Exit::Shutdown`: see [`assert_shutdown_exit`]) and its report counts what
+/// the actor handled.
+#[test]
+fn shutdown_races_try_tell() {
+    model(3, || {
+        let drops = Drops::new(1);
+        let log = SharedLog::default();
+        let (rt, handle) = spawn_actor(config(1, 1), Recorder { log: log.clone() });
+        let actor = run_loop(&rt);
+        let addr = handle.addr();
+        let d = drops.clone();
+        let sender = spawn(move || match addr.try_tell(d.msg(0)) {
+            Ok(Sent::Queued) => None,
+            Err(TrySendError::Closed(msg)) => {
+                assert_eq!(msg.id, 0, "the refused message comes back");
+                assert!(addr.is_closed(), "refused as closed, so closed");
+                Some(msg)
+            }
+            other => panic!("unexpected try_tell result {other:?}"),
+        });
+        let stopped = Started::poll_once(handle.shutdown());
+
+        actor.join().unwrap();
+        let returned = sender.join().unwrap();
+        let report = report(stopped);
+
+        let log = log.lock().unwrap();
+        match &returned {
+            None => assert_eq!(log.handled, [0], "an accepted message was not handled"),
+            Some(_) => assert!(log.handled.is_empty(), "a refused message was handled"),
+        }
+        assert_shutdown_exit(&report);
+        assert_eq!(report.handled, log.handled.len() as u64, "{report:?}");
+        assert_eq!(report.discarded, 0, "{report:?}");
+        assert_eq!(log.stopped, 1, "`stopped` runs once");
+        drop(returned);
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// Shutdown races a `tell_blocking` into a full one-slot mailbox (message 0 is queued first):
+/// the sender parks on the full mailbox and must be woken either by the loop freeing the slot
+/// (message 1 is then accepted and handled) or by the close (it gets `Closed(msg)` back). Each
+/// message is handled or handed back, exactly once; message 0, accepted before the shutdown,
+/// is handled.
+#[test]
+fn shutdown_races_tell_blocking() {
+    model(2, || {
+        let drops = Drops::new(2);
+        let log = SharedLog::default();
+        let (rt, handle) = spawn_actor(config(1, 1), Recorder { log: log.clone() });
+        let addr = handle.addr();
+        let sent = addr.try_tell(drops.msg(0));
+        assert!(
+            matches!(sent, Ok(Sent::Queued)),
+            "an empty mailbox accepts: {sent:?}"
+        );
+        let actor = run_loop(&rt);
+        let d = drops.clone();
+        let sender = spawn(move || match addr.tell_blocking(d.msg(1)) {
+            Ok(Sent::Queued) => None,
+            Err(SendError::Closed(msg)) => {
+                assert_eq!(msg.id, 1, "the refused message comes back");
+                Some(msg)
+            }
+            other => panic!("unexpected tell_blocking result {other:?}"),
+        });
+        let stopped = Started::poll_once(handle.shutdown());
+
+        actor.join().unwrap();
+        let returned = sender.join().unwrap();
+        let report = report(stopped);
+
+        let log = log.lock().unwrap();
+        match &returned {
+            None => assert_eq!(log.handled, [0, 1], "an accepted message was not handled"),
+            Some(_) => assert_eq!(log.handled, [0], "a refused message was handled"),
+        }
+        assert_shutdown_exit(&report);
+        assert_eq!(report.handled, log.handled.len() as u64, "{report:?}");
+        assert_eq!(log.stopped, 1, "`stopped` runs once");
+        drop(returned);
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// Every address goes (a sender's after one `try_tell`, and the handle's through `join`)
+/// while the loop may be idle in `recv_many`: the last drop closes the mailbox and wakes the
+/// loop, which handles the message and ends with `Exit::Released`.
+#[test]
+fn release_wakes_idle_loop() {
+    model(3, || {
+        let drops = Drops::new(1);
+        let log = SharedLog::default();
+        let (rt, handle) = spawn_actor(config(1, 1), Recorder { log: log.clone() });
+        let actor = run_loop(&rt);
+        let addr = handle.addr();
+        let d = drops.clone();
+        let sender = spawn(move || {
+            let sent = addr.try_tell(d.msg(0));
+            assert!(
+                matches!(sent, Ok(Sent::Queued)),
+                "an address keeps the mailbox open: {sent:?}"
+            );
+            drop(addr);
+        });
+        let joined = Started::poll_once(handle.join());
+
+        actor.join().unwrap();
+        sender.join().unwrap();
+        let report = report(joined);
+
+        let log = log.lock().unwrap();
+        assert_eq!(log.handled, [0]);
+        assert_eq!(report.exit, Exit::Released, "{report:?}");
+        assert_eq!(report.handled, 1, "{report:?}");
+        assert_eq!(log.stopped, 1, "`stopped` runs once");
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// The handler sends to its own actor through `Context::addr()` (a `WeakSender::upgrade`)
+/// while the last outside address is dropped: either the upgrade fails, or the message it
+/// sends is accepted and handled before the loop ends with `Exit::Released` (the upgraded
+/// address kept the mailbox open).
+#[test]
+fn self_send_races_release() {
+    model(3, || {
+        let drops = Drops::new(2);
+        let log = SharedLog::default();
+        let upgrade = Arc::new(Mutex::new(None));
+        let actor = SelfSender {
+            log: log.clone(),
+            drops: drops.clone(),
+            upgrade: upgrade.clone(),
+        };
+        let (rt, handle) = spawn_actor(config(1, 1), actor);
+        handle
+            .addr()
+            .try_tell(drops.msg(0))
+            .expect("an empty mailbox accepts");
+        let actor = run_loop(&rt);
+        let joined = Started::poll_once(handle.join());
+
+        actor.join().unwrap();
+        let report = report(joined);
+
+        let log = log.lock().unwrap();
+        let upgrade = upgrade.lock().unwrap().expect("message 0 was handled");
+        match upgrade {
+            Upgrade::Gone => assert_eq!(log.handled, [0]),
+            Upgrade::Queued => assert_eq!(log.handled, [0, 1], "a self-sent message was lost"),
+        }
+        assert_eq!(report.exit, Exit::Released, "{report:?}");
+        assert_eq!(report.handled, log.handled.len() as u64, "{report:?}");
+        assert_eq!(log.stopped, 1, "`stopped` runs once");
+        assert_eq!(drops.count(0), 1, "message 0 dropped once");
+        let made = usize::from(upgrade == Upgrade::Queued);
+        assert_eq!(
+            drops.count(1),
+            made,
+            "message 1 dropped once if it was made"
+        );
+    });
+}
+
+/// `abort` races a handler that is pending on a future nothing will ever wake (message 0),
+/// with message 1 still queued: the abort's wake-up (the Dekker pair of `request_abort` and
+/// `poll_guarded`) must end the loop with `Exit::Aborted`; both messages are discarded,
+/// each dropped once, and `stopped` runs. Broken twin `abort_wake` must deadlock it.
+#[test]
+fn abort_cuts_pending_handler() {
+    model(3, || {
+        let drops = Drops::new(2);
+        let log = SharedLog::default();
+        let (rt, handle) = spawn_actor(
+            config(2, 1),
+            Stuck {
+                log: log.clone(),
+                stuck_from: 0,
+            },
+        );
+        let addr = handle.addr();
+        for id in 0..2 {
+            let sent = addr.try_tell(drops.msg(id));
+            assert!(matches!(sent, Ok(Sent::Queued)), "two free slots: {sent:?}");
+        }
+        drop(addr);
+        let actor = run_loop(&rt);
+        let aborted = Started::poll_once(handle.abort());
+
+        actor.join().unwrap();
+        let report = report(aborted);
+
+        let log = log.lock().unwrap();
+        assert!(
+            log.entered.is_empty() || log.entered == [0],
+            "only message 0 can reach the handler: {:?}",
+            log.entered
+        );
+        assert!(log.handled.is_empty());
+        assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+        assert_eq!(report.handled, 0, "{report:?}");
+        assert_eq!(report.discarded, 2, "{report:?}");
+        assert_eq!(log.stopped, 1, "`stopped` runs once");
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// `WeakSender::upgrade` races the last `Sender`'s drop (mailbox level): the upgrade either
+/// returns `None` (and keeps doing so: a mailbox closed by its last sender is never reopened),
+/// or a sender whose `try_send` is accepted (it keeps the mailbox open) and whose message the
+/// receiver gets before the end.
+#[test]
+fn weak_upgrade_races_last_sender_drop() {
+    model(3, || {
+        let drops = Drops::new(1);
+        let (tx, mut rx) = channel::<Msg>(MailboxConfig {
+            capacity: 1,
+            overflow: Overflow::Busy,
+            amnesia: false,
+        });
+        let weak = tx.downgrade();
+        let weak2 = weak.clone();
+        // The receiver on its own thread, for the reason given at `run_loop`.
+        let receiver = spawn(move || {
+            let mut received = Vec::new();
+            while let Some(msg) = block_on(rx.recv()) {
+                received.push(msg.id);
+            }
+            (rx, received)
+        });
+        let d = drops.clone();
+        let upgrader = spawn(move || match weak2.upgrade() {
+            None => {
+                assert!(weak2.upgrade().is_none(), "a gone mailbox came back");
+                false
+            }
+            Some(tx2) => {
+                let sent = tx2.try_send(d.msg(0));
+                assert!(
+                    matches!(sent, Ok(Sent::Queued)),
+                    "an upgraded sender keeps the mailbox open: {sent:?}"
+                );
+                true
+            }
+        });
+        drop(tx);
+
+        let (rx, received) = receiver.join().unwrap();
+        let sent = upgrader.join().unwrap();
+        if sent {
+            assert_eq!(received, [0], "an accepted message was lost");
+        } else {
+            assert!(received.is_empty());
+        }
+        assert!(weak.is_closed(), "the end means closed");
+        assert!(weak.upgrade().is_none(), "the mailbox was reopened");
+        drop(rx);
+        // Message 0 exists only if the upgrade worked.
+        assert_eq!(
+            drops.count(0),
+            usize::from(sent),
+            "dropped once if it was made"
+        );
+    });
+}
+
+// ---- Regressions: each model below failed on the first version of the actor loop (a shutdown or
+// ---- abort of an idle actor reported `Released`; an abort mid-batch lost the batch's count).
+
+/// A shutdown of an idle actor ends its loop with `Exit::Shutdown`.
+///
+/// Fails today with `Exit::Released`: the loop learns of the close from a Relaxed load of the
+/// ring's tail (after a SeqCst fence, which orders it but does not acquire), so nothing makes
+/// the SHUTDOWN flag, set before the close, visible to the load in `shutdown_requested`.
+#[test]
+fn shutdown_of_idle_actor_reports_shutdown() {
+    model(3, || {
+        let log = SharedLog::default();
+        let (rt, handle) = spawn_actor(config(1, 1), Recorder { log: log.clone() });
+        let actor = run_loop(&rt);
+        let stopped = Started::poll_once(handle.shutdown());
+
+        actor.join().unwrap();
+        let report = report(stopped);
+        assert_eq!(report.exit, Exit::Shutdown, "{report:?}");
+        assert_eq!(log.lock().unwrap().stopped, 1, "`stopped` runs once");
+    });
+}
+
+/// An abort of an idle actor ends its loop with `Exit::Aborted`.
+///
+/// Fails today with `Exit::Released`: the close that follows the ABORT flag wakes the loop in
+/// `recv_many`, which returns 0, and the loop then only asks `ctx.stop` and SHUTDOWN.
+#[test]
+fn abort_of_idle_actor_reports_aborted() {
+    model(3, || {
+        let log = SharedLog::default();
+        let (rt, handle) = spawn_actor(config(1, 1), Recorder { log: log.clone() });
+        let actor = run_loop(&rt);
+        let aborted = Started::poll_once(handle.abort());
+
+        actor.join().unwrap();
+        let report = report(aborted);
+        assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+        assert_eq!(report.discarded, 0, "{report:?}");
+        assert_eq!(log.lock().unwrap().stopped, 1, "`stopped` runs once");
+    });
+}
+
+/// An abort in the middle of a batch (message 0 handled, message 1's handler pending) counts
+/// the handled message in the report.
+///
+/// Fails today with `handled: 0`: both abort exits inside the batch loop `break 'run` before
+/// the batch's `handled` count is added to the report.
+#[test]
+fn abort_mid_batch_counts_handled() {
+    model(3, || {
+        let drops = Drops::new(2);
+        let log = SharedLog::default();
+        let (rt, handle) = spawn_actor(
+            config(2, 2),
+            Stuck {
+                log: log.clone(),
+                stuck_from: 1,
+            },
+        );
+        let addr = handle.addr();
+        for id in 0..2 {
+            let sent = addr.try_tell(drops.msg(id));
+            assert!(matches!(sent, Ok(Sent::Queued)), "two free slots: {sent:?}");
+        }
+        drop(addr);
+        let actor = run_loop(&rt);
+        let aborted = Started::poll_once(handle.abort());
+
+        actor.join().unwrap();
+        let report = report(aborted);
+        let log = log.lock().unwrap();
+        assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+        assert_eq!(
+            report.handled,
+            log.handled.len() as u64,
+            "{report:?}, {log:?}"
+        );
+        assert_eq!(report.handled + report.discarded, 2, "{report:?}");
+        drops.assert_each_dropped_once();
+    });
+}
