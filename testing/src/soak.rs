@@ -317,7 +317,7 @@ struct LatencySummary {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ChaosArgs {
     /// Number of actors.
-    #[arg(long, value_name = "N", default_value_t = 1_000,
+    #[arg(long, value_name = "N", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     actors: u32,
     /// Steady send rate, messages per minute.
@@ -329,7 +329,7 @@ pub(crate) struct ChaosArgs {
           value_parser = clap::value_parser!(u64).range(2..=86_400))]
     duration: u64,
     /// Injected handler latency, microseconds of busy work per message.
-    #[arg(long, value_name = "US", default_value_t = 80,
+    #[arg(long, value_name = "US", default_value_t = 100,
           value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
     handler_us: u64,
     /// Injected jitter: each handler's work is spread uniformly over ±this many percent.
@@ -408,7 +408,12 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
                 .enable_all()
                 .build()
                 .expect("build the tokio runtime");
-            rt.block_on(run(ryker_tokio::Tokio::current(), args, config, workers))
+            rt.block_on(run(
+                ryker_tokio::Tokio::with_handle(rt.handle().clone()),
+                args,
+                config,
+                workers,
+            ))
         }
         RuntimeArg::Smol => {
             let ex = Arc::new(smol::Executor::new());
@@ -453,6 +458,9 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
         );
     } else {
         print_report(&report);
+        if args.chaos {
+            print_timeline(&report);
+        }
     }
     if report.accounted {
         ExitCode::SUCCESS
@@ -620,7 +628,7 @@ async fn run<R: Runtime>(
         }
     }
     let (cpu, peak_rss) = usage.finish();
-    Some(account(
+    let mut report = account(
         args,
         config,
         workers,
@@ -632,7 +640,10 @@ async fn run<R: Runtime>(
         peak_rss,
         allocs,
         sent_after_warmup,
-    ))
+    );
+    report.timeline = timeline(&samples, args);
+    report.recovery_ms = recovery(&samples, args);
+    Some(report)
 }
 
 /// Checks every message and builds the report.
