@@ -222,3 +222,35 @@ fn soak_rejects_bad_arguments_and_bad_config() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn chaos_reports_a_timeline_and_burst_recovery() {
+    let out = ryker(&[
+        "chaos",
+        "--actors",
+        "20",
+        "--duration",
+        "4",
+        "--burst-every",
+        "2",
+        "--handler-us",
+        "20",
+        "--config",
+        "/nonexistent/CONFIG.toml",
+        "--json",
+    ]);
+    assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(doc["accounted"], true, "{doc}");
+    let timeline = doc["timeline"].as_array().expect("a timeline");
+    assert!(timeline.len() >= 3, "{doc}");
+    assert!(
+        timeline.iter().any(|s| s["burst"] == true),
+        "no burst second: {doc}"
+    );
+    assert_eq!(
+        doc["recovery_ms"].as_array().map(Vec::len),
+        Some(1),
+        "{doc}"
+    );
+}
