@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod alloc_count;
+mod compare;
 mod enqueue;
 mod payload;
 mod soak;
@@ -37,6 +38,8 @@ enum Command {
     Soak(soak::SoakArgs),
     /// A soak with injected handler latency and jitter and bursts 25% above the steady rate: backpressure second by second.
     Chaos(soak::ChaosArgs),
+    /// ryker against crossbeam, tokio mpsc, async-channel, flume, kanal and thingbuf, side by side: a table and CSV.
+    Compare(compare::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,5 +48,6 @@ fn main() -> ExitCode {
         Command::Enqueue(args) => enqueue::main(&args),
         Command::Soak(args) => soak::main(&args),
         Command::Chaos(args) => soak::main(&args.soak()),
+        Command::Compare(args) => compare::main(&args),
     }
 }

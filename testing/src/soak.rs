@@ -101,6 +101,11 @@ pub(crate) struct SoakArgs {
     /// Print the second-by-second timeline and burst recovery (what `ryker chaos` shows).
     #[arg(long)]
     pub(crate) chaos: bool,
+
+    /// Serve the actors' metrics for Prometheus to scrape at http://ADDR/metrics (needs the
+    /// harness built with `--features prometheus`).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) prometheus: Option<std::net::SocketAddr>,
 }
 
 /// `--runtime` values.
@@ -380,6 +385,7 @@ impl ChaosArgs {
             stall_timeout: 30,
             json: self.json,
             chaos: true,
+            prometheus: None,
         }
     }
 }
@@ -395,6 +401,12 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(addr) = args.prometheus {
+        if let Err(e) = serve_prometheus(addr) {
+            eprintln!("ryker soak: --prometheus {addr}: {e}");
+            return ExitCode::from(2);
+        }
+    }
     if let Err(e) = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed)) {
         eprintln!("ryker soak: cannot install the Ctrl-C handler: {e}");
     }
@@ -969,4 +981,21 @@ fn print_timeline(r: &SoakReport) {
             .collect();
         println!("  time to recover after each burst: {}", shown.join(", "));
     }
+}
+
+/// Installs the Prometheus exporter as the `metrics` recorder, serving `addr`.
+#[cfg(feature = "prometheus")]
+fn serve_prometheus(addr: std::net::SocketAddr) -> Result<(), String> {
+    metrics_exporter_prometheus::PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .install()
+        .map_err(|e| e.to_string())
+}
+
+/// Without the `prometheus` feature there is no exporter (and ryker-core records no metrics).
+#[cfg(not(feature = "prometheus"))]
+fn serve_prometheus(_addr: std::net::SocketAddr) -> Result<(), String> {
+    Err("this build has no Prometheus exporter; rebuild with \
+         `cargo run --release -p ryker --features prometheus -- soak --prometheus ADDR`"
+        .to_owned())
 }

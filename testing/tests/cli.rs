@@ -254,3 +254,155 @@ fn chaos_reports_a_timeline_and_burst_recovery() {
         "{doc}"
     );
 }
+
+// ---- ryker compare ----
+
+/// A small `compare`: two queues, the sync and tokio current-thread contexts, one capacity.
+fn compare(extra: &[&str]) -> Output {
+    let mut args = vec![
+        "compare",
+        "--quick",
+        "--messages",
+        "4000",
+        "--capacity",
+        "64",
+        "--contexts",
+        "sync,tokio-ct",
+    ];
+    args.extend_from_slice(extra);
+    ryker(&args)
+}
+
+#[test]
+fn compare_csv_has_one_checked_line_per_queue_and_shape() {
+    let out = compare(&["--only", "ryker,kanal", "--csv", "-"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    let mut lines = stdout.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no {name} column in {header:?}"))
+    };
+    let (context, shape, producers, queue, rate, ratio, ok) = (
+        col("context"),
+        col("shape"),
+        col("producers"),
+        col("queue"),
+        col("msgs_per_sec"),
+        col("ratio_vs_ryker"),
+        col("ok"),
+    );
+    let mut seen = Vec::new();
+    for line in lines {
+        // The api column may be quoted; the fields the test reads come before or after it.
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), header.len(), "ragged line: {line}");
+        assert_eq!(fields[ok], "true", "{line}");
+        assert!(fields[rate].parse::<f64>().unwrap() > 0.0, "{line}");
+        let ratio: f64 = fields[ratio].parse().unwrap();
+        if fields[queue] == "ryker" {
+            assert!((ratio - 1.0).abs() < 1e-9, "{line}");
+        }
+        seen.push(format!(
+            "{} {} {} {}",
+            fields[context], fields[shape], fields[producers], fields[queue]
+        ));
+    }
+    let mut expected = Vec::new();
+    for context in ["sync", "tokio-ct"] {
+        for (shape, producers) in [("spsc", 1), ("mpsc", 4)] {
+            for queue in ["ryker", "kanal"] {
+                expected.push(format!("{context} {shape} {producers} {queue}"));
+            }
+        }
+    }
+    assert_eq!(seen, expected, "\n{stdout}");
+}
+
+#[test]
+fn compare_threads_max_sweeps_producers_and_json_carries_the_rows() {
+    let out = compare(&["--only", "ryker", "--threads-max", "3", "--json"]);
+    assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(doc["ok"], true, "{doc}");
+    let producers: Vec<u64> = doc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["context"] == "sync")
+        .map(|r| r["producers"].as_u64().unwrap())
+        .collect();
+    assert_eq!(producers, [1, 2, 3], "{doc}");
+}
+
+#[test]
+fn compare_human_table_has_the_ratio_column_and_the_actor_row() {
+    let out = ryker(&[
+        "compare",
+        "--quick",
+        "--messages",
+        "4000",
+        "--capacity",
+        "64",
+        "--producers",
+        "2",
+        "--contexts",
+        "actor",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
+    for needle in [
+        "== actor",
+        "ryker/peer",
+        "1.00x",
+        "tokio-mpsc",
+        "check: ok on every row",
+    ] {
+        assert!(stdout.contains(needle), "no {needle:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn compare_rejects_bad_arguments() {
+    for args in [
+        &["compare", "--only", "ryker,nosuchqueue"][..],
+        &["compare", "--contexts", "glommio"][..],
+        &["compare", "--capacity", "0"][..],
+        &["compare", "--threads-max", "0"][..],
+        &["compare", "--threads-max", "4", "--producers", "2"][..],
+        &["compare", "--json", "--csv", "-"][..],
+    ] {
+        let out = ryker(args);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(
+            stderr.contains("error"),
+            "{args:?}: no error message:\n{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: measured anyway");
+    }
+    let out = ryker(&["compare", "--only", "nosuchqueue"]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("nosuchqueue") && stderr.contains("kanal"),
+        "the error neither names the bad value nor lists the good ones:\n{stderr}"
+    );
+}
+
+#[test]
+fn soak_prometheus_without_the_feature_says_how_to_get_it() {
+    if cfg!(feature = "prometheus") {
+        return; // this build has the exporter: nothing to refuse
+    }
+    let out = ryker(&["soak", "--duration", "1", "--prometheus", "127.0.0.1:9"]);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("--features prometheus"), "{stderr}");
+}

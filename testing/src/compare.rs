@@ -1,0 +1,580 @@
+//! `ryker compare`: ryker against its peers, side by side, in the shapes the benches use.
+//!
+//! Every row moves N 64-byte messages by value from P producers to one consumer through a
+//! bounded queue of the given capacity, checks that each producer's messages arrived exactly
+//! once and in order, and reports the median msg/s of `--repeat` runs and ryker's msg/s divided
+//! by the row's (above 1: ryker is faster). Contexts:
+//!
+//! * `sync`: plain threads, each queue's blocking API (`ArrayQueue` spins with a backoff);
+//!   peers: `crossbeam_queue::ArrayQueue`, crossbeam-channel, tokio mpsc, async-channel,
+//!   flume, kanal, thingbuf.
+//! * `tokio-ct`, `tokio-mt`, `smol`: tasks on a tokio current-thread runtime, a tokio
+//!   multi-thread runtime with 2 workers, or a smol `Executor` run by 2 threads; the peers with
+//!   an async API (tokio mpsc, async-channel, flume, kanal, thingbuf).
+//! * `actor`: a ryker actor whose handler is the check, against a tokio task doing the same
+//!   behind a tokio mpsc, on tokio multi-thread (2 workers).
+//!
+//! The runs of one group (context, shape, capacity) are interleaved (round r of every queue,
+//! then round r + 1), so a noisy moment on the machine is spread over the queues.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ryker_core::mailbox::MailboxConfig;
+use serde::Serialize;
+
+use exec::{Exec, Shape};
+use report::{Report, Row};
+
+mod exec;
+mod peers;
+mod report;
+
+/// Messages per run without `--messages`.
+const MESSAGES: u64 = 2_000_000;
+/// Messages per run under `--quick` without `--messages`.
+const QUICK_MESSAGES: u64 = 500_000;
+/// Runs per row without `--repeat`.
+const REPEAT: u32 = 3;
+
+/// Options of `ryker compare`.
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// Messages per run, split evenly across the producers [default: 2000000; 500000 with --quick].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    messages: Option<u64>,
+
+    /// Messages per run in the tokio-ct, tokio-mt, smol and actor contexts [default: --messages].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    async_messages: Option<u64>,
+
+    /// Runs per row; the table reports their median [default: 3; 1 with --quick].
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=99))]
+    repeat: Option<u32>,
+
+    /// Producers of the MPSC shape (the SPSC shape has 1).
+    #[arg(long, value_name = "P", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    producers: u32,
+
+    /// Sweep the producers instead: 1, 2, 4, ... (powers of two below K) and K.
+    #[arg(long, value_name = "K", conflicts_with = "producers",
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads_max: Option<u32>,
+
+    /// Queue capacities, comma-separated (the range allowed is ryker-core's).
+    #[arg(long, value_name = "N,...", value_delimiter = ',', default_values_t = [512, 4096])]
+    capacity: Vec<usize>,
+
+    /// Queues to run, comma-separated [default: all]. Without ryker there is no ratio.
+    #[arg(long, value_enum, value_name = "QUEUE,...", value_delimiter = ',')]
+    only: Vec<QueueArg>,
+
+    /// Contexts to run, comma-separated [default: all].
+    #[arg(long, value_enum, value_name = "CONTEXT,...", value_delimiter = ',')]
+    contexts: Vec<ContextArg>,
+
+    /// A short run: 500000 messages and 1 run per row; explicit flags win.
+    #[arg(long)]
+    quick: bool,
+
+    /// Also write one CSV line per row to PATH (`-`: to stdout, instead of the table); its
+    /// ratio_vs_ryker column is ryker's msg/s divided by the row's, as in the table.
+    #[arg(long, value_name = "PATH")]
+    csv: Option<PathBuf>,
+
+    /// Print one JSON object on stdout instead of the table (no progress bar).
+    #[arg(long)]
+    json: bool,
+
+    /// End a run that makes no progress for this many seconds with exit code 3 (0: never).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    stall_timeout: u64,
+}
+
+/// A queue under test (`--only` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum QueueArg {
+    /// ryker's mailbox (an actor in the `actor` context).
+    Ryker,
+    /// `crossbeam_queue::ArrayQueue` (sync only).
+    ArrayQueue,
+    /// `crossbeam_channel::bounded` (sync only).
+    CrossbeamChannel,
+    /// `tokio::sync::mpsc::channel`.
+    TokioMpsc,
+    /// `async_channel::bounded`.
+    AsyncChannel,
+    /// `flume::bounded`.
+    Flume,
+    /// `kanal::bounded` / `bounded_async`.
+    Kanal,
+    /// `thingbuf::mpsc` (blocking and async).
+    Thingbuf,
+}
+
+/// Where a run happens (`--contexts` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum ContextArg {
+    /// Plain threads, blocking calls.
+    Sync,
+    /// Tasks on a tokio current-thread runtime.
+    TokioCt,
+    /// Tasks on a tokio multi-thread runtime with 2 workers.
+    TokioMt,
+    /// Tasks on a smol `Executor` run by 2 threads.
+    Smol,
+    /// A ryker actor against a tokio task fed by tokio mpsc, on tokio multi-thread.
+    Actor,
+}
+
+impl QueueArg {
+    /// The `--only` spelling.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Ryker => "ryker",
+            Self::ArrayQueue => "array-queue",
+            Self::CrossbeamChannel => "crossbeam-channel",
+            Self::TokioMpsc => "tokio-mpsc",
+            Self::AsyncChannel => "async-channel",
+            Self::Flume => "flume",
+            Self::Kanal => "kanal",
+            Self::Thingbuf => "thingbuf",
+        }
+    }
+}
+
+impl ContextArg {
+    /// The `--contexts` spelling.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Sync => "sync",
+            Self::TokioCt => "tokio-ct",
+            Self::TokioMt => "tokio-mt",
+            Self::Smol => "smol",
+            Self::Actor => "actor",
+        }
+    }
+
+    /// One line on what a run in this context is.
+    fn title(self) -> &'static str {
+        match self {
+            Self::Sync => "plain threads: P producer threads -> 1 consumer thread",
+            Self::TokioCt => "tokio current-thread runtime: P producer tasks -> 1 consumer task, one thread",
+            Self::TokioMt => "tokio multi-thread runtime, 2 workers: P producer tasks -> 1 consumer task",
+            Self::Smol => "smol Executor run by 2 threads: P producer tasks -> 1 consumer task",
+            Self::Actor => {
+                "tokio multi-thread, 2 workers: P producer tasks -> a ryker actor, or a task behind a tokio mpsc; \
+                 the handler is the check"
+            }
+        }
+    }
+
+    /// How `queue` is driven in this context, or `None` where it does not fit.
+    fn api(self, queue: QueueArg) -> Option<&'static str> {
+        use QueueArg as Q;
+        Some(match (self, queue) {
+            (Self::Sync, Q::Ryker) => "send_blocking / recv_many_blocking",
+            (Self::Sync, Q::ArrayQueue) => "push / pop, spinning with Backoff while full or empty",
+            (Self::Sync, Q::CrossbeamChannel) => "send / recv + try_recv",
+            (Self::Sync, Q::TokioMpsc) => "blocking_send / blocking_recv_many",
+            (Self::Sync, Q::AsyncChannel) => "send_blocking / recv_blocking + try_recv",
+            (Self::Sync, Q::Flume) => "send / recv + try_recv",
+            (Self::Sync, Q::Kanal) => "send / recv + try_recv",
+            (Self::Sync, Q::Thingbuf) => "mpsc::blocking send / recv + try_recv",
+            (Self::Actor, Q::Ryker) => "Addr::tell().await -> actor (default config)",
+            (Self::Actor, Q::TokioMpsc) => "send().await -> task: while let Some(m) = recv().await",
+            (Self::Actor, _) => return None,
+            (_, Q::Ryker) => "send().await / recv_many().await",
+            (_, Q::TokioMpsc) => "send().await / recv_many().await",
+            (_, Q::AsyncChannel) => "send().await / recv().await + try_recv",
+            (_, Q::Flume) => "send_async / recv_async + try_recv",
+            (_, Q::Kanal) => "bounded_async send / recv + try_recv",
+            (_, Q::Thingbuf) => "mpsc send().await / recv().await + try_recv",
+            (_, Q::ArrayQueue | Q::CrossbeamChannel) => return None,
+        })
+    }
+
+    /// The executor this context's runs use; `None` for plain threads.
+    fn exec(self) -> Option<Exec> {
+        match self {
+            Self::Sync => None,
+            Self::TokioCt => Some(Exec::tokio_current_thread()),
+            Self::TokioMt | Self::Actor => Some(Exec::tokio_multi_thread()),
+            Self::Smol => Some(Exec::smol()),
+        }
+    }
+}
+
+/// One run of `queue` in `context`.
+fn measure(
+    context: ContextArg,
+    queue: QueueArg,
+    exec: Option<&Exec>,
+    shape: &Shape,
+    label: &str,
+) -> peers::Measured {
+    use crate::transport::{Crossbeam, Ryker};
+    use exec::{run_actor_ryker, run_actor_tokio, run_async, run_sync};
+    use peers as p;
+    let Some(exec) = exec else {
+        return match queue {
+            QueueArg::Ryker => run_sync::<Ryker>(shape, label),
+            QueueArg::ArrayQueue => run_sync::<p::ArrayQueue>(shape, label),
+            QueueArg::CrossbeamChannel => run_sync::<Crossbeam>(shape, label),
+            QueueArg::TokioMpsc => run_sync::<p::TokioMpsc>(shape, label),
+            QueueArg::AsyncChannel => run_sync::<p::AsyncChannel>(shape, label),
+            QueueArg::Flume => run_sync::<p::Flume>(shape, label),
+            QueueArg::Kanal => run_sync::<p::Kanal>(shape, label),
+            QueueArg::Thingbuf => run_sync::<p::Thingbuf>(shape, label),
+        };
+    };
+    match (context, queue) {
+        (ContextArg::Actor, QueueArg::Ryker) => run_actor_ryker(exec, shape, label),
+        (ContextArg::Actor, QueueArg::TokioMpsc) => run_actor_tokio(exec, shape, label),
+        (ContextArg::Actor, _) | (_, QueueArg::ArrayQueue | QueueArg::CrossbeamChannel) => {
+            unreachable!("{} has no {} row", context.name(), queue.name())
+        }
+        (_, QueueArg::Ryker) => run_async::<p::RykerAsync>(exec, shape, label),
+        (_, QueueArg::TokioMpsc) => run_async::<p::TokioMpscAsync>(exec, shape, label),
+        (_, QueueArg::AsyncChannel) => run_async::<p::AsyncChannelAsync>(exec, shape, label),
+        (_, QueueArg::Flume) => run_async::<p::FlumeAsync>(exec, shape, label),
+        (_, QueueArg::Kanal) => run_async::<p::KanalAsync>(exec, shape, label),
+        (_, QueueArg::Thingbuf) => run_async::<p::ThingbufAsync>(exec, shape, label),
+    }
+}
+
+/// The arguments, resolved.
+#[derive(Debug)]
+struct Plan {
+    contexts: Vec<ContextArg>,
+    queues: Vec<QueueArg>,
+    producers: Vec<u32>,
+    capacities: Vec<usize>,
+    messages: u64,
+    async_messages: u64,
+    repeat: u32,
+    stall: Option<Duration>,
+}
+
+impl Plan {
+    fn new(args: &CompareArgs) -> Result<Self, String> {
+        for &capacity in &args.capacity {
+            // ryker-core owns the capacity range; its message names the field and the range.
+            let config = MailboxConfig {
+                capacity,
+                ..MailboxConfig::default()
+            };
+            config
+                .validate()
+                .map_err(|e| format!("--capacity {capacity} rejected: {e}"))?;
+        }
+        let messages = args
+            .messages
+            .unwrap_or(if args.quick { QUICK_MESSAGES } else { MESSAGES });
+        let contexts = if args.contexts.is_empty() {
+            ContextArg::value_variants().to_vec()
+        } else {
+            sorted(args.contexts.clone())
+        };
+        let queues = if args.only.is_empty() {
+            QueueArg::value_variants().to_vec()
+        } else {
+            sorted(args.only.clone())
+        };
+        let producers = match args.threads_max {
+            Some(k) => sorted(
+                std::iter::successors(Some(1_u32), |p| p.checked_mul(2))
+                    .take_while(|&p| p < k)
+                    .chain([k])
+                    .collect(),
+            ),
+            None => sorted(vec![1, args.producers]),
+        };
+        Ok(Self {
+            contexts,
+            queues,
+            producers,
+            capacities: sorted(args.capacity.clone()),
+            messages,
+            async_messages: args.async_messages.unwrap_or(messages),
+            repeat: args.repeat.unwrap_or(if args.quick { 1 } else { REPEAT }),
+            stall: (args.stall_timeout > 0).then(|| Duration::from_secs(args.stall_timeout)),
+        })
+    }
+
+    /// The queues that run in `context`.
+    fn queues_in(&self, context: ContextArg) -> Vec<QueueArg> {
+        self.queues
+            .iter()
+            .copied()
+            .filter(|&q| context.api(q).is_some())
+            .collect()
+    }
+
+    fn messages_in(&self, context: ContextArg) -> u64 {
+        if context == ContextArg::Sync {
+            self.messages
+        } else {
+            self.async_messages
+        }
+    }
+
+    /// How many runs the whole plan makes.
+    fn runs(&self) -> u64 {
+        let per_context: u64 = self
+            .contexts
+            .iter()
+            .map(|&c| self.queues_in(c).len() as u64)
+            .sum();
+        per_context * (self.producers.len() * self.capacities.len()) as u64 * u64::from(self.repeat)
+    }
+}
+
+/// `v` sorted, without duplicates.
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Set by the first Ctrl-C: no run starts after it, and what was measured is reported. A
+/// second Ctrl-C ends the process at once.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn interrupted() -> bool {
+    // Relaxed: a flag polled between runs; no data is published with it.
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
+/// Runs `ryker compare`.
+pub(crate) fn main(args: &CompareArgs) -> ExitCode {
+    let plan = match Plan::new(args) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let csv_stdout = args.csv.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    if csv_stdout && args.json {
+        eprintln!("error: --json and --csv - both write to stdout; give --csv a file");
+        return ExitCode::from(2);
+    }
+    let mut csv_file = match args.csv.as_deref() {
+        Some(path) if !csv_stdout => match File::create(path) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("error: --csv {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
+    // Relaxed: the flag publishes no data; see `interrupted`.
+    if let Err(e) = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+    }) {
+        eprintln!("ryker compare: cannot install the Ctrl-C handler: {e}");
+    }
+    let human = !args.json && !csv_stdout;
+    let report = Report::new(plan.repeat, plan.messages, plan.async_messages);
+    let progress = progress_bar(plan.runs(), !args.json);
+    let say = |text: String| {
+        if human {
+            progress.suspend(|| {
+                print!("{text}");
+                let _ = io::stdout().flush();
+            });
+        }
+    };
+    say(report.preamble());
+    let started = Instant::now();
+    let mut rows: Vec<Row> = Vec::new();
+    'contexts: for &context in &plan.contexts {
+        let queues = plan.queues_in(context);
+        if queues.is_empty() {
+            continue;
+        }
+        say(report::context_heading(context, &queues));
+        let exec = context.exec();
+        for &producers in &plan.producers {
+            for &capacity in &plan.capacities {
+                let shape = Shape {
+                    producers,
+                    capacity,
+                    messages: plan.messages_in(context),
+                    stall: plan.stall,
+                };
+                let mut group: Vec<Row> = queues
+                    .iter()
+                    .map(|&q| Row::new(context, q, &shape, context.api(q).unwrap_or("?")))
+                    .collect();
+                'rounds: for _ in 0..plan.repeat {
+                    for row in &mut group {
+                        if interrupted() {
+                            break 'rounds;
+                        }
+                        let label = row.label();
+                        progress.set_message(label.clone());
+                        let measured = measure(context, row.queue, exec.as_ref(), &shape, &label);
+                        row.add(measured);
+                        progress.inc(1);
+                    }
+                }
+                group.retain(|r| !r.runs_msgs_per_sec.is_empty());
+                report::summarize(&mut group);
+                say(report::group_table(&group));
+                rows.extend(group);
+                if interrupted() {
+                    break 'contexts;
+                }
+            }
+        }
+    }
+    progress.finish_and_clear();
+    let elapsed = started.elapsed();
+    let interrupted = interrupted();
+    let ok = rows.iter().all(|r| r.ok);
+    let csv = report::csv(&rows);
+    if csv_stdout {
+        print!("{csv}");
+    }
+    if let Some(f) = &mut csv_file {
+        if let Err(e) = f.write_all(csv.as_bytes()) {
+            eprintln!("error: --csv: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if args.json {
+        println!("{}", report.json(&rows, interrupted, ok, elapsed));
+    }
+    say(report.footer(&rows, plan.runs(), interrupted, elapsed));
+    for row in rows.iter().filter(|r| !r.ok) {
+        for failure in &row.failures {
+            eprintln!("error: {}: {failure}", row.label());
+        }
+    }
+    if interrupted {
+        ExitCode::from(130)
+    } else if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn progress_bar(runs: u64, visible: bool) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr_with_hz(4));
+    bar.set_style(
+        ProgressStyle::with_template("{pos}/{len} runs [{elapsed}] {msg}")
+            .expect("static progress template is valid"),
+    );
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: CompareArgs,
+    }
+
+    fn plan(args: &[&str]) -> Plan {
+        let cli = Cli::try_parse_from(std::iter::once("compare").chain(args.iter().copied()))
+            .expect("arguments parse");
+        Plan::new(&cli.args).expect("a valid plan")
+    }
+
+    #[test]
+    fn names_are_the_flag_spellings() {
+        for q in QueueArg::value_variants() {
+            assert_eq!(q.to_possible_value().unwrap().get_name(), q.name());
+        }
+        for c in ContextArg::value_variants() {
+            assert_eq!(c.to_possible_value().unwrap().get_name(), c.name());
+        }
+    }
+
+    #[test]
+    fn threads_max_sweeps_powers_of_two_and_k() {
+        assert_eq!(plan(&["--threads-max", "6"]).producers, [1, 2, 4, 6]);
+        assert_eq!(plan(&["--threads-max", "8"]).producers, [1, 2, 4, 8]);
+        assert_eq!(plan(&["--threads-max", "1"]).producers, [1]);
+        assert_eq!(plan(&[]).producers, [1, 4]);
+        assert_eq!(plan(&["--producers", "1"]).producers, [1]);
+    }
+
+    #[test]
+    fn quick_shortens_unless_told_otherwise() {
+        let sizes = |p: Plan| (p.messages, p.async_messages, p.repeat);
+        assert_eq!(sizes(plan(&[])), (2_000_000, 2_000_000, 3));
+        assert_eq!(sizes(plan(&["--quick"])), (500_000, 500_000, 1));
+        assert_eq!(
+            sizes(plan(&["--quick", "--messages", "8000", "--repeat", "2"])),
+            (8000, 8000, 2)
+        );
+        assert_eq!(
+            sizes(plan(&["--async-messages", "100"])),
+            (2_000_000, 100, 3)
+        );
+    }
+
+    #[test]
+    fn every_context_has_ryker_and_the_sync_only_peers_stay_sync() {
+        let p = plan(&[]);
+        for c in ContextArg::value_variants() {
+            let queues = p.queues_in(*c);
+            assert!(queues.contains(&QueueArg::Ryker), "{c:?}");
+            assert_eq!(
+                queues.contains(&QueueArg::ArrayQueue),
+                *c == ContextArg::Sync,
+                "{c:?}"
+            );
+        }
+        assert_eq!(
+            p.queues_in(ContextArg::Actor),
+            [QueueArg::Ryker, QueueArg::TokioMpsc]
+        );
+        assert_eq!(p.runs(), (8 + 6 * 3 + 2) * 2 * 2 * 3);
+    }
+
+    #[test]
+    fn every_row_of_a_small_plan_passes_its_check() {
+        let shape = Shape {
+            producers: 3,
+            capacity: 8,
+            messages: 5_000,
+            stall: None,
+        };
+        for context in ContextArg::value_variants() {
+            let exec = context.exec();
+            for q in QueueArg::value_variants() {
+                if context.api(*q).is_none() {
+                    continue;
+                }
+                let m = measure(*context, *q, exec.as_ref(), &shape, "test");
+                assert!(m.failures.is_empty(), "{context:?} {q:?}: {:?}", m.failures);
+                assert!(m.msgs_per_sec > 0.0);
+            }
+        }
+    }
+}
