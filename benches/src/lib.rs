@@ -420,6 +420,748 @@ impl Queue for TokioMpsc {
     }
 }
 
+/// The actor-level benches (`actor`, `actor_report`): a no-op consumer fed by one producer, as a
+/// ryker actor or as a task reading a peer channel, on tokio (2 workers, or a current-thread
+/// runtime on one thread) or smol (an executor run by 2 threads).
+///
+/// Every consumer does the same [`Work`] per message, so the figures differ only by the path a
+/// message takes: ryker's `Addr` → mailbox → actor loop → `handle`, or a peer channel → a
+/// `while let Some(m) = rx.recv().await` task.
+pub mod actors {
+    use std::future::Future;
+    use std::hint::black_box;
+    use std::sync::mpsc as std_mpsc;
+    use std::sync::Arc;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use crossbeam_utils::Backoff;
+    use hdrhistogram::Histogram;
+    use ryker_core::prelude::{Actor, ActorConfig, ActorOptions, Addr, Context, Runtime};
+    use tokio::sync::Notify;
+
+    use crate::{Msg, STALL_LIMIT};
+
+    /// Mailbox / channel capacity for every contender: ryker's default.
+    pub const CAPACITY: usize = ryker_core::mailbox::MailboxConfig::DEFAULT_CAPACITY;
+
+    /// Messages per Criterion iteration in the `actor` bench.
+    pub const TELL_BATCH: u64 = 10_000;
+
+    /// A 64-byte message that carries the instant it was sent, for latency runs.
+    #[derive(Debug, Clone, Copy)]
+    #[repr(C)]
+    pub struct Stamped {
+        /// When the producer sent it.
+        pub sent: Instant,
+        /// Filler up to 64 bytes.
+        pub pad: [u64; 6],
+    }
+
+    const _: () = assert!(
+        size_of::<Stamped>() == 64,
+        "the latency payload must be exactly 64 bytes"
+    );
+
+    impl Stamped {
+        /// A message stamped now.
+        #[inline]
+        #[must_use]
+        pub fn now(seq: u64) -> Self {
+            Self {
+                sent: Instant::now(),
+                pad: [seq; 6],
+            }
+        }
+    }
+
+    /// What a consumer does with each message (the same for ryker and every peer).
+    pub trait Work: Send + 'static {
+        /// The message type.
+        type Msg: Send + 'static;
+        /// What the consumer hands back when it stops.
+        type Out: Send + 'static;
+        /// Handles one message.
+        fn on(&mut self, msg: Self::Msg);
+        /// Called once when the consumer stops.
+        fn finish(&mut self) -> Self::Out;
+    }
+
+    /// The no-op handler: touches the message, counts, and notifies `done` every `every`
+    /// messages (the producer of a burst waits for that).
+    #[derive(Debug)]
+    pub struct Count {
+        every: u64,
+        count: u64,
+        done: Arc<Notify>,
+    }
+
+    impl Count {
+        /// A counter that notifies the returned `Notify` after every `every` messages.
+        #[must_use]
+        pub fn new(every: u64) -> (Self, Arc<Notify>) {
+            let done = Arc::new(Notify::new());
+            let count = Self {
+                every,
+                count: 0,
+                done: done.clone(),
+            };
+            (count, done)
+        }
+    }
+
+    impl Work for Count {
+        type Msg = Msg;
+        type Out = ();
+
+        #[inline]
+        fn on(&mut self, msg: Msg) {
+            black_box(&msg);
+            self.count += 1;
+            if self.count == self.every {
+                self.count = 0;
+                // Stores a permit if the producer is not waiting yet: no lost wake-up.
+                self.done.notify_one();
+            }
+        }
+
+        fn finish(&mut self) {}
+    }
+
+    /// Records each message's send → handled latency, in nanoseconds.
+    #[derive(Debug)]
+    pub struct Record {
+        hist: Histogram<u64>,
+        skip: u64,
+    }
+
+    impl Record {
+        /// An empty recorder (1 ns .. 60 s, 3 significant digits; never resizes, so recording
+        /// does not allocate).
+        #[must_use]
+        pub fn new() -> Self {
+            Self::skipping(0)
+        }
+
+        /// As [`Record::new`], ignoring the first `warm_up` messages.
+        #[must_use]
+        pub fn skipping(warm_up: u64) -> Self {
+            Self {
+                hist: Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("valid bounds"),
+                skip: warm_up,
+            }
+        }
+    }
+
+    impl Default for Record {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Work for Record {
+        type Msg = Stamped;
+        type Out = Histogram<u64>;
+
+        #[inline]
+        fn on(&mut self, msg: Stamped) {
+            if self.skip > 0 {
+                self.skip -= 1;
+                return;
+            }
+            let ns = u64::try_from(msg.sent.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            self.hist.saturating_record(ns.max(1));
+        }
+
+        fn finish(&mut self) -> Histogram<u64> {
+            let empty = self.hist.clone_correct(0);
+            let mut done = std::mem::replace(&mut self.hist, empty);
+            done.auto(false);
+            done
+        }
+    }
+
+    /// A ryker actor around a [`Work`]: `handle` calls [`Work::on`]; `stopped` sends
+    /// [`Work::finish`]'s result out.
+    pub struct Worker<W: Work> {
+        work: W,
+        out: Option<std_mpsc::Sender<W::Out>>,
+    }
+
+    impl<W: Work> std::fmt::Debug for Worker<W> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Worker").finish_non_exhaustive()
+        }
+    }
+
+    impl<W: Work> Actor for Worker<W> {
+        type Msg = W::Msg;
+
+        #[inline]
+        async fn handle(&mut self, msg: W::Msg, _ctx: &mut Context<Self>) {
+            self.work.on(msg);
+        }
+
+        async fn stopped(&mut self, _ctx: &mut Context<Self>) {
+            if let Some(out) = self.out.take() {
+                let _ = out.send(self.work.finish());
+            }
+        }
+    }
+
+    /// Where the benchmark's tasks run.
+    pub trait Exec {
+        /// ryker's runtime adapter for this executor.
+        type Rt: Runtime;
+        /// Short name for tables and Criterion ids.
+        const NAME: &'static str;
+        /// The adapter, spawning onto this executor.
+        fn ryker(&self) -> Self::Rt;
+        /// Spawns a detached task.
+        fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F);
+        /// Runs `task` on the executor's threads; blocks the calling thread for its output.
+        fn run<F>(&self, task: F) -> F::Output
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static;
+    }
+
+    /// A tokio multi-thread runtime with 2 workers (timer on).
+    #[derive(Debug)]
+    pub struct TokioMt2 {
+        rt: tokio::runtime::Runtime,
+    }
+
+    impl TokioMt2 {
+        /// Builds the runtime.
+        ///
+        /// # Panics
+        /// If tokio cannot start its threads.
+        #[must_use]
+        pub fn new() -> Self {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            Self { rt }
+        }
+
+        /// The runtime.
+        #[must_use]
+        pub fn runtime(&self) -> &tokio::runtime::Runtime {
+            &self.rt
+        }
+    }
+
+    impl Default for TokioMt2 {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Exec for TokioMt2 {
+        type Rt = ryker_tokio::Tokio;
+        const NAME: &'static str = "tokio_mt2";
+
+        fn ryker(&self) -> ryker_tokio::Tokio {
+            ryker_tokio::Tokio::with_handle(self.rt.handle().clone())
+        }
+
+        fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
+            drop(self.rt.spawn(task));
+        }
+
+        fn run<F>(&self, task: F) -> F::Output
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            // Spawned, so the task runs on a worker, not on this (blocked) thread.
+            self.rt
+                .block_on(self.rt.spawn(task))
+                .expect("benchmark task panicked")
+        }
+    }
+
+    /// A tokio current-thread runtime driven by one thread of its own: producer and consumer
+    /// share that thread, so a run shows the per-message CPU cost of a path without cross-thread
+    /// wake-ups.
+    #[derive(Debug)]
+    pub struct TokioCt {
+        handle: tokio::runtime::Handle,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        thread: Option<thread::JoinHandle<()>>,
+    }
+
+    impl TokioCt {
+        /// Starts the runtime's thread.
+        ///
+        /// # Panics
+        /// If tokio cannot build the runtime.
+        #[must_use]
+        pub fn new() -> Self {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            let handle = rt.handle().clone();
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let thread = thread::Builder::new()
+                .name("tokio-ct".into())
+                .spawn(move || {
+                    let _ = rt.block_on(stopped);
+                })
+                .expect("spawn runtime thread");
+            Self {
+                handle,
+                stop: Some(stop),
+                thread: Some(thread),
+            }
+        }
+    }
+
+    impl Default for TokioCt {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Drop for TokioCt {
+        fn drop(&mut self) {
+            drop(self.stop.take());
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+
+    impl Exec for TokioCt {
+        type Rt = ryker_tokio::Tokio;
+        const NAME: &'static str = "tokio_ct";
+
+        fn ryker(&self) -> ryker_tokio::Tokio {
+            ryker_tokio::Tokio::with_handle(self.handle.clone())
+        }
+
+        fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
+            drop(self.handle.spawn(task));
+        }
+
+        fn run<F>(&self, task: F) -> F::Output
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            // The runtime's own thread runs the task; this one only waits for it.
+            ryker_core::blocking::block_on(self.handle.spawn(task))
+                .expect("benchmark task panicked")
+        }
+    }
+
+    /// A smol `Executor` run by 2 threads of its own.
+    #[derive(Debug)]
+    pub struct Smol2 {
+        ex: Arc<smol::Executor<'static>>,
+        stop: Option<async_channel::Sender<()>>,
+        threads: Vec<thread::JoinHandle<()>>,
+    }
+
+    impl Smol2 {
+        /// Starts the executor threads.
+        #[must_use]
+        pub fn new() -> Self {
+            let ex = Arc::new(smol::Executor::new());
+            let (stop, stopped) = async_channel::bounded::<()>(1);
+            let threads = (0..2)
+                .map(|i| {
+                    let (ex, stopped) = (ex.clone(), stopped.clone());
+                    thread::Builder::new()
+                        .name(format!("smol-{i}"))
+                        .spawn(move || {
+                            smol::block_on(ex.run(async move {
+                                let _ = stopped.recv().await;
+                            }));
+                        })
+                        .expect("spawn executor thread")
+                })
+                .collect();
+            Self {
+                ex,
+                stop: Some(stop),
+                threads,
+            }
+        }
+    }
+
+    impl Default for Smol2 {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Drop for Smol2 {
+        fn drop(&mut self) {
+            // Closing the channel ends every `ex.run`.
+            drop(self.stop.take());
+            for t in self.threads.drain(..) {
+                let _ = t.join();
+            }
+        }
+    }
+
+    impl Exec for Smol2 {
+        type Rt = ryker_smol::Smol;
+        const NAME: &'static str = "smol_2thr";
+
+        fn ryker(&self) -> ryker_smol::Smol {
+            ryker_smol::Smol::on(self.ex.clone())
+        }
+
+        fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
+            self.ex.spawn(task).detach();
+        }
+
+        fn run<F>(&self, task: F) -> F::Output
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            smol::block_on(self.ex.spawn(task))
+        }
+    }
+
+    /// The sending half of a pipe, as a producer task uses it.
+    pub trait Tx<M>: Clone + Send + Sync + 'static {
+        /// Sends, waiting for room.
+        fn send(&self, msg: M) -> impl Future<Output = ()> + Send;
+    }
+
+    /// The sending half of a pipe, as a plain thread uses it.
+    pub trait SyncTx<M>: Tx<M> {
+        /// Sends without waiting; `Err(msg)` when full.
+        fn try_send(&self, msg: M) -> Result<(), M>;
+        /// Sends, blocking the thread while full.
+        fn send_blocking(&self, msg: M);
+    }
+
+    impl<W: Work> Tx<W::Msg> for Addr<Worker<W>> {
+        #[inline]
+        async fn send(&self, msg: W::Msg) {
+            let sent = self.tell(msg).await;
+            assert!(sent.is_ok(), "the actor stopped during the benchmark");
+        }
+    }
+
+    impl<W: Work> SyncTx<W::Msg> for Addr<Worker<W>> {
+        #[inline]
+        fn try_send(&self, msg: W::Msg) -> Result<(), W::Msg> {
+            match self.try_tell(msg) {
+                Ok(_) => Ok(()),
+                Err(ryker_core::prelude::TrySendError::Busy(msg)) => Err(msg),
+                Err(_) => panic!("the actor stopped during the benchmark"),
+            }
+        }
+
+        fn send_blocking(&self, msg: W::Msg) {
+            let sent = self.tell_blocking(msg);
+            assert!(sent.is_ok(), "the actor stopped during the benchmark");
+        }
+    }
+
+    impl<M: Send + 'static> Tx<M> for tokio::sync::mpsc::Sender<M> {
+        #[inline]
+        async fn send(&self, msg: M) {
+            let sent = tokio::sync::mpsc::Sender::send(self, msg).await;
+            assert!(sent.is_ok(), "the consumer stopped during the benchmark");
+        }
+    }
+
+    impl<M: Send + 'static> SyncTx<M> for tokio::sync::mpsc::Sender<M> {
+        #[inline]
+        fn try_send(&self, msg: M) -> Result<(), M> {
+            match tokio::sync::mpsc::Sender::try_send(self, msg) {
+                Ok(()) => Ok(()),
+                Err(tokio::sync::mpsc::error::TrySendError::Full(msg)) => Err(msg),
+                Err(_) => panic!("the consumer stopped during the benchmark"),
+            }
+        }
+
+        fn send_blocking(&self, msg: M) {
+            let sent = self.blocking_send(msg);
+            assert!(sent.is_ok(), "the consumer stopped during the benchmark");
+        }
+    }
+
+    impl<M: Send + 'static> Tx<M> for kanal::AsyncSender<M> {
+        #[inline]
+        async fn send(&self, msg: M) {
+            let sent = kanal::AsyncSender::send(self, msg).await;
+            assert!(sent.is_ok(), "the consumer stopped during the benchmark");
+        }
+    }
+
+    impl<M: Send + 'static> Tx<M> for async_channel::Sender<M> {
+        #[inline]
+        async fn send(&self, msg: M) {
+            let sent = async_channel::Sender::send(self, msg).await;
+            assert!(sent.is_ok(), "the consumer stopped during the benchmark");
+        }
+    }
+
+    /// A running consumer: the sender that feeds it, and the channel its result comes back on.
+    #[derive(Debug)]
+    pub struct Pipe<T, O> {
+        /// Feeds the consumer. The consumer stops (and hands back its result) once this and
+        /// every clone of it are gone.
+        pub tx: T,
+        out: std_mpsc::Receiver<O>,
+    }
+
+    impl<T, O> Pipe<T, O> {
+        /// Drops the sender, waits for the consumer to handle what is queued and stop, and
+        /// returns its [`Work::finish`] result. Blocks the calling thread, so the executor must
+        /// run on threads of its own (every [`Exec`] here does).
+        ///
+        /// # Panics
+        /// If the consumer does not stop within [`STALL_LIMIT`] (a clone of the sender is
+        /// still alive somewhere, or the consumer is stuck).
+        pub fn finish(self) -> O {
+            drop(self.tx);
+            self.out
+                .recv_timeout(STALL_LIMIT)
+                .expect("consumer did not stop after its last sender was dropped")
+        }
+    }
+
+    /// A ryker actor doing `work`, spawned with `config` on `exec`.
+    ///
+    /// # Panics
+    /// If ryker rejects `config`.
+    pub fn ryker<E: Exec, W: Work>(
+        exec: &E,
+        config: ActorConfig,
+        work: W,
+    ) -> Pipe<Addr<Worker<W>>, W::Out> {
+        let (out_tx, out) = std_mpsc::channel();
+        let worker = Worker {
+            work,
+            out: Some(out_tx),
+        };
+        let handle = ActorOptions::new(config)
+            .name("bench")
+            .spawn(&exec.ryker(), worker)
+            .expect("valid actor config");
+        let tx = handle.addr();
+        // Detached: the actor stops (and `stopped` sends the result) when `tx` and its clones
+        // are gone.
+        drop(handle);
+        Pipe { tx, out }
+    }
+
+    /// A receiving half a consumer task drains.
+    trait Rx<M>: Send + 'static {
+        fn recv(&mut self) -> impl Future<Output = Option<M>> + Send;
+    }
+
+    impl<M: Send + 'static> Rx<M> for tokio::sync::mpsc::Receiver<M> {
+        #[inline]
+        fn recv(&mut self) -> impl Future<Output = Option<M>> + Send {
+            tokio::sync::mpsc::Receiver::recv(self)
+        }
+    }
+
+    impl<M: Send + 'static> Rx<M> for kanal::AsyncReceiver<M> {
+        #[inline]
+        async fn recv(&mut self) -> Option<M> {
+            kanal::AsyncReceiver::recv(self).await.ok()
+        }
+    }
+
+    impl<M: Send + 'static> Rx<M> for async_channel::Receiver<M> {
+        #[inline]
+        async fn recv(&mut self) -> Option<M> {
+            async_channel::Receiver::recv(self).await.ok()
+        }
+    }
+
+    /// Spawns the peer consumer: `while let Some(m) = rx.recv().await { work.on(m) }`.
+    fn consume<E: Exec, W: Work, R: Rx<W::Msg>, T>(
+        exec: &E,
+        tx: T,
+        mut rx: R,
+        mut work: W,
+    ) -> Pipe<T, W::Out> {
+        let (out_tx, out) = std_mpsc::channel();
+        exec.spawn(async move {
+            while let Some(msg) = rx.recv().await {
+                work.on(msg);
+            }
+            let _ = out_tx.send(work.finish());
+        });
+        Pipe { tx, out }
+    }
+
+    /// A task doing `work`, fed by `tokio::sync::mpsc::channel(CAPACITY)`.
+    pub fn tokio_mpsc<E: Exec, W: Work>(
+        exec: &E,
+        work: W,
+    ) -> Pipe<tokio::sync::mpsc::Sender<W::Msg>, W::Out> {
+        let (tx, rx) = tokio::sync::mpsc::channel(CAPACITY);
+        consume(exec, tx, rx, work)
+    }
+
+    /// A task doing `work`, fed by `kanal::bounded_async(CAPACITY)`.
+    pub fn kanal<E: Exec, W: Work>(exec: &E, work: W) -> Pipe<kanal::AsyncSender<W::Msg>, W::Out> {
+        let (tx, rx) = kanal::bounded_async(CAPACITY);
+        consume(exec, tx, rx, work)
+    }
+
+    /// A task doing `work`, fed by `async_channel::bounded(CAPACITY)`.
+    pub fn async_channel<E: Exec, W: Work>(
+        exec: &E,
+        work: W,
+    ) -> Pipe<async_channel::Sender<W::Msg>, W::Out> {
+        let (tx, rx) = async_channel::bounded(CAPACITY);
+        consume(exec, tx, rx, work)
+    }
+
+    /// One producer task on `exec` sends `rounds` bursts of `n` messages through `tx`, waiting
+    /// after each burst until the consumer (a [`Count`] with `every == n`) has handled it all.
+    /// Returns the time from the first send to the last notification.
+    pub fn burst<E: Exec, T: Tx<Msg>>(
+        exec: &E,
+        tx: &T,
+        done: &Arc<Notify>,
+        n: u64,
+        rounds: u64,
+    ) -> Duration {
+        let (tx, done) = (tx.clone(), done.clone());
+        exec.run(async move {
+            let start = Instant::now();
+            for _ in 0..rounds {
+                for seq in 0..n {
+                    tx.send(Msg::new(seq)).await;
+                }
+                done.notified().await;
+            }
+            start.elapsed()
+        })
+    }
+
+    /// How a plain-thread producer sends.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum SyncSend {
+        /// `try_send` / `try_tell`, spinning (then yielding) while full.
+        Try,
+        /// `blocking_send` / `tell_blocking`.
+        Blocking,
+    }
+
+    /// As [`burst`], with the calling (plain, non-runtime) thread as the producer.
+    pub fn burst_from_thread<T: SyncTx<Msg>>(
+        tx: &T,
+        done: &Notify,
+        n: u64,
+        rounds: u64,
+        how: SyncSend,
+    ) -> Duration {
+        let start = Instant::now();
+        for _ in 0..rounds {
+            for seq in 0..n {
+                let msg = Msg::new(seq);
+                match how {
+                    SyncSend::Blocking => tx.send_blocking(msg),
+                    SyncSend::Try => {
+                        let mut msg = msg;
+                        let backoff = Backoff::new();
+                        while let Err(back) = tx.try_send(msg) {
+                            msg = back;
+                            backoff.snooze();
+                        }
+                    }
+                }
+            }
+            ryker_core::blocking::block_on(done.notified());
+        }
+        start.elapsed()
+    }
+
+    /// What a paced run did.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Paced {
+        /// Messages sent.
+        pub sent: u64,
+        /// Sends that found the consumer's queue full and had to block.
+        pub blocked: u64,
+        /// From the first deadline to the end of the last send.
+        pub wall: Duration,
+        /// Worst lateness of a send against its deadline.
+        pub worst_late: Duration,
+    }
+
+    /// Sends one [`Stamped`] message every `period` for `run_for` from the calling thread
+    /// (`try_send`, falling back to a blocking send if ever full).
+    ///
+    /// Pacing sleeps to each absolute deadline with the thread's timer slack set to 1 ns, so the
+    /// wake-ups are close to the deadline without spinning (the process's CPU time then shows
+    /// the consumer's cost, not a spin loop); a late wake-up sends the messages due at once.
+    pub fn paced<T: SyncTx<Stamped>>(tx: &T, period: Duration, run_for: Duration) -> Paced {
+        set_timer_slack_ns(1);
+        let start = Instant::now();
+        let total = (run_for.as_nanos() / period.as_nanos().max(1)) as u64;
+        let (mut blocked, mut worst_late) = (0, Duration::ZERO);
+        for seq in 0..total {
+            let deadline = start + period * u32::try_from(seq).unwrap_or(u32::MAX);
+            let now = Instant::now();
+            if deadline > now {
+                thread::sleep(deadline - now);
+            }
+            let msg = Stamped::now(seq);
+            worst_late = worst_late.max(msg.sent.saturating_duration_since(deadline));
+            if let Err(msg) = tx.try_send(msg) {
+                blocked += 1;
+                tx.send_blocking(msg);
+            }
+        }
+        Paced {
+            sent: total,
+            blocked,
+            wall: start.elapsed(),
+            worst_late,
+        }
+    }
+
+    /// Sets the calling thread's timer slack (Linux; elsewhere nothing).
+    fn set_timer_slack_ns(ns: u64) {
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: PR_SET_TIMERSLACK takes one integer argument and touches only the calling
+            // thread's scheduler state; no memory is passed.
+            let rc = unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, ns as libc::c_ulong, 0, 0, 0) };
+            debug_assert_eq!(rc, 0, "PR_SET_TIMERSLACK failed");
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = ns;
+    }
+
+    /// CPU time used so far by the whole process (all threads): `CLOCK_PROCESS_CPUTIME_ID`.
+    ///
+    /// # Panics
+    /// If the clock cannot be read.
+    #[must_use]
+    pub fn process_cpu_time() -> Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+        assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,6 +1170,49 @@ mod tests {
         for producers in [1, 3] {
             let _ = run::<Q>(8, producers, 3_000);
         }
+    }
+
+    /// Every actor-bench contender on both executors moves a few bursts, and a paced latency
+    /// run records every message it sent.
+    #[test]
+    fn actor_pipes_move_every_message() {
+        use super::actors::{self, burst, burst_from_thread, Count, Exec, Record, SyncSend};
+        use ryker_core::prelude::ActorConfig;
+
+        fn each<E: Exec>(exec: &E) {
+            let n = 2_000;
+            let config = ActorConfig::default();
+            let (w, done) = Count::new(n);
+            let pipe = actors::ryker(exec, config, w);
+            let _ = burst(exec, &pipe.tx, &done, n, 3);
+            let _ = burst_from_thread(&pipe.tx, &done, n, 1, SyncSend::Try);
+            let _ = burst_from_thread(&pipe.tx, &done, n, 1, SyncSend::Blocking);
+            pipe.finish();
+            let (w, done) = Count::new(n);
+            let pipe = actors::tokio_mpsc(exec, w);
+            let _ = burst(exec, &pipe.tx, &done, n, 3);
+            let _ = burst_from_thread(&pipe.tx, &done, n, 1, SyncSend::Try);
+            pipe.finish();
+            let (w, done) = Count::new(n);
+            let pipe = actors::kanal(exec, w);
+            let _ = burst(exec, &pipe.tx, &done, n, 3);
+            pipe.finish();
+            let (w, done) = Count::new(n);
+            let pipe = actors::async_channel(exec, w);
+            let _ = burst(exec, &pipe.tx, &done, n, 3);
+            pipe.finish();
+            let pipe = actors::ryker(exec, config, Record::skipping(10));
+            let paced = actors::paced(
+                &pipe.tx,
+                Duration::from_micros(500),
+                Duration::from_millis(30),
+            );
+            let hist = pipe.finish();
+            assert_eq!(hist.len(), paced.sent - 10);
+        }
+        each(&actors::TokioMt2::new());
+        each(&actors::TokioCt::new());
+        each(&actors::Smol2::new());
     }
 
     #[test]

@@ -1,0 +1,159 @@
+//! tell → handle: one producer, one no-op consumer, 64-byte messages, capacity 512.
+//!
+//! Each Criterion iteration sends `TELL_BATCH` messages and ends when the consumer has handled
+//! the last of them (the consumer counts and notifies; see `ryker_benches::actors`). The
+//! consumer is spawned once per contender, not per iteration. Throughput is per message.
+//!
+//! Groups, each timing ryker against its peers in the same run:
+//! - `actor_tell_64b/tokio_mt2`: a producer task on a 2-worker tokio runtime; ryker's
+//!   `Addr::tell` vs `tokio::sync::mpsc` vs `kanal::bounded_async`, each feeding a task.
+//! - `actor_tell_64b/smol_2thr`: the same on a smol `Executor` run by 2 threads; ryker vs
+//!   tokio mpsc (runtime-agnostic) vs `async_channel::bounded` vs kanal.
+//! - `actor_tell_64b/tokio_ct`: a tokio current-thread runtime on one thread of its own, so
+//!   producer and consumer share it and the time per message is its CPU cost, without
+//!   cross-thread wake-ups; ryker vs tokio mpsc vs kanal.
+//! - `actor_tell_64b/std_thread`: the producer is a plain thread outside the runtime (the
+//!   consumer on the 2-worker tokio runtime); ryker `try_tell` (spin while full) and
+//!   `tell_blocking` vs tokio mpsc `try_send` and `blocking_send`.
+//!
+//! `cargo bench -p ryker-benches --bench actor`; the table with ratios, latency, amnesia and
+//! span cost is `--bench actor_report`.
+
+#![allow(missing_docs)] // criterion_group! generates undocumented public functions
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use ryker_benches::actors::{
+    self, burst, burst_from_thread, Count, Exec, Pipe, Smol2, SyncSend, SyncTx, TokioCt, TokioMt2,
+    Tx, TELL_BATCH,
+};
+use ryker_core::prelude::ActorConfig;
+use tokio::sync::Notify;
+
+/// Benches one contender whose consumer is already running, then stops it.
+fn one<E: Exec, T: Tx<ryker_benches::Msg>>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    exec: &E,
+    (pipe, done): (Pipe<T, ()>, Arc<Notify>),
+) {
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| burst(exec, &pipe.tx, &done, TELL_BATCH, iters));
+    });
+    pipe.finish();
+}
+
+/// As [`one`], with the bench thread itself as a plain-thread producer.
+fn one_sync<T: SyncTx<ryker_benches::Msg>>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    how: SyncSend,
+    (pipe, done): (Pipe<T, ()>, Arc<Notify>),
+) {
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| burst_from_thread(&pipe.tx, &done, TELL_BATCH, iters, how));
+    });
+    pipe.finish();
+}
+
+fn counted<T>(spawn: impl FnOnce(Count) -> Pipe<T, ()>) -> (Pipe<T, ()>, Arc<Notify>) {
+    let (count, done) = Count::new(TELL_BATCH);
+    (spawn(count), done)
+}
+
+fn bench_tokio(c: &mut Criterion) {
+    let exec = TokioMt2::new();
+    let mut g = c.benchmark_group(format!("actor_tell_64b/{}", TokioMt2::NAME));
+    g.throughput(Throughput::Elements(TELL_BATCH));
+    one(
+        &mut g,
+        "ryker",
+        &exec,
+        counted(|w| actors::ryker(&exec, ActorConfig::default(), w)),
+    );
+    one(
+        &mut g,
+        "tokio_mpsc",
+        &exec,
+        counted(|w| actors::tokio_mpsc(&exec, w)),
+    );
+    one(&mut g, "kanal", &exec, counted(|w| actors::kanal(&exec, w)));
+    g.finish();
+}
+
+fn bench_smol(c: &mut Criterion) {
+    let exec = Smol2::new();
+    let mut g = c.benchmark_group(format!("actor_tell_64b/{}", Smol2::NAME));
+    g.throughput(Throughput::Elements(TELL_BATCH));
+    one(
+        &mut g,
+        "ryker",
+        &exec,
+        counted(|w| actors::ryker(&exec, ActorConfig::default(), w)),
+    );
+    one(
+        &mut g,
+        "tokio_mpsc",
+        &exec,
+        counted(|w| actors::tokio_mpsc(&exec, w)),
+    );
+    one(
+        &mut g,
+        "async_channel",
+        &exec,
+        counted(|w| actors::async_channel(&exec, w)),
+    );
+    one(&mut g, "kanal", &exec, counted(|w| actors::kanal(&exec, w)));
+    g.finish();
+}
+
+fn bench_tokio_ct(c: &mut Criterion) {
+    let exec = TokioCt::new();
+    let mut g = c.benchmark_group(format!("actor_tell_64b/{}", TokioCt::NAME));
+    g.throughput(Throughput::Elements(TELL_BATCH));
+    one(
+        &mut g,
+        "ryker",
+        &exec,
+        counted(|w| actors::ryker(&exec, ActorConfig::default(), w)),
+    );
+    one(
+        &mut g,
+        "tokio_mpsc",
+        &exec,
+        counted(|w| actors::tokio_mpsc(&exec, w)),
+    );
+    one(&mut g, "kanal", &exec, counted(|w| actors::kanal(&exec, w)));
+    g.finish();
+}
+
+fn bench_std_thread(c: &mut Criterion) {
+    let exec = TokioMt2::new();
+    let mut g = c.benchmark_group("actor_tell_64b/std_thread");
+    g.throughput(Throughput::Elements(TELL_BATCH));
+    let ryker = || counted(|w| actors::ryker(&exec, ActorConfig::default(), w));
+    let tokio = || counted(|w| actors::tokio_mpsc(&exec, w));
+    one_sync(&mut g, "ryker_try_tell", SyncSend::Try, ryker());
+    one_sync(&mut g, "ryker_tell_blocking", SyncSend::Blocking, ryker());
+    one_sync(&mut g, "tokio_mpsc_try_send", SyncSend::Try, tokio());
+    one_sync(
+        &mut g,
+        "tokio_mpsc_blocking_send",
+        SyncSend::Blocking,
+        tokio(),
+    );
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20);
+    targets = bench_tokio, bench_smol, bench_tokio_ct, bench_std_thread
+}
+criterion_main!(benches);
