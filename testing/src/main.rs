@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod alloc_count;
 mod compare;
 mod enqueue;
+mod overhead;
 mod payload;
 mod soak;
 mod summary;
@@ -38,6 +39,10 @@ enum Command {
     Soak(soak::SoakArgs),
     /// A soak with injected handler latency and jitter and bursts 25% above the steady rate: backpressure second by second.
     Chaos(soak::ChaosArgs),
+    /// The span cost gate: p95 latency with ryker's DEBUG spans on / at INFO (limit 5.0); needs `--features observe`.
+    Spans(overhead::OverheadArgs),
+    /// The amnesia gate: CPU with amnesia on vs off at 10k msg/s (limit +5%); needs `--features observe`.
+    Amnesia(overhead::OverheadArgs),
     /// ryker against crossbeam, tokio mpsc, async-channel, flume, kanal and thingbuf, side by side: a table and CSV.
     Compare(compare::CompareArgs),
 }
@@ -48,6 +53,8 @@ fn main() -> ExitCode {
         Command::Enqueue(args) => enqueue::main(&args),
         Command::Soak(args) => soak::main(&args),
         Command::Chaos(args) => soak::main(&args.soak()),
+        Command::Spans(args) => overhead::main(overhead::Gate::Spans, &args),
+        Command::Amnesia(args) => overhead::main(overhead::Gate::Amnesia, &args),
         Command::Compare(args) => compare::main(&args),
     }
 }

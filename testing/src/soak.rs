@@ -102,14 +102,33 @@ pub(crate) struct SoakArgs {
     #[arg(long)]
     pub(crate) chaos: bool,
 
+    /// Install a tracing subscriber at this level (`debug` turns on ryker's per-message spans;
+    /// needs the harness built with `--features observe`).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub(crate) trace_level: Option<TraceLevel>,
+
+    /// Override the configuration's `amnesia` (needs `--features observe`).
+    #[arg(long, value_name = "BOOL")]
+    pub(crate) amnesia: Option<bool>,
+
     /// Serve the actors' metrics for Prometheus to scrape at http://ADDR/metrics (needs the
     /// harness built with `--features prometheus`).
     #[arg(long, value_name = "ADDR")]
     pub(crate) prometheus: Option<std::net::SocketAddr>,
 }
 
+/// `--trace-level` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum TraceLevel {
+    /// INFO: ryker's DEBUG spans are disabled.
+    Info,
+    /// DEBUG: one span per handled message.
+    Debug,
+}
+
 /// `--runtime` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum RuntimeArg {
     /// tokio, multi-threaded, through `ryker-tokio`.
@@ -241,7 +260,7 @@ struct SendCounts {
 }
 
 /// The report of a soak run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
 pub(crate) struct SoakReport {
     runtime: RuntimeArg,
     actors: u32,
@@ -288,7 +307,7 @@ pub(crate) struct Sample {
 }
 
 /// One second of the run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
 struct Second {
     second: u64,
     burst: bool,
@@ -298,7 +317,7 @@ struct Second {
     depth_mean: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
 struct ConfigSummary {
     capacity: usize,
     batch_size: usize,
@@ -308,7 +327,7 @@ struct ConfigSummary {
     amnesia: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
 struct LatencySummary {
     samples: u64,
     p50: u64,
@@ -385,6 +404,8 @@ impl ChaosArgs {
             stall_timeout: 30,
             json: self.json,
             chaos: true,
+            trace_level: None,
+            amnesia: None,
             prometheus: None,
         }
     }
@@ -394,13 +415,26 @@ impl ChaosArgs {
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub(crate) fn main(args: &SoakArgs) -> ExitCode {
-    let config = match ActorConfig::load(&args.config) {
+    let mut config = match ActorConfig::load(&args.config) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("ryker soak: --config: {e}");
             return ExitCode::from(2);
         }
     };
+    if let Some(amnesia) = args.amnesia {
+        config.mailbox.amnesia = amnesia;
+        if let Err(e) = config.validate() {
+            eprintln!("ryker soak: --amnesia: {e} (build the harness with `--features observe`)");
+            return ExitCode::from(2);
+        }
+    }
+    if let Some(level) = args.trace_level {
+        if let Err(e) = install_tracing(level) {
+            eprintln!("ryker soak: --trace-level: {e}");
+            return ExitCode::from(2);
+        }
+    }
     if let Some(addr) = args.prometheus {
         if let Err(e) = serve_prometheus(addr) {
             eprintln!("ryker soak: --prometheus {addr}: {e}");
@@ -656,6 +690,23 @@ async fn run<R: Runtime>(
     report.timeline = timeline(&samples, args);
     report.recovery_ms = recovery(&samples, args);
     Some(report)
+}
+
+impl SoakReport {
+    /// p95 enqueue→handle latency, nanoseconds.
+    pub(crate) fn latency_p95(&self) -> u64 {
+        self.latency_ns.p95
+    }
+
+    /// Process CPU time over the run, in % of one core.
+    pub(crate) fn cpu_pct(&self) -> f64 {
+        self.cpu_pct
+    }
+
+    /// Whether every message was accounted for.
+    pub(crate) fn accounted(&self) -> bool {
+        self.accounted
+    }
 }
 
 /// Checks every message and builds the report.
@@ -981,6 +1032,29 @@ fn print_timeline(r: &SoakReport) {
             .collect();
         println!("  time to recover after each burst: {}", shown.join(", "));
     }
+}
+
+/// Installs a global tracing subscriber at `level` that formats every event and span and
+/// writes them nowhere: the cost of spans, without the cost of a terminal.
+#[cfg(feature = "observe")]
+fn install_tracing(level: TraceLevel) -> Result<(), String> {
+    let level = match level {
+        TraceLevel::Info => tracing::Level::INFO,
+        TraceLevel::Debug => tracing::Level::DEBUG,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::sink)
+        .try_init()
+        .map_err(|e| e.to_string())
+}
+
+/// Without the `observe` feature ryker-core has no spans to measure.
+#[cfg(not(feature = "observe"))]
+fn install_tracing(_level: TraceLevel) -> Result<(), String> {
+    Err("this build has no tracing; rebuild with \
+         `cargo run --release -p ryker --features observe -- ...`"
+        .to_owned())
 }
 
 /// Installs the Prometheus exporter as the `metrics` recorder, serving `addr`.

@@ -406,3 +406,31 @@ fn soak_prometheus_without_the_feature_says_how_to_get_it() {
     assert!(!out.status.success());
     assert!(stderr.contains("--features prometheus"), "{stderr}");
 }
+
+#[test]
+fn overhead_gates_explain_the_feature_they_need_or_pass() {
+    for gate in ["spans", "amnesia"] {
+        let out = ryker(&[
+            gate,
+            "--actors",
+            "10",
+            "--duration",
+            "1",
+            "--repeat",
+            "1",
+            "--json",
+        ]);
+        let stderr = text(&out.stderr);
+        if cfg!(feature = "observe") {
+            assert!(out.status.success(), "{gate}: {stderr}");
+            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            assert_eq!(doc["all_accounted"], true, "{doc}");
+        } else {
+            assert!(
+                !out.status.success(),
+                "{gate} ran without the observe feature"
+            );
+            assert!(stderr.contains("--features observe"), "{gate}: {stderr}");
+        }
+    }
+}
