@@ -1,53 +1,142 @@
-//! 1, 2, 4, 8 and 16 producer threads into one consumer, 64-byte messages, capacity 512.
+//! Many producers into one consumer, 64-byte messages.
 //!
-//! Each sample times moving `iters * BATCH` messages in total, split evenly over the
-//! producers (see `ryker_benches::run`); throughput is reported per message.
+//! - `mpsc4_64b/{sync,tokio_ct,tokio_mt2,smol_2thr}`: 4 producers, capacity 512 and 4096
+//!   (`BenchmarkId` = `peer/capacity`), with the peers and contexts of the `spsc` bench:
+//!   plain threads (`ryker_benches::run`) or tasks (`ryker_benches::tasks::run`) on a tokio
+//!   current-thread runtime, a tokio runtime with 2 workers, or a smol `Executor` on 2 threads.
+//! - `mpsc_64b_cap512`: 1, 2, 4, 8 and 16 producer threads at capacity 512 (`peer/producers`),
+//!   plain threads only.
+//!
+//! Each sample times moving `iters * per_iter` messages in total (100 000 per iteration; 10 000
+//! with `RYKER_BENCH_QUICK=1`), split evenly over the producers; throughput is per message.
 
 #![allow(missing_docs)] // criterion_group! generates undocumented public functions
 
-use std::time::Duration;
-
 use criterion::measurement::WallTime;
 use criterion::{
-    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
+    Throughput,
 };
+use ryker_benches::actors::{Exec, Smol2, TokioCt, TokioMt2};
+use ryker_benches::tasks::{self, AsyncQueue};
 use ryker_benches::{
-    run, ArrayQueue, CrossbeamChannel, Kanal, Queue, RykerMailbox, RykerMailboxMany, TokioMpsc,
-    BATCH,
+    run, ArrayQueue, AsyncChannel, CrossbeamChannel, Flume, Kanal, Plan, Queue, RykerMailbox,
+    RykerMailboxMany, RykerRing, ThingBuf, ThingBufChannel, TokioMpsc,
 };
 
-const CAPACITY: usize = 512;
+const CAPACITIES: [usize; 2] = [512, 4096];
+const PRODUCERS: usize = 4;
 
-fn one<Q: Queue>(g: &mut BenchmarkGroup<'_, WallTime>, producers: usize) {
+fn group<'a>(c: &'a mut Criterion, name: &str, plan: Plan) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Elements(plan.per_iter));
+    // One iteration moves many messages: equal iteration counts per sample, not a ramp.
+    g.sampling_mode(SamplingMode::Flat);
+    g
+}
+
+fn one<Q: Queue>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    plan: Plan,
+    capacity: usize,
+    producers: usize,
+    param: usize,
+) {
+    g.bench_with_input(BenchmarkId::new(Q::NAME, param), &param, |b, _| {
+        b.iter_custom(|iters| run::<Q>(capacity, producers, iters * plan.per_iter));
+    });
+}
+
+fn one_task<E: Exec, Q: AsyncQueue>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    exec: &E,
+    plan: Plan,
+    capacity: usize,
+) {
     g.bench_with_input(
-        BenchmarkId::new(Q::NAME, producers),
-        &producers,
-        |b, &producers| {
-            b.iter_custom(|iters| run::<Q>(CAPACITY, producers, iters * BATCH));
+        BenchmarkId::new(Q::NAME, capacity),
+        &capacity,
+        |b, &capacity| {
+            b.iter_custom(|iters| {
+                tasks::run::<E, Q>(exec, capacity, PRODUCERS, iters * plan.per_iter)
+            });
         },
     );
 }
 
-fn bench_mpsc(c: &mut Criterion) {
-    let mut g = c.benchmark_group("mpsc_64b_cap512");
-    g.throughput(Throughput::Elements(BATCH));
-    for producers in [1, 2, 4, 8, 16] {
-        one::<RykerMailbox>(&mut g, producers);
-        one::<RykerMailboxMany>(&mut g, producers);
-        one::<ArrayQueue>(&mut g, producers);
-        one::<CrossbeamChannel>(&mut g, producers);
-        one::<TokioMpsc>(&mut g, producers);
-        one::<Kanal>(&mut g, producers);
+fn bench_mpsc4_sync(c: &mut Criterion) {
+    let plan = Plan::from_env();
+    let mut g = group(c, "mpsc4_64b/sync", plan);
+    for cap in CAPACITIES {
+        one::<RykerRing>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<RykerMailbox>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<RykerMailboxMany>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<ArrayQueue>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<ThingBuf>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<ThingBufChannel>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<Kanal>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<CrossbeamChannel>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<TokioMpsc>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<AsyncChannel>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<Flume>(&mut g, plan, cap, PRODUCERS, cap);
     }
     g.finish();
 }
 
+fn tasks_on<E: Exec>(c: &mut Criterion, exec: &E) {
+    let plan = Plan::from_env();
+    let mut g = group(c, &format!("mpsc4_64b/{}", E::NAME), plan);
+    for capacity in CAPACITIES {
+        one_task::<E, tasks::Ryker>(&mut g, exec, plan, capacity);
+        one_task::<E, tasks::TokioMpsc>(&mut g, exec, plan, capacity);
+        one_task::<E, tasks::AsyncChannel>(&mut g, exec, plan, capacity);
+        one_task::<E, tasks::Flume>(&mut g, exec, plan, capacity);
+        one_task::<E, tasks::Kanal>(&mut g, exec, plan, capacity);
+        one_task::<E, tasks::Thingbuf>(&mut g, exec, plan, capacity);
+    }
+    g.finish();
+}
+
+fn bench_mpsc4_tokio_ct(c: &mut Criterion) {
+    tasks_on(c, &TokioCt::new());
+}
+
+fn bench_mpsc4_tokio_mt2(c: &mut Criterion) {
+    tasks_on(c, &TokioMt2::new());
+}
+
+fn bench_mpsc4_smol(c: &mut Criterion) {
+    tasks_on(c, &Smol2::new());
+}
+
+/// Producer scaling at capacity 512, plain threads.
+fn bench_mpsc_scaling(c: &mut Criterion) {
+    const CAPACITY: usize = 512;
+    let plan = Plan::from_env();
+    let mut g = group(c, "mpsc_64b_cap512", plan);
+    for producers in [1, 2, 4, 8, 16] {
+        one::<RykerMailbox>(&mut g, plan, CAPACITY, producers, producers);
+        one::<RykerMailboxMany>(&mut g, plan, CAPACITY, producers, producers);
+        one::<ArrayQueue>(&mut g, plan, CAPACITY, producers, producers);
+        one::<CrossbeamChannel>(&mut g, plan, CAPACITY, producers, producers);
+        one::<TokioMpsc>(&mut g, plan, CAPACITY, producers, producers);
+        one::<Kanal>(&mut g, plan, CAPACITY, producers, producers);
+    }
+    g.finish();
+}
+
+fn config() -> Criterion {
+    let plan = Plan::from_env();
+    Criterion::default()
+        .warm_up_time(plan.warm_up)
+        .measurement_time(plan.measurement)
+        .sample_size(plan.samples)
+}
+
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(10);
-    targets = bench_mpsc
+    config = config();
+    targets = bench_mpsc4_sync, bench_mpsc4_tokio_ct, bench_mpsc4_tokio_mt2, bench_mpsc4_smol,
+        bench_mpsc_scaling
 }
 criterion_main!(benches);

@@ -1,53 +1,125 @@
-//! One producer thread, one consumer thread, 64-byte messages, capacity 512 and 4096.
+//! One producer, one consumer, 64-byte messages, capacity 512 and 4096, in four contexts, each
+//! its own group with every peer side by side (`BenchmarkId` = `peer/capacity`):
 //!
-//! Each sample times moving `iters * BATCH` messages (see `ryker_benches::run`); throughput
-//! is reported per message.
+//! - `spsc_64b/sync`: two plain threads (see `ryker_benches::run`): ryker's `Ring` (spinning)
+//!   and mailbox (`send_blocking` with `recv_blocking`, or `recv_many_blocking`),
+//!   `crossbeam_queue::ArrayQueue` and `thingbuf::ThingBuf` (spinning), `thingbuf::mpsc::blocking`,
+//!   kanal, crossbeam-channel, `tokio::sync::mpsc` (`blocking_send`/`blocking_recv`),
+//!   async-channel and flume;
+//! - `spsc_64b/tokio_ct`, `spsc_64b/tokio_mt2`, `spsc_64b/smol_2thr`: a producer task and a
+//!   consumer task (see `ryker_benches::tasks::run`) on a tokio current-thread runtime, a tokio
+//!   runtime with 2 workers, or a smol `Executor` run by 2 threads: ryker's mailbox, tokio mpsc,
+//!   async-channel, flume, kanal and `thingbuf::mpsc`, each consumer taking up to 64 messages
+//!   per wake-up.
+//!
+//! Each sample times moving `iters * per_iter` messages (100 000 per iteration; 10 000 with
+//! `RYKER_BENCH_QUICK=1`); throughput is reported per message.
 
 #![allow(missing_docs)] // criterion_group! generates undocumented public functions
 
-use std::time::Duration;
-
 use criterion::measurement::WallTime;
 use criterion::{
-    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
+    Throughput,
 };
+use ryker_benches::actors::{Exec, Smol2, TokioCt, TokioMt2};
+use ryker_benches::tasks::{self, AsyncQueue};
 use ryker_benches::{
-    run, ArrayQueue, CrossbeamChannel, Kanal, Queue, RykerMailbox, RykerMailboxMany, RykerRing,
-    ThingBuf, ThingBufChannel, BATCH,
+    run, ArrayQueue, AsyncChannel, CrossbeamChannel, Flume, Kanal, Plan, Queue, RykerMailbox,
+    RykerMailboxMany, RykerRing, ThingBuf, ThingBufChannel, TokioMpsc,
 };
 
-fn one<Q: Queue>(g: &mut BenchmarkGroup<'_, WallTime>, capacity: usize) {
+const CAPACITIES: [usize; 2] = [512, 4096];
+
+fn group<'a>(c: &'a mut Criterion, context: &str, plan: Plan) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(format!("spsc_64b/{context}"));
+    g.throughput(Throughput::Elements(plan.per_iter));
+    // One iteration moves many messages: equal iteration counts per sample, not a ramp.
+    g.sampling_mode(SamplingMode::Flat);
+    g
+}
+
+fn one<Q: Queue>(g: &mut BenchmarkGroup<'_, WallTime>, plan: Plan, capacity: usize) {
     g.bench_with_input(
         BenchmarkId::new(Q::NAME, capacity),
         &capacity,
         |b, &capacity| {
-            b.iter_custom(|iters| run::<Q>(capacity, 1, iters * BATCH));
+            b.iter_custom(|iters| run::<Q>(capacity, 1, iters * plan.per_iter));
         },
     );
 }
 
-fn bench_spsc(c: &mut Criterion) {
-    let mut g = c.benchmark_group("spsc_64b");
-    g.throughput(Throughput::Elements(BATCH));
-    for capacity in [512, 4096] {
-        one::<RykerRing>(&mut g, capacity);
-        one::<RykerMailbox>(&mut g, capacity);
-        one::<RykerMailboxMany>(&mut g, capacity);
-        one::<ArrayQueue>(&mut g, capacity);
-        one::<ThingBuf>(&mut g, capacity);
-        one::<ThingBufChannel>(&mut g, capacity);
-        one::<Kanal>(&mut g, capacity);
-        one::<CrossbeamChannel>(&mut g, capacity);
+fn one_task<E: Exec, Q: AsyncQueue>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    exec: &E,
+    plan: Plan,
+    capacity: usize,
+) {
+    g.bench_with_input(
+        BenchmarkId::new(Q::NAME, capacity),
+        &capacity,
+        |b, &capacity| {
+            b.iter_custom(|iters| tasks::run::<E, Q>(exec, capacity, 1, iters * plan.per_iter));
+        },
+    );
+}
+
+fn bench_sync(c: &mut Criterion) {
+    let plan = Plan::from_env();
+    let mut g = group(c, "sync", plan);
+    for capacity in CAPACITIES {
+        one::<RykerRing>(&mut g, plan, capacity);
+        one::<RykerMailbox>(&mut g, plan, capacity);
+        one::<RykerMailboxMany>(&mut g, plan, capacity);
+        one::<ArrayQueue>(&mut g, plan, capacity);
+        one::<ThingBuf>(&mut g, plan, capacity);
+        one::<ThingBufChannel>(&mut g, plan, capacity);
+        one::<Kanal>(&mut g, plan, capacity);
+        one::<CrossbeamChannel>(&mut g, plan, capacity);
+        one::<TokioMpsc>(&mut g, plan, capacity);
+        one::<AsyncChannel>(&mut g, plan, capacity);
+        one::<Flume>(&mut g, plan, capacity);
     }
     g.finish();
 }
 
+fn tasks_on<E: Exec>(c: &mut Criterion, exec: &E) {
+    let plan = Plan::from_env();
+    let mut g = group(c, E::NAME, plan);
+    for capacity in CAPACITIES {
+        one_task::<E, tasks::Ryker>(&mut g, exec, plan, capacity);
+        one_task::<E, tasks::TokioMpsc>(&mut g, exec, plan, capacity);
+        one_task::<E, tasks::AsyncChannel>(&mut g, exec, plan, capacity);
+        one_task::<E, tasks::Flume>(&mut g, exec, plan, capacity);
+        one_task::<E, tasks::Kanal>(&mut g, exec, plan, capacity);
+        one_task::<E, tasks::Thingbuf>(&mut g, exec, plan, capacity);
+    }
+    g.finish();
+}
+
+fn bench_tokio_ct(c: &mut Criterion) {
+    tasks_on(c, &TokioCt::new());
+}
+
+fn bench_tokio_mt2(c: &mut Criterion) {
+    tasks_on(c, &TokioMt2::new());
+}
+
+fn bench_smol(c: &mut Criterion) {
+    tasks_on(c, &Smol2::new());
+}
+
+fn config() -> Criterion {
+    let plan = Plan::from_env();
+    Criterion::default()
+        .warm_up_time(plan.warm_up)
+        .measurement_time(plan.measurement)
+        .sample_size(plan.samples)
+}
+
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(10);
-    targets = bench_spsc
+    config = config();
+    targets = bench_sync, bench_tokio_ct, bench_tokio_mt2, bench_smol
 }
 criterion_main!(benches);

@@ -1,9 +1,44 @@
 //! Shared pieces of ryker's Criterion benchmarks: the 64-byte message, one adapter per queue
-//! under test, and the threaded driver the `spsc` and `mpsc` benches time.
+//! under test, and the drivers the benches time: [`run`] (plain threads), [`tasks::run`] (tasks
+//! on tokio or smol), [`payload::run`] (payload kinds through one mailbox), and the actor
+//! harness in [`actors`].
 //!
-//! Every queue is driven by the same [`run`] loop, so the numbers differ only by the queue.
-//! Ring-style queues without blocking (ryker's `Ring`, `ArrayQueue`, `ThingBuf`) spin with
+//! Every queue is driven by the same loop for its context, so the numbers differ only by the
+//! queue. Ring-style queues without blocking (ryker's `Ring`, `ArrayQueue`, `ThingBuf`) spin with
 //! [`crossbeam_utils::Backoff`], which yields the thread after a short spin; channels block.
+//!
+//! # The benches
+//!
+//! | bench | groups | what |
+//! |---|---|---|
+//! | `ring` | `bench_enqueue_64b`, `bench_dequeue`, `roundtrip_64b`, `bench_mailbox_batch` | one thread: one operation at a time, and batch receive (1, 8, 32, 64) |
+//! | `spsc` | `spsc_64b/{sync,tokio_ct,tokio_mt2,smol_2thr}` | 1 producer → 1 consumer, capacity 512 and 4096 |
+//! | `mpsc` | `mpsc4_64b/{sync,tokio_ct,tokio_mt2,smol_2thr}`, `mpsc_64b_cap512` | 4 producers → 1 consumer, capacity 512 and 4096; and 1–16 producer threads at 512 |
+//! | `payload` | `payload_bytes` | inline vs fresh `Vec<u8>` vs fresh `Bytes` vs pooled `Bytes`, 64 B and 1 KiB, through a ryker mailbox |
+//! | `actor` | `actor_tell_64b/*` | ryker actor vs a task fed by a peer channel |
+//! | `actor_report` | (own harness) | the actor report: ratios, latency, amnesia, span cost |
+//! | `alloc` | (own harness, dhat) | allocations and bytes per operation, gated on budgets and `alloc-baseline.toml` |
+//!
+//! Within a group every peer moves the same [`Msg`] by value (except in `payload_bytes`, whose
+//! subject is the payload), and each `BenchmarkId` is `peer/parameter` (capacity, batch size or
+//! payload size), so saved baselines line up peer by peer.
+//!
+//! # Comparing against a baseline
+//!
+//! ```text
+//! cargo bench -p ryker-benches -- --save-baseline current     # before the change
+//! cargo bench -p ryker-benches -- --baseline current          # after it: change per benchmark
+//! RYKER_BENCH_QUICK=1 cargo bench -p ryker-benches --bench spsc   # a short smoke run
+//! cargo bench -p ryker-benches --bench alloc                  # allocation gate (exits 1 on a regression)
+//! ```
+//!
+//! A filter after `--` narrows a run (`-- spsc_64b/sync`). On a shared or busy machine the
+//! timings are noise at the 10–40% level; `testing/performance/timing_gate.sh` (`save` on the
+//! reference commit, `compare` on the candidate) is the quiet-machine gate that judges
+//! throughput, p95, CPU and memory against fixed limits. See `benches/README.md`.
+//!
+//! [`Plan::from_env`] sets how long each Criterion group measures: short by default (0.5 s
+//! warm-up, 2 s measurement, 10 samples), shorter still with `RYKER_BENCH_QUICK=1`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -19,6 +54,57 @@ pub const BATCH: u64 = 100_000;
 /// A threaded run whose consumer receives nothing for this long is reported as stalled and
 /// ends the process (exit code 3) instead of hanging the bench.
 pub const STALL_LIMIT: Duration = Duration::from_secs(30);
+
+/// How long the Criterion benches measure, read once from the environment.
+///
+/// Default: 0.5 s warm-up, 2 s measurement, 10 samples, [`BATCH`] messages per iteration of a
+/// threaded bench. `RYKER_BENCH_QUICK=1` (any value but `0` or empty): 0.1 s, 0.3 s, 10 samples
+/// (Criterion's minimum) and 10 000 messages per iteration: a smoke run, not a measurement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// `RYKER_BENCH_QUICK` was set.
+    pub quick: bool,
+    /// Criterion's warm-up time per benchmark.
+    pub warm_up: Duration,
+    /// Criterion's measurement time per benchmark.
+    pub measurement: Duration,
+    /// Criterion's sample count per benchmark.
+    pub samples: usize,
+    /// Messages moved per Criterion iteration by the threaded and task benches.
+    pub per_iter: u64,
+}
+
+impl Plan {
+    /// The plan for this process: quick when `RYKER_BENCH_QUICK` is set to anything but `0`.
+    #[must_use]
+    pub fn from_env() -> Self {
+        let quick =
+            std::env::var_os("RYKER_BENCH_QUICK").is_some_and(|v| !v.is_empty() && v != "0");
+        Self::new(quick)
+    }
+
+    /// The default plan, or the quick one.
+    #[must_use]
+    pub const fn new(quick: bool) -> Self {
+        if quick {
+            Self {
+                quick,
+                warm_up: Duration::from_millis(100),
+                measurement: Duration::from_millis(300),
+                samples: 10,
+                per_iter: 10_000,
+            }
+        } else {
+            Self {
+                quick,
+                warm_up: Duration::from_millis(500),
+                measurement: Duration::from_secs(2),
+                samples: 10,
+                per_iter: BATCH,
+            }
+        }
+    }
+}
 
 /// The benchmark payload: 64 bytes, moved by value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -261,6 +347,21 @@ pub fn ryker_mailbox(
     ryker_core::mailbox::Sender<Msg>,
     ryker_core::mailbox::Receiver<Msg>,
 ) {
+    ryker_mailbox_of(capacity)
+}
+
+/// A busy-policy ryker mailbox of `capacity` carrying `T`.
+///
+/// # Panics
+///
+/// If ryker-core rejects `capacity`.
+#[must_use]
+pub fn ryker_mailbox_of<T>(
+    capacity: usize,
+) -> (
+    ryker_core::mailbox::Sender<T>,
+    ryker_core::mailbox::Receiver<T>,
+) {
     let config = ryker_core::mailbox::MailboxConfig {
         capacity,
         ..Default::default()
@@ -420,11 +521,61 @@ impl Queue for TokioMpsc {
     }
 }
 
+/// `async_channel::bounded` from plain threads: `send_blocking` / `recv_blocking`.
+#[derive(Debug)]
+pub struct AsyncChannel;
+
+impl Queue for AsyncChannel {
+    const NAME: &'static str = "async_channel";
+    type Tx = async_channel::Sender<Msg>;
+    type Rx = async_channel::Receiver<Msg>;
+
+    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
+        async_channel::bounded(capacity)
+    }
+
+    #[inline]
+    fn send(tx: &Self::Tx, msg: Msg) {
+        tx.send_blocking(msg).expect("receiver alive");
+    }
+
+    #[inline]
+    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
+        buf.push(rx.recv_blocking().expect("senders alive"));
+        1
+    }
+}
+
+/// `flume::bounded`: blocking `send` / `recv`.
+#[derive(Debug)]
+pub struct Flume;
+
+impl Queue for Flume {
+    const NAME: &'static str = "flume";
+    type Tx = flume::Sender<Msg>;
+    type Rx = flume::Receiver<Msg>;
+
+    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
+        flume::bounded(capacity)
+    }
+
+    #[inline]
+    fn send(tx: &Self::Tx, msg: Msg) {
+        tx.send(msg).expect("receiver alive");
+    }
+
+    #[inline]
+    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
+        buf.push(rx.recv().expect("senders alive"));
+        1
+    }
+}
+
 /// The actor-level benches (`actor`, `actor_report`): a no-op consumer fed by one producer, as a
 /// ryker actor or as a task reading a peer channel, on tokio (2 workers, or a current-thread
 /// runtime on one thread) or smol (an executor run by 2 threads).
 ///
-/// Every consumer does the same [`Work`] per message, so the figures differ only by the path a
+/// Every consumer does the same [`Work`](actors::Work) per message, so the figures differ only by the path a
 /// message takes: ryker's `Addr` → mailbox → actor loop → `handle`, or a peer channel → a
 /// `while let Some(m) = rx.recv().await` task.
 pub mod actors {
@@ -1162,6 +1313,600 @@ pub mod actors {
     }
 }
 
+/// The SPSC and MPSC runs of [`run`] with tasks instead of threads: the producers and the
+/// consumer are tasks on an [`actors::Exec`] (tokio current-thread, tokio with 2 workers, or a
+/// smol executor run by 2 threads).
+///
+/// Every consumer takes up to 64 messages per wake-up with its queue's closest equivalent of a
+/// batch receive: ryker's and tokio's `recv_many`, and for the others one awaited `recv`
+/// followed by `try_recv` until the queue is empty or 64 are taken.
+pub mod tasks {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{mpsc, Arc};
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use tokio::sync::Barrier;
+
+    use crate::actors::Exec;
+    use crate::{watchdog, Msg};
+
+    /// Most messages a consumer takes per wake-up.
+    pub const RECV_LIMIT: usize = 64;
+
+    /// A queue driven by tasks.
+    pub trait AsyncQueue: 'static {
+        /// Name used as the Criterion function id.
+        const NAME: &'static str;
+        /// Producer handle; one clone per producer task.
+        type Tx: Clone + Send + Sync + 'static;
+        /// Consumer handle.
+        type Rx: Send + 'static;
+
+        /// A fresh queue holding at most `capacity` messages.
+        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx);
+
+        /// Sends `msg`, waiting while the queue is full.
+        fn send(tx: &Self::Tx, msg: Msg) -> impl Future<Output = ()> + Send;
+
+        /// Appends between 1 and `limit` messages to `buf`, waiting for the first; returns how
+        /// many, or 0 once every producer is gone and the queue is drained.
+        fn recv_into(
+            rx: &mut Self::Rx,
+            buf: &mut Vec<Msg>,
+            limit: usize,
+        ) -> impl Future<Output = usize> + Send;
+    }
+
+    /// Appends `first` and then up to `limit - 1` more from `try_next` (`None` when empty).
+    #[inline]
+    fn fill(
+        buf: &mut Vec<Msg>,
+        first: Msg,
+        limit: usize,
+        mut try_next: impl FnMut() -> Option<Msg>,
+    ) -> usize {
+        buf.push(first);
+        let mut n = 1;
+        while n < limit {
+            let Some(msg) = try_next() else { break };
+            buf.push(msg);
+            n += 1;
+        }
+        n
+    }
+
+    /// Times moving `total` messages from `producers` tasks to one consumer task on `exec`.
+    ///
+    /// The producers are spawned first and wait at an async barrier with the consumer; the
+    /// clock starts when the consumer passes it and stops when it has received the last
+    /// message. `total` is rounded down to a multiple of `producers`.
+    ///
+    /// # Panics
+    ///
+    /// If a task panics or the consumer sees a message count or checksum other than what was
+    /// sent. A run whose consumer makes no progress for [`crate::STALL_LIMIT`] prints a
+    /// diagnosis and exits the process with code 3.
+    #[must_use]
+    pub fn run<E: Exec, Q: AsyncQueue>(
+        exec: &E,
+        capacity: usize,
+        producers: usize,
+        total: u64,
+    ) -> Duration {
+        let (tx, mut rx) = Q::with_capacity(capacity);
+        let per_producer = total / producers as u64;
+        let total = per_producer * producers as u64;
+        let start_line = Arc::new(Barrier::new(producers + 1));
+        let progress = Arc::new(AtomicU64::new(0));
+        for _ in 0..producers {
+            let (tx, start_line) = (tx.clone(), start_line.clone());
+            exec.spawn(async move {
+                start_line.wait().await;
+                for seq in 0..per_producer {
+                    Q::send(&tx, Msg::new(seq)).await;
+                }
+            });
+        }
+        drop(tx);
+        let (done, watching) = mpsc::channel::<()>();
+        thread::scope(|s| {
+            let watched = &*progress;
+            s.spawn(move || watchdog(Q::NAME, watched, &watching, total));
+            let progress = progress.clone();
+            let elapsed = exec.run(async move {
+                let mut buf = Vec::with_capacity(RECV_LIMIT);
+                let (mut received, mut checksum) = (0_u64, 0_u64);
+                start_line.wait().await;
+                let start = Instant::now();
+                while received < total {
+                    buf.clear();
+                    let n = Q::recv_into(&mut rx, &mut buf, RECV_LIMIT).await;
+                    assert!(n > 0, "{}: closed after {received} of {total}", Q::NAME);
+                    received += n as u64;
+                    // Relaxed: a progress gauge for the watchdog only.
+                    progress.store(received, Ordering::Relaxed);
+                    for msg in &buf {
+                        checksum = checksum.wrapping_add(msg.seq ^ msg.pad[6]);
+                    }
+                }
+                let elapsed = start.elapsed();
+                assert_eq!(received, total, "{}: wrong message count", Q::NAME);
+                assert_eq!(checksum, 0, "{}: corrupted payload", Q::NAME);
+                elapsed
+            });
+            drop(done);
+            elapsed
+        })
+    }
+
+    /// ryker's mailbox: `send().await` / `recv_many().await`.
+    #[derive(Debug)]
+    pub struct Ryker;
+
+    impl AsyncQueue for Ryker {
+        const NAME: &'static str = "ryker_mailbox";
+        type Tx = ryker_core::mailbox::Sender<Msg>;
+        type Rx = ryker_core::mailbox::Receiver<Msg>;
+
+        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
+            crate::ryker_mailbox(capacity)
+        }
+
+        #[inline]
+        async fn send(tx: &Self::Tx, msg: Msg) {
+            assert!(tx.send(msg).await.is_ok(), "receiver alive");
+        }
+
+        #[inline]
+        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+            rx.recv_many(buf, limit).await
+        }
+    }
+
+    /// `tokio::sync::mpsc::channel`: `send().await` / `recv_many().await`.
+    #[derive(Debug)]
+    pub struct TokioMpsc;
+
+    impl AsyncQueue for TokioMpsc {
+        const NAME: &'static str = "tokio_mpsc";
+        type Tx = tokio::sync::mpsc::Sender<Msg>;
+        type Rx = tokio::sync::mpsc::Receiver<Msg>;
+
+        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
+            tokio::sync::mpsc::channel(capacity)
+        }
+
+        #[inline]
+        async fn send(tx: &Self::Tx, msg: Msg) {
+            tx.send(msg).await.expect("receiver alive");
+        }
+
+        #[inline]
+        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+            rx.recv_many(buf, limit).await
+        }
+    }
+
+    /// `async_channel::bounded`: `send().await` / `recv().await` + `try_recv`.
+    #[derive(Debug)]
+    pub struct AsyncChannel;
+
+    impl AsyncQueue for AsyncChannel {
+        const NAME: &'static str = "async_channel";
+        type Tx = async_channel::Sender<Msg>;
+        type Rx = async_channel::Receiver<Msg>;
+
+        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
+            async_channel::bounded(capacity)
+        }
+
+        #[inline]
+        async fn send(tx: &Self::Tx, msg: Msg) {
+            tx.send(msg).await.expect("receiver alive");
+        }
+
+        #[inline]
+        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+            let Ok(first) = rx.recv().await else { return 0 };
+            fill(buf, first, limit, || rx.try_recv().ok())
+        }
+    }
+
+    /// `flume::bounded`: `send_async` / `recv_async` + `try_recv`.
+    #[derive(Debug)]
+    pub struct Flume;
+
+    impl AsyncQueue for Flume {
+        const NAME: &'static str = "flume";
+        type Tx = flume::Sender<Msg>;
+        type Rx = flume::Receiver<Msg>;
+
+        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
+            flume::bounded(capacity)
+        }
+
+        #[inline]
+        async fn send(tx: &Self::Tx, msg: Msg) {
+            tx.send_async(msg).await.expect("receiver alive");
+        }
+
+        #[inline]
+        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+            let Ok(first) = rx.recv_async().await else {
+                return 0;
+            };
+            fill(buf, first, limit, || rx.try_recv().ok())
+        }
+    }
+
+    /// `kanal::bounded_async`: `send().await` / `recv().await` + `try_recv`.
+    #[derive(Debug)]
+    pub struct Kanal;
+
+    impl AsyncQueue for Kanal {
+        const NAME: &'static str = "kanal";
+        type Tx = kanal::AsyncSender<Msg>;
+        type Rx = kanal::AsyncReceiver<Msg>;
+
+        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
+            kanal::bounded_async(capacity)
+        }
+
+        #[inline]
+        async fn send(tx: &Self::Tx, msg: Msg) {
+            tx.send(msg).await.expect("receiver alive");
+        }
+
+        #[inline]
+        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+            let Ok(first) = rx.recv().await else { return 0 };
+            fill(buf, first, limit, || rx.try_recv().ok().flatten())
+        }
+    }
+
+    /// `thingbuf::mpsc::channel`: `send().await` / `recv().await` + `try_recv`.
+    #[derive(Debug)]
+    pub struct Thingbuf;
+
+    impl AsyncQueue for Thingbuf {
+        const NAME: &'static str = "thingbuf_mpsc";
+        type Tx = thingbuf::mpsc::Sender<Msg>;
+        type Rx = thingbuf::mpsc::Receiver<Msg>;
+
+        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
+            thingbuf::mpsc::channel(capacity)
+        }
+
+        #[inline]
+        async fn send(tx: &Self::Tx, msg: Msg) {
+            tx.send(msg).await.expect("receiver alive");
+        }
+
+        #[inline]
+        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+            let Some(first) = rx.recv().await else {
+                return 0;
+            };
+            fill(buf, first, limit, || rx.try_recv().ok())
+        }
+    }
+}
+
+/// What a message that carries `size` bytes costs through one ryker mailbox (one producer
+/// thread, one consumer thread, `send_blocking` / `recv_many_blocking`), by how it carries them:
+///
+/// - [`Inline`](payload::Inline): a `[u8; N]` moved by value (for 64 bytes, [`Msg`] itself);
+/// - [`FreshVec`](payload::FreshVec): a `Vec<u8>` allocated per message (freed by the consumer);
+/// - [`FreshBytes`](payload::FreshBytes): `bytes::Bytes::copy_from_slice` per message (an allocation, like a `Vec`);
+/// - [`PooledBytes`](payload::PooledBytes): `bytes::Bytes` cut with `split_to(n).freeze()` from a [`BytesPool`](payload::BytesPool): a
+///   ring of [`POOL_BLOCKS`](payload::POOL_BLOCKS) `BytesMut` blocks of [`POOL_BLOCK`](payload::POOL_BLOCK) bytes, each taken back in place
+///   (`try_reclaim`) once every message cut from it has been dropped, so in steady state no
+///   message allocates.
+///
+/// Every kind copies the same `size`-byte template into the message and stamps its sequence
+/// number into the first 8 bytes; the consumer reads those and the last byte.
+pub mod payload {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::mpsc;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use bytes::{Bytes, BytesMut};
+
+    use crate::{ryker_mailbox_of, watchdog, Msg};
+
+    /// Mailbox capacity for every payload run.
+    pub const CAPACITY: usize = 512;
+
+    /// Bytes per pool block: 4 096 messages of 64 bytes, 256 of 1 KiB.
+    pub const POOL_BLOCK: usize = 256 << 10;
+
+    /// Blocks per pool: 1 MiB in all, twice what a full mailbox of 1 KiB messages holds, so
+    /// the consumer has dropped a block's messages by the time the producer comes back to it.
+    pub const POOL_BLOCKS: usize = 4;
+
+    /// The template every message copies its bytes from.
+    static TEMPLATE: [u8; 4096] = {
+        let mut t = [0_u8; 4096];
+        let mut i = 0;
+        while i < t.len() {
+            t[i] = (i % 251) as u8;
+            i += 1;
+        }
+        t
+    };
+
+    /// A way to carry `size` bytes in a message.
+    pub trait Payload: Send + 'static {
+        /// Name used as the Criterion function id.
+        const NAME: &'static str;
+        /// The producer's state (the buffer pool, or nothing).
+        type Maker: Send;
+
+        /// The producer's state for messages of `size` bytes.
+        ///
+        /// # Panics
+        /// If this kind cannot carry `size` bytes.
+        fn maker(size: usize) -> Self::Maker;
+
+        /// A message whose first 8 bytes are `seq`.
+        fn make(maker: &mut Self::Maker, seq: u64) -> Self;
+
+        /// The sequence number plus the last byte: what the consumer reads.
+        fn read(&self) -> u64;
+    }
+
+    #[inline]
+    fn read_bytes(b: &[u8]) -> u64 {
+        let mut seq = [0; 8];
+        seq.copy_from_slice(&b[..8]);
+        u64::from_le_bytes(seq) + u64::from(b[b.len() - 1])
+    }
+
+    /// `N` bytes inline, moved by value.
+    #[derive(Debug, Clone)]
+    pub struct Inline<const N: usize>(pub [u8; N]);
+
+    impl<const N: usize> Payload for Inline<N> {
+        const NAME: &'static str = "inline";
+        type Maker = ();
+
+        fn maker(size: usize) {
+            assert_eq!(size, N, "Inline<{N}> carries {N} bytes");
+        }
+
+        #[inline]
+        fn make((): &mut (), seq: u64) -> Self {
+            let mut a = [0; N];
+            a.copy_from_slice(&TEMPLATE[..N]);
+            a[..8].copy_from_slice(&seq.to_le_bytes());
+            Self(a)
+        }
+
+        #[inline]
+        fn read(&self) -> u64 {
+            read_bytes(&self.0)
+        }
+    }
+
+    /// The 64-byte benchmark message: the inline kind at 64 bytes.
+    impl Payload for Msg {
+        const NAME: &'static str = "inline";
+        type Maker = ();
+
+        fn maker(size: usize) {
+            assert_eq!(size, size_of::<Msg>(), "Msg carries 64 bytes");
+        }
+
+        #[inline]
+        fn make((): &mut (), seq: u64) -> Self {
+            Msg::new(seq)
+        }
+
+        /// As the byte kinds read it: the sequence number plus the template's byte 63 (and
+        /// the last pad word, which equals the sequence number when intact).
+        #[inline]
+        fn read(&self) -> u64 {
+            self.seq + (self.pad[6] ^ self.seq) + u64::from(TEMPLATE[63])
+        }
+    }
+
+    /// A `Vec<u8>` allocated per message.
+    #[derive(Debug)]
+    pub struct FreshVec(pub Vec<u8>);
+
+    impl Payload for FreshVec {
+        const NAME: &'static str = "vec_fresh";
+        type Maker = usize;
+
+        fn maker(size: usize) -> usize {
+            assert!((8..=TEMPLATE.len()).contains(&size), "size {size}");
+            size
+        }
+
+        #[inline]
+        fn make(size: &mut usize, seq: u64) -> Self {
+            let mut v = TEMPLATE[..*size].to_vec();
+            v[..8].copy_from_slice(&seq.to_le_bytes());
+            Self(v)
+        }
+
+        #[inline]
+        fn read(&self) -> u64 {
+            read_bytes(&self.0)
+        }
+    }
+
+    /// A ring of reused `BytesMut` blocks that messages are cut from.
+    #[derive(Debug)]
+    pub struct BytesPool {
+        blocks: Vec<BytesMut>,
+        current: usize,
+        size: usize,
+        fresh_blocks: u64,
+    }
+
+    impl BytesPool {
+        /// A pool of [`POOL_BLOCKS`] blocks of [`POOL_BLOCK`] bytes, cutting `size`-byte
+        /// messages.
+        ///
+        /// # Panics
+        /// If `size` is 0 or larger than a block.
+        #[must_use]
+        pub fn new(size: usize) -> Self {
+            assert!((1..=POOL_BLOCK).contains(&size), "size {size}");
+            Self {
+                blocks: (0..POOL_BLOCKS)
+                    .map(|_| BytesMut::with_capacity(POOL_BLOCK))
+                    .collect(),
+                current: 0,
+                size,
+                fresh_blocks: 0,
+            }
+        }
+
+        /// The next message: the template's first `size` bytes, with `seq` in the first 8.
+        #[inline]
+        pub fn take(&mut self, seq: u64) -> Bytes {
+            if self.blocks[self.current].capacity() < self.size {
+                self.next_block();
+            }
+            let buf = &mut self.blocks[self.current];
+            buf.extend_from_slice(&TEMPLATE[..self.size]);
+            buf[..8].copy_from_slice(&seq.to_le_bytes());
+            buf.split_to(self.size).freeze()
+        }
+
+        /// Blocks allocated because a block was still in use when its turn came again.
+        #[must_use]
+        pub fn fresh_blocks(&self) -> u64 {
+            self.fresh_blocks
+        }
+
+        /// Moves to the next block of the ring: taken back in place when every `Bytes` cut
+        /// from it is gone, replaced by a fresh allocation otherwise.
+        #[cold]
+        #[inline(never)]
+        fn next_block(&mut self) {
+            self.current = (self.current + 1) % self.blocks.len();
+            let block = &mut self.blocks[self.current];
+            if !block.try_reclaim(POOL_BLOCK) {
+                *block = BytesMut::with_capacity(POOL_BLOCK);
+                self.fresh_blocks += 1;
+            }
+        }
+    }
+
+    /// `bytes::Bytes::copy_from_slice` per message.
+    #[derive(Debug)]
+    pub struct FreshBytes(pub Bytes);
+
+    impl Payload for FreshBytes {
+        const NAME: &'static str = "bytes_fresh";
+        type Maker = usize;
+
+        fn maker(size: usize) -> usize {
+            FreshVec::maker(size)
+        }
+
+        #[inline]
+        fn make(size: &mut usize, seq: u64) -> Self {
+            let mut b = BytesMut::from(&TEMPLATE[..*size]);
+            b[..8].copy_from_slice(&seq.to_le_bytes());
+            Self(b.freeze())
+        }
+
+        #[inline]
+        fn read(&self) -> u64 {
+            read_bytes(&self.0)
+        }
+    }
+
+    /// `bytes::Bytes` cut from a [`BytesPool`].
+    #[derive(Debug)]
+    pub struct PooledBytes(pub Bytes);
+
+    impl Payload for PooledBytes {
+        const NAME: &'static str = "bytes_pooled";
+        type Maker = BytesPool;
+
+        fn maker(size: usize) -> BytesPool {
+            assert!((8..=TEMPLATE.len()).contains(&size), "size {size}");
+            BytesPool::new(size)
+        }
+
+        #[inline]
+        fn make(pool: &mut BytesPool, seq: u64) -> Self {
+            Self(pool.take(seq))
+        }
+
+        #[inline]
+        fn read(&self) -> u64 {
+            read_bytes(&self.0)
+        }
+    }
+
+    /// Times moving `total` messages of `size` bytes, carried as `P`, from one producer thread
+    /// to one consumer thread through a ryker mailbox of [`CAPACITY`].
+    ///
+    /// The clock starts when both threads have passed a barrier and stops when the consumer has
+    /// received (and dropped) the last message.
+    ///
+    /// # Panics
+    ///
+    /// If `P` cannot carry `size` bytes, a thread panics, or the consumer reads other than
+    /// what was sent. A stalled run exits the process with code 3 (see [`crate::run`]).
+    #[must_use]
+    pub fn run<P: Payload>(size: usize, total: u64) -> Duration {
+        let (tx, mut rx) = ryker_mailbox_of::<P>(CAPACITY);
+        let mut maker = P::maker(size);
+        let last = u64::from(TEMPLATE[size - 1]);
+        let expected = (0..total).fold(0_u64, |sum, seq| sum.wrapping_add(seq + last));
+        let barrier = std::sync::Barrier::new(2);
+        let progress = AtomicU64::new(0);
+        let (done, watching) = mpsc::channel::<()>();
+        thread::scope(|s| {
+            let progress = &progress;
+            s.spawn(move || watchdog(P::NAME, progress, &watching, total));
+            let barrier = &barrier;
+            s.spawn(move || {
+                barrier.wait();
+                for seq in 0..total {
+                    let sent = tx.send_blocking(P::make(&mut maker, seq));
+                    assert!(
+                        sent.is_ok(),
+                        "receiver alive until every message is received"
+                    );
+                }
+            });
+            let consumer = s.spawn(move || {
+                let mut buf = Vec::with_capacity(64);
+                let (mut received, mut checksum) = (0_u64, 0_u64);
+                barrier.wait();
+                let start = Instant::now();
+                while received < total {
+                    let n = rx.recv_many_blocking(&mut buf, 64);
+                    assert!(n > 0, "senders alive until every message is sent");
+                    received += n as u64;
+                    // Relaxed: a progress gauge for the watchdog only.
+                    progress.store(received, Ordering::Relaxed);
+                    for msg in buf.drain(..) {
+                        checksum = checksum.wrapping_add(msg.read());
+                    }
+                }
+                let elapsed = start.elapsed();
+                assert_eq!(checksum, expected, "{}: corrupted payload", P::NAME);
+                elapsed
+            });
+            let elapsed = consumer.join().expect("consumer thread panicked");
+            drop(done);
+            elapsed
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1226,5 +1971,73 @@ mod tests {
         smoke::<Kanal>();
         smoke::<CrossbeamChannel>();
         smoke::<TokioMpsc>();
+        smoke::<AsyncChannel>();
+        smoke::<Flume>();
+    }
+
+    /// Every task-driven queue moves every message, one and four producers, on each executor.
+    #[test]
+    fn every_task_queue_moves_every_message() {
+        use super::actors::{Exec, Smol2, TokioCt, TokioMt2};
+        use super::tasks::{self, AsyncQueue};
+
+        fn each<E: Exec>(exec: &E) {
+            fn one<E: Exec, Q: AsyncQueue>(exec: &E) {
+                for producers in [1, 4] {
+                    let _ = tasks::run::<E, Q>(exec, 8, producers, 4_000);
+                }
+            }
+            one::<E, tasks::Ryker>(exec);
+            one::<E, tasks::TokioMpsc>(exec);
+            one::<E, tasks::AsyncChannel>(exec);
+            one::<E, tasks::Flume>(exec);
+            one::<E, tasks::Kanal>(exec);
+            one::<E, tasks::Thingbuf>(exec);
+        }
+        each(&TokioCt::new());
+        each(&TokioMt2::new());
+        each(&Smol2::new());
+    }
+
+    /// Every payload kind arrives intact at both sizes, across more than one pool block.
+    #[test]
+    fn every_payload_kind_arrives_intact() {
+        use super::payload::{self, FreshBytes, FreshVec, Inline, PooledBytes};
+
+        let _ = payload::run::<Msg>(64, 5_000);
+        let _ = payload::run::<Inline<1024>>(1024, 3_000);
+        for size in [64, 1024] {
+            let _ = payload::run::<FreshVec>(size, 3_000);
+            let _ = payload::run::<FreshBytes>(size, 3_000);
+            let laps = payload::POOL_BLOCKS * payload::POOL_BLOCK / size;
+            let _ = payload::run::<PooledBytes>(size, 3 * laps as u64);
+        }
+    }
+
+    /// Once every message cut from a block is gone, the pool takes the block back instead of
+    /// allocating: no fresh block over several laps of the ring.
+    #[test]
+    fn the_bytes_pool_reuses_its_blocks() {
+        let mut pool = payload::BytesPool::new(1024);
+        let laps = payload::POOL_BLOCKS * payload::POOL_BLOCK / 1024;
+        for seq in 0..5 * laps as u64 {
+            let b = pool.take(seq);
+            assert_eq!(b.len(), 1024);
+            assert_eq!(b[..8], seq.to_le_bytes());
+        }
+        assert_eq!(pool.fresh_blocks(), 0);
+        // A message held across a whole lap keeps its block from being reused.
+        let held = pool.take(0);
+        for seq in 0..laps as u64 {
+            drop(pool.take(seq));
+        }
+        assert_eq!(pool.fresh_blocks(), 1);
+        drop(held);
+    }
+
+    #[test]
+    fn the_quick_plan_is_shorter() {
+        let (full, quick) = (Plan::new(false), Plan::new(true));
+        assert!(quick.measurement < full.measurement && quick.per_iter < full.per_iter);
     }
 }

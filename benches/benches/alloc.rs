@@ -1,0 +1,593 @@
+//! Allocation bench: heap allocations and bytes per operation on ryker's hot paths, measured by
+//! dhat, gated on a budget per scenario and on the stored baseline `benches/alloc-baseline.toml`.
+//!
+//! ```text
+//! cargo bench -p ryker-benches --bench alloc                       # table; exit 1 on a regression
+//! cargo bench -p ryker-benches --bench alloc --features observe    # + the amnesia row
+//! cargo bench -p ryker-benches --bench alloc -- --write-baseline   # rewrite the baseline file
+//! ```
+//!
+//! Each scenario runs under its own `dhat::Profiler` (testing mode: nothing is written to disk)
+//! and reads `dhat::HeapStats` just before and just after its measured window of `OPS`
+//! operations. Set-up and warm-up (runtime, mailbox, actor spawn, a few mailbox laps) stay
+//! outside the window. dhat counts every allocation and reallocation of every thread; each
+//! scenario runs on this thread alone (a tokio current-thread runtime where it needs one), so
+//! the count is exact and does not depend on the machine's load.
+//!
+//! | scenario | one operation | budget (allocations/op) |
+//! |---|---|---:|
+//! | `try_send_try_recv` | mailbox `try_send` + `try_recv`, capacity 512 | 0 |
+//! | `send_recv` | `send().await` into a mailbox of 16 and `recv().await` by a consumer task | 0 |
+//! | `tell` | `Addr::tell` + the actor's `handle` | 0 |
+//! | `ask` | `Addr::ask` round trip | 1 (the reply slot) |
+//! | `busy_full` | `try_send` to a full `busy` mailbox, handed back as `Busy` | 0 |
+//! | `drop_newest_full` | `try_send` to a full `drop_newest` mailbox: dropped | 0 |
+//! | `drop_oldest_full` | `try_send` to a full `drop_oldest` mailbox: evicts the oldest | 0 |
+//! | `amnesia` | `try_send` + `try_recv` with slot wiping on (feature `observe`) | 0 |
+//!
+//! The bench exits with status 1 when a figure is over its budget or over the baseline (in
+//! allocations or bytes per operation, compared exactly). A lower figure passes and is
+//! reported, so that the baseline can be tightened. Updating `alloc-baseline.toml` is a
+//! deliberate commit whose message says why the figure moved; `--write-baseline` writes the
+//! measured rows and keeps the rows it did not measure (the amnesia row without `observe`).
+//!
+//! Criterion's arguments (`--bench`, `--save-baseline NAME`, ...) are accepted and ignored, so
+//! `cargo bench -p ryker-benches -- ...` runs this bench along with the others; a positional
+//! filter runs the scenarios whose name contains it (none, if none does).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use ryker_benches::Msg;
+use ryker_core::mailbox::{try_channel, MailboxConfig, Overflow, Receiver, Sender, Sent};
+use ryker_core::prelude::{Actor, ActorConfig, ActorOptions, Addr, Context, Reply, TrySendError};
+use ryker_tokio::Tokio;
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+/// Operations per measured window.
+const OPS: u64 = 10_000;
+
+/// The baseline file, next to this crate's Cargo.toml.
+const BASELINE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/alloc-baseline.toml");
+
+/// Heap activity in a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Counts {
+    ops: u64,
+    allocations: u64,
+    bytes: u64,
+}
+
+impl Counts {
+    fn per_op(self) -> (f64, f64) {
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        let per = |x: u64| x as f64 / self.ops as f64;
+        (per(self.allocations), per(self.bytes))
+    }
+
+    /// `self` per operation is greater than `other` per operation, in allocations or bytes
+    /// (compared exactly, by cross-multiplying).
+    fn exceeds(self, other: Counts) -> (bool, bool) {
+        let more = |a: u64, b: u64| {
+            u128::from(a) * u128::from(other.ops) > u128::from(b) * u128::from(self.ops)
+        };
+        (
+            more(self.allocations, other.allocations),
+            more(self.bytes, other.bytes),
+        )
+    }
+}
+
+/// A measured window: heap totals when it opened.
+struct Window(dhat::HeapStats);
+
+impl Window {
+    fn open() -> Self {
+        Self(dhat::HeapStats::get())
+    }
+
+    fn close(self, ops: u64) -> Counts {
+        let now = dhat::HeapStats::get();
+        Counts {
+            ops,
+            allocations: now.total_blocks - self.0.total_blocks,
+            bytes: now.total_bytes - self.0.total_bytes,
+        }
+    }
+}
+
+/// One scenario: its name, what one operation is, its budget, and how to run it.
+struct Scenario {
+    name: &'static str,
+    what: &'static str,
+    /// Most allocations per operation.
+    budget: u64,
+    run: fn() -> Counts,
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let mut all = vec![
+        Scenario {
+            name: "try_send_try_recv",
+            what: "try_send + try_recv",
+            budget: 0,
+            run: try_send_try_recv,
+        },
+        Scenario {
+            name: "send_recv",
+            what: "send().await + recv().await (tokio current-thread)",
+            budget: 0,
+            run: send_recv,
+        },
+        Scenario {
+            name: "tell",
+            what: "Addr::tell + handle (tokio current-thread)",
+            budget: 0,
+            run: tell,
+        },
+        Scenario {
+            name: "ask",
+            what: "Addr::ask round trip (tokio current-thread)",
+            budget: 1,
+            run: ask,
+        },
+        Scenario {
+            name: "busy_full",
+            what: "try_send, full busy mailbox -> Busy",
+            budget: 0,
+            run: busy_full,
+        },
+        Scenario {
+            name: "drop_newest_full",
+            what: "try_send, full drop_newest mailbox -> dropped",
+            budget: 0,
+            run: drop_newest_full,
+        },
+        Scenario {
+            name: "drop_oldest_full",
+            what: "try_send, full drop_oldest mailbox -> evicts",
+            budget: 0,
+            run: drop_oldest_full,
+        },
+    ];
+    if let Some(run) = amnesia_scenario() {
+        all.push(Scenario {
+            name: "amnesia",
+            what: "try_send + try_recv, amnesia on",
+            budget: 0,
+            run,
+        });
+    }
+    all
+}
+
+/// A mailbox of `capacity` under `overflow`.
+fn mailbox(capacity: usize, overflow: Overflow, amnesia: bool) -> (Sender<Msg>, Receiver<Msg>) {
+    let config = MailboxConfig {
+        capacity,
+        overflow,
+        amnesia,
+    };
+    try_channel(config).expect("valid mailbox config")
+}
+
+/// `OPS` round trips after two laps of warm-up.
+fn round_trips(tx: &Sender<Msg>, rx: &mut Receiver<Msg>) -> Counts {
+    for seq in 0..2 * tx.capacity() as u64 {
+        assert!(tx.try_send(Msg::new(seq)).is_ok());
+        assert_eq!(rx.try_recv().map(|m| m.seq), Ok(seq));
+    }
+    let w = Window::open();
+    for seq in 0..OPS {
+        assert!(tx.try_send(black_box(Msg::new(seq))).is_ok());
+        black_box(rx.try_recv().expect("sent above"));
+    }
+    w.close(OPS)
+}
+
+fn try_send_try_recv() -> Counts {
+    let (tx, mut rx) = mailbox(512, Overflow::Busy, false);
+    round_trips(&tx, &mut rx)
+}
+
+#[cfg(feature = "observe")]
+fn amnesia_scenario() -> Option<fn() -> Counts> {
+    fn amnesia() -> Counts {
+        let (tx, mut rx) = mailbox(512, Overflow::Busy, true);
+        round_trips(&tx, &mut rx)
+    }
+    Some(amnesia)
+}
+
+#[cfg(not(feature = "observe"))]
+fn amnesia_scenario() -> Option<fn() -> Counts> {
+    None
+}
+
+/// A full mailbox under `overflow`, warmed by a lap of sends that meet it full, then `OPS`
+/// more; `check` sees each result.
+fn full(overflow: Overflow, check: fn(Result<Sent, TrySendError<Msg>>)) -> Counts {
+    let (tx, _rx) = mailbox(512, overflow, false);
+    for seq in 0..512 {
+        assert_eq!(tx.try_send(Msg::new(seq)), Ok(Sent::Queued));
+    }
+    for seq in 0..512 {
+        check(tx.try_send(Msg::new(seq)));
+    }
+    let w = Window::open();
+    for seq in 0..OPS {
+        check(black_box(tx.try_send(black_box(Msg::new(seq)))));
+    }
+    w.close(OPS)
+}
+
+fn busy_full() -> Counts {
+    full(Overflow::Busy, |r| {
+        assert!(matches!(r, Err(TrySendError::Busy(_))), "want Busy");
+    })
+}
+
+fn drop_newest_full() -> Counts {
+    full(Overflow::DropNewest, |r| {
+        assert!(matches!(r, Err(TrySendError::Dropped)), "want Dropped");
+    })
+}
+
+fn drop_oldest_full() -> Counts {
+    full(Overflow::DropOldest, |r| {
+        assert!(
+            matches!(r, Ok(Sent::DisplacedOldest)),
+            "want DisplacedOldest"
+        );
+    })
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// Yields until `count` reaches `target`.
+async fn until(count: &AtomicU64, target: u64) {
+    // Acquire: pairs with the consumer's Release store, so its work is done when we see it.
+    while count.load(Ordering::Acquire) < target {
+        tokio::task::yield_now().await;
+    }
+}
+
+fn send_recv() -> Counts {
+    const CAPACITY: usize = 16;
+    let rt = current_thread();
+    rt.block_on(async {
+        let (tx, mut rx) = mailbox(CAPACITY, Overflow::Busy, false);
+        let received = Arc::new(AtomicU64::new(0));
+        let consumer = tokio::spawn({
+            let received = received.clone();
+            async move {
+                let mut n = 0;
+                while let Some(msg) = rx.recv().await {
+                    black_box(msg);
+                    n += 1;
+                    // Release: pairs with the Acquire in `until`.
+                    received.store(n, Ordering::Release);
+                }
+            }
+        });
+        // Warm-up: laps in which the producer waits on a full mailbox and the consumer on an
+        // empty one, so every waker and wait-list path has run once.
+        let warm = 8 * CAPACITY as u64;
+        for seq in 0..warm {
+            assert!(tx.send(Msg::new(seq)).await.is_ok());
+        }
+        until(&received, warm).await;
+        let w = Window::open();
+        for seq in 0..OPS {
+            assert!(tx.send(black_box(Msg::new(seq))).await.is_ok());
+        }
+        until(&received, warm + OPS).await;
+        let counts = w.close(OPS);
+        drop(tx);
+        consumer.await.expect("consumer task");
+        counts
+    })
+}
+
+enum Req {
+    Tell(Msg),
+    Ask(Reply<u64>),
+}
+
+/// A no-op actor that counts what it handled.
+struct Sink {
+    handled: Arc<AtomicU64>,
+}
+
+impl Actor for Sink {
+    type Msg = Req;
+
+    async fn handle(&mut self, req: Req, _ctx: &mut Context<Self>) {
+        match req {
+            Req::Tell(msg) => {
+                black_box(msg);
+            }
+            Req::Ask(reply) => {
+                let _ = reply.send(self.handled.load(Ordering::Relaxed));
+            }
+        }
+        // Release: pairs with the Acquire in `until`.
+        self.handled.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// Spawns a [`Sink`] on a current-thread runtime, warms it up (three laps of tells, some asks),
+/// then measures `OPS` tells (until all are handled) or `OPS` asks.
+fn actor(asks: bool) -> Counts {
+    let rt = current_thread();
+    let tokio = Tokio::with_handle(rt.handle().clone());
+    rt.block_on(async move {
+        let handled = Arc::new(AtomicU64::new(0));
+        let sink = Sink {
+            handled: handled.clone(),
+        };
+        let handle = ActorOptions::new(ActorConfig::default())
+            .spawn(&tokio, sink)
+            .expect("valid config");
+        let addr: Addr<Sink> = handle.addr();
+        let mut sent = 0;
+        for _ in 0..3 {
+            for seq in 0..2 * 512 {
+                assert!(addr.tell(Req::Tell(Msg::new(seq))).await.is_ok());
+            }
+            sent += 2 * 512;
+            until(&handled, sent).await;
+            for _ in 0..64 {
+                assert!(addr.ask(Req::Ask).await.is_ok());
+            }
+            sent += 64;
+        }
+        let w = Window::open();
+        if asks {
+            for _ in 0..OPS {
+                black_box(addr.ask(Req::Ask).await.expect("actor alive"));
+            }
+        } else {
+            for seq in 0..OPS {
+                assert!(addr.tell(Req::Tell(black_box(Msg::new(seq)))).await.is_ok());
+            }
+            until(&handled, sent + OPS).await;
+        }
+        let counts = w.close(OPS);
+        drop(addr);
+        let report = handle.shutdown().await.expect("actor finished");
+        assert_eq!(report.handled, sent + OPS);
+        counts
+    })
+}
+
+fn tell() -> Counts {
+    actor(false)
+}
+
+fn ask() -> Counts {
+    actor(true)
+}
+
+/// The stored baseline: scenario name → counts.
+fn read_baseline() -> Result<BTreeMap<String, Counts>, String> {
+    let text = std::fs::read_to_string(BASELINE).map_err(|e| format!("{BASELINE}: {e}"))?;
+    let table: toml::Table = text.parse().map_err(|e| format!("{BASELINE}: {e}"))?;
+    let mut rows = BTreeMap::new();
+    for (name, value) in table {
+        let field = |key: &str| {
+            value
+                .get(key)
+                .and_then(toml::Value::as_integer)
+                .and_then(|v| u64::try_from(v).ok())
+                .ok_or_else(|| format!("{BASELINE}: [{name}] needs a non-negative integer `{key}`"))
+        };
+        let counts = Counts {
+            ops: field("ops")?,
+            allocations: field("allocations")?,
+            bytes: field("bytes")?,
+        };
+        if counts.ops == 0 {
+            return Err(format!("{BASELINE}: [{name}] ops must be positive"));
+        }
+        rows.insert(name, counts);
+    }
+    Ok(rows)
+}
+
+/// Writes `measured` (in scenario order) and the `kept` rows it did not measure.
+fn write_baseline(
+    measured: &[(&Scenario, Counts)],
+    kept: &BTreeMap<String, Counts>,
+) -> std::io::Result<()> {
+    let mut out = String::from(
+        "# Allocation baseline of `cargo bench -p ryker-benches --bench alloc` (dhat): per scenario,\n\
+         # `ops` operations made `allocations` heap allocations (reallocations included) of `bytes`\n\
+         # bytes in all, after warm-up. The bench fails when a scenario's allocations or bytes per\n\
+         # operation exceed these (or its budget in benches/benches/alloc.rs).\n\
+         #\n\
+         # Updating this file is a deliberate commit whose message gives the reason the figure moved\n\
+         # (`cargo bench -p ryker-benches --bench alloc --features observe -- --write-baseline`\n\
+         # rewrites it; without `observe` the amnesia row is kept as it was).\n",
+    );
+    let mut row = |name: &str, what: &str, c: Counts| {
+        let _ = write!(
+            out,
+            "\n# {what}\n[{name}]\nops = {}\nallocations = {}\nbytes = {}\n",
+            c.ops, c.allocations, c.bytes
+        );
+    };
+    for (s, c) in measured {
+        row(s.name, s.what, *c);
+    }
+    for (name, c) in kept {
+        if !measured.iter().any(|(s, _)| s.name == name) {
+            row(
+                name,
+                "(kept: not measured in the run that wrote this file)",
+                *c,
+            );
+        }
+    }
+    std::fs::write(BASELINE, out)
+}
+
+/// Criterion options that take a value; their values are not filters.
+const VALUED: [&str; 15] = [
+    "--save-baseline",
+    "-s",
+    "--baseline",
+    "-b",
+    "--baseline-lenient",
+    "--load-baseline",
+    "--measurement-time",
+    "--warm-up-time",
+    "--sample-size",
+    "--profile-time",
+    "--output-format",
+    "--color",
+    "--nresamples",
+    "--noise-threshold",
+    "--plotting-backend",
+];
+
+fn main() -> ExitCode {
+    let mut write = false;
+    let mut filters = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--write-baseline" {
+            write = true;
+        } else if VALUED.contains(&arg.as_str()) {
+            let _ = args.next();
+        } else if !arg.starts_with('-') {
+            filters.push(arg);
+        }
+    }
+    let selected: Vec<Scenario> = scenarios()
+        .into_iter()
+        .filter(|s| filters.is_empty() || filters.iter().any(|f| s.name.contains(f.as_str())))
+        .collect();
+    if selected.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    let baseline = match read_baseline() {
+        Ok(rows) => rows,
+        Err(e) if write => {
+            eprintln!("note: {e}; writing a new baseline");
+            BTreeMap::new()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut measured = Vec::new();
+    for s in &selected {
+        let profiler = dhat::Profiler::builder().testing().build();
+        let counts = (s.run)();
+        drop(profiler);
+        measured.push((s, counts));
+    }
+
+    println!(
+        "{:<18} {:>6} {:>10} {:>9} {:>7} {:>18}  verdict",
+        "scenario", "ops", "allocs/op", "bytes/op", "budget", "baseline a/op b/op"
+    );
+    let mut failures = Vec::new();
+    for (s, c) in &measured {
+        let (a, b) = c.per_op();
+        let base = baseline.get(s.name);
+        let base_text = base.map_or_else(
+            || "-".to_owned(),
+            |base| {
+                let (ba, bb) = base.per_op();
+                format!("{ba:.4} {bb:.1}")
+            },
+        );
+        let mut verdict = Vec::new();
+        if c.allocations > s.budget * c.ops {
+            verdict.push("OVER BUDGET");
+            failures.push(format!(
+                "{}: {a:.4} allocations per {} (budget {})",
+                s.name, s.what, s.budget
+            ));
+        }
+        match base {
+            Some(base) if !write => {
+                let (more_allocs, more_bytes) = c.exceeds(*base);
+                let (ba, bb) = base.per_op();
+                if more_allocs {
+                    verdict.push("MORE ALLOCATIONS THAN BASELINE");
+                    failures.push(format!(
+                        "{}: {a:.4} allocations/op, baseline {ba:.4}",
+                        s.name
+                    ));
+                }
+                if more_bytes {
+                    verdict.push("MORE BYTES THAN BASELINE");
+                    failures.push(format!("{}: {b:.1} bytes/op, baseline {bb:.1}", s.name));
+                }
+                let (fewer_allocs, fewer_bytes) = base.exceeds(*c);
+                if verdict.is_empty() && (fewer_allocs || fewer_bytes) {
+                    verdict.push("ok (below baseline: tighten it)");
+                }
+            }
+            None if !write => {
+                verdict.push("NO BASELINE");
+                failures.push(format!("{}: no row in {BASELINE}", s.name));
+            }
+            _ => {}
+        }
+        if verdict.is_empty() {
+            verdict.push("ok");
+        }
+        println!(
+            "{:<18} {:>6} {:>10.4} {:>9.1} {:>7} {:>18}  {}",
+            s.name,
+            c.ops,
+            a,
+            b,
+            s.budget,
+            base_text,
+            verdict.join(", ")
+        );
+    }
+    let amnesia_selected =
+        filters.is_empty() || filters.iter().any(|f| "amnesia".contains(f.as_str()));
+    if amnesia_scenario().is_none() && amnesia_selected {
+        println!(
+            "amnesia            not measured: build with `--features observe` (turns on ryker-core's `amnesia`)"
+        );
+    }
+
+    if write {
+        let kept = baseline;
+        if let Err(e) = write_baseline(&measured, &kept) {
+            eprintln!("error: writing {BASELINE}: {e}");
+            return ExitCode::FAILURE;
+        }
+        println!("wrote {BASELINE}");
+    }
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("\nallocation gate failed:");
+        for f in &failures {
+            eprintln!("  {f}");
+        }
+        ExitCode::FAILURE
+    }
+}
