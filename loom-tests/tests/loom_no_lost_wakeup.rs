@@ -72,6 +72,52 @@ fn receiver_woken_by_send_many() {
     });
 }
 
+/// A receiver that looks mid-stream (it has just taken two messages at once) answers its next
+/// empty poll with a yield (`Pending`, nothing registered); a send racing the poll after the
+/// yield, which registers and re-checks, still wakes it. (The sender is spawned after the
+/// yield, with plain `loom::thread::spawn`: the helper's extra `yield_now` would let it run to
+/// completion first.)
+#[test]
+fn receiver_mid_stream_woken_by_send() {
+    model(3, || {
+        let (tx, mut rx) = channel::<u32>(busy(2));
+        tx.try_send(0).unwrap();
+        tx.try_send(1).unwrap();
+        let mut got = Vec::new();
+        assert_eq!(block_on(rx.recv_many(&mut got, 2)), 2, "both queued");
+        let mut recv = pin!(rx.recv());
+        assert!(poll_noop(recv.as_mut()).is_pending(), "empty: the yield");
+        let tx2 = tx.clone();
+        let s = loom::thread::spawn(move || {
+            assert_eq!(
+                tx2.try_send(2),
+                Ok(Sent::Queued),
+                "an empty mailbox accepts"
+            );
+        });
+        assert_eq!(block_on(recv), Some(2));
+        s.join().unwrap();
+        drop(tx);
+    });
+}
+
+/// The same receiver, mid-stream, sees the end when the last sender goes after its yield.
+#[test]
+fn receiver_mid_stream_woken_by_last_sender_drop() {
+    model(3, || {
+        let (tx, mut rx) = channel::<u32>(busy(2));
+        tx.try_send(0).unwrap();
+        tx.try_send(1).unwrap();
+        let mut got = Vec::new();
+        assert_eq!(block_on(rx.recv_many(&mut got, 2)), 2, "both queued");
+        let mut recv = pin!(rx.recv());
+        assert!(poll_noop(recv.as_mut()).is_pending(), "empty: the yield");
+        let s = loom::thread::spawn(move || drop(tx));
+        assert_eq!(block_on(recv), None);
+        s.join().unwrap();
+    });
+}
+
 /// A receiver waiting on empty is woken when the last sender goes, and then sees the end.
 #[test]
 fn receiver_woken_by_last_sender_drop() {

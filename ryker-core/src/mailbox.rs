@@ -132,6 +132,7 @@ pub fn try_channel_with_metrics<T, M: Metrics>(
         Receiver {
             shared,
             since_sample: 0,
+            streaming: Streaming::Idle,
         },
     ))
 }
@@ -980,6 +981,22 @@ pub struct Receiver<T, M: Metrics = NoMetrics> {
     shared: Arc<Shared<T, M>>,
     /// Receives since the last high-water sample.
     since_sample: u32,
+    /// Whether senders look mid-stream, which decides how an empty mailbox is waited on (see
+    /// `poll_recv_many`).
+    streaming: Streaming,
+}
+
+/// How the receiver waits the next time it finds the mailbox empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Streaming {
+    /// Register the waker (the last registration was needed: it ended in `Pending`).
+    Idle,
+    /// Senders look mid-stream: the last registration was overtaken by a publish (the
+    /// re-check after it found a message), the last receive took more than one message, or
+    /// the last yield found messages. Yield once instead of registering.
+    Busy,
+    /// The last empty poll yielded: register if the mailbox is still empty.
+    Yielded,
 }
 
 /// A one-message buffer for the single-message receive paths.
@@ -1090,7 +1107,8 @@ impl<T, M: Metrics> Receiver<T, M> {
     }
 
     /// Polls for the next message: `Ready(Some)` with one, `Ready(None)` once the mailbox is
-    /// closed and drained, `Pending` (with the waker registered) otherwise.
+    /// closed and drained, `Pending` (with the waker registered, or woken already: see
+    /// [`Receiver::poll_recv_many`]) otherwise.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut one = One(None);
         match self.poll_recv_many(cx, &mut one, 1) {
@@ -1105,6 +1123,13 @@ impl<T, M: Metrics> Receiver<T, M> {
     /// ready, up to `limit`, without waiting for more); `Ready(0)` only when the mailbox is
     /// closed and drained, or when `limit` is 0; `Pending` (with the waker registered)
     /// otherwise.
+    ///
+    /// While senders are mid-stream (the last registration was overtaken by a send before it
+    /// was even needed, the last receive took more than one message, or the last yield found
+    /// messages), an empty mailbox first answers `Pending` *without* registering, having
+    /// woken `cx`'s waker itself: a yield, so that the next send does not have to pay for
+    /// waking a receiver that is about to look again anyway. At most one such yield in a row:
+    /// if the mailbox is still empty on the next poll, the waker is registered as usual.
     pub fn poll_recv_many<E: Extend<T>>(
         &mut self,
         cx: &mut Context<'_>,
@@ -1125,7 +1150,26 @@ impl<T, M: Metrics> Receiver<T, M> {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            (n, _) => return Poll::Ready(n),
+            (n, _) => {
+                // More than one message at once, or messages found by a yield: mid-stream.
+                // A single message leaves the state as it is (request/response stays `Idle`).
+                if n > 1 || self.streaming == Streaming::Yielded {
+                    self.streaming = Streaming::Busy;
+                }
+                return Poll::Ready(n);
+            }
+        }
+        if self.streaming == Streaming::Busy {
+            // Senders look mid-stream: a registration now would most likely be overtaken by
+            // their next publish, and that sender would pay for taking and waking a waker we
+            // do not need (a cross-thread task wake-up per message or two when the receiver
+            // keeps catching up: measured as the SPSC slowdown on 2-worker executors). Yield
+            // once instead. Nothing is registered, so no sender's wake-up is involved: we wake
+            // ourselves, and the executor polls us again. Bounded: one yield in a row; if the
+            // mailbox is still empty then, we register below.
+            self.streaming = Streaming::Yielded;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
         }
         self.shared.rx_waker.register(cx.waker());
         // SeqCst fence: pairs with the fence in `after_publish` (module docs).
@@ -1137,15 +1181,20 @@ impl<T, M: Metrics> Receiver<T, M> {
         }
         #[cfg(not(ryker_loom_broken = "recheck"))]
         match self.pop_into(out, limit) {
-            (0, Drained::More) => Poll::Pending,
+            (0, Drained::More) => {
+                self.streaming = Streaming::Idle;
+                Poll::Pending
+            }
             (0, Drained::Yield) => {
                 self.shared.rx_waker.disarm();
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
             (n, _) => {
-                // Nobody needs to wake us for this: take the waker back.
+                // Nobody needs to wake us for this: take the waker back. A message overtook
+                // our registration: senders are busy (see above).
                 self.shared.rx_waker.disarm();
+                self.streaming = Streaming::Busy;
                 Poll::Ready(n)
             }
         }
@@ -1191,7 +1240,12 @@ impl<T, M: Metrics> Receiver<T, M> {
         });
         match ready {
             Some(n) => n,
-            None => crate::blocking::block_on_spin(self.recv_many(out, limit), false),
+            None => {
+                // We have just looked again for a while: register straight away (the yield
+                // of a mid-stream receiver, see `poll_recv_many`, would only repeat that).
+                self.streaming = Streaming::Idle;
+                crate::blocking::block_on_spin(self.recv_many(out, limit), false)
+            }
         }
     }
 
