@@ -558,7 +558,7 @@ impl<A: Actor> ActorOptions<A> {
             .name
             .clone()
             .unwrap_or_else(|| short_type_name::<A>().into());
-        let shared = ActorShared::new(name, runtime.clone(), self.config.mailbox.overflow);
+        let shared = ActorShared::new(name, runtime.clone());
         let (tx, rx) = mailbox::try_channel_with_metrics(self.config.mailbox, shared)?;
         let (done_tx, done_rx) = futures_channel::oneshot::channel();
         let weak = tx.downgrade();

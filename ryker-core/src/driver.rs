@@ -91,8 +91,7 @@ impl Metrics for ActorShared {
 }
 
 impl ActorShared {
-    pub(crate) fn new<R: Runtime>(name: String, runtime: R, overflow: Overflow) -> Self {
-        let _ = overflow;
+    pub(crate) fn new<R: Runtime>(name: String, runtime: R) -> Self {
         Self {
             observer: Observer::new(&name),
             name: name.into_boxed_str(),
@@ -562,7 +561,7 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
             }
         }
         report.handled += handled;
-        shared.observer.on_batch(handled as usize, rx.len());
+        shared.observer.on_batch(handled as usize, || rx.len());
         if full {
             // A full batch: others may be waiting for this worker.
             rt.yield_now().await;

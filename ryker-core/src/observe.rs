@@ -144,14 +144,16 @@ impl Observer {
         let _ = stamp;
     }
 
-    /// A batch of `handled` messages was handled; `depth` messages are still queued.
+    /// A batch of `handled` messages was handled; `depth()` says how many are still queued
+    /// (a closure, so that without `metrics` the queue's positions are not even read).
     #[inline]
-    pub(crate) fn on_batch(&self, handled: usize, depth: usize) {
+    pub(crate) fn on_batch(&self, handled: usize, depth: impl FnOnce() -> usize) {
         #[cfg(feature = "metrics")]
         {
             self.handles.handled.increment(handled as u64);
-            self.handles.depth.set(depth as f64);
+            self.handles.depth.set(depth() as f64);
         }
+        #[cfg(not(feature = "metrics"))]
         let _ = (handled, depth);
     }
 
