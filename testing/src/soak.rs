@@ -249,6 +249,11 @@ impl Actor for SoakActor {
 }
 
 /// What senders saw.
+///
+/// Every access to these counters (and to `Books`' counters) is Relaxed: they are statistics,
+/// read live only for the progress bar, and for the final report only after every sender has
+/// finished (the `senders_done` Release/Acquire pair) and every actor has reported (its
+/// report travels through a channel), which orders all their increments before the reads.
 #[derive(Debug, Default)]
 struct SendCounts {
     attempted: AtomicU64,
