@@ -14,6 +14,7 @@ mod compare;
 mod enqueue;
 mod overhead;
 mod payload;
+mod plan;
 mod soak;
 mod summary;
 mod transport;

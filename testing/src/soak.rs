@@ -24,13 +24,16 @@ use serde::Serialize;
 
 use crate::alloc_count;
 use crate::payload::Epoch;
+use crate::plan::{self, Plan};
 use crate::summary::{nanos, rate};
-use crate::usage::Usage;
+use crate::usage::Span;
 
 /// Options of `ryker soak`.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SoakArgs {
-    /// Number of actors.
+    /// Number of actors. Their mailboxes are allocated whole, up front: with the books for
+    /// `--rate` × `--duration` they must fit in 16 GiB or half the machine's memory, whichever
+    /// is less, or the run is refused (exit 2) with the values that would fit.
     #[arg(long, value_name = "N", default_value_t = 10_000,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub(crate) actors: u32,
@@ -40,7 +43,8 @@ pub(crate) struct SoakArgs {
           value_parser = clap::value_parser!(u64).range(1..=6_000_000_000))]
     pub(crate) rate: u64,
 
-    /// Length of the run in seconds (Ctrl-C ends it early and still reports).
+    /// Length of the run in seconds. The actors then handle what is still queued (Ctrl-C ends
+    /// the run or the drain early: it prints the partial report and exits with 130).
     #[arg(long, value_name = "SECS", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub(crate) duration: u64,
@@ -58,10 +62,10 @@ pub(crate) struct SoakArgs {
           value_parser = clap::value_parser!(u32).range(1..=65_535))]
     pub(crate) senders: u32,
 
-    /// Actor configuration file (`[mailbox]` table, see docs/CONFIG.md); a missing file means
-    /// the defaults.
-    #[arg(long, value_name = "PATH", default_value = "CONFIG.toml")]
-    pub(crate) config: PathBuf,
+    /// Actor configuration file (`[mailbox]` table, see docs/CONFIG.md). A file named here must
+    /// exist; without `--config`, ./CONFIG.toml is read if it exists, else the defaults apply.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
 
     /// How long a sender waits for space in a full mailbox before it takes the message back
     /// (counted as a timeout), in milliseconds.
@@ -273,7 +277,13 @@ pub(crate) struct SoakReport {
     workers: u32,
     target_rate_per_min: u64,
     config: ConfigSummary,
+    /// The measured span, in seconds: from the first send to the last actor's report, the
+    /// drain after the deadline included. Throughput and CPU % are both over this span.
     seconds: f64,
+    /// Of `seconds`, the drain: from the senders' stop to the last actor's report.
+    drain_seconds: f64,
+    /// Process CPU time (user + system, all threads) over the span.
+    cpu_seconds: f64,
     interrupted: bool,
     sent: u64,
     accepted: u64,
@@ -287,6 +297,8 @@ pub(crate) struct SoakReport {
     returned_closed: u64,
     dropped_newest: u64,
     dropped_oldest: u64,
+    /// Messages still queued when Ctrl-C aborted the actors (0 unless interrupted).
+    discarded: u64,
     allocations_per_message: f64,
     peak_rss_bytes: u64,
     cpu_pct: f64,
@@ -379,9 +391,10 @@ pub(crate) struct ChaosArgs {
     /// Worker threads of the runtime (default: the number of CPUs).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     workers: Option<u32>,
-    /// Actor configuration file (a missing file means the defaults).
-    #[arg(long, value_name = "PATH", default_value = "CONFIG.toml")]
-    config: PathBuf,
+    /// Actor configuration file. A file named here must exist; without `--config`,
+    /// ./CONFIG.toml is read if it exists, else the defaults apply.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
     /// How long a sender waits for space before it takes the message back, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
@@ -419,12 +432,36 @@ impl ChaosArgs {
 /// Set by Ctrl-C.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Exit code of a run ended by Ctrl-C (128 + SIGINT, as a shell reports it).
+const INTERRUPTED_EXIT: u8 = 130;
+
+/// Exit code of a usage error (clap's too).
+const USAGE: u8 = 2;
+
+/// The configuration: the file `--config` names, which must exist, or else ./CONFIG.toml if
+/// it exists, or else the defaults.
+fn load_config(path: Option<&std::path::Path>) -> Result<ActorConfig, String> {
+    let Some(path) = path else {
+        // The error names the file.
+        return ActorConfig::load("CONFIG.toml").map_err(|e| e.to_string());
+    };
+    match path.try_exists() {
+        Ok(true) => ActorConfig::load(path).map_err(|e| format!("--config: {e}")),
+        Ok(false) => Err(format!(
+            "--config {}: no such file (leave --config out to read ./CONFIG.toml if it \
+             exists, or the defaults)",
+            path.display()
+        )),
+        Err(e) => Err(format!("--config {}: {e}", path.display())),
+    }
+}
+
 pub(crate) fn main(args: &SoakArgs) -> ExitCode {
-    let mut config = match ActorConfig::load(&args.config) {
+    let mut config = match load_config(args.config.as_deref()) {
         Ok(config) => config,
         Err(e) => {
-            eprintln!("ryker soak: --config: {e}");
-            return ExitCode::from(2);
+            eprintln!("ryker soak: {e}");
+            return ExitCode::from(USAGE);
         }
     };
     if let Some(amnesia) = args.amnesia {
@@ -433,6 +470,19 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
             eprintln!("ryker soak: --amnesia: {e} (build the harness with `--features observe`)");
             return ExitCode::from(2);
         }
+    }
+    // Before anything is allocated, spawned or served: does the run fit in memory?
+    let plan = Plan {
+        actors: args.actors,
+        capacity: config.mailbox.capacity,
+        senders: args.senders,
+        rate: args.rate,
+        duration: args.duration,
+        burst: args.burst,
+    };
+    if let Err(e) = plan.check::<SoakMsg>(plan::budget()) {
+        eprintln!("ryker soak: {e}");
+        return ExitCode::from(USAGE);
     }
     if let Some(level) = args.trace_level {
         if let Err(e) = install_tracing(level) {
@@ -446,7 +496,14 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    if let Err(e) = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed)) {
+    // Relaxed: a flag polled by the monitor and the run; it publishes no data. The swap tells
+    // a second Ctrl-C from the first: the second ends the process at once, without a report.
+    if let Err(e) = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::Relaxed) {
+            eprintln!("ryker soak: second Ctrl-C: exiting without a report");
+            std::process::exit(i32::from(INTERRUPTED_EXIT));
+        }
+    }) {
         eprintln!("ryker soak: cannot install the Ctrl-C handler: {e}");
     }
     let workers = args
@@ -462,6 +519,7 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
             rt.block_on(run(
                 ryker_tokio::Tokio::with_handle(rt.handle().clone()),
                 args,
+                &plan,
                 config,
                 workers,
             ))
@@ -484,6 +542,7 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
             let report = smol::block_on(ex.run(run(
                 ryker_smol::Smol::on(ex.clone()),
                 args,
+                &plan,
                 config,
                 workers,
             )));
@@ -496,11 +555,16 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
         RuntimeArg::AsyncStd => {
             // async-std sizes its pool from this variable on first use.
             std::env::set_var("ASYNC_STD_THREAD_COUNT", workers.to_string());
-            async_std::task::block_on(run(ryker_asyncstd::AsyncStd, args, config, workers))
+            async_std::task::block_on(run(ryker_asyncstd::AsyncStd, args, &plan, config, workers))
         }
     };
-    let Some(report) = report else {
-        return ExitCode::from(crate::watchdog::STALLED as u8);
+    let report = match report {
+        Ok(report) => report,
+        Err(Ended::Stalled) => return ExitCode::from(crate::watchdog::STALLED as u8),
+        Err(Ended::Spawn(e)) => {
+            eprintln!("ryker soak: {e}");
+            return ExitCode::from(USAGE);
+        }
     };
     if args.json {
         println!(
@@ -513,47 +577,66 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
             print_timeline(&report);
         }
     }
-    if report.accounted {
+    if report.interrupted {
+        ExitCode::from(INTERRUPTED_EXIT)
+    } else if report.accounted {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
 }
 
-/// The run itself; `None` if it stalled.
+/// Why a run ended without a report.
+#[derive(Debug)]
+enum Ended {
+    /// No progress for `--stall-timeout` seconds.
+    Stalled,
+    /// An actor could not be spawned (its mailbox could not be allocated).
+    Spawn(String),
+}
+
+/// The run itself.
 async fn run<R: Runtime>(
     rt: R,
     args: &SoakArgs,
+    plan: &Plan,
     config: ActorConfig,
     workers: u32,
-) -> Option<SoakReport> {
+) -> Result<SoakReport, Ended> {
     let per_sec = args.rate as f64 / 60.0;
-    let peak = per_sec * (1.0 + args.burst as f64 / 100.0);
     // Room in the bitmaps for the most a sender can send at the peak rate, plus slack.
-    let per_sender = (peak * args.duration as f64 / f64::from(args.senders) * 1.1) as u64 + 1024;
+    let per_sender = plan.per_sender();
     let books = Arc::new(Books::new(args.senders, per_sender, args));
-    let usage = Usage::start();
 
-    let handles: Vec<ActorHandle<SoakActor>> = (0..args.actors)
-        .map(|i| {
-            let actor = SoakActor {
-                books: books.clone(),
-                next: vec![0; args.senders as usize],
-                rng: fastrand::Rng::with_seed(u64::from(i)),
-                shard: i as usize % books.latency.len(),
-            };
-            ActorOptions::new(config)
-                .name(format!("soak-{i}"))
-                .spawn(&rt, actor)
-                .expect("the configuration was validated on load")
-        })
-        .collect();
+    let mut handles: Vec<ActorHandle<SoakActor>> = Vec::with_capacity(args.actors as usize);
+    for i in 0..args.actors {
+        let actor = SoakActor {
+            books: books.clone(),
+            next: vec![0; args.senders as usize],
+            rng: fastrand::Rng::with_seed(u64::from(i)),
+            shard: i as usize % books.latency.len(),
+        };
+        let spawned = ActorOptions::new(config)
+            .name(format!("soak-{i}"))
+            .spawn(&rt, actor);
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(e) => return Err(Ended::Spawn(format!("actor {i} of {}: {e}", args.actors))),
+        }
+    }
     let addrs = Arc::new(handles.iter().map(ActorHandle::addr).collect::<Vec<_>>());
     let counts = Arc::new(SendCounts::default());
     let stop = Arc::new(AtomicBool::new(false));
     let senders_done = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
+    // CPU % and throughput are both measured over this one span: from here (the actors are
+    // spawned, no message sent yet) to the last actor's report.
+    let span = Span::start();
+    let start = span.started();
     let deadline = start + Duration::from_secs(args.duration);
+    eprintln!(
+        "ryker soak: running {} actors for {} s (Ctrl-C stops early and still reports)",
+        args.actors, args.duration
+    );
 
     for s in 0..args.senders {
         let (rt2, addrs, counts, stop, done, books) = (
@@ -585,7 +668,9 @@ async fn run<R: Runtime>(
                 };
                 due += r * now.duration_since(last).as_secs_f64();
                 last = now;
-                while due >= 1.0 && seq < cap {
+                // `stop` is checked per message too: a sender behind its schedule (every send
+                // waiting out its timeout on a full mailbox) must not run on past the deadline.
+                while due >= 1.0 && seq < cap && !stop.load(Ordering::Relaxed) {
                     due -= 1.0;
                     let addr = &addrs[rng.usize(..addrs.len())];
                     let msg = SoakMsg {
@@ -630,9 +715,15 @@ async fn run<R: Runtime>(
     // never occupies a runtime worker.
     let warmup = Duration::from_millis(500).min(Duration::from_secs(args.duration) / 4);
     let stalled = Arc::new(AtomicBool::new(false));
+    let finished = Arc::new(AtomicBool::new(false));
     let monitor = {
-        let (books, counts, stop, stalled) =
-            (books.clone(), counts.clone(), stop.clone(), stalled.clone());
+        let (books, counts, stop, stalled, finished) = (
+            books.clone(),
+            counts.clone(),
+            stop.clone(),
+            stalled.clone(),
+            finished.clone(),
+        );
         let (json, duration, stall_timeout) = (args.json, args.duration, args.stall_timeout);
         let addrs = addrs.clone();
         std::thread::spawn(move || {
@@ -642,9 +733,15 @@ async fn run<R: Runtime>(
                 addrs: &addrs,
                 stop: &stop,
                 stalled: &stalled,
+                finished: &finished,
             };
             monitor(&watch, json, duration, stall_timeout, start, deadline)
         })
+    };
+    let end_monitor = |monitor: std::thread::JoinHandle<Vec<Sample>>| {
+        // Relaxed: the join below orders everything the monitor did.
+        finished.store(true, Ordering::Relaxed);
+        monitor.join().unwrap_or_default()
     };
     rt.sleep(warmup).await;
     let warmup_allocs = (
@@ -654,31 +751,49 @@ async fn run<R: Runtime>(
     while !stop.load(Ordering::Relaxed) {
         rt.sleep(Duration::from_millis(20)).await;
     }
+    // Each sender ends within one `--timeout-ms` of the stop.
     while senders_done.load(Ordering::Acquire) < u64::from(args.senders) {
         rt.sleep(Duration::from_millis(5)).await;
     }
     let allocs = alloc_count::allocations() - warmup_allocs.0;
     let sent_after_warmup = counts.attempted.load(Ordering::Relaxed) - warmup_allocs.1;
-    let seconds = start.elapsed().as_secs_f64();
-    let samples = monitor.join().unwrap_or_default();
+    // The drain: the actors handle what is still queued (the monitor shows how much is left);
+    // Ctrl-C or a stall cuts it short.
+    let drain_from = Instant::now();
+    while !INTERRUPTED.load(Ordering::Relaxed)
+        && !stalled.load(Ordering::Relaxed)
+        && left(&books, &counts, &addrs) > 0
+    {
+        rt.sleep(Duration::from_millis(20)).await;
+    }
     if stalled.load(Ordering::Relaxed) {
+        end_monitor(monitor);
         eprintln!(
             "ryker soak: no message handled for {} s with {} accepted and {} handled: stalled",
             args.stall_timeout,
             counts.accepted.load(Ordering::Relaxed),
             books.handled_total.load(Ordering::Relaxed)
         );
-        return None;
+        return Err(Ended::Stalled);
     }
     drop(addrs);
+    // After Ctrl-C, abort: each actor finishes the message in hand and discards (counts) the
+    // rest. Otherwise shut down: nothing is left but the messages in hand.
+    let interrupted = INTERRUPTED.load(Ordering::Relaxed);
     let mut reports: Vec<ActorReport> = Vec::with_capacity(handles.len());
     for handle in handles {
-        match handle.shutdown().await {
+        let report = if interrupted {
+            handle.abort().await
+        } else {
+            handle.shutdown().await
+        };
+        match report {
             Ok(report) => reports.push(report),
             Err(e) => eprintln!("ryker soak: an actor did not report: {e}"),
         }
     }
-    let (cpu, peak_rss) = usage.finish();
+    let measured = span.finish();
+    let samples = end_monitor(monitor);
     let mut report = account(
         args,
         config,
@@ -686,15 +801,36 @@ async fn run<R: Runtime>(
         &books,
         &counts,
         &reports,
-        seconds,
-        cpu,
-        peak_rss,
-        allocs,
-        sent_after_warmup,
+        &Measured {
+            drain_seconds: measured.end.duration_since(drain_from).as_secs_f64(),
+            allocs,
+            sent_after_warmup,
+            span: measured,
+        },
     );
     report.timeline = timeline(&samples, args);
     report.recovery_ms = recovery(&samples, args);
-    Some(report)
+    Ok(report)
+}
+
+/// Accepted messages neither handled (begun) nor evicted: what the drain still has to do,
+/// queued in a mailbox or taken into an actor's batch. Exact once the senders are done.
+fn left<A: Actor>(books: &Books, counts: &SendCounts, addrs: &[ryker_core::actor::Addr<A>]) -> u64 {
+    let accepted = counts.accepted.load(Ordering::Relaxed);
+    let handled = books.handled_total.load(Ordering::Relaxed);
+    if handled >= accepted {
+        return 0;
+    }
+    let evicted: u64 = addrs.iter().map(|a| a.stats().dropped_oldest).sum();
+    accepted.saturating_sub(handled + evicted)
+}
+
+/// What the run measured besides the counters.
+struct Measured {
+    span: crate::usage::Measured,
+    drain_seconds: f64,
+    allocs: u64,
+    sent_after_warmup: u64,
 }
 
 impl SoakReport {
@@ -715,7 +851,6 @@ impl SoakReport {
 }
 
 /// Checks every message and builds the report.
-#[allow(clippy::too_many_arguments)]
 fn account(
     args: &SoakArgs,
     config: ActorConfig,
@@ -723,17 +858,16 @@ fn account(
     books: &Books,
     counts: &SendCounts,
     reports: &[ActorReport],
-    seconds: f64,
-    cpu_seconds: f64,
-    peak_rss: u64,
-    allocs: u64,
-    sent_after_warmup: u64,
+    measured: &Measured,
 ) -> SoakReport {
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let handled: u64 = reports.iter().map(|r| r.handled).sum();
     let dropped_oldest: u64 = reports.iter().map(|r| r.mailbox.dropped_oldest).sum();
     let dropped_newest: u64 = reports.iter().map(|r| r.mailbox.dropped_newest).sum();
-    // Bit by bit: handled ⊆ accepted, and accepted \ handled are exactly the evictions.
+    let discarded: u64 = reports.iter().map(|r| r.discarded).sum();
+    let seconds = measured.span.seconds;
+    // Bit by bit: handled ⊆ accepted, and accepted \ handled are exactly the evictions and
+    // (after Ctrl-C) what the abort discarded.
     let mut accepted_bits = 0u64;
     let mut handled_not_accepted = 0u64;
     let mut accepted_not_handled = 0u64;
@@ -745,13 +879,13 @@ fn account(
             accepted_not_handled += u64::from((a & !h).count_ones());
         }
     }
-    let lost = accepted_not_handled.saturating_sub(dropped_oldest);
+    let lost = accepted_not_handled.saturating_sub(dropped_oldest + discarded);
     let sent = load(&counts.attempted);
     let accounted = handled_not_accepted == 0
-        && accepted_not_handled == dropped_oldest
+        && accepted_not_handled == dropped_oldest + discarded
         && accepted_bits == load(&counts.accepted)
         && handled == load(&books.handled_total)
-        && handled + dropped_oldest == accepted_bits
+        && handled + dropped_oldest + discarded == accepted_bits
         && sent
             == accepted_bits
                 + load(&counts.timeouts)
@@ -776,6 +910,8 @@ fn account(
             amnesia: config.mailbox.amnesia,
         },
         seconds,
+        drain_seconds: measured.drain_seconds,
+        cpu_seconds: measured.span.cpu_seconds,
         interrupted: INTERRUPTED.load(Ordering::Relaxed),
         sent,
         accepted: accepted_bits,
@@ -795,9 +931,10 @@ fn account(
         returned_closed: load(&counts.closed),
         dropped_newest,
         dropped_oldest,
-        allocations_per_message: allocs as f64 / sent_after_warmup.max(1) as f64,
-        peak_rss_bytes: peak_rss,
-        cpu_pct: 100.0 * cpu_seconds / seconds,
+        discarded,
+        allocations_per_message: measured.allocs as f64 / measured.sent_after_warmup.max(1) as f64,
+        peak_rss_bytes: measured.span.peak_rss,
+        cpu_pct: 100.0 * measured.span.cpu_seconds / seconds,
         duplicates: load(&books.duplicates),
         out_of_order: load(&books.out_of_order),
         lost,
@@ -814,10 +951,15 @@ struct Watch<'a, A: Actor> {
     addrs: &'a [ryker_core::actor::Addr<A>],
     stop: &'a AtomicBool,
     stalled: &'a AtomicBool,
+    finished: &'a AtomicBool,
 }
 
-/// Samples the run every 100 ms, draws the progress bar and watches for stalls until the
-/// deadline, Ctrl-C or a stall; then sets `stop`.
+/// How often the drain says how much is left when there is no progress bar to show it.
+const DRAIN_LINE_EVERY: Duration = Duration::from_secs(5);
+
+/// Samples the run every 100 ms, draws the progress bar and watches for stalls; sets `stop`
+/// at the deadline, on Ctrl-C or on a stall. Then, through the drain, shows how much is still
+/// queued (and keeps watching for stalls) until `finished`.
 fn monitor<A: Actor>(
     w: &Watch<'_, A>,
     json: bool,
@@ -830,7 +972,10 @@ fn monitor<A: Actor>(
     let mut samples = Vec::with_capacity(duration as usize * 10 + 16);
     let mut last_handled = 0;
     let mut last_progress = Instant::now();
-    loop {
+    let mut draining = false;
+    let mut last_line = Instant::now();
+    // Relaxed, here and below: flags and statistics; the run's end is ordered by the join.
+    while !w.finished.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
         let now = Instant::now();
         let handled = w.books.handled_total.load(Ordering::Relaxed);
@@ -855,8 +1000,39 @@ fn monitor<A: Actor>(
             w.stalled.store(true, Ordering::Relaxed);
             break;
         }
-        if now >= deadline || INTERRUPTED.load(Ordering::Relaxed) {
-            break;
+        let interrupted = INTERRUPTED.load(Ordering::Relaxed);
+        if !draining && (now >= deadline || interrupted) {
+            draining = true;
+            w.stop.store(true, Ordering::Relaxed);
+            let left = left(w.books, w.counts, w.addrs);
+            if left > 0 && !interrupted {
+                bar.suspend(|| {
+                    eprintln!(
+                        "ryker soak: deadline reached: {left} messages still queued; \
+                         handling them (Ctrl-C stops)"
+                    );
+                });
+                last_line = now;
+                bar.set_style(
+                    ProgressStyle::with_template("drain {spinner} {msg}").expect("static template"),
+                );
+            }
+        }
+        if draining {
+            if interrupted {
+                continue;
+            }
+            let left = left(w.books, w.counts, w.addrs);
+            if bar.is_hidden() {
+                if left > 0 && now.duration_since(last_line) >= DRAIN_LINE_EVERY {
+                    eprintln!("ryker soak: {left} messages still queued");
+                    last_line = now;
+                }
+            } else {
+                bar.set_message(format!("{left} messages still queued, {handled} handled"));
+                bar.tick();
+            }
+            continue;
         }
         if json || !samples.len().is_multiple_of(10) {
             continue;
@@ -897,7 +1073,8 @@ fn timeline(samples: &[Sample], args: &SoakArgs) -> Vec<Second> {
         let sent = last.attempted - prev.attempted;
         rows.push(Second {
             second,
-            burst: in_burst(second, args),
+            // The drain after the deadline sends nothing: no bursts there.
+            burst: second < args.duration && in_burst(second, args),
             handled: last.handled - prev.handled,
             busy_pct: 100.0 * (last.busy - prev.busy) as f64 / sent.max(1) as f64,
             depth_max: chunk.iter().map(|s| s.depth).max().unwrap_or(0),
@@ -993,6 +1170,9 @@ fn print_report(r: &SoakReport) {
         "  dropped by policy         newest {}  oldest {}",
         r.dropped_newest, r.dropped_oldest
     );
+    if r.interrupted {
+        println!("  discarded (Ctrl-C)        {}", r.discarded);
+    }
     println!(
         "  allocations per message   {:.3}",
         r.allocations_per_message
@@ -1001,11 +1181,14 @@ fn print_report(r: &SoakReport) {
         "  peak RSS                  {:.1} MiB",
         r.peak_rss_bytes as f64 / (1024.0 * 1024.0)
     );
-    println!("  CPU                       {:.0}%", r.cpu_pct);
+    println!(
+        "  CPU                       {:.0}% ({:.2} s of CPU in {:.2} s, {:.2} s of it draining)",
+        r.cpu_pct, r.cpu_seconds, r.seconds, r.drain_seconds
+    );
     println!(
         "  check                     {} (duplicates {}, out of order {}, lost {})",
         if r.accounted {
-            "ok: sent = handled + returned + dropped"
+            "ok: sent = handled + returned + dropped + discarded"
         } else {
             "FAILED"
         },

@@ -1,11 +1,26 @@
-//! CPU time and peak memory of the process, from `getrusage`.
+//! Wall-clock time, CPU time and peak memory of the process over a span, from `getrusage`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// CPU time at the start of a measured window.
+/// One measured span of a run: wall-clock time and the process's CPU time start and end
+/// together, so that CPU % and every rate computed over the span share one denominator.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Usage {
+pub(crate) struct Span {
+    wall_at_start: Instant,
     cpu_at_start: Duration,
+}
+
+/// What a [`Span`] measured.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Measured {
+    /// When the span ended.
+    pub(crate) end: Instant,
+    /// Wall-clock seconds from start to end.
+    pub(crate) seconds: f64,
+    /// CPU seconds (user + system, all threads) from start to end.
+    pub(crate) cpu_seconds: f64,
+    /// Peak resident set size of the process, in bytes (since the process started).
+    pub(crate) peak_rss: u64,
 }
 
 fn rusage() -> libc::rusage {
@@ -25,19 +40,31 @@ fn cpu(u: &libc::rusage) -> Duration {
     tv(u.ru_utime) + tv(u.ru_stime)
 }
 
-impl Usage {
+impl Span {
+    /// Starts the span now.
     pub(crate) fn start() -> Self {
+        let cpu_at_start = cpu(&rusage());
         Self {
-            cpu_at_start: cpu(&rusage()),
+            wall_at_start: Instant::now(),
+            cpu_at_start,
         }
     }
 
-    /// CPU seconds (user + system, all threads) since `start`, and the peak resident set size
-    /// of the process in bytes.
-    pub(crate) fn finish(self) -> (f64, u64) {
+    /// When the span started.
+    pub(crate) fn started(&self) -> Instant {
+        self.wall_at_start
+    }
+
+    /// Ends the span now.
+    pub(crate) fn finish(self) -> Measured {
         let u = rusage();
-        let cpu_secs = (cpu(&u) - self.cpu_at_start).as_secs_f64();
-        // Linux reports ru_maxrss in KiB.
-        (cpu_secs, u.ru_maxrss as u64 * 1024)
+        let end = Instant::now();
+        Measured {
+            end,
+            seconds: end.duration_since(self.wall_at_start).as_secs_f64(),
+            cpu_seconds: (cpu(&u).saturating_sub(self.cpu_at_start)).as_secs_f64(),
+            // Linux reports ru_maxrss in KiB.
+            peak_rss: u.ru_maxrss as u64 * 1024,
+        }
     }
 }

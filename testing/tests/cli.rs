@@ -1,13 +1,60 @@
 //! Runs the `ryker` binary end to end: a small `enqueue`, every overflow policy, JSON output,
 //! and argument errors.
 
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus, Output, Stdio};
 
 fn ryker(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ryker"))
         .args(args)
         .output()
         .expect("run the ryker binary")
+}
+
+/// A fresh empty directory for one test (no `CONFIG.toml` in it).
+fn scratch(name: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ryker-cli-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `ryker args` in `dir`; when a line of its stderr contains `when`, sends it SIGINT
+/// (as Ctrl-C does). Returns the exit status, stdout, all of stderr, and whether the line came.
+fn interrupt(dir: &PathBuf, args: &[&str], when: &str) -> (ExitStatus, String, String, bool) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ryker"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the ryker binary");
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in stderr.lines() {
+            let line = line.unwrap();
+            all.push_str(&line);
+            all.push('\n');
+            let _ = lines_tx.send(line);
+        }
+        all
+    });
+    // The channel closes when the child closes its stderr (it exited): no wait without end.
+    let seen = lines.iter().any(|line| line.contains(when));
+    if seen {
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // SAFETY: kill(2) on our own child's pid, which we have not yet waited for (so the
+        // pid cannot have been reused).
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = reader.join().unwrap();
+    (out.status, text(&out.stdout), stderr, seen)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -103,7 +150,9 @@ fn enqueue_rejects_unknown_overflow_and_zero_producers() {
     }
 }
 
-/// A short soak: small enough for CI, large enough that messages queue and batch.
+/// A short soak: small enough for CI, large enough that messages queue and batch. It runs in
+/// an empty directory without `--config`: the implicit `CONFIG.toml` is missing, which means
+/// the defaults.
 fn soak(extra: &[&str]) -> Output {
     let mut args = vec![
         "soak",
@@ -115,11 +164,21 @@ fn soak(extra: &[&str]) -> Output {
         "2",
         "--senders",
         "4",
-        "--config",
-        "/nonexistent/CONFIG.toml", // a missing file means the defaults
     ];
     args.extend_from_slice(extra);
-    ryker(&args)
+    ryker_in_scratch(&args)
+}
+
+/// `ryker args`, run in a fresh empty directory.
+fn ryker_in_scratch(args: &[&str]) -> Output {
+    let dir = scratch(args[0]);
+    let out = Command::new(env!("CARGO_BIN_EXE_ryker"))
+        .args(args)
+        .current_dir(&dir)
+        .output()
+        .expect("run the ryker binary");
+    let _ = std::fs::remove_dir_all(&dir);
+    out
 }
 
 #[test]
@@ -223,9 +282,214 @@ fn soak_rejects_bad_arguments_and_bad_config() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Writes `toml` as the `CONFIG.toml` of a fresh directory; returns the directory and file.
+fn config_file(name: &str, toml: &str) -> (PathBuf, String) {
+    let dir = scratch(name);
+    let file = dir.join("CONFIG.toml");
+    std::fs::write(&file, toml).unwrap();
+    let file = file.to_str().unwrap().to_owned();
+    (dir, file)
+}
+
+/// Asserts a usage error: exit 2, nothing measured, and every one of `needles` in stderr.
+fn assert_usage_error(out: &Output, what: &str, needles: &[&str]) {
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{what}: exit {:?} (a usage error is exit 2)\nstderr:\n{stderr}",
+        out.status
+    );
+    assert!(out.stdout.is_empty(), "{what}: measured anyway");
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "{what}: no {needle:?} in:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn soak_rejects_a_capacity_its_mailboxes_cannot_be_allocated_with() {
+    for capacity in ["1000000000", "288230376151711744"] {
+        let (dir, config) = config_file("cap", &format!("[mailbox]\ncapacity = {capacity}\n"));
+        let out = ryker(&["soak", "--duration", "1", "--config", &config]);
+        assert_usage_error(
+            &out,
+            &format!("capacity = {capacity}"),
+            &[
+                &format!("capacity = {capacity}"),
+                "--actors 10000",
+                "allowed",
+            ],
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn soak_rejects_a_million_actors_whose_mailboxes_do_not_fit() {
+    let out = ryker_in_scratch(&["soak", "--duration", "1", "--actors", "1000000"]);
+    assert_usage_error(
+        &out,
+        "--actors 1000000",
+        &["--actors 1000000", "capacity = 512", "allowed"],
+    );
+}
+
+#[test]
+fn soak_rejects_a_rate_and_duration_whose_books_do_not_fit() {
+    let out = ryker_in_scratch(&[
+        "soak",
+        "--actors",
+        "1",
+        "--rate",
+        "6000000000",
+        "--duration",
+        "86400",
+    ]);
+    assert_usage_error(
+        &out,
+        "the maximum --rate for the maximum --duration",
+        &["--rate 6000000000", "--duration 86400", "allowed"],
+    );
+}
+
+#[test]
+fn soak_with_an_explicit_config_that_does_not_exist_is_an_error() {
+    let dir = scratch("noconfig");
+    let missing = dir.join("CONFIG.toml");
+    let missing = missing.to_str().unwrap();
+    for command in ["soak", "chaos"] {
+        let out = ryker(&[
+            command,
+            "--actors",
+            "2",
+            "--duration",
+            "2",
+            "--config",
+            missing,
+        ]);
+        assert_usage_error(&out, &format!("{command} --config {missing}"), &[missing]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn soak_ctrl_c_prints_the_partial_report_and_exits_130() {
+    let dir = scratch("ctrlc");
+    let (status, stdout, stderr, seen) = interrupt(
+        &dir,
+        &[
+            "soak",
+            "--actors",
+            "20",
+            "--rate",
+            "60000",
+            "--duration",
+            "20",
+            "--json",
+        ],
+        "ryker soak: running",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(seen, "no `ryker soak: running` line on stderr:\n{stderr}");
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "exit {status:?}\nstderr:\n{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
+    assert_eq!(doc["interrupted"], true, "{doc}");
+    assert_eq!(doc["accounted"], true, "{doc}");
+}
+
+#[test]
+fn soak_ctrl_c_stops_the_drain_after_the_deadline() {
+    // One actor, 100 ms a message, 64 slots: when the one-second run ends, the queue holds
+    // seconds of work.
+    let (dir, _) = config_file("drain", "[mailbox]\ncapacity = 64\n");
+    let args = [
+        "soak",
+        "--actors",
+        "1",
+        "--senders",
+        "1",
+        "--rate",
+        "60000",
+        "--duration",
+        "1",
+        "--handler-us",
+        "100000",
+        "--json",
+    ];
+    let (status, stdout, stderr, seen) = interrupt(&dir, &args, "deadline reached");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        seen,
+        "no `deadline reached` progress line on stderr:\n{stderr}"
+    );
+    assert!(stderr.contains("queued"), "{stderr}");
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "exit {status:?}\nstderr:\n{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
+    assert_eq!(doc["interrupted"], true, "{doc}");
+    // What the interrupt left in the mailbox is counted, not lost.
+    assert_eq!(doc["accounted"], true, "{doc}");
+    assert_eq!(doc["lost"], 0, "{doc}");
+    let (accepted, handled, discarded) = (
+        doc["accepted"].as_u64().unwrap(),
+        doc["handled"].as_u64().unwrap(),
+        doc["discarded"].as_u64().unwrap(),
+    );
+    assert_eq!(accepted, handled + discarded, "{doc}");
+    // The interrupt cut the drain short: seconds of queued work were discarded, not handled.
+    assert!(discarded > 0, "the drain ran to its end: {doc}");
+}
+
+#[test]
+fn soak_measures_cpu_and_throughput_over_one_span() {
+    let out = ryker_in_scratch(&[
+        "soak",
+        "--actors",
+        "20",
+        "--rate",
+        "60000",
+        "--duration",
+        "1",
+        "--json",
+    ]);
+    assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let num = |key: &str| {
+        doc[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no {key} in {doc}"))
+    };
+    let (seconds, cpu_seconds, drain_seconds) =
+        (num("seconds"), num("cpu_seconds"), num("drain_seconds"));
+    // The span runs from the first send to the last actor's report, drain included.
+    assert!(
+        seconds >= 1.0 && drain_seconds >= 0.0 && drain_seconds < seconds,
+        "{doc}"
+    );
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+    assert!(
+        close(num("cpu_pct"), 100.0 * cpu_seconds / seconds),
+        "{doc}"
+    );
+    assert!(
+        close(num("throughput_per_sec"), num("handled") / seconds),
+        "{doc}"
+    );
+}
+
 #[test]
 fn chaos_reports_a_timeline_and_burst_recovery() {
-    let out = ryker(&[
+    let out = ryker_in_scratch(&[
         "chaos",
         "--actors",
         "20",
@@ -235,8 +499,6 @@ fn chaos_reports_a_timeline_and_burst_recovery() {
         "2",
         "--handler-us",
         "20",
-        "--config",
-        "/nonexistent/CONFIG.toml",
         "--json",
     ]);
     assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
