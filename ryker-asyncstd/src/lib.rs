@@ -23,6 +23,13 @@
 //!     assert_eq!(handle.shutdown().await.unwrap().handled, 1);
 //! });
 //! ```
+//!
+//! The blocking calls (`send_blocking`, `recv_blocking`, `tell_blocking`) are for plain
+//! threads and `async_std::task::spawn_blocking`. Called inside an async-std task (a spawned
+//! one, or the future given to `task::block_on`) where they would have to wait, they panic
+//! with a message saying what to call instead, rather than parking a thread that runs async
+//! code (see [`install_blocking_check`], installed whenever an actor is spawned on
+//! [`AsyncStd`]).
 #![forbid(unsafe_code)]
 
 use std::future::Future;
@@ -42,6 +49,7 @@ impl Runtime for AsyncStd {
     where
         F: Future<Output = ()> + Send + 'static,
     {
+        install_blocking_check();
         // Dropping async-std's JoinHandle detaches the task; the actor's handle is ryker's.
         drop(async_std::task::spawn(task));
     }
@@ -57,6 +65,25 @@ impl Runtime for AsyncStd {
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         async_std::task::yield_now()
     }
+}
+
+/// Makes ryker's blocking calls panic, instead of parking the thread, when they would wait
+/// inside an async-std task: a spawned task, or the future given to `task::block_on` (async-std
+/// cannot tell the two apart; either is async code, where the `.await` forms belong). On
+/// `spawn_blocking` threads and plain threads they keep working.
+///
+/// Called for you whenever an actor is spawned on [`AsyncStd`]; call it yourself if you use
+/// only the bare mailbox (`ryker_core::mailbox`) under async-std. Installing it again does
+/// nothing.
+pub fn install_blocking_check() {
+    ryker_core::blocking::install_async_context_probe(ryker_core::blocking::AsyncContextProbe {
+        runtime: "async-std",
+        // `try_current` is `Some` exactly inside an async-std task (`block_on`'s included);
+        // `spawn_blocking` runs its closure on a thread of the blocking pool, outside any task.
+        in_async_context: || async_std::task::try_current().is_some(),
+        instead: "run the blocking call on a blocking thread \
+                  (`async_std::task::spawn_blocking`)",
+    });
 }
 
 /// Spawns `actor` with the default [`ActorConfig`].

@@ -25,6 +25,13 @@
 //!     assert_eq!(handle.shutdown().await.unwrap().handled, 1);
 //! }));
 //! ```
+//!
+//! The blocking calls (`send_blocking`, `recv_blocking`, `tell_blocking`) are for plain
+//! threads and `smol::unblock`; in async code use `.send(msg).await`, `.recv().await` and
+//! `.tell(msg).await`. Unlike `ryker-tokio` and `ryker-asyncstd`, this crate cannot catch the
+//! mistake: smol's executors offer no way to ask whether the calling thread is running one of
+//! their tasks, so a blocking call that has to wait inside a task parks that executor thread
+//! (on a one-thread executor, a deadlock if the peer is a task on it).
 #![forbid(unsafe_code)]
 
 use std::future::Future;

@@ -8,6 +8,13 @@
 //! The runtime needs its timer enabled (`enable_time()` or `enable_all()`, which
 //! `#[tokio::main]` does) for [`Addr::tell_timeout`].
 //!
+//! The blocking calls (`send_blocking`, `recv_blocking`, `tell_blocking`) are for plain
+//! threads and `tokio::task::spawn_blocking`. Called from async code on a tokio runtime, where
+//! parking the thread would stall the runtime (a current-thread runtime for good), they panic
+//! with a message saying what to call instead, as tokio's own `blocking_send` does, instead
+//! of deadlocking silently. This crate installs that check (see [`install_blocking_check`])
+//! whenever a [`Tokio`] is made or an actor is spawned through it.
+//!
 //! ```
 //! use ryker_tokio::{Actor, Context};
 //!
@@ -29,6 +36,10 @@
 #![forbid(unsafe_code)]
 
 use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Wake, Waker};
 use std::time::Duration;
 
 use tokio::runtime::Handle;
@@ -51,13 +62,12 @@ impl Tokio {
     /// # Panics
     /// Outside a tokio runtime, as [`Handle::current`] does.
     pub fn current() -> Self {
-        Self {
-            handle: Handle::current(),
-        }
+        Self::with_handle(Handle::current())
     }
 
     /// Spawns on the runtime behind `handle`, from anywhere.
     pub fn with_handle(handle: Handle) -> Self {
+        install_blocking_check();
         Self { handle }
     }
 }
@@ -101,6 +111,7 @@ impl Runtime for TokioLocal {
     where
         F: Future<Output = ()> + Send + 'static,
     {
+        install_blocking_check();
         drop(tokio::task::spawn_local(task));
     }
 
@@ -114,6 +125,81 @@ impl Runtime for TokioLocal {
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         tokio::task::yield_now()
+    }
+}
+
+/// Makes ryker's blocking calls panic, instead of deadlocking, when they would park a thread
+/// that runs tokio async code: a task on a worker, a task or the `block_on` future of a
+/// current-thread runtime, a `LocalSet`'s tasks. On `spawn_blocking` threads, in
+/// `block_in_place` and on plain threads they keep working.
+///
+/// Called for you whenever a [`Tokio`] is made (and by [`TokioLocal`]'s spawn); call it
+/// yourself if you use only the bare mailbox (`ryker_core::mailbox`) under tokio. Installing it
+/// again does nothing.
+///
+/// One case is not detected: the future given to a *multi-thread* runtime's `block_on` (it
+/// runs outside the runtime's scheduler, so a blocking call there parks only that thread;
+/// tokio's own `blocking_send` panics there, ryker's blocking calls wait).
+///
+/// ```
+/// ryker_tokio::install_blocking_check();
+/// let (tx, mut rx) = ryker_tokio::ryker_core::mailbox::channel::<u32>(Default::default());
+/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(async move {
+///     // In async code: the async forms.
+///     tx.send(1).await.unwrap();
+///     // A blocking call belongs on a blocking thread.
+///     let rx = tokio::task::spawn_blocking(move || {
+///         assert_eq!(rx.recv_blocking(), Some(1));
+///         rx
+///     })
+///     .await
+///     .unwrap();
+///     drop(rx);
+/// });
+/// ```
+pub fn install_blocking_check() {
+    ryker_core::blocking::install_async_context_probe(ryker_core::blocking::AsyncContextProbe {
+        runtime: "tokio",
+        in_async_context: in_tokio_async_context,
+        instead: "run the blocking call on a blocking thread (`tokio::task::spawn_blocking`)",
+    });
+}
+
+/// Whether the calling thread is running tokio async code right now.
+///
+/// `Handle::try_current` cannot tell: it is `Ok` on `spawn_blocking` threads too, where
+/// blocking is what they are for. What can tell is `tokio::task::yield_now`: polled in a
+/// runtime's async context (a worker holding its scheduler core, or a current-thread
+/// runtime's `block_on`), it hands its waker to that scheduler, to be woken after the ready
+/// tasks have run; anywhere else (a plain thread, a `spawn_blocking` thread, a worker inside
+/// `block_in_place`, a multi-thread runtime's `block_on`) it wakes the waker at once. So: poll
+/// it once with a waker that notes the wake. (In the async case the scheduler wakes the
+/// deferred waker later, which only sets a flag nobody reads any more.)
+fn in_tokio_async_context() -> bool {
+    if Handle::try_current().is_err() {
+        return false;
+    }
+    let woken = Arc::new(WokenFlag(AtomicBool::new(false)));
+    let waker = Waker::from(woken.clone());
+    let yielded = pin!(tokio::task::yield_now());
+    let polled = yielded.poll(&mut TaskContext::from_waker(&waker));
+    // Relaxed: the wake (if any) happened synchronously inside the poll, on this thread.
+    polled.is_pending() && !woken.0.load(Ordering::Relaxed)
+}
+
+/// Notes that it was woken.
+struct WokenFlag(AtomicBool);
+
+impl Wake for WokenFlag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Relaxed: read by the same thread right after the poll that wakes (see
+        // `in_tokio_async_context`); a later wake from the scheduler is of no interest.
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -173,3 +259,69 @@ struct Readme;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/ACTORS.md")]
 struct ActorsGuide;
+
+#[cfg(test)]
+mod tests {
+    use super::in_tokio_async_context as probe;
+
+    fn current_thread() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+    }
+
+    fn multi_thread() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn probe_is_false_on_a_plain_thread_and_inside_an_entered_handle() {
+        assert!(!probe());
+        let rt = current_thread();
+        let _entered = rt.enter();
+        assert!(!probe(), "entering a handle is not running async code");
+    }
+
+    #[test]
+    fn probe_is_true_in_a_current_thread_runtime_block_on_its_tasks_and_a_local_set() {
+        let rt = current_thread();
+        rt.block_on(async {
+            assert!(probe(), "block_on future");
+            assert!(tokio::spawn(async { probe() }).await.unwrap(), "task");
+            let local = tokio::task::LocalSet::new();
+            let in_local = local
+                .run_until(async { tokio::task::spawn_local(async { probe() }).await.unwrap() })
+                .await;
+            assert!(in_local, "LocalSet task");
+        });
+    }
+
+    #[test]
+    fn probe_is_true_in_a_multi_thread_worker_task() {
+        let rt = multi_thread();
+        assert!(rt.block_on(rt.spawn(async { probe() })).unwrap());
+    }
+
+    #[test]
+    fn probe_is_false_where_blocking_is_allowed() {
+        let rt = current_thread();
+        let on_blocking_thread = rt.block_on(rt.spawn_blocking(probe)).unwrap();
+        assert!(
+            !on_blocking_thread,
+            "spawn_blocking, current-thread runtime"
+        );
+        let rt = multi_thread();
+        let on_blocking_thread = rt.block_on(rt.spawn_blocking(probe)).unwrap();
+        assert!(!on_blocking_thread, "spawn_blocking, multi-thread runtime");
+        let in_place = rt
+            .block_on(rt.spawn(async { tokio::task::block_in_place(probe) }))
+            .unwrap();
+        assert!(!in_place, "block_in_place");
+        // The documented gap: a multi-thread runtime's `block_on` future runs outside the
+        // scheduler (blocking there parks only the calling thread).
+        assert!(!rt.block_on(async { probe() }));
+    }
+}
