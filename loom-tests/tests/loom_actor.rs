@@ -664,3 +664,68 @@ fn abort_mid_batch_counts_handled() {
         drops.assert_each_dropped_once();
     });
 }
+
+/// Abort races a `try_tell` that evicts under `DropOldest` (one slot, message 0 queued before
+/// the loop runs, message 1 displaces it unless the close comes first). Whatever the order,
+/// the final report is exact: `mailbox.received` is what the loop took (handled + discarded),
+/// `accepted == received + dropped_oldest + discarded`, and it matches the mailbox's own
+/// counters once the sender has returned.
+///
+/// Fails without the fix: the report copied a mailbox snapshot taken after the sender had
+/// moved the ring past message 0 but before it counted the eviction (`received` one high,
+/// `dropped_oldest` one low).
+#[test]
+fn abort_report_counts_a_racing_eviction() {
+    model(2, || {
+        let drops = Drops::new(2);
+        let log = SharedLog::default();
+        let config = ActorConfig {
+            mailbox: MailboxConfig {
+                capacity: 1,
+                overflow: Overflow::DropOldest,
+                amnesia: false,
+            },
+            ..config(1, 1)
+        };
+        let (rt, handle) = spawn_actor(config, Recorder { log: log.clone() });
+        let addr = handle.addr();
+        let sent = addr.try_tell(drops.msg(0));
+        assert!(matches!(sent, Ok(Sent::Queued)), "{sent:?}");
+        let d = drops.clone();
+        let sender = spawn(move || {
+            let sent = addr.try_tell(d.msg(1));
+            (addr, sent.is_ok())
+        });
+        // The loop starts after the abort (it then goes straight to closing, draining and
+        // reporting): what races is the sender against all of that, in few enough steps to
+        // explore.
+        let aborted = Started::poll_once(handle.abort());
+        let actor = run_loop(&rt);
+
+        actor.join().unwrap();
+        let report = report(aborted);
+        let (addr, accepted_1) = sender.join().unwrap();
+        let settled = addr.stats();
+        drop(addr);
+        let m = report.mailbox;
+        assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+        assert_eq!(m.accepted, 1 + u64::from(accepted_1), "{report:?}");
+        assert_eq!(m.received, report.handled + report.discarded, "{report:?}");
+        assert_eq!(
+            m.accepted,
+            m.received + m.dropped_oldest + m.discarded,
+            "{report:?}"
+        );
+        assert_eq!(
+            (m.accepted, m.received, m.dropped_oldest, m.discarded),
+            (
+                settled.accepted,
+                settled.received,
+                settled.dropped_oldest,
+                settled.discarded
+            ),
+            "report {m:?} vs settled {settled:?}"
+        );
+        drops.assert_each_dropped_once();
+    });
+}

@@ -179,8 +179,9 @@ fn eviction_races_receive_two_slots() {
     });
 }
 
-/// Evictions racing `Receiver::close`: a push that the close makes fail still accounts for
-/// the message it evicted (`Closed` carries no lost message), and the receiver drains the rest.
+/// Evictions racing `Receiver::close`: a push that the close refuses has evicted nothing, one
+/// that had already evicted completes, the counters add up, and the receiver drains the rest
+/// (`loom_close_evict` checks what is received against the contract).
 #[test]
 fn eviction_races_close() {
     model(3, || {

@@ -295,8 +295,19 @@ impl<A: Actor> Addr<A> {
 
     /// Sends from a plain thread, parking it while the mailbox is full (as [`Addr::tell`]).
     ///
+    /// Not for async code: parking a thread that runs an async runtime's tasks stalls the
+    /// runtime (a single-threaded one for good, if the actor runs on it). Use
+    /// [`Addr::tell`]`.await` there, or call this from a thread meant for blocking (tokio's
+    /// `spawn_blocking`).
+    ///
     /// # Errors
     /// As [`Addr::tell`].
+    ///
+    /// # Panics
+    /// When it would have to wait inside async code that a runtime adapter can recognise
+    /// (`ryker-tokio`, `ryker-asyncstd`; see
+    /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
+    /// to call instead.
     #[cfg(feature = "std")]
     pub fn tell_blocking(&self, msg: A::Msg) -> Result<Sent, SendError<A::Msg>> {
         self.tx
@@ -379,7 +390,7 @@ pub enum Supervision {
     Restart {
         /// Restarts allowed within the window, `1..=4096`.
         max_restarts: usize,
-        /// The sliding window.
+        /// The sliding window, at least 1 ms.
         within: Duration,
     },
 }
@@ -434,7 +445,8 @@ pub struct ActorReport {
     pub exit: Exit,
     /// Messages whose handler ran to completion.
     pub handled: u64,
-    /// Handler panics caught.
+    /// Panics caught: in handlers and hooks, and in the destructors of messages discarded or
+    /// handed on as undelivered while the actor stopped.
     pub panics: u64,
     /// Fresh actors made by the supervisor.
     pub restarts: u64,
@@ -442,7 +454,10 @@ pub struct ActorReport {
     pub undelivered: u64,
     /// Messages discarded by `abort` (queued ones, plus the one in progress if any).
     pub discarded: u64,
-    /// The mailbox's counters at the end.
+    /// The mailbox's counters at the end, exact: `received` is what the loop took from the
+    /// mailbox (handled, panicked on, discarded or undelivered), and
+    /// `accepted == received + dropped_oldest + discarded`, also when senders were still
+    /// evicting under `DropOldest` as the actor stopped (their evictions are counted here).
     pub mailbox: MailboxStats,
 }
 
@@ -493,6 +508,15 @@ impl<A: Actor> fmt::Debug for ActorOptions<A> {
 }
 
 impl<A: Actor> ActorOptions<A> {
+    /// The most restarts [`ActorOptions::restart`] allows within its window.
+    pub const MAX_RESTARTS: usize = 4096;
+
+    /// The shortest restart window [`ActorOptions::restart`] allows. A shorter one expires
+    /// between two restarts (a restart, its yield and the next panic take about that long),
+    /// so the restart limit would never apply and an actor that panics on every restart would
+    /// be restarted forever.
+    pub const MIN_RESTART_WINDOW: Duration = Duration::from_millis(1);
+
     /// Options with `config`, the type's name, [`Supervision::Stop`] and no dead-letter hook
     /// (dead letters are then dropped, and counted in the report).
     pub fn new(config: ActorConfig) -> Self {
@@ -512,7 +536,40 @@ impl<A: Actor> ActorOptions<A> {
     }
 
     /// Restart a panicked actor with a fresh one from `factory`, at most `max_restarts` times
-    /// within `within`.
+    /// within `within` (a sliding window); one more panic within the window stops it as
+    /// [`Supervision::Stop`] does.
+    ///
+    /// `max_restarts` must be `1..=4096` ([`ActorOptions::MAX_RESTARTS`]) and `within` at
+    /// least 1 ms ([`ActorOptions::MIN_RESTART_WINDOW`]); [`ActorOptions::spawn`] rejects
+    /// anything else with a [`ConfigError`] naming `max_restarts` or `within`:
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use ryker_core::actor::{Actor, ActorOptions, Context};
+    /// # use ryker_core::runtime::Runtime;
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         async move { std::thread::sleep(d) }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = ();
+    ///     async fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    /// let err = ActorOptions::default()
+    ///     .restart(3, Duration::ZERO, || Worker)
+    ///     .spawn(&Rt, Worker)
+    ///     .unwrap_err();
+    /// assert_eq!(err.field(), "within");
+    /// assert!(err.to_string().starts_with("invalid config: within = 0ns (allowed: 1 ms or more"));
+    /// ```
     pub fn restart(
         mut self,
         max_restarts: usize,
@@ -546,12 +603,19 @@ impl<A: Actor> ActorOptions<A> {
     /// spawned then).
     pub fn spawn<R: Runtime>(self, runtime: &R, actor: A) -> Result<ActorHandle<A>, ConfigError> {
         self.config.validate()?;
-        if let Supervision::Restart { max_restarts, .. } = self.supervision {
+        if let Supervision::Restart {
+            max_restarts,
+            within,
+        } = self.supervision
+        {
             if self.factory.is_none() {
                 return Err(ConfigError::restart_factory());
             }
-            if max_restarts == 0 || max_restarts > 4096 {
+            if max_restarts == 0 || max_restarts > Self::MAX_RESTARTS {
                 return Err(ConfigError::max_restarts(max_restarts));
+            }
+            if within < Self::MIN_RESTART_WINDOW {
+                return Err(ConfigError::restart_within(within));
             }
         }
         let name = self

@@ -65,6 +65,10 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> 
 /// Do not nest it (call it from inside a future it is running): the inner call would take the
 /// outer call's wake-ups.
 ///
+/// # Panics
+/// When it would park inside async code that a runtime adapter recognises (see
+/// [`AsyncContextProbe`]): running a future to completion there stalls that runtime.
+///
 /// ```
 /// let (tx, mut rx) = ryker_core::mailbox::channel::<u8>(Default::default());
 /// tx.try_send(7).unwrap();
@@ -100,6 +104,7 @@ pub(crate) fn block_on_spin<F: Future>(future: F, spin: bool) -> F::Output {
             } else {
                 // A wake between the poll and this park leaves the unpark token set, so the
                 // park returns at once; spurious returns just poll again.
+                forbid_async_context();
                 thread::park();
                 idle = 0;
                 continue;
@@ -107,4 +112,93 @@ pub(crate) fn block_on_spin<F: Future>(future: F, spin: bool) -> F::Output {
             idle += 1;
         }
     })
+}
+
+// ---- Blocking inside an async runtime -------------------------------------------------------
+
+/// How an async runtime's adapter tells ryker that the calling thread is running that
+/// runtime's async code, where a blocking call must not park the thread.
+///
+/// The blocking calls (`Sender::send_blocking`, `Receiver::recv_blocking`,
+/// `Addr::tell_blocking`, [`block_on`]) park the calling thread while they wait. Inside an async
+/// task that parks a worker of the runtime: on a single-threaded runtime nothing else runs
+/// until the wait ends, which is never if the peer it waits for is a task on that runtime (a
+/// silent deadlock); on a multi-threaded one it takes a worker away. So they must not be
+/// called from async code: use `.send(msg).await`, `.recv().await` or `.tell(msg).await`
+/// there, or move the blocking call to a thread meant for it (tokio's `spawn_blocking`).
+///
+/// ryker-core knows no runtime, so it cannot tell by itself. An adapter that can installs a
+/// probe with [`install_async_context_probe`] (`ryker-tokio` does when a `Tokio` runtime is
+/// made or an actor spawned on it, `ryker-asyncstd` when an actor is spawned); a blocking call
+/// that is about to park then asks every installed probe, and panics with a message naming
+/// the runtime and what to call instead if one says yes. Probes run only on that slow path,
+/// never when the call completes without waiting.
+///
+/// ```
+/// use ryker_core::blocking::{install_async_context_probe, AsyncContextProbe};
+///
+/// std::thread_local!(static IN_MY_EXECUTOR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+///
+/// install_async_context_probe(AsyncContextProbe {
+///     runtime: "my-executor",
+///     in_async_context: || IN_MY_EXECUTOR.with(|f| f.get()),
+///     instead: "spawn the blocking call on a thread of its own",
+/// });
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct AsyncContextProbe {
+    /// The runtime's name, for the panic message (`"tokio"`); one probe is kept per name.
+    pub runtime: &'static str,
+    /// Whether the calling thread is running this runtime's async code right now. Called on
+    /// the slow path of a blocking call, right before it parks; it must not block or panic.
+    pub in_async_context: fn() -> bool,
+    /// What to do instead of the blocking call in that context, for the panic message.
+    pub instead: &'static str,
+}
+
+/// Installed probes, in installation order (a few runtimes at most per process).
+static PROBES: [std::sync::OnceLock<AsyncContextProbe>; 8] =
+    [const { std::sync::OnceLock::new() }; 8];
+
+/// Installs `probe` for every blocking call from now on (see [`AsyncContextProbe`]).
+/// Installing a probe for a runtime name that already has one does nothing; so does
+/// installing more than eight.
+pub fn install_async_context_probe(probe: AsyncContextProbe) {
+    for slot in &PROBES {
+        match slot.get() {
+            Some(installed) if installed.runtime == probe.runtime => return,
+            Some(_) => continue,
+            None => match slot.set(probe) {
+                Ok(()) => return,
+                // Another thread filled this slot first: if it was the same runtime, we are
+                // done; otherwise try the next slot.
+                Err(_) if slot.get().is_some_and(|p| p.runtime == probe.runtime) => return,
+                Err(_) => continue,
+            },
+        }
+    }
+}
+
+/// Panics if an installed [`AsyncContextProbe`] says the calling thread is running its
+/// runtime's async code. Called by the blocking calls right before they would park (the slow
+/// path only).
+#[cold]
+#[inline(never)]
+#[track_caller]
+// Called from the one parking step of the blocking calls: `block_on_spin`, which the blocking
+// send and receive paths in `mailbox.rs` and `block_on` all wait in.
+pub(crate) fn forbid_async_context() {
+    for probe in PROBES.iter().map_while(std::sync::OnceLock::get) {
+        if (probe.in_async_context)() {
+            panic!(
+                "ryker: a blocking call (`send_blocking`, `recv_blocking`, `tell_blocking` or \
+                 `block_on`) would park a thread that is running {runtime}'s async code, which \
+                 stalls the runtime (a single-threaded one for good: a silent deadlock). In \
+                 async code use `.send(msg).await`, `.recv().await` or `.tell(msg).await` \
+                 instead, or {instead}.",
+                runtime = probe.runtime,
+                instead = probe.instead,
+            );
+        }
+    }
 }

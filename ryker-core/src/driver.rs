@@ -10,6 +10,12 @@
 //! while handlers are fast and halves when they are slow, so a no-op handler does not pay a
 //! clock read per message and one that turns slow is noticed within 8 messages.
 //!
+//! A caught panic (in `handle` or `started`) gives the worker back before the actor goes on,
+//! whatever the budget says: a panic costs far more than a yield, and an actor that panics on
+//! every message, or whose `started` panics on every restart, must neither hold its worker nor
+//! outlive an abort. Abort is checked after every outcome: before each message, after each
+//! panic (before and after that yield), and after `started`.
+//!
 //! Shutdown, abort and panics never lose a message silently: every accepted message is
 //! handled, handed to the dead-letter hook (panic under `Supervision::Stop`), or counted as
 //! discarded (abort); if the runtime drops the task, the batch buffer and the mailbox drop
@@ -31,6 +37,7 @@ use crate::actor::{
 };
 use crate::config::ActorConfig;
 use crate::mailbox::{Metrics, Receiver, WeakSender};
+use crate::metrics::MailboxStats;
 use crate::observe::{self, in_span, Event, Observer, Span};
 use crate::policy::Overflow;
 use crate::runtime::Runtime;
@@ -358,14 +365,18 @@ where
         }
     }
 
-    /// A panic was caught: a fresh actor to go on with, or `None` to stop.
-    fn on_panic(&mut self, panic: String, now: I, report: &mut ActorReport) -> Option<A> {
+    /// A panic was caught: count it and hand it to the dead-letter hook.
+    fn note_panic(&mut self, panic: String, report: &mut ActorReport) {
         report.panics += 1;
         observe::event(Event::Panicked {
             actor: &report.name,
             panic: &panic,
         });
         self.dead_letter(DeadLetter::Panicked { panic });
+    }
+
+    /// After a noted panic: a fresh actor to go on with, or `None` to stop.
+    fn restart(&mut self, now: I, report: &mut ActorReport) -> Option<A> {
         let Supervision::Restart {
             max_restarts,
             within,
@@ -401,22 +412,74 @@ where
     }
 }
 
-/// Takes every message left in `buf` and in the (closed) mailbox, one by one, to `each`.
+/// After a caught panic: counts it, then stops (`Err` with the exit) on abort or when the
+/// supervision policy says so, or makes a fresh actor (`Ok`). Before the fresh actor starts,
+/// the worker is given back once (a panic counts against the fairness budget as a whole
+/// batch) and abort is checked again, so that neither an actor that panics on every message
+/// nor one whose `started` panics on every restart can hold its worker or ignore an abort.
+async fn recover<A: Actor, R: Runtime>(
+    panic: String,
+    rt: &R,
+    shared: &ActorShared,
+    sup: &mut Supervisor<A, R::Instant>,
+    fair: &mut Fairness<R::Instant>,
+    report: &mut ActorReport,
+) -> Result<A, Exit> {
+    sup.note_panic(panic, report);
+    if shared.aborted() {
+        return Err(Exit::Aborted);
+    }
+    let fresh = sup.restart(rt.now(), report).ok_or(Exit::Panicked)?;
+    rt.yield_now().await;
+    fair.restart(rt.now());
+    if shared.aborted() {
+        // The fresh actor never started: it is dropped without `started` or `stopped`.
+        return Err(Exit::Aborted);
+    }
+    Ok(fresh)
+}
+
+/// Takes every message left in `buf` and in the (closed) mailbox, one by one, to `each`;
+/// returns how many it took from the mailbox (not counting those already in `buf`).
 async fn drain_all<A: Actor>(
     buf: &mut VecDeque<Mail<A>>,
     rx: &mut Receiver<Mail<A>, ActorShared>,
     mut each: impl FnMut(A::Msg),
-) {
+) -> u64 {
+    let mut taken = 0;
     loop {
         while let Some(env) = buf.pop_front() {
             each(env.msg);
         }
         // Closed: returns 0 once every accepted message (including sends still being written)
         // has been taken.
-        if rx.recv_many(buf, 64).await == 0 {
-            return;
+        match rx.recv_many(buf, 64).await {
+            0 => return taken,
+            n => taken += n as u64,
         }
     }
+}
+
+/// The mailbox's counters for the final report, made exact with what the loop itself
+/// received.
+///
+/// By now the mailbox is closed and every accepted message has left it: received by the loop,
+/// evicted under `DropOldest`, or discarded by the dropped receiver. But a sender may still be
+/// between evicting a message (the ring positions have moved) and counting it in
+/// `dropped_oldest`; a snapshot taken then shows the eviction as a receive (`received` one
+/// high, `dropped_oldest` one low). The loop knows exactly how many it received, so the
+/// report takes that, and counts every other accepted message that is not `discarded` as
+/// evicted, which settles in-flight evictions. (`accepted` is settled: the closed ring takes
+/// no claims, and the actor layer never abandons a permit.)
+fn settled(mut stats: MailboxStats, received: u64, overflow: Overflow) -> MailboxStats {
+    stats.received = received;
+    if overflow == Overflow::DropOldest {
+        stats.dropped_oldest = stats
+            .accepted
+            .saturating_sub(received)
+            .saturating_sub(stats.discarded);
+    }
+    stats
 }
 
 /// Wipes the batch buffer's free memory (it still holds the bytes of handled messages).
@@ -473,8 +536,10 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
     // `None` once a panic stopped the actor.
     let mut actor = Some(actor);
     let mut need_start = true;
-    // Whether `started` ever completed (`stopped` runs only then).
+    // Whether the current actor's `started` completed (`stopped` runs only then).
     let mut started = false;
+    // Messages the loop took from the mailbox (handled, panicked on, discarded, undelivered).
+    let mut received: u64 = 0;
     let exit = 'run: loop {
         let Some(current) = actor.as_mut() else {
             break Exit::Panicked;
@@ -489,8 +554,16 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
                 }
                 Outcome::Aborted => unreachable!("`started` is not abortable"),
                 Outcome::Panicked(panic) => {
-                    actor = sup.on_panic(panic, rt.now(), &mut report);
-                    continue;
+                    match recover(panic, &rt, shared, &mut sup, &mut fair, &mut report).await {
+                        Ok(fresh) => {
+                            actor = Some(fresh);
+                            continue;
+                        }
+                        Err(exit) => {
+                            actor = None;
+                            break exit;
+                        }
+                    }
                 }
             }
         }
@@ -509,6 +582,7 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
                 polled
             })
             .await;
+            received += n as u64;
             if n == 0 {
                 // `abort` closes the mailbox too: tell the two apart by the flag.
                 break if shared.aborted() {
@@ -532,6 +606,10 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
             if shared.aborted() {
                 report.handled += handled;
                 report.discarded += 1;
+                // Its destructor may panic: caught and counted, as in the drain below.
+                if let Err(panic) = call_caught(|| drop(env)) {
+                    sup.note_panic(panic, &mut report);
+                }
                 break 'run Exit::Aborted;
             }
             shared.observer.on_dequeued(env.stamp);
@@ -548,10 +626,20 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
                 }
                 Outcome::Panicked(panic) => {
                     report.handled += handled;
-                    actor = sup.on_panic(panic, rt.now(), &mut report);
-                    need_start = true;
-                    // Start the fresh actor (or stop) before the rest of the batch.
-                    continue 'run;
+                    match recover(panic, &rt, shared, &mut sup, &mut fair, &mut report).await {
+                        Ok(fresh) => {
+                            actor = Some(fresh);
+                            started = false;
+                            need_start = true;
+                            // Start the fresh actor before the rest of the batch.
+                            continue 'run;
+                        }
+                        Err(exit) => {
+                            // The panicked actor's state may be broken: no `stopped` for it.
+                            actor = None;
+                            break 'run exit;
+                        }
+                    }
                 }
             }
             if fair.after_message(&rt) {
@@ -575,22 +663,37 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
             // dead-letter hook.
             weak.close();
             let mut undelivered = 0;
-            drain_all::<A>(&mut buf, &mut rx, |msg| {
+            let mut panics = Vec::new();
+            received += drain_all::<A>(&mut buf, &mut rx, |msg| {
                 undelivered += 1;
-                sup.dead_letter(DeadLetter::Undelivered(msg));
+                // The hook usually drops the message: a panicking destructor (or hook) must
+                // not end the drain, or the rest would wait for the last sender to go.
+                if let Err(panic) = call_caught(|| sup.dead_letter(DeadLetter::Undelivered(msg))) {
+                    panics.push(panic);
+                }
             })
             .await;
             report.undelivered = undelivered;
+            for panic in panics {
+                sup.note_panic(panic, &mut report);
+            }
         }
         Exit::Aborted => {
             weak.close();
             let mut discarded = 0;
-            drain_all::<A>(&mut buf, &mut rx, |msg| {
+            let mut panics = Vec::new();
+            received += drain_all::<A>(&mut buf, &mut rx, |msg| {
                 discarded += 1;
-                drop(msg);
+                // A panicking destructor must not end the drain (as above).
+                if let Err(panic) = call_caught(|| drop(msg)) {
+                    panics.push(panic);
+                }
             })
             .await;
             report.discarded += discarded;
+            for panic in panics {
+                sup.note_panic(panic, &mut report);
+            }
         }
         _ => {}
     }
@@ -615,7 +718,7 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
     drop(actor);
     drop(rx);
     report.exit = exit;
-    report.mailbox = weak.stats();
+    report.mailbox = settled(weak.stats(), received, config.mailbox.overflow);
     drop(finish);
     // The handle may be gone (detached): then nobody wants the report.
     let _ = done.send(report);

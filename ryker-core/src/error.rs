@@ -15,6 +15,7 @@ enum Value {
     Count(usize),
     Flag(bool),
     Word(&'static str),
+    Span(core::time::Duration),
 }
 
 impl fmt::Display for Value {
@@ -23,6 +24,7 @@ impl fmt::Display for Value {
             Value::Count(n) => write!(f, "{n}"),
             Value::Flag(b) => write!(f, "{b}"),
             Value::Word(w) => f.write_str(w),
+            Value::Span(d) => write!(f, "{d:?}"),
         }
     }
 }
@@ -101,6 +103,16 @@ impl ConfigError {
         }
     }
 
+    /// A restart window shorter than [`MIN_RESTART_WINDOW`](crate::actor::ActorOptions::MIN_RESTART_WINDOW).
+    pub(crate) const fn restart_within(value: core::time::Duration) -> Self {
+        Self {
+            field: "within",
+            value: Value::Span(value),
+            allowed: "1 ms or more (a shorter window expires between two restarts, so the \
+                      restart limit would never apply)",
+        }
+    }
+
     pub(crate) const fn amnesia_unavailable() -> Self {
         Self {
             field: "amnesia",
@@ -171,14 +183,9 @@ pub enum ForcePushError<T> {
     /// The oldest slot is claimed by a producer that has not published it yet, so there is
     /// nothing to displace; the value is handed back.
     Busy(T),
-    /// The ring is closed; the value is handed back. `evicted` holds the oldest value when the
-    /// close raced the eviction (it had already left the ring).
-    Closed {
-        /// The value that was not pushed.
-        value: T,
-        /// The value displaced before the close won the race, if any.
-        evicted: Option<T>,
-    },
+    /// The ring is closed; the value is handed back and the ring is untouched (nothing was
+    /// displaced).
+    Closed(T),
 }
 
 impl<T> TrySendError<T> {
@@ -262,10 +269,7 @@ impl<T> fmt::Debug for ForcePushError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Busy(_) => f.write_str("Busy(..)"),
-            Self::Closed { evicted, .. } => f
-                .debug_struct("Closed")
-                .field("evicted", &evicted.as_ref().map(|_| ".."))
-                .finish_non_exhaustive(),
+            Self::Closed(_) => f.write_str("Closed(..)"),
         }
     }
 }
@@ -274,7 +278,7 @@ impl<T> fmt::Display for ForcePushError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Busy(_) => "ring busy: oldest slot not yet published",
-            Self::Closed { .. } => "ring closed",
+            Self::Closed(_) => "ring closed",
         })
     }
 }

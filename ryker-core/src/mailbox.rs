@@ -17,19 +17,22 @@
 //! Dropping the last [`Sender`] closes the mailbox: the receiver still gets every accepted
 //! message, then `None`. Dropping the [`Receiver`] closes it too: senders get `Closed` back with
 //! their message, waiting senders are woken, and messages still queued are dropped (counted as
-//! `discarded`). A message whose send was still in progress at that moment (claimed, not yet
-//! published) is dropped with the mailbox's memory when the last sender goes, and is not
-//! counted in `discarded`.
+//! `discarded`), past any destructor that panics (the first such panic then goes on). A
+//! message whose send was still in progress at that moment (claimed, not yet published) is
+//! dropped with the mailbox's memory when the last sender goes; it is counted in `discarded`
+//! too, so that once the receiver is gone `accepted == received + dropped_oldest + discarded`.
 
 use alloc::boxed::Box;
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomPinned;
+use core::panic::{RefUnwindSafe, UnwindSafe};
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
 pub use crate::config::MailboxConfig;
 use crate::error::{Closed, ConfigError, SendError, TryRecvError, TrySendError};
+use crate::metrics::Counter;
 pub use crate::metrics::{MailboxStats, Metrics, NoMetrics};
 pub use crate::policy::Overflow;
 use crate::ring::{Claim, ClaimError, Forced, Pop, Ring};
@@ -115,11 +118,12 @@ pub fn try_channel_with_metrics<T, M: Metrics>(
         senders: AtomicUsize::new(1),
         overflow: config.overflow,
         exclusive_pop: config.overflow != Overflow::DropOldest,
-        busy: AtomicUsize::new(0),
-        dropped_newest: AtomicUsize::new(0),
-        dropped_oldest: AtomicUsize::new(0),
-        abandoned: AtomicUsize::new(0),
-        discarded: AtomicUsize::new(0),
+        busy: Counter::new(),
+        dropped_newest: Counter::new(),
+        dropped_oldest: Counter::new(),
+        abandoned: Counter::new(),
+        discarded: Counter::new(),
+        rx_gone: crate::sync::AtomicBool::new(false),
         high_water: AtomicUsize::new(0),
         metrics,
     });
@@ -137,6 +141,24 @@ pub fn try_channel_with_metrics<T, M: Metrics>(
     ))
 }
 
+/// Why a waiting send ended without queueing its message (see `Shared::poll_send`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refused {
+    /// The mailbox is closed; the message is still in the caller's slot.
+    Closed,
+    /// `DropNewest` dropped it (counted).
+    Dropped,
+}
+
+/// The message of a send that is still in progress.
+#[inline]
+fn take_msg<T>(msg: &mut Option<T>) -> T {
+    match msg.take() {
+        Some(msg) => msg,
+        None => panic!("send polled after completion"),
+    }
+}
+
 /// State shared by the two halves.
 struct Shared<T, M> {
     ring: Ring<T>,
@@ -148,13 +170,18 @@ struct Shared<T, M> {
     /// The receiver is the ring's only consumer and nothing evicts (`overflow` is not
     /// `DropOldest`), so it may move `head` with plain stores.
     exclusive_pop: bool,
-    // Slow-path counters (Relaxed RMWs: statistics only, nothing is read through them).
-    busy: AtomicUsize,
-    dropped_newest: AtomicUsize,
-    dropped_oldest: AtomicUsize,
+    // Slow-path counters (Relaxed RMWs: statistics only, nothing is read through them; 64-bit
+    // on every target, see `metrics::Counter`).
+    busy: Counter,
+    dropped_newest: Counter,
+    dropped_oldest: Counter,
     /// Permits dropped without sending (their slots become SKIP).
-    abandoned: AtomicUsize,
-    discarded: AtomicUsize,
+    abandoned: Counter,
+    /// Messages the receiver's drop popped and dropped.
+    discarded: Counter,
+    /// The receiver is gone: every accepted message it did not receive and that was not
+    /// evicted is discarded (statistics only; see `stats`).
+    rx_gone: crate::sync::AtomicBool,
     /// Written by the receiver (and by senders that find the mailbox full).
     high_water: AtomicUsize,
     metrics: M,
@@ -219,8 +246,7 @@ impl<T, M: Metrics> Shared<T, M> {
     fn full(&self, msg: T) -> Result<Sent, TrySendError<T>> {
         self.note_full();
         if self.overflow == Overflow::DropNewest {
-            // Relaxed: statistics counter.
-            self.dropped_newest.fetch_add(1, Ordering::Relaxed);
+            self.dropped_newest.add(1);
             self.metrics.on_dropped(Overflow::DropNewest);
             drop(msg);
             Err(TrySendError::Dropped)
@@ -232,8 +258,7 @@ impl<T, M: Metrics> Shared<T, M> {
 
     #[cold]
     fn count_busy(&self) {
-        // Relaxed: statistics counter.
-        self.busy.fetch_add(1, Ordering::Relaxed);
+        self.busy.add(1);
         self.metrics.on_busy();
     }
 
@@ -268,20 +293,19 @@ impl<T, M: Metrics> Shared<T, M> {
                 }
                 Err(TrySendError::Busy(msg))
             }
-            Forced::Closed { value, evicted } => {
-                if let Some(evicted) = evicted {
-                    self.evicted(evicted);
-                }
-                Err(TrySendError::Closed(value))
-            }
+            // Refused before it touched the ring: nothing was evicted (see `Ring::force`).
+            Forced::Closed(value) => Err(TrySendError::Closed(value)),
         }
     }
 
+    /// Counts the message a `DropOldest` send displaced, then drops it. Called only once the
+    /// send's own message is published and counted, so if the displaced message's destructor
+    /// panics, the panic leaves the mailbox consistent: it propagates out of `try_send` or
+    /// `send`, whose message is queued (see their `# Panics`).
     #[cold]
     fn evicted(&self, msg: T) {
         self.note_full();
-        // Relaxed: statistics counter.
-        self.dropped_oldest.fetch_add(1, Ordering::Relaxed);
+        self.dropped_oldest.add(1);
         self.metrics.on_dropped(Overflow::DropOldest);
         drop(msg);
     }
@@ -331,11 +355,15 @@ impl<T, M: Metrics> Shared<T, M> {
             match state {
                 // Still waiting for our turn, with the newest waker.
                 WaitState::Queued => return Poll::Pending,
-                // Our turn (or a spurious state): try, and keep our place at the front.
-                WaitState::Notified | WaitState::Idle => {
+                // Our turn: try, and keep our place at the front.
+                WaitState::Notified => {
                     *registered = false;
                     front = true;
                 }
+                // Taken out of the list by someone else: only a `poll_reserve` registration,
+                // which `send`/`reserve`/`send_blocking` on the same sender drop (see
+                // `Sender::leave_reserve_wait`). We had no turn: start over at the back.
+                WaitState::Idle => *registered = false,
             }
         }
         // A sender that finds others waiting queues behind them instead of overtaking.
@@ -364,6 +392,61 @@ impl<T, M: Metrics> Shared<T, M> {
         Poll::Ready(result)
     }
 
+    /// One poll of a waiting send, whatever the policy. The message stays in `msg` until it
+    /// is queued (or dropped under `DropNewest`), and is still there on `Err(Refused::Closed)`.
+    /// Passing the caller's slot by reference, rather than moving the message in and out on
+    /// every poll, keeps a large message from being copied into each frame on the way
+    /// (`send_blocking` used to need over ten times its size in stack).
+    fn poll_send(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        msg: &mut Option<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Sent, Refused>> {
+        match self.overflow {
+            Overflow::Busy => match self.poll_claim(w, registered, cx) {
+                Poll::Ready(Ok(claim)) => {
+                    self.publish(claim, take_msg(msg));
+                    Poll::Ready(Ok(Sent::Queued))
+                }
+                Poll::Ready(Err(Closed)) => Poll::Ready(Err(Refused::Closed)),
+                Poll::Pending => Poll::Pending,
+            },
+            Overflow::DropNewest => match self.try_attempt(msg, true) {
+                Some(result) => Poll::Ready(result),
+                // `try_send` answers a full mailbox with `Dropped` under this policy, so this
+                // arm is not reached today; if it were, trying again is the honest answer.
+                None => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+            },
+            Overflow::DropOldest => self.poll_force(w, registered, msg, cx),
+        }
+    }
+
+    /// One `try_send` (`force_send` under `DropOldest`) of the message in `msg`: `None` when
+    /// the mailbox is busy (the message is back in `msg`), else the outcome.
+    fn try_attempt(&self, msg: &mut Option<T>, count_busy: bool) -> Option<Result<Sent, Refused>> {
+        let result = match self.overflow {
+            Overflow::DropOldest => self.force_send(take_msg(msg), count_busy),
+            _ => self.try_send(take_msg(msg)),
+        };
+        match result {
+            Ok(sent) => Some(Ok(sent)),
+            Err(TrySendError::Closed(back)) => {
+                *msg = Some(back);
+                Some(Err(Refused::Closed))
+            }
+            Err(TrySendError::Dropped) => Some(Err(Refused::Dropped)),
+            Err(TrySendError::Busy(back)) => {
+                *msg = Some(back);
+                None
+            }
+        }
+    }
+
     /// `send` under `DropOldest`: evict and push; while the oldest slot is still being
     /// written (nothing to evict yet), wait in the list for its publish (`after_publish`
     /// notifies) or for the receiver to free a slot.
@@ -371,39 +454,35 @@ impl<T, M: Metrics> Shared<T, M> {
         &self,
         w: Pin<&Waiter>,
         registered: &mut bool,
-        msg: T,
+        msg: &mut Option<T>,
         cx: &mut Context<'_>,
-    ) -> Result<Result<Sent, SendError<T>>, T> {
+    ) -> Poll<Result<Sent, Refused>> {
         let mut front = false;
         if *registered {
             match self.waiters.refresh(w, cx.waker()) {
-                WaitState::Queued => return Err(msg),
-                WaitState::Notified | WaitState::Idle => {
+                WaitState::Queued => return Poll::Pending,
+                WaitState::Notified => {
                     *registered = false;
                     front = true;
                 }
+                WaitState::Idle => *registered = false,
             }
         }
-        let msg = match self.force_send(msg, false) {
-            Ok(sent) => return Ok(Ok(sent)),
-            Err(TrySendError::Closed(msg)) => return Ok(Err(SendError::Closed(msg))),
-            Err(TrySendError::Dropped) => return Ok(Err(SendError::Dropped)),
-            Err(TrySendError::Busy(msg)) => msg,
-        };
+        if let Some(result) = self.try_attempt(msg, false) {
+            return Poll::Ready(result);
+        }
         // SAFETY: our owner unregisters `w` before moving or dropping it.
         unsafe { self.waiters.register(w, cx.waker(), front) };
         *registered = true;
         // SeqCst fence: pairs with the fences in `after_publish` and `notify_senders`.
         fence(Ordering::SeqCst);
-        let result = match self.force_send(msg, false) {
-            Ok(sent) => Ok(sent),
-            Err(TrySendError::Closed(msg)) => Err(SendError::Closed(msg)),
-            Err(TrySendError::Dropped) => Err(SendError::Dropped),
-            Err(TrySendError::Busy(msg)) => return Err(msg),
+        let result = match self.try_attempt(msg, false) {
+            Some(result) => result,
+            None => return Poll::Pending,
         };
         self.waiters.remove(w);
         *registered = false;
-        Ok(result)
+        Poll::Ready(result)
     }
 
     /// Leaves the wait list for good; passes on a notification we never used.
@@ -431,25 +510,77 @@ impl<T, M: Metrics> Shared<T, M> {
     }
 
     fn stats(&self) -> MailboxStats {
+        // Relaxed: statistics only. Read before the counters, so that a snapshot racing the
+        // receiver's drop is at worst that drop's few messages apart.
+        let rx_gone = self.rx_gone.load(Ordering::Relaxed);
         // The subtracted counters are bumped after the positions move, so they are read first
         // and the differences saturate: a snapshot taken mid-operation is off by that
-        // operation, never wrapped. Relaxed: statistics counters.
-        let load = |c: &AtomicUsize| c.load(Ordering::Relaxed) as u64;
-        let abandoned = load(&self.abandoned);
-        let dropped_oldest = load(&self.dropped_oldest);
-        let discarded = load(&self.discarded);
+        // operation, never wrapped.
+        let abandoned = self.abandoned.get();
+        let dropped_oldest = self.dropped_oldest.get();
+        let popped_and_discarded = self.discarded.get();
         let (claims, removals, skipped) = self.ring.ordinals();
-        MailboxStats {
-            accepted: claims.saturating_sub(abandoned),
-            busy: load(&self.busy),
-            dropped_newest: load(&self.dropped_newest),
-            dropped_oldest,
-            received: removals
-                .saturating_sub(skipped)
+        let accepted = claims.saturating_sub(abandoned);
+        let received = removals
+            .saturating_sub(skipped)
+            .saturating_sub(dropped_oldest)
+            .saturating_sub(popped_and_discarded);
+        let discarded = if rx_gone {
+            // No receiver any more: every accepted message it did not receive and that was not
+            // evicted is discarded. Most were dropped by the receiver's drop; one whose send
+            // was still in progress then (claimed, not yet published), and any queued behind
+            // it, are dropped with the mailbox when the last sender goes. `received` is final.
+            accepted
+                .saturating_sub(received)
                 .saturating_sub(dropped_oldest)
-                .saturating_sub(discarded),
+        } else {
+            popped_and_discarded
+        };
+        MailboxStats {
+            accepted,
+            busy: self.busy.get(),
+            dropped_newest: self.dropped_newest.get(),
+            dropped_oldest,
+            received,
             discarded,
             high_water: self.high_water.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Pops every message queued now and drops it, counting each in `discarded` before its
+    /// destructor runs. A destructor that panics does not stop it: a guard pops and drops the
+    /// rest while the panic unwinds, and the panic then goes on (as tokio's mpsc receiver and
+    /// `Vec` do); a second panic from those is a panic during unwinding, which aborts, as there.
+    ///
+    /// Bounded: called on a closed mailbox, where at most a ring's worth of slots is left; a
+    /// slot whose send is still in progress ends it (`NotReady`), and what is behind it is
+    /// dropped with the ring.
+    ///
+    /// # Safety
+    /// Only the (single) receiver calls this, as for [`Shared::pop`].
+    unsafe fn discard_queued(&self) {
+        /// Goes on with the rest if a destructor panics.
+        struct Rest<'a, T, M: Metrics>(&'a Shared<T, M>);
+
+        impl<T, M: Metrics> Drop for Rest<'_, T, M> {
+            fn drop(&mut self) {
+                // SAFETY: the receiver is dropping this guard (our caller's contract).
+                unsafe { self.0.discard_queued() };
+            }
+        }
+
+        for _ in 0..self.ring.capacity() {
+            // SAFETY: we are the receiver (this function's contract).
+            match unsafe { self.pop() } {
+                Pop::Value(msg) => {
+                    self.discarded.add(1);
+                    let rest = Rest(self);
+                    drop(msg);
+                    core::mem::forget(rest);
+                }
+                Pop::Skipped => {}
+                Pop::Empty | Pop::Closed | Pop::NotReady => break,
+            }
         }
     }
 }
@@ -466,8 +597,13 @@ impl<T, M: Metrics> Shared<T, M> {
 pub struct Sender<T, M: Metrics = NoMetrics> {
     shared: Arc<Shared<T, M>>,
     /// This sender's place in the wait list for `poll_reserve` (which has no pinned future to
-    /// keep one in); allocated the first time `poll_reserve` has to wait.
+    /// keep one in); allocated the first time `poll_reserve` has to wait. An *unbound* waiter
+    /// (`Waiter::new_unbound`): nobody promises to poll it again, so a notification is never
+    /// spent on it (see `wait_list.rs`).
     waiter: Option<Pin<Box<Waiter>>>,
+    /// Whether the last `poll_reserve` returned `Pending` and was neither completed nor
+    /// aborted since: the waiter may be in the list. (`send(&self)` may have taken it out
+    /// meanwhile; the waiter's state under the list lock is the truth.)
     registered: bool,
 }
 
@@ -478,7 +614,16 @@ impl<T, M: Metrics> Sender<T, M> {
     /// When the mailbox is full, what its [`Overflow`] policy says: `Busy(msg)` (handed back),
     /// `Dropped` (`DropNewest`: dropped and counted); under `DropOldest` the oldest message is
     /// evicted and this returns `Ok(Sent::DisplacedOldest)` (or `Busy(msg)` in the rare case the
-    /// oldest slot is still being written by another sender). `Closed(msg)` after a close.
+    /// oldest slot is still being written by another sender). `Closed(msg)` after a close; a
+    /// send refused with `Closed` has not touched the mailbox (under `DropOldest` it evicted
+    /// nothing).
+    ///
+    /// # Panics
+    /// Messages dropped inside this call are dropped after every counter is updated, so a
+    /// panic from their destructor leaves the mailbox consistent and propagates out of this
+    /// call: under `DropNewest` it is this message's own destructor (the message was counted in
+    /// `dropped_newest`); under `DropOldest` it is the displaced message's, and *this* message
+    /// was queued (counted in `accepted`, the displaced one in `dropped_oldest`).
     #[inline]
     pub fn try_send(&self, msg: T) -> Result<Sent, TrySendError<T>> {
         self.shared.try_send(msg)
@@ -514,7 +659,13 @@ impl<T, M: Metrics> Sender<T, M> {
     ///
     /// # Errors
     /// `Closed(msg)` when the mailbox is closed; `Dropped` under `DropNewest` when full.
+    ///
+    /// # Panics
+    /// As [`Sender::try_send`]: a panic from the destructor of a message dropped by the policy
+    /// propagates out of the poll, after the counters are updated; under `DropOldest` it comes
+    /// from the displaced message, and this message was queued.
     pub fn send(&self, msg: T) -> SendFuture<'_, T, M> {
+        self.leave_reserve_wait();
         SendFuture {
             wait: Wait::new(&self.shared),
             msg: Some(msg),
@@ -532,6 +683,17 @@ impl<T, M: Metrics> Sender<T, M> {
     /// path). The first time it has to wait it allocates this sender's wait-list entry, which
     /// is then reused for the sender's lifetime.
     ///
+    /// # Cancel safety
+    /// There is no future to drop: a `Pending` leaves this sender queued for a slot until it
+    /// polls again, calls [`Sender::abort_reserve`], or is dropped. Walking away without any
+    /// of these (a timeout fired, a `select!` took another branch) costs nobody a wake-up: a
+    /// notification is never *spent* on a `poll_reserve` registration (it wakes it, and goes on
+    /// to wake a sender waiting in `send`, `reserve` or `send_blocking` as well), and `send`,
+    /// `reserve` and `send_blocking` on this same sender give its stale registration up first.
+    /// Call `abort_reserve` when giving up anyway: it spares the abandoned entry the wake-ups.
+    /// While only `poll_reserve` callers wait, each freed slot wakes all of them (none of them
+    /// is bound to come back for it), and one gets the slot.
+    ///
     /// ```
     /// use std::task::{Context, Poll, Waker};
     /// use ryker_core::mailbox::{channel, MailboxConfig};
@@ -546,7 +708,9 @@ impl<T, M: Metrics> Sender<T, M> {
     /// # Errors
     /// [`Closed`] when the mailbox is closed.
     pub fn poll_reserve(&mut self, cx: &mut Context<'_>) -> Poll<Result<Permit<'_, T, M>, Closed>> {
-        let waiter = self.waiter.get_or_insert_with(|| Box::pin(Waiter::new()));
+        let waiter = self
+            .waiter
+            .get_or_insert_with(|| Box::pin(Waiter::new_unbound()));
         match self
             .shared
             .poll_claim(waiter.as_ref(), &mut self.registered, cx)
@@ -570,8 +734,55 @@ impl<T, M: Metrics> Sender<T, M> {
     /// # Errors
     /// [`Closed`] when the mailbox is closed.
     pub fn reserve(&self) -> Reserve<'_, T, M> {
+        self.leave_reserve_wait();
         Reserve {
             wait: Wait::new(&self.shared),
+        }
+    }
+
+    /// Gives up a reservation in progress, as tokio-util's `PollSender::abort_send`: after a
+    /// [`Sender::poll_reserve`] that returned `Pending`, takes this sender out of the queue of
+    /// senders waiting for a slot. Returns whether there was such a reservation.
+    ///
+    /// Nothing is reserved until `poll_reserve` returns `Ready`, so nothing is given back
+    /// here, and no wake-up is lost (one is never spent on a `poll_reserve` registration; see
+    /// its cancel safety). The next `poll_reserve` starts afresh, at the back of the queue.
+    ///
+    /// ```
+    /// use std::task::{Context, Waker};
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (mut tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+    /// tx.try_send(1).unwrap();
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(tx.poll_reserve(&mut cx).is_pending()); // full: queued for a slot
+    /// // ... a timeout fires: give up.
+    /// assert!(tx.abort_reserve());
+    /// assert!(!tx.abort_reserve()); // nothing left to give up
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn abort_reserve(&mut self) -> bool {
+        let Some(waiter) = &self.waiter else {
+            return false;
+        };
+        let was_pending = self.registered;
+        self.shared
+            .cancel_wait(waiter.as_ref(), &mut self.registered);
+        was_pending
+    }
+
+    /// Takes out of the wait list a registration left by a `poll_reserve` that returned
+    /// `Pending` and was not polled again: `send`, `reserve` and `send_blocking` on this
+    /// sender call it first, since the caller has evidently moved on. `&self` cannot clear
+    /// `registered`; the waiter becomes `Idle` under the list lock, which is what the next
+    /// `poll_reserve` reads. (Correctness does not depend on it: a notification is never spent
+    /// on this waiter. It spares the stale entry its wake-ups and keeps it from making the new
+    /// wait queue behind it.)
+    #[inline]
+    fn leave_reserve_wait(&self) {
+        if self.registered {
+            if let Some(waiter) = &self.waiter {
+                self.shared.cancel_wait(waiter.as_ref(), &mut true);
+            }
         }
     }
 
@@ -606,6 +817,11 @@ impl<T, M: Metrics> Sender<T, M> {
 
     /// Sends from a plain thread, parking it while the mailbox is full (as [`Sender::send`]).
     ///
+    /// Not for async code: parking a thread that runs an async runtime's tasks stalls the
+    /// runtime (a single-threaded one for good, if the peer is a task on it). Use
+    /// `send(msg).await` there, or call this from a thread meant for blocking (tokio's
+    /// `spawn_blocking`).
+    ///
     /// ```
     /// use ryker_core::mailbox::{channel, MailboxConfig};
     /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
@@ -616,32 +832,60 @@ impl<T, M: Metrics> Sender<T, M> {
     ///
     /// # Errors
     /// As [`Sender::send`].
+    ///
+    /// # Panics
+    /// When it would have to wait inside async code that a runtime adapter can recognise
+    /// (`ryker-tokio`, `ryker-asyncstd`; see
+    /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
+    /// to call instead.
     #[cfg(feature = "std")]
     pub fn send_blocking(&self, msg: T) -> Result<Sent, SendError<T>> {
-        if self.shared.overflow == Overflow::Busy {
-            // Spin briefly for a slot before parking, unless others already wait (they go
-            // first). Only a claim is retried: nothing is registered while spinning.
-            let shared = &*self.shared;
-            let claim = crate::blocking::spin_then(|| {
-                if shared.waiters.may_have_waiters() {
-                    return Some(None);
-                }
-                match shared.ring.claim() {
-                    Ok(claim) => Some(Some(Ok(claim))),
-                    Err(ClaimError::Closed) => Some(Some(Err(Closed))),
-                    Err(ClaimError::Full) => None,
-                }
-            });
-            match claim {
-                Some(Some(Ok(claim))) => {
-                    shared.publish(claim, msg);
-                    return Ok(Sent::Queued);
-                }
-                Some(Some(Err(Closed))) => return Err(SendError::Closed(msg)),
-                Some(None) | None => {}
-            }
+        self.leave_reserve_wait();
+        // The message stays in this frame until it is written into its slot: it is never
+        // moved into a future (a large message used to be copied into every frame of
+        // `block_on` → `SendFuture::poll` → ..., ten times its size in stack and more).
+        if self.shared.overflow != Overflow::Busy {
+            let mut msg = Some(msg);
+            let wait = SendInPlace {
+                wait: Wait::new(&self.shared),
+                msg: &mut msg,
+            };
+            return match crate::blocking::block_on_spin(wait, true) {
+                Ok(sent) => Ok(sent),
+                Err(Refused::Closed) => Err(SendError::Closed(take_msg(&mut msg))),
+                Err(Refused::Dropped) => Err(SendError::Dropped),
+            };
         }
-        crate::blocking::block_on_spin(self.send(msg), true)
+        // Spin briefly for a slot before parking, unless others already wait (they go first).
+        // Only a claim is retried: nothing is registered while spinning.
+        let shared = &*self.shared;
+        let claim = crate::blocking::spin_then(|| {
+            if shared.waiters.may_have_waiters() {
+                return Some(None);
+            }
+            match shared.ring.claim() {
+                Ok(claim) => Some(Some(Ok(claim))),
+                Err(ClaimError::Closed) => Some(Some(Err(Closed))),
+                Err(ClaimError::Full) => None,
+            }
+        });
+        let claim = match claim {
+            Some(Some(claim)) => claim,
+            // Wait for a slot with a waiter in `block_on`'s frame; the message waits here.
+            Some(None) | None => crate::blocking::block_on_spin(
+                ClaimFuture {
+                    wait: Wait::new(shared),
+                },
+                true,
+            ),
+        };
+        match claim {
+            Ok(claim) => {
+                shared.publish(claim, msg);
+                Ok(Sent::Queued)
+            }
+            Err(Closed) => Err(SendError::Closed(msg)),
+        }
     }
 }
 
@@ -798,6 +1042,21 @@ impl<T, M: Metrics> fmt::Debug for Sender<T, M> {
     }
 }
 
+// Unwind safety, as tokio's `mpsc` halves: a panic caught around a mailbox call leaves the
+// mailbox consistent. The wait-list lock is released by a guard, a claim dropped by unwinding
+// is published as SKIP (the receiver steps over it), and a message is only ever moved, never
+// lent to user code across a mailbox operation, so `T` needs no bound. The metrics hook `M` is
+// user code with its own shared state, called in the middle of our operations: it must be
+// `RefUnwindSafe` itself (`NoMetrics` is).
+impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for Sender<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for Sender<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for WeakSender<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for WeakSender<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for Receiver<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for Receiver<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for Permit<'_, T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for Permit<'_, T, M> {}
+
 /// A reserved slot (see [`Sender::poll_reserve`]). Sending through it cannot fail.
 pub struct Permit<'a, T, M: Metrics = NoMetrics> {
     claim: Option<Claim<'a, T>>,
@@ -821,7 +1080,7 @@ impl<T, M: Metrics> Drop for Permit<'_, T, M> {
             // receiver may be waiting on exactly this slot, so wake it after the store.
             drop(claim);
             // Relaxed: statistics counter.
-            self.shared.abandoned.fetch_add(1, Ordering::Relaxed);
+            self.shared.abandoned.add(1);
             // Broken twin `skip_wake` (loom suite only) forgets this wake-up.
             #[cfg(not(ryker_loom_broken = "skip_wake"))]
             self.shared.after_publish();
@@ -888,43 +1147,61 @@ impl<T, M: Metrics> Future for SendFuture<'_, T, M> {
         // SAFETY: `wait` is structurally pinned (only used through `Pin::new_unchecked`
         // below, never moved); `msg` is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        let Some(msg) = this.msg.take() else {
+        if this.msg.is_none() {
             panic!("`SendFuture` polled after completion");
-        };
+        }
         // SAFETY: see above: `wait` is never moved.
         let (shared, waiter, registered) = unsafe { Pin::new_unchecked(&mut this.wait) }.project();
-        match shared.overflow {
-            Overflow::Busy => match shared.poll_claim(waiter, registered, cx) {
-                Poll::Ready(Ok(claim)) => {
-                    shared.publish(claim, msg);
-                    Poll::Ready(Ok(Sent::Queued))
-                }
-                Poll::Ready(Err(Closed)) => Poll::Ready(Err(SendError::Closed(msg))),
-                Poll::Pending => {
-                    this.msg = Some(msg);
-                    Poll::Pending
-                }
-            },
-            Overflow::DropNewest => match shared.try_send(msg) {
-                Ok(sent) => Poll::Ready(Ok(sent)),
-                Err(TrySendError::Closed(msg)) => Poll::Ready(Err(SendError::Closed(msg))),
-                Err(TrySendError::Dropped) => Poll::Ready(Err(SendError::Dropped)),
-                // `try_send` answers a full mailbox with `Dropped` under this policy, so this
-                // arm is not reached today; if it were, trying again is the honest answer.
-                Err(TrySendError::Busy(msg)) => {
-                    this.msg = Some(msg);
-                    cx.waker().wake_by_ref();
-                    Poll::Pending
-                }
-            },
-            Overflow::DropOldest => match shared.poll_force(waiter, registered, msg, cx) {
-                Ok(result) => Poll::Ready(result),
-                Err(msg) => {
-                    this.msg = Some(msg);
-                    Poll::Pending
-                }
-            },
+        // The message stays in `this.msg` while it waits (see `Shared::poll_send`).
+        match shared.poll_send(waiter, registered, &mut this.msg, cx) {
+            Poll::Ready(Ok(sent)) => Poll::Ready(Ok(sent)),
+            Poll::Ready(Err(Refused::Closed)) => {
+                Poll::Ready(Err(SendError::Closed(take_msg(&mut this.msg))))
+            }
+            Poll::Ready(Err(Refused::Dropped)) => Poll::Ready(Err(SendError::Dropped)),
+            Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// `send_blocking`'s wait under the drop policies: a send whose message stays in the caller's
+/// frame (`block_on` moves only this small future around, never the message).
+#[cfg(feature = "std")]
+struct SendInPlace<'a, 'm, T, M: Metrics> {
+    wait: Wait<'a, T, M>,
+    msg: &'m mut Option<T>,
+}
+
+#[cfg(feature = "std")]
+impl<T, M: Metrics> Future for SendInPlace<'_, '_, T, M> {
+    type Output = Result<Sent, Refused>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `wait` is structurally pinned (only used through `Pin::new_unchecked`
+        // below, never moved); `msg` is a plain reference.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above: `wait` is never moved.
+        let (shared, waiter, registered) = unsafe { Pin::new_unchecked(&mut this.wait) }.project();
+        shared.poll_send(waiter, registered, this.msg, cx)
+    }
+}
+
+/// `send_blocking`'s wait for a slot under `Busy`: the message waits in the caller's frame and
+/// is written into the slot once, after the wait.
+#[cfg(feature = "std")]
+struct ClaimFuture<'a, T, M: Metrics> {
+    wait: Wait<'a, T, M>,
+}
+
+#[cfg(feature = "std")]
+impl<'a, T, M: Metrics> Future for ClaimFuture<'a, T, M> {
+    type Output = Result<Claim<'a, T>, Closed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `wait` is structurally pinned and never moved.
+        let (shared, waiter, registered) =
+            unsafe { self.map_unchecked_mut(|c| &mut c.wait) }.project();
+        shared.poll_claim(waiter, registered, cx)
     }
 }
 
@@ -1218,6 +1495,17 @@ impl<T, M: Metrics> Receiver<T, M> {
     }
 
     /// Receives from a plain thread, parking it while the mailbox is empty.
+    ///
+    /// Not for async code: parking a thread that runs an async runtime's tasks stalls the
+    /// runtime (a single-threaded one for good, if the peer is a task on it). Use
+    /// `recv().await` there, or call this from a thread meant for blocking (tokio's
+    /// `spawn_blocking`).
+    ///
+    /// # Panics
+    /// When it would have to wait inside async code that a runtime adapter can recognise
+    /// (`ryker-tokio`, `ryker-asyncstd`; see
+    /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
+    /// to call instead.
     #[cfg(feature = "std")]
     pub fn recv_blocking(&mut self) -> Option<T> {
         let mut one = One(None);
@@ -1226,7 +1514,7 @@ impl<T, M: Metrics> Receiver<T, M> {
     }
 
     /// Receives up to `limit` messages from a plain thread, parking it while the mailbox is
-    /// empty.
+    /// empty (see [`Receiver::recv_blocking`] for where not to call it).
     #[cfg(feature = "std")]
     pub fn recv_many_blocking<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
         if limit == 0 {
@@ -1292,25 +1580,12 @@ impl<T, M: Metrics> Drop for Receiver<T, M> {
         // Release the waker a last poll may have left registered: it can keep a finished
         // task's memory alive for as long as any sender lives.
         self.shared.rx_waker.disarm();
-        // Drop what is queued now, and count it; values whose sends are still in progress are
-        // dropped with the ring when the last sender goes.
-        let mut discarded = 0;
-        // Bounded: the mailbox is closed, so at most a ring's worth of slots is left.
-        for _ in 0..self.shared.ring.capacity() {
-            // SAFETY: we are the receiver (`&mut self`).
-            match unsafe { self.shared.pop() } {
-                Pop::Value(msg) => {
-                    drop(msg);
-                    discarded += 1;
-                }
-                Pop::Skipped => {}
-                Pop::Empty | Pop::Closed | Pop::NotReady => break,
-            }
-        }
-        // Relaxed: statistics counter.
-        self.shared
-            .discarded
-            .fetch_add(discarded, Ordering::Relaxed);
+        // Relaxed: statistics only (`stats` counts what is left as discarded from now on).
+        self.shared.rx_gone.store(true, Ordering::Relaxed);
+        // Drop what is queued now, counting it, past a destructor that panics; values whose
+        // sends are still in progress are dropped with the ring when the last sender goes.
+        // SAFETY: we are the receiver (`&mut self`).
+        unsafe { self.shared.discard_queued() };
     }
 }
 

@@ -1,14 +1,19 @@
 //! Mailbox counters and the hook for an external metrics backend.
 
+use core::fmt;
+
 use crate::policy::Overflow;
+use crate::sync::{AtomicUsize, Ordering};
 
 /// A snapshot of a mailbox's counters.
 ///
 /// `accepted` and `received` are derived from the ring's own positions, so keeping them costs
-/// nothing per message; the others change only on the slow paths (full mailbox, close).
+/// nothing per message; the others change only on the slow paths (full mailbox, close). Every
+/// field counts to 2^64 on every target: where a word can wrap (32-bit targets), the flips of
+/// its top bit are counted too, once per 2^31 steps.
 /// Snapshots are taken without stopping senders, so fields may be a few messages apart.
-/// The invariant once the mailbox is closed and drained:
-/// `accepted == received + dropped_oldest + discarded`.
+/// The invariant once the mailbox is closed and drained, or once the receiver is dropped and
+/// no send is in progress: `accepted == received + dropped_oldest + discarded`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MailboxStats {
@@ -23,7 +28,10 @@ pub struct MailboxStats {
     pub dropped_oldest: u64,
     /// Messages handed to the receiver.
     pub received: u64,
-    /// Accepted messages dropped because the receiver was dropped before receiving them.
+    /// Accepted messages dropped because the receiver was dropped before receiving them: those
+    /// queued when it dropped (dropped then, even past a destructor that panics), and those
+    /// whose sends were still in progress then (dropped with the mailbox when the last sender
+    /// goes).
     pub discarded: u64,
     /// Highest queue depth seen (sampled by the receiver as it receives, and set to the
     /// capacity whenever a send finds the mailbox full).
@@ -59,3 +67,151 @@ pub trait Metrics: Send + Sync + 'static {
 pub struct NoMetrics;
 
 impl Metrics for NoMetrics {}
+
+/// Whether word-sized counters and ring positions can wrap within a program's life, so that
+/// their 64-bit statistics need the top-bit flips counted (see [`Counter`]). On 64-bit targets
+/// a word does not wrap in practice (2^64 operations), and this is `false`: the flip checks
+/// compile to nothing there, and the hot paths keep their cost. Unit tests switch it on
+/// everywhere, so the wrap arithmetic is tested on the host too.
+pub(crate) const WRAPS: bool = usize::BITS < 64 || cfg!(test);
+
+/// The top bit of a word.
+const TOP: usize = 1 << (usize::BITS - 1);
+
+/// Counts a flip of the top bit of a word that an operation moved from `old` to `new` (a step
+/// of less than half the word, which every counter and position step is). Called by the one
+/// thread whose RMW (or CAS) made that step, right after it.
+#[inline(always)]
+pub(crate) fn note_flip(flips: &AtomicUsize, old: usize, new: usize) {
+    if WRAPS && (old ^ new) & TOP != 0 {
+        count_flip(flips);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn count_flip(flips: &AtomicUsize) {
+    // Release: pairs with the Acquire load in `read_flips`; a reader that sees this flip
+    // counted also sees the step that made it (so the word it reads next is at or past it).
+    flips.fetch_add(1, Ordering::Release);
+}
+
+/// Reads a flip counter; read it *before* the word it counts for (see [`flips`]).
+#[inline]
+pub(crate) fn read_flips(flips: &AtomicUsize) -> usize {
+    // Acquire: pairs with the Release increment in `count_flip`.
+    flips.load(Ordering::Acquire)
+}
+
+/// How many times the top bit of `word` has flipped since the word was 0: `counted` (read
+/// before `word`, from a counter that started at the top bit of the word's initial value),
+/// plus one if the flip that made `word` has not been counted yet. That is the case exactly
+/// when the parity of `counted` disagrees with the top bit of `word`: each flip toggles both.
+/// (Off only if a thread stalls between its step and its count while the word goes half way
+/// round again: 2^31 further steps on a 32-bit target.) Without [`WRAPS`] the top bit itself.
+#[inline]
+pub(crate) const fn flips(counted: usize, word: usize) -> u64 {
+    let top = word & TOP != 0;
+    if !WRAPS {
+        return top as u64;
+    }
+    let pending = (counted & 1 != 0) != top;
+    counted as u64 + pending as u64
+}
+
+/// A statistics counter that counts to 2^64 on every target: a word-sized atomic, plus, where
+/// a word can wrap ([`WRAPS`]), a count of the flips of its top bit. Incremented with one
+/// Relaxed RMW (and, once per 2^31 on 32-bit targets, a second one); read without locking.
+pub(crate) struct Counter {
+    low: AtomicUsize,
+    flips: AtomicUsize,
+}
+
+impl Counter {
+    /// A counter at zero.
+    #[cfg(not(ryker_loom))]
+    pub(crate) const fn new() -> Self {
+        Self {
+            low: AtomicUsize::new(0),
+            flips: AtomicUsize::new(0),
+        }
+    }
+
+    /// A counter at zero (loom's atomics are not `const`).
+    #[cfg(ryker_loom)]
+    pub(crate) fn new() -> Self {
+        Self {
+            low: AtomicUsize::new(0),
+            flips: AtomicUsize::new(0),
+        }
+    }
+
+    /// A counter at `start` (unit tests of the wrap).
+    #[cfg(test)]
+    pub(crate) fn starting_at(start: usize) -> Self {
+        Self {
+            low: AtomicUsize::new(start),
+            flips: AtomicUsize::new(usize::from(start & TOP != 0)),
+        }
+    }
+
+    /// Adds `n` (less than half a word).
+    #[inline]
+    pub(crate) fn add(&self, n: usize) {
+        // Relaxed: a statistics counter; nothing is read through it.
+        let old = self.low.fetch_add(n, Ordering::Relaxed);
+        note_flip(&self.flips, old, old.wrapping_add(n));
+    }
+
+    /// The count (a snapshot).
+    pub(crate) fn get(&self) -> u64 {
+        let counted = read_flips(&self.flips);
+        // Relaxed: statistics; read after the flips (see `flips`).
+        let low = self.low.load(Ordering::Relaxed);
+        widen(flips(counted, low), low)
+    }
+}
+
+impl fmt::Debug for Counter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.get(), f)
+    }
+}
+
+/// The 64-bit value of a word whose top bit flipped `flips` times (see [`flips`]).
+#[inline]
+const fn widen(flips: u64, word: usize) -> u64 {
+    flips
+        .wrapping_mul(TOP as u64)
+        .wrapping_add((word & !TOP) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_counts_across_the_word_wrap() {
+        for start in [usize::MAX - 5, TOP - 3, 0] {
+            let c = Counter::starting_at(start);
+            let base = c.get();
+            assert_eq!(base, start as u64);
+            for i in 1..=12u64 {
+                c.add(1);
+                assert_eq!(c.get().wrapping_sub(base), i, "start {start:#x}");
+            }
+            c.add(7);
+            assert_eq!(c.get().wrapping_sub(base), 19);
+        }
+    }
+
+    #[test]
+    fn a_flip_not_yet_counted_is_inferred_from_the_parity() {
+        // The step that flipped the top bit happened, its count did not (yet).
+        assert_eq!(flips(0, TOP), 1);
+        assert_eq!(flips(1, 0), 2);
+        assert_eq!(flips(1, TOP), 1);
+        assert_eq!(flips(2, 5), 2);
+        assert_eq!(widen(flips(1, 3), 3), (TOP as u64).wrapping_mul(2) + 3);
+    }
+}

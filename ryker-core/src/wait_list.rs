@@ -9,6 +9,21 @@
 //! A notified waiter is unlinked and woken. When it runs it either gets a slot or goes back to
 //! the *front* of the queue; a waiter dropped while notified passes the notification on to the
 //! next one. So a freed slot is never left with a sleeping sender and an empty wake.
+//!
+//! That hand-off needs an owner that is bound to act: a pinned future is either polled again
+//! or dropped, and a blocking call is parked in `block_on`. A `poll_reserve` waiter (boxed in
+//! its `Sender`) has no such owner: its caller may simply stop polling (a timeout, a `select!`
+//! that took another branch). So a waiter is made either *consuming* ([`Waiter::new`]) or not
+//! ([`Waiter::new_unbound`]). [`WaitList::notify`] wakes an unbound waiter it meets without
+//! counting it: it goes on until it has woken as many consuming waiters as it was asked to (or
+//! the list is empty). An unbound waiter that never comes back therefore costs nobody a
+//! wake-up, and one that does come back simply tries for a slot like anybody else.
+//!
+//! Node fields are only ever read and written through raw pointers (`*mut Node`), one field
+//! access at a time, never through a `&mut Node` held across another node access: the owner
+//! and the list reach the same node through different pointers, and two live `&mut` to one
+//! node would be undefined behaviour under Stacked Borrows (the model of tokio's
+//! `util::linked_list`).
 
 use core::fmt;
 use core::marker::PhantomPinned;
@@ -32,6 +47,9 @@ pub(crate) enum WaitState {
 /// One waiting sender. Lives inside a pinned future (or a boxed one in `Sender`).
 pub(crate) struct Waiter {
     node: UnsafeCell<Node>,
+    /// Whether a notification that lands on this waiter is spent on it (module docs). Fixed
+    /// at construction, read under the list lock.
+    consumes: bool,
     _pinned: PhantomPinned,
 }
 
@@ -50,12 +68,28 @@ unsafe impl Sync for Waiter {}
 
 impl fmt::Debug for Waiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Waiter").finish_non_exhaustive()
+        f.debug_struct("Waiter")
+            .field("consumes", &self.consumes)
+            .finish_non_exhaustive()
     }
 }
 
 impl Waiter {
+    /// A waiter whose owner is bound to act on a notification: a pinned future (polled again
+    /// or dropped, and its drop passes the notification on) or a parked blocking call.
     pub(crate) fn new() -> Self {
+        Self::with(true)
+    }
+
+    /// A waiter nobody is bound to poll again (`Sender::poll_reserve`'s): a notification is
+    /// never spent on it; it is woken as well as, not instead of, a consuming waiter.
+    pub(crate) fn new_unbound() -> Self {
+        // Broken twin `reserve_consumes` (loom suite only): the old behaviour, in which the
+        // notification is spent on the unbound waiter and lost if its caller walked away.
+        Self::with(cfg!(ryker_loom_broken = "reserve_consumes"))
+    }
+
+    fn with(consumes: bool) -> Self {
         Self {
             node: UnsafeCell::new(Node {
                 state: WaitState::Idle,
@@ -63,6 +97,7 @@ impl Waiter {
                 prev: ptr::null(),
                 next: ptr::null(),
             }),
+            consumes,
             _pinned: PhantomPinned,
         }
     }
@@ -92,15 +127,25 @@ impl fmt::Debug for WaitList {
     }
 }
 
-/// Access to a node's fields; only ever called with the list lock held.
+/// A raw pointer to `w`'s node. Its fields are then read and written one access at a time
+/// (`(*n).state = ..`), never through a `&mut Node` that lives across another node access.
 ///
 /// # Safety
-/// The caller holds the list lock and `w` is a live waiter (pinned, not yet dropped: a linked
-/// waiter is unlinked by its owner before it is dropped).
-unsafe fn node<'a>(w: *const Waiter) -> &'a mut Node {
-    // SAFETY: the caller holds the lock, which serializes every access to every node; `w` is
-    // live per the contract.
-    unsafe { (*w).node.with_mut(|p| &mut *p) }
+/// `w` is a live waiter (pinned, not yet dropped: a linked waiter is unlinked by its owner
+/// before it is dropped). Dereferencing the result further requires the list lock.
+unsafe fn node(w: *const Waiter) -> *mut Node {
+    // SAFETY: `w` is live (the caller's contract); `with_mut` only hands out the cell's
+    // pointer, which creates no reference to the node.
+    unsafe { (*w).node.with_mut(|p| p) }
+}
+
+/// Stores `new` as the node's waker, unless the current one wakes the same task. Returns the
+/// waker to drop (outside the lock: a waker's drop may run user code).
+fn replace_waker(slot: &mut Option<Waker>, new: Waker) -> Option<Waker> {
+    match slot {
+        Some(current) if current.will_wake(&new) => Some(new),
+        _ => slot.replace(new),
+    }
 }
 
 impl WaitList {
@@ -122,6 +167,15 @@ impl WaitList {
         self.len.load(Ordering::Relaxed) != 0
     }
 
+    /// Adds `delta` (wrapping: `usize::MAX` is -1) to `len`; called under the lock.
+    fn add_len(&self, delta: usize) {
+        // Relaxed: written under the lock; readers order it with SeqCst fences.
+        self.len.store(
+            self.len.load(Ordering::Relaxed).wrapping_add(delta),
+            Ordering::Relaxed,
+        );
+    }
+
     /// Queues `w` with `waker` (at the front if `front`), or refreshes its waker if it is
     /// already queued. Returns the state it was in before: `Notified` means a notification
     /// arrived that the caller has now consumed.
@@ -133,42 +187,39 @@ impl WaitList {
         let w: *const Waiter = &*w;
         // Cloned (and the displaced one dropped) outside the lock: both may run user code.
         let new_waker = waker.clone();
-        let old_waker = self.links.with(|links| {
-            // SAFETY: lock held; `w` is live (the caller's contract).
+        let (old, before) = self.links.with(|links| {
+            // SAFETY: `w` is live (it is borrowed, and the caller's contract).
             let n = unsafe { node(w) };
-            let before = n.state;
-            let old = match &n.waker {
-                Some(current) if current.will_wake(&new_waker) => Some(new_waker),
-                _ => n.waker.replace(new_waker),
-            };
-            if before != WaitState::Queued {
-                n.state = WaitState::Queued;
-                if front {
-                    n.prev = ptr::null();
-                    n.next = links.head;
-                    match links.head.is_null() {
-                        true => links.tail = w,
-                        // SAFETY: lock held; linked nodes are live.
-                        false => unsafe { node(links.head).prev = w },
+            // SAFETY: lock held, so no other thread touches any node; each
+            // access below is a single field access through `n` or through a neighbour's
+            // pointer, and no reference to a node outlives its expression.
+            unsafe {
+                let before = (*n).state;
+                let old = replace_waker(&mut (*n).waker, new_waker);
+                if before != WaitState::Queued {
+                    (*n).state = WaitState::Queued;
+                    if front {
+                        (*n).prev = ptr::null();
+                        (*n).next = links.head;
+                        match links.head.is_null() {
+                            true => links.tail = w,
+                            false => (*node(links.head)).prev = w,
+                        }
+                        links.head = w;
+                    } else {
+                        (*n).next = ptr::null();
+                        (*n).prev = links.tail;
+                        match links.tail.is_null() {
+                            true => links.head = w,
+                            false => (*node(links.tail)).next = w,
+                        }
+                        links.tail = w;
                     }
-                    links.head = w;
-                } else {
-                    n.next = ptr::null();
-                    n.prev = links.tail;
-                    match links.tail.is_null() {
-                        true => links.head = w,
-                        // SAFETY: lock held; linked nodes are live.
-                        false => unsafe { node(links.tail).next = w },
-                    }
-                    links.tail = w;
+                    self.add_len(1);
                 }
-                // Relaxed: written under the lock; readers order it with SeqCst fences.
-                self.len
-                    .store(self.len.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                (old, before)
             }
-            (old, before)
         });
-        let (old, before) = old_waker;
         drop(old);
         before
     }
@@ -180,21 +231,21 @@ impl WaitList {
         let w: *const Waiter = &*w;
         let new_waker = waker.clone();
         let (state, old) = self.links.with(|_| {
-            // SAFETY: lock held; `w` is live (it is borrowed).
+            // SAFETY: `w` is live (it is borrowed).
             let n = unsafe { node(w) };
-            let state = n.state;
-            let old = match state {
-                WaitState::Queued => match &n.waker {
-                    Some(current) if current.will_wake(&new_waker) => Some(new_waker),
-                    _ => n.waker.replace(new_waker),
-                },
-                WaitState::Notified => {
-                    n.state = WaitState::Idle;
-                    Some(new_waker)
-                }
-                WaitState::Idle => Some(new_waker),
-            };
-            (state, old)
+            // SAFETY: lock held; single field accesses through `n` only.
+            unsafe {
+                let state = (*n).state;
+                let old = match state {
+                    WaitState::Queued => replace_waker(&mut (*n).waker, new_waker),
+                    WaitState::Notified => {
+                        (*n).state = WaitState::Idle;
+                        Some(new_waker)
+                    }
+                    WaitState::Idle => Some(new_waker),
+                };
+                (state, old)
+            }
         });
         // Dropped outside the lock: a waker's drop may run user code.
         drop(old);
@@ -206,67 +257,77 @@ impl WaitList {
     #[cfg(ryker_loom_broken = "refresh")]
     pub(crate) fn peek(&self, w: Pin<&Waiter>) -> WaitState {
         let w: *const Waiter = &*w;
-        // SAFETY: lock held; `w` is live (it is borrowed).
-        self.links.with(|_| unsafe { node(w) }.state)
+        // SAFETY: lock held; `w` is live (it is borrowed); one field read.
+        self.links.with(|_| unsafe { (*node(w)).state })
     }
 
-    /// Takes `w` out of the list. Returns `true` if it held a notification it never consumed;
-    /// the caller then passes it on with `notify(1)` unless it used a slot.
+    /// Takes `w` out of the list. Returns `true` if it held a notification it never consumed
+    /// (only a consuming waiter can); the caller then passes it on with `notify(1)` unless it
+    /// used a slot.
     pub(crate) fn remove(&self, w: Pin<&Waiter>) -> bool {
+        let consumes = w.consumes;
         let w: *const Waiter = &*w;
-        let (waker, notified) = self.links.with(|links| {
-            // SAFETY: lock held; `w` is live (it is borrowed).
+        let (waker, state) = self.links.with(|links| {
+            // SAFETY: `w` is live (it is borrowed).
             let n = unsafe { node(w) };
-            let state = n.state;
-            if state == WaitState::Queued {
-                // SAFETY: lock held; `w` is linked, so are its neighbours.
-                unsafe { unlink(links, w) };
-                // Relaxed: written under the lock (see `register`).
-                self.len
-                    .store(self.len.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
+            // SAFETY: lock held; `unlink` touches `w`'s and its neighbours' link
+            // fields through raw pointers, and no reference into `*n` is live across it.
+            unsafe {
+                let state = (*n).state;
+                if state == WaitState::Queued {
+                    unlink(links, w);
+                    self.add_len(usize::MAX);
+                }
+                (*n).state = WaitState::Idle;
+                ((*n).waker.take(), state)
             }
-            n.state = WaitState::Idle;
-            (n.waker.take(), state == WaitState::Notified)
         });
         drop(waker);
-        notified
+        consumes && state == WaitState::Notified
     }
 
-    /// Wakes up to `n` waiters, oldest first. Returns how many were woken.
+    /// Wakes waiters oldest first until `n` *consuming* waiters have been woken or the list is
+    /// empty; an unbound (`poll_reserve`) waiter met on the way is woken too, without counting
+    /// (module docs). Returns how many consuming waiters were woken.
+    ///
+    /// The price: while only unbound waiters wait, every freed slot wakes all of them (each
+    /// then tries for it, and the losers queue again at the front), where a consuming list
+    /// wakes one. Unbound waiters are only `poll_reserve` callers; the send/reserve futures and
+    /// the blocking calls, and the actor layer, all wait as consuming waiters.
     pub(crate) fn notify(&self, n: usize) -> usize {
-        let mut woken = 0;
-        while woken < n {
-            let waker = self.links.with(|links| {
+        let mut consumed = 0;
+        while consumed < n {
+            let next = self.links.with(|links| {
                 let w = links.head;
                 if w.is_null() {
                     return None;
                 }
-                // SAFETY: lock held; `w` is the linked head.
-                unsafe { unlink(links, w) };
-                // Relaxed: written under the lock (see `register`).
-                self.len
-                    .store(self.len.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
-                // SAFETY: lock held; `w` is live until its owner removes it under this lock.
-                let node = unsafe { node(w) };
-                node.state = WaitState::Notified;
-                Some(node.waker.take())
-            });
-            match waker {
-                None => break,
-                Some(waker) => {
-                    woken += 1;
-                    // Woken outside the lock: a waker may run arbitrary code.
-                    if let Some(waker) = waker {
-                        waker.wake();
-                    }
+                // SAFETY: lock held; `w` is the linked head, live until its
+                // owner removes it under this lock; single field accesses through raw
+                // pointers (`consumes` is never written after construction).
+                unsafe {
+                    unlink(links, w);
+                    self.add_len(usize::MAX);
+                    let n = node(w);
+                    (*n).state = WaitState::Notified;
+                    Some(((*n).waker.take(), (*w).consumes))
                 }
+            });
+            let Some((waker, consumes)) = next else { break };
+            consumed += usize::from(consumes);
+            // Woken outside the lock: a waker may run arbitrary code.
+            if let Some(waker) = waker {
+                waker.wake();
             }
         }
-        woken
+        consumed
     }
 
     /// Wakes every waiter (the mailbox closed).
     pub(crate) fn notify_all(&self) {
+        // `notify(usize::MAX)` empties the list; the loop only repeats it while it woke
+        // someone (as before unbound waiters existed). A waiter queueing after the close
+        // re-checks the ring after queueing and sees the close itself.
         while self.notify(usize::MAX) != 0 {}
     }
 }
@@ -274,20 +335,22 @@ impl WaitList {
 /// Unlinks `w` from `links`.
 ///
 /// # Safety
-/// The list lock is held and `w` is linked in `links`.
+/// The list lock is held and `w` is linked in `links`; no reference into any node is live.
 unsafe fn unlink(links: &mut Links, w: *const Waiter) {
-    // SAFETY: lock held, `w` linked (contract), so it and its neighbours are live.
-    let n = unsafe { node(w) };
-    match n.prev.is_null() {
-        true => links.head = n.next,
-        // SAFETY: as above.
-        false => unsafe { node(n.prev).next = n.next },
+    // SAFETY: lock held, `w` linked (contract), so it and its neighbours are live; every
+    // access is a single field access through a raw pointer.
+    unsafe {
+        let n = node(w);
+        let (prev, next) = ((*n).prev, (*n).next);
+        match prev.is_null() {
+            true => links.head = next,
+            false => (*node(prev)).next = next,
+        }
+        match next.is_null() {
+            true => links.tail = prev,
+            false => (*node(next)).prev = prev,
+        }
+        (*n).prev = ptr::null();
+        (*n).next = ptr::null();
     }
-    match n.next.is_null() {
-        true => links.tail = n.prev,
-        // SAFETY: as above.
-        false => unsafe { node(n.next).prev = n.prev },
-    }
-    n.prev = ptr::null();
-    n.next = ptr::null();
 }

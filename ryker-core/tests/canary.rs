@@ -8,17 +8,19 @@
 //! | `ryker_canary = "asan"`     | `.ci/sanitizers.sh`   | `AddressSanitizer: heap-use-after-free`, and a `LeakSanitizer` leak |
 //! | `ryker_canary = "tsan"`     | `.ci/sanitizers.sh`   | `ThreadSanitizer: data race` (and nothing for the race-free control) |
 //! | `ryker_canary = "valgrind"` | `.ci/valgrind.sh`     | memcheck `definitely lost`, so a non-zero exit |
+//! | `ryker_canary = "miri"`     | `.ci/miri.sh`         | `Undefined Behavior` under the aliasing model in use (Stacked or Tree Borrows), a `Data race detected`, and `memory leaked` |
 //!
 //! Every canary test name starts with `canary_`, so a script that builds the real tests with the
 //! same flags (one build, no second cache) runs them with `--skip canary_`. Each canary is run on
-//! its own (`--exact`), because a sanitizer stops the whole process at its first report.
+//! its own (`--exact`), because a sanitizer (or Miri) stops the whole process at its first report.
 //!
 //! The bugs are real undefined behaviour or real leaks on purpose; they are never compiled outside
 //! these runs.
 #![cfg(any(
     ryker_canary = "asan",
     ryker_canary = "tsan",
-    ryker_canary = "valgrind"
+    ryker_canary = "valgrind",
+    ryker_canary = "miri"
 ))]
 
 use std::hint::black_box;
@@ -145,10 +147,61 @@ fn canary_valgrind_definite_leak() {
     leak_unreachable_boxes();
 }
 
+/// Miri must report `Undefined Behavior` for a write through a pointer derived from a shared
+/// reference, under Stacked Borrows (its default) and under Tree Borrows alike; the script also
+/// checks that the report names the aliasing model it asked for.
+#[cfg(ryker_canary = "miri")]
+#[test]
+fn canary_miri_write_through_shared_reference() {
+    let value = 0_u64;
+    // `black_box` hides the cast from rustc's `invalid_reference_casting` lint, not from Miri.
+    let shared: *const u64 = black_box(&value);
+    // SAFETY: none. Writing through a pointer that only carries shared (read-only) permission is
+    // the deliberate aliasing violation.
+    unsafe { shared.cast_mut().write(1) };
+    black_box(value);
+}
+
+/// Miri's data-race detector must report `Data race detected`: two threads write one location
+/// with no synchronisation between them. Its vector clocks see the race in any interleaving.
+#[cfg(ryker_canary = "miri")]
+#[test]
+fn canary_miri_data_race() {
+    struct Racy(std::cell::UnsafeCell<u64>);
+    // SAFETY: none. Claiming `Sync` for an unsynchronised cell is the deliberate bug.
+    unsafe impl Sync for Racy {}
+    static RACY: Racy = Racy(std::cell::UnsafeCell::new(0));
+
+    let writers: Vec<_> = (0..2)
+        .map(|_| {
+            std::thread::spawn(|| {
+                let p = RACY.0.get();
+                // SAFETY: none. The unsynchronised read-modify-write is the data race.
+                unsafe { p.write(p.read() + 1) };
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    black_box(RACY.0.get());
+}
+
+/// Miri's leak check must report `memory leaked` when the program exits.
+#[cfg(ryker_canary = "miri")]
+#[test]
+fn canary_miri_leak() {
+    leak_unreachable_boxes();
+}
+
 /// Allocates blocks and then loses every pointer to them. Each new pointer overwrites the last in
 /// the same register or stack slot, so at most the final block could still look reachable; the
 /// rest are unreachable ("definitely lost") to any leak checker.
-#[cfg(any(ryker_canary = "asan", ryker_canary = "valgrind"))]
+#[cfg(any(
+    ryker_canary = "asan",
+    ryker_canary = "valgrind",
+    ryker_canary = "miri"
+))]
 #[inline(never)]
 fn leak_unreachable_boxes() {
     for i in 0..16_u8 {

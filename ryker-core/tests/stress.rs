@@ -8,7 +8,7 @@ use std::thread;
 
 use common::scale;
 use ryker_core::error::TrySendError;
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow};
+use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
 use ryker_core::ring::Ring;
 
 const PRODUCERS: u64 = 4;
@@ -262,5 +262,155 @@ fn ring_mpmc_exactly_once() {
             .collect();
         expected.sort_unstable();
         assert_eq!(all, expected, "capacity {capacity}");
+    }
+}
+
+/// What one producer of the close/drop races below was told.
+#[derive(Default, Clone, Copy, Debug)]
+struct Told {
+    /// `Ok` results.
+    accepted: u64,
+    /// `Ok(Sent::DisplacedOldest)` results (each evicted exactly one queued message).
+    displaced: u64,
+    /// `Err(Dropped)` results (`DropNewest`).
+    dropped: u64,
+}
+
+impl std::ops::Add for Told {
+    type Output = Told;
+    fn add(self, o: Told) -> Told {
+        Told {
+            accepted: self.accepted + o.accepted,
+            displaced: self.displaced + o.displaced,
+            dropped: self.dropped + o.dropped,
+        }
+    }
+}
+
+/// `try_send`s tagged messages until the mailbox is closed; `Busy` hands the message back and
+/// the producer goes on with the next one.
+fn produce_until_closed(tx: &ryker_core::mailbox::Sender<u64>, p: u64) -> Told {
+    let mut told = Told::default();
+    for seq in 0.. {
+        match tx.try_send(tag(p, seq)) {
+            Ok(sent) => {
+                told.accepted += 1;
+                told.displaced += u64::from(sent == Sent::DisplacedOldest);
+            }
+            Err(TrySendError::Busy(_)) => thread::yield_now(),
+            Err(TrySendError::Dropped) => told.dropped += 1,
+            Err(TrySendError::Closed(_)) => break,
+        }
+    }
+    told
+}
+
+/// Issue 8, item 4: under `DropOldest` a send refused with `Closed` must leave the mailbox
+/// untouched; it used to evict the oldest message first, so a message accepted before the
+/// close was neither received nor displaced by an accepted send. Many rounds of a close racing
+/// producers that keep a full mailbox evicting: every accepted message is received, or was
+/// displaced by exactly one accepted `DisplacedOldest` send.
+#[test]
+fn drop_oldest_close_racing_evictions_loses_no_accepted_message() {
+    let rounds = if cfg!(miri) { 3 } else { scale(120) };
+    for round in 0..rounds {
+        let capacity = [1, 2, 4][round % 3];
+        let (tx, mut rx) = channel::<u64>(MailboxConfig {
+            capacity,
+            overflow: Overflow::DropOldest,
+            ..Default::default()
+        });
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let tx = tx.clone();
+                thread::spawn(move || produce_until_closed(&tx, p))
+            })
+            .collect();
+        // Let the producers fill the mailbox and evict for a while, then close under them.
+        while tx.stats().dropped_oldest < 20 * PRODUCERS {
+            thread::yield_now();
+        }
+        drop(tx);
+        rx.close();
+        let mut check = Checker::new();
+        let mut received = 0u64;
+        while let Some(v) = rx.recv_blocking() {
+            check.see_subsequence(v);
+            received += 1;
+        }
+        let told = producers
+            .into_iter()
+            .map(|p| p.join().unwrap())
+            .fold(Told::default(), |a, b| a + b);
+        let s = rx.stats();
+        assert_eq!(
+            received + told.displaced,
+            told.accepted,
+            "round {round}, capacity {capacity}: an accepted message was lost \
+             (received {received}, told {told:?}, stats {s:?})"
+        );
+        assert_eq!(
+            (s.accepted, s.received, s.dropped_oldest),
+            (told.accepted, received, told.displaced),
+            "round {round}, capacity {capacity}"
+        );
+    }
+}
+
+/// "Also from the same review": after the receiver is dropped mid-stream, with sends still in
+/// flight, `accepted == received + discarded + dropped_oldest` holds exactly, under every
+/// policy; `accepted`, `received` and `dropped_oldest` match what the two sides saw.
+#[test]
+fn receiver_drop_mid_stream_accounts_for_every_message() {
+    let rounds = if cfg!(miri) { 1 } else { scale(15) };
+    let policies = [Overflow::Busy, Overflow::DropNewest, Overflow::DropOldest];
+    for round in 0..rounds {
+        for overflow in policies {
+            let capacity = [1, 2, 64][round % 3];
+            let (tx, mut rx) = channel::<u64>(MailboxConfig {
+                capacity,
+                overflow,
+                ..Default::default()
+            });
+            let producers: Vec<_> = (0..PRODUCERS)
+                .map(|p| {
+                    let tx = tx.clone();
+                    thread::spawn(move || produce_until_closed(&tx, p))
+                })
+                .collect();
+            let weak = tx.downgrade();
+            drop(tx);
+            let mut check = Checker::new();
+            let mut received = 0u64;
+            let take = if cfg!(miri) {
+                10
+            } else {
+                100 + 37 * round as u64
+            };
+            while received < take {
+                let v = rx
+                    .recv_blocking()
+                    .expect("producers run until the receiver goes");
+                check.see_subsequence(v);
+                received += 1;
+            }
+            drop(rx);
+            let told = producers
+                .into_iter()
+                .map(|p| p.join().unwrap())
+                .fold(Told::default(), |a, b| a + b);
+            let s = weak.stats();
+            let ctx =
+                format!("round {round}, {overflow:?}, capacity {capacity}: {s:?}, told {told:?}");
+            assert_eq!(s.accepted, told.accepted, "{ctx}");
+            assert_eq!(s.received, received, "{ctx}");
+            assert_eq!(s.dropped_oldest, told.displaced, "{ctx}");
+            assert_eq!(s.dropped_newest, told.dropped, "{ctx}");
+            assert_eq!(
+                s.accepted,
+                s.received + s.discarded + s.dropped_oldest,
+                "accepted == received + discarded + dropped_oldest: {ctx}"
+            );
+        }
     }
 }

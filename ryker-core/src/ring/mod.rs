@@ -23,7 +23,9 @@
 //! `close` sets the closed bit in `tail` with one `fetch_or`. Every later claim fails (its CAS
 //! expects a tail without the bit). Claims made before the close stay valid and are published
 //! as usual, so consumers drain everything that was accepted and only then see the end:
-//! "closed" is reported only when `head` has caught up with the final `tail`.
+//! "closed" is reported only when `head` has caught up with the final `tail`. A forced push
+//! that has already evicted the oldest value counts as such a claim (it took its slot at the
+//! eviction): the close does not refuse it, and the end waits for its publish (see `force`).
 
 mod slot;
 pub(crate) mod stamp;
@@ -40,6 +42,7 @@ pub use self::storage::{Heap, Inline, Storage};
 
 use self::stamp::{Layout, EMPTY, FULL, SKIP};
 use crate::error::{ConfigError, ForcePushError};
+use crate::metrics::{flips, note_flip, read_flips, Counter};
 use crate::sync::{fence, AtomicUsize, Backoff, CachePadded, Ordering};
 
 /// A bounded multi-producer multi-consumer ring.
@@ -71,7 +74,11 @@ pub struct Ring<T, S: Storage<T> = Heap> {
     /// Wipe slot memory after every value leaves it.
     amnesia: bool,
     /// `SKIP` slots that `head` has passed (statistics; touched only on that rare path).
-    skipped: AtomicUsize,
+    skipped: Counter,
+    /// Flips of the top bit of `tail` and of `head` (statistics: 64-bit ordinals on targets
+    /// whose positions can wrap; see `metrics::WRAPS`). Touched once per half word of steps.
+    tail_flips: AtomicUsize,
+    head_flips: AtomicUsize,
     slots: S::Slots,
     _owns: PhantomData<T>,
 }
@@ -118,9 +125,8 @@ pub(crate) enum Forced<T> {
     Pushed(Option<T>),
     /// A claimed-but-unpublished slot was the oldest: nothing to evict yet.
     Busy(T),
-    /// Closed. `evicted` is the oldest value when the close raced the eviction: it had already
-    /// left the ring when the close made the push itself fail.
-    Closed { value: T, evicted: Option<T> },
+    /// Closed, and the ring untouched: the value is handed back.
+    Closed(T),
 }
 
 /// Ownership of one claimed slot, between the claim and the publish.
@@ -254,7 +260,9 @@ impl<T, const N: usize> Ring<T, Inline<N>> {
             tail: CachePadded::new(AtomicUsize::new(0)),
             layout: Self::LAYOUT,
             amnesia: false,
-            skipped: AtomicUsize::new(0),
+            skipped: Counter::new(),
+            tail_flips: AtomicUsize::new(0),
+            head_flips: AtomicUsize::new(0),
             slots: [const { Slot::new(0) }; N],
             _owns: PhantomData,
         }
@@ -280,12 +288,16 @@ impl<T, const N: usize> Default for Ring<T, Inline<N>> {
 
 impl<T, S: Storage<T>> Ring<T, S> {
     fn from_parts(layout: Layout, amnesia: bool, start: usize, slots: S::Slots) -> Self {
+        // The flip counters start at the top bit of the start position (see `metrics::flips`).
+        let top = usize::from(start >> (usize::BITS - 1) != 0);
         Self {
             head: CachePadded::new(AtomicUsize::new(start)),
             tail: CachePadded::new(AtomicUsize::new(start)),
             layout,
             amnesia,
-            skipped: AtomicUsize::new(0),
+            skipped: Counter::new(),
+            tail_flips: AtomicUsize::new(top),
+            head_flips: AtomicUsize::new(top),
             slots,
             _owns: PhantomData,
         }
@@ -321,15 +333,19 @@ impl<T, S: Storage<T>> Ring<T, S> {
             // so its read of the previous value happens-before our write of the next one.
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == lap | EMPTY {
+                let next = layout.next(tail);
                 // Relaxed on success: the CAS only decides ownership of the slot; all access to
                 // slot memory is ordered by its stamp (Acquire above, Release at publish).
                 match self.tail.compare_exchange_weak(
                     tail,
-                    layout.next(tail),
+                    next,
                     Ordering::Relaxed,
                     Ordering::Relaxed,
                 ) {
-                    Ok(_) => return Ok(Claim { slot, lap }),
+                    Ok(_) => {
+                        note_flip(&self.tail_flips, tail, next);
+                        return Ok(Claim { slot, lap });
+                    }
                     Err(current) => {
                         tail = current;
                         contention.spin();
@@ -393,24 +409,26 @@ impl<T, S: Storage<T>> Ring<T, S> {
             let stamp = slot.stamp.load(Ordering::Acquire);
             let state = Layout::state(stamp);
             if layout.lap(stamp) == lap && state != EMPTY {
+                let next = layout.next(head);
                 let won = if EXCLUSIVE {
                     // Relaxed: we are the only writer of `head` (the caller's contract), so a
                     // store is the CAS that cannot fail; producers read `head` only to tell
                     // full from "being freed", and the slot's stamp orders its memory.
-                    self.head.store(layout.next(head), Ordering::Relaxed);
+                    self.head.store(next, Ordering::Relaxed);
                     Ok(head)
                 } else {
                     // Relaxed: the CAS only decides which consumer owns the slot; the value
                     // was made visible by the Acquire load above.
                     self.head.compare_exchange_weak(
                         head,
-                        layout.next(head),
+                        next,
                         Ordering::Relaxed,
                         Ordering::Relaxed,
                     )
                 };
                 match won {
                     Ok(_) => {
+                        note_flip(&self.head_flips, head, next);
                         let value = if state == FULL {
                             // SAFETY: the stamp said FULL for this lap (Acquire, so the write
                             // is visible) and our head CAS (or, exclusive, our store as the
@@ -444,7 +462,17 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 // Relaxed: ordered by the fence; the closed bit is set by an RMW on this same
                 // word, so a tail value that carries it also carries every claim before it.
                 let tail = self.tail.load(Ordering::Relaxed);
-                if layout.strip(tail) == head {
+                // Closed and caught up with `tail` is the end only if the slot is this lap's
+                // EMPTY. A slot still in the previous lap is being replaced by a `force` that
+                // has evicted its value and will publish into it: a push the close cannot
+                // refuse (see `force`), so the end is not reached yet. (With several
+                // consumers it can also be another consumer still freeing the slot.)
+                // Broken twin `evict_end` (loom suite only) reports the end regardless.
+                #[cfg(not(ryker_loom_broken = "evict_end"))]
+                let settled = stamp == lap | EMPTY || !layout.is_closed(tail);
+                #[cfg(ryker_loom_broken = "evict_end")]
+                let settled = true;
+                if layout.strip(tail) == head && settled {
                     return if layout.is_closed(tail) {
                         // Acquire fence: the tail was read Relaxed; seeing the closed bit must
                         // also make the closer's earlier writes visible (a receiver that sees
@@ -475,6 +503,14 @@ impl<T, S: Storage<T>> Ring<T, S> {
     }
 
     /// Pushes `value`, displacing the oldest value when the ring is full.
+    ///
+    /// Refused with `Closed` only before it has touched the ring. When the ring is full, the
+    /// push takes position `tail` at its head CAS (the eviction): from then on no producer can
+    /// claim that slot (it looks occupied, and `head` no longer says "full") and no consumer
+    /// can take it, so moving `tail` past it cannot be refused by a close that lands meanwhile,
+    /// and the value is published as from any claim made before the close. Consumers that
+    /// catch up with such a slot see its previous-lap stamp and wait for the publish instead
+    /// of reporting the end (`pop_impl`).
     pub(crate) fn force(&self, value: T) -> Forced<T> {
         let layout = self.layout;
         // As in `claim`: lost CASes retry; waiting on a slot someone else is still writing or
@@ -485,10 +521,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
             // Relaxed: a guess, validated by the stamp load and settled by the CASes below.
             let tail = self.tail.load(Ordering::Relaxed);
             if layout.is_closed(tail) {
-                return Forced::Closed {
-                    value,
-                    evicted: None,
-                };
+                return Forced::Closed(value);
             }
             let lap = layout.lap(tail);
             let slot = self.slot(tail);
@@ -496,17 +529,14 @@ impl<T, S: Storage<T>> Ring<T, S> {
             // previous lap's producer, whose value we may move out below.
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == lap | EMPTY {
+                let next = layout.next(tail);
                 // Relaxed on success: ownership only, as in `claim`.
                 if self
                     .tail
-                    .compare_exchange_weak(
-                        tail,
-                        layout.next(tail),
-                        Ordering::Relaxed,
-                        Ordering::Relaxed,
-                    )
+                    .compare_exchange_weak(tail, next, Ordering::Relaxed, Ordering::Relaxed)
                     .is_ok()
                 {
+                    note_flip(&self.tail_flips, tail, next);
                     Claim { slot, lap }.publish(value);
                     return Forced::Pushed(None);
                 }
@@ -543,40 +573,23 @@ impl<T, S: Storage<T>> Ring<T, S> {
                         true
                     };
                     if evicting {
+                        note_flip(&self.head_flips, head, layout.next(head));
                         // SAFETY: the stamp said FULL in the previous lap (Acquire) and our head
                         // CAS made us the slot's only consumer; `tail` still points at the slot,
-                        // so no producer can claim it until our tail CAS below.
+                        // so no producer can claim it until we move `tail` below.
                         let evicted = (state == FULL).then(|| unsafe { slot.take(false) });
                         if evicted.is_none() {
                             self.count_skip();
                         }
-                        // Now claim the slot for this lap. Only `close` can have changed `tail`
-                        // since we read it: producers see the slot occupied and `head` moved
-                        // (not full), so they back off rather than CAS. Relaxed: ownership only.
-                        return match self.tail.compare_exchange(
-                            tail,
-                            layout.next(tail),
-                            Ordering::Relaxed,
-                            Ordering::Relaxed,
-                        ) {
-                            Ok(_) => {
-                                Claim { slot, lap }.publish(value);
-                                Forced::Pushed(evicted)
-                            }
-                            Err(_) => {
-                                // Closed in between: the push fails, and the evicted value has
-                                // left the ring. Leave the slot EMPTY for this lap, as a consumer
-                                // would; the ring is closed, so no producer will claim it.
-                                if self.amnesia {
-                                    // SAFETY: we own the slot and its value was moved out.
-                                    unsafe { slot.wipe() };
-                                }
-                                // Release: pairs with Acquire loads of this stamp (ring Drop
-                                // and stale consumers see the slot holds nothing).
-                                slot.stamp.store(lap | EMPTY, Ordering::Release);
-                                Forced::Closed { value, evicted }
-                            }
-                        };
+                        #[cfg(ryker_loom_broken = "close_evict")]
+                        if !self.old_claim_after_evict(tail, slot, lap) {
+                            drop(evicted);
+                            return Forced::Closed(value);
+                        }
+                        #[cfg(not(ryker_loom_broken = "close_evict"))]
+                        self.advance_tail_after_evict(tail);
+                        Claim { slot, lap }.publish(value);
+                        return Forced::Pushed(evicted);
                     }
                     contention.spin();
                     continue;
@@ -592,6 +605,53 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 contention.spin();
             }
         }
+    }
+
+    /// Moves `tail` from `tail` past the slot that an eviction has just taken over.
+    ///
+    /// Between the eviction's head CAS and this RMW only `close` can change the tail word:
+    /// producers see the slot occupied while `head` no longer says "full", and back off
+    /// (`claim`'s and `force`'s bounded wait); no eviction can start at a `head` that has moved.
+    /// So the word is `tail` or `tail | mark`, and adding the step moves the position while
+    /// keeping a closed bit that landed meanwhile: the close cannot refuse this push, which
+    /// took its position before the close could see it.
+    #[inline]
+    #[cfg_attr(ryker_loom_broken = "close_evict", allow(dead_code))]
+    fn advance_tail_after_evict(&self, tail: usize) {
+        let next = self.layout.next(tail);
+        // Relaxed: the RMW only moves the position. Consumers read the value through the slot's
+        // Release publish that follows in program order, so one that has seen the publish also
+        // sees this step (and a consumer that reads `tail` before it sees the slot still in
+        // the previous lap, which it does not take for the end). An RMW, not a CAS expecting
+        // an open ring: that CAS is what the close used to refuse (broken twin `close_evict`).
+        let before = self
+            .tail
+            .fetch_add(next.wrapping_sub(tail), Ordering::Relaxed);
+        debug_assert_eq!(
+            self.layout.strip(before),
+            tail,
+            "tail moved during an eviction"
+        );
+        note_flip(&self.tail_flips, tail, next);
+    }
+
+    /// Broken twin `close_evict` (loom suite only): the order `force` used to have. After the
+    /// eviction, claim the slot with a CAS that expects an open ring; if a close landed in
+    /// between, roll the slot back to "empty in this lap" and give up: the evicted value, which
+    /// was accepted before the close, is lost.
+    #[cfg(ryker_loom_broken = "close_evict")]
+    fn old_claim_after_evict(&self, tail: usize, slot: &Slot<T>, lap: usize) -> bool {
+        let next = self.layout.next(tail);
+        // Relaxed: as in the real `advance_tail_after_evict` (this twin breaks only the order).
+        let claimed = self
+            .tail
+            .compare_exchange(tail, next, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok();
+        if !claimed {
+            // Release: as the old rollback did (pairs with Acquire stamp loads).
+            slot.stamp.store(lap | EMPTY, Ordering::Release);
+        }
+        claimed
     }
 
     /// Attempts to push `value` without waiting.
@@ -620,15 +680,16 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// ```
     ///
     /// # Errors
-    /// [`ForcePushError::Closed`] when the ring is closed. If the close raced the eviction,
-    /// the evicted value comes back in it too: nothing leaves the ring unaccounted for.
+    /// [`ForcePushError::Closed`] when the ring is closed; the ring is then untouched (nothing
+    /// was evicted). A push that had already evicted when a close landed is not refused: it
+    /// took its place before the close and is delivered like any claim made before it.
     /// [`ForcePushError::Busy`] when the oldest slot is claimed by a producer that has not yet
     /// published it, after a bounded backoff: there is nothing that may be evicted yet.
     pub fn force_push(&self, value: T) -> Result<Option<T>, ForcePushError<T>> {
         match self.force(value) {
             Forced::Pushed(evicted) => Ok(evicted),
             Forced::Busy(value) => Err(ForcePushError::Busy(value)),
-            Forced::Closed { value, evicted } => Err(ForcePushError::Closed { value, evicted }),
+            Forced::Closed(value) => Err(ForcePushError::Closed(value)),
         }
     }
 
@@ -739,21 +800,25 @@ impl<T, S: Storage<T>> Ring<T, S> {
 
     #[cold]
     fn count_skip(&self) {
-        // Relaxed: a statistics counter; nothing is read through it.
-        self.skipped.fetch_add(1, Ordering::Relaxed);
+        self.skipped.add(1);
     }
 
-    /// Claims and removals since construction, and how many of the removals stepped over an
-    /// abandoned claim: `(tail ordinal, head ordinal, skipped)`. Statistics only.
+    /// Claims and removals since position 0, and how many of the removals stepped over an
+    /// abandoned claim: `(tail ordinal, head ordinal, skipped)`. Statistics only; exact on
+    /// every target (64-bit, with the top-bit flips of the positions counted where a word can
+    /// wrap: `metrics::WRAPS`).
     pub(crate) fn ordinals(&self) -> (u64, u64, u64) {
+        // Each flip counter is read before its position (see `metrics::flips`).
+        let tail_flips = read_flips(&self.tail_flips);
         // Relaxed: statistics only, no memory is read through these values.
         let tail = self.tail.load(Ordering::Relaxed);
+        let head_flips = read_flips(&self.head_flips);
+        // Relaxed: as above.
         let head = self.head.load(Ordering::Relaxed);
-        let skipped = self.skipped.load(Ordering::Relaxed) as u64;
         (
-            self.layout.ordinal(tail),
-            self.layout.ordinal(head),
-            skipped,
+            self.layout.ordinal(flips(tail_flips, tail), tail),
+            self.layout.ordinal(flips(head_flips, head), head),
+            self.skipped.get(),
         )
     }
 
@@ -767,15 +832,55 @@ impl<T, S: Storage<T>> Ring<T, S> {
 
 impl<T, S: Storage<T>> Drop for Ring<T, S> {
     fn drop(&mut self) {
-        // Every slot whose stamp says FULL holds a live value: consumers reset the stamp when
-        // they move a value out, and so does `force_push` when a close undoes its push.
-        for slot in self.slots.as_ref() {
-            // Relaxed: `&mut self` means no other thread can touch the ring any more, and the
-            // `Arc`/ownership hand-off that gave us `&mut` already synchronized with them.
-            if Layout::state(slot.stamp.load(Ordering::Relaxed)) == FULL {
-                // SAFETY: exclusive access (`&mut self`) and the slot holds a value.
-                unsafe { slot.drop_value(self.amnesia) };
+        // SAFETY: `&mut self`: no other thread can touch the ring any more, and the
+        // `Arc`/ownership hand-off that gave us `&mut` already synchronized with them.
+        unsafe { drop_values(self.slots.as_ref(), self.amnesia) };
+    }
+}
+
+/// Drops the value of every slot whose stamp says FULL (consumers reset the stamp when they
+/// move a value out, and an evicting producer publishes into the slot it emptied, so FULL
+/// always means "holds a live value").
+///
+/// A destructor that panics does not stop it: a guard drops the values of the remaining slots
+/// while the panic unwinds, and the panic then goes on (as `Vec`'s drop does); a second panic
+/// from those is a panic during unwinding, which aborts, as for `Vec`.
+///
+/// # Safety
+/// The caller owns the ring exclusively, and every access of other threads to the slots
+/// happens-before this call.
+unsafe fn drop_values<T>(slots: &[Slot<T>], amnesia: bool) {
+    /// Finishes the job if a destructor panics: wipes the slot whose value was being dropped
+    /// (under amnesia) and drops the rest.
+    struct Rest<'a, T> {
+        current: &'a Slot<T>,
+        rest: &'a [Slot<T>],
+        amnesia: bool,
+    }
+
+    impl<T> Drop for Rest<'_, T> {
+        fn drop(&mut self) {
+            if self.amnesia {
+                // SAFETY: exclusive access (our caller's contract); the value was dropped (its
+                // destructor ran, and panicked), so the bytes are dead.
+                unsafe { self.current.wipe() };
             }
+            // SAFETY: forwarded from our caller's contract.
+            unsafe { drop_values(self.rest, self.amnesia) };
+        }
+    }
+
+    for (i, slot) in slots.iter().enumerate() {
+        // Relaxed: exclusive access (the contract above).
+        if Layout::state(slot.stamp.load(Ordering::Relaxed)) == FULL {
+            let rest = Rest {
+                current: slot,
+                rest: &slots[i + 1..],
+                amnesia,
+            };
+            // SAFETY: exclusive access (the contract above) and the slot holds a value.
+            unsafe { slot.drop_value(amnesia) };
+            core::mem::forget(rest);
         }
     }
 }

@@ -134,12 +134,21 @@ impl Layout {
         }
     }
 
-    /// How many positions lie before `pos` since position 0, modulo the word: the count of
-    /// claims (for `tail`) or of removals (for `head`). Used for statistics only; it wraps
-    /// after `2^BITS / one_lap * cap` operations (far beyond any run on 64-bit targets).
+    /// How many positions lie before `pos` since position 0: the count of claims (for
+    /// `tail`) or of removals (for `head`). `flips` is how many times the top bit of the
+    /// position word has flipped since position 0 (`metrics::flips`), which makes the count
+    /// exact across the wrap of the word: a 32-bit position wraps after `2^32 / one_lap` laps
+    /// (some 10^9 operations for a small ring), and the count goes on. Statistics only.
     #[inline]
-    pub(crate) const fn ordinal(&self, pos: usize) -> u64 {
-        let laps = (self.lap(pos) / self.one_lap) as u64;
+    pub(crate) const fn ordinal(&self, flips: u64, pos: usize) -> u64 {
+        let pos = self.strip(pos);
+        let top = 1usize << (usize::BITS - 1);
+        // `one_lap` divides half the word (it is at most 2^(BITS-4)), so every half word of
+        // positions is a whole number of laps.
+        let laps_per_half = (top / self.one_lap) as u64;
+        let laps = flips
+            .wrapping_mul(laps_per_half)
+            .wrapping_add(((pos & !top) / self.one_lap) as u64);
         laps.wrapping_mul(self.cap as u64)
             .wrapping_add(self.index(pos) as u64)
     }
@@ -232,9 +241,31 @@ mod tests {
         let l = Layout::new(3).unwrap();
         let mut pos = 0;
         for n in 0..20u64 {
-            assert_eq!(l.ordinal(pos), n);
+            assert_eq!(l.ordinal(0, pos), n);
             pos = l.next(pos);
         }
-        assert_eq!(l.ordinal(pos | l.mark()), 20);
+        assert_eq!(l.ordinal(0, pos | l.mark()), 20);
+    }
+
+    /// Issue 8, item 10: the ordinal goes on counting when the position word wraps (every
+    /// `2^BITS / one_lap` laps: some 10^9 operations on a 32-bit target).
+    #[test]
+    fn ordinal_counts_on_across_the_word_wrap() {
+        let top = 1usize << (usize::BITS - 1);
+        for cap in [1usize, 3, 8] {
+            let l = Layout::new(cap).unwrap();
+            let start = l.lap(usize::MAX).wrapping_sub(l.one_lap());
+            let mut flips = 1u64; // the top bit of `start` is set once
+            let mut pos = start;
+            let base = l.ordinal(flips, pos);
+            assert_eq!(base, (start / l.one_lap()) as u64 * cap as u64);
+            for n in 1..=4 * cap as u64 {
+                let next = l.next(pos);
+                flips += u64::from((pos ^ next) & top != 0);
+                pos = next;
+                assert_eq!(l.ordinal(flips, pos) - base, n, "cap {cap}");
+            }
+            assert!(pos < start, "cap {cap}: the position wrapped");
+        }
     }
 }

@@ -149,6 +149,7 @@ macro_rules! suite {
             restart_continues_the_queue_in_order,
             restart_limit_stops_with_undelivered,
             stop_policy_stops_on_first_panic,
+            abort_returns_while_started_panics_forever,
             ask_round_trip,
             ask_with_dropped_reply_is_no_reply,
             ask_after_stop_is_closed,
@@ -202,6 +203,7 @@ macro_rules! one_worker_suite {
         $crate::__cases!($harness;
             fairness_endless_stream_does_not_starve_a_neighbour,
             fairness_slow_handler_yields_within_a_batch,
+            fairness_panicking_handler_does_not_starve_a_neighbour,
         );
     };
 }

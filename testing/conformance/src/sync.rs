@@ -239,6 +239,41 @@ fn timer() -> &'static Timer {
     })
 }
 
+/// A deadline on the suite's timer thread that raises a flag, for the cases whose failure is a
+/// runtime that never gives the test body its worker back (where [`within`] cannot fire: the
+/// test body is never polled again). The misbehaving actor checks the flag and stops
+/// misbehaving once it is raised, so the case gets to its end, and fails there on
+/// [`Watchdog::fired`] instead of hanging.
+#[derive(Debug, Clone)]
+pub(crate) struct Watchdog(Arc<Fired>);
+
+#[derive(Debug, Default)]
+struct Fired(AtomicBool);
+
+impl Wake for Fired {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+impl Watchdog {
+    /// A watchdog that fires [`LIMIT`] from now.
+    pub(crate) fn start() -> Self {
+        let fired = Arc::new(Fired::default());
+        timer().add(Instant::now() + LIMIT, Waker::from(fired.clone()));
+        Self(fired)
+    }
+
+    /// Whether the deadline has passed.
+    pub(crate) fn fired(&self) -> bool {
+        self.0 .0.load(Ordering::Acquire)
+    }
+}
+
 /// Polls `fut` once with a waker that does nothing.
 pub(crate) fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>) -> Poll<F::Output> {
     fut.poll(&mut Context::from_waker(Waker::noop()))

@@ -105,6 +105,7 @@ fn control_unbroken_wrapper_passes() {
     cases::fairness_endless_stream_does_not_starve_a_neighbour(on(Break::Nothing));
     cases::fairness_slow_handler_yields_within_a_batch(on(Break::Nothing));
     cases::tell_timeout_hands_the_message_back(on(Break::Nothing));
+    cases::fairness_panicking_handler_does_not_starve_a_neighbour(on(Break::Nothing));
 }
 
 #[test]
@@ -117,6 +118,12 @@ fn no_yield_starves_the_neighbour() {
 #[should_panic(expected = "did not yield within its batch")]
 fn no_yield_holds_the_neighbour_for_the_batch() {
     cases::fairness_slow_handler_yields_within_a_batch(on(Break::Yield));
+}
+
+#[test]
+#[should_panic(expected = "a caught panic does not give the worker back")]
+fn no_yield_after_a_panic_starves_the_neighbour() {
+    cases::fairness_panicking_handler_does_not_starve_a_neighbour(on(Break::Yield));
 }
 
 #[test]

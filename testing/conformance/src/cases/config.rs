@@ -8,14 +8,15 @@ use ryker_core::prelude::*;
 use crate::probe::{Ledger, Recorder};
 use crate::Harness;
 
-/// `ActorOptions::spawn` with `batch_size` 0 or 65, `capacity` 0, `yield_ms` 0, or
-/// `.restart(0, ..)` returns a `ConfigError` whose `field()` names the field (and whose text
+/// `ActorOptions::spawn` with `batch_size` 0 or 65, `capacity` 0, `yield_ms` 0,
+/// `.restart(0, ..)`, or a restart window (`within`) of 0 or under 1 ms returns a `ConfigError` whose `field()` names the field (and whose text
 /// names it too); the actor value is dropped at once (no task holds it); a valid config
 /// spawns.
 ///
 /// Fails on: an invalid value accepted (an actor spawned with `batch_size` 0 would never
 /// dequeue; capacity 0 would never accept), the wrong field named, a task spawned despite the
-/// error.
+/// error, a restart window so short that the restart limit never applies (an actor that
+/// panics on every restart is then restarted forever).
 pub fn invalid_config_is_rejected<H: Harness>(h: H) {
     let rt = h.runtime();
     let ledger = Ledger::new(1);
@@ -73,11 +74,30 @@ pub fn invalid_config_is_rejected<H: Harness>(h: H) {
             .spawn(&rt, Recorder::new(&ledger))
             .expect_err("max_restarts 0");
         assert_eq!(err.field(), "max_restarts", "{err}");
+        dropped += 1;
         assert_eq!(
             ledger.actors_dropped.load(Ordering::Acquire),
-            dropped + 1,
+            dropped,
             "spawned"
         );
+        // A window shorter than a restart takes never fills up: the limit would never apply.
+        for within in [Duration::ZERO, Duration::from_micros(999)] {
+            let err = ActorOptions::new(default)
+                .restart(3, within, || unreachable!("no restart"))
+                .spawn(&rt, Recorder::new(&ledger))
+                .expect_err("a restart window under 1 ms");
+            assert_eq!(err.field(), "within", "{err}");
+            assert!(
+                err.to_string().contains(&format!("within = {within:?}")),
+                "{err}"
+            );
+            dropped += 1;
+            assert_eq!(
+                ledger.actors_dropped.load(Ordering::Acquire),
+                dropped,
+                "spawned with within = {within:?}"
+            );
+        }
 
         let handle = ActorOptions::new(default)
             .spawn(&rt, Recorder::new(&ledger))

@@ -318,3 +318,113 @@ pub fn fairness_slow_handler_yields_within_a_batch<H: Harness>(h: H) {
         assert_eq!(report.handled, 1, "{report:?}");
     });
 }
+
+/// What the always-panicking actor handles.
+enum Relapse {
+    Hold {
+        entered: Arc<Latch>,
+        release: Arc<Latch>,
+    },
+    /// Panics (after counting itself; item 0 first sends the neighbour its message).
+    Poison(u64),
+}
+
+/// An actor whose handler panics on every message but the `Hold`, restarted each time.
+struct Relapsing {
+    counts: Arc<Counts>,
+    neighbour: Addr<Neighbour>,
+}
+
+impl Actor for Relapsing {
+    type Msg = Relapse;
+
+    async fn handle(&mut self, msg: Relapse, _ctx: &mut Context<Self>) {
+        match msg {
+            Relapse::Hold { entered, release } => {
+                entered.count_down();
+                release.wait().await;
+            }
+            Relapse::Poison(n) => {
+                let handled = self.counts.busy.fetch_add(1, Ordering::AcqRel) + 1;
+                if n == 0 {
+                    self.counts.busy_at_send.store(handled, Ordering::Release);
+                    let sent = self.neighbour.try_tell(());
+                    assert!(sent.is_ok(), "the neighbour refused its message: {sent:?}");
+                }
+                panic!("poison {n}");
+            }
+        }
+    }
+}
+
+/// One worker; actor A (`.restart(4096, 10 s, ..)`, `batch_size` 8, `yield_ms` at its 10 s
+/// maximum) has 40 messages queued behind a `Hold`, and its handler panics on every one of
+/// them (each panic is caught and a fresh actor from the factory goes on with the queue). On
+/// the first, A sends actor B one message. B must run before A has gone through a batch's worth
+/// (8) more panics: a caught panic counts against the fairness budget like a handled message,
+/// so A gives the worker back at the latest after its batch. Then A works through the rest:
+/// 40 panics, 40 restarts, the `Hold` handled.
+///
+/// Fails on: a run loop that goes on after a caught panic without ever yielding (the restart
+/// skips the end-of-batch yield and the `yield_ms` check), which held the worker through all
+/// 40 panics here, and, with an endless supply of poison, forever; a runtime whose
+/// `yield_now` does not let other tasks run (`tests/mutants.rs`).
+pub fn fairness_panicking_handler_does_not_starve_a_neighbour<H: Harness>(h: H) {
+    const POISONS: u64 = 40;
+    const BATCH: usize = 8;
+    assert_one_worker(&h);
+    let rt = h.runtime();
+    let counts = Arc::new(Counts::default());
+    h.block_on(async {
+        let (b, b_ran) = spawn_neighbour(&rt, &counts);
+        let config = ActorConfig {
+            yield_ms: ActorConfig::MAX_YIELD_MS,
+            ..config(64, Overflow::Busy, BATCH)
+        };
+        let fresh = {
+            let (counts, neighbour) = (counts.clone(), b.addr());
+            move || Relapsing {
+                counts: counts.clone(),
+                neighbour: neighbour.clone(),
+            }
+        };
+        let first = fresh.clone()();
+        let a = ActorOptions::new(config)
+            .name("relapsing")
+            .restart(4096, Duration::from_secs(10), fresh)
+            .spawn(&rt, first)
+            .expect("valid options");
+        let addr = a.addr();
+        let (entered, release) = (Latch::new(1), Latch::new(1));
+        let hold = Relapse::Hold {
+            entered: entered.clone(),
+            release: release.clone(),
+        };
+        assert!(addr.try_tell(hold).is_ok());
+        within("the relapsing actor to hold", entered.wait()).await;
+        for n in 0..POISONS {
+            assert!(addr.try_tell(Relapse::Poison(n)).is_ok(), "queueing {n}");
+        }
+        release.open();
+        within("the neighbour to handle its message", b_ran.wait()).await;
+        let behind = counts.behind();
+        assert!(
+            behind < BATCH as u64,
+            "the neighbour waited while the relapsing actor went through {behind} more \
+             panics (batch_size {BATCH}): a caught panic does not give the worker back"
+        );
+        drop(addr);
+        let report = within("the relapsing actor to stop", a.shutdown())
+            .await
+            .expect("joined");
+        assert_eq!(
+            (report.handled, report.panics, report.restarts),
+            (1, POISONS, POISONS),
+            "{report:?}"
+        );
+        let report = within("the neighbour to shut down", b.shutdown())
+            .await
+            .expect("joined");
+        assert_eq!(report.handled, 1, "{report:?}");
+    });
+}

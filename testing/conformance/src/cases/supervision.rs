@@ -3,14 +3,14 @@
 //! In each case the actor is blocked while the whole script is queued, so the panics happen
 //! with messages waiting behind them.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ryker_core::prelude::*;
 
 use crate::probe::{assert_sequence, config, hold, Item, Ledger, Rec, Recorder};
-use crate::sync::{lock, within};
+use crate::sync::{lock, within, Latch, Watchdog};
 use crate::Harness;
 
 /// What the dead-letter hook received.
@@ -274,4 +274,92 @@ async fn assert_closed(addr: &Addr<Recorder>, ledger: &Arc<Ledger>, first: u64) 
     )
     .await;
     assert_eq!(answer, Err(AskError::Closed), "ask to a stopped actor");
+}
+
+/// An actor whose `started` panics every time, until the watchdog fires.
+struct NeverStarts {
+    dog: Watchdog,
+    /// `started` panics so far.
+    panics: Arc<AtomicU64>,
+    /// Opens after the third panic.
+    relapsed: Arc<Latch>,
+    /// `started` and `stopped` runs that completed.
+    started: Arc<AtomicUsize>,
+    stopped: Arc<AtomicUsize>,
+}
+
+impl Actor for NeverStarts {
+    type Msg = ();
+
+    async fn started(&mut self, _ctx: &mut Context<Self>) {
+        if !self.dog.fired() {
+            let n = self.panics.fetch_add(1, Ordering::AcqRel) + 1;
+            if n >= 3 {
+                self.relapsed.count_down();
+            }
+            panic!("started panics ({n})");
+        }
+        self.started.fetch_add(1, Ordering::AcqRel);
+    }
+
+    async fn handle(&mut self, (): (), _ctx: &mut Context<Self>) {}
+
+    async fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        self.stopped.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// `.restart(4096, 1 ms, factory)` on an actor whose `started` panics every time, without
+/// awaiting anything: the window is too short for the limit ever to be reached, so the actor
+/// is restarted forever. After its third panic, `abort()` must return promptly with
+/// `Exit::Aborted` (and `panics >= 3`), also on a one-worker runtime where the actor and the
+/// test body share the thread, and `stopped` must not run (no `started` ever completed).
+///
+/// A watchdog ends the panicking after 10 s, so that a runtime frozen by the loop fails the
+/// case instead of hanging it.
+///
+/// Fails on: a run loop that restarts after a caught panic without yielding (on one worker
+/// the test body never runs again) or without checking abort (`abort()` never returns); a
+/// `stopped` run on an actor whose `started` never completed.
+pub fn abort_returns_while_started_panics_forever<H: Harness>(h: H) {
+    let rt = h.runtime();
+    let dog = Watchdog::start();
+    let panics = Arc::new(AtomicU64::new(0));
+    let relapsed = Latch::new(1);
+    let (started, stopped) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let fresh = {
+        let (dog, panics, relapsed) = (dog.clone(), panics.clone(), relapsed.clone());
+        let (started, stopped) = (started.clone(), stopped.clone());
+        move || NeverStarts {
+            dog: dog.clone(),
+            panics: panics.clone(),
+            relapsed: relapsed.clone(),
+            started: started.clone(),
+            stopped: stopped.clone(),
+        }
+    };
+    let report = h.block_on(async {
+        let first = fresh.clone()();
+        let handle = ActorOptions::new(config(4, Overflow::Busy, 32))
+            .restart(4096, Duration::from_millis(1), fresh)
+            .spawn(&rt, first)
+            .expect("valid options");
+        within("three panics in started", relapsed.wait()).await;
+        within("abort", handle.abort()).await.expect("joined")
+    });
+    assert!(
+        !dog.fired(),
+        "the watchdog had to stop the panicking: the run loop restarted the actor after \
+         each caught panic without yielding or checking abort ({report:?})"
+    );
+    assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+    assert!(report.panics >= 3, "{report:?}");
+    assert_eq!(
+        (
+            started.load(Ordering::Acquire),
+            stopped.load(Ordering::Acquire)
+        ),
+        (0, 0),
+        "started/stopped completions: `stopped` runs only after a completed `started`"
+    );
 }
