@@ -9,11 +9,14 @@
 //! ```
 //! use ryker_core::actor::{Actor, ActorOptions, Context, Reply};
 //! # use ryker_core::runtime::Runtime;
+//! # // A runtime that runs each task on a thread of its own, joined at the end.
+//! # static THREADS: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> = std::sync::Mutex::new(Vec::new());
 //! # #[derive(Clone)] struct Rt;
 //! # impl Runtime for Rt {
 //! #     type Instant = std::time::Instant;
 //! #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
-//! #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+//! #         let t = std::thread::spawn(move || ryker_core::blocking::block_on(f));
+//! #         THREADS.lock().unwrap().push(t);
 //! #     }
 //! #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
 //! #         async move { std::thread::sleep(d) }
@@ -46,6 +49,7 @@
 //! let report = handle.shutdown().await.unwrap();
 //! assert_eq!(report.handled, 3);
 //! # });
+//! # for t in THREADS.lock().unwrap().drain(..) { t.join().unwrap(); }
 //! ```
 
 use alloc::boxed::Box;

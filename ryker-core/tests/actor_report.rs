@@ -4,7 +4,8 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ryker_core::actor::{Actor, ActorConfig, ActorOptions, Context, Exit, Sent, TrySendError};
@@ -13,15 +14,26 @@ use ryker_core::mailbox::MailboxConfig;
 use ryker_core::policy::Overflow;
 use ryker_core::runtime::Runtime;
 
-/// Every task on its own thread.
-#[derive(Clone, Debug)]
-struct Threads;
+/// Every task on its own thread; [`Threads::join`] waits for them (Miri insists that no
+/// thread outlives the test).
+#[derive(Clone, Debug, Default)]
+struct Threads(Arc<Mutex<Vec<JoinHandle<()>>>>);
+
+impl Threads {
+    fn join(&self) {
+        let threads = std::mem::take(&mut *self.0.lock().unwrap());
+        for t in threads {
+            t.join().expect("a task thread");
+        }
+    }
+}
 
 impl Runtime for Threads {
     type Instant = Instant;
 
     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
-        std::thread::spawn(move || block_on(task));
+        let t = std::thread::spawn(move || block_on(task));
+        self.0.lock().unwrap().push(t);
     }
 
     // Not an `async fn`: the future must not borrow `self`.
@@ -77,8 +89,9 @@ fn report_is_exact_when_abort_races_evicting_senders() {
     let mut wrong = Vec::new();
     for round in 0..ROUNDS {
         let handled = Arc::new(AtomicU64::new(0));
+        let rt = Threads::default();
         let handle = ActorOptions::new(config)
-            .spawn(&Threads, Sink(handled.clone()))
+            .spawn(&rt, Sink(handled.clone()))
             .expect("valid config");
         let addr = handle.addr();
         let sent = AtomicU64::new(0);
@@ -115,6 +128,7 @@ fn report_is_exact_when_abort_races_evicting_senders() {
         });
         let m = report.mailbox;
         let settled = addr.stats();
+        rt.join();
         assert_eq!(report.exit, Exit::Aborted, "{report:?}");
         assert_eq!(
             report.handled,
@@ -206,9 +220,10 @@ fn abort_discards_every_queued_message_past_panicking_destructors() {
         },
         ..Default::default()
     };
+    let rt = Threads::default();
     let handle = ActorOptions::new(config)
         .spawn(
-            &Threads,
+            &rt,
             Gate {
                 entered: entered.clone(),
                 release: release.clone(),
@@ -230,6 +245,7 @@ fn abort_discards_every_queued_message_past_panicking_destructors() {
     assert!(abort.as_mut().poll(&mut cx).is_pending());
     release.store(true, Ordering::SeqCst);
     let report = block_on(abort).expect("the actor's task ends normally, with its report");
+    rt.join();
     assert_eq!(report.exit, Exit::Aborted, "{report:?}");
     assert_eq!(report.handled, 1, "{report:?}");
     assert_eq!(report.discarded, QUEUED, "{report:?}");
