@@ -59,9 +59,19 @@ TWINS=(
     # No SeqCst fence between registering the loop's waker and re-reading the ABORT flag
     # (`poll_guarded`): an abort racing a pending handler neither is seen nor wakes the loop.
     'abort_wake|loom_actor|abort_cuts_pending_handler|deadlock|required'
+    # A notification is spent on a `poll_reserve` registration (`Waiter::new_unbound`), the
+    # old behaviour: a caller that abandons its pending `poll_reserve` starves other senders.
+    'reserve_consumes|loom_poll_reserve|abandoned_poll_reserve_does_not_starve_send|deadlock|required'
     # No Acquire fence where a receiver finds the ring closed and empty (`Ring::pop_impl`): the
     # actor loop can miss the SHUTDOWN flag set before the close and report `Released`.
     'close_acquire|loom_actor|shutdown_of_idle_actor_reports_shutdown|exit: Released|required'
+    # The evicting sender claims its slot with a CAS that expects an open ring after it has
+    # evicted (`Ring::force`, the old order): a close in between refuses the send and the
+    # evicted message, accepted before the close, is lost.
+    'close_evict|loom_close_evict|close_races_eviction|accepted message lost|required'
+    # The receiver reports the end while an eviction that the close could not refuse is still
+    # publishing into the slot it emptied (`Ring::pop_impl`'s end check).
+    'evict_end|loom_close_evict|close_races_eviction|accepted message lost|required'
 )
 
 RESULTS=()  # "kind|model|result|seconds|interleavings"

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Miri over ryker-core's unit and integration tests: once under Stacked Borrows (Miri's default
+# aliasing model), once under Tree Borrows (-Zmiri-tree-borrows); each run first proven on planted
+# bugs (ryker-core/tests/canary.rs, cfg ryker_canary="miri"). Miri also checks data races on
+# every non-atomic access, memory leaks, and uninitialised or dangling reads; the data-race and
+# leak canaries run with the Stacked Borrows run.
+#
+#   bash .ci/miri.sh          # both, in parallel (Miri is single-threaded); logs in target/ci-logs
+#   bash .ci/miri.sh sb       # or: tb
+#
+# Needs a nightly toolchain with the miri and rust-src components. When they are missing the
+# script installs them (rustup toolchain install nightly --profile minimal; rustup component
+# add miri rust-src --toolchain nightly); when that fails it prints a MIRI UNAVAILABLE banner and
+# FAILS the step: a CI that silently lost its Miri run would look exactly like one that passed.
+# (Unlike the sanitizers, there is no stable + RUSTC_BOOTSTRAP fallback: Miri ships on nightly
+# only.)
+#
+# What runs: `cargo +nightly miri test -p ryker-core --features amnesia --lib --tests`, then the
+# same with `--doc`: the unit tests (src/**, ring/tests.rs), every integration test in
+# ryker-core/tests and the doc examples, with the amnesia feature so that the slot-wiping unsafe
+# code runs too (it only adds code; the plain paths are the same). The tests shrink themselves
+# under cfg(miri) (loop counts, proptest cases, the stress scale in tests/common/mod.rs): the
+# whole script takes about 2 minutes on 2 cores once built (both runs in parallel).
+#   - Isolation stays on (no -Zmiri-disable-isolation): no test needs the host's file system or
+#     environment under Miri (its clock is Miri's virtual one).
+#   - One seed per run (no -Zmiri-many-seeds): the TB run uses a different scheduling and
+#     weak-memory seed from the SB run, so the two runs also explore two interleavings.
+#   - The TB run adds -Zmiri-strict-provenance (no integer-to-pointer casts anywhere; free).
+#   - The doc tests run too (`--doc`, a separate invocation; some 10 s): rustdoc runs them in
+#     parallel, and they are the only Miri coverage of the actor run loop.
+#   - The toml, metrics and tracing features are not enabled: they add no unsafe code, and the
+#     CONFIG.toml tests need the file system.
+# Tests ignored under Miri (#[cfg_attr(miri, ignore = "reason")]; each run prints them as
+# `ignored, <reason>`), each still run natively and under the sanitizers:
+#   - tests/actor_report.rs report_is_exact_when_abort_races_evicting_senders: thousands of
+#     thread spawns; the race needs real parallelism.
+#
+# Builds go to target/miri (cargo miri's own directory); the canary cfg is part of the one
+# build, so the canaries and the real tests run from the same artifacts (`--skip canary_`).
+# Knobs: RYKER_MIRI_JOBS=1 (the two runs one after the other), RYKER_MIRI_TB_SEED (default 1),
+# MIRIFLAGS (appended to each run's flags).
+set -euo pipefail
+# shellcheck source=.ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+mode=${1:-all}
+case $mode in all | sb | tb) ;; *) die "usage: bash .ci/miri.sh [all|sb|tb]" ;; esac
+
+# Prints the banner and fails: Miri is part of CI and may not be skipped without a trace.
+miri_unavailable() {
+    printf '\n%s\n' '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2
+    printf '!!! MIRI UNAVAILABLE: %s\n' "$*" >&2
+    printf '!!! The Miri step did NOT run; CI fails rather than pass without it.\n' >&2
+    printf '!!! Install by hand: rustup toolchain install nightly --profile minimal &&\n' >&2
+    printf '!!!   rustup component add miri rust-src --toolchain nightly\n' >&2
+    printf '%s\n' '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2
+    exit 1
+}
+
+section "miri: toolchain"
+command -v rustup >/dev/null 2>&1 || miri_unavailable "rustup not found: no way to get a nightly with miri"
+if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    note "no nightly toolchain; installing one"
+    run rustup toolchain install nightly --profile minimal ||
+        miri_unavailable "rustup toolchain install nightly failed"
+fi
+if ! cargo +nightly miri --version >/dev/null 2>&1 ||
+    ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
+    note "the nightly lacks miri or rust-src; adding them"
+    run rustup component add miri rust-src --toolchain nightly ||
+        miri_unavailable "rustup component add miri rust-src --toolchain nightly failed (this nightly may have no miri)"
+fi
+note "$(cargo +nightly --version); $(cargo +nightly miri --version)"
+# Builds Miri's sysroot (std compiled for the interpreter) once; quick when it is already there.
+run cargo +nightly miri setup || miri_unavailable "cargo +nightly miri setup failed"
+
+CANARY_RUSTFLAGS='--cfg ryker_canary="miri"'
+CARGO_MIRI=(cargo +nightly miri test -p ryker-core --features amnesia)
+
+section "miri: build ryker-core tests (target/miri)"
+timed run env RUSTFLAGS="$CANARY_RUSTFLAGS" "${CARGO_MIRI[@]}" --lib --tests --no-run
+
+# run_model LABEL: the canaries, then every test, under one aliasing model (sb or tb).
+run_model() {
+    local label=$1 name flags
+    case $label in
+    sb) name="Stacked Borrows" flags="" ;;
+    tb) name="Tree Borrows" flags="-Zmiri-tree-borrows -Zmiri-strict-provenance -Zmiri-seed=${RYKER_MIRI_TB_SEED:-1}" ;;
+    esac
+    local -a words
+    read -r -a words <<<"$flags ${MIRIFLAGS:-}"
+    flags="${words[*]}"
+    local -a env=(RUSTFLAGS="$CANARY_RUSTFLAGS" MIRIFLAGS="$flags")
+
+    if [[ $label == sb ]]; then
+        # The data-race detector and the leak check do not depend on the aliasing model: proven
+        # once, in the Stacked Borrows run.
+        section "Miri canary: planted data race must be reported"
+        expect_caught "Miri data race" 'Undefined Behavior: Data race detected' \
+            "$RYKER_LOG_DIR/miri-canary-race.log" -- \
+            env "${env[@]}" "${CARGO_MIRI[@]}" --test canary -- --exact canary_miri_data_race
+        section "Miri canary: planted leak must be reported"
+        expect_caught "Miri leak" 'error: memory leaked' "$RYKER_LOG_DIR/miri-canary-leak.log" -- \
+            env "${env[@]}" "${CARGO_MIRI[@]}" --test canary -- --exact canary_miri_leak
+    fi
+
+    section "Miri canary ($name): a write through a shared reference must be UB under $name"
+    expect_caught "Miri $name aliasing" "the $name rules it violated" \
+        "$RYKER_LOG_DIR/miri-$label-canary-alias.log" -- \
+        env "${env[@]}" "${CARGO_MIRI[@]}" --test canary -- --exact canary_miri_write_through_shared_reference
+    grep -aq 'Undefined Behavior' "$RYKER_LOG_DIR/miri-$label-canary-alias.log" ||
+        die "Miri $name aliasing canary: no 'Undefined Behavior' report"
+
+    section "Miri: ryker-core unit and integration tests under $name (MIRIFLAGS=$flags)"
+    # --no-fail-fast: one run reports every test binary that Miri finds UB in, not just the first.
+    timed run env "${env[@]}" "${CARGO_MIRI[@]}" --no-fail-fast --lib --tests -- --skip canary_
+    section "Miri: ryker-core doc tests under $name"
+    timed run env "${env[@]}" "${CARGO_MIRI[@]}" --doc
+    section "Miri ($name): passed"
+}
+
+models=()
+[[ $mode == tb ]] || models+=(sb)
+[[ $mode == sb ]] || models+=(tb)
+if ((${#models[@]} > 1 && ${RYKER_MIRI_JOBS:-2} > 1)); then
+    # Miri is single-threaded: on two cores the two models take the time of one. Cargo does not
+    # hold the build lock while tests run, and the build above left nothing to rebuild.
+    section "miri: Stacked and Tree Borrows runs in parallel (RYKER_MIRI_JOBS=1: one after the other)"
+    declare -A pids
+    for m in "${models[@]}"; do
+        run_model "$m" >"$RYKER_LOG_DIR/miri-$m.log" 2>&1 &
+        pids[$m]=$!
+        note "miri $m: pid ${pids[$m]}, log $RYKER_LOG_DIR/miri-$m.log"
+    done
+    failed=()
+    for m in "${models[@]}"; do
+        rc=0
+        wait "${pids[$m]}" || rc=$?
+        printf '\n-------- miri %s: output (exit %s) --------\n' "$m" "$rc"
+        cat "$RYKER_LOG_DIR/miri-$m.log"
+        ((rc == 0)) || failed+=("$m")
+    done
+    ((${#failed[@]} == 0)) || die "Miri failed under: ${failed[*]} (logs: $RYKER_LOG_DIR/miri-<model>.log)"
+else
+    for m in "${models[@]}"; do
+        run_model "$m"
+    done
+fi
+section "miri ($mode): all passed"
