@@ -402,8 +402,11 @@ pub enum Supervision {
 /// A message, or news of one, that an actor could not handle.
 #[non_exhaustive]
 pub enum DeadLetter<M> {
-    /// `handle` panicked on a message. The message itself had been moved into the handler and
-    /// was dropped during unwinding, so only the panic's text is here.
+    /// A panic was caught: in `handle` (the message itself had been moved into the handler
+    /// and was dropped during unwinding, so only the panic's text is here), in `started`,
+    /// `stopped` or the restart factory, in the destructor of a message the actor discarded,
+    /// or in this hook. A panic of the hook on a `Panicked` letter is counted in
+    /// [`ActorReport::panics`] but not handed to the hook again.
     Panicked {
         /// The panic payload, if it was a string.
         panic: String,
@@ -449,8 +452,10 @@ pub struct ActorReport {
     pub exit: Exit,
     /// Messages whose handler ran to completion.
     pub handled: u64,
-    /// Panics caught: in handlers and hooks, and in the destructors of messages discarded or
-    /// handed on as undelivered while the actor stopped.
+    /// Panics caught: in handlers, `started`, `stopped`, the restart factory and the
+    /// dead-letter hook, and in the destructors of messages discarded (by an abort, also the
+    /// one a cut-short handler held) or handed on as undelivered while the actor stopped. The
+    /// same panics are counted whether or not a dead-letter hook is installed.
     pub panics: u64,
     /// Fresh actors made by the supervisor.
     pub restarts: u64,
@@ -515,10 +520,11 @@ impl<A: Actor> ActorOptions<A> {
     /// The most restarts [`ActorOptions::restart`] allows within its window.
     pub const MAX_RESTARTS: usize = 4096;
 
-    /// The shortest restart window [`ActorOptions::restart`] allows. A shorter one expires
-    /// between two restarts (a restart, its yield and the next panic take about that long),
-    /// so the restart limit would never apply and an actor that panics on every restart would
-    /// be restarted forever.
+    /// The shortest restart window [`ActorOptions::restart`] allows. A shorter one can expire
+    /// between two restarts (a restart, its yield and the next panic may take that long on a
+    /// busy worker), so the restart limit would seldom apply and an actor that panics on every
+    /// restart would be restarted indefinitely. Such an actor still gives its worker back
+    /// after each panic and can still be aborted; the window only decides when it gives up.
     pub const MIN_RESTART_WINDOW: Duration = Duration::from_millis(1);
 
     /// Options with `config`, the type's name, [`Supervision::Stop`] and no dead-letter hook
@@ -589,7 +595,10 @@ impl<A: Actor> ActorOptions<A> {
     }
 
     /// Where dead letters go: panics and the messages left undelivered when a panic stops the
-    /// actor.
+    /// actor. A panic in the hook (or in the destructor of the message it was given) is caught,
+    /// counted in [`ActorReport::panics`] and handed to the hook as [`DeadLetter::Panicked`];
+    /// the hook stays installed. Without a hook, dead letters are dropped, and the panics of
+    /// their destructors are counted the same way.
     pub fn dead_letters(mut self, hook: impl FnMut(DeadLetter<A::Msg>) + Send + 'static) -> Self {
         self.dead_letters = Some(Box::new(hook));
         self

@@ -182,11 +182,11 @@ pub fn install_async_context_probe(probe: AsyncContextProbe) {
 /// Panics if an installed [`AsyncContextProbe`] says the calling thread is running its
 /// runtime's async code. Called by the blocking calls right before they would park (the slow
 /// path only).
+// Called from the one parking step of the blocking calls: `block_on_spin`, which the blocking
+// send and receive paths in `mailbox.rs` and `block_on` all wait in. (No `#[track_caller]`:
+// the location would be that step's, the same for every blocking call.)
 #[cold]
 #[inline(never)]
-#[track_caller]
-// Called from the one parking step of the blocking calls: `block_on_spin`, which the blocking
-// send and receive paths in `mailbox.rs` and `block_on` all wait in.
 pub(crate) fn forbid_async_context() {
     for probe in PROBES.iter().map_while(std::sync::OnceLock::get) {
         if (probe.in_async_context)() {

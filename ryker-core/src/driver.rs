@@ -256,15 +256,35 @@ fn poll_guarded<F: Future<Output = ()>>(
     }
 }
 
-/// Runs `fut` to its end under the guard.
+/// What [`guarded`] ended with, and a panic caught while dropping the future after its end.
+struct Guarded {
+    outcome: Outcome,
+    /// An abort drops a pending handler future with the message it still holds; that
+    /// message's destructor may panic. Counted by the caller like any other caught panic.
+    drop_panic: Option<String>,
+}
+
+/// Runs `fut` to its end under the guard, then drops it under the guard too.
 async fn guarded<F: Future<Output = ()>>(
     fut: F,
     shared: &ActorShared,
     span: &Span,
     abortable: bool,
-) -> Outcome {
-    let mut fut = pin!(fut);
-    core::future::poll_fn(|cx| poll_guarded(fut.as_mut(), shared, span, abortable, cx)).await
+) -> Guarded {
+    let mut slot = pin!(Some(fut));
+    let outcome = core::future::poll_fn(|cx| {
+        let Some(fut) = slot.as_mut().as_pin_mut() else {
+            unreachable!("the future is dropped only after its outcome")
+        };
+        poll_guarded(fut, shared, span, abortable, cx)
+    })
+    .await;
+    // `set` drops the pinned future in place (allowed for a pinned value).
+    let drop_panic = call_caught(|| slot.set(None)).err();
+    Guarded {
+        outcome,
+        drop_panic,
+    }
 }
 
 /// When to yield within a batch.
@@ -357,22 +377,33 @@ impl<A: Actor, I> Supervisor<A, I>
 where
     I: Copy + Ord + core::ops::Sub<I, Output = Duration>,
 {
-    fn dead_letter(&mut self, letter: DeadLetter<A::Msg>) {
-        if let Some(hook) = &mut self.dead_letters {
-            // A panicking hook must not take the actor's task (and its report) down with it:
-            // the letter is dropped and the hook stays installed.
-            let _ = call_caught(|| hook(letter));
+    /// Hands `letter` to the hook, or drops it without one. A panic there (the hook's, or the
+    /// destructor of the message the letter carries) must not take the actor's task (and its
+    /// report) down: it is caught and returned for the caller to count, so that
+    /// `report.panics` is the same whether or not a hook is installed. The hook stays.
+    fn dead_letter(&mut self, letter: DeadLetter<A::Msg>) -> Result<(), String> {
+        match &mut self.dead_letters {
+            Some(hook) => call_caught(|| hook(letter)),
+            None => call_caught(|| drop(letter)),
         }
     }
 
-    /// A panic was caught: count it and hand it to the dead-letter hook.
+    /// A panic was caught: count it and hand it to the dead-letter hook. A panic of the hook
+    /// on that letter is counted too, but not handed to the hook again (it could go on
+    /// forever).
     fn note_panic(&mut self, panic: String, report: &mut ActorReport) {
+        Self::count_panic(&panic, report);
+        if let Err(hook_panic) = self.dead_letter(DeadLetter::Panicked { panic }) {
+            Self::count_panic(&hook_panic, report);
+        }
+    }
+
+    fn count_panic(panic: &str, report: &mut ActorReport) {
         report.panics += 1;
         observe::event(Event::Panicked {
             actor: &report.name,
-            panic: &panic,
+            panic,
         });
-        self.dead_letter(DeadLetter::Panicked { panic });
     }
 
     /// After a noted panic: a fresh actor to go on with, or `None` to stop.
@@ -398,8 +429,7 @@ where
         let fresh = match call_caught(factory) {
             Ok(fresh) => fresh,
             Err(panic) => {
-                report.panics += 1;
-                self.dead_letter(DeadLetter::Panicked { panic });
+                self.note_panic(panic, report);
                 return None;
             }
         };
@@ -547,7 +577,11 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
         if need_start {
             // Not abortable: `started` and `stopped` come in pairs, and an abort takes effect
             // once `started` is done.
-            match guarded(current.started(&mut ctx), shared, &no_span, false).await {
+            let started_run = guarded(current.started(&mut ctx), shared, &no_span, false).await;
+            if let Some(panic) = started_run.drop_panic {
+                sup.note_panic(panic, &mut report);
+            }
+            match started_run.outcome {
                 Outcome::Done => {
                     need_start = false;
                     started = true;
@@ -617,7 +651,11 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
             let Some(current) = actor.as_mut() else {
                 unreachable!("the actor is present while messages are handled")
             };
-            match guarded(current.handle(env.msg, &mut ctx), shared, &span, true).await {
+            let handled_run = guarded(current.handle(env.msg, &mut ctx), shared, &span, true).await;
+            if let Some(panic) = handled_run.drop_panic {
+                sup.note_panic(panic, &mut report);
+            }
+            match handled_run.outcome {
                 Outcome::Done => handled += 1,
                 Outcome::Aborted => {
                     report.handled += handled;
@@ -668,7 +706,7 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
                 undelivered += 1;
                 // The hook usually drops the message: a panicking destructor (or hook) must
                 // not end the drain, or the rest would wait for the last sender to go.
-                if let Err(panic) = call_caught(|| sup.dead_letter(DeadLetter::Undelivered(msg))) {
+                if let Err(panic) = sup.dead_letter(DeadLetter::Undelivered(msg)) {
                     panics.push(panic);
                 }
             })
@@ -703,15 +741,12 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
     }
     if exit != Exit::Panicked && started {
         if let Some(current) = actor.as_mut() {
-            if let Outcome::Panicked(panic) =
-                guarded(current.stopped(&mut ctx), shared, &no_span, false).await
-            {
-                report.panics += 1;
-                observe::event(Event::Panicked {
-                    actor: &report.name,
-                    panic: &panic,
-                });
-                sup.dead_letter(DeadLetter::Panicked { panic });
+            let stopped = guarded(current.stopped(&mut ctx), shared, &no_span, false).await;
+            if let Outcome::Panicked(panic) = stopped.outcome {
+                sup.note_panic(panic, &mut report);
+            }
+            if let Some(panic) = stopped.drop_panic {
+                sup.note_panic(panic, &mut report);
             }
         }
     }

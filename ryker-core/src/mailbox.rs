@@ -764,7 +764,12 @@ impl<T, M: Metrics> Sender<T, M> {
         let Some(waiter) = &self.waiter else {
             return false;
         };
-        let was_pending = self.registered;
+        // `registered` alone may be stale: `send`, `reserve` and `send_blocking` take the
+        // registration out of the list through `&self`, which cannot clear the flag, and leave
+        // the waiter `Idle`. Only this sender moves its waiter to `Idle`, so the state read
+        // here cannot go stale before `cancel_wait`.
+        let was_pending =
+            self.registered && self.shared.waiters.peek(waiter.as_ref()) != WaitState::Idle;
         self.shared
             .cancel_wait(waiter.as_ref(), &mut self.registered);
         was_pending

@@ -252,9 +252,10 @@ impl WaitList {
         state
     }
 
-    /// Where `w` is, without changing anything (only for the loom suite's broken twin of
-    /// `refresh`, which splits the check from the waker refresh).
-    #[cfg(ryker_loom_broken = "refresh")]
+    /// Where `w` is, without changing anything. Only `w`'s owner moves it to `Idle` (by
+    /// consuming or removing it), so an owner that reads `Idle` here knows it is not queued.
+    /// (Also used by the loom suite's broken twin of `refresh`, which splits the check from
+    /// the waker refresh.)
     pub(crate) fn peek(&self, w: Pin<&Waiter>) -> WaitState {
         let w: *const Waiter = &*w;
         // SAFETY: lock held; `w` is live (it is borrowed); one field read.

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use ryker_core::actor::{Actor, ActorConfig, ActorOptions, Context, Exit, Sent, TrySendError};
+use ryker_core::actor::{
+    Actor, ActorConfig, ActorOptions, Context, DeadLetter, Exit, Sent, TrySendError,
+};
 use ryker_core::blocking::block_on;
 use ryker_core::mailbox::MailboxConfig;
 use ryker_core::policy::Overflow;
@@ -257,5 +259,182 @@ fn abort_discards_every_queued_message_past_panicking_destructors() {
         m.accepted,
         m.received + m.dropped_oldest + m.discarded,
         "{report:?}"
+    );
+}
+
+/// Holds each message it is given until the actor is aborted (it never finishes a handler).
+struct Holder {
+    entered: Arc<AtomicBool>,
+}
+
+impl Actor for Holder {
+    type Msg = Bomb;
+
+    async fn handle(&mut self, bomb: Bomb, _ctx: &mut Context<Self>) {
+        self.entered.store(true, Ordering::SeqCst);
+        core::future::pending::<()>().await;
+        drop(bomb);
+    }
+}
+
+/// An abort cuts a pending handler short and drops its future, with the message the handler
+/// still holds: a destructor that panics there is caught and counted like the others.
+///
+/// Fails on: a handler future dropped outside the guard, where the panic unwinds out of the
+/// actor's task and the report is lost (`JoinError`).
+#[test]
+fn abort_catches_a_panicking_destructor_inside_the_cut_handler() {
+    let drops = Arc::new(AtomicU64::new(0));
+    let entered = Arc::new(AtomicBool::new(false));
+    let rt = Threads::default();
+    let handle = ActorOptions::new(ActorConfig::default())
+        .spawn(
+            &rt,
+            Holder {
+                entered: entered.clone(),
+            },
+        )
+        .expect("valid config");
+    let addr = handle.addr();
+    let armed = Bomb {
+        armed: true,
+        drops: drops.clone(),
+    };
+    assert!(addr.try_tell(armed).is_ok());
+    while !entered.load(Ordering::SeqCst) {
+        std::thread::yield_now();
+    }
+    let report = block_on(handle.abort()).expect("the actor's task ends normally, with its report");
+    rt.join();
+    assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+    assert_eq!(
+        (report.handled, report.discarded, report.panics),
+        (0, 1, 1),
+        "{report:?}"
+    );
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+/// Panics on its first message (which it disarms); the rest stay queued.
+struct PanicsFirst {
+    entered: Arc<AtomicBool>,
+    release: Arc<AtomicBool>,
+}
+
+impl Actor for PanicsFirst {
+    type Msg = Bomb;
+
+    async fn handle(&mut self, mut bomb: Bomb, _ctx: &mut Context<Self>) {
+        bomb.armed = false;
+        self.entered.store(true, Ordering::SeqCst);
+        while !self.release.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        panic!("the first message");
+    }
+}
+
+/// After a panic under `Supervision::Stop`, the queued messages go to the dead-letter hook as
+/// undelivered. `report.panics` counts every panic the loop caught, whatever the hook does:
+/// the handler's and one per panicking destructor, whether a message is dropped without a hook
+/// or by the hook; and each panic of the hook itself. Every caught panic is handed to the hook
+/// as a panic letter once, except the hook's own panic on a panic letter.
+///
+/// Fails on: a dead-letter call that swallows what the hook (or the letter's destructor) throws
+/// (`panics` 1 with a hook, 1 + QUEUED without one).
+#[test]
+fn panics_are_counted_alike_with_and_without_a_dead_letter_hook() {
+    const QUEUED: u64 = 3;
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Hook {
+        None,
+        Drops,
+        Panics,
+    }
+    let mut seen = Vec::new();
+    for hook in [Hook::None, Hook::Drops, Hook::Panics] {
+        let drops = Arc::new(AtomicU64::new(0));
+        let letters = Arc::new(AtomicU64::new(0));
+        let entered = Arc::new(AtomicBool::new(false));
+        let release = Arc::new(AtomicBool::new(false));
+        let config = ActorConfig {
+            mailbox: MailboxConfig {
+                capacity: 8,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut options = ActorOptions::new(config);
+        let counted = letters.clone();
+        match hook {
+            Hook::None => {}
+            // Drops each letter (the armed messages' destructors panic in the hook's call).
+            Hook::Drops => {
+                options = options.dead_letters(move |letter| {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    drop(letter);
+                });
+            }
+            // Disarms each message (a panic while unwinding would abort), then panics itself.
+            Hook::Panics => {
+                options = options.dead_letters(move |letter: DeadLetter<Bomb>| {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    if let DeadLetter::Undelivered(mut bomb) = letter {
+                        bomb.armed = false;
+                    }
+                    panic!("the dead-letter hook");
+                });
+            }
+        }
+        let rt = Threads::default();
+        let handle = options
+            .spawn(
+                &rt,
+                PanicsFirst {
+                    entered: entered.clone(),
+                    release: release.clone(),
+                },
+            )
+            .expect("valid config");
+        let addr = handle.addr();
+        let bomb = |armed| Bomb {
+            armed,
+            drops: drops.clone(),
+        };
+        assert!(addr.try_tell(bomb(false)).is_ok());
+        while !entered.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        for _ in 0..QUEUED {
+            assert!(addr.try_tell(bomb(true)).is_ok());
+        }
+        drop(addr);
+        release.store(true, Ordering::SeqCst);
+        let report = block_on(handle.join()).expect("the actor's task ends normally");
+        rt.join();
+        assert_eq!(report.exit, Exit::Panicked, "{hook:?}: {report:?}");
+        assert_eq!(report.undelivered, QUEUED, "{hook:?}: {report:?}");
+        assert_eq!(drops.load(Ordering::SeqCst), 1 + QUEUED, "{hook:?}");
+        let expected = match hook {
+            Hook::None => 0,
+            // The handler's panic, each undelivered message, and each destructor's panic.
+            Hook::Drops => 1 + QUEUED + QUEUED,
+            // The handler's panic, each undelivered message (disarmed) and the hook's panic on
+            // each of those; its panic on a panic letter is not handed back to it.
+            Hook::Panics => 1 + QUEUED + QUEUED,
+        };
+        assert_eq!(letters.load(Ordering::SeqCst), expected, "{hook:?}");
+        seen.push((hook, report.panics));
+    }
+    assert_eq!(
+        seen,
+        vec![
+            // The handler's panic and QUEUED destructors.
+            (Hook::None, 1 + QUEUED),
+            (Hook::Drops, 1 + QUEUED),
+            // The handler's panic and the hook's on each of its 1 + 2 * QUEUED letters.
+            (Hook::Panics, 1 + 1 + 2 * QUEUED),
+        ],
+        "panics caught per hook"
     );
 }

@@ -241,3 +241,22 @@ fn poll_reserve_after_send_took_its_registration_starts_afresh() {
     assert!(!tx.abort_reserve(), "completed: nothing pending");
     drop(keep_open);
 }
+
+#[test]
+fn abort_reserve_after_send_gave_the_registration_up_has_nothing_to_abort() {
+    // `send` took the stale `poll_reserve` registration out of the queue: `abort_reserve`
+    // then says there was nothing pending (it used to answer from a flag `send` cannot clear).
+    let (mut tx, mut rx) = full_mailbox();
+    let keep_open = tx.clone();
+    reserve_pending_then_abandon(&mut tx);
+    {
+        let mut send = pin!(tx.send(1));
+        assert!(poll_once(send.as_mut(), &noop()).is_pending());
+    }
+    assert!(
+        !tx.abort_reserve(),
+        "send gave the registration up already: nothing to abort"
+    );
+    assert_eq!(rx.try_recv(), Ok(0));
+    drop(keep_open);
+}

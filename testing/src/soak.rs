@@ -430,6 +430,10 @@ impl ChaosArgs {
 }
 
 /// Set by Ctrl-C.
+///
+/// This flag, and the `stop` and `stalled` flags below, are read and written Relaxed: each
+/// only asks its readers to wind down, publishes no data (what they then read is joined or
+/// counted separately), and a reader that sees it a poll late only runs one step longer.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Exit code of a run ended by Ctrl-C (128 + SIGINT, as a shell reports it).

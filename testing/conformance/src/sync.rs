@@ -247,6 +247,8 @@ fn timer() -> &'static Timer {
 #[derive(Debug, Clone)]
 pub(crate) struct Watchdog(Arc<Fired>);
 
+/// Set once by the timer thread. Release here and Acquire in [`Watchdog::fired`]: a reader
+/// that sees the flag sees the deadline passed; no other data is published through it.
 #[derive(Debug, Default)]
 struct Fired(AtomicBool);
 

@@ -45,6 +45,10 @@ fn assert_one_worker<H: Harness>(h: &H) {
 }
 
 /// Counters shared by the busy actor, the feeder and the neighbour.
+///
+/// Orderings: each counter is a test observation, not a lock. Writes are Release (increments
+/// AcqRel) and reads Acquire, so that a thread which sees `ran` (or `busy_at_send`) also sees
+/// the counts stored before it; the cases compare counts, and no count guards other memory.
 #[derive(Debug, Default)]
 struct Counts {
     /// Messages the busy actor handled.

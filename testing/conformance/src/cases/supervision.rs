@@ -277,6 +277,10 @@ async fn assert_closed(addr: &Addr<Recorder>, ledger: &Arc<Ledger>, first: u64) 
 }
 
 /// An actor whose `started` panics every time, until the watchdog fires.
+///
+/// Orderings: the counters are read by the test body after the actor's report arrives (the
+/// report's channel already orders them); AcqRel increments and Acquire reads keep each read
+/// current without relying on that, and nothing else is published through them.
 struct NeverStarts {
     dog: Watchdog,
     /// `started` panics so far.
