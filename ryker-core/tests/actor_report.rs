@@ -181,10 +181,12 @@ impl Drop for Bomb {
     }
 }
 
-/// Holds its first message until `release` is set; disarms every message it handles.
+/// Holds its first message until `release` is set, then panics if `then_panic`; disarms every
+/// message it handles.
 struct Gate {
     entered: Arc<AtomicBool>,
     release: Arc<AtomicBool>,
+    then_panic: bool,
 }
 
 impl Actor for Gate {
@@ -195,6 +197,9 @@ impl Actor for Gate {
         self.entered.store(true, Ordering::SeqCst);
         while !self.release.load(Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(1));
+        }
+        if self.then_panic {
+            panic!("the first message");
         }
     }
 }
@@ -229,6 +234,7 @@ fn abort_discards_every_queued_message_past_panicking_destructors() {
             Gate {
                 entered: entered.clone(),
                 release: release.clone(),
+                then_panic: false,
             },
         )
         .expect("valid config");
@@ -315,25 +321,6 @@ fn abort_catches_a_panicking_destructor_inside_the_cut_handler() {
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 }
 
-/// Panics on its first message (which it disarms); the rest stay queued.
-struct PanicsFirst {
-    entered: Arc<AtomicBool>,
-    release: Arc<AtomicBool>,
-}
-
-impl Actor for PanicsFirst {
-    type Msg = Bomb;
-
-    async fn handle(&mut self, mut bomb: Bomb, _ctx: &mut Context<Self>) {
-        bomb.armed = false;
-        self.entered.store(true, Ordering::SeqCst);
-        while !self.release.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        panic!("the first message");
-    }
-}
-
 /// After a panic under `Supervision::Stop`, the queued messages go to the dead-letter hook as
 /// undelivered. `report.panics` counts every panic the loop caught, whatever the hook does:
 /// the handler's and one per panicking destructor, whether a message is dropped without a hook
@@ -390,9 +377,10 @@ fn panics_are_counted_alike_with_and_without_a_dead_letter_hook() {
         let handle = options
             .spawn(
                 &rt,
-                PanicsFirst {
+                Gate {
                     entered: entered.clone(),
                     release: release.clone(),
+                    then_panic: true,
                 },
             )
             .expect("valid config");
