@@ -183,7 +183,7 @@ pub fn install_async_context_probe(probe: AsyncContextProbe) {
 /// runtime's async code. Called by the blocking calls right before they would park (the slow
 /// path only).
 // Called from the one parking step of the blocking calls: `block_on_spin`, which the blocking
-// send and receive paths in `mailbox.rs` and `block_on` all wait in. (No `#[track_caller]`:
+// send and receive paths in `mailbox/` and `block_on` all wait in. (No `#[track_caller]`:
 // the location would be that step's, the same for every blocking call.)
 #[cold]
 #[inline(never)]

@@ -3,7 +3,7 @@
 
 use crate::error::ConfigError;
 use crate::policy::Overflow;
-use crate::ring::MAX_CAPACITY;
+use crate::ring::{CAPACITY_RANGE, MAX_CAPACITY};
 
 #[cfg(feature = "toml")]
 pub use self::file::ConfigFileError;
@@ -46,7 +46,7 @@ impl MailboxConfig {
     /// A [`ConfigError`] naming the first invalid field, its value and the allowed range.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.capacity == 0 || self.capacity > MAX_CAPACITY {
-            return Err(ConfigError::capacity(self.capacity));
+            return Err(ConfigError::capacity(self.capacity, CAPACITY_RANGE));
         }
         if self.amnesia && !cfg!(feature = "amnesia") {
             return Err(ConfigError::amnesia_unavailable());

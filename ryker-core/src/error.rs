@@ -7,8 +7,6 @@
 
 use core::fmt;
 
-use crate::ring::MAX_CAPACITY;
-
 /// What a configuration value was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Value {
@@ -45,21 +43,13 @@ pub struct ConfigError {
     allowed: &'static str,
 }
 
-/// `1..=MAX_CAPACITY`, spelled out for messages.
-const CAPACITY_RANGE: &str = if usize::BITS == 64 {
-    "1..=288230376151711744 (2^58)"
-} else {
-    "1..=67108864 (2^26)"
-};
-
-const _: () = assert!(MAX_CAPACITY == 1 << (usize::BITS - 6));
-
 impl ConfigError {
-    pub(crate) const fn capacity(value: usize) -> Self {
+    /// A capacity outside `allowed` (the ring's range, spelled out by the ring).
+    pub(crate) const fn capacity(value: usize, allowed: &'static str) -> Self {
         Self {
             field: "capacity",
             value: Value::Count(value),
-            allowed: CAPACITY_RANGE,
+            allowed,
         }
     }
 
@@ -425,7 +415,7 @@ mod tests {
 
     #[test]
     fn config_error_names_field_value_and_range() {
-        let e = ConfigError::capacity(0);
+        let e = ConfigError::capacity(0, "1..=64");
         let text = e.to_string();
         assert!(text.contains("capacity = 0"), "{text}");
         assert!(text.contains("1..="), "{text}");

@@ -4,7 +4,7 @@
 //! Every node field is read and written only under the list's lock. `len` mirrors the number
 //! of queued nodes so that the receiver can skip the lock when nobody waits: it reads `len`
 //! after a SeqCst fence that pairs with the fence a sender issues between registering and
-//! re-checking the ring (see `mailbox.rs`).
+//! re-checking the ring (see `mailbox/mod.rs`).
 //!
 //! A notified waiter is unlinked and woken. When it runs it either gets a slot or goes back to
 //! the *front* of the queue; a waiter dropped while notified passes the notification on to the

@@ -100,7 +100,7 @@ impl WakerCell {
 
     /// Whether a waker may be stored or a registration is in progress: senders call
     /// [`WakerCell::wake`] only when this is true, after a SeqCst fence that pairs with the
-    /// registrar's fence (see `mailbox.rs`).
+    /// registrar's fence (see `mailbox/mod.rs`).
     #[inline]
     pub(crate) fn may_need_wake(&self) -> bool {
         // Relaxed: ordered by the caller's SeqCst fence.

@@ -37,6 +37,7 @@ use core::marker::PhantomData;
 #[cfg(feature = "alloc")]
 pub(crate) use self::slot::wipe_spare;
 pub use self::slot::Slot;
+pub(crate) use self::stamp::CAPACITY_RANGE;
 pub use self::stamp::MAX_CAPACITY;
 pub use self::storage::{Heap, Inline, Storage};
 
@@ -116,6 +117,34 @@ pub(crate) enum ClaimError {
     Full,
     /// The ring is closed.
     Closed,
+}
+
+/// Where [`Ring::claim_slot`] stopped without a claim.
+enum Stopped<R> {
+    /// The ring is closed; nothing was touched.
+    Closed,
+    /// The slot at `tail` stayed occupied through the bounded wait.
+    WaitedOut,
+    /// The caller's `on_full` chose to stop here.
+    Full(R),
+}
+
+/// What a caller of [`Ring::claim_slot`] does about a slot that still holds the previous lap.
+enum OnFull<R> {
+    /// Stop with this.
+    Stop(R),
+    /// Wait (boundedly) for a consumer that is still freeing the slot, then look again.
+    Wait,
+}
+
+/// The slot at `tail` as [`Ring::claim_slot`] found it: still in the previous lap, seen after
+/// the SeqCst fence together with `head`.
+struct FullSlot<'a, T> {
+    tail: usize,
+    head: usize,
+    lap: usize,
+    stamp: usize,
+    slot: &'a Slot<T>,
 }
 
 /// What a forced push did when it failed.
@@ -218,7 +247,8 @@ impl<T> Ring<T, Heap> {
     /// The one heap constructor; `start` is the initial position (non-zero only in tests that
     /// start a ring just before its positions wrap around the word).
     pub(crate) fn build(capacity: usize, amnesia: bool, start: usize) -> Result<Self, ConfigError> {
-        let layout = Layout::new(capacity).ok_or(ConfigError::capacity(capacity))?;
+        let layout =
+            Layout::new(capacity).ok_or(ConfigError::capacity(capacity, CAPACITY_RANGE))?;
         if amnesia && !cfg!(feature = "amnesia") {
             return Err(ConfigError::amnesia_unavailable());
         }
@@ -308,29 +338,34 @@ impl<T, S: Storage<T>> Ring<T, S> {
         &self.slots.as_ref()[self.layout.index(pos)]
     }
 
-    /// Claims the slot at `tail` for one value.
+    /// The claim skeleton that [`claim`](Self::claim) and [`force`](Self::force) share: take
+    /// the slot at `tail` when it is empty in this lap; when it still holds the previous lap's
+    /// entry, ask `on_full` (after the SeqCst fence, with `head` read) whether to stop there or to
+    /// wait a little for a consumer that is still freeing it.
     ///
-    /// Fails with `Full` when the ring is full, or when the slot at `tail` is still being
-    /// freed by a consumer after a bounded backoff (indistinguishable from full for a caller
-    /// that must not wait).
-    #[inline]
-    pub(crate) fn claim(&self) -> Result<Claim<'_, T>, ClaimError> {
+    /// Two backoffs: `contention` after a lost CAS or a stale `tail` (another producer made
+    /// progress, so retrying is lock-free and never gives up), `wait` while the slot is still
+    /// being freed or written (bounded: then [`Stopped::WaitedOut`], which a caller that must
+    /// not wait reports as full or busy).
+    #[inline(always)]
+    fn claim_slot<'a, R>(
+        &'a self,
+        mut on_full: impl FnMut(FullSlot<'a, T>) -> OnFull<R>,
+    ) -> Result<Claim<'a, T>, Stopped<R>> {
         let layout = self.layout;
-        // Two backoffs: `contention` after a lost CAS or a stale `tail` (another producer made
-        // progress, so retrying is lock-free and never gives up), `wait` while a consumer is
-        // still freeing the slot (bounded: then we report full rather than wait for it).
         let mut contention = Backoff::new();
         let mut wait = Backoff::new();
         // Relaxed: a starting guess; the stamp load below validates it and the CAS settles it.
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             if layout.is_closed(tail) {
-                return Err(ClaimError::Closed);
+                return Err(Stopped::Closed);
             }
             let lap = layout.lap(tail);
             let slot = self.slot(tail);
             // Acquire: pairs with the consumer's Release store of `lap | EMPTY` in `pop_slot`,
-            // so its read of the previous value happens-before our write of the next one.
+            // so its read of the previous value happens-before our write of the next one; and,
+            // for `force`, with the previous lap's Release publish, whose value it may move out.
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == lap | EMPTY {
                 let next = layout.next(tail);
@@ -360,10 +395,18 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 fence(Ordering::SeqCst);
                 // Relaxed: ordered by the fence above.
                 let head = self.head.load(Ordering::Relaxed);
-                if head.wrapping_add(layout.one_lap()) == tail || wait.is_completed() {
-                    return Err(ClaimError::Full);
+                let full = FullSlot {
+                    tail,
+                    head,
+                    lap,
+                    stamp,
+                    slot,
+                };
+                match on_full(full) {
+                    OnFull::Stop(r) => return Err(Stopped::Full(r)),
+                    OnFull::Wait if wait.is_completed() => return Err(Stopped::WaitedOut),
+                    OnFull::Wait => wait.snooze(),
                 }
-                wait.snooze();
                 // Relaxed: a fresh guess, validated as above.
                 tail = self.tail.load(Ordering::Relaxed);
             } else {
@@ -373,6 +416,27 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 tail = self.tail.load(Ordering::Relaxed);
             }
         }
+    }
+
+    /// Claims the slot at `tail` for one value.
+    ///
+    /// Fails with `Full` when the ring is full, or when the slot at `tail` is still being
+    /// freed by a consumer after a bounded backoff (indistinguishable from full for a caller
+    /// that must not wait).
+    #[inline]
+    pub(crate) fn claim(&self) -> Result<Claim<'_, T>, ClaimError> {
+        let one_lap = self.layout.one_lap();
+        self.claim_slot(|full| {
+            if full.head.wrapping_add(one_lap) == full.tail {
+                OnFull::Stop(())
+            } else {
+                OnFull::Wait
+            }
+        })
+        .map_err(|stopped| match stopped {
+            Stopped::Closed => ClaimError::Closed,
+            Stopped::Full(()) | Stopped::WaitedOut => ClaimError::Full,
+        })
     }
 
     /// One attempt to take the slot at `head`, safe for any number of consumers.
@@ -513,97 +577,80 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// of reporting the end (`pop_impl`).
     pub(crate) fn force(&self, value: T) -> Forced<T> {
         let layout = self.layout;
-        // As in `claim`: lost CASes retry; waiting on a slot someone else is still writing or
-        // freeing is bounded, then reported as `Busy`.
+        // Lost eviction CASes retry (someone made progress); waiting on a slot someone else is
+        // still writing or freeing is bounded (the skeleton's), then reported as `Busy`.
         let mut contention = Backoff::new();
-        let mut wait = Backoff::new();
         loop {
-            // Relaxed: a guess, validated by the stamp load and settled by the CASes below.
-            let tail = self.tail.load(Ordering::Relaxed);
-            if layout.is_closed(tail) {
-                return Forced::Closed(value);
-            }
-            let lap = layout.lap(tail);
-            let slot = self.slot(tail);
-            // Acquire: as in `claim` (consumer's free), and also pairs with the publish of the
-            // previous lap's producer, whose value we may move out below.
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == lap | EMPTY {
-                let next = layout.next(tail);
-                // Relaxed on success: ownership only, as in `claim`.
-                if self
-                    .tail
-                    .compare_exchange_weak(tail, next, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok()
+            let full = match self.claim_slot(|full| {
+                if full.head.wrapping_add(layout.one_lap()) == full.tail
+                    && Layout::state(full.stamp) != EMPTY
                 {
-                    note_flip(&self.tail_flips, tail, next);
-                    Claim { slot, lap }.publish(value);
+                    // Full, and the oldest entry (at `head`, the same slot) is published (or a
+                    // SKIP): evict it.
+                    OnFull::Stop(full)
+                } else {
+                    // Full with the oldest slot claimed but unpublished, or a consumer is still
+                    // freeing the slot: wait a little, then report that nothing can be evicted.
+                    OnFull::Wait
+                }
+            }) {
+                Ok(claim) => {
+                    claim.publish(value);
                     return Forced::Pushed(None);
                 }
-                contention.spin();
-                continue;
-            }
-            let prev = layout.prev_lap(lap);
+                Err(Stopped::Closed) => return Forced::Closed(value),
+                Err(Stopped::WaitedOut) => return Forced::Busy(value),
+                Err(Stopped::Full(full)) => full,
+            };
+            let FullSlot {
+                tail,
+                head,
+                lap,
+                stamp,
+                slot,
+            } = full;
             let state = Layout::state(stamp);
-            if layout.lap(stamp) == prev {
-                // SeqCst fence: as in `claim`'s full check.
-                fence(Ordering::SeqCst);
-                // Relaxed: ordered by the fence.
-                let head = self.head.load(Ordering::Relaxed);
-                if head.wrapping_add(layout.one_lap()) == tail && state != EMPTY {
-                    // Full, and the oldest entry (at `head`, the same slot) is published. Take
-                    // it out of every consumer's reach by moving `head` past it.
-                    // Relaxed: ownership only; the value is visible through the Acquire load
-                    // of its stamp above, which still holds since `head` had not moved.
-                    #[cfg(not(ryker_loom_broken = "evict"))]
-                    let evicting = self
-                        .head
-                        .compare_exchange(
-                            head,
-                            layout.next(head),
-                            Ordering::Relaxed,
-                            Ordering::Relaxed,
-                        )
-                        .is_ok();
-                    // Broken twin `evict` (loom suite only): a plain store instead of the CAS,
-                    // so a racing consumer and this producer can both take the oldest value.
-                    #[cfg(ryker_loom_broken = "evict")]
-                    let evicting = {
-                        self.head.store(layout.next(head), Ordering::Relaxed);
-                        true
-                    };
-                    if evicting {
-                        note_flip(&self.head_flips, head, layout.next(head));
-                        // SAFETY: the stamp said FULL in the previous lap (Acquire) and our head
-                        // CAS made us the slot's only consumer; `tail` still points at the slot,
-                        // so no producer can claim it until we move `tail` below.
-                        let evicted = (state == FULL).then(|| unsafe { slot.take(false) });
-                        if evicted.is_none() {
-                            self.count_skip();
-                        }
-                        #[cfg(ryker_loom_broken = "close_evict")]
-                        if !self.old_claim_after_evict(tail, slot, lap) {
-                            drop(evicted);
-                            return Forced::Closed(value);
-                        }
-                        #[cfg(not(ryker_loom_broken = "close_evict"))]
-                        self.advance_tail_after_evict(tail);
-                        Claim { slot, lap }.publish(value);
-                        return Forced::Pushed(evicted);
-                    }
-                    contention.spin();
-                    continue;
+            // Take the oldest entry out of every consumer's reach by moving `head` past it.
+            // Relaxed: ownership only; the value is visible through the skeleton's Acquire load
+            // of its stamp, which still holds since `head` had not moved.
+            #[cfg(not(ryker_loom_broken = "evict"))]
+            let evicting = self
+                .head
+                .compare_exchange(
+                    head,
+                    layout.next(head),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok();
+            // Broken twin `evict` (loom suite only): a plain store instead of the CAS, so a
+            // racing consumer and this producer can both take the oldest value.
+            #[cfg(ryker_loom_broken = "evict")]
+            let evicting = {
+                self.head.store(layout.next(head), Ordering::Relaxed);
+                true
+            };
+            if evicting {
+                note_flip(&self.head_flips, head, layout.next(head));
+                // SAFETY: the stamp said FULL in the previous lap (Acquire) and our head CAS
+                // made us the slot's only consumer; `tail` still points at the slot, so no
+                // producer can claim it until we move `tail` below.
+                let evicted = (state == FULL).then(|| unsafe { slot.take(false) });
+                if evicted.is_none() {
+                    self.count_skip();
                 }
-                // Full with the oldest slot claimed but unpublished, or a consumer is still
-                // freeing the slot: wait a little, then report that nothing can be evicted.
-                if wait.is_completed() {
-                    return Forced::Busy(value);
+                #[cfg(ryker_loom_broken = "close_evict")]
+                if !self.old_claim_after_evict(tail, slot, lap) {
+                    drop(evicted);
+                    return Forced::Closed(value);
                 }
-                wait.snooze();
-            } else {
-                // The stamp is ahead of `tail`: stale tail, someone made progress.
-                contention.spin();
+                #[cfg(not(ryker_loom_broken = "close_evict"))]
+                self.advance_tail_after_evict(tail);
+                Claim { slot, lap }.publish(value);
+                return Forced::Pushed(evicted);
             }
+            // A consumer (or another evicting producer) moved `head` first: progress was made.
+            contention.spin();
         }
     }
 

@@ -33,6 +33,15 @@ const STATE_MASK: usize = 3;
 /// (for small rings on 64-bit targets, some 2^50 laps).
 pub const MAX_CAPACITY: usize = 1 << (usize::BITS - 6);
 
+/// `1..=MAX_CAPACITY`, spelled out for error messages.
+pub(crate) const CAPACITY_RANGE: &str = if usize::BITS == 64 {
+    "1..=288230376151711744 (2^58)"
+} else {
+    "1..=67108864 (2^26)"
+};
+
+const _: () = assert!(MAX_CAPACITY == 1 << (usize::BITS - 6));
+
 /// The constants that describe a ring of a given capacity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Layout {

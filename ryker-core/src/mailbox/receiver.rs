@@ -1,0 +1,377 @@
+//! The receiving half: [`Receiver`], its `poll_*`/`recv*` methods and the close-and-drain on
+//! drop.
+
+use core::fmt;
+use core::panic::{RefUnwindSafe, UnwindSafe};
+use core::task::{Context, Poll};
+
+use super::shared::Shared;
+use super::{MailboxStats, Metrics, NoMetrics};
+use crate::error::TryRecvError;
+use crate::ring::Pop;
+use crate::sync::{fence, Arc, Ordering};
+
+/// The receiving half of a mailbox.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+/// for i in 0..3 { tx.try_send(i).unwrap(); }
+/// drop(tx); // the last sender closes the mailbox
+/// let mut got = Vec::new();
+/// while let Some(i) = rx.recv_blocking() { got.push(i); }
+/// assert_eq!(got, [0, 1, 2]);
+/// ```
+pub struct Receiver<T, M: Metrics = NoMetrics> {
+    shared: Arc<Shared<T, M>>,
+    /// Receives since the last high-water sample.
+    since_sample: u32,
+    /// Whether senders look mid-stream, which decides how an empty mailbox is waited on (see
+    /// `poll_recv_many`).
+    streaming: Streaming,
+}
+
+/// How the receiver waits the next time it finds the mailbox empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Streaming {
+    /// Register the waker (the last registration was needed: it ended in `Pending`).
+    Idle,
+    /// Senders look mid-stream: the last registration was overtaken by a publish (the
+    /// re-check after it found a message), the last receive took more than one message, or
+    /// the last yield found messages. Yield once instead of registering.
+    Busy,
+    /// The last empty poll yielded: register if the mailbox is still empty.
+    Yielded,
+}
+
+/// A one-message buffer for the single-message receive paths.
+struct One<T>(Option<T>);
+
+impl<T> Extend<T> for One<T> {
+    #[inline]
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        // Callers extend with exactly one item at a time and at most once (limit 1).
+        if let Some(msg) = iter.into_iter().next() {
+            self.0 = Some(msg);
+        }
+    }
+}
+
+/// How a batch pop ended.
+enum Drained {
+    /// Stopped at the limit, or at a slot with nothing (yet) in it.
+    More,
+    /// Stepped over as many abandoned slots as the budget allows without finding a message:
+    /// the caller yields (wakes itself) rather than spin on a stream of dropped permits.
+    Yield,
+    /// Closed and empty.
+    End,
+}
+
+impl<T, M: Metrics> Receiver<T, M> {
+    pub(super) fn new(shared: Arc<Shared<T, M>>) -> Self {
+        Receiver {
+            shared,
+            since_sample: 0,
+            streaming: Streaming::Idle,
+        }
+    }
+
+    /// Pops up to `limit` messages into `out`, then runs the sender notification once for
+    /// every slot freed.
+    #[inline]
+    fn pop_into<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> (usize, Drained) {
+        self.sample_depth();
+        let mut taken = 0;
+        let mut freed = 0;
+        let mut end = Drained::More;
+        // Abandoned slots (dropped permits) are stepped over, at most a ring's worth per call.
+        let mut skip_budget = self.shared.ring.capacity();
+        while taken < limit {
+            // SAFETY: we are the receiver (`&mut self`).
+            match unsafe { self.shared.pop() } {
+                Pop::Value(msg) => {
+                    out.extend(core::iter::once(msg));
+                    taken += 1;
+                    freed += 1;
+                }
+                Pop::Skipped => {
+                    freed += 1;
+                    skip_budget -= 1;
+                    if skip_budget == 0 {
+                        end = Drained::Yield;
+                        break;
+                    }
+                }
+                Pop::Empty | Pop::NotReady => break,
+                Pop::Closed => {
+                    end = Drained::End;
+                    break;
+                }
+            }
+        }
+        if freed > 0 {
+            self.shared.metrics.on_received(taken);
+            self.shared.notify_senders(freed);
+        }
+        (taken, end)
+    }
+
+    /// Samples the queue depth for `high_water` every 64 receive calls.
+    #[inline]
+    fn sample_depth(&mut self) {
+        self.since_sample = self.since_sample.wrapping_add(1);
+        if self.since_sample >= 64 {
+            self.since_sample = 0;
+            let depth = self.shared.ring.len();
+            // Relaxed: statistics only. Read first, so the locked RMW runs only when the mark
+            // actually rises (it is rare once the mailbox has been through its busiest moment).
+            if depth > self.shared.high_water.load(Ordering::Relaxed) {
+                self.shared.high_water.fetch_max(depth, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// One non-waiting receive: `Some(Ok)`, `Some(Err(Closed))` at the end, `None` if nothing
+    /// is ready.
+    #[inline]
+    fn try_take(&mut self) -> Result<T, TryRecvError> {
+        let mut one = One(None);
+        match self.pop_into(&mut one, 1) {
+            (1, _) => Ok(one.0.take().expect("pop_into reported one message")),
+            (_, Drained::End) => Err(TryRecvError::Closed),
+            _ => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Receives without waiting.
+    ///
+    /// # Errors
+    /// `Empty` when nothing is ready (including a message whose send is still in progress),
+    /// `Closed` when the mailbox is closed and every accepted message has been received.
+    #[inline]
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        #[cfg(ryker_loom_broken = "close")]
+        if self.shared.ring.is_closed() {
+            // Deliberately broken twin: forgets the messages still queued at close.
+            return Err(TryRecvError::Closed);
+        }
+        self.try_take()
+    }
+
+    /// Polls for the next message: `Ready(Some)` with one, `Ready(None)` once the mailbox is
+    /// closed and drained, `Pending` (with the waker registered, or woken already: see
+    /// [`Receiver::poll_recv_many`]) otherwise.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let mut one = One(None);
+        match self.poll_recv_many(cx, &mut one, 1) {
+            Poll::Ready(_) => Poll::Ready(one.0),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Polls for up to `limit` messages, appended to `out` oldest first.
+    ///
+    /// `Ready(n)` with `n >= 1` as soon as at least one message is there (it takes what is
+    /// ready, up to `limit`, without waiting for more); `Ready(0)` only when the mailbox is
+    /// closed and drained, or when `limit` is 0; `Pending` (with the waker registered)
+    /// otherwise.
+    ///
+    /// While senders are mid-stream (the last registration was overtaken by a send before it
+    /// was even needed, the last receive took more than one message, or the last yield found
+    /// messages), an empty mailbox first answers `Pending` *without* registering, having
+    /// woken `cx`'s waker itself: a yield, so that the next send does not have to pay for
+    /// waking a receiver that is about to look again anyway. At most one such yield in a row:
+    /// if the mailbox is still empty on the next poll, the waker is registered as usual.
+    pub fn poll_recv_many<E: Extend<T>>(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut E,
+        limit: usize,
+    ) -> Poll<usize> {
+        if limit == 0 {
+            return Poll::Ready(0);
+        }
+        #[cfg(ryker_loom_broken = "close")]
+        if self.shared.ring.is_closed() {
+            // Deliberately broken twin: forgets the messages still queued at close.
+            return Poll::Ready(0);
+        }
+        match self.pop_into(out, limit) {
+            (0, Drained::More) => {}
+            (0, Drained::Yield) => {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            (n, _) => {
+                // More than one message at once, or messages found by a yield: mid-stream.
+                // A single message leaves the state as it is (request/response stays `Idle`).
+                if n > 1 || self.streaming == Streaming::Yielded {
+                    self.streaming = Streaming::Busy;
+                }
+                return Poll::Ready(n);
+            }
+        }
+        if self.streaming == Streaming::Busy {
+            // Senders look mid-stream: a registration now would most likely be overtaken by
+            // their next publish, and that sender would pay for taking and waking a waker we
+            // do not need (a cross-thread task wake-up per message or two when the receiver
+            // keeps catching up: measured as the SPSC slowdown on 2-worker executors). Yield
+            // once instead. Nothing is registered, so no sender's wake-up is involved: we wake
+            // ourselves, and the executor polls us again. Bounded: one yield in a row; if the
+            // mailbox is still empty then, we register below.
+            self.streaming = Streaming::Yielded;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        self.shared.rx_waker.register(cx.waker());
+        // SeqCst fence: pairs with the fence in `after_publish` (module docs).
+        fence(Ordering::SeqCst);
+        #[cfg(ryker_loom_broken = "recheck")]
+        {
+            // Deliberately broken twin: no re-check after registering the waker.
+            Poll::Pending
+        }
+        #[cfg(not(ryker_loom_broken = "recheck"))]
+        match self.pop_into(out, limit) {
+            (0, Drained::More) => {
+                self.streaming = Streaming::Idle;
+                Poll::Pending
+            }
+            (0, Drained::Yield) => {
+                self.shared.rx_waker.disarm();
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            (n, _) => {
+                // Nobody needs to wake us for this: take the waker back. A message overtook
+                // our registration: senders are busy (see above).
+                self.shared.rx_waker.disarm();
+                self.streaming = Streaming::Busy;
+                Poll::Ready(n)
+            }
+        }
+    }
+
+    /// Receives the next message; `None` once the mailbox is closed and drained.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a message is taken only on the poll that returns it.
+    pub async fn recv(&mut self) -> Option<T> {
+        core::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Receives up to `limit` messages into `out` (see [`Receiver::poll_recv_many`]); returns
+    /// how many. `0` only when closed and drained, or when `limit` is 0.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: messages are taken only on the poll that returns them.
+    pub async fn recv_many<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
+        core::future::poll_fn(|cx| self.poll_recv_many(cx, out, limit)).await
+    }
+
+    /// Receives from a plain thread, parking it while the mailbox is empty.
+    ///
+    /// Not for async code: parking a thread that runs an async runtime's tasks stalls the
+    /// runtime (a single-threaded one for good, if the peer is a task on it). Use
+    /// `recv().await` there, or call this from a thread meant for blocking (tokio's
+    /// `spawn_blocking`).
+    ///
+    /// # Panics
+    /// When it would have to wait inside async code that a runtime adapter can recognise
+    /// (`ryker-tokio`, `ryker-asyncstd`; see
+    /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
+    /// to call instead.
+    #[cfg(feature = "std")]
+    pub fn recv_blocking(&mut self) -> Option<T> {
+        let mut one = One(None);
+        self.recv_many_blocking(&mut one, 1);
+        one.0
+    }
+
+    /// Receives up to `limit` messages from a plain thread, parking it while the mailbox is
+    /// empty (see [`Receiver::recv_blocking`] for where not to call it).
+    #[cfg(feature = "std")]
+    pub fn recv_many_blocking<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
+        if limit == 0 {
+            return 0;
+        }
+        // Spin briefly before parking, with plain pops: nothing is registered while spinning,
+        // so senders are not made to wake us for messages we are about to see anyway.
+        let ready = crate::blocking::spin_then(|| match self.pop_into(out, limit) {
+            (0, Drained::More | Drained::Yield) => None,
+            (n, _) => Some(n),
+        });
+        match ready {
+            Some(n) => n,
+            None => {
+                // We have just looked again for a while: register straight away (the yield
+                // of a mid-stream receiver, see `poll_recv_many`, would only repeat that).
+                self.streaming = Streaming::Idle;
+                crate::blocking::block_on_spin(self.recv_many(out, limit), false)
+            }
+        }
+    }
+
+    /// Closes the mailbox: senders get `Closed` from now on (waiting ones are woken), while
+    /// every message already accepted stays receivable.
+    pub fn close(&mut self) {
+        self.shared.ring.close();
+        self.shared.waiters.notify_all();
+    }
+
+    /// Whether the mailbox is closed.
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        self.shared.ring.is_closed()
+    }
+
+    /// Number of slots.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.shared.ring.capacity()
+    }
+
+    /// Number of queued messages (a snapshot).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.shared.ring.len()
+    }
+
+    /// Whether no message is queued (a snapshot).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.shared.ring.is_empty()
+    }
+
+    /// The mailbox's counters.
+    pub fn stats(&self) -> MailboxStats {
+        self.shared.stats()
+    }
+}
+
+impl<T, M: Metrics> Drop for Receiver<T, M> {
+    fn drop(&mut self) {
+        self.close();
+        // Release the waker a last poll may have left registered: it can keep a finished
+        // task's memory alive for as long as any sender lives.
+        self.shared.rx_waker.disarm();
+        // Relaxed: statistics only (`stats` counts what is left as discarded from now on).
+        self.shared.rx_gone.store(true, Ordering::Relaxed);
+        // Drop what is queued now, counting it, past a destructor that panics; values whose
+        // sends are still in progress are dropped with the ring when the last sender goes.
+        // SAFETY: we are the receiver (`&mut self`).
+        unsafe { self.shared.discard_queued() };
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for Receiver<T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("ring", &self.shared.ring)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for Receiver<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for Receiver<T, M> {}

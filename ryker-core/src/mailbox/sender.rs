@@ -1,0 +1,691 @@
+//! The sending half: [`Sender`], [`WeakSender`], the reservation [`Permit`], and the send
+//! futures.
+
+use alloc::boxed::Box;
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomPinned;
+use core::panic::{RefUnwindSafe, UnwindSafe};
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use super::shared::{take_msg, Refused, Shared};
+#[cfg(feature = "std")]
+use super::Overflow;
+use super::{MailboxStats, Metrics, NoMetrics, Sent};
+use crate::error::{Closed, SendError, TrySendError};
+use crate::ring::Claim;
+#[cfg(feature = "std")]
+use crate::ring::ClaimError;
+use crate::sync::{Arc, Ordering};
+use crate::wait_list::{WaitState, Waiter};
+
+/// The sending half of a mailbox. Clone it for more senders.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig, Sent};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+/// assert_eq!(tx.try_send(1).unwrap(), Sent::Queued);
+/// assert!(tx.try_send(2).unwrap_err().is_busy()); // full: handed back
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub struct Sender<T, M: Metrics = NoMetrics> {
+    shared: Arc<Shared<T, M>>,
+    /// This sender's place in the wait list for `poll_reserve` (which has no pinned future to
+    /// keep one in); allocated the first time `poll_reserve` has to wait. An *unbound* waiter
+    /// (`Waiter::new_unbound`): nobody promises to poll it again, so a notification is never
+    /// spent on it (see `wait_list.rs`).
+    waiter: Option<Pin<Box<Waiter>>>,
+    /// Whether the last `poll_reserve` returned `Pending` and was neither completed nor
+    /// aborted since: the waiter may be in the list. (`send(&self)` may have taken it out
+    /// meanwhile; the waiter's state under the list lock is the truth.)
+    registered: bool,
+}
+
+impl<T, M: Metrics> Sender<T, M> {
+    pub(super) fn new(shared: Arc<Shared<T, M>>) -> Self {
+        Sender {
+            shared,
+            waiter: None,
+            registered: false,
+        }
+    }
+
+    /// Sends without waiting.
+    ///
+    /// # Errors
+    /// When the mailbox is full, what its [`Overflow`] policy says: `Busy(msg)` (handed back),
+    /// `Dropped` (`DropNewest`: dropped and counted); under `DropOldest` the oldest message is
+    /// evicted and this returns `Ok(Sent::DisplacedOldest)` (or `Busy(msg)` in the rare case the
+    /// oldest slot is still being written by another sender). `Closed(msg)` after a close; a
+    /// send refused with `Closed` has not touched the mailbox (under `DropOldest` it evicted
+    /// nothing).
+    ///
+    /// # Panics
+    /// Messages dropped inside this call are dropped after every counter is updated, so a
+    /// panic from their destructor leaves the mailbox consistent and propagates out of this
+    /// call: under `DropNewest` it is this message's own destructor (the message was counted in
+    /// `dropped_newest`); under `DropOldest` it is the displaced message's, and *this* message
+    /// was queued (counted in `accepted`, the displaced one in `dropped_oldest`).
+    #[inline]
+    pub fn try_send(&self, msg: T) -> Result<Sent, TrySendError<T>> {
+        self.shared.try_send(msg)
+    }
+
+    /// Sends, waiting for space when the mailbox is full under `Overflow::Busy`. Under the
+    /// drop policies the policy applies instead of waiting (and `DropOldest` waits only while
+    /// the oldest slot is still being written).
+    ///
+    /// Waiting senders are woken oldest first, and a woken sender that finds the slot taken
+    /// goes back to the front. Fairness is not strict: a sender that arrives while a woken one
+    /// is still being scheduled may take the freed slot first, so under sustained contention a
+    /// waiter can be overtaken several times (measured: a worst single `send_blocking` wait of
+    /// about 0.5 s with 4 producers on 2 cores). Waiting allocates nothing.
+    ///
+    /// # Cancel safety
+    /// If the future is dropped before it completes, the message was not sent and is dropped
+    /// with the future; its place among the waiting senders is given up, and a wake-up it had
+    /// received is passed on to the next waiting sender.
+    ///
+    /// ```
+    /// # futures_executor_stub::run(async {
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// tx.send(7).await.unwrap();
+    /// assert_eq!(rx.recv().await, Some(7));
+    /// # });
+    /// # mod futures_executor_stub { pub fn run<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let waker = std::task::Waker::noop(); let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } } } }
+    /// ```
+    ///
+    /// # Errors
+    /// `Closed(msg)` when the mailbox is closed; `Dropped` under `DropNewest` when full.
+    ///
+    /// # Panics
+    /// As [`Sender::try_send`]: a panic from the destructor of a message dropped by the policy
+    /// propagates out of the poll, after the counters are updated; under `DropOldest` it comes
+    /// from the displaced message, and this message was queued.
+    pub fn send(&self, msg: T) -> SendFuture<'_, T, M> {
+        self.leave_reserve_wait();
+        SendFuture {
+            wait: Wait::new(&self.shared),
+            msg: Some(msg),
+        }
+    }
+
+    /// Waits for a free slot and reserves it: the poll-based enqueue. The returned [`Permit`]
+    /// sends into that slot without failing.
+    ///
+    /// A permit holds its slot: messages queued after it are received only once it is used or
+    /// dropped, so keep the window between reserving and sending short. Dropping a permit gives
+    /// the slot up (the receiver steps over it).
+    ///
+    /// `poll_reserve` waits for space whatever the overflow policy (it is the backpressure
+    /// path). The first time it has to wait it allocates this sender's wait-list entry, which
+    /// is then reused for the sender's lifetime.
+    ///
+    /// # Cancel safety
+    /// There is no future to drop: a `Pending` leaves this sender queued for a slot until it
+    /// polls again, calls [`Sender::abort_reserve`], or is dropped. Walking away without any
+    /// of these (a timeout fired, a `select!` took another branch) costs nobody a wake-up: a
+    /// notification is never *spent* on a `poll_reserve` registration (it wakes it, and goes on
+    /// to wake a sender waiting in `send`, `reserve` or `send_blocking` as well), and `send`,
+    /// `reserve` and `send_blocking` on this same sender give its stale registration up first.
+    /// Call `abort_reserve` when giving up anyway: it spares the abandoned entry the wake-ups.
+    /// While only `poll_reserve` callers wait, each freed slot wakes all of them (none of them
+    /// is bound to come back for it), and one gets the slot.
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (mut tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// if let Poll::Ready(Ok(permit)) = tx.poll_reserve(&mut cx) {
+    ///     permit.send(5);
+    /// }
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Closed`] when the mailbox is closed.
+    pub fn poll_reserve(&mut self, cx: &mut Context<'_>) -> Poll<Result<Permit<'_, T, M>, Closed>> {
+        let waiter = self
+            .waiter
+            .get_or_insert_with(|| Box::pin(Waiter::new_unbound()));
+        match self
+            .shared
+            .poll_claim(waiter.as_ref(), &mut self.registered, cx)
+        {
+            Poll::Ready(Ok(claim)) => Poll::Ready(Ok(Permit {
+                claim: Some(claim),
+                shared: &self.shared,
+            })),
+            Poll::Ready(Err(closed)) => Poll::Ready(Err(closed)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Waits for a free slot and reserves it (see [`Sender::poll_reserve`]); waiting
+    /// allocates nothing.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the future before it completes reserves nothing; its place among
+    /// the waiting senders is given up and a wake-up it had received is passed on.
+    ///
+    /// # Errors
+    /// [`Closed`] when the mailbox is closed.
+    pub fn reserve(&self) -> Reserve<'_, T, M> {
+        self.leave_reserve_wait();
+        Reserve {
+            wait: Wait::new(&self.shared),
+        }
+    }
+
+    /// Gives up a reservation in progress, as tokio-util's `PollSender::abort_send`: after a
+    /// [`Sender::poll_reserve`] that returned `Pending`, takes this sender out of the queue of
+    /// senders waiting for a slot. Returns whether there was such a reservation.
+    ///
+    /// Nothing is reserved until `poll_reserve` returns `Ready`, so nothing is given back
+    /// here, and no wake-up is lost (one is never spent on a `poll_reserve` registration; see
+    /// its cancel safety). The next `poll_reserve` starts afresh, at the back of the queue.
+    ///
+    /// ```
+    /// use std::task::{Context, Waker};
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (mut tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+    /// tx.try_send(1).unwrap();
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(tx.poll_reserve(&mut cx).is_pending()); // full: queued for a slot
+    /// // ... a timeout fires: give up.
+    /// assert!(tx.abort_reserve());
+    /// assert!(!tx.abort_reserve()); // nothing left to give up
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn abort_reserve(&mut self) -> bool {
+        let Some(waiter) = &self.waiter else {
+            return false;
+        };
+        // `registered` alone may be stale: `send`, `reserve` and `send_blocking` take the
+        // registration out of the list through `&self`, which cannot clear the flag, and leave
+        // the waiter `Idle`. Only this sender moves its waiter to `Idle`, so the state read
+        // here cannot go stale before `cancel_wait`.
+        let was_pending =
+            self.registered && self.shared.waiters.peek(waiter.as_ref()) != WaitState::Idle;
+        self.shared
+            .cancel_wait(waiter.as_ref(), &mut self.registered);
+        was_pending
+    }
+
+    /// Takes out of the wait list a registration left by a `poll_reserve` that returned
+    /// `Pending` and was not polled again: `send`, `reserve` and `send_blocking` on this
+    /// sender call it first, since the caller has evidently moved on. `&self` cannot clear
+    /// `registered`; the waiter becomes `Idle` under the list lock, which is what the next
+    /// `poll_reserve` reads. (Correctness does not depend on it: a notification is never spent
+    /// on this waiter. It spares the stale entry its wake-ups and keeps it from making the new
+    /// wait queue behind it.)
+    #[inline]
+    fn leave_reserve_wait(&self) {
+        if self.registered {
+            if let Some(waiter) = &self.waiter {
+                self.shared.cancel_wait(waiter.as_ref(), &mut true);
+            }
+        }
+    }
+
+    /// Whether the mailbox is closed (the receiver closed it or is gone).
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        self.shared.ring.is_closed()
+    }
+
+    /// Number of slots.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.shared.ring.capacity()
+    }
+
+    /// Number of queued messages (a snapshot).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.shared.ring.len()
+    }
+
+    /// Whether no message is queued (a snapshot).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.shared.ring.is_empty()
+    }
+
+    /// The mailbox's counters.
+    pub fn stats(&self) -> MailboxStats {
+        self.shared.stats()
+    }
+
+    /// Sends from a plain thread, parking it while the mailbox is full (as [`Sender::send`]).
+    ///
+    /// Not for async code: parking a thread that runs an async runtime's tasks stalls the
+    /// runtime (a single-threaded one for good, if the peer is a task on it). Use
+    /// `send(msg).await` there, or call this from a thread meant for blocking (tokio's
+    /// `spawn_blocking`).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let t = std::thread::spawn(move || tx.send_blocking(3).unwrap());
+    /// assert_eq!(rx.recv_blocking(), Some(3));
+    /// t.join().unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Sender::send`].
+    ///
+    /// # Panics
+    /// When it would have to wait inside async code that a runtime adapter can recognise
+    /// (`ryker-tokio`, `ryker-asyncstd`; see
+    /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
+    /// to call instead.
+    #[cfg(feature = "std")]
+    pub fn send_blocking(&self, msg: T) -> Result<Sent, SendError<T>> {
+        self.leave_reserve_wait();
+        // The message stays in this frame until it is written into its slot: it is never
+        // moved into a future (a large message used to be copied into every frame of
+        // `block_on` → `SendFuture::poll` → ..., ten times its size in stack and more).
+        if self.shared.overflow != Overflow::Busy {
+            let mut msg = Some(msg);
+            let wait = SendInPlace {
+                wait: Wait::new(&self.shared),
+                msg: &mut msg,
+            };
+            return match crate::blocking::block_on_spin(wait, true) {
+                Ok(sent) => Ok(sent),
+                Err(Refused::Closed) => Err(SendError::Closed(take_msg(&mut msg))),
+                Err(Refused::Dropped) => Err(SendError::Dropped),
+            };
+        }
+        // Spin briefly for a slot before parking, unless others already wait (they go first).
+        // Only a claim is retried: nothing is registered while spinning.
+        let shared = &*self.shared;
+        let claim = crate::blocking::spin_then(|| {
+            if shared.waiters.may_have_waiters() {
+                return Some(None);
+            }
+            match shared.ring.claim() {
+                Ok(claim) => Some(Some(Ok(claim))),
+                Err(ClaimError::Closed) => Some(Some(Err(Closed))),
+                Err(ClaimError::Full) => None,
+            }
+        });
+        let claim = match claim {
+            Some(Some(claim)) => claim,
+            // Wait for a slot with a waiter in `block_on`'s frame; the message waits here.
+            Some(None) | None => crate::blocking::block_on_spin(
+                ClaimFuture {
+                    wait: Wait::new(shared),
+                },
+                true,
+            ),
+        };
+        match claim {
+            Ok(claim) => {
+                shared.publish(claim, msg);
+                Ok(Sent::Queued)
+            }
+            Err(Closed) => Err(SendError::Closed(msg)),
+        }
+    }
+}
+
+impl<T, M: Metrics> Sender<T, M> {
+    /// Closes the mailbox for every sender: sends from now on get `Closed` back (waiting ones
+    /// are woken), while every message already accepted stays receivable, so the receiver
+    /// drains them and then sees the end. The actor layer's `shutdown` is this.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u8>(MailboxConfig::default());
+    /// tx.try_send(1).unwrap();
+    /// tx.close();
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(rx.recv_blocking(), Some(1));
+    /// assert_eq!(rx.recv_blocking(), None);
+    /// ```
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// A [`WeakSender`]: it does not keep the mailbox open, and can become a `Sender` again
+    /// while some other sender is alive.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, rx) = channel::<u8>(MailboxConfig::default());
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(tx); // the last sender: the mailbox closes
+    /// assert!(weak.upgrade().is_none());
+    /// # drop(rx);
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T, M> {
+        WeakSender {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// The metrics hook this mailbox was built with.
+    pub(crate) fn hooks(&self) -> &M {
+        &self.shared.metrics
+    }
+}
+
+/// A sender that does not count: the mailbox closes when the last [`Sender`] goes, whatever
+/// weak senders remain. Made by [`Sender::downgrade`].
+pub struct WeakSender<T, M: Metrics = NoMetrics> {
+    shared: Arc<Shared<T, M>>,
+}
+
+impl<T, M: Metrics> WeakSender<T, M> {
+    /// A `Sender` again, unless every `Sender` is gone (the mailbox has closed).
+    pub fn upgrade(&self) -> Option<Sender<T, M>> {
+        // Relaxed: the count only decides whether a sender may be made (as `Arc::upgrade`'s
+        // count; the shared state itself is kept alive by our `Arc`). Once it reached zero the
+        // last sender closed the mailbox, and a CAS from zero never succeeds, so a closed-by-drop
+        // mailbox is never reopened.
+        let mut n = self.shared.senders.load(Ordering::Relaxed);
+        loop {
+            if n == 0 {
+                return None;
+            }
+            match self.shared.senders.compare_exchange_weak(
+                n,
+                n + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    return Some(Sender {
+                        shared: self.shared.clone(),
+                        waiter: None,
+                        registered: false,
+                    })
+                }
+                Err(now) => n = now,
+            }
+        }
+    }
+
+    /// Closes the mailbox, as [`Sender::close`].
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// Whether the mailbox is closed.
+    pub fn is_closed(&self) -> bool {
+        self.shared.ring.is_closed()
+    }
+
+    /// The mailbox's counters.
+    pub fn stats(&self) -> MailboxStats {
+        self.shared.stats()
+    }
+
+    /// The metrics hook this mailbox was built with.
+    pub(crate) fn hooks(&self) -> &M {
+        &self.shared.metrics
+    }
+}
+
+impl<T, M: Metrics> Clone for WeakSender<T, M> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for WeakSender<T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender")
+            .field("ring", &self.shared.ring)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, M: Metrics> Clone for Sender<T, M> {
+    fn clone(&self) -> Self {
+        // Relaxed: a new sender is made from an existing one, which keeps the count above zero
+        // meanwhile; nothing is published through the count (as `Arc::clone`).
+        self.shared.senders.fetch_add(1, Ordering::Relaxed);
+        Self {
+            shared: self.shared.clone(),
+            waiter: None,
+            registered: false,
+        }
+    }
+}
+
+impl<T, M: Metrics> Drop for Sender<T, M> {
+    fn drop(&mut self) {
+        if let Some(waiter) = &self.waiter {
+            self.shared
+                .cancel_wait(waiter.as_ref(), &mut self.registered);
+        }
+        // AcqRel: the last sender's decrement must see every other sender's work done
+        // (Acquire), and each decrement releases this sender's sends to it (Release).
+        if self.shared.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.ring.close();
+            // Straight after the closing RMW: a receiver waiting on empty must see the end.
+            self.shared.after_publish();
+        }
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for Sender<T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("ring", &self.shared.ring)
+            .field("overflow", &self.shared.overflow)
+            .finish_non_exhaustive()
+    }
+}
+
+// Unwind safety, as tokio's `mpsc` halves: a panic caught around a mailbox call leaves the
+// mailbox consistent. The wait-list lock is released by a guard, a claim dropped by unwinding
+// is published as SKIP (the receiver steps over it), and a message is only ever moved, never
+// lent to user code across a mailbox operation, so `T` needs no bound. The metrics hook `M` is
+// user code with its own shared state, called in the middle of our operations: it must be
+// `RefUnwindSafe` itself (`NoMetrics` is).
+
+/// A reserved slot (see [`Sender::poll_reserve`]). Sending through it cannot fail.
+pub struct Permit<'a, T, M: Metrics = NoMetrics> {
+    claim: Option<Claim<'a, T>>,
+    shared: &'a Shared<T, M>,
+}
+
+impl<T, M: Metrics> Permit<'_, T, M> {
+    /// Sends `msg` into the reserved slot.
+    #[inline]
+    pub fn send(mut self, msg: T) {
+        if let Some(claim) = self.claim.take() {
+            self.shared.publish(claim, msg);
+        }
+    }
+}
+
+impl<T, M: Metrics> Drop for Permit<'_, T, M> {
+    fn drop(&mut self) {
+        if let Some(claim) = self.claim.take() {
+            // Give the slot up: it is published as SKIP, which the receiver steps over; the
+            // receiver may be waiting on exactly this slot, so wake it after the store.
+            drop(claim);
+            // Relaxed: statistics counter.
+            self.shared.abandoned.add(1);
+            // Broken twin `skip_wake` (loom suite only) forgets this wake-up.
+            #[cfg(not(ryker_loom_broken = "skip_wake"))]
+            self.shared.after_publish();
+        }
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for Permit<'_, T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permit").finish_non_exhaustive()
+    }
+}
+
+/// A sender's place in the wait list, inside a pinned future; leaving it (on drop) gives the
+/// place up and passes on a notification it never used.
+struct Wait<'a, T, M: Metrics> {
+    shared: &'a Shared<T, M>,
+    waiter: Waiter,
+    registered: bool,
+    _pinned: PhantomPinned,
+}
+
+impl<'a, T, M: Metrics> Wait<'a, T, M> {
+    fn new(shared: &'a Shared<T, M>) -> Self {
+        Self {
+            shared,
+            waiter: Waiter::new(),
+            registered: false,
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// The shared state, the pinned waiter and its flag.
+    fn project(self: Pin<&mut Self>) -> (&'a Shared<T, M>, Pin<&Waiter>, &mut bool) {
+        // SAFETY: `waiter` is never moved out of the pinned `Wait` (only borrowed, pinned,
+        // below); `shared` and `registered` are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `waiter` stays at this address until `Wait` is dropped, and `Drop` removes
+        // it from the wait list first.
+        let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
+        (this.shared, waiter, &mut this.registered)
+    }
+}
+
+impl<T, M: Metrics> Drop for Wait<'_, T, M> {
+    fn drop(&mut self) {
+        // SAFETY: the waiter is pinned (we are being dropped in place).
+        let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
+        self.shared.cancel_wait(waiter, &mut self.registered);
+    }
+}
+
+/// The future returned by [`Sender::send`].
+#[must_use = "futures do nothing unless polled"]
+pub struct SendFuture<'a, T, M: Metrics = NoMetrics> {
+    wait: Wait<'a, T, M>,
+    msg: Option<T>,
+}
+
+impl<T, M: Metrics> Future for SendFuture<'_, T, M> {
+    type Output = Result<Sent, SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `wait` is structurally pinned (only used through `Pin::new_unchecked`
+        // below, never moved); `msg` is not pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.msg.is_none() {
+            panic!("`SendFuture` polled after completion");
+        }
+        // SAFETY: see above: `wait` is never moved.
+        let (shared, waiter, registered) = unsafe { Pin::new_unchecked(&mut this.wait) }.project();
+        // The message stays in `this.msg` while it waits (see `Shared::poll_send`).
+        match shared.poll_send(waiter, registered, &mut this.msg, cx) {
+            Poll::Ready(Ok(sent)) => Poll::Ready(Ok(sent)),
+            Poll::Ready(Err(Refused::Closed)) => {
+                Poll::Ready(Err(SendError::Closed(take_msg(&mut this.msg))))
+            }
+            Poll::Ready(Err(Refused::Dropped)) => Poll::Ready(Err(SendError::Dropped)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// `send_blocking`'s wait under the drop policies: a send whose message stays in the caller's
+/// frame (`block_on` moves only this small future around, never the message).
+#[cfg(feature = "std")]
+struct SendInPlace<'a, 'm, T, M: Metrics> {
+    wait: Wait<'a, T, M>,
+    msg: &'m mut Option<T>,
+}
+
+#[cfg(feature = "std")]
+impl<T, M: Metrics> Future for SendInPlace<'_, '_, T, M> {
+    type Output = Result<Sent, Refused>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `wait` is structurally pinned (only used through `Pin::new_unchecked`
+        // below, never moved); `msg` is a plain reference.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above: `wait` is never moved.
+        let (shared, waiter, registered) = unsafe { Pin::new_unchecked(&mut this.wait) }.project();
+        shared.poll_send(waiter, registered, this.msg, cx)
+    }
+}
+
+/// `send_blocking`'s wait for a slot under `Busy`: the message waits in the caller's frame and
+/// is written into the slot once, after the wait.
+#[cfg(feature = "std")]
+struct ClaimFuture<'a, T, M: Metrics> {
+    wait: Wait<'a, T, M>,
+}
+
+#[cfg(feature = "std")]
+impl<'a, T, M: Metrics> Future for ClaimFuture<'a, T, M> {
+    type Output = Result<Claim<'a, T>, Closed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `wait` is structurally pinned and never moved.
+        let (shared, waiter, registered) =
+            unsafe { self.map_unchecked_mut(|c| &mut c.wait) }.project();
+        shared.poll_claim(waiter, registered, cx)
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for SendFuture<'_, T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("registered", &self.wait.registered)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future returned by [`Sender::reserve`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Reserve<'a, T, M: Metrics = NoMetrics> {
+    wait: Wait<'a, T, M>,
+}
+
+impl<'a, T, M: Metrics> Future for Reserve<'a, T, M> {
+    type Output = Result<Permit<'a, T, M>, Closed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `wait` is structurally pinned and never moved.
+        let this = unsafe { self.map_unchecked_mut(|r| &mut r.wait) };
+        let (shared, waiter, registered) = this.project();
+        shared.poll_claim(waiter, registered, cx).map(|claim| {
+            claim.map(|claim| Permit {
+                claim: Some(claim),
+                shared,
+            })
+        })
+    }
+}
+
+impl<T, M: Metrics> fmt::Debug for Reserve<'_, T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reserve")
+            .field("registered", &self.wait.registered)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for Sender<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for Sender<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for WeakSender<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for WeakSender<T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for Permit<'_, T, M> {}
+impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for Permit<'_, T, M> {}

@@ -1,0 +1,480 @@
+//! The state both halves share: the ring, the receiver's waker, the senders' wait list, the
+//! counters, and the send/receive steps that need more than one of them.
+
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use super::{MailboxConfig, Metrics, Overflow, Sent};
+use crate::error::{Closed, TrySendError};
+use crate::metrics::{Counter, MailboxStats};
+use crate::ring::{Claim, ClaimError, Forced, Pop, Ring};
+use crate::sync::{fence, AtomicBool, AtomicUsize, CachePadded, Ordering};
+use crate::wait_list::{WaitList, WaitState, Waiter};
+use crate::waker::WakerCell;
+
+/// Why a waiting send ended without queueing its message (see `Shared::poll_send`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Refused {
+    /// The mailbox is closed; the message is still in the caller's slot.
+    Closed,
+    /// `DropNewest` dropped it (counted).
+    Dropped,
+}
+
+/// The message of a send that is still in progress.
+#[inline]
+pub(super) fn take_msg<T>(msg: &mut Option<T>) -> T {
+    match msg.take() {
+        Some(msg) => msg,
+        None => panic!("send polled after completion"),
+    }
+}
+
+/// State shared by the two halves.
+pub(super) struct Shared<T, M> {
+    pub(super) ring: Ring<T>,
+    pub(super) rx_waker: CachePadded<WakerCell>,
+    pub(super) waiters: WaitList,
+    /// Live `Sender`s; the last one to go closes the mailbox.
+    pub(super) senders: AtomicUsize,
+    pub(super) overflow: Overflow,
+    /// The receiver is the ring's only consumer and nothing evicts (`overflow` is not
+    /// `DropOldest`), so it may move `head` with plain stores.
+    pub(super) exclusive_pop: bool,
+    // Slow-path counters (Relaxed RMWs: statistics only, nothing is read through them; 64-bit
+    // on every target, see `metrics::Counter`).
+    pub(super) busy: Counter,
+    pub(super) dropped_newest: Counter,
+    pub(super) dropped_oldest: Counter,
+    /// Permits dropped without sending (their slots become SKIP).
+    pub(super) abandoned: Counter,
+    /// Messages the receiver's drop popped and dropped.
+    pub(super) discarded: Counter,
+    /// The receiver is gone: every accepted message it did not receive and that was not
+    /// evicted is discarded (statistics only; see `stats`).
+    pub(super) rx_gone: AtomicBool,
+    /// Written by the receiver (and by senders that find the mailbox full).
+    pub(super) high_water: AtomicUsize,
+    pub(super) metrics: M,
+}
+
+impl<T, M: Metrics> Shared<T, M> {
+    pub(super) fn new(ring: Ring<T>, config: &MailboxConfig, metrics: M) -> Self {
+        Shared {
+            ring,
+            rx_waker: CachePadded::new(WakerCell::new()),
+            waiters: WaitList::new(),
+            senders: AtomicUsize::new(1),
+            overflow: config.overflow,
+            exclusive_pop: config.overflow != Overflow::DropOldest,
+            busy: Counter::new(),
+            dropped_newest: Counter::new(),
+            dropped_oldest: Counter::new(),
+            abandoned: Counter::new(),
+            discarded: Counter::new(),
+            rx_gone: AtomicBool::new(false),
+            high_water: AtomicUsize::new(0),
+            metrics,
+        }
+    }
+
+    /// Publishes a claimed slot and wakes the receiver if it may be waiting.
+    #[inline]
+    pub(super) fn publish(&self, claim: Claim<'_, T>, msg: T) {
+        claim.publish(msg);
+        self.after_publish();
+        self.metrics.on_accepted();
+    }
+
+    /// The sender half of the receiver wake-up protocol (module docs), called right after a
+    /// publishing store (a value, a SKIP, or the close), in straight-line code.
+    ///
+    /// Under `DropOldest` a sender may also be waiting for exactly this publish (the oldest
+    /// slot was claimed but unpublished, so it could not be evicted): it is notified here too.
+    #[inline]
+    pub(super) fn after_publish(&self) {
+        // SeqCst fence: pairs with the fence in `Receiver::poll_*` between registering the
+        // waker and re-checking the ring (and, under DropOldest, with the fence in
+        // `poll_force`). Without it our load of the waker state could be ordered before our
+        // publish (store buffering) while the receiver's re-check misses the publish: a lost
+        // wake-up.
+        #[cfg(not(ryker_loom_broken = "wake"))]
+        fence(Ordering::SeqCst);
+        if self.rx_waker.may_need_wake() {
+            self.rx_waker.wake();
+        }
+        if self.overflow == Overflow::DropOldest && self.waiters.may_have_waiters() {
+            self.waiters.notify(1);
+        }
+    }
+
+    /// Closes the ring and wakes everyone who waits: the receiver (it drains, then sees the
+    /// end) and every waiting sender (they get `Closed`).
+    pub(super) fn close(&self) {
+        self.ring.close();
+        // Straight after the closing RMW: a receiver waiting on empty must see the end.
+        self.after_publish();
+        self.waiters.notify_all();
+    }
+
+    /// The receiver half of the sender wake-up protocol: `freed` slots were just freed.
+    #[inline]
+    pub(super) fn notify_senders(&self, freed: usize) {
+        // SeqCst fence: pairs with the fence in `poll_claim` between queueing the waiter and
+        // re-trying the claim (same store-buffering argument as `after_publish`). Broken twin
+        // `notify` (loom suite only) leaves it out.
+        #[cfg(not(ryker_loom_broken = "notify"))]
+        fence(Ordering::SeqCst);
+        if self.waiters.may_have_waiters() {
+            self.waiters.notify(freed);
+        }
+    }
+
+    /// A claim found the mailbox full: apply the `Busy` or `DropNewest` policy.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn full(&self, msg: T) -> Result<Sent, TrySendError<T>> {
+        self.note_full();
+        if self.overflow == Overflow::DropNewest {
+            self.dropped_newest.add(1);
+            self.metrics.on_dropped(Overflow::DropNewest);
+            drop(msg);
+            Err(TrySendError::Dropped)
+        } else {
+            self.count_busy();
+            Err(TrySendError::Busy(msg))
+        }
+    }
+
+    #[cold]
+    pub(super) fn count_busy(&self) {
+        self.busy.add(1);
+        self.metrics.on_busy();
+    }
+
+    #[cold]
+    pub(super) fn note_full(&self) {
+        let capacity = self.ring.capacity();
+        // Relaxed: statistics only; the load spares the RMW once the mark is at capacity.
+        if self.high_water.load(Ordering::Relaxed) < capacity {
+            self.high_water.fetch_max(capacity, Ordering::Relaxed);
+        }
+    }
+
+    /// `try_send` under `Overflow::DropOldest`. `count_busy` is false for a waiting `send`,
+    /// whose `Busy` is not a refusal (it waits and tries again).
+    pub(super) fn force_send(&self, msg: T, count_busy: bool) -> Result<Sent, TrySendError<T>> {
+        match self.ring.force(msg) {
+            Forced::Pushed(None) => {
+                self.after_publish();
+                self.metrics.on_accepted();
+                Ok(Sent::Queued)
+            }
+            Forced::Pushed(Some(evicted)) => {
+                self.after_publish();
+                self.metrics.on_accepted();
+                self.evicted(evicted);
+                Ok(Sent::DisplacedOldest)
+            }
+            Forced::Busy(msg) => {
+                self.note_full();
+                if count_busy {
+                    self.count_busy();
+                }
+                Err(TrySendError::Busy(msg))
+            }
+            // Refused before it touched the ring: nothing was evicted (see `Ring::force`).
+            Forced::Closed(value) => Err(TrySendError::Closed(value)),
+        }
+    }
+
+    /// Counts the message a `DropOldest` send displaced, then drops it. Called only once the
+    /// send's own message is published and counted, so if the displaced message's destructor
+    /// panics, the panic leaves the mailbox consistent: it propagates out of `try_send` or
+    /// `send`, whose message is queued (see their `# Panics`).
+    #[cold]
+    pub(super) fn evicted(&self, msg: T) {
+        self.note_full();
+        self.dropped_oldest.add(1);
+        self.metrics.on_dropped(Overflow::DropOldest);
+        drop(msg);
+    }
+
+    /// `try_send`: the one non-waiting send path.
+    #[inline]
+    pub(super) fn try_send(&self, msg: T) -> Result<Sent, TrySendError<T>> {
+        if self.overflow == Overflow::DropOldest {
+            return self.force_send(msg, true);
+        }
+        match self.ring.claim() {
+            Ok(claim) => {
+                self.publish(claim, msg);
+                Ok(Sent::Queued)
+            }
+            Err(ClaimError::Closed) => Err(TrySendError::Closed(msg)),
+            Err(ClaimError::Full) => self.full(msg),
+        }
+    }
+
+    /// Waits for a slot with `w` as this waiter's place in the wait list.
+    ///
+    /// `registered` is owned by the caller and says whether `w` may be in the list. On `Ready`
+    /// the waiter is out of the list again.
+    pub(super) fn poll_claim(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Claim<'_, T>, Closed>> {
+        let mut front = false;
+        if *registered {
+            // One critical section: refreshing the waker of a queued waiter and noticing a
+            // notification must not be split, or a notification landing in between is lost.
+            #[cfg(not(ryker_loom_broken = "refresh"))]
+            let state = self.waiters.refresh(w, cx.waker());
+            // Broken twin `refresh` (loom suite only): the split version.
+            #[cfg(ryker_loom_broken = "refresh")]
+            let state = match self.waiters.peek(w) {
+                WaitState::Queued => {
+                    // SAFETY: as below.
+                    unsafe { self.waiters.register(w, cx.waker(), false) };
+                    WaitState::Queued
+                }
+                other => other,
+            };
+            match state {
+                // Still waiting for our turn, with the newest waker.
+                WaitState::Queued => return Poll::Pending,
+                // Our turn: try, and keep our place at the front.
+                WaitState::Notified => {
+                    *registered = false;
+                    front = true;
+                }
+                // Taken out of the list by someone else: only a `poll_reserve` registration,
+                // which `send`/`reserve`/`send_blocking` on the same sender drop (see
+                // `Sender::leave_reserve_wait`). We had no turn: start over at the back.
+                WaitState::Idle => *registered = false,
+            }
+        }
+        // A sender that finds others waiting queues behind them instead of overtaking.
+        if front || !self.waiters.may_have_waiters() {
+            match self.ring.claim() {
+                Ok(claim) => return Poll::Ready(Ok(claim)),
+                Err(ClaimError::Closed) => return Poll::Ready(Err(Closed)),
+                Err(ClaimError::Full) => {}
+            }
+        }
+        self.note_full();
+        // SAFETY: our owner unregisters `w` before moving or dropping it.
+        unsafe { self.waiters.register(w, cx.waker(), front) };
+        *registered = true;
+        // SeqCst fence: pairs with the receiver's fence in `notify_senders` (module docs).
+        fence(Ordering::SeqCst);
+        let result = match self.ring.claim() {
+            Ok(claim) => Ok(claim),
+            Err(ClaimError::Closed) => Err(Closed),
+            Err(ClaimError::Full) => return Poll::Pending,
+        };
+        // Got a slot (or the end) after all: leave the list. A notification that arrived
+        // meanwhile was for a freed slot, and we took one; on close everyone is woken anyway.
+        self.waiters.remove(w);
+        *registered = false;
+        Poll::Ready(result)
+    }
+
+    /// One poll of a waiting send, whatever the policy. The message stays in `msg` until it
+    /// is queued (or dropped under `DropNewest`), and is still there on `Err(Refused::Closed)`.
+    /// Passing the caller's slot by reference, rather than moving the message in and out on
+    /// every poll, keeps a large message from being copied into each frame on the way
+    /// (`send_blocking` used to need over ten times its size in stack).
+    pub(super) fn poll_send(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        msg: &mut Option<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Sent, Refused>> {
+        match self.overflow {
+            Overflow::Busy => match self.poll_claim(w, registered, cx) {
+                Poll::Ready(Ok(claim)) => {
+                    self.publish(claim, take_msg(msg));
+                    Poll::Ready(Ok(Sent::Queued))
+                }
+                Poll::Ready(Err(Closed)) => Poll::Ready(Err(Refused::Closed)),
+                Poll::Pending => Poll::Pending,
+            },
+            Overflow::DropNewest => match self.try_attempt(msg, true) {
+                Some(result) => Poll::Ready(result),
+                // `try_send` answers a full mailbox with `Dropped` under this policy, so this
+                // arm is not reached today; if it were, trying again is the honest answer.
+                None => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+            },
+            Overflow::DropOldest => self.poll_force(w, registered, msg, cx),
+        }
+    }
+
+    /// One `try_send` (`force_send` under `DropOldest`) of the message in `msg`: `None` when
+    /// the mailbox is busy (the message is back in `msg`), else the outcome.
+    pub(super) fn try_attempt(
+        &self,
+        msg: &mut Option<T>,
+        count_busy: bool,
+    ) -> Option<Result<Sent, Refused>> {
+        let result = match self.overflow {
+            Overflow::DropOldest => self.force_send(take_msg(msg), count_busy),
+            _ => self.try_send(take_msg(msg)),
+        };
+        match result {
+            Ok(sent) => Some(Ok(sent)),
+            Err(TrySendError::Closed(back)) => {
+                *msg = Some(back);
+                Some(Err(Refused::Closed))
+            }
+            Err(TrySendError::Dropped) => Some(Err(Refused::Dropped)),
+            Err(TrySendError::Busy(back)) => {
+                *msg = Some(back);
+                None
+            }
+        }
+    }
+
+    /// `send` under `DropOldest`: evict and push; while the oldest slot is still being
+    /// written (nothing to evict yet), wait in the list for its publish (`after_publish`
+    /// notifies) or for the receiver to free a slot.
+    pub(super) fn poll_force(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        msg: &mut Option<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Sent, Refused>> {
+        let mut front = false;
+        if *registered {
+            match self.waiters.refresh(w, cx.waker()) {
+                WaitState::Queued => return Poll::Pending,
+                WaitState::Notified => {
+                    *registered = false;
+                    front = true;
+                }
+                WaitState::Idle => *registered = false,
+            }
+        }
+        if let Some(result) = self.try_attempt(msg, false) {
+            return Poll::Ready(result);
+        }
+        // SAFETY: our owner unregisters `w` before moving or dropping it.
+        unsafe { self.waiters.register(w, cx.waker(), front) };
+        *registered = true;
+        // SeqCst fence: pairs with the fences in `after_publish` and `notify_senders`.
+        fence(Ordering::SeqCst);
+        let result = match self.try_attempt(msg, false) {
+            Some(result) => result,
+            None => return Poll::Pending,
+        };
+        self.waiters.remove(w);
+        *registered = false;
+        Poll::Ready(result)
+    }
+
+    /// Leaves the wait list for good; passes on a notification we never used.
+    pub(super) fn cancel_wait(&self, w: Pin<&Waiter>, registered: &mut bool) {
+        let unused_notification = core::mem::take(registered) && self.waiters.remove(w);
+        // Broken twin `pass_on` (loom suite only) drops the notification instead.
+        if unused_notification && cfg!(not(ryker_loom_broken = "pass_on")) {
+            self.waiters.notify(1);
+        }
+    }
+
+    /// One receive attempt on the ring, by the receiver.
+    ///
+    /// # Safety
+    /// Only the (single) receiver calls this.
+    #[inline]
+    pub(super) unsafe fn pop(&self) -> Pop<T> {
+        if self.exclusive_pop {
+            // SAFETY: the receiver is the only consumer (the caller's contract, enforced by
+            // `&mut Receiver`), and without DropOldest no sender ever moves `head`.
+            unsafe { self.ring.pop_slot_exclusive() }
+        } else {
+            self.ring.pop_slot()
+        }
+    }
+
+    pub(super) fn stats(&self) -> MailboxStats {
+        // Relaxed: statistics only. Read before the counters, so that a snapshot racing the
+        // receiver's drop is at worst that drop's few messages apart.
+        let rx_gone = self.rx_gone.load(Ordering::Relaxed);
+        // The subtracted counters are bumped after the positions move, so they are read first
+        // and the differences saturate: a snapshot taken mid-operation is off by that
+        // operation, never wrapped.
+        let abandoned = self.abandoned.get();
+        let dropped_oldest = self.dropped_oldest.get();
+        let popped_and_discarded = self.discarded.get();
+        let (claims, removals, skipped) = self.ring.ordinals();
+        let accepted = claims.saturating_sub(abandoned);
+        let received = removals
+            .saturating_sub(skipped)
+            .saturating_sub(dropped_oldest)
+            .saturating_sub(popped_and_discarded);
+        let discarded = if rx_gone {
+            // No receiver any more: every accepted message it did not receive and that was not
+            // evicted is discarded. Most were dropped by the receiver's drop; one whose send
+            // was still in progress then (claimed, not yet published), and any queued behind
+            // it, are dropped with the mailbox when the last sender goes. `received` is final.
+            accepted
+                .saturating_sub(received)
+                .saturating_sub(dropped_oldest)
+        } else {
+            popped_and_discarded
+        };
+        MailboxStats {
+            accepted,
+            busy: self.busy.get(),
+            dropped_newest: self.dropped_newest.get(),
+            dropped_oldest,
+            received,
+            discarded,
+            high_water: self.high_water.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Pops every message queued now and drops it, counting each in `discarded` before its
+    /// destructor runs. A destructor that panics does not stop it: a guard pops and drops the
+    /// rest while the panic unwinds, and the panic then goes on (as tokio's mpsc receiver and
+    /// `Vec` do); a second panic from those is a panic during unwinding, which aborts, as there.
+    ///
+    /// Bounded: called on a closed mailbox, where at most a ring's worth of slots is left; a
+    /// slot whose send is still in progress ends it (`NotReady`), and what is behind it is
+    /// dropped with the ring.
+    ///
+    /// # Safety
+    /// Only the (single) receiver calls this, as for [`Shared::pop`].
+    pub(super) unsafe fn discard_queued(&self) {
+        /// Goes on with the rest if a destructor panics.
+        struct Rest<'a, T, M: Metrics>(&'a Shared<T, M>);
+
+        impl<T, M: Metrics> Drop for Rest<'_, T, M> {
+            fn drop(&mut self) {
+                // SAFETY: the receiver is dropping this guard (our caller's contract).
+                unsafe { self.0.discard_queued() };
+            }
+        }
+
+        for _ in 0..self.ring.capacity() {
+            // SAFETY: we are the receiver (this function's contract).
+            match unsafe { self.pop() } {
+                Pop::Value(msg) => {
+                    self.discarded.add(1);
+                    let rest = Rest(self);
+                    drop(msg);
+                    core::mem::forget(rest);
+                }
+                Pop::Skipped => {}
+                Pop::Empty | Pop::Closed | Pop::NotReady => break,
+            }
+        }
+    }
+}
