@@ -124,7 +124,7 @@ impl<A: Actor> Context<A> {
 
     /// The actor's name (from [`ActorOptions::name`], or its type's name).
     pub fn name(&self) -> &str {
-        self.weak.hooks().name()
+        self.weak.attachment().name()
     }
 
     /// The actor's own address, while any other address is alive (an actor does not keep
@@ -189,7 +189,7 @@ impl<A: Actor> Addr<A> {
     fn envelope(&self, msg: A::Msg) -> Mail<A> {
         Envelope {
             msg,
-            stamp: self.tx.hooks().observer.stamp(),
+            stamp: self.tx.attachment().observer.stamp(),
         }
     }
 
@@ -249,7 +249,7 @@ impl<A: Actor> Addr<A> {
             Err(TrySendError::Closed(env)) => return Err(SendTimeoutError::Closed(env.msg)),
             Err(TrySendError::Busy(env)) => env,
         };
-        let shared = self.tx.hooks();
+        let shared = self.tx.attachment();
         let mut sleep = shared.sleep(timeout);
         let mut reserve = core::pin::pin!(self.tx.reserve());
         let outcome = core::future::poll_fn(|cx| {
@@ -330,7 +330,7 @@ impl<A: Actor> Addr<A> {
 
     /// The actor's name.
     pub fn name(&self) -> &str {
-        self.tx.hooks().name()
+        self.tx.attachment().name()
     }
 
     /// Messages queued now (a snapshot).
@@ -636,7 +636,7 @@ impl<A: Actor> ActorOptions<A> {
             .clone()
             .unwrap_or_else(|| short_type_name::<A>().into());
         let shared = ActorShared::new(name, runtime.clone());
-        let (tx, rx) = mailbox::try_channel_with_metrics(self.config.mailbox, shared)?;
+        let (tx, rx) = mailbox::try_channel_with(self.config.mailbox, shared)?;
         let (done_tx, done_rx) = futures_channel::oneshot::channel();
         let weak = tx.downgrade();
         runtime.spawn(driver::run(
@@ -699,7 +699,7 @@ impl<A: Actor> ActorHandle<A> {
     /// # Errors
     /// [`JoinError`] if the runtime dropped the actor's task before it finished.
     pub async fn shutdown(self) -> Result<ActorReport, JoinError> {
-        self.addr.tx.hooks().request_shutdown();
+        self.addr.tx.attachment().request_shutdown();
         self.addr.tx.close();
         self.join().await
     }
@@ -712,7 +712,7 @@ impl<A: Actor> ActorHandle<A> {
     /// # Errors
     /// [`JoinError`] if the runtime dropped the actor's task before it finished.
     pub async fn abort(self) -> Result<ActorReport, JoinError> {
-        self.addr.tx.hooks().request_abort();
+        self.addr.tx.attachment().request_abort();
         self.addr.tx.close();
         self.join().await
     }
@@ -731,6 +731,6 @@ impl<A: Actor> ActorHandle<A> {
 
     /// Whether the actor has finished.
     pub fn is_finished(&self) -> bool {
-        self.addr.tx.hooks().is_finished()
+        self.addr.tx.attachment().is_finished()
     }
 }

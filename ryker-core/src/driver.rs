@@ -37,7 +37,7 @@ use crate::actor::{
     Supervision,
 };
 use crate::config::ActorConfig;
-use crate::mailbox::{Metrics, Receiver, WeakSender};
+use crate::mailbox::{Attachment, Receiver, WeakSender};
 use crate::metrics::MailboxStats;
 use crate::observe::{self, in_span, Event, Observer, Span};
 use crate::policy::Overflow;
@@ -63,7 +63,7 @@ impl<R: Runtime> Sleeper for R {
     }
 }
 
-/// Per-actor state that lives with the mailbox (its `Metrics` slot), so an [`Addr`] is a single
+/// Per-actor state that lives with the mailbox (its attachment), so an [`Addr`] is a single
 /// reference-counted pointer.
 ///
 /// [`Addr`]: crate::actor::Addr
@@ -86,7 +86,7 @@ impl fmt::Debug for ActorShared {
     }
 }
 
-impl Metrics for ActorShared {
+impl Attachment for ActorShared {
     #[inline]
     fn on_busy(&self) {
         self.observer.on_busy();
@@ -577,7 +577,7 @@ pub(crate) async fn run<A: Actor, R: Runtime>(
         dead_letters,
         ..
     } = options;
-    let shared = weak.hooks();
+    let shared = weak.attachment();
     let mut report = ActorReport {
         name: String::from(shared.name()),
         exit: Exit::Released,

@@ -10,7 +10,7 @@
 //!   [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`, `recv_many`, `close`).
 //! - [`mailbox::MailboxConfig`] — capacity, [`policy::Overflow`] policy (`Busy`, `DropNewest`,
 //!   `DropOldest`) and amnesia (wipe slots after use, feature `amnesia`).
-//! - [`metrics::MailboxStats`] — counters; [`metrics::Metrics`] — hooks for a metrics backend.
+//! - [`metrics::MailboxStats`] — counters; [`metrics::Attachment`] — hooks for a metrics backend.
 //! - [`actor`] — the actor layer: [`actor::Actor`] (state + async `handle`), [`actor::Addr`]
 //!   (`tell`, `try_tell`, `tell_timeout`, `ask`), [`actor::ActorHandle`] (`shutdown`, `abort`,
 //!   `join`), [`actor::ActorOptions`] (config, name, [`actor::Supervision`], dead letters) and

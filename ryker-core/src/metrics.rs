@@ -38,12 +38,15 @@ pub struct MailboxStats {
     pub high_water: usize,
 }
 
-/// Hooks a mailbox calls on its events, for a metrics backend (the actor layer plugs the
-/// `metrics` crate in here).
+/// State attached to a mailbox: it lives in the mailbox's shared block (one allocation with
+/// the ring), every [`Sender`](crate::mailbox::Sender), [`WeakSender`](crate::mailbox::WeakSender)
+/// and the [`Receiver`](crate::mailbox::Receiver) reach it, and the mailbox calls its hooks on
+/// its events. A metrics backend is one use (count the events); the actor layer keeps its
+/// per-actor state here (name, control flags, observer), so an `Addr` is one pointer.
 ///
-/// Every method has an empty default, and the default hook type [`NoMetrics`] implements none,
-/// so a mailbox without metrics compiles to no extra code on its hot path.
-pub trait Metrics: Send + Sync + 'static {
+/// Every hook has an empty default, and the default attachment [`NoAttachment`] implements
+/// none, so a mailbox without one compiles to no extra code on its hot path.
+pub trait Attachment: Send + Sync + 'static {
     /// A message was queued.
     #[inline]
     fn on_accepted(&self) {}
@@ -62,11 +65,11 @@ pub trait Metrics: Send + Sync + 'static {
     }
 }
 
-/// The no-op [`Metrics`] hook.
+/// No attachment: the mailbox's default, whose hooks do nothing.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct NoMetrics;
+pub struct NoAttachment;
 
-impl Metrics for NoMetrics {}
+impl Attachment for NoAttachment {}
 
 /// Whether word-sized counters and ring positions can wrap within a program's life, so that
 /// their 64-bit statistics need the top-bit flips counted (see [`Counter`]). On 64-bit targets

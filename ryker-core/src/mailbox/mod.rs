@@ -24,7 +24,7 @@
 
 pub use crate::config::MailboxConfig;
 use crate::error::ConfigError;
-pub use crate::metrics::{MailboxStats, Metrics, NoMetrics};
+pub use crate::metrics::{Attachment, MailboxStats, NoAttachment};
 pub use crate::policy::Overflow;
 use crate::ring::Ring;
 use crate::sync::Arc;
@@ -62,7 +62,7 @@ pub enum Sent {
 /// ```
 #[track_caller]
 pub fn channel<T>(config: MailboxConfig) -> (Sender<T>, Receiver<T>) {
-    match try_channel_with_metrics(config, NoMetrics) {
+    match try_channel_with(config, NoAttachment) {
         Ok(pair) => pair,
         Err(err) => panic!("ryker mailbox: {err}"),
     }
@@ -80,34 +80,45 @@ pub fn channel<T>(config: MailboxConfig) -> (Sender<T>, Receiver<T>) {
 /// ```
 #[allow(clippy::type_complexity)] // the pair of halves, as `tokio::sync::mpsc::channel` returns
 pub fn try_channel<T>(config: MailboxConfig) -> Result<(Sender<T>, Receiver<T>), ConfigError> {
-    try_channel_with_metrics(config, NoMetrics)
+    try_channel_with(config, NoAttachment)
 }
 
-/// Creates a mailbox that reports its events to `metrics`.
+/// Creates a mailbox with `attachment` in its shared block; the mailbox calls its hooks on its
+/// events (see [`Attachment`]).
 ///
 /// # Errors
 /// As [`try_channel`].
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use ryker_core::mailbox::{try_channel_with_metrics, MailboxConfig, Metrics};
+/// use ryker_core::mailbox::{try_channel_with, Attachment, MailboxConfig};
 ///
 /// #[derive(Default)]
 /// struct Count(AtomicUsize);
-/// impl Metrics for Count {
+/// impl Attachment for Count {
 ///     fn on_accepted(&self) { self.0.fetch_add(1, Ordering::Relaxed); }
 /// }
 ///
-/// let (tx, _rx) = try_channel_with_metrics::<u8, _>(MailboxConfig::default(), Count::default()).unwrap();
+/// let (tx, _rx) = try_channel_with::<u8, _>(MailboxConfig::default(), Count::default()).unwrap();
 /// tx.try_send(1).unwrap();
 /// ```
 #[allow(clippy::type_complexity)] // the pair of halves, as `tokio::sync::mpsc::channel` returns
-pub fn try_channel_with_metrics<T, M: Metrics>(
+pub fn try_channel_with<T, X: Attachment>(
     config: MailboxConfig,
-    metrics: M,
-) -> Result<(Sender<T, M>, Receiver<T, M>), ConfigError> {
+    attachment: X,
+) -> Result<(Sender<T, X>, Receiver<T, X>), ConfigError> {
     config.validate()?;
     let ring = Ring::build(config.capacity, config.amnesia, 0)?;
-    let shared = Arc::new(Shared::new(ring, &config, metrics));
+    let shared = Arc::new(Shared::new(ring, &config, attachment));
     Ok((Sender::new(shared.clone()), Receiver::new(shared)))
+}
+
+/// The former name of [`try_channel_with`].
+#[deprecated(since = "0.1.0", note = "renamed to `try_channel_with`")]
+#[allow(clippy::type_complexity)]
+pub fn try_channel_with_metrics<T, X: Attachment>(
+    config: MailboxConfig,
+    attachment: X,
+) -> Result<(Sender<T, X>, Receiver<T, X>), ConfigError> {
+    try_channel_with(config, attachment)
 }

@@ -6,7 +6,7 @@ use core::panic::{RefUnwindSafe, UnwindSafe};
 use core::task::{Context, Poll};
 
 use super::shared::Shared;
-use super::{MailboxStats, Metrics, NoMetrics};
+use super::{Attachment, MailboxStats, NoAttachment};
 use crate::error::TryRecvError;
 use crate::ring::Pop;
 use crate::sync::{fence, Arc, Ordering};
@@ -22,8 +22,8 @@ use crate::sync::{fence, Arc, Ordering};
 /// while let Some(i) = rx.recv_blocking() { got.push(i); }
 /// assert_eq!(got, [0, 1, 2]);
 /// ```
-pub struct Receiver<T, M: Metrics = NoMetrics> {
-    shared: Arc<Shared<T, M>>,
+pub struct Receiver<T, X: Attachment = NoAttachment> {
+    shared: Arc<Shared<T, X>>,
     /// Receives since the last high-water sample.
     since_sample: u32,
     /// Whether senders look mid-stream, which decides how an empty mailbox is waited on (see
@@ -68,8 +68,8 @@ enum Drained {
     End,
 }
 
-impl<T, M: Metrics> Receiver<T, M> {
-    pub(super) fn new(shared: Arc<Shared<T, M>>) -> Self {
+impl<T, X: Attachment> Receiver<T, X> {
+    pub(super) fn new(shared: Arc<Shared<T, X>>) -> Self {
         Receiver {
             shared,
             since_sample: 0,
@@ -111,7 +111,7 @@ impl<T, M: Metrics> Receiver<T, M> {
             }
         }
         if freed > 0 {
-            self.shared.metrics.on_received(taken);
+            self.shared.attachment.on_received(taken);
             self.shared.notify_senders(freed);
         }
         (taken, end)
@@ -350,7 +350,7 @@ impl<T, M: Metrics> Receiver<T, M> {
     }
 }
 
-impl<T, M: Metrics> Drop for Receiver<T, M> {
+impl<T, X: Attachment> Drop for Receiver<T, X> {
     fn drop(&mut self) {
         self.close();
         // Release the waker a last poll may have left registered: it can keep a finished
@@ -365,7 +365,7 @@ impl<T, M: Metrics> Drop for Receiver<T, M> {
     }
 }
 
-impl<T, M: Metrics> fmt::Debug for Receiver<T, M> {
+impl<T, X: Attachment> fmt::Debug for Receiver<T, X> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
             .field("ring", &self.shared.ring)
@@ -373,5 +373,5 @@ impl<T, M: Metrics> fmt::Debug for Receiver<T, M> {
     }
 }
 
-impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for Receiver<T, M> {}
-impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for Receiver<T, M> {}
+impl<T, X: Attachment + RefUnwindSafe> UnwindSafe for Receiver<T, X> {}
+impl<T, X: Attachment + RefUnwindSafe> RefUnwindSafe for Receiver<T, X> {}

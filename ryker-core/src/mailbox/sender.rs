@@ -12,7 +12,7 @@ use core::task::{Context, Poll};
 use super::shared::{take_msg, Refused, Shared};
 #[cfg(feature = "std")]
 use super::Overflow;
-use super::{MailboxStats, Metrics, NoMetrics, Sent};
+use super::{Attachment, MailboxStats, NoAttachment, Sent};
 use crate::error::{Closed, SendError, TrySendError};
 use crate::ring::Claim;
 #[cfg(feature = "std")]
@@ -29,8 +29,8 @@ use crate::wait_list::{WaitState, Waiter};
 /// assert!(tx.try_send(2).unwrap_err().is_busy()); // full: handed back
 /// assert_eq!(rx.try_recv(), Ok(1));
 /// ```
-pub struct Sender<T, M: Metrics = NoMetrics> {
-    shared: Arc<Shared<T, M>>,
+pub struct Sender<T, X: Attachment = NoAttachment> {
+    shared: Arc<Shared<T, X>>,
     /// This sender's place in the wait list for `poll_reserve` (which has no pinned future to
     /// keep one in); allocated the first time `poll_reserve` has to wait. An *unbound* waiter
     /// (`Waiter::new_unbound`): nobody promises to poll it again, so a notification is never
@@ -42,8 +42,8 @@ pub struct Sender<T, M: Metrics = NoMetrics> {
     registered: bool,
 }
 
-impl<T, M: Metrics> Sender<T, M> {
-    pub(super) fn new(shared: Arc<Shared<T, M>>) -> Self {
+impl<T, X: Attachment> Sender<T, X> {
+    pub(super) fn new(shared: Arc<Shared<T, X>>) -> Self {
         Sender {
             shared,
             waiter: None,
@@ -107,7 +107,7 @@ impl<T, M: Metrics> Sender<T, M> {
     /// As [`Sender::try_send`]: a panic from the destructor of a message dropped by the policy
     /// propagates out of the poll, after the counters are updated; under `DropOldest` it comes
     /// from the displaced message, and this message was queued.
-    pub fn send(&self, msg: T) -> SendFuture<'_, T, M> {
+    pub fn send(&self, msg: T) -> SendFuture<'_, T, X> {
         self.leave_reserve_wait();
         SendFuture {
             wait: Wait::new(&self.shared),
@@ -150,7 +150,7 @@ impl<T, M: Metrics> Sender<T, M> {
     ///
     /// # Errors
     /// [`Closed`] when the mailbox is closed.
-    pub fn poll_reserve(&mut self, cx: &mut Context<'_>) -> Poll<Result<Permit<'_, T, M>, Closed>> {
+    pub fn poll_reserve(&mut self, cx: &mut Context<'_>) -> Poll<Result<Permit<'_, T, X>, Closed>> {
         let waiter = self
             .waiter
             .get_or_insert_with(|| Box::pin(Waiter::new_unbound()));
@@ -176,7 +176,7 @@ impl<T, M: Metrics> Sender<T, M> {
     ///
     /// # Errors
     /// [`Closed`] when the mailbox is closed.
-    pub fn reserve(&self) -> Reserve<'_, T, M> {
+    pub fn reserve(&self) -> Reserve<'_, T, X> {
         self.leave_reserve_wait();
         Reserve {
             wait: Wait::new(&self.shared),
@@ -337,7 +337,7 @@ impl<T, M: Metrics> Sender<T, M> {
     }
 }
 
-impl<T, M: Metrics> Sender<T, M> {
+impl<T, X: Attachment> Sender<T, X> {
     /// Closes the mailbox for every sender: sends from now on get `Closed` back (waiting ones
     /// are woken), while every message already accepted stays receivable, so the receiver
     /// drains them and then sees the end. The actor layer's `shutdown` is this.
@@ -367,27 +367,27 @@ impl<T, M: Metrics> Sender<T, M> {
     /// assert!(weak.upgrade().is_none());
     /// # drop(rx);
     /// ```
-    pub fn downgrade(&self) -> WeakSender<T, M> {
+    pub fn downgrade(&self) -> WeakSender<T, X> {
         WeakSender {
             shared: self.shared.clone(),
         }
     }
 
-    /// The metrics hook this mailbox was built with.
-    pub(crate) fn hooks(&self) -> &M {
-        &self.shared.metrics
+    /// The state attached to this mailbox.
+    pub(crate) fn attachment(&self) -> &X {
+        &self.shared.attachment
     }
 }
 
 /// A sender that does not count: the mailbox closes when the last [`Sender`] goes, whatever
 /// weak senders remain. Made by [`Sender::downgrade`].
-pub struct WeakSender<T, M: Metrics = NoMetrics> {
-    shared: Arc<Shared<T, M>>,
+pub struct WeakSender<T, X: Attachment = NoAttachment> {
+    shared: Arc<Shared<T, X>>,
 }
 
-impl<T, M: Metrics> WeakSender<T, M> {
+impl<T, X: Attachment> WeakSender<T, X> {
     /// A `Sender` again, unless every `Sender` is gone (the mailbox has closed).
-    pub fn upgrade(&self) -> Option<Sender<T, M>> {
+    pub fn upgrade(&self) -> Option<Sender<T, X>> {
         // Relaxed: the count only decides whether a sender may be made (as `Arc::upgrade`'s
         // count; the shared state itself is kept alive by our `Arc`). Once it reached zero the
         // last sender closed the mailbox, and a CAS from zero never succeeds, so a closed-by-drop
@@ -430,13 +430,13 @@ impl<T, M: Metrics> WeakSender<T, M> {
         self.shared.stats()
     }
 
-    /// The metrics hook this mailbox was built with.
-    pub(crate) fn hooks(&self) -> &M {
-        &self.shared.metrics
+    /// The state attached to this mailbox.
+    pub(crate) fn attachment(&self) -> &X {
+        &self.shared.attachment
     }
 }
 
-impl<T, M: Metrics> Clone for WeakSender<T, M> {
+impl<T, X: Attachment> Clone for WeakSender<T, X> {
     fn clone(&self) -> Self {
         Self {
             shared: self.shared.clone(),
@@ -444,7 +444,7 @@ impl<T, M: Metrics> Clone for WeakSender<T, M> {
     }
 }
 
-impl<T, M: Metrics> fmt::Debug for WeakSender<T, M> {
+impl<T, X: Attachment> fmt::Debug for WeakSender<T, X> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WeakSender")
             .field("ring", &self.shared.ring)
@@ -452,7 +452,7 @@ impl<T, M: Metrics> fmt::Debug for WeakSender<T, M> {
     }
 }
 
-impl<T, M: Metrics> Clone for Sender<T, M> {
+impl<T, X: Attachment> Clone for Sender<T, X> {
     fn clone(&self) -> Self {
         // Relaxed: a new sender is made from an existing one, which keeps the count above zero
         // meanwhile; nothing is published through the count (as `Arc::clone`).
@@ -465,7 +465,7 @@ impl<T, M: Metrics> Clone for Sender<T, M> {
     }
 }
 
-impl<T, M: Metrics> Drop for Sender<T, M> {
+impl<T, X: Attachment> Drop for Sender<T, X> {
     fn drop(&mut self) {
         if let Some(waiter) = &self.waiter {
             self.shared
@@ -481,7 +481,7 @@ impl<T, M: Metrics> Drop for Sender<T, M> {
     }
 }
 
-impl<T, M: Metrics> fmt::Debug for Sender<T, M> {
+impl<T, X: Attachment> fmt::Debug for Sender<T, X> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender")
             .field("ring", &self.shared.ring)
@@ -493,17 +493,17 @@ impl<T, M: Metrics> fmt::Debug for Sender<T, M> {
 // Unwind safety, as tokio's `mpsc` halves: a panic caught around a mailbox call leaves the
 // mailbox consistent. The wait-list lock is released by a guard, a claim dropped by unwinding
 // is published as SKIP (the receiver steps over it), and a message is only ever moved, never
-// lent to user code across a mailbox operation, so `T` needs no bound. The metrics hook `M` is
+// lent to user code across a mailbox operation, so `T` needs no bound. The attachment `X` is
 // user code with its own shared state, called in the middle of our operations: it must be
-// `RefUnwindSafe` itself (`NoMetrics` is).
+// `RefUnwindSafe` itself (`NoAttachment` is).
 
 /// A reserved slot (see [`Sender::poll_reserve`]). Sending through it cannot fail.
-pub struct Permit<'a, T, M: Metrics = NoMetrics> {
+pub struct Permit<'a, T, X: Attachment = NoAttachment> {
     claim: Option<Claim<'a, T>>,
-    shared: &'a Shared<T, M>,
+    shared: &'a Shared<T, X>,
 }
 
-impl<T, M: Metrics> Permit<'_, T, M> {
+impl<T, X: Attachment> Permit<'_, T, X> {
     /// Sends `msg` into the reserved slot.
     #[inline]
     pub fn send(mut self, msg: T) {
@@ -513,7 +513,7 @@ impl<T, M: Metrics> Permit<'_, T, M> {
     }
 }
 
-impl<T, M: Metrics> Drop for Permit<'_, T, M> {
+impl<T, X: Attachment> Drop for Permit<'_, T, X> {
     fn drop(&mut self) {
         if let Some(claim) = self.claim.take() {
             // Give the slot up: it is published as SKIP, which the receiver steps over; the
@@ -528,7 +528,7 @@ impl<T, M: Metrics> Drop for Permit<'_, T, M> {
     }
 }
 
-impl<T, M: Metrics> fmt::Debug for Permit<'_, T, M> {
+impl<T, X: Attachment> fmt::Debug for Permit<'_, T, X> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Permit").finish_non_exhaustive()
     }
@@ -536,15 +536,15 @@ impl<T, M: Metrics> fmt::Debug for Permit<'_, T, M> {
 
 /// A sender's place in the wait list, inside a pinned future; leaving it (on drop) gives the
 /// place up and passes on a notification it never used.
-struct Wait<'a, T, M: Metrics> {
-    shared: &'a Shared<T, M>,
+struct Wait<'a, T, X: Attachment> {
+    shared: &'a Shared<T, X>,
     waiter: Waiter,
     registered: bool,
     _pinned: PhantomPinned,
 }
 
-impl<'a, T, M: Metrics> Wait<'a, T, M> {
-    fn new(shared: &'a Shared<T, M>) -> Self {
+impl<'a, T, X: Attachment> Wait<'a, T, X> {
+    fn new(shared: &'a Shared<T, X>) -> Self {
         Self {
             shared,
             waiter: Waiter::new(),
@@ -554,7 +554,7 @@ impl<'a, T, M: Metrics> Wait<'a, T, M> {
     }
 
     /// The shared state, the pinned waiter and its flag.
-    fn project(self: Pin<&mut Self>) -> (&'a Shared<T, M>, Pin<&Waiter>, &mut bool) {
+    fn project(self: Pin<&mut Self>) -> (&'a Shared<T, X>, Pin<&Waiter>, &mut bool) {
         // SAFETY: `waiter` is never moved out of the pinned `Wait` (only borrowed, pinned,
         // below); `shared` and `registered` are not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };
@@ -565,7 +565,7 @@ impl<'a, T, M: Metrics> Wait<'a, T, M> {
     }
 }
 
-impl<T, M: Metrics> Drop for Wait<'_, T, M> {
+impl<T, X: Attachment> Drop for Wait<'_, T, X> {
     fn drop(&mut self) {
         // SAFETY: the waiter is pinned (we are being dropped in place).
         let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
@@ -575,12 +575,12 @@ impl<T, M: Metrics> Drop for Wait<'_, T, M> {
 
 /// The future returned by [`Sender::send`].
 #[must_use = "futures do nothing unless polled"]
-pub struct SendFuture<'a, T, M: Metrics = NoMetrics> {
-    wait: Wait<'a, T, M>,
+pub struct SendFuture<'a, T, X: Attachment = NoAttachment> {
+    wait: Wait<'a, T, X>,
     msg: Option<T>,
 }
 
-impl<T, M: Metrics> Future for SendFuture<'_, T, M> {
+impl<T, X: Attachment> Future for SendFuture<'_, T, X> {
     type Output = Result<Sent, SendError<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -607,13 +607,13 @@ impl<T, M: Metrics> Future for SendFuture<'_, T, M> {
 /// `send_blocking`'s wait under the drop policies: a send whose message stays in the caller's
 /// frame (`block_on` moves only this small future around, never the message).
 #[cfg(feature = "std")]
-struct SendInPlace<'a, 'm, T, M: Metrics> {
-    wait: Wait<'a, T, M>,
+struct SendInPlace<'a, 'm, T, X: Attachment> {
+    wait: Wait<'a, T, X>,
     msg: &'m mut Option<T>,
 }
 
 #[cfg(feature = "std")]
-impl<T, M: Metrics> Future for SendInPlace<'_, '_, T, M> {
+impl<T, X: Attachment> Future for SendInPlace<'_, '_, T, X> {
     type Output = Result<Sent, Refused>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -629,12 +629,12 @@ impl<T, M: Metrics> Future for SendInPlace<'_, '_, T, M> {
 /// `send_blocking`'s wait for a slot under `Busy`: the message waits in the caller's frame and
 /// is written into the slot once, after the wait.
 #[cfg(feature = "std")]
-struct ClaimFuture<'a, T, M: Metrics> {
-    wait: Wait<'a, T, M>,
+struct ClaimFuture<'a, T, X: Attachment> {
+    wait: Wait<'a, T, X>,
 }
 
 #[cfg(feature = "std")]
-impl<'a, T, M: Metrics> Future for ClaimFuture<'a, T, M> {
+impl<'a, T, X: Attachment> Future for ClaimFuture<'a, T, X> {
     type Output = Result<Claim<'a, T>, Closed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -645,7 +645,7 @@ impl<'a, T, M: Metrics> Future for ClaimFuture<'a, T, M> {
     }
 }
 
-impl<T, M: Metrics> fmt::Debug for SendFuture<'_, T, M> {
+impl<T, X: Attachment> fmt::Debug for SendFuture<'_, T, X> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture")
             .field("registered", &self.wait.registered)
@@ -655,12 +655,12 @@ impl<T, M: Metrics> fmt::Debug for SendFuture<'_, T, M> {
 
 /// The future returned by [`Sender::reserve`].
 #[must_use = "futures do nothing unless polled"]
-pub struct Reserve<'a, T, M: Metrics = NoMetrics> {
-    wait: Wait<'a, T, M>,
+pub struct Reserve<'a, T, X: Attachment = NoAttachment> {
+    wait: Wait<'a, T, X>,
 }
 
-impl<'a, T, M: Metrics> Future for Reserve<'a, T, M> {
-    type Output = Result<Permit<'a, T, M>, Closed>;
+impl<'a, T, X: Attachment> Future for Reserve<'a, T, X> {
+    type Output = Result<Permit<'a, T, X>, Closed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `wait` is structurally pinned and never moved.
@@ -675,7 +675,7 @@ impl<'a, T, M: Metrics> Future for Reserve<'a, T, M> {
     }
 }
 
-impl<T, M: Metrics> fmt::Debug for Reserve<'_, T, M> {
+impl<T, X: Attachment> fmt::Debug for Reserve<'_, T, X> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reserve")
             .field("registered", &self.wait.registered)
@@ -683,9 +683,9 @@ impl<T, M: Metrics> fmt::Debug for Reserve<'_, T, M> {
     }
 }
 
-impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for Sender<T, M> {}
-impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for Sender<T, M> {}
-impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for WeakSender<T, M> {}
-impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for WeakSender<T, M> {}
-impl<T, M: Metrics + RefUnwindSafe> UnwindSafe for Permit<'_, T, M> {}
-impl<T, M: Metrics + RefUnwindSafe> RefUnwindSafe for Permit<'_, T, M> {}
+impl<T, X: Attachment + RefUnwindSafe> UnwindSafe for Sender<T, X> {}
+impl<T, X: Attachment + RefUnwindSafe> RefUnwindSafe for Sender<T, X> {}
+impl<T, X: Attachment + RefUnwindSafe> UnwindSafe for WeakSender<T, X> {}
+impl<T, X: Attachment + RefUnwindSafe> RefUnwindSafe for WeakSender<T, X> {}
+impl<T, X: Attachment + RefUnwindSafe> UnwindSafe for Permit<'_, T, X> {}
+impl<T, X: Attachment + RefUnwindSafe> RefUnwindSafe for Permit<'_, T, X> {}

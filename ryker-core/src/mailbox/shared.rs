@@ -4,7 +4,7 @@
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::{MailboxConfig, Metrics, Overflow, Sent};
+use super::{Attachment, MailboxConfig, Overflow, Sent};
 use crate::error::{Closed, TrySendError};
 use crate::metrics::{Counter, MailboxStats};
 use crate::ring::{Claim, ClaimError, Forced, Pop, Ring};
@@ -31,7 +31,7 @@ pub(super) fn take_msg<T>(msg: &mut Option<T>) -> T {
 }
 
 /// State shared by the two halves.
-pub(super) struct Shared<T, M> {
+pub(super) struct Shared<T, X> {
     pub(super) ring: Ring<T>,
     pub(super) rx_waker: CachePadded<WakerCell>,
     pub(super) waiters: WaitList,
@@ -55,11 +55,11 @@ pub(super) struct Shared<T, M> {
     pub(super) rx_gone: AtomicBool,
     /// Written by the receiver (and by senders that find the mailbox full).
     pub(super) high_water: AtomicUsize,
-    pub(super) metrics: M,
+    pub(super) attachment: X,
 }
 
-impl<T, M: Metrics> Shared<T, M> {
-    pub(super) fn new(ring: Ring<T>, config: &MailboxConfig, metrics: M) -> Self {
+impl<T, X: Attachment> Shared<T, X> {
+    pub(super) fn new(ring: Ring<T>, config: &MailboxConfig, attachment: X) -> Self {
         Shared {
             ring,
             rx_waker: CachePadded::new(WakerCell::new()),
@@ -74,7 +74,7 @@ impl<T, M: Metrics> Shared<T, M> {
             discarded: Counter::new(),
             rx_gone: AtomicBool::new(false),
             high_water: AtomicUsize::new(0),
-            metrics,
+            attachment,
         }
     }
 
@@ -83,7 +83,7 @@ impl<T, M: Metrics> Shared<T, M> {
     pub(super) fn publish(&self, claim: Claim<'_, T>, msg: T) {
         claim.publish(msg);
         self.after_publish();
-        self.metrics.on_accepted();
+        self.attachment.on_accepted();
     }
 
     /// The sender half of the receiver wake-up protocol (module docs), called right after a
@@ -137,7 +137,7 @@ impl<T, M: Metrics> Shared<T, M> {
         self.note_full();
         if self.overflow == Overflow::DropNewest {
             self.dropped_newest.add(1);
-            self.metrics.on_dropped(Overflow::DropNewest);
+            self.attachment.on_dropped(Overflow::DropNewest);
             drop(msg);
             Err(TrySendError::Dropped)
         } else {
@@ -149,7 +149,7 @@ impl<T, M: Metrics> Shared<T, M> {
     #[cold]
     pub(super) fn count_busy(&self) {
         self.busy.add(1);
-        self.metrics.on_busy();
+        self.attachment.on_busy();
     }
 
     #[cold]
@@ -167,12 +167,12 @@ impl<T, M: Metrics> Shared<T, M> {
         match self.ring.force(msg) {
             Forced::Pushed(None) => {
                 self.after_publish();
-                self.metrics.on_accepted();
+                self.attachment.on_accepted();
                 Ok(Sent::Queued)
             }
             Forced::Pushed(Some(evicted)) => {
                 self.after_publish();
-                self.metrics.on_accepted();
+                self.attachment.on_accepted();
                 self.evicted(evicted);
                 Ok(Sent::DisplacedOldest)
             }
@@ -196,7 +196,7 @@ impl<T, M: Metrics> Shared<T, M> {
     pub(super) fn evicted(&self, msg: T) {
         self.note_full();
         self.dropped_oldest.add(1);
-        self.metrics.on_dropped(Overflow::DropOldest);
+        self.attachment.on_dropped(Overflow::DropOldest);
         drop(msg);
     }
 
@@ -454,9 +454,9 @@ impl<T, M: Metrics> Shared<T, M> {
     /// Only the (single) receiver calls this, as for [`Shared::pop`].
     pub(super) unsafe fn discard_queued(&self) {
         /// Goes on with the rest if a destructor panics.
-        struct Rest<'a, T, M: Metrics>(&'a Shared<T, M>);
+        struct Rest<'a, T, X: Attachment>(&'a Shared<T, X>);
 
-        impl<T, M: Metrics> Drop for Rest<'_, T, M> {
+        impl<T, X: Attachment> Drop for Rest<'_, T, X> {
             fn drop(&mut self) {
                 // SAFETY: the receiver is dropping this guard (our caller's contract).
                 unsafe { self.0.discard_queued() };
