@@ -354,7 +354,7 @@ fn shutdown_races_try_tell() {
     });
 }
 
-/// Shutdown races a `tell_blocking` into a full one-slot mailbox (message 0 is queued first):
+/// Shutdown races a `blocking_tell` into a full one-slot mailbox (message 0 is queued first):
 /// the sender parks on the full mailbox and must be woken either by the loop freeing the slot
 /// (message 1 is then accepted and handled) or by the close (it gets `Closed(msg)` back). Each
 /// message is handled or handed back, exactly once; message 0, accepted before the shutdown,
@@ -373,7 +373,7 @@ fn shutdown_races_tell_blocking() {
         );
         let actor = run_loop(&rt);
         let d = drops.clone();
-        let sender = spawn(move || match addr.tell_blocking(d.msg(1)) {
+        let sender = spawn(move || match addr.blocking_tell(d.msg(1)) {
             Ok(Sent::Queued) => None,
             Err(SendError::Closed(msg)) => {
                 assert_eq!(msg.id, 1, "the refused message comes back");

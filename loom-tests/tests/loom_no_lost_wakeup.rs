@@ -304,7 +304,7 @@ fn waiting_sender_woken_by_close() {
     });
 }
 
-/// The blocking calls (`send_blocking`/`recv_blocking` park the thread through the same waker
+/// The blocking calls (`blocking_send`/`blocking_recv` park the thread through the same waker
 /// registrations): a sender blocked on full and a receiver blocked on empty wake each other.
 #[test]
 fn blocking_send_and_recv() {
@@ -313,13 +313,13 @@ fn blocking_send_and_recv() {
         let tx2 = tx.clone();
         let s = spawn(move || {
             for m in [1, 2] {
-                assert_eq!(tx2.send_blocking(m), Ok(Sent::Queued));
+                assert_eq!(tx2.blocking_send(m), Ok(Sent::Queued));
             }
         });
-        assert_eq!(rx.recv_blocking(), Some(1));
-        assert_eq!(rx.recv_blocking(), Some(2));
+        assert_eq!(rx.blocking_recv(), Some(1));
+        assert_eq!(rx.blocking_recv(), Some(2));
         s.join().unwrap();
         drop(tx);
-        assert_eq!(rx.recv_blocking(), None);
+        assert_eq!(rx.blocking_recv(), None);
     });
 }

@@ -57,7 +57,7 @@ fn abandoned_poll_reserve_does_not_starve_send() {
     });
 }
 
-/// The same with B in `send_blocking` (its own wait path: a slot first, then the message).
+/// The same with B in `blocking_send` (its own wait path: a slot first, then the message).
 #[test]
 fn abandoned_poll_reserve_does_not_starve_send_blocking() {
     model(3, || {
@@ -65,9 +65,9 @@ fn abandoned_poll_reserve_does_not_starve_send_blocking() {
         let mut tx_a = tx.clone();
         assert!(reserve_once(&mut tx_a, 1), "full: A waits");
         let tx_b = tx.clone();
-        let b = spawn(move || assert_eq!(tx_b.send_blocking(2), Ok(Sent::Queued)));
+        let b = spawn(move || assert_eq!(tx_b.blocking_send(2), Ok(Sent::Queued)));
         assert_eq!(rx.try_recv(), Ok(0));
-        assert_eq!(rx.recv_blocking(), Some(2));
+        assert_eq!(rx.blocking_recv(), Some(2));
         b.join().unwrap();
         drop((tx, tx_a));
     });
@@ -93,7 +93,7 @@ fn poll_reserve_then_send_on_the_same_sender() {
     });
 }
 
-/// The same falling back to `send_blocking`.
+/// The same falling back to `blocking_send`.
 #[test]
 fn poll_reserve_then_send_blocking_on_the_same_sender() {
     model(3, || {
@@ -101,12 +101,12 @@ fn poll_reserve_then_send_blocking_on_the_same_sender() {
         let mut tx_a = tx.clone();
         let a = spawn(move || {
             if reserve_once(&mut tx_a, 1) {
-                assert_eq!(tx_a.send_blocking(1), Ok(Sent::Queued));
+                assert_eq!(tx_a.blocking_send(1), Ok(Sent::Queued));
             }
             tx_a
         });
         assert_eq!(rx.try_recv(), Ok(0));
-        assert_eq!(rx.recv_blocking(), Some(1));
+        assert_eq!(rx.blocking_recv(), Some(1));
         let tx_a = a.join().unwrap();
         drop((tx, tx_a));
     });

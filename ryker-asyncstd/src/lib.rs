@@ -24,7 +24,7 @@
 //! });
 //! ```
 //!
-//! The blocking calls (`send_blocking`, `recv_blocking`, `tell_blocking`) are for plain
+//! The blocking calls (`blocking_send`, `blocking_recv`, `blocking_tell`) are for plain
 //! threads and `async_std::task::spawn_blocking`. Called inside an async-std task (a spawned
 //! one, or the future given to `task::block_on`) where they would have to wait, they panic
 //! with a message saying what to call instead, rather than parking a thread that runs async

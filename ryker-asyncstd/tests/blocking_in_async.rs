@@ -23,7 +23,7 @@ fn recv_blocking_in_an_async_std_task_panics() {
         hung
     });
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        async_std::task::block_on(async { rx.recv_blocking() })
+        async_std::task::block_on(async { rx.blocking_recv() })
     }));
     drop(done);
     let hung = watchdog.join().expect("the watchdog");
@@ -51,8 +51,8 @@ fn blocking_calls_on_spawn_blocking_threads_still_work() {
         });
         tx.try_send(0).unwrap();
         let sender = async_std::task::spawn_blocking(move || {
-            tx.send_blocking(1).unwrap();
-            tx.send_blocking(2).unwrap();
+            tx.blocking_send(1).unwrap();
+            tx.blocking_send(2).unwrap();
         });
         for want in 0..3 {
             assert_eq!(rx.recv().await, Some(want));
@@ -61,7 +61,7 @@ fn blocking_calls_on_spawn_blocking_threads_still_work() {
         let (tx, rx) = channel::<u32>(MailboxConfig::default());
         let receiver = async_std::task::spawn_blocking(move || {
             let mut rx = rx;
-            (rx.recv_blocking(), rx.recv_blocking())
+            (rx.blocking_recv(), rx.blocking_recv())
         });
         tx.send(5).await.unwrap();
         drop(tx);

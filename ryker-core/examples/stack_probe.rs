@@ -1,4 +1,4 @@
-//! Measures the stack a thread needs to `send_blocking` one large message into a FULL
+//! Measures the stack a thread needs to `blocking_send` one large message into a FULL
 //! mailbox (issue 8, item 7), beside `std::sync::mpsc::sync_channel` doing the same.
 //!
 //! ```text
@@ -32,7 +32,7 @@ fn ryker<const N: usize>(stack: usize) {
             tx.try_send([1; N]).unwrap();
             let sender = thread::Builder::new()
                 .stack_size(stack)
-                .spawn(move || tx.send_blocking([2; N]).is_ok())
+                .spawn(move || tx.blocking_send([2; N]).is_ok())
                 .unwrap();
             // Free the slot once the sender waits in the slow path (it marks the mailbox's
             // high-water mark full just before it queues); a deadline keeps this from hanging.
@@ -41,8 +41,8 @@ fn ryker<const N: usize>(stack: usize) {
                 thread::yield_now();
             }
             thread::sleep(Duration::from_millis(2));
-            assert_eq!(rx.recv_blocking().map(|m| m[0]), Some(1));
-            assert_eq!(rx.recv_blocking().map(|m| m[0]), Some(2));
+            assert_eq!(rx.blocking_recv().map(|m| m[0]), Some(1));
+            assert_eq!(rx.blocking_recv().map(|m| m[0]), Some(2));
             sender.join().unwrap()
         })
         .unwrap();

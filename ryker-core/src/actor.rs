@@ -313,13 +313,23 @@ impl<A: Actor> Addr<A> {
     /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
     /// to call instead.
     #[cfg(feature = "std")]
-    pub fn tell_blocking(&self, msg: A::Msg) -> Result<Sent, SendError<A::Msg>> {
+    pub fn blocking_tell(&self, msg: A::Msg) -> Result<Sent, SendError<A::Msg>> {
         self.tx
-            .send_blocking(self.envelope(msg))
+            .blocking_send(self.envelope(msg))
             .map_err(|e| match e {
                 SendError::Dropped => SendError::Dropped,
                 SendError::Closed(env) => SendError::Closed(env.msg),
             })
+    }
+
+    /// The former name of [`blocking_tell`](Self::blocking_tell).
+    #[cfg(feature = "std")]
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to `blocking_tell`, as tokio names its blocking calls"
+    )]
+    pub fn tell_blocking(&self, msg: A::Msg) -> Result<Sent, SendError<A::Msg>> {
+        self.blocking_tell(msg)
     }
 
     /// Whether the actor's mailbox is closed (the actor stopped or is stopping).

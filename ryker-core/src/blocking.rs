@@ -119,8 +119,8 @@ pub(crate) fn block_on_spin<F: Future>(future: F, spin: bool) -> F::Output {
 /// How an async runtime's adapter tells ryker that the calling thread is running that
 /// runtime's async code, where a blocking call must not park the thread.
 ///
-/// The blocking calls (`Sender::send_blocking`, `Receiver::recv_blocking`,
-/// `Addr::tell_blocking`, [`block_on`]) park the calling thread while they wait. Inside an async
+/// The blocking calls (`Sender::blocking_send`, `Receiver::blocking_recv`,
+/// `Addr::blocking_tell`, [`block_on`]) park the calling thread while they wait. Inside an async
 /// task that parks a worker of the runtime: on a single-threaded runtime nothing else runs
 /// until the wait ends, which is never if the peer it waits for is a task on that runtime (a
 /// silent deadlock); on a multi-threaded one it takes a worker away. So they must not be
@@ -191,7 +191,7 @@ pub(crate) fn forbid_async_context() {
     for probe in PROBES.iter().map_while(std::sync::OnceLock::get) {
         if (probe.in_async_context)() {
             panic!(
-                "ryker: a blocking call (`send_blocking`, `recv_blocking`, `tell_blocking` or \
+                "ryker: a blocking call (`blocking_send`, `blocking_recv`, `blocking_tell` or \
                  `block_on`) would park a thread that is running {runtime}'s async code, which \
                  stalls the runtime (a single-threaded one for good: a silent deadlock). In \
                  async code use `.send(msg).await`, `.recv().await` or `.tell(msg).await` \

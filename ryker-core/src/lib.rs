@@ -28,7 +28,7 @@
 //!
 //! | feature   | default | what it adds |
 //! |-----------|---------|--------------|
-//! | `std`     | yes     | `send_blocking`/`recv_blocking`, `std::error::Error` impls (implies `alloc`) |
+//! | `std`     | yes     | `blocking_send`/`blocking_recv`, `std::error::Error` impls (implies `alloc`) |
 //! | `alloc`   | via std | heap rings and the mailbox |
 //! | `amnesia` | no      | zeroing of slots after use (`zeroize`) |
 //! | `serde`   | no      | `Serialize`/`Deserialize` for the configuration types |

@@ -189,9 +189,9 @@ fn close_refuses_new_sends_and_delivers_accepted_ones() {
     assert!(tx.is_closed() && rx.is_closed());
     assert!(matches!(tx.try_send(3), Err(TrySendError::Closed(3))));
     assert_eq!(rx.try_recv(), Ok(1));
-    assert_eq!(rx.recv_blocking(), Some(2));
+    assert_eq!(rx.blocking_recv(), Some(2));
     assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
-    assert_eq!(rx.recv_blocking(), None);
+    assert_eq!(rx.blocking_recv(), None);
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn dropping_every_sender_ends_the_stream_after_the_last_message() {
     tx2.try_send(2).unwrap();
     drop(tx2);
     let mut got = Vec::new();
-    while let Some(v) = rx.recv_blocking() {
+    while let Some(v) = rx.blocking_recv() {
         got.push(v);
     }
     assert_eq!(got, [1, 2]);
@@ -385,7 +385,7 @@ fn recv_many_takes_what_is_ready_up_to_the_limit() {
         Poll::Ready(0),
         "0 = closed and drained"
     );
-    assert_eq!(rx.recv_many_blocking(&mut buf, 4), 0);
+    assert_eq!(rx.blocking_recv_many(&mut buf, 4), 0);
 }
 
 #[test]
@@ -399,14 +399,14 @@ fn senders_blocked_on_full_make_progress_from_threads() {
             let tx = tx.clone();
             std::thread::spawn(move || {
                 for i in 0..PER_SENDER {
-                    tx.send_blocking(p << 32 | i).unwrap();
+                    tx.blocking_send(p << 32 | i).unwrap();
                 }
             })
         })
         .collect();
     drop(tx);
     let mut next = [0u64; 3];
-    while let Some(v) = rx.recv_blocking() {
+    while let Some(v) = rx.blocking_recv() {
         let (p, i) = ((v >> 32) as usize, v & 0xffff_ffff);
         assert_eq!(i, next[p], "per-sender order");
         next[p] += 1;

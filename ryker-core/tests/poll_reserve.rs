@@ -74,11 +74,11 @@ fn abandoned_poll_reserve_does_not_swallow_a_blocking_senders_wakeup() {
     let mut tx_a = tx.clone();
     reserve_pending_then_abandon(&mut tx_a);
     let tx_b = tx.clone();
-    let b = std::thread::spawn(move || tx_b.send_blocking(2));
+    let b = std::thread::spawn(move || tx_b.blocking_send(2));
     // Give B time to queue and park behind A (only to make the failing order likely: B's
     // queue position is not observable; whichever order happens, B must get the slot).
     std::thread::sleep(Duration::from_millis(20));
-    assert_eq!(rx.recv_blocking(), Some(0));
+    assert_eq!(rx.blocking_recv(), Some(0));
     // A deadlock detector, not a speed limit: B normally finishes within microseconds.
     let deadline = Instant::now() + Duration::from_secs(20);
     let got = loop {

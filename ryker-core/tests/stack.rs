@@ -1,4 +1,4 @@
-//! Stack use of large messages (issue 8, item 7): `send_blocking` into a FULL mailbox keeps
+//! Stack use of large messages (issue 8, item 7): `blocking_send` into a FULL mailbox keeps
 //! the message in its own frame while it waits, instead of moving it through a chain of
 //! futures by value. Before, one 64 KiB message needed about 650 KiB of stack in release and
 //! 2.7 MiB in debug (`cargo run --release -p ryker-core --example stack_probe` measures it,
@@ -37,7 +37,7 @@ fn send_blocking_a_large_message_into_a_full_mailbox_fits_a_2_mib_stack() {
             tx.try_send([1; SIZE]).unwrap();
             let sender = thread::Builder::new()
                 .stack_size(STACK)
-                .spawn(move || tx.send_blocking([2; SIZE]).is_ok())
+                .spawn(move || tx.blocking_send([2; SIZE]).is_ok())
                 .unwrap();
             // Free the slot once the sender waits in the slow path: it marks the mailbox's
             // high-water mark full right before it queues. (The deadline only keeps this
@@ -47,8 +47,8 @@ fn send_blocking_a_large_message_into_a_full_mailbox_fits_a_2_mib_stack() {
             while rx.stats().high_water == 0 && Instant::now() < deadline {
                 thread::yield_now();
             }
-            assert_eq!(rx.recv_blocking().map(|m| m[0]), Some(1));
-            assert_eq!(rx.recv_blocking().map(|m| m[SIZE - 1]), Some(2));
+            assert_eq!(rx.blocking_recv().map(|m| m[0]), Some(1));
+            assert_eq!(rx.blocking_recv().map(|m| m[SIZE - 1]), Some(2));
             sender.join().unwrap()
         })
         .unwrap();

@@ -64,7 +64,7 @@ fn mailbox_blocking_exactly_once_per_producer_fifo() {
                 let tx = tx.clone();
                 thread::spawn(move || {
                     for seq in 0..per {
-                        tx.send_blocking(tag(p, seq)).unwrap();
+                        tx.blocking_send(tag(p, seq)).unwrap();
                     }
                 })
             })
@@ -74,7 +74,7 @@ fn mailbox_blocking_exactly_once_per_producer_fifo() {
         let mut buf = Vec::with_capacity(64);
         loop {
             buf.clear();
-            if rx.recv_many_blocking(&mut buf, 64) == 0 {
+            if rx.blocking_recv_many(&mut buf, 64) == 0 {
                 break;
             }
             buf.iter().for_each(|&v| check.see(v));
@@ -125,7 +125,7 @@ fn mailbox_try_send_spinning_producers_exactly_once() {
             .collect();
         drop(tx);
         let mut check = Checker::new();
-        while let Some(v) = rx.recv_blocking() {
+        while let Some(v) = rx.blocking_recv() {
             check.see(v);
         }
         let busy: u64 = producers.into_iter().map(|p| p.join().unwrap()).sum();
@@ -191,7 +191,7 @@ fn drop_oldest_under_contention_accounts_for_every_message() {
         drop(tx);
         let mut check = Checker::new();
         let mut received = 0u64;
-        while let Some(v) = rx.recv_blocking() {
+        while let Some(v) = rx.blocking_recv() {
             check.see_subsequence(v);
             received += 1;
         }
@@ -334,7 +334,7 @@ fn drop_oldest_close_racing_evictions_loses_no_accepted_message() {
         rx.close();
         let mut check = Checker::new();
         let mut received = 0u64;
-        while let Some(v) = rx.recv_blocking() {
+        while let Some(v) = rx.blocking_recv() {
             check.see_subsequence(v);
             received += 1;
         }
@@ -389,7 +389,7 @@ fn receiver_drop_mid_stream_accounts_for_every_message() {
             };
             while received < take {
                 let v = rx
-                    .recv_blocking()
+                    .blocking_recv()
                     .expect("producers run until the receiver goes");
                 check.see_subsequence(v);
                 received += 1;

@@ -26,7 +26,7 @@
 //! }));
 //! ```
 //!
-//! The blocking calls (`send_blocking`, `recv_blocking`, `tell_blocking`) are for plain
+//! The blocking calls (`blocking_send`, `blocking_recv`, `blocking_tell`) are for plain
 //! threads and `smol::unblock`; in async code use `.send(msg).await`, `.recv().await` and
 //! `.tell(msg).await`. Unlike `ryker-tokio` and `ryker-asyncstd`, this crate cannot catch the
 //! mistake: smol's executors offer no way to ask whether the calling thread is running one of

@@ -8,7 +8,7 @@
 //! The runtime needs its timer enabled (`enable_time()` or `enable_all()`, which
 //! `#[tokio::main]` does) for [`Addr::tell_timeout`].
 //!
-//! The blocking calls (`send_blocking`, `recv_blocking`, `tell_blocking`) are for plain
+//! The blocking calls (`blocking_send`, `blocking_recv`, `blocking_tell`) are for plain
 //! threads and `tokio::task::spawn_blocking`. Called from async code on a tokio runtime, where
 //! parking the thread would stall the runtime (a current-thread runtime for good), they panic
 //! with a message saying what to call instead, as tokio's own `blocking_send` does, instead
@@ -150,7 +150,7 @@ impl Runtime for TokioLocal {
 ///     tx.send(1).await.unwrap();
 ///     // A blocking call belongs on a blocking thread.
 ///     let rx = tokio::task::spawn_blocking(move || {
-///         assert_eq!(rx.recv_blocking(), Some(1));
+///         assert_eq!(rx.blocking_recv(), Some(1));
 ///         rx
 ///     })
 ///     .await

@@ -106,7 +106,7 @@ fn send_blocking_on_a_full_mailbox_in_a_current_thread_runtime_panics() {
         let (tx, rx) = channel::<u32>(full_mailbox_config());
         tx.try_send(0).unwrap();
         arm(slot, move || drop(rx));
-        let _ = rt.block_on(async { tx.send_blocking(1) });
+        let _ = rt.block_on(async { tx.blocking_send(1) });
     });
     assert_says_what_to_do(&message);
 }
@@ -118,7 +118,7 @@ fn recv_blocking_on_an_empty_mailbox_in_a_current_thread_runtime_panics() {
     let message = must_panic(|slot| {
         let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
         arm(slot, move || drop(tx));
-        let _ = rt.block_on(async { rx.recv_blocking() });
+        let _ = rt.block_on(async { rx.blocking_recv() });
     });
     assert_says_what_to_do(&message);
 }
@@ -158,7 +158,7 @@ fn tell_blocking_to_a_full_actor_in_a_current_thread_runtime_panics() {
                 let waker = Waker::from(Arc::new(Noop));
                 let _ = abort.as_mut().poll(&mut TaskContext::from_waker(&waker));
             });
-            let _ = addr.tell_blocking(1);
+            let _ = addr.blocking_tell(1);
         });
     });
     assert_says_what_to_do(&message);
@@ -175,7 +175,7 @@ fn send_blocking_in_a_multi_thread_worker_task_panics() {
         let (tx, rx) = channel::<u32>(full_mailbox_config());
         tx.try_send(0).unwrap();
         arm(slot, move || drop(rx));
-        let joined = rt.block_on(rt.spawn(async move { tx.send_blocking(1).is_ok() }));
+        let joined = rt.block_on(rt.spawn(async move { tx.blocking_send(1).is_ok() }));
         if let Err(err) = joined {
             std::panic::resume_unwind(err.into_panic());
         }
@@ -184,8 +184,8 @@ fn send_blocking_in_a_multi_thread_worker_task_panics() {
 }
 
 /// On `spawn_blocking` threads the blocking calls wait as they should, on both runtime
-/// flavours: a `send_blocking` into a full mailbox that the async side drains, a
-/// `recv_blocking` on an empty one that the async side fills, a `tell_blocking` to a full actor
+/// flavours: a `blocking_send` into a full mailbox that the async side drains, a
+/// `blocking_recv` on an empty one that the async side fills, a `blocking_tell` to a full actor
 /// that handles its messages meanwhile.
 #[test]
 fn blocking_calls_on_spawn_blocking_threads_still_work() {
@@ -202,8 +202,8 @@ fn blocking_calls_on_spawn_blocking_threads_still_work() {
             let (tx, mut rx) = channel::<u32>(full_mailbox_config());
             tx.try_send(0).unwrap();
             let sender = tokio::task::spawn_blocking(move || {
-                tx.send_blocking(1).unwrap();
-                tx.send_blocking(2).unwrap();
+                tx.blocking_send(1).unwrap();
+                tx.blocking_send(2).unwrap();
             });
             for want in 0..3 {
                 assert_eq!(rx.recv().await, Some(want));
@@ -213,7 +213,7 @@ fn blocking_calls_on_spawn_blocking_threads_still_work() {
             let (tx, rx) = channel::<u32>(MailboxConfig::default());
             let receiver = tokio::task::spawn_blocking(move || {
                 let mut rx = rx;
-                (rx.recv_blocking(), rx.recv_blocking())
+                (rx.blocking_recv(), rx.blocking_recv())
             });
             tokio::task::yield_now().await;
             tx.send(5).await.unwrap();
@@ -228,7 +228,7 @@ fn blocking_calls_on_spawn_blocking_threads_still_work() {
             let addr = handle.addr();
             let teller = tokio::task::spawn_blocking(move || {
                 for n in 0..8 {
-                    addr.tell_blocking(n).unwrap();
+                    addr.blocking_tell(n).unwrap();
                 }
             });
             teller.await.expect("tell_blocking on a blocking thread");

@@ -19,7 +19,7 @@ use crate::sync::{fence, Arc, Ordering};
 /// for i in 0..3 { tx.try_send(i).unwrap(); }
 /// drop(tx); // the last sender closes the mailbox
 /// let mut got = Vec::new();
-/// while let Some(i) = rx.recv_blocking() { got.push(i); }
+/// while let Some(i) = rx.blocking_recv() { got.push(i); }
 /// assert_eq!(got, [0, 1, 2]);
 /// ```
 pub struct Receiver<T, X: Attachment = NoAttachment> {
@@ -283,16 +283,23 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
     /// to call instead.
     #[cfg(feature = "std")]
-    pub fn recv_blocking(&mut self) -> Option<T> {
+    pub fn blocking_recv(&mut self) -> Option<T> {
         let mut one = One(None);
-        self.recv_many_blocking(&mut one, 1);
+        self.blocking_recv_many(&mut one, 1);
         one.0
     }
 
-    /// Receives up to `limit` messages from a plain thread, parking it while the mailbox is
-    /// empty (see [`Receiver::recv_blocking`] for where not to call it).
+    /// The former name of [`blocking_recv`](Self::blocking_recv).
     #[cfg(feature = "std")]
-    pub fn recv_many_blocking<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
+    #[deprecated(since = "0.1.0", note = "renamed to `blocking_recv`, as in tokio")]
+    pub fn recv_blocking(&mut self) -> Option<T> {
+        self.blocking_recv()
+    }
+
+    /// Receives up to `limit` messages from a plain thread, parking it while the mailbox is
+    /// empty (see [`Receiver::blocking_recv`] for where not to call it).
+    #[cfg(feature = "std")]
+    pub fn blocking_recv_many<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
         if limit == 0 {
             return 0;
         }
@@ -311,6 +318,13 @@ impl<T, X: Attachment> Receiver<T, X> {
                 crate::blocking::block_on_spin(self.recv_many(out, limit), false)
             }
         }
+    }
+
+    /// The former name of [`blocking_recv_many`](Self::blocking_recv_many).
+    #[cfg(feature = "std")]
+    #[deprecated(since = "0.1.0", note = "renamed to `blocking_recv_many`, as in tokio")]
+    pub fn recv_many_blocking<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
+        self.blocking_recv_many(out, limit)
     }
 
     /// Closes the mailbox: senders get `Closed` from now on (waiting ones are woken), while

@@ -79,7 +79,7 @@ impl<T, X: Attachment> Sender<T, X> {
     /// Waiting senders are woken oldest first, and a woken sender that finds the slot taken
     /// goes back to the front. Fairness is not strict: a sender that arrives while a woken one
     /// is still being scheduled may take the freed slot first, so under sustained contention a
-    /// waiter can be overtaken several times (measured: a worst single `send_blocking` wait of
+    /// waiter can be overtaken several times (measured: a worst single `blocking_send` wait of
     /// about 0.5 s with 4 producers on 2 cores). Waiting allocates nothing.
     ///
     /// # Cancel safety
@@ -131,8 +131,8 @@ impl<T, X: Attachment> Sender<T, X> {
     /// polls again, calls [`Sender::abort_reserve`], or is dropped. Walking away without any
     /// of these (a timeout fired, a `select!` took another branch) costs nobody a wake-up: a
     /// notification is never *spent* on a `poll_reserve` registration (it wakes it, and goes on
-    /// to wake a sender waiting in `send`, `reserve` or `send_blocking` as well), and `send`,
-    /// `reserve` and `send_blocking` on this same sender give its stale registration up first.
+    /// to wake a sender waiting in `send`, `reserve` or `blocking_send` as well), and `send`,
+    /// `reserve` and `blocking_send` on this same sender give its stale registration up first.
     /// Call `abort_reserve` when giving up anyway: it spares the abandoned entry the wake-ups.
     /// While only `poll_reserve` callers wait, each freed slot wakes all of them (none of them
     /// is bound to come back for it), and one gets the slot.
@@ -207,7 +207,7 @@ impl<T, X: Attachment> Sender<T, X> {
         let Some(waiter) = &self.waiter else {
             return false;
         };
-        // `registered` alone may be stale: `send`, `reserve` and `send_blocking` take the
+        // `registered` alone may be stale: `send`, `reserve` and `blocking_send` take the
         // registration out of the list through `&self`, which cannot clear the flag, and leave
         // the waiter `Idle`. Only this sender moves its waiter to `Idle`, so the state read
         // here cannot go stale before `cancel_wait`.
@@ -219,7 +219,7 @@ impl<T, X: Attachment> Sender<T, X> {
     }
 
     /// Takes out of the wait list a registration left by a `poll_reserve` that returned
-    /// `Pending` and was not polled again: `send`, `reserve` and `send_blocking` on this
+    /// `Pending` and was not polled again: `send`, `reserve` and `blocking_send` on this
     /// sender call it first, since the caller has evidently moved on. `&self` cannot clear
     /// `registered`; the waiter becomes `Idle` under the list lock, which is what the next
     /// `poll_reserve` reads. (Correctness does not depend on it: a notification is never spent
@@ -273,8 +273,8 @@ impl<T, X: Attachment> Sender<T, X> {
     /// ```
     /// use ryker_core::mailbox::{channel, MailboxConfig};
     /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
-    /// let t = std::thread::spawn(move || tx.send_blocking(3).unwrap());
-    /// assert_eq!(rx.recv_blocking(), Some(3));
+    /// let t = std::thread::spawn(move || tx.blocking_send(3).unwrap());
+    /// assert_eq!(rx.blocking_recv(), Some(3));
     /// t.join().unwrap();
     /// ```
     ///
@@ -287,7 +287,7 @@ impl<T, X: Attachment> Sender<T, X> {
     /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
     /// to call instead.
     #[cfg(feature = "std")]
-    pub fn send_blocking(&self, msg: T) -> Result<Sent, SendError<T>> {
+    pub fn blocking_send(&self, msg: T) -> Result<Sent, SendError<T>> {
         self.leave_reserve_wait();
         // The message stays in this frame until it is written into its slot: it is never
         // moved into a future (a large message used to be copied into every frame of
@@ -335,6 +335,13 @@ impl<T, X: Attachment> Sender<T, X> {
             Err(Closed) => Err(SendError::Closed(msg)),
         }
     }
+
+    /// The former name of [`blocking_send`](Self::blocking_send).
+    #[cfg(feature = "std")]
+    #[deprecated(since = "0.1.0", note = "renamed to `blocking_send`, as in tokio")]
+    pub fn send_blocking(&self, msg: T) -> Result<Sent, SendError<T>> {
+        self.blocking_send(msg)
+    }
 }
 
 impl<T, X: Attachment> Sender<T, X> {
@@ -348,8 +355,8 @@ impl<T, X: Attachment> Sender<T, X> {
     /// tx.try_send(1).unwrap();
     /// tx.close();
     /// assert!(tx.try_send(2).unwrap_err().is_closed());
-    /// assert_eq!(rx.recv_blocking(), Some(1));
-    /// assert_eq!(rx.recv_blocking(), None);
+    /// assert_eq!(rx.blocking_recv(), Some(1));
+    /// assert_eq!(rx.blocking_recv(), None);
     /// ```
     pub fn close(&self) {
         self.shared.close();
@@ -604,7 +611,7 @@ impl<T, X: Attachment> Future for SendFuture<'_, T, X> {
     }
 }
 
-/// `send_blocking`'s wait under the drop policies: a send whose message stays in the caller's
+/// `blocking_send`'s wait under the drop policies: a send whose message stays in the caller's
 /// frame (`block_on` moves only this small future around, never the message).
 #[cfg(feature = "std")]
 struct SendInPlace<'a, 'm, T, X: Attachment> {
@@ -626,7 +633,7 @@ impl<T, X: Attachment> Future for SendInPlace<'_, '_, T, X> {
     }
 }
 
-/// `send_blocking`'s wait for a slot under `Busy`: the message waits in the caller's frame and
+/// `blocking_send`'s wait for a slot under `Busy`: the message waits in the caller's frame and
 /// is written into the slot once, after the wait.
 #[cfg(feature = "std")]
 struct ClaimFuture<'a, T, X: Attachment> {

@@ -251,7 +251,7 @@ impl<T, X: Attachment> Shared<T, X> {
                     front = true;
                 }
                 // Taken out of the list by someone else: only a `poll_reserve` registration,
-                // which `send`/`reserve`/`send_blocking` on the same sender drop (see
+                // which `send`/`reserve`/`blocking_send` on the same sender drop (see
                 // `Sender::leave_reserve_wait`). We had no turn: start over at the back.
                 WaitState::Idle => *registered = false,
             }
@@ -286,7 +286,7 @@ impl<T, X: Attachment> Shared<T, X> {
     /// is queued (or dropped under `DropNewest`), and is still there on `Err(Refused::Closed)`.
     /// Passing the caller's slot by reference, rather than moving the message in and out on
     /// every poll, keeps a large message from being copied into each frame on the way
-    /// (`send_blocking` used to need over ten times its size in stack).
+    /// (`blocking_send` used to need over ten times its size in stack).
     pub(super) fn poll_send(
         &self,
         w: Pin<&Waiter>,

@@ -8,11 +8,11 @@ use crate::probe::{assert_sequence, config, spawn_recorder, Ledger};
 use crate::sync::within;
 use crate::Harness;
 
-/// Senders per case: two `tell` tasks, a `try_tell` task, a `tell_blocking` thread.
+/// Senders per case: two `tell` tasks, a `try_tell` task, a `blocking_tell` thread.
 const PLAN: [Mode; 4] = [Mode::Tell, Mode::Tell, Mode::TryTell, Mode::Thread];
 
 /// Four concurrent senders (two tasks awaiting `tell`, one task retrying `try_tell`, one plain
-/// thread using `tell_blocking`) each send ids `0..2000` (offset by sender) through a
+/// thread using `blocking_tell`) each send ids `0..2000` (offset by sender) through a
 /// 16-slot mailbox, so they wait on each other and on the actor; the actor must see each
 /// sender's messages exactly in the order sent, every one exactly once, with intact 64-byte
 /// payloads.

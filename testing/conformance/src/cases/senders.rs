@@ -1,5 +1,5 @@
 //! Concurrent senders for the ordering and shutdown cases: async tasks using `tell` or
-//! `try_tell`, and a plain thread alternating `tell_blocking` and `try_tell`.
+//! `try_tell`, and a plain thread alternating `blocking_tell` and `try_tell`.
 //!
 //! Each sender sends its ids in order, retrying a message refused with `Busy` (after checking
 //! it was handed back) until it is queued, and stops at the first `Closed` (after checking
@@ -22,7 +22,7 @@ pub(crate) enum Mode {
     Tell,
     /// An async task calling `try_tell`, yielding to the runtime on `Busy`.
     TryTell,
-    /// A plain thread alternating `tell_blocking` and `try_tell`.
+    /// A plain thread alternating `blocking_tell` and `try_tell`.
     Thread,
 }
 
@@ -99,7 +99,7 @@ fn send_thread(addr: Addr<Recorder>, ledger: Arc<Ledger>, ids: Range<u64>) -> Ve
         let mut msg = Rec::Item(Item::new(id, &ledger));
         loop {
             let outcome = if id % 2 == 0 {
-                addr.tell_blocking(msg).map_err(TrySendError::from)
+                addr.blocking_tell(msg).map_err(TrySendError::from)
             } else {
                 addr.try_tell(msg)
             };

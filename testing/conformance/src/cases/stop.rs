@@ -15,7 +15,7 @@ use crate::probe::{
 use crate::sync::{eventually, poll_once, within};
 use crate::Harness;
 
-/// Four concurrent senders (two `tell` tasks, a `try_tell` task, a `tell_blocking`/`try_tell`
+/// Four concurrent senders (two `tell` tasks, a `try_tell` task, a `blocking_tell`/`try_tell`
 /// thread) send sequence-numbered messages through an 8-slot mailbox to an actor that yields
 /// every 16 messages, until they get `Closed`; `shutdown()` is called once 300 messages were
 /// handled. Every send that returned `Ok` must be handled exactly once and in order; every
