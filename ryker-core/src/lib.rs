@@ -7,7 +7,8 @@
 //!   positions, closed bit); [`ring::StaticRing`] — the same with inline slots and `const fn new`.
 //! - [`mailbox::channel`] / [`mailbox::try_channel`] — a bounded MPSC mailbox:
 //!   [`mailbox::Sender`] (`try_send`, `send`, `poll_reserve` → [`mailbox::Permit`]) and
-//!   [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`, `recv_many`, `close`).
+//!   [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`, `recv_many`, `close`); with the
+//!   `futures` feature the receiver is a `Stream` and `mailbox::PollSender` a `Sink`.
 //! - [`mailbox::MailboxConfig`] — capacity, [`policy::Overflow`] policy (`Busy`, `DropNewest`,
 //!   `DropOldest`) and amnesia (wipe slots after use, feature `amnesia`).
 //! - [`metrics::MailboxStats`] — counters; [`metrics::Attachment`] — hooks for a metrics backend.
@@ -35,6 +36,7 @@
 //! | `toml`    | no      | `ActorConfig::load("CONFIG.toml")` (implies `std`, `serde`) |
 //! | `metrics` | no      | actor and mailbox metrics through the `metrics` facade (implies `std`) |
 //! | `tracing` | no      | a DEBUG span per handled message, supervision events (implies `std`) |
+//! | `futures` | no      | `Stream` for `Receiver`, `Sink` for `mailbox::PollSender` |
 #![no_std]
 // Without `alloc` only the static ring is built; the error constructors and statistics helpers
 // that serve the heap ring and the mailbox are then unused.

@@ -32,10 +32,14 @@ use crate::sync::Arc;
 mod receiver;
 mod sender;
 mod shared;
+#[cfg(feature = "futures")]
+mod stream;
 
 pub use receiver::Receiver;
 pub use sender::{Permit, Reserve, SendFuture, Sender, WeakSender};
 use shared::Shared;
+#[cfg(feature = "futures")]
+pub use stream::PollSender;
 
 /// How a message was queued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
