@@ -134,6 +134,7 @@ impl fmt::Display for ConfigError {
 
 /// Why [`Sender::try_send`](crate::mailbox::Sender::try_send) did not queue the message.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TrySendError<T> {
     /// The mailbox is full and its policy is `Busy`: the message is handed back.
     Busy(T),
@@ -146,6 +147,7 @@ pub enum TrySendError<T> {
 
 /// Why [`Sender::send`](crate::mailbox::Sender::send) did not queue the message.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SendError<T> {
     /// The mailbox is full and its policy is `DropNewest`: the message was dropped and counted.
     Dropped,
@@ -155,6 +157,7 @@ pub enum SendError<T> {
 
 /// Why [`Receiver::try_recv`](crate::mailbox::Receiver::try_recv) returned nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TryRecvError {
     /// Nothing to receive right now (a message whose send is in progress counts as not yet
     /// there).
@@ -167,8 +170,22 @@ pub enum TryRecvError {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Closed;
 
+/// A string that names no [`Overflow`](crate::policy::Overflow) policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseOverflowError(pub(crate) ());
+
+impl fmt::Display for ParseOverflowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown overflow policy (allowed: busy, drop_newest, drop_oldest)")
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ParseOverflowError {}
+
 /// Why [`Ring::force_push`](crate::ring::Ring::force_push) failed.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ForcePushError<T> {
     /// The oldest slot is claimed by a producer that has not published it yet, so there is
     /// nothing to displace; the value is handed back.
@@ -290,6 +307,7 @@ impl fmt::Display for Closed {
 
 /// Why [`Addr::tell_timeout`](crate::actor::Addr::tell_timeout) did not queue the message.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SendTimeoutError<T> {
     /// No slot freed up within the timeout: the message is handed back. A host maps this (and
     /// `Busy`) to 429/503.

@@ -1,6 +1,9 @@
 //! What a full mailbox does with one more message.
 
 use core::fmt;
+use core::str::FromStr;
+
+use crate::error::ParseOverflowError;
 
 /// The overflow policy of a mailbox: what `try_send` and `send` do when every slot is taken.
 ///
@@ -34,6 +37,32 @@ impl Overflow {
             Overflow::DropOldest => "drop_oldest",
         }
     }
+}
+
+/// Parses the one spelling that CONFIG.toml, the `ryker` command line and [`Display`](fmt::Display)
+/// share: `busy`, `drop_newest` or `drop_oldest`.
+///
+/// ```
+/// use ryker_core::policy::Overflow;
+/// assert_eq!("drop_oldest".parse::<Overflow>(), Ok(Overflow::DropOldest));
+/// assert_eq!(Overflow::DropNewest.to_string().parse::<Overflow>(), Ok(Overflow::DropNewest));
+/// let err = "drop-oldest".parse::<Overflow>().unwrap_err();
+/// assert_eq!(err.to_string(), "unknown overflow policy (allowed: busy, drop_newest, drop_oldest)");
+/// ```
+impl FromStr for Overflow {
+    type Err = ParseOverflowError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|policy| policy.as_str() == s)
+            .ok_or(ParseOverflowError(()))
+    }
+}
+
+impl Overflow {
+    /// Every policy, in the order the docs list them.
+    pub const ALL: [Overflow; 3] = [Overflow::Busy, Overflow::DropNewest, Overflow::DropOldest];
 }
 
 impl fmt::Display for Overflow {

@@ -60,6 +60,10 @@ fn next(ledger: &Ledger, outcome: Outcome, id: u64) -> Next {
             ledger.fail(format!("message {id} was dropped under the Busy policy"));
             Next::Stop
         }
+        Err(other) => {
+            ledger.fail(format!("message {id}: unexpected {other:?}"));
+            Next::Stop
+        }
     }
 }
 
