@@ -74,6 +74,13 @@ fn main() {
         assert_eq!(account.ask(Msg::Balance).await.unwrap(), 55 + queued * 100);
 
         drop(account);
-        println!("{:#?}", handle.shutdown().await.unwrap());
+        println!(
+            "{:#?}",
+            {
+                handle.shutdown();
+                handle.await
+            }
+            .unwrap()
+        );
     });
 }

@@ -20,7 +20,7 @@
 //! async_std::task::block_on(async {
 //!     let handle = ryker_asyncstd::spawn(Greeter);
 //!     handle.addr().tell("ryker".to_string()).await.unwrap();
-//!     assert_eq!(handle.shutdown().await.unwrap().handled, 1);
+//!     assert_eq!({ handle.shutdown(); handle.await }.unwrap().handled, 1);
 //! });
 //! ```
 //!

@@ -154,7 +154,13 @@ fn main() {
         rt.sleep(Duration::from_millis(5)).await;
         let mut reports = Vec::new();
         for adder in adders {
-            reports.push(adder.shutdown().await.unwrap());
+            reports.push(
+                {
+                    adder.shutdown();
+                    adder.await
+                }
+                .unwrap(),
+            );
         }
         (total, reports)
     });

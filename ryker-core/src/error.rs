@@ -387,6 +387,65 @@ impl fmt::Display for AskError {
     }
 }
 
+/// Why [`Addr::ask_timeout`](crate::actor::Addr::ask_timeout) got no answer in time. A request
+/// that was not accepted comes back (it carries the [`Reply`](crate::actor::Reply), which the
+/// caller may drop or send elsewhere).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AskTimeoutError<M> {
+    /// The mailbox stayed full until the deadline: the request was not queued and is handed
+    /// back.
+    Full(M),
+    /// The mailbox is closed: the request was not queued and is handed back.
+    Closed(M),
+    /// The mailbox is full and its policy is `DropNewest`: the request was dropped and counted.
+    Dropped,
+    /// The request was queued but dropped without a reply (as [`AskError::NoReply`]).
+    NoReply,
+    /// The request was queued but no answer came before the deadline. The handler may still
+    /// run; its answer is discarded.
+    Timeout,
+}
+
+impl<M> AskTimeoutError<M> {
+    /// The request, if it was not queued.
+    pub fn into_inner(self) -> Option<M> {
+        match self {
+            Self::Full(msg) | Self::Closed(msg) => Some(msg),
+            Self::Dropped | Self::NoReply | Self::Timeout => None,
+        }
+    }
+
+    /// Whether the deadline passed (before the request was queued, or before the answer).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Full(_) | Self::Timeout)
+    }
+}
+
+impl<M> fmt::Debug for AskTimeoutError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Full(_) => "Full(..)",
+            Self::Closed(_) => "Closed(..)",
+            Self::Dropped => "Dropped",
+            Self::NoReply => "NoReply",
+            Self::Timeout => "Timeout",
+        })
+    }
+}
+
+impl<M> fmt::Display for AskTimeoutError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Full(_) => "timed out waiting for mailbox space",
+            Self::Closed(_) => "mailbox closed",
+            Self::Dropped => "request dropped by overflow policy",
+            Self::NoReply => "request dropped without a reply",
+            Self::Timeout => "timed out waiting for the reply",
+        })
+    }
+}
+
 /// The actor's task was dropped by its runtime (for example the runtime shut down) before the
 /// actor finished, so there is no final report. Its queued messages were dropped with it, each
 /// exactly once.
@@ -412,6 +471,7 @@ mod std_impls {
     impl std::error::Error for Closed {}
     impl<T> std::error::Error for SendTimeoutError<T> {}
     impl std::error::Error for AskError {}
+    impl<M> std::error::Error for AskTimeoutError<M> {}
     impl std::error::Error for JoinError {}
 }
 

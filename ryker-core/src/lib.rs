@@ -60,8 +60,6 @@ pub mod blocking;
 #[cfg(feature = "alloc")]
 mod config;
 #[cfg(feature = "alloc")]
-mod driver;
-#[cfg(feature = "alloc")]
 pub mod mailbox;
 pub mod metrics;
 #[cfg(feature = "alloc")]

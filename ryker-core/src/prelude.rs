@@ -16,8 +16,8 @@
 #[cfg(feature = "toml")]
 pub use crate::actor::ConfigFileError;
 pub use crate::actor::{
-    Actor, ActorConfig, ActorHandle, ActorOptions, ActorReport, Addr, AskError, Context,
-    DeadLetter, Exit, JoinError, Reply, SendError, SendTimeoutError, Sent, Supervision,
+    Actor, ActorConfig, ActorHandle, ActorOptions, ActorReport, Addr, AskError, AskTimeoutError,
+    Context, DeadLetter, Exit, JoinError, Reply, SendError, SendTimeoutError, Sent, Supervision,
     TrySendError,
 };
 pub use crate::error::ConfigError;

@@ -120,7 +120,10 @@ fn report_is_exact_when_abort_races_evicting_senders() {
             while sent.load(Ordering::Relaxed) < 16 {
                 std::thread::yield_now();
             }
-            let report = block_on(handle.abort());
+            let report = block_on({
+                handle.abort();
+                handle
+            });
             stop.store(true, Ordering::Relaxed);
             let accepted: u64 = producers
                 .into_iter()
@@ -248,7 +251,8 @@ fn abort_discards_every_queued_message_past_panicking_destructors() {
     }
     // The first poll of `abort` requests the abort (and closes the mailbox); only then is the
     // handler let go, so the queued messages are discarded, never handled.
-    let mut abort = std::pin::pin!(handle.abort());
+    handle.abort();
+    let mut abort = std::pin::pin!(handle);
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     assert!(abort.as_mut().poll(&mut cx).is_pending());
     release.store(true, Ordering::SeqCst);
@@ -310,7 +314,11 @@ fn abort_catches_a_panicking_destructor_inside_the_cut_handler() {
     while !entered.load(Ordering::SeqCst) {
         std::thread::yield_now();
     }
-    let report = block_on(handle.abort()).expect("the actor's task ends normally, with its report");
+    let report = block_on({
+        handle.abort();
+        handle
+    })
+    .expect("the actor's task ends normally, with its report");
     rt.join();
     assert_eq!(report.exit, Exit::Aborted, "{report:?}");
     assert_eq!(
@@ -398,7 +406,7 @@ fn panics_are_counted_alike_with_and_without_a_dead_letter_hook() {
         }
         drop(addr);
         release.store(true, Ordering::SeqCst);
-        let report = block_on(handle.join()).expect("the actor's task ends normally");
+        let report = block_on(handle).expect("the actor's task ends normally");
         rt.join();
         assert_eq!(report.exit, Exit::Panicked, "{hook:?}: {report:?}");
         assert_eq!(report.undelivered, QUEUED, "{hook:?}: {report:?}");

@@ -101,6 +101,7 @@ proptest! {
                             prop_assert_eq!(value.id, id);
                         }
                         Err(ForcePushError::Busy(_)) => prop_assert!(false, "single-threaded force_push was busy"),
+                        Err(other) => prop_assert!(false, "unexpected {:?}", other),
                     }
                 }
                 Op::Batch(limit) => {

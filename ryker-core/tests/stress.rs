@@ -300,6 +300,7 @@ fn produce_until_closed(tx: &ryker_core::mailbox::Sender<u64>, p: u64) -> Told {
             Err(TrySendError::Busy(_)) => thread::yield_now(),
             Err(TrySendError::Dropped) => told.dropped += 1,
             Err(TrySendError::Closed(_)) => break,
+            Err(other) => panic!("unexpected {other:?}"),
         }
     }
     told

@@ -47,7 +47,11 @@ fn main() {
             addr.tell(line.to_string()).await.unwrap();
         }
         drop(addr);
-        let report = handle.shutdown().await.unwrap();
+        let report = {
+            handle.shutdown();
+            handle.await
+        }
+        .unwrap();
         println!("{report:#?}");
         assert_eq!((report.handled, report.panics, report.restarts), (4, 1, 1));
     }));

@@ -22,7 +22,7 @@
 //! smol::block_on(ex.run(async {
 //!     let handle = ryker_smol::spawn_on(&ex, Greeter);
 //!     handle.addr().tell("ryker".to_string()).await.unwrap();
-//!     assert_eq!(handle.shutdown().await.unwrap().handled, 1);
+//!     assert_eq!({ handle.shutdown(); handle.await }.unwrap().handled, 1);
 //! }));
 //! ```
 //!

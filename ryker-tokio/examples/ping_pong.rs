@@ -81,8 +81,16 @@ async fn main() {
     );
 
     // Each player holds the other's address, so neither would stop on its own: shut both down.
-    let ping = ping.shutdown().await.unwrap();
-    let pong = pong.shutdown().await.unwrap();
+    let ping = {
+        ping.shutdown();
+        ping.await
+    }
+    .unwrap();
+    let pong = {
+        pong.shutdown();
+        pong.await
+    }
+    .unwrap();
     println!("ping: {ping:?}\npong: {pong:?}");
     assert_eq!(ping.handled + pong.handled, limit + 3);
 }

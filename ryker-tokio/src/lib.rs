@@ -29,7 +29,7 @@
 //! # tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap().block_on(async {
 //! let handle = ryker_tokio::spawn(Greeter);
 //! handle.addr().tell("ryker".to_string()).await.unwrap();
-//! let report = handle.shutdown().await.unwrap();
+//! let report = { handle.shutdown(); handle.await }.unwrap();
 //! assert_eq!(report.handled, 1);
 //! # });
 //! ```

@@ -7,11 +7,9 @@
 //! thread ends such a hang after 10 s (closing the mailbox), and the case then fails.
 
 use std::any::Any;
-use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context as TaskContext, Wake, Waker};
 use std::time::Duration;
 
 use ryker_tokio::ryker_core::mailbox::{channel, MailboxConfig};
@@ -132,13 +130,6 @@ impl Actor for Idle {
     async fn handle(&mut self, _: u32, _: &mut Context<Self>) {}
 }
 
-/// A waker that does nothing.
-struct Noop;
-
-impl Wake for Noop {
-    fn wake(self: Arc<Self>) {}
-}
-
 #[test]
 fn tell_blocking_to_a_full_actor_in_a_current_thread_runtime_panics() {
     let rt = current_thread();
@@ -153,10 +144,8 @@ fn tell_blocking_to_a_full_actor_in_a_current_thread_runtime_panics() {
             let addr = handle.addr();
             addr.try_tell(0).unwrap();
             arm(slot, move || {
-                // The first poll of `abort` closes the mailbox, which ends the wait.
-                let mut abort = std::pin::pin!(handle.abort());
-                let waker = Waker::from(Arc::new(Noop));
-                let _ = abort.as_mut().poll(&mut TaskContext::from_waker(&waker));
+                // The abort request closes the mailbox, which ends the wait.
+                handle.abort();
             });
             let _ = addr.blocking_tell(1);
         });
@@ -232,7 +221,11 @@ fn blocking_calls_on_spawn_blocking_threads_still_work() {
                 }
             });
             teller.await.expect("tell_blocking on a blocking thread");
-            let report = handle.shutdown().await.unwrap();
+            let report = {
+                handle.shutdown();
+                handle.await
+            }
+            .unwrap();
             assert_eq!(report.handled, 8, "{report:?}");
         });
     }

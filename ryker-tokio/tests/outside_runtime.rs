@@ -69,6 +69,11 @@ fn tell_timeout_from_a_plain_thread_times_out_and_hands_the_message_back() {
         "{sent:?}"
     );
     go.send(()).unwrap();
-    let report = rt.block_on(handle.shutdown()).unwrap();
+    let report = rt
+        .block_on({
+            handle.shutdown();
+            handle
+        })
+        .unwrap();
     assert!(report.handled >= 2, "{report:?}");
 }

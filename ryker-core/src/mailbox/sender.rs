@@ -422,6 +422,20 @@ impl<T, X: Attachment> WeakSender<T, X> {
         }
     }
 
+    /// A `Sender`: an upgraded one while the mailbox is open, otherwise one to the closed
+    /// mailbox, whose sends fail with `Closed` (an owner that released its address, such as a
+    /// joined `ActorHandle`, still hands out an address).
+    pub(crate) fn upgrade_or_closed(&self) -> Sender<T, X> {
+        if let Some(tx) = self.upgrade() {
+            return tx;
+        }
+        // The count reached zero, so the last sender closed the mailbox, and it stays closed:
+        // this sender cannot reopen it. Its drop closes it again (idempotent). Relaxed: as in
+        // `upgrade`, the count only decides whether a sender may be made.
+        self.shared.senders.fetch_add(1, Ordering::Relaxed);
+        Sender::new(self.shared.clone())
+    }
+
     /// Closes the mailbox, as [`Sender::close`].
     pub fn close(&self) {
         self.shared.close();

@@ -164,6 +164,8 @@ macro_rules! suite {
             join_after_dropping_every_addr_reports_released,
             abort_cancels_the_handler_and_discards_the_queue,
             abort_idle_actor,
+            shutdown_then_timeout_then_abort,
+            ask_timeout_hands_back_what_was_not_queued,
             invalid_config_is_rejected,
         );
     };

@@ -32,7 +32,12 @@ pub fn ask_round_trip<H: Harness>(h: H) {
             });
         }
         within("every asker to finish", done.wait()).await;
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, TASKS * EACH, "{report:?}");
     });
     ledger.assert_no_failures();
@@ -59,7 +64,12 @@ pub fn ask_with_dropped_reply_is_no_reply<H: Harness>(h: H) {
         let answer = within("ask", addr.ask(|r| Rec::Echo(Item::new(1, &ledger), r))).await;
         assert_eq!(answer, Ok(1), "the next ask");
         drop(addr);
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, 2, "{report:?}");
     });
     ledger.assert_no_failures();
@@ -83,14 +93,19 @@ pub fn ask_after_stop_is_closed<H: Harness>(h: H) {
         let answer = within("ask", addr.ask(|r| Rec::Echo(Item::new(0, &ledger), r))).await;
         assert_eq!(answer, Err(AskError::Closed), "ask after Context::stop");
         assert_eq!(ledger.dropped(0), 1, "the refused request was dropped");
-        let report = within("join", handle.join()).await.expect("joined");
+        let report = within("join", handle).await.expect("joined");
         assert_eq!(report.exit, Exit::Stopped, "{report:?}");
 
         let handle = spawn_recorder(&rt, &ledger, ActorConfig::default());
         let addr = handle.addr();
         let answer = within("ask", addr.ask(|r| Rec::Echo(Item::new(1, &ledger), r))).await;
         assert_eq!(answer, Ok(1));
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.exit, Exit::Shutdown, "{report:?}");
         let answer = within("ask", addr.ask(|r| Rec::Echo(Item::new(2, &ledger), r))).await;
         assert_eq!(answer, Err(AskError::Closed), "ask after shutdown");
@@ -98,3 +113,68 @@ pub fn ask_after_stop_is_closed<H: Harness>(h: H) {
     ledger.assert_no_failures();
     ledger.assert_each("every request", 0..3, |id| (u8::from(id == 1), 1));
 }
+
+/// `ask_timeout` against an actor held in a handler, with a 1-slot mailbox:
+/// - the first request is queued but not answered in time: `Timeout` (the request is still
+///   handled later, once, its answer discarded);
+/// - the second finds the mailbox full until the deadline: `Full`, with the request handed
+///   back (its id readable, dropped by the caller, never handled);
+/// - once released, a third is answered: `Ok`.
+///
+/// Fails on: a request not handed back, one handled although refused, a deadline that does
+/// not fire (the case times out), the wrong error.
+pub fn ask_timeout_hands_back_what_was_not_queued<H: Harness>(h: H) {
+    const SHORT: std::time::Duration = std::time::Duration::from_millis(30);
+    let rt = h.runtime();
+    let ledger = Ledger::new(3);
+    h.block_on(async {
+        let handle = spawn_recorder(&rt, &ledger, crate::probe::config(1, Overflow::Busy, 32));
+        let addr = handle.addr();
+        let release = crate::probe::hold(&addr).await;
+        let answer = within(
+            "ask_timeout (queued)",
+            addr.ask_timeout(|r| Rec::Echo(Item::new(0, &ledger), r), SHORT),
+        )
+        .await;
+        assert!(
+            matches!(answer, Err(AskTimeoutError::Timeout)),
+            "queued, unanswered: {answer:?}"
+        );
+        let answer = within(
+            "ask_timeout (full)",
+            addr.ask_timeout(|r| Rec::Echo(Item::new(1, &ledger), r), SHORT),
+        )
+        .await;
+        match answer {
+            Err(AskTimeoutError::Full(back)) => {
+                assert_eq!(back.id(), Some(1), "the request handed back");
+            }
+            other => panic!("full mailbox: {other:?}"),
+        }
+        assert_eq!(
+            ledger.dropped(1),
+            1,
+            "the handed-back request was dropped by us"
+        );
+        release.open();
+        let answer = within(
+            "ask_timeout (answered)",
+            addr.ask_timeout(|r| Rec::Echo(Item::new(2, &ledger), r), LONG),
+        )
+        .await;
+        assert_eq!(answer.ok(), Some(2));
+        drop(addr);
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
+        assert_eq!(report.handled, 3, "hold, request 0, request 2: {report:?}");
+    });
+    ledger.assert_each("the queued requests", [0, 2], |_| (1, 1));
+    ledger.assert_each("the refused request", [1], |_| (0, 1));
+}
+
+/// Long enough for an idle actor to answer on any machine.
+const LONG: std::time::Duration = std::time::Duration::from_secs(10);

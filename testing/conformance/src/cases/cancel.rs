@@ -104,7 +104,12 @@ pub fn cancelled_sends_are_never_delivered<H: Harness>(h: H) {
             completed_tells.len()
         );
         drop(addr);
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         let expected = 1 + CAPACITY + (completed_tells.len() + queued_asks.len()) as u64;
         assert_eq!(report.handled, expected, "{report:?}");
         (completed_tells, queued_asks)
@@ -189,7 +194,12 @@ pub fn cancelled_notified_sender_passes_the_wakeup_on<H: Harness>(h: H) {
             other => panic!("W after its wake-up: {other:?}"),
         }
         second.open();
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, 6, "{report:?}");
     });
     ledger.assert_no_failures();
@@ -226,7 +236,12 @@ pub fn dropped_queued_ask_is_still_handled_once<H: Harness>(h: H) {
         }
         release.open();
         drop(addr);
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, 9, "{report:?}");
     });
     ledger.assert_no_failures();

@@ -102,9 +102,12 @@ pub fn invalid_config_is_rejected<H: Harness>(h: H) {
         let handle = ActorOptions::new(default)
             .spawn(&rt, Recorder::new(&ledger))
             .expect("the default config is valid");
-        let report = crate::sync::within("shutdown", handle.shutdown())
-            .await
-            .expect("joined");
+        let report = crate::sync::within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.exit, Exit::Shutdown);
     });
     assert_eq!(

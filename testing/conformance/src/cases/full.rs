@@ -68,7 +68,12 @@ pub fn backpressure_busy_hands_back_and_tell_waits<H: Harness>(h: H) {
             matches!(sent, Ok(Sent::Queued)),
             "the waiting tell: {sent:?}"
         );
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, 6, "{report:?}");
         assert_eq!(
             (report.mailbox.accepted, report.mailbox.busy),
@@ -118,7 +123,12 @@ pub fn overflow_drop_newest_drops_and_counts<H: Harness>(h: H) {
             "accepted, dropped_newest, busy: {stats:?}"
         );
         release.open();
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, 5, "{report:?}");
         assert_eq!(report.mailbox.dropped_newest, 2, "{report:?}");
         assert_eq!(
@@ -173,7 +183,12 @@ pub fn overflow_drop_oldest_keeps_the_newest<H: Harness>(h: H) {
             "accepted, dropped_oldest: {stats:?}"
         );
         release.open();
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, 5, "{report:?}");
         assert_eq!(report.mailbox.dropped_oldest, 7, "{report:?}");
         assert_eq!(
@@ -218,7 +233,12 @@ pub fn overflow_busy_counts_refusals<H: Harness>(h: H) {
             "accepted, busy, dropped_newest, dropped_oldest: {stats:?}"
         );
         release.open();
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, 5, "{report:?}");
         assert_eq!(report.mailbox.busy, 3, "{report:?}");
         assert_eq!(
@@ -268,7 +288,12 @@ pub fn tell_timeout_hands_the_message_back<H: Harness>(h: H) {
         );
         assert_eq!(addr.stats().accepted, 3, "{:?}", addr.stats());
         release.open();
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, 3, "{report:?}");
     });
     ledger.assert_no_failures();
@@ -309,7 +334,12 @@ pub fn tell_timeout_succeeds_when_space_frees<H: Harness>(h: H) {
             matches!(outcome, Ok(Sent::Queued)),
             "tell_timeout after room freed: {outcome:?}"
         );
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, 4, "{report:?}");
     });
     ledger.assert_no_failures();

@@ -57,9 +57,12 @@ fn deliver_in_order<H: Harness>(h: H, config: ActorConfig, per_sender: u64) {
         let handle = spawn_recorder(&rt, &ledger, config);
         let senders = Senders::start(&rt, &handle.addr(), &ledger, &plan);
         let queued = senders.finish().await;
-        let report = within("the actor to shut down", handle.shutdown())
-            .await
-            .expect("the actor's task ran to its end");
+        let report = within("the actor to shut down", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("the actor's task ran to its end");
         assert_eq!(report.exit, Exit::Shutdown, "{report:?}");
         assert_eq!(report.handled, total, "report.handled: {report:?}");
         assert_eq!(

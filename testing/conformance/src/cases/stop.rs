@@ -1,6 +1,7 @@
 //! How an actor stops: shutdown under load, dropping every handle, the runtime going away,
 //! and abort. Whatever the way, every message is handled or dropped, each exactly once.
 
+use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
@@ -41,9 +42,12 @@ pub fn shutdown_under_concurrent_senders_loses_nothing<H: Harness>(h: H) {
             .expect("valid config");
         let senders = Senders::start(&rt, &handle.addr(), &ledger, &plan);
         eventually("the actor to handle 300 messages", || ledger.total() >= 300).await;
-        let report = within("shutdown under load", handle.shutdown())
-            .await
-            .expect("the actor's task ran to its end");
+        let report = within("shutdown under load", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("the actor's task ran to its end");
         let queued = senders.finish().await;
         let ok: u64 = queued.iter().map(|q| q.len() as u64).sum();
         assert_eq!(report.exit, Exit::Shutdown, "{report:?}");
@@ -146,7 +150,7 @@ pub fn runtime_shutdown_drops_each_message_once<H: Harness>(h: H) {
             2,
             "actor values dropped"
         );
-        match poll_once(pin!(y.join())) {
+        match poll_once(pin!(y)) {
             Poll::Ready(Err(JoinError)) => {}
             other => panic!("join on an actor whose runtime shut down: {other:?}"),
         }
@@ -157,7 +161,7 @@ pub fn runtime_shutdown_drops_each_message_once<H: Harness>(h: H) {
                 ledger.stopped.load(Ordering::Acquire) >= 1
             })
             .await;
-            within("join", y.join()).await.expect("joined")
+            within("join", y).await.expect("joined")
         });
         assert_eq!(report.exit, Exit::Released, "{report:?}");
         ledger.assert_each("queued, then the actors were released", queued(), |_| {
@@ -215,7 +219,7 @@ pub fn join_after_dropping_every_addr_reports_released<H: Harness>(h: H) {
         let release = hold(&addr).await;
         fill(&addr, &ledger, 0..8);
         drop(addr);
-        let mut join = pin!(handle.join());
+        let mut join = pin!(handle);
         assert!(
             poll_once(join.as_mut()).is_pending(),
             "join before the actor stopped"
@@ -248,7 +252,12 @@ pub fn abort_cancels_the_handler_and_discards_the_queue<H: Harness>(h: H) {
         let addr = handle.addr();
         let _never = hold(&addr).await;
         fill(&addr, &ledger, 0..5);
-        let report = within("abort", handle.abort()).await.expect("joined");
+        let report = within("abort", {
+            handle.abort();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.exit, Exit::Aborted, "{report:?}");
         assert_eq!(
             (report.handled, report.discarded),
@@ -291,7 +300,12 @@ pub fn abort_idle_actor<H: Harness>(h: H) {
         // Not synchronisation: time for the actor to finish its batch and go back to waiting
         // on its empty mailbox, the state this case is about (unobservable from outside).
         rt.sleep(Duration::from_millis(20)).await;
-        let report = within("abort", handle.abort()).await.expect("joined");
+        let report = within("abort", {
+            handle.abort();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.exit, Exit::Aborted, "{report:?}");
         assert_eq!(
             (report.handled, report.discarded),
@@ -304,5 +318,66 @@ pub fn abort_idle_actor<H: Harness>(h: H) {
         1,
         "stopped runs after abort"
     );
+    ledger.assert_no_failures();
+}
+
+/// The escalation a service runs at exit: `shutdown()`, wait for the report with a timeout
+/// (the runtime's own timer), and when the handler in progress does not finish in time,
+/// `abort()` and join again. The handler awaits forever and 3 messages are queued behind it:
+/// the timed-out join must return `Pending` without losing anything, the abort must cut the
+/// handler short and discard the queue, and the report (`Exit::Aborted`, `discarded == 4`)
+/// must come from the second join, and again from a third.
+///
+/// Fails on: a join that cannot be retried after its future was dropped, a shutdown request
+/// that blocks, an abort that cannot escalate a shutdown in progress, a lost report.
+pub fn shutdown_then_timeout_then_abort<H: Harness>(h: H) {
+    let rt = h.runtime();
+    let ledger = Ledger::new(4);
+    h.block_on(async {
+        let mut handle = spawn_recorder(&rt, &ledger, config(8, Overflow::Busy, 32));
+        let addr = handle.addr();
+        let _never = hold(&addr).await;
+        fill(&addr, &ledger, 0..3);
+        drop(addr);
+        handle.shutdown();
+        let mut sleep = pin!(rt.sleep(Duration::from_millis(50)));
+        let timed_out = {
+            let mut join = pin!(handle.join());
+            within(
+                "the shutdown timeout",
+                std::future::poll_fn(|cx| {
+                    if let Poll::Ready(report) = join.as_mut().poll(cx) {
+                        return Poll::Ready(Some(report));
+                    }
+                    sleep.as_mut().poll(cx).map(|()| None)
+                }),
+            )
+            .await
+            .is_none()
+        };
+        assert!(
+            timed_out,
+            "a handler that awaits forever finished a shutdown"
+        );
+        assert!(!handle.is_finished(), "still draining");
+        handle.abort();
+        let report = within("the abort", handle.join()).await.expect("joined");
+        assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+        assert_eq!(
+            (report.handled, report.discarded),
+            (0, 4),
+            "the held message and the 3 queued ones: {report:?}"
+        );
+        let again = within("a second join", handle.join()).await;
+        assert_eq!(again, Ok(report), "the report again");
+        // The joined handle still hands out an address: to the closed mailbox.
+        match handle.addr().try_tell(Rec::Item(Item::new(3, &ledger))) {
+            Err(TrySendError::Closed(back)) => assert_eq!(back.id(), Some(3)),
+            other => panic!("try_tell after the abort: {other:?}"),
+        }
+    });
+    assert_eq!(ledger.holds_cancelled.load(Ordering::Acquire), 1);
+    assert_eq!(ledger.stopped.load(Ordering::Acquire), 1);
+    ledger.assert_each("every queued message and the refused one", 0..4, |_| (0, 1));
     ledger.assert_no_failures();
 }

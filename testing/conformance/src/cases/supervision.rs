@@ -93,7 +93,12 @@ pub fn restart_continues_the_queue_in_order<H: Harness>(h: H) {
         .await;
         assert_eq!(answer, Ok(7), "the restarted actor answers");
         drop(addr);
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.exit, Exit::Shutdown, "{report:?}");
         assert_eq!(
             (report.panics, report.restarts),
@@ -158,7 +163,7 @@ pub fn restart_limit_stops_with_undelivered<H: Harness>(h: H) {
             .expect("valid options");
         let addr = handle.addr();
         run_script(&addr, &ledger, &script).await;
-        let report = within("the actor to give up", handle.join())
+        let report = within("the actor to give up", handle)
             .await
             .expect("joined");
         assert_eq!(report.exit, Exit::Panicked, "{report:?}");
@@ -217,9 +222,7 @@ pub fn stop_policy_stops_on_first_panic<H: Harness>(h: H) {
             .expect("valid options");
         let addr = handle.addr();
         run_script(&addr, &ledger, &script).await;
-        let report = within("the actor to stop", handle.join())
-            .await
-            .expect("joined");
+        let report = within("the actor to stop", handle).await.expect("joined");
         assert_eq!(report.exit, Exit::Panicked, "{report:?}");
         assert_eq!(
             (report.panics, report.restarts),
@@ -349,7 +352,12 @@ pub fn abort_returns_while_started_panics_forever<H: Harness>(h: H) {
             .spawn(&rt, first)
             .expect("valid options");
         within("three panics in started", relapsed.wait()).await;
-        within("abort", handle.abort()).await.expect("joined")
+        within("abort", {
+            handle.abort();
+            handle
+        })
+        .await
+        .expect("joined")
     });
     assert!(
         !dog.fired(),

@@ -71,7 +71,12 @@ pub fn wakeups_are_never_lost<H: Harness>(h: H) {
         )
         .await;
         assert_eq!(*lock(&answered), ROUNDS, "asks answered");
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, ROUNDS, "{report:?}");
 
         let actor = Recorder::new(&ledger).yielding_every(1);
@@ -91,7 +96,12 @@ pub fn wakeups_are_never_lost<H: Harness>(h: H) {
         )
         .await;
         drop(addr);
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, ROUNDS, "{report:?}");
 
         let handle = spawn_recorder(&rt, &ledger, ActorConfig::default());
@@ -106,7 +116,12 @@ pub fn wakeups_are_never_lost<H: Harness>(h: H) {
         // The thread gives up by itself after `LIMIT`; this bound is a second line.
         within("the ping-pong thread", done.wait()).await;
         pinger.join().expect("the ping-pong thread panicked");
-        let report = within("shutdown", handle.shutdown()).await.expect("joined");
+        let report = within("shutdown", {
+            handle.shutdown();
+            handle
+        })
+        .await
+        .expect("joined");
         assert_eq!(report.handled, PINGS, "{report:?}");
     });
     ledger.assert_no_failures();

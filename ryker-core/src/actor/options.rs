@@ -1,0 +1,203 @@
+//! [`ActorOptions`]: how an actor is spawned.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::fmt;
+use core::time::Duration;
+
+use super::addr::Addr;
+use super::context::Actor;
+use super::handle::ActorHandle;
+use super::report::{DeadLetter, DeadLetterHook, Factory, Supervision};
+use super::run;
+use super::shared::ActorShared;
+use crate::config::ActorConfig;
+use crate::error::ConfigError;
+use crate::mailbox;
+use crate::runtime::Runtime;
+
+/// How to spawn an actor: its configuration, name, supervision and dead-letter hook.
+///
+/// ```
+/// use std::time::Duration;
+/// use ryker_core::actor::{Actor, ActorConfig, ActorOptions, Context, DeadLetter};
+/// struct Worker;
+/// impl Actor for Worker {
+///     type Msg = u32;
+///     async fn handle(&mut self, _: u32, _: &mut Context<Self>) {}
+/// }
+/// let options = ActorOptions::<Worker>::new(ActorConfig { batch_size: 8, ..Default::default() })
+///     .name("worker-1")
+///     .restart(3, Duration::from_secs(10), || Worker)
+///     .dead_letters(|letter: DeadLetter<u32>| eprintln!("dead letter: {letter:?}"));
+/// # let _ = options;
+/// ```
+pub struct ActorOptions<A: Actor> {
+    pub(crate) config: ActorConfig,
+    pub(crate) name: Option<String>,
+    pub(crate) supervision: Supervision,
+    pub(crate) factory: Option<Factory<A>>,
+    pub(crate) dead_letters: Option<DeadLetterHook<A::Msg>>,
+}
+
+impl<A: Actor> Default for ActorOptions<A> {
+    fn default() -> Self {
+        Self::new(ActorConfig::default())
+    }
+}
+
+impl<A: Actor> fmt::Debug for ActorOptions<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActorOptions")
+            .field("config", &self.config)
+            .field("name", &self.name)
+            .field("supervision", &self.supervision)
+            .field("dead_letters", &self.dead_letters.is_some())
+            .finish()
+    }
+}
+
+impl<A: Actor> ActorOptions<A> {
+    /// The most restarts [`ActorOptions::restart`] allows within its window.
+    pub const MAX_RESTARTS: usize = 4096;
+
+    /// The shortest restart window [`ActorOptions::restart`] allows. A shorter one can expire
+    /// between two restarts (a restart, its yield and the next panic may take that long on a
+    /// busy worker), so the restart limit would seldom apply and an actor that panics on every
+    /// restart would be restarted indefinitely. Such an actor still gives its worker back
+    /// after each panic and can still be aborted; the window only decides when it gives up.
+    pub const MIN_RESTART_WINDOW: Duration = Duration::from_millis(1);
+
+    /// Options with `config`, the type's name, [`Supervision::Stop`] and no dead-letter hook
+    /// (dead letters are then dropped, and counted in the report).
+    pub fn new(config: ActorConfig) -> Self {
+        Self {
+            config,
+            name: None,
+            supervision: Supervision::Stop,
+            factory: None,
+            dead_letters: None,
+        }
+    }
+
+    /// The actor's name, used in metrics labels, spans and reports.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Restart a panicked actor with a fresh one from `factory`, at most `max_restarts` times
+    /// within `within` (a sliding window); one more panic within the window stops it as
+    /// [`Supervision::Stop`] does.
+    ///
+    /// `max_restarts` must be `1..=4096` ([`ActorOptions::MAX_RESTARTS`]) and `within` at
+    /// least 1 ms ([`ActorOptions::MIN_RESTART_WINDOW`]); [`ActorOptions::spawn`] rejects
+    /// anything else with a [`ConfigError`] naming `max_restarts` or `within`:
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use ryker_core::actor::{Actor, ActorOptions, Context};
+    /// # use ryker_core::runtime::Runtime;
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         async move { std::thread::sleep(d) }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = ();
+    ///     async fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    /// let err = ActorOptions::default()
+    ///     .restart(3, Duration::ZERO, || Worker)
+    ///     .spawn(&Rt, Worker)
+    ///     .unwrap_err();
+    /// assert_eq!(err.field(), "within");
+    /// assert!(err.to_string().starts_with("invalid config: within = 0ns (allowed: 1 ms or more"));
+    /// ```
+    pub fn restart(
+        mut self,
+        max_restarts: usize,
+        within: Duration,
+        factory: impl FnMut() -> A + Send + 'static,
+    ) -> Self {
+        self.supervision = Supervision::Restart {
+            max_restarts,
+            within,
+        };
+        self.factory = Some(Box::new(factory));
+        self
+    }
+
+    /// Where dead letters go: panics and the messages left undelivered when a panic stops the
+    /// actor. A panic in the hook (or in the destructor of the message it was given) is caught,
+    /// counted in [`ActorReport::panics`] and handed to the hook as [`DeadLetter::Panicked`];
+    /// the hook stays installed. Without a hook, dead letters are dropped, and the panics of
+    /// their destructors are counted the same way.
+    pub fn dead_letters(mut self, hook: impl FnMut(DeadLetter<A::Msg>) + Send + 'static) -> Self {
+        self.dead_letters = Some(Box::new(hook));
+        self
+    }
+
+    /// The configuration these options carry.
+    pub fn config(&self) -> &ActorConfig {
+        &self.config
+    }
+
+    /// Spawns `actor` on `runtime` and returns its handle.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the invalid field, its value and the allowed range (nothing is
+    /// spawned then).
+    pub fn spawn<R: Runtime>(self, runtime: &R, actor: A) -> Result<ActorHandle<A>, ConfigError> {
+        self.config.validate()?;
+        if let Supervision::Restart {
+            max_restarts,
+            within,
+        } = self.supervision
+        {
+            if self.factory.is_none() {
+                return Err(ConfigError::restart_factory());
+            }
+            if max_restarts == 0 || max_restarts > Self::MAX_RESTARTS {
+                return Err(ConfigError::max_restarts(max_restarts));
+            }
+            if within < Self::MIN_RESTART_WINDOW {
+                return Err(ConfigError::restart_within(within));
+            }
+        }
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| short_type_name::<A>().into());
+        let shared = ActorShared::new(name, runtime.clone());
+        let (tx, rx) = mailbox::try_channel_with(self.config.mailbox, shared)?;
+        let (done_tx, done_rx) = futures_channel::oneshot::channel();
+        let weak = tx.downgrade();
+        runtime.spawn(run::run(
+            runtime.clone(),
+            actor,
+            rx,
+            weak.clone(),
+            self,
+            done_tx,
+        ));
+        Ok(ActorHandle::new(Addr::from_sender(tx), done_rx))
+    }
+}
+
+/// The last path segment of `A`'s type name (generic arguments kept).
+fn short_type_name<A>() -> &'static str {
+    let full = core::any::type_name::<A>();
+    let base = full.split('<').next().unwrap_or(full);
+    match base.rfind("::") {
+        Some(i) => &full[i + 2..],
+        None => full,
+    }
+}

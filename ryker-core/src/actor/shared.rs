@@ -1,0 +1,156 @@
+//! The per-actor state that lives in the mailbox's attachment ([`ActorShared`]): the name,
+//! the runtime's timer, the observer, the control flags (shutdown, abort, finished) and the
+//! loop's waker that an abort wakes.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::time::Duration;
+
+use crate::mailbox::Attachment;
+use crate::observe::Observer;
+use crate::policy::Overflow;
+use crate::runtime::Runtime;
+use crate::sync::{fence, AtomicUsize, Ordering};
+use crate::waker::WakerCell;
+
+/// `handle.shutdown()` was called.
+pub(super) const SHUTDOWN: usize = 0b001;
+/// `handle.abort()` was called.
+pub(super) const ABORT: usize = 0b010;
+/// The loop has finished.
+pub(super) const FINISHED: usize = 0b100;
+
+/// The runtime's timer, type-erased so `Addr<A>` need not name the runtime.
+pub(crate) trait Sleeper: Send + Sync {
+    fn sleep(&self, dur: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+impl<R: Runtime> Sleeper for R {
+    fn sleep(&self, dur: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(Runtime::sleep(self, dur))
+    }
+}
+
+/// Per-actor state that lives with the mailbox (its attachment), so an [`Addr`] is a single
+/// reference-counted pointer.
+///
+/// [`Addr`]: crate::actor::Addr
+pub(crate) struct ActorShared {
+    name: Box<str>,
+    sleeper: Box<dyn Sleeper>,
+    pub(crate) observer: Observer,
+    /// `SHUTDOWN | ABORT | FINISHED`.
+    flags: AtomicUsize,
+    /// The loop's waker while a handler is pending, so an abort can cut the handler short.
+    waker: WakerCell,
+}
+
+impl fmt::Debug for ActorShared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActorShared")
+            .field("name", &self.name)
+            .field("flags", &self.flags.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Attachment for ActorShared {
+    #[inline]
+    fn on_busy(&self) {
+        self.observer.on_busy();
+    }
+
+    #[inline]
+    fn on_dropped(&self, policy: Overflow) {
+        self.observer.on_dropped(policy);
+    }
+}
+
+impl ActorShared {
+    pub(crate) fn new<R: Runtime>(name: String, runtime: R) -> Self {
+        Self {
+            observer: Observer::new(&name),
+            name: name.into_boxed_str(),
+            sleeper: Box::new(runtime),
+            flags: AtomicUsize::new(0),
+            waker: WakerCell::new(),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn sleep(&self, dur: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        self.sleeper.sleep(dur)
+    }
+
+    /// Marks a graceful shutdown; the caller closes the mailbox right after.
+    pub(crate) fn request_shutdown(&self) {
+        // Release: pairs with the Acquire load in `shutdown_requested`. (The loop reads the
+        // flag after it saw the close that follows this store, which orders it anyway.)
+        self.flags.fetch_or(SHUTDOWN, Ordering::Release);
+    }
+
+    /// Marks an abort and wakes a pending handler; the caller closes the mailbox right after
+    /// (which wakes the loop if it waits on the mailbox instead).
+    pub(crate) fn request_abort(&self) {
+        // SeqCst RMW + fence: Dekker pair with `poll_guarded`, which registers its waker,
+        // fences, and loads the flag. Either it sees ABORT or we see its waker.
+        self.flags.fetch_or(ABORT, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        if self.waker.may_need_wake() {
+            self.waker.wake();
+        }
+    }
+
+    #[inline]
+    pub(super) fn aborted(&self) -> bool {
+        // Relaxed on the hot path (one check per message): a late sighting only means one
+        // more message is handled; `poll_guarded`'s re-check after registering is SeqCst.
+        self.flags.load(Ordering::Relaxed) & ABORT != 0
+    }
+
+    /// A handler is pending: registers the loop's `waker` for an abort, then says whether an
+    /// abort was requested meanwhile (the caller then cuts the handler short).
+    pub(super) fn wait_for_abort(&self, waker: &core::task::Waker) -> bool {
+        self.waker.register(waker);
+        // SeqCst fence: pairs with `request_abort` (store ABORT, fence, check the waker).
+        // Broken twin `abort_wake` (loom suite only) leaves it out.
+        #[cfg(not(ryker_loom_broken = "abort_wake"))]
+        fence(Ordering::SeqCst);
+        // Relaxed: ordered by the fence above (either this load sees ABORT or
+        // `request_abort`'s check sees the waker).
+        self.flags.load(Ordering::Relaxed) & ABORT != 0
+    }
+
+    pub(super) fn shutdown_requested(&self) -> bool {
+        // Acquire: pairs with the Release in `request_shutdown`.
+        self.flags.load(Ordering::Acquire) & SHUTDOWN != 0
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        // Acquire: pairs with the Release in `finish`, so a caller that sees FINISHED sees the
+        // loop's final state (the report is sent through its own channel).
+        self.flags.load(Ordering::Acquire) & FINISHED != 0
+    }
+
+    pub(super) fn finish(&self) {
+        // Release: see `is_finished`.
+        self.flags.fetch_or(FINISHED, Ordering::Release);
+    }
+}
+
+/// Marks the actor finished and releases the loop's waker when the loop ends — also when the
+/// runtime drops the task mid-flight.
+pub(super) struct Finish<'a>(pub(super) &'a ActorShared);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.waker.disarm();
+        self.0.finish();
+    }
+}
