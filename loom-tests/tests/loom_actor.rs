@@ -274,8 +274,8 @@ enum Started<F: Future> {
 
 impl<F: Future> Started<F> {
     /// Polls `fut` once with a waker that does nothing: an `async fn` runs up to its first
-    /// `.await` that waits, which for `shutdown`/`abort`/`join` is everything but reading the
-    /// report.
+    /// `.await` that waits, which for joining a handle (after a `shutdown` or `abort` request) is
+    /// everything but reading the report.
     fn poll_once(fut: F) -> Self {
         let mut fut = Box::pin(fut);
         match fut
@@ -334,7 +334,10 @@ fn shutdown_races_try_tell() {
             }
             other => panic!("unexpected try_tell result {other:?}"),
         });
-        let stopped = Started::poll_once(handle.shutdown());
+        let stopped = {
+            handle.shutdown();
+            Started::poll_once(handle)
+        };
 
         actor.join().unwrap();
         let returned = sender.join().unwrap();
@@ -381,7 +384,10 @@ fn shutdown_races_tell_blocking() {
             }
             other => panic!("unexpected tell_blocking result {other:?}"),
         });
-        let stopped = Started::poll_once(handle.shutdown());
+        let stopped = {
+            handle.shutdown();
+            Started::poll_once(handle)
+        };
 
         actor.join().unwrap();
         let returned = sender.join().unwrap();
@@ -420,7 +426,7 @@ fn release_wakes_idle_loop() {
             );
             drop(addr);
         });
-        let joined = Started::poll_once(handle.join());
+        let joined = Started::poll_once(handle);
 
         actor.join().unwrap();
         sender.join().unwrap();
@@ -456,7 +462,7 @@ fn self_send_races_release() {
             .try_tell(drops.msg(0))
             .expect("an empty mailbox accepts");
         let actor = run_loop(&rt);
-        let joined = Started::poll_once(handle.join());
+        let joined = Started::poll_once(handle);
 
         actor.join().unwrap();
         let report = report(joined);
@@ -503,7 +509,10 @@ fn abort_cuts_pending_handler() {
         }
         drop(addr);
         let actor = run_loop(&rt);
-        let aborted = Started::poll_once(handle.abort());
+        let aborted = {
+            handle.abort();
+            Started::poll_once(handle)
+        };
 
         actor.join().unwrap();
         let report = report(aborted);
@@ -596,7 +605,10 @@ fn shutdown_of_idle_actor_reports_shutdown() {
         let log = SharedLog::default();
         let (rt, handle) = spawn_actor(config(1, 1), Recorder { log: log.clone() });
         let actor = run_loop(&rt);
-        let stopped = Started::poll_once(handle.shutdown());
+        let stopped = {
+            handle.shutdown();
+            Started::poll_once(handle)
+        };
 
         actor.join().unwrap();
         let report = report(stopped);
@@ -615,7 +627,10 @@ fn abort_of_idle_actor_reports_aborted() {
         let log = SharedLog::default();
         let (rt, handle) = spawn_actor(config(1, 1), Recorder { log: log.clone() });
         let actor = run_loop(&rt);
-        let aborted = Started::poll_once(handle.abort());
+        let aborted = {
+            handle.abort();
+            Started::poll_once(handle)
+        };
 
         actor.join().unwrap();
         let report = report(aborted);
@@ -649,7 +664,10 @@ fn abort_mid_batch_counts_handled() {
         }
         drop(addr);
         let actor = run_loop(&rt);
-        let aborted = Started::poll_once(handle.abort());
+        let aborted = {
+            handle.abort();
+            Started::poll_once(handle)
+        };
 
         actor.join().unwrap();
         let report = report(aborted);
@@ -699,7 +717,10 @@ fn abort_report_counts_a_racing_eviction() {
         // The loop starts after the abort (it then goes straight to closing, draining and
         // reporting): what races is the sender against all of that, in few enough steps to
         // explore.
-        let aborted = Started::poll_once(handle.abort());
+        let aborted = {
+            handle.abort();
+            Started::poll_once(handle)
+        };
         let actor = run_loop(&rt);
 
         actor.join().unwrap();

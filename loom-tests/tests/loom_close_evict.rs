@@ -39,6 +39,7 @@ fn close_races_eviction() {
                 Ok(sent) => Ok(sent),
                 Err(TrySendError::Closed(m) | TrySendError::Busy(m)) => Err(m.id),
                 Err(TrySendError::Dropped) => panic!("DropOldest never drops the newest"),
+                Err(other) => panic!("unexpected {other:?}"),
             };
             (tx, sent)
         });
@@ -98,6 +99,7 @@ fn close_races_evictions_two_slots() {
                     // Refused (see `close_races_eviction`): handed back, nothing evicted.
                     Err(TrySendError::Closed(m) | TrySendError::Busy(m)) => assert_eq!(m.id, id),
                     Err(TrySendError::Dropped) => panic!("DropOldest never drops the newest"),
+                    Err(other) => panic!("unexpected {other:?}"),
                 }
             }
             (tx, accepted)

@@ -52,6 +52,7 @@ fn send_all(tx: &Sender<Msg>, drops: &Drops, ids: &[usize], tries: usize) -> Out
                 Some(())
             }
             Err(TrySendError::Dropped) => panic!("DropOldest never drops the newest"),
+            Err(other) => panic!("unexpected {other:?}"),
         });
         if done.is_none() {
             // Still busy after the bounded retries: handed back to us, dropped here.
@@ -70,6 +71,7 @@ fn drain(rx: &mut Receiver<Msg>, into: &mut Vec<usize>) {
             Err(TryRecvError::Empty) => {
                 panic!("empty but not at the end after every sender is gone")
             }
+            Err(other) => panic!("unexpected {other:?}"),
         }
     }
 }
@@ -222,6 +224,7 @@ fn drop_oldest_send_woken_by_publish() {
         let b = spawn(move || match block_on_then(tx_b.send(20), || w.notify()) {
             Ok(sent) => sent,
             Err(SendError::Closed(_) | SendError::Dropped) => panic!("the receiver is alive"),
+            Err(other) => panic!("unexpected {other:?}"),
         });
         // Publish only once the send has found nothing to evict and is waiting.
         waiting.wait();
