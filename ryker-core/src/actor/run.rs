@@ -118,228 +118,346 @@ pub(super) fn wipe_buffer<T>(buf: &mut VecDeque<T>) {
 
 /// The actor run loop. Spawned by `ActorOptions::spawn` on the runtime; finishes by sending the
 /// report through `done`.
+///
+/// Four phases, each a method of [`Run`]: [`start`](Run::start) (`started`, again after each
+/// restart), [`receive`](Run::receive) (the next batch, or the end of the mail),
+/// [`handle_batch`](Run::handle_batch) (the messages in order, with the fairness yields), and
+/// [`stop`](Run::stop) (the drain the exit calls for, `stopped`, the report). A phase that
+/// ends the actor returns `Err` with the [`Exit`].
 pub(super) async fn run<A: Actor, R: Runtime>(
     rt: R,
     actor: A,
-    mut rx: Receiver<Mail<A>, ActorShared>,
+    rx: Receiver<Mail<A>, ActorShared>,
     weak: WeakSender<Mail<A>, ActorShared>,
     options: ActorOptions<A>,
     done: futures_channel::oneshot::Sender<ActorReport>,
 ) {
-    let ActorOptions {
-        config,
-        supervision,
-        factory,
-        dead_letters,
-        ..
-    } = options;
     let shared = weak.attachment();
-    let mut report = ActorReport {
-        name: String::from(shared.name()),
-        exit: Exit::Released,
-        handled: 0,
-        panics: 0,
-        restarts: 0,
-        undelivered: 0,
-        discarded: 0,
-        mailbox: Default::default(),
-    };
-    let mut sup: Supervisor<A, R::Instant> = Supervisor::new(supervision, factory, dead_letters);
-    let mut ctx = Context::<A>::new(weak.clone());
-    let seed = (shared as *const ActorShared as usize as u64) ^ 0x9e37_79b9_7f4a_7c15;
-    let mut fair = Fairness::new(&config, seed, rt.now());
-    let mut buf: VecDeque<Mail<A>> = VecDeque::with_capacity(config.batch_size);
-    let wipe = config.mailbox.amnesia;
-    let no_span = observe::no_span();
-
+    // Marks the actor finished when the loop ends, also when the runtime drops the task.
     let finish = Finish(shared);
-    // `None` once a panic stopped the actor.
-    let mut actor = Some(actor);
-    let mut need_start = true;
-    // Whether the current actor's `started` completed (`stopped` runs only then).
-    let mut started = false;
-    // Messages the loop took from the mailbox (handled, panicked on, discarded, undelivered).
-    let mut received: u64 = 0;
-    let exit = 'run: loop {
-        let Some(current) = actor.as_mut() else {
-            break Exit::Panicked;
+    let mut run = Run::new(rt, shared, actor, rx, &weak, options);
+    let exit = loop {
+        if let Err(exit) = run.start().await {
+            break exit;
+        }
+        let full = match run.receive().await {
+            Ok(full) => full,
+            Err(exit) => break exit,
         };
-        if need_start {
-            // Not abortable: `started` and `stopped` come in pairs, and an abort takes effect
-            // once `started` is done.
-            match guarded(current.started(&mut ctx), shared, &no_span, false).await {
-                Outcome::Done => {
-                    need_start = false;
-                    started = true;
-                }
-                Outcome::Aborted(_) => unreachable!("`started` is not abortable"),
-                Outcome::Panicked(panic) => {
-                    match recover(panic, &rt, shared, &mut sup, &mut fair, &mut report).await {
-                        Ok(fresh) => {
-                            actor = Some(fresh);
-                            continue;
-                        }
-                        Err(exit) => {
-                            actor = None;
-                            break exit;
-                        }
-                    }
-                }
-            }
-        }
-        let mut full = false;
-        if buf.is_empty() {
-            if wipe {
-                wipe_buffer(&mut buf);
-            }
-            if shared.aborted() {
-                break Exit::Aborted;
-            }
-            let mut idle = false;
-            let n = core::future::poll_fn(|cx| {
-                let polled = rx.poll_recv_many(cx, &mut buf, config.batch_size);
-                idle |= polled.is_pending();
-                polled
-            })
-            .await;
-            received += n as u64;
-            if n == 0 {
-                // `abort` closes the mailbox too: tell the two apart by the flag.
-                break if shared.aborted() {
-                    Exit::Aborted
-                } else if ctx.stop {
-                    Exit::Stopped
-                } else if shared.shutdown_requested() {
-                    Exit::Shutdown
-                } else {
-                    Exit::Released
-                };
-            }
-            if idle {
-                // The worker was given back while the mailbox was empty: a new interval.
-                fair.restart(rt.now());
-            }
-            full = n == config.batch_size;
-        }
-        let mut handled = 0;
-        while let Some(env) = buf.pop_front() {
-            if shared.aborted() {
-                report.handled += handled;
-                report.discarded += 1;
-                // Its destructor may panic: caught and counted, as in the drain below.
-                if let Err(panic) = call_caught(|| drop(env)) {
-                    sup.note_panic(panic, &mut report);
-                }
-                break 'run Exit::Aborted;
-            }
-            shared.observer.on_dequeued(env.stamp);
-            let span = shared.observer.span(shared.name());
-            let Some(current) = actor.as_mut() else {
-                unreachable!("the actor is present while messages are handled")
-            };
-            match guarded(current.handle(env.msg, &mut ctx), shared, &span, true).await {
-                Outcome::Done => handled += 1,
-                Outcome::Aborted(drop_panic) => {
-                    report.handled += handled;
-                    report.discarded += 1;
-                    if let Some(panic) = drop_panic {
-                        sup.note_panic(panic, &mut report);
-                    }
-                    break 'run Exit::Aborted;
-                }
-                Outcome::Panicked(panic) => {
-                    report.handled += handled;
-                    match recover(panic, &rt, shared, &mut sup, &mut fair, &mut report).await {
-                        Ok(fresh) => {
-                            actor = Some(fresh);
-                            started = false;
-                            need_start = true;
-                            // Start the fresh actor before the rest of the batch.
-                            continue 'run;
-                        }
-                        Err(exit) => {
-                            // The panicked actor's state may be broken: no `stopped` for it.
-                            actor = None;
-                            break 'run exit;
-                        }
-                    }
-                }
-            }
-            if fair.after_message(&rt) {
-                rt.yield_now().await;
-                fair.restart(rt.now());
-                full = false;
-            }
-        }
-        report.handled += handled;
-        shared.observer.on_batch(handled as usize, || rx.len());
-        if full {
-            // A full batch: others may be waiting for this worker.
-            rt.yield_now().await;
-            fair.restart(rt.now());
+        if let Err(exit) = run.handle_batch(full).await {
+            break exit;
         }
     };
-
-    match exit {
-        Exit::Panicked => {
-            // Stop after a panic: senders see `Closed` from now on; what is queued goes to the
-            // dead-letter hook.
-            weak.close();
-            let mut undelivered = 0;
-            let mut panics = Vec::new();
-            received += drain_all::<A>(&mut buf, &mut rx, |msg| {
-                undelivered += 1;
-                // The hook usually drops the message: a panicking destructor (or hook) must
-                // not end the drain, or the rest would wait for the last sender to go.
-                if let Err(panic) = sup.dead_letter(DeadLetter::Undelivered(msg)) {
-                    panics.push(panic);
-                }
-            })
-            .await;
-            report.undelivered = undelivered;
-            for panic in panics {
-                sup.note_panic(panic, &mut report);
-            }
-        }
-        Exit::Aborted => {
-            weak.close();
-            let mut discarded = 0;
-            let mut panics = Vec::new();
-            received += drain_all::<A>(&mut buf, &mut rx, |msg| {
-                discarded += 1;
-                // A panicking destructor must not end the drain (as above).
-                if let Err(panic) = call_caught(|| drop(msg)) {
-                    panics.push(panic);
-                }
-            })
-            .await;
-            report.discarded += discarded;
-            for panic in panics {
-                sup.note_panic(panic, &mut report);
-            }
-        }
-        _ => {}
-    }
-    if wipe {
-        buf.clear();
-        wipe_buffer(&mut buf);
-    }
-    if exit != Exit::Panicked && started {
-        if let Some(current) = actor.as_mut() {
-            if let Outcome::Panicked(panic) =
-                guarded(current.stopped(&mut ctx), shared, &no_span, false).await
-            {
-                sup.note_panic(panic, &mut report);
-            }
-        }
-    }
-    drop(actor);
-    drop(rx);
-    report.exit = exit;
-    report.mailbox = settled(weak.stats(), received, config.mailbox.overflow);
+    let report = run.stop(exit, &weak).await;
     drop(finish);
     // The handle may be gone (detached): then nobody wants the report.
     let _ = done.send(report);
+}
+
+/// The run loop's state between its phases.
+struct Run<'a, A: Actor, R: Runtime> {
+    rt: R,
+    shared: &'a ActorShared,
+    rx: Receiver<Mail<A>, ActorShared>,
+    ctx: Context<A>,
+    sup: Supervisor<A, R::Instant>,
+    fair: Fairness<R::Instant>,
+    /// The batch being handled (up to `batch_size` messages).
+    buf: VecDeque<Mail<A>>,
+    batch_size: usize,
+    /// Amnesia: wipe the batch buffer's spare memory between batches and at the end.
+    wipe: bool,
+    overflow: Overflow,
+    no_span: observe::Span,
+    report: ActorReport,
+    /// `None` once a panic stopped the actor.
+    actor: Option<A>,
+    /// Whether the current actor's `started` has yet to run.
+    need_start: bool,
+    /// Whether the current actor's `started` completed (`stopped` runs only then).
+    started: bool,
+    /// Messages the loop took from the mailbox (handled, panicked on, discarded, undelivered).
+    received: u64,
+}
+
+impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
+    fn new(
+        rt: R,
+        shared: &'a ActorShared,
+        actor: A,
+        rx: Receiver<Mail<A>, ActorShared>,
+        weak: &WeakSender<Mail<A>, ActorShared>,
+        options: ActorOptions<A>,
+    ) -> Self {
+        let ActorOptions {
+            config,
+            supervision,
+            factory,
+            dead_letters,
+            ..
+        } = options;
+        let seed = (shared as *const ActorShared as usize as u64) ^ 0x9e37_79b9_7f4a_7c15;
+        let fair = Fairness::new(&config, seed, rt.now());
+        Self {
+            report: ActorReport {
+                name: String::from(shared.name()),
+                exit: Exit::Released,
+                handled: 0,
+                panics: 0,
+                restarts: 0,
+                undelivered: 0,
+                discarded: 0,
+                mailbox: Default::default(),
+            },
+            sup: Supervisor::new(supervision, factory, dead_letters),
+            ctx: Context::new(weak.clone()),
+            fair,
+            buf: VecDeque::with_capacity(config.batch_size),
+            batch_size: config.batch_size,
+            wipe: config.mailbox.amnesia,
+            overflow: config.mailbox.overflow,
+            no_span: observe::no_span(),
+            actor: Some(actor),
+            need_start: true,
+            started: false,
+            received: 0,
+            rt,
+            shared,
+            rx,
+        }
+    }
+
+    /// Phase 1: runs `started` on a fresh actor (the first, and each one a restart makes).
+    /// Not abortable: `started` and `stopped` come in pairs, and an abort takes effect once
+    /// `started` is done.
+    async fn start(&mut self) -> Result<(), Exit> {
+        while self.need_start {
+            let Some(current) = self.actor.as_mut() else {
+                return Err(Exit::Panicked);
+            };
+            match guarded(
+                current.started(&mut self.ctx),
+                self.shared,
+                &self.no_span,
+                false,
+            )
+            .await
+            {
+                Outcome::Done => {
+                    self.need_start = false;
+                    self.started = true;
+                }
+                Outcome::Aborted(_) => unreachable!("`started` is not abortable"),
+                Outcome::Panicked(panic) => self.recover(panic).await?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Phase 2: when the batch buffer is empty, waits for the next batch. `Ok(full)` says
+    /// whether it filled up (then the worker is given back after it); `Err` is the end of the
+    /// mail, told apart by what closed the mailbox.
+    async fn receive(&mut self) -> Result<bool, Exit> {
+        if !self.buf.is_empty() {
+            // The rest of a batch whose handler panicked, now for the fresh actor.
+            return Ok(false);
+        }
+        if self.wipe {
+            wipe_buffer(&mut self.buf);
+        }
+        if self.shared.aborted() {
+            return Err(Exit::Aborted);
+        }
+        let mut idle = false;
+        let (rx, buf, batch_size) = (&mut self.rx, &mut self.buf, self.batch_size);
+        let n = core::future::poll_fn(|cx| {
+            let polled = rx.poll_recv_many(cx, buf, batch_size);
+            idle |= polled.is_pending();
+            polled
+        })
+        .await;
+        self.received += n as u64;
+        if n == 0 {
+            // `abort` closes the mailbox too: tell the two apart by the flag.
+            return Err(if self.shared.aborted() {
+                Exit::Aborted
+            } else if self.ctx.stop {
+                Exit::Stopped
+            } else if self.shared.shutdown_requested() {
+                Exit::Shutdown
+            } else {
+                Exit::Released
+            });
+        }
+        if idle {
+            // The worker was given back while the mailbox was empty: a new interval.
+            self.fair.restart(self.rt.now());
+        }
+        Ok(n == batch_size)
+    }
+
+    /// Phase 3: handles the buffered messages in order, under the guard, yielding when the
+    /// fairness budget is spent and after a full batch. After a panic that the supervisor
+    /// restarts from, returns early: the fresh actor starts before the rest of the batch.
+    async fn handle_batch(&mut self, mut full: bool) -> Result<(), Exit> {
+        let mut handled = 0;
+        while let Some(env) = self.buf.pop_front() {
+            if self.shared.aborted() {
+                self.report.handled += handled;
+                self.report.discarded += 1;
+                // Its destructor may panic: caught and counted, as in the drain in `stop`.
+                if let Err(panic) = call_caught(|| drop(env)) {
+                    self.sup.note_panic(panic, &mut self.report);
+                }
+                return Err(Exit::Aborted);
+            }
+            self.shared.observer.on_dequeued(env.stamp);
+            let span = self.shared.observer.span(self.shared.name());
+            let Some(current) = self.actor.as_mut() else {
+                unreachable!("the actor is present while messages are handled")
+            };
+            match guarded(
+                current.handle(env.msg, &mut self.ctx),
+                self.shared,
+                &span,
+                true,
+            )
+            .await
+            {
+                Outcome::Done => handled += 1,
+                Outcome::Aborted(drop_panic) => {
+                    self.report.handled += handled;
+                    self.report.discarded += 1;
+                    if let Some(panic) = drop_panic {
+                        self.sup.note_panic(panic, &mut self.report);
+                    }
+                    return Err(Exit::Aborted);
+                }
+                Outcome::Panicked(panic) => {
+                    self.report.handled += handled;
+                    return self.recover(panic).await;
+                }
+            }
+            if self.fair.after_message(&self.rt) {
+                self.rt.yield_now().await;
+                self.fair.restart(self.rt.now());
+                full = false;
+            }
+        }
+        self.report.handled += handled;
+        let rx = &self.rx;
+        self.shared.observer.on_batch(handled as usize, || rx.len());
+        if full {
+            // A full batch: others may be waiting for this worker.
+            self.rt.yield_now().await;
+            self.fair.restart(self.rt.now());
+        }
+        Ok(())
+    }
+
+    /// After a caught panic: a fresh actor that must start before the next message, or the
+    /// exit (the panicked actor's state may be broken: no `stopped` for it).
+    async fn recover(&mut self, panic: String) -> Result<(), Exit> {
+        let recovered = recover(
+            panic,
+            &self.rt,
+            self.shared,
+            &mut self.sup,
+            &mut self.fair,
+            &mut self.report,
+        )
+        .await;
+        match recovered {
+            Ok(fresh) => {
+                self.actor = Some(fresh);
+                self.started = false;
+                self.need_start = true;
+                Ok(())
+            }
+            Err(exit) => {
+                self.actor = None;
+                Err(exit)
+            }
+        }
+    }
+
+    /// Phase 4: the end. After a panic, what is left goes to the dead-letter hook; after an
+    /// abort, it is discarded; otherwise the mailbox was already drained. Then `stopped` runs
+    /// (not after a panic, and only if `started` completed), and the report is made exact.
+    async fn stop(mut self, exit: Exit, weak: &WeakSender<Mail<A>, ActorShared>) -> ActorReport {
+        match exit {
+            Exit::Panicked => {
+                // Stop after a panic: senders see `Closed` from now on; what is queued goes to
+                // the dead-letter hook.
+                weak.close();
+                let mut undelivered = 0;
+                let mut panics = Vec::new();
+                let sup = &mut self.sup;
+                self.received += drain_all::<A>(&mut self.buf, &mut self.rx, |msg| {
+                    undelivered += 1;
+                    // The hook usually drops the message: a panicking destructor (or hook)
+                    // must not end the drain, or the rest would wait for the last sender to go.
+                    if let Err(panic) = sup.dead_letter(DeadLetter::Undelivered(msg)) {
+                        panics.push(panic);
+                    }
+                })
+                .await;
+                self.report.undelivered = undelivered;
+                for panic in panics {
+                    self.sup.note_panic(panic, &mut self.report);
+                }
+            }
+            Exit::Aborted => {
+                weak.close();
+                let mut discarded = 0;
+                let mut panics = Vec::new();
+                self.received += drain_all::<A>(&mut self.buf, &mut self.rx, |msg| {
+                    discarded += 1;
+                    // A panicking destructor must not end the drain (as above).
+                    if let Err(panic) = call_caught(|| drop(msg)) {
+                        panics.push(panic);
+                    }
+                })
+                .await;
+                self.report.discarded += discarded;
+                for panic in panics {
+                    self.sup.note_panic(panic, &mut self.report);
+                }
+            }
+            _ => {}
+        }
+        if self.wipe {
+            self.buf.clear();
+            wipe_buffer(&mut self.buf);
+        }
+        if exit != Exit::Panicked && self.started {
+            if let Some(current) = self.actor.as_mut() {
+                if let Outcome::Panicked(panic) = guarded(
+                    current.stopped(&mut self.ctx),
+                    self.shared,
+                    &self.no_span,
+                    false,
+                )
+                .await
+                {
+                    self.sup.note_panic(panic, &mut self.report);
+                }
+            }
+        }
+        let Self {
+            actor,
+            rx,
+            mut report,
+            received,
+            overflow,
+            ..
+        } = self;
+        drop(actor);
+        drop(rx);
+        report.exit = exit;
+        report.mailbox = settled(weak.stats(), received, overflow);
+        report
+    }
 }
 
 #[cfg(all(test, feature = "amnesia"))]

@@ -277,7 +277,10 @@ fn tell_handle(n: u64) -> Measurement {
     assert!(addr.is_empty(), "tell_handle left messages queued");
     drop(addr);
     let report = exec
-        .block_on(handle.shutdown())
+        .block_on({
+            handle.shutdown();
+            handle
+        })
         .expect("the actor's task ran to its end");
     assert_eq!(
         report.handled,
@@ -339,7 +342,10 @@ fn ask(n: u64) -> Measurement {
     // Answers WARMUP+1 ..= WARMUP+n.
     assert_eq!(m.check, n * WARMUP + n * (n + 1) / 2, "ask lost answers");
     let report = exec
-        .block_on(handle.shutdown())
+        .block_on({
+            handle.shutdown();
+            handle
+        })
         .expect("the actor's task ran to its end");
     assert_eq!(report.handled, WARMUP + n);
     m
