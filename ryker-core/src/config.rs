@@ -38,12 +38,25 @@ pub struct MailboxConfig {
 
 impl MailboxConfig {
     /// The default capacity.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, _rx) = channel::<u8>(MailboxConfig::default());
+    /// assert_eq!(tx.capacity(), MailboxConfig::DEFAULT_CAPACITY);
+    /// ```
     pub const DEFAULT_CAPACITY: usize = 512;
 
     /// Checks every field.
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first invalid field, its value and the allowed range.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// assert!(MailboxConfig { capacity: 1, ..Default::default() }.validate().is_ok());
+    /// let err = MailboxConfig { capacity: 0, ..Default::default() }.validate().unwrap_err();
+    /// assert!(err.to_string().starts_with("invalid config: capacity = 0 (allowed: 1..="));
+    /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.capacity == 0 || self.capacity > MAX_CAPACITY {
             return Err(ConfigError::capacity(self.capacity, CAPACITY_RANGE));
@@ -105,18 +118,56 @@ pub struct ActorConfig {
 
 impl ActorConfig {
     /// The default batch size.
+    ///
+    /// ```
+    /// use ryker_core::actor::ActorConfig;
+    /// assert_eq!(ActorConfig::default().batch_size, ActorConfig::DEFAULT_BATCH_SIZE);
+    /// ```
     pub const DEFAULT_BATCH_SIZE: usize = 32;
     /// The largest batch size.
+    ///
+    /// ```
+    /// use ryker_core::actor::ActorConfig;
+    /// let max = ActorConfig { batch_size: ActorConfig::MAX_BATCH_SIZE, ..Default::default() };
+    /// assert!(max.validate().is_ok());
+    /// assert!(ActorConfig { batch_size: max.batch_size + 1, ..max }.validate().is_err());
+    /// ```
     pub const MAX_BATCH_SIZE: usize = 64;
     /// The default yield interval.
+    ///
+    /// ```
+    /// use ryker_core::actor::ActorConfig;
+    /// assert_eq!(ActorConfig::default().yield_ms, ActorConfig::DEFAULT_YIELD_MS);
+    /// ```
     pub const DEFAULT_YIELD_MS: u64 = 1;
     /// The longest yield interval.
+    ///
+    /// ```
+    /// use ryker_core::actor::ActorConfig;
+    /// let max = ActorConfig { yield_ms: ActorConfig::MAX_YIELD_MS, ..Default::default() };
+    /// assert!(max.validate().is_ok());
+    /// assert!(ActorConfig { yield_ms: max.yield_ms + 1, ..max }.validate().is_err());
+    /// ```
     pub const MAX_YIELD_MS: u64 = 10_000;
 
     /// Checks every field, the mailbox's first.
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first invalid field, its value and the allowed range.
+    ///
+    /// ```
+    /// use ryker_core::actor::ActorConfig;
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// assert!(ActorConfig::default().validate().is_ok());
+    /// let both_wrong = ActorConfig {
+    ///     mailbox: MailboxConfig { capacity: 0, ..Default::default() },
+    ///     yield_ms: 0,
+    ///     ..Default::default()
+    /// };
+    /// assert_eq!(both_wrong.validate().unwrap_err().field(), "capacity"); // the mailbox first
+    /// let err = ActorConfig { yield_ms: 0, ..Default::default() }.validate().unwrap_err();
+    /// assert_eq!((err.field(), err.allowed()), ("yield_ms", "1..=10000"));
+    /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.mailbox.validate()?;
         if self.batch_size == 0 || self.batch_size > Self::MAX_BATCH_SIZE {

@@ -112,11 +112,24 @@ impl ConfigError {
     }
 
     /// The configuration field that was rejected, e.g. `"capacity"`.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// let err = MailboxConfig { capacity: 0, ..Default::default() }.validate().unwrap_err();
+    /// assert_eq!(err.field(), "capacity");
+    /// ```
     pub fn field(&self) -> &'static str {
         self.field
     }
 
     /// The values that field accepts, in words.
+    ///
+    /// ```
+    /// use ryker_core::actor::ActorConfig;
+    /// let err = ActorConfig { batch_size: 100, ..Default::default() }.validate().unwrap_err();
+    /// assert_eq!(err.field(), "batch_size");
+    /// assert_eq!(err.allowed(), "1..=64");
+    /// ```
     pub fn allowed(&self) -> &'static str {
         self.allowed
     }
@@ -133,6 +146,17 @@ impl fmt::Display for ConfigError {
 }
 
 /// Why [`Sender::try_send`](crate::mailbox::Sender::try_send) did not queue the message.
+///
+/// ```
+/// use ryker_core::error::TrySendError;
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, _rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+/// tx.try_send(1).unwrap();
+/// match tx.try_send(2) {
+///     Err(TrySendError::Busy(msg)) => assert_eq!(msg, 2), // full: try again later
+///     other => panic!("expected Busy, got {other:?}"),
+/// }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TrySendError<T> {
@@ -146,6 +170,17 @@ pub enum TrySendError<T> {
 }
 
 /// Why [`Sender::send`](crate::mailbox::Sender::send) did not queue the message.
+///
+/// ```
+/// use ryker_core::error::SendError;
+/// use ryker_core::mailbox::{channel, MailboxConfig, Overflow};
+/// let config = MailboxConfig { capacity: 1, overflow: Overflow::DropNewest, ..Default::default() };
+/// let (tx, rx) = channel::<u32>(config);
+/// tx.blocking_send(1).unwrap();
+/// assert_eq!(tx.blocking_send(2), Err(SendError::Dropped)); // full: dropped, not waited for
+/// drop(rx);
+/// assert_eq!(tx.blocking_send(3), Err(SendError::Closed(3)));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SendError<T> {
@@ -156,6 +191,17 @@ pub enum SendError<T> {
 }
 
 /// Why [`Receiver::try_recv`](crate::mailbox::Receiver::try_recv) returned nothing.
+///
+/// ```
+/// use ryker_core::error::TryRecvError;
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// tx.try_send(1).unwrap();
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Ok(1)); // accepted messages come first
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TryRecvError {
@@ -167,10 +213,25 @@ pub enum TryRecvError {
 }
 
 /// The mailbox is closed.
+///
+/// ```
+/// use ryker_core::error::Closed;
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, rx) = channel::<u32>(MailboxConfig::default());
+/// drop(rx);
+/// assert_eq!(futures::executor::block_on(tx.reserve()).unwrap_err(), Closed);
+/// assert_eq!(Closed.to_string(), "mailbox closed");
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Closed;
 
 /// A string that names no [`Overflow`](crate::policy::Overflow) policy.
+///
+/// ```
+/// use ryker_core::policy::Overflow;
+/// let err = "fast".parse::<Overflow>().unwrap_err();
+/// assert!(err.to_string().ends_with("(allowed: busy, drop_newest, drop_oldest)"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseOverflowError(pub(crate) ());
 
@@ -184,6 +245,16 @@ impl fmt::Display for ParseOverflowError {
 impl std::error::Error for ParseOverflowError {}
 
 /// Why [`Ring::force_push`](crate::ring::Ring::force_push) failed.
+///
+/// ```
+/// use ryker_core::error::ForcePushError;
+/// use ryker_core::ring::Ring;
+/// let ring = Ring::with_capacity(1).unwrap();
+/// ring.try_push(1).unwrap();
+/// ring.close();
+/// assert!(matches!(ring.force_push(2), Err(ForcePushError::Closed(2))));
+/// assert_eq!(ring.try_pop(), Some(1)); // nothing was displaced
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ForcePushError<T> {
@@ -197,6 +268,18 @@ pub enum ForcePushError<T> {
 
 impl<T> TrySendError<T> {
     /// The message, if this error hands it back.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig, Overflow};
+    /// let (tx, _rx) = channel::<&str>(MailboxConfig { capacity: 1, ..Default::default() });
+    /// tx.try_send("first").unwrap();
+    /// assert_eq!(tx.try_send("second").unwrap_err().into_inner(), Some("second"));
+    ///
+    /// let drop_newest = MailboxConfig { capacity: 1, overflow: Overflow::DropNewest, ..Default::default() };
+    /// let (tx, _rx) = channel::<&str>(drop_newest);
+    /// tx.try_send("first").unwrap();
+    /// assert_eq!(tx.try_send("second").unwrap_err().into_inner(), None); // dropped, counted
+    /// ```
     pub fn into_inner(self) -> Option<T> {
         match self {
             Self::Busy(msg) | Self::Closed(msg) => Some(msg),
@@ -205,11 +288,27 @@ impl<T> TrySendError<T> {
     }
 
     /// Whether the mailbox was closed.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, rx) = channel::<u8>(MailboxConfig::default());
+    /// drop(rx); // the receiver is gone: the mailbox is closed
+    /// let err = tx.try_send(1).unwrap_err();
+    /// assert!(err.is_closed() && !err.is_busy());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, Self::Closed(_))
     }
 
     /// Whether the mailbox was full under the `Busy` policy.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, _rx) = channel::<u8>(MailboxConfig { capacity: 1, ..Default::default() });
+    /// tx.try_send(1).unwrap();
+    /// let err = tx.try_send(2).unwrap_err();
+    /// assert!(err.is_busy() && !err.is_closed());
+    /// ```
     pub fn is_busy(&self) -> bool {
         matches!(self, Self::Busy(_))
     }
@@ -217,6 +316,14 @@ impl<T> TrySendError<T> {
 
 impl<T> SendError<T> {
     /// The message, if this error hands it back.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, rx) = channel::<String>(MailboxConfig::default());
+    /// drop(rx);
+    /// let err = tx.blocking_send("hello".to_string()).unwrap_err();
+    /// assert_eq!(err.into_inner().as_deref(), Some("hello"));
+    /// ```
     pub fn into_inner(self) -> Option<T> {
         match self {
             Self::Closed(msg) => Some(msg),
@@ -306,6 +413,13 @@ impl fmt::Display for Closed {
 }
 
 /// Why [`Addr::tell_timeout`](crate::actor::Addr::tell_timeout) did not queue the message.
+///
+/// ```
+/// use ryker_core::error::{SendError, SendTimeoutError};
+/// let err: SendTimeoutError<u32> = SendError::Closed(5).into();
+/// assert_eq!(err, SendTimeoutError::Closed(5));
+/// assert_eq!(SendTimeoutError::Timeout(5).to_string(), "timed out waiting for mailbox space");
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SendTimeoutError<T> {
@@ -320,6 +434,12 @@ pub enum SendTimeoutError<T> {
 
 impl<T> SendTimeoutError<T> {
     /// The message, if this error hands it back.
+    ///
+    /// ```
+    /// use ryker_core::error::SendTimeoutError;
+    /// assert_eq!(SendTimeoutError::Timeout(7).into_inner(), Some(7));
+    /// assert_eq!(SendTimeoutError::<u32>::Dropped.into_inner(), None);
+    /// ```
     pub fn into_inner(self) -> Option<T> {
         match self {
             Self::Timeout(msg) | Self::Closed(msg) => Some(msg),
@@ -328,6 +448,12 @@ impl<T> SendTimeoutError<T> {
     }
 
     /// Whether the timeout expired.
+    ///
+    /// ```
+    /// use ryker_core::error::SendTimeoutError;
+    /// assert!(SendTimeoutError::Timeout("msg").is_timeout());
+    /// assert!(!SendTimeoutError::Closed("msg").is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout(_))
     }
@@ -363,6 +489,11 @@ impl<T> fmt::Display for SendTimeoutError<T> {
 }
 
 /// Why [`Addr::ask`](crate::actor::Addr::ask) got no answer.
+///
+/// ```
+/// use ryker_core::error::AskError;
+/// assert_eq!(AskError::NoReply.to_string(), "request dropped without a reply");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AskError {
@@ -449,6 +580,11 @@ impl<M> fmt::Display for AskTimeoutError<M> {
 /// The actor's task was dropped by its runtime (for example the runtime shut down) before the
 /// actor finished, so there is no final report. Its queued messages were dropped with it, each
 /// exactly once.
+///
+/// ```
+/// use ryker_core::error::JoinError;
+/// assert_eq!(JoinError.to_string(), "actor task dropped before it finished");
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct JoinError;
 

@@ -14,6 +14,21 @@ use crate::sync::{AtomicUsize, Ordering};
 /// Snapshots are taken without stopping senders, so fields may be a few messages apart.
 /// The invariant once the mailbox is closed and drained, or once the receiver is dropped and
 /// no send is in progress: `accepted == received + dropped_oldest + discarded`.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 2, ..Default::default() });
+/// tx.try_send(1).unwrap();
+/// tx.try_send(2).unwrap();
+/// assert!(tx.try_send(3).is_err()); // full: refused as busy
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// let stats = tx.stats();
+/// assert_eq!((stats.accepted, stats.busy, stats.received), (2, 1, 1));
+/// assert_eq!(stats.high_water, 2);
+/// drop(rx); // the message still queued is discarded
+/// let stats = tx.stats();
+/// assert_eq!(stats.accepted, stats.received + stats.dropped_oldest + stats.discarded);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MailboxStats {
@@ -46,19 +61,114 @@ pub struct MailboxStats {
 ///
 /// Every hook has an empty default, and the default attachment [`NoAttachment`] implements
 /// none, so a mailbox without one compiles to no extra code on its hot path.
+///
+/// A mailbox does not hand its attachment out again: to read what the hooks record, share it
+/// (an `Arc` inside the attachment, as below).
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+/// use std::sync::Arc;
+/// use ryker_core::mailbox::{try_channel_with, Attachment, MailboxConfig};
+///
+/// #[derive(Default)]
+/// struct Accepted(Arc<AtomicU64>);
+/// impl Attachment for Accepted {
+///     fn on_accepted(&self) { self.0.fetch_add(1, Relaxed); }
+/// }
+///
+/// let count = Arc::new(AtomicU64::new(0));
+/// let (tx, _rx) =
+///     try_channel_with::<u8, _>(MailboxConfig::default(), Accepted(count.clone())).unwrap();
+/// tx.try_send(1).unwrap();
+/// tx.try_send(2).unwrap();
+/// assert_eq!(count.load(Relaxed), 2);
+/// ```
 pub trait Attachment: Send + Sync + 'static {
     /// A message was queued.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use ryker_core::mailbox::{try_channel_with, Attachment, MailboxConfig};
+    ///
+    /// struct Log(Arc<Mutex<Vec<&'static str>>>);
+    /// impl Attachment for Log {
+    ///     fn on_accepted(&self) { self.0.lock().unwrap().push("accepted"); }
+    /// }
+    ///
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let (tx, rx) = try_channel_with::<u8, _>(MailboxConfig::default(), Log(log.clone())).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// drop(rx);
+    /// assert!(tx.try_send(2).is_err()); // refused as closed: not accepted
+    /// assert_eq!(*log.lock().unwrap(), ["accepted"]);
+    /// ```
     #[inline]
     fn on_accepted(&self) {}
     /// A send was refused with `Busy`.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    /// use std::sync::Arc;
+    /// use ryker_core::mailbox::{try_channel_with, Attachment, MailboxConfig};
+    ///
+    /// struct Busy(Arc<AtomicU64>);
+    /// impl Attachment for Busy {
+    ///     fn on_busy(&self) { self.0.fetch_add(1, Relaxed); }
+    /// }
+    ///
+    /// let busy = Arc::new(AtomicU64::new(0));
+    /// let config = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let (tx, _rx) = try_channel_with::<u8, _>(config, Busy(busy.clone())).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.try_send(2).unwrap_err().is_busy());
+    /// assert_eq!(busy.load(Relaxed), 1);
+    /// assert_eq!(tx.stats().busy, 1); // the built-in counter agrees
+    /// ```
     #[inline]
     fn on_busy(&self) {}
     /// A message was dropped by `policy`.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use ryker_core::mailbox::{try_channel_with, Attachment, MailboxConfig, Overflow};
+    ///
+    /// struct Dropped(Arc<Mutex<Vec<Overflow>>>);
+    /// impl Attachment for Dropped {
+    ///     fn on_dropped(&self, policy: Overflow) { self.0.lock().unwrap().push(policy); }
+    /// }
+    ///
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let config = MailboxConfig { capacity: 1, overflow: Overflow::DropOldest, ..Default::default() };
+    /// let (tx, mut rx) = try_channel_with::<u8, _>(config, Dropped(seen.clone())).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap(); // evicts 1
+    /// assert_eq!(*seen.lock().unwrap(), [Overflow::DropOldest]);
+    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// ```
     #[inline]
     fn on_dropped(&self, policy: Overflow) {
         let _ = policy;
     }
     /// The receiver took `n` messages.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    /// use std::sync::Arc;
+    /// use ryker_core::mailbox::{try_channel_with, Attachment, MailboxConfig};
+    ///
+    /// struct Received(Arc<AtomicUsize>);
+    /// impl Attachment for Received {
+    ///     fn on_received(&self, n: usize) { self.0.fetch_add(n, Relaxed); }
+    /// }
+    ///
+    /// let received = Arc::new(AtomicUsize::new(0));
+    /// let config = MailboxConfig::default();
+    /// let (tx, mut rx) = try_channel_with::<u8, _>(config, Received(received.clone())).unwrap();
+    /// for i in 0..3 { tx.try_send(i).unwrap(); }
+    /// let mut out = Vec::new();
+    /// assert_eq!(rx.blocking_recv_many(&mut out, 10), 3);
+    /// assert_eq!(received.load(Relaxed), 3);
+    /// ```
     #[inline]
     fn on_received(&self, n: usize) {
         let _ = n;
@@ -66,6 +176,14 @@ pub trait Attachment: Send + Sync + 'static {
 }
 
 /// No attachment: the mailbox's default, whose hooks do nothing.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig, NoAttachment, Receiver, Sender};
+/// // `channel` builds a mailbox with no attachment: these are the same types.
+/// let (tx, rx): (Sender<u8, NoAttachment>, Receiver<u8, NoAttachment>) =
+///     channel(MailboxConfig::default());
+/// # drop((tx, rx));
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoAttachment;
 

@@ -11,6 +11,16 @@ use crate::error::ParseOverflowError;
 /// sender, or dropped and counted in [`MailboxStats`](crate::metrics::MailboxStats).
 ///
 /// Under the `serde` feature it serializes as its [`as_str`](Overflow::as_str) spelling.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
+/// let config = MailboxConfig { capacity: 2, overflow: Overflow::DropOldest, ..Default::default() };
+/// let (tx, mut rx) = channel::<u32>(config);
+/// for i in 1..=3 { tx.try_send(i).unwrap(); }
+/// assert_eq!(tx.try_send(4), Ok(Sent::DisplacedOldest));
+/// assert_eq!(rx.stats().dropped_oldest, 2);
+/// assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(3), Ok(4)));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(
     feature = "serde",
@@ -30,6 +40,12 @@ pub enum Overflow {
 
 impl Overflow {
     /// The configuration spelling: `busy`, `drop_newest` or `drop_oldest`.
+    ///
+    /// ```
+    /// use ryker_core::policy::Overflow;
+    /// assert_eq!(Overflow::DropNewest.as_str(), "drop_newest");
+    /// assert_eq!(Overflow::DropNewest.as_str().parse(), Ok(Overflow::DropNewest));
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Overflow::Busy => "busy",
@@ -62,6 +78,12 @@ impl FromStr for Overflow {
 
 impl Overflow {
     /// Every policy, in the order the docs list them.
+    ///
+    /// ```
+    /// use ryker_core::policy::Overflow;
+    /// let names: Vec<&str> = Overflow::ALL.iter().map(|o| o.as_str()).collect();
+    /// assert_eq!(names, ["busy", "drop_newest", "drop_oldest"]);
+    /// ```
     pub const ALL: [Overflow; 3] = [Overflow::Busy, Overflow::DropNewest, Overflow::DropOldest];
 }
 

@@ -42,6 +42,15 @@ use shared::Shared;
 pub use stream::PollSender;
 
 /// How a message was queued.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
+/// let config = MailboxConfig { capacity: 1, overflow: Overflow::DropOldest, ..Default::default() };
+/// let (tx, mut rx) = channel::<u32>(config);
+/// assert_eq!(tx.try_send(1), Ok(Sent::Queued));
+/// assert_eq!(tx.try_send(2), Ok(Sent::DisplacedOldest)); // 1 was evicted
+/// assert_eq!(rx.try_recv(), Ok(2));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Sent {

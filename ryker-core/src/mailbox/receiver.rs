@@ -149,6 +149,17 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// # Errors
     /// `Empty` when nothing is ready (including a message whose send is still in progress),
     /// `Closed` when the mailbox is closed and every accepted message has been received.
+    ///
+    /// ```
+    /// use ryker_core::error::TryRecvError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     #[inline]
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         #[cfg(ryker_loom_broken = "close")]
@@ -162,6 +173,19 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// Polls for the next message: `Ready(Some)` with one, `Ready(None)` once the mailbox is
     /// closed and drained, `Pending` (with the waker registered, or woken already: see
     /// [`Receiver::poll_recv_many`]) otherwise.
+    ///
+    /// ```
+    /// use std::task::{Context, Poll};
+    /// use futures::task::noop_waker_ref;
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let mut cx = Context::from_waker(noop_waker_ref());
+    /// assert_eq!(rx.poll_recv(&mut cx), Poll::Pending); // empty: the waker is registered
+    /// tx.try_send(1).unwrap(); // ... and woken by this send
+    /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(1)));
+    /// drop(tx);
+    /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(None)); // closed and drained
+    /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut one = One(None);
         match self.poll_recv_many(cx, &mut one, 1) {
@@ -183,6 +207,21 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// woken `cx`'s waker itself: a yield, so that the next send does not have to pay for
     /// waking a receiver that is about to look again anyway. At most one such yield in a row:
     /// if the mailbox is still empty on the next poll, the waker is registered as usual.
+    ///
+    /// ```
+    /// use std::task::{Context, Poll};
+    /// use futures::task::noop_waker_ref;
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let mut cx = Context::from_waker(noop_waker_ref());
+    /// for i in 0..5 { tx.try_send(i).unwrap(); }
+    /// let mut batch = Vec::new();
+    /// assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 3), Poll::Ready(3));
+    /// assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 3), Poll::Ready(2)); // what is there
+    /// assert_eq!(batch, [0, 1, 2, 3, 4]);
+    /// drop(tx);
+    /// assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 3), Poll::Ready(0)); // closed, drained
+    /// ```
     pub fn poll_recv_many<E: Extend<T>>(
         &mut self,
         cx: &mut Context<'_>,
@@ -257,6 +296,20 @@ impl<T, X: Attachment> Receiver<T, X> {
     ///
     /// # Cancel safety
     /// Cancel safe: a message is taken only on the poll that returns it.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let producer = std::thread::spawn(move || {
+    ///     for i in 1..=2 { tx.blocking_send(i).unwrap(); }
+    /// });
+    /// futures::executor::block_on(async {
+    ///     assert_eq!(rx.recv().await, Some(1));
+    ///     assert_eq!(rx.recv().await, Some(2));
+    ///     assert_eq!(rx.recv().await, None); // the sender is gone: closed and drained
+    /// });
+    /// producer.join().unwrap();
+    /// ```
     pub async fn recv(&mut self) -> Option<T> {
         core::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
@@ -266,6 +319,19 @@ impl<T, X: Attachment> Receiver<T, X> {
     ///
     /// # Cancel safety
     /// Cancel safe: messages are taken only on the poll that returns them.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// for i in 0..4 { tx.try_send(i).unwrap(); }
+    /// drop(tx);
+    /// futures::executor::block_on(async {
+    ///     let mut out = Vec::new();
+    ///     assert_eq!(rx.recv_many(&mut out, 10).await, 4);
+    ///     assert_eq!(out, [0, 1, 2, 3]);
+    ///     assert_eq!(rx.recv_many(&mut out, 10).await, 0); // closed and drained
+    /// });
+    /// ```
     pub async fn recv_many<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
         core::future::poll_fn(|cx| self.poll_recv_many(cx, out, limit)).await
     }
@@ -282,6 +348,14 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// (`ryker-tokio`, `ryker-asyncstd`; see
     /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
     /// to call instead.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<String>(MailboxConfig::default());
+    /// std::thread::spawn(move || tx.blocking_send("ping".to_string()).unwrap());
+    /// assert_eq!(rx.blocking_recv().as_deref(), Some("ping")); // parks until it arrives
+    /// assert_eq!(rx.blocking_recv(), None); // the sender is gone
+    /// ```
     #[cfg(feature = "std")]
     pub fn blocking_recv(&mut self) -> Option<T> {
         let mut one = One(None);
@@ -297,7 +371,21 @@ impl<T, X: Attachment> Receiver<T, X> {
     }
 
     /// Receives up to `limit` messages from a plain thread, parking it while the mailbox is
-    /// empty (see [`Receiver::blocking_recv`] for where not to call it).
+    /// empty (see [`Receiver::blocking_recv`] for where not to call it). Returns how many;
+    /// `0` only when closed and drained, or when `limit` is 0.
+    ///
+    /// ```
+    /// use std::collections::VecDeque;
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let producer = std::thread::spawn(move || {
+    ///     for i in 0..100 { tx.blocking_send(i).unwrap(); }
+    /// });
+    /// let mut got = VecDeque::new(); // any `Extend` collection
+    /// while rx.blocking_recv_many(&mut got, 16) > 0 {}
+    /// producer.join().unwrap();
+    /// assert!(got.iter().copied().eq(0..100));
+    /// ```
     #[cfg(feature = "std")]
     pub fn blocking_recv_many<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> usize {
         if limit == 0 {
@@ -329,36 +417,93 @@ impl<T, X: Attachment> Receiver<T, X> {
 
     /// Closes the mailbox: senders get `Closed` from now on (waiting ones are woken), while
     /// every message already accepted stays receivable.
+    ///
+    /// ```
+    /// use ryker_core::error::TryRecvError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// tx.try_send(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // accepted before the close
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     pub fn close(&mut self) {
         self.shared.ring.close();
         self.shared.waiters.notify_all();
     }
 
-    /// Whether the mailbox is closed.
+    /// Whether the mailbox is closed (by either side, or because every sender is gone). A
+    /// closed mailbox may still hold messages to receive.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// assert!(!rx.is_closed());
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
         self.shared.ring.is_closed()
     }
 
     /// Number of slots.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (_tx, rx) = channel::<u32>(MailboxConfig { capacity: 16, ..Default::default() });
+    /// assert_eq!(rx.capacity(), 16);
+    /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
         self.shared.ring.capacity()
     }
 
-    /// Number of queued messages (a snapshot).
+    /// Number of occupied slots (a snapshot): queued messages, plus slots claimed by a send in
+    /// progress or a [`Permit`](super::Permit) (a dropped permit's slot until the receiver
+    /// steps over it).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
     #[inline]
     pub fn len(&self) -> usize {
         self.shared.ring.len()
     }
 
-    /// Whether no message is queued (a snapshot).
+    /// Whether no slot is occupied (a snapshot; see [`Receiver::len`]).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// assert!(rx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.shared.ring.is_empty()
     }
 
     /// The mailbox's counters.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// for i in 0..3 { tx.try_send(i).unwrap(); }
+    /// rx.try_recv().unwrap();
+    /// let stats = rx.stats();
+    /// assert_eq!((stats.accepted, stats.received), (3, 1));
+    /// ```
     pub fn stats(&self) -> MailboxStats {
         self.shared.stats()
     }

@@ -32,7 +32,7 @@ use crate::wait_list::{WaitState, Waiter};
 pub struct Sender<T, X: Attachment = NoAttachment> {
     shared: Arc<Shared<T, X>>,
     /// This sender's place in the wait list for `poll_reserve` (which has no pinned future to
-    /// keep one in); allocated the first time `poll_reserve` has to wait. An *unbound* waiter
+    /// keep one in); allocated by this sender's first `poll_reserve`. An *unbound* waiter
     /// (`Waiter::new_unbound`): nobody promises to poll it again, so a notification is never
     /// spent on it (see `wait_list.rs`).
     waiter: Option<Pin<Box<Waiter>>>,
@@ -67,6 +67,18 @@ impl<T, X: Attachment> Sender<T, X> {
     /// call: under `DropNewest` it is this message's own destructor (the message was counted in
     /// `dropped_newest`); under `DropOldest` it is the displaced message's, and *this* message
     /// was queued (counted in `accepted`, the displaced one in `dropped_oldest`).
+    ///
+    /// ```
+    /// use ryker_core::error::TrySendError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
+    /// let config = MailboxConfig { capacity: 1, overflow: Overflow::DropNewest, ..Default::default() };
+    /// let (tx, rx) = channel::<u32>(config);
+    /// assert_eq!(tx.try_send(1), Ok(Sent::Queued));
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Dropped)); // full: dropped, counted
+    /// assert_eq!(tx.stats().dropped_newest, 1);
+    /// drop(rx);
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3))); // handed back
+    /// ```
     #[inline]
     pub fn try_send(&self, msg: T) -> Result<Sent, TrySendError<T>> {
         self.shared.try_send(msg)
@@ -88,16 +100,12 @@ impl<T, X: Attachment> Sender<T, X> {
     /// received is passed on to the next waiting sender.
     ///
     /// ```
-    /// # futures_executor_stub::run(async {
     /// use ryker_core::mailbox::{channel, MailboxConfig};
     /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
-    /// tx.send(7).await.unwrap();
-    /// assert_eq!(rx.recv().await, Some(7));
-    /// # });
-    /// # mod futures_executor_stub { pub fn run<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let waker = std::task::Waker::noop(); let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } } } }
+    /// futures::executor::block_on(async {
+    ///     tx.send(7).await.unwrap();
+    ///     assert_eq!(rx.recv().await, Some(7));
+    /// });
     /// ```
     ///
     /// # Errors
@@ -123,8 +131,8 @@ impl<T, X: Attachment> Sender<T, X> {
     /// the slot up (the receiver steps over it).
     ///
     /// `poll_reserve` waits for space whatever the overflow policy (it is the backpressure
-    /// path). The first time it has to wait it allocates this sender's wait-list entry, which
-    /// is then reused for the sender's lifetime.
+    /// path). A sender's first `poll_reserve` allocates its wait-list entry (even when a slot
+    /// is free at once), which is then reused for the sender's lifetime.
     ///
     /// # Cancel safety
     /// There is no future to drop: a `Pending` leaves this sender queued for a slot until it
@@ -138,10 +146,11 @@ impl<T, X: Attachment> Sender<T, X> {
     /// is bound to come back for it), and one gets the slot.
     ///
     /// ```
-    /// use std::task::{Context, Poll, Waker};
+    /// use std::task::{Context, Poll};
+    /// use futures::task::noop_waker_ref;
     /// use ryker_core::mailbox::{channel, MailboxConfig};
     /// let (mut tx, mut rx) = channel::<u32>(MailboxConfig::default());
-    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let mut cx = Context::from_waker(noop_waker_ref());
     /// if let Poll::Ready(Ok(permit)) = tx.poll_reserve(&mut cx) {
     ///     permit.send(5);
     /// }
@@ -176,6 +185,17 @@ impl<T, X: Attachment> Sender<T, X> {
     ///
     /// # Errors
     /// [`Closed`] when the mailbox is closed.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+    /// futures::executor::block_on(async {
+    ///     let permit = tx.reserve().await.unwrap();
+    ///     assert!(tx.try_send(1).unwrap_err().is_busy()); // the permit holds the only slot
+    ///     permit.send(2);
+    /// });
+    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// ```
     pub fn reserve(&self) -> Reserve<'_, T, X> {
         self.leave_reserve_wait();
         Reserve {
@@ -192,11 +212,12 @@ impl<T, X: Attachment> Sender<T, X> {
     /// its cancel safety). The next `poll_reserve` starts afresh, at the back of the queue.
     ///
     /// ```
-    /// use std::task::{Context, Waker};
+    /// use std::task::Context;
+    /// use futures::task::noop_waker_ref;
     /// use ryker_core::mailbox::{channel, MailboxConfig};
     /// let (mut tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
     /// tx.try_send(1).unwrap();
-    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let mut cx = Context::from_waker(noop_waker_ref());
     /// assert!(tx.poll_reserve(&mut cx).is_pending()); // full: queued for a slot
     /// // ... a timeout fires: give up.
     /// assert!(tx.abort_reserve());
@@ -234,31 +255,79 @@ impl<T, X: Attachment> Sender<T, X> {
         }
     }
 
-    /// Whether the mailbox is closed (the receiver closed it or is gone).
+    /// Whether the mailbox is closed: by [`Sender::close`] (on any sender), by the receiver's
+    /// `close`, or because the receiver is gone.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, rx) = channel::<u32>(MailboxConfig::default());
+    /// let other = tx.clone();
+    /// assert!(!tx.is_closed());
+    /// other.close();
+    /// assert!(tx.is_closed());
+    /// # drop(rx);
+    /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
         self.shared.ring.is_closed()
     }
 
     /// Number of slots.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, _rx) = channel::<u32>(MailboxConfig { capacity: 3, ..Default::default() });
+    /// assert_eq!(tx.capacity(), 3);
+    /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
         self.shared.ring.capacity()
     }
 
-    /// Number of queued messages (a snapshot).
+    /// Number of occupied slots (a snapshot): queued messages, plus slots claimed by a send in
+    /// progress or a [`Permit`] (a dropped permit's slot until the receiver steps over it).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, _rx) = channel::<u32>(MailboxConfig::default());
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// let permit = futures::executor::block_on(tx.reserve()).unwrap();
+    /// assert_eq!(tx.len(), 2); // the reserved slot counts
+    /// drop(permit); // gives the slot up
+    /// ```
     #[inline]
     pub fn len(&self) -> usize {
         self.shared.ring.len()
     }
 
-    /// Whether no message is queued (a snapshot).
+    /// Whether no slot is occupied (a snapshot; see [`Sender::len`]).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(tx.is_empty());
+    /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.shared.ring.is_empty()
     }
 
-    /// The mailbox's counters.
+    /// The mailbox's counters (the same for every sender and the receiver).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.try_send(2).is_err());
+    /// rx.try_recv().unwrap();
+    /// let stats = tx.stats();
+    /// assert_eq!((stats.accepted, stats.busy, stats.received), (1, 1, 1));
+    /// assert_eq!(stats, rx.stats());
+    /// ```
     pub fn stats(&self) -> MailboxStats {
         self.shared.stats()
     }
@@ -388,12 +457,33 @@ impl<T, X: Attachment> Sender<T, X> {
 
 /// A sender that does not count: the mailbox closes when the last [`Sender`] goes, whatever
 /// weak senders remain. Made by [`Sender::downgrade`].
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig, WeakSender};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+/// let weak: WeakSender<u32> = tx.downgrade();
+/// drop(tx);
+/// assert_eq!(rx.blocking_recv(), None); // the weak sender did not keep it open
+/// assert!(weak.is_closed());
+/// ```
 pub struct WeakSender<T, X: Attachment = NoAttachment> {
     shared: Arc<Shared<T, X>>,
 }
 
 impl<T, X: Attachment> WeakSender<T, X> {
     /// A `Sender` again, unless every `Sender` is gone (the mailbox has closed).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let weak = tx.downgrade();
+    /// let strong = weak.upgrade().expect("`tx` is alive");
+    /// drop(tx);
+    /// strong.try_send(1).unwrap(); // the upgraded sender keeps the mailbox open
+    /// drop(strong);
+    /// assert!(weak.upgrade().is_none());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn upgrade(&self) -> Option<Sender<T, X>> {
         // Relaxed: the count only decides whether a sender may be made (as `Arc::upgrade`'s
         // count; the shared state itself is kept alive by our `Arc`). Once it reached zero the
@@ -437,16 +527,42 @@ impl<T, X: Attachment> WeakSender<T, X> {
     }
 
     /// Closes the mailbox, as [`Sender::close`].
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// tx.try_send(1).unwrap();
+    /// tx.downgrade().close();
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // still delivered
+    /// ```
     pub fn close(&self) {
         self.shared.close();
     }
 
     /// Whether the mailbox is closed.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, rx) = channel::<u32>(MailboxConfig::default());
+    /// let weak = tx.downgrade();
+    /// assert!(!weak.is_closed());
+    /// drop(rx);
+    /// assert!(weak.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.ring.is_closed()
     }
 
     /// The mailbox's counters.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, _rx) = channel::<u32>(MailboxConfig::default());
+    /// let weak = tx.downgrade();
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(weak.stats().accepted, 1);
+    /// ```
     pub fn stats(&self) -> MailboxStats {
         self.shared.stats()
     }
@@ -519,6 +635,19 @@ impl<T, X: Attachment> fmt::Debug for Sender<T, X> {
 // `RefUnwindSafe` itself (`NoAttachment` is).
 
 /// A reserved slot (see [`Sender::poll_reserve`]). Sending through it cannot fail.
+///
+/// Dropping it unused gives the slot up: the receiver steps over it.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+/// let permit = futures::executor::block_on(tx.reserve()).unwrap();
+/// assert!(tx.try_send(1).unwrap_err().is_busy()); // the permit holds the slot
+/// drop(permit);
+/// assert!(rx.try_recv().is_err()); // nothing to receive: the receiver steps over the slot
+/// tx.try_send(2).unwrap(); // ... which is free again
+/// assert_eq!(rx.try_recv(), Ok(2));
+/// ```
 pub struct Permit<'a, T, X: Attachment = NoAttachment> {
     claim: Option<Claim<'a, T>>,
     shared: &'a Shared<T, X>,
@@ -526,6 +655,16 @@ pub struct Permit<'a, T, X: Attachment = NoAttachment> {
 
 impl<T, X: Attachment> Permit<'_, T, X> {
     /// Sends `msg` into the reserved slot.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<&str>(MailboxConfig::default());
+    /// let first = futures::executor::block_on(tx.reserve()).unwrap();
+    /// tx.try_send("second").unwrap();
+    /// first.send("first");
+    /// assert_eq!(rx.try_recv(), Ok("first")); // in reservation order
+    /// assert_eq!(rx.try_recv(), Ok("second"));
+    /// ```
     #[inline]
     pub fn send(mut self, msg: T) {
         if let Some(claim) = self.claim.take() {
@@ -595,6 +734,21 @@ impl<T, X: Attachment> Drop for Wait<'_, T, X> {
 }
 
 /// The future returned by [`Sender::send`].
+///
+/// ```
+/// use std::future::Future;
+/// use std::task::{Context, Poll};
+/// use futures::task::noop_waker_ref;
+/// use ryker_core::mailbox::{channel, MailboxConfig, Sent};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+/// tx.try_send(1).unwrap();
+/// let mut cx = Context::from_waker(noop_waker_ref());
+/// let mut send = std::pin::pin!(tx.send(2));
+/// assert!(send.as_mut().poll(&mut cx).is_pending()); // full: waits in line
+/// assert_eq!(rx.try_recv(), Ok(1)); // frees the slot, wakes the sender
+/// assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(Sent::Queued)));
+/// assert_eq!(rx.try_recv(), Ok(2));
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct SendFuture<'a, T, X: Attachment = NoAttachment> {
     wait: Wait<'a, T, X>,
@@ -675,6 +829,22 @@ impl<T, X: Attachment> fmt::Debug for SendFuture<'_, T, X> {
 }
 
 /// The future returned by [`Sender::reserve`].
+///
+/// ```
+/// use std::future::Future;
+/// use std::task::{Context, Poll};
+/// use futures::task::noop_waker_ref;
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+/// tx.try_send(1).unwrap();
+/// let mut cx = Context::from_waker(noop_waker_ref());
+/// let mut reserve = std::pin::pin!(tx.reserve());
+/// assert!(reserve.as_mut().poll(&mut cx).is_pending()); // full
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// let Poll::Ready(Ok(permit)) = reserve.as_mut().poll(&mut cx) else { panic!("a slot is free") };
+/// permit.send(2);
+/// assert_eq!(rx.try_recv(), Ok(2));
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Reserve<'a, T, X: Attachment = NoAttachment> {
     wait: Wait<'a, T, X>,

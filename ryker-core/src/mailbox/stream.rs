@@ -17,11 +17,12 @@ use crate::error::SendError;
 /// use futures_core::Stream;
 /// use ryker_core::mailbox::{channel, MailboxConfig};
 /// use std::pin::Pin;
-/// use std::task::{Context, Poll, Waker};
+/// use std::task::{Context, Poll};
+/// use futures::task::noop_waker_ref;
 /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
 /// tx.try_send(1).unwrap();
 /// drop(tx);
-/// let mut cx = Context::from_waker(Waker::noop());
+/// let mut cx = Context::from_waker(noop_waker_ref());
 /// assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(Some(1)));
 /// assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(None));
 /// ```
@@ -52,10 +53,11 @@ impl<T, X: Attachment> Stream for Receiver<T, X> {
 /// use futures_sink::Sink;
 /// use ryker_core::mailbox::{channel, MailboxConfig, PollSender};
 /// use std::pin::Pin;
-/// use std::task::{Context, Poll, Waker};
+/// use std::task::Context;
+/// use futures::task::noop_waker_ref;
 /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
 /// let mut sink = PollSender::new(tx);
-/// let mut cx = Context::from_waker(Waker::noop());
+/// let mut cx = Context::from_waker(noop_waker_ref());
 /// assert!(Pin::new(&mut sink).poll_ready(&mut cx).is_ready());
 /// Pin::new(&mut sink).start_send(7).unwrap();
 /// assert!(Pin::new(&mut sink).poll_flush(&mut cx).is_ready());
@@ -70,16 +72,50 @@ pub struct PollSender<T, X: Attachment = NoAttachment> {
 
 impl<T, X: Attachment> PollSender<T, X> {
     /// Wraps `tx`.
+    ///
+    /// ```
+    /// use futures::{SinkExt, StreamExt};
+    /// use ryker_core::mailbox::{channel, MailboxConfig, PollSender};
+    /// let (tx, rx) = channel::<u32>(MailboxConfig::default());
+    /// let mut sink = PollSender::new(tx);
+    /// futures::executor::block_on(async {
+    ///     sink.send(1).await.unwrap();
+    ///     sink.send(2).await.unwrap();
+    ///     drop(sink); // the last sender: the stream ends after what was sent
+    ///     assert_eq!(rx.collect::<Vec<_>>().await, [1, 2]);
+    /// });
+    /// ```
     pub fn new(tx: Sender<T, X>) -> Self {
         Self { tx, pending: None }
     }
 
     /// The sender inside.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig, PollSender};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let sink = PollSender::new(tx);
+    /// sink.get_ref().try_send(1).unwrap(); // the sender's own API, past the sink
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn get_ref(&self) -> &Sender<T, X> {
         &self.tx
     }
 
     /// Unwraps the sender, with the message `start_send` took and no flush delivered yet.
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use futures::Sink;
+    /// use ryker_core::mailbox::{channel, MailboxConfig, PollSender};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let mut sink = PollSender::new(tx);
+    /// Pin::new(&mut sink).start_send(7).unwrap(); // held, not yet in the mailbox
+    /// let (tx, held) = sink.into_inner();
+    /// assert_eq!(held, Some(7));
+    /// assert!(rx.try_recv().is_err());
+    /// # drop(tx);
+    /// ```
     pub fn into_inner(self) -> (Sender<T, X>, Option<T>) {
         (self.tx, self.pending)
     }

@@ -85,6 +85,16 @@ pub struct Ring<T, S: Storage<T> = Heap> {
 }
 
 /// A ring whose `N` slots live inline: `static RING: StaticRing<u32, 64> = StaticRing::new();`
+///
+/// ```
+/// use ryker_core::ring::StaticRing;
+/// static EVENTS: StaticRing<u32, 64> = StaticRing::new();
+/// let producer = std::thread::spawn(|| for i in 0..10 { EVENTS.try_push(i).unwrap() });
+/// producer.join().unwrap();
+/// let mut out = Vec::new();
+/// EVENTS.pop_batch(&mut out, 64);
+/// assert_eq!(out, (0..10).collect::<Vec<_>>());
+/// ```
 pub type StaticRing<T, const N: usize> = Ring<T, Inline<N>>;
 
 // SAFETY: values of `T` are moved into the ring by one thread and out by another, so the ring
@@ -233,6 +243,7 @@ impl<T> Ring<T, Heap> {
     /// ```
     /// use ryker_core::ring::Ring;
     /// let ring = Ring::with_amnesia(4).unwrap();
+    /// assert!(ring.amnesia());
     /// ring.try_push([7u8; 32]).unwrap();
     /// assert_eq!(ring.try_pop(), Some([7u8; 32])); // the slot now holds only zeros
     /// ```
@@ -705,6 +716,16 @@ impl<T, S: Storage<T>> Ring<T, S> {
     ///
     /// Returns it back in `Err` when the ring is full or closed. A slot whose previous value is
     /// still being moved out by a consumer counts as full after a short bounded backoff.
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// let ring = Ring::with_capacity(1).unwrap();
+    /// assert_eq!(ring.try_push("a"), Ok(()));
+    /// assert_eq!(ring.try_push("b"), Err("b")); // full: handed back
+    /// assert_eq!(ring.try_pop(), Some("a"));
+    /// ring.close();
+    /// assert_eq!(ring.try_push("c"), Err("c")); // closed: handed back
+    /// ```
     #[inline]
     pub fn try_push(&self, value: T) -> Result<(), T> {
         match self.claim() {
@@ -744,6 +765,16 @@ impl<T, S: Storage<T>> Ring<T, S> {
     ///
     /// `None` means empty, closed and drained, or that the next value is claimed but not yet
     /// published by its producer (it becomes visible once published; see the module docs).
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// let ring = Ring::with_capacity(4).unwrap();
+    /// assert_eq!(ring.try_pop(), None::<u32>);
+    /// ring.try_push(1).unwrap();
+    /// ring.try_push(2).unwrap();
+    /// assert_eq!(ring.try_pop(), Some(1)); // oldest first
+    /// assert_eq!(ring.try_pop(), Some(2));
+    /// ```
     #[inline]
     pub fn try_pop(&self) -> Option<T> {
         // Abandoned slots are stepped over, at most a ring's worth per call (bounded work).
@@ -786,6 +817,16 @@ impl<T, S: Storage<T>> Ring<T, S> {
 
     /// Closes the ring: every later push fails; values already accepted stay poppable.
     /// Returns `true` if this call closed it.
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// let ring = Ring::with_capacity(4).unwrap();
+    /// ring.try_push(1).unwrap();
+    /// assert!(ring.close());
+    /// assert!(!ring.close()); // already closed
+    /// assert_eq!(ring.try_push(2), Err(2));
+    /// assert_eq!(ring.try_pop(), Some(1));
+    /// ```
     pub fn close(&self) -> bool {
         // SeqCst: one RMW on the tail word, so it is ordered against every claim CAS on the
         // same word (a claim before it is kept, one after it fails); SeqCst also places it in
@@ -796,6 +837,15 @@ impl<T, S: Storage<T>> Ring<T, S> {
     }
 
     /// Whether [`Ring::close`] has been called.
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// let ring = Ring::with_capacity(4).unwrap();
+    /// ring.try_push(1).unwrap();
+    /// ring.close();
+    /// assert!(ring.is_closed()); // closed, even with a value still to pop
+    /// assert_eq!(ring.try_pop(), Some(1));
+    /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
         // Acquire: pairs with the close RMW; a reader that sees the bit sees it with every
@@ -805,6 +855,16 @@ impl<T, S: Storage<T>> Ring<T, S> {
 
     /// Number of values in the ring, counting claimed slots whose values are not yet
     /// published. A snapshot: it may be stale by the time it is read.
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// let ring = Ring::with_capacity(4).unwrap();
+    /// ring.try_push('a').unwrap();
+    /// ring.try_push('b').unwrap();
+    /// assert_eq!(ring.len(), 2);
+    /// ring.try_pop();
+    /// assert_eq!(ring.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         // SeqCst: the loads must form a consistent snapshot; re-reading `tail` proves it did
         // not move while `head` was read (as crossbeam's `len`). Under constant pushing that
@@ -822,24 +882,54 @@ impl<T, S: Storage<T>> Ring<T, S> {
     }
 
     /// Whether the ring holds no values (a snapshot).
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// let ring = Ring::with_capacity(4).unwrap();
+    /// assert!(ring.is_empty());
+    /// ring.try_push(1).unwrap();
+    /// assert!(!ring.is_empty());
+    /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether every slot is occupied (a snapshot).
+    ///
+    /// ```
+    /// use ryker_core::ring::Ring;
+    /// let ring = Ring::with_capacity(2).unwrap();
+    /// ring.try_push(1).unwrap();
+    /// assert!(!ring.is_full());
+    /// ring.try_push(2).unwrap();
+    /// assert!(ring.is_full());
+    /// ```
     #[inline]
     pub fn is_full(&self) -> bool {
         self.len() == self.capacity()
     }
 
     /// The number of slots.
+    ///
+    /// ```
+    /// use ryker_core::ring::{Ring, StaticRing};
+    /// assert_eq!(Ring::<u8>::with_capacity(100).unwrap().capacity(), 100);
+    /// assert_eq!(StaticRing::<u8, 16>::new().capacity(), 16);
+    /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
         self.layout.capacity()
     }
 
-    /// Whether slots are wiped after a value leaves them.
+    /// Whether slots are wiped after a value leaves them: set by `Ring::with_amnesia`
+    /// (feature `amnesia`), never by the other constructors.
+    ///
+    /// ```
+    /// use ryker_core::ring::{Ring, StaticRing};
+    /// assert!(!Ring::<u8>::with_capacity(4).unwrap().amnesia());
+    /// assert!(!StaticRing::<u8, 4>::new().amnesia());
+    /// ```
     #[inline]
     pub fn amnesia(&self) -> bool {
         self.amnesia

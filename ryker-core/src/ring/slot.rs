@@ -10,6 +10,12 @@ use crate::sync::{AtomicUsize, UnsafeCell};
 ///
 /// The type is public only so that storage types such as `[Slot<T>; N]` can be named; it has no
 /// public operations.
+///
+/// ```
+/// use ryker_core::ring::Slot;
+/// // A slot costs its stamp word plus room for one value.
+/// assert!(std::mem::size_of::<Slot<u64>>() >= std::mem::size_of::<u64>() + std::mem::size_of::<usize>());
+/// ```
 pub struct Slot<T> {
     /// `lap | state` (see `stamp.rs`). Written by whoever owns the slot, read by everyone.
     pub(crate) stamp: AtomicUsize,

@@ -31,6 +31,12 @@ const STATE_MASK: usize = 3;
 /// `2^(BITS - 4)`, so at least 16 laps fit in a word: a stale position read by a thread can
 /// alias a current one only if that thread is preempted while the ring goes round 16 laps
 /// (for small rings on 64-bit targets, some 2^50 laps).
+///
+/// ```
+/// use ryker_core::ring::{Ring, MAX_CAPACITY};
+/// let err = Ring::<u8>::with_capacity(MAX_CAPACITY + 1).unwrap_err();
+/// assert_eq!(err.field(), "capacity");
+/// ```
 pub const MAX_CAPACITY: usize = 1 << (usize::BITS - 6);
 
 /// `1..=MAX_CAPACITY`, spelled out for error messages.
