@@ -648,6 +648,10 @@ fn check(src_files: &[(String, String)], doc: &str) -> Result<usize, String> {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "reads the source tree (Miri runs isolated); a text check with no unsafe code"
+)]
 fn ordering_md_has_a_row_for_every_atomic_site_and_no_stale_row() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut paths = Vec::new();
