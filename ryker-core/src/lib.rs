@@ -72,3 +72,8 @@ pub mod runtime;
 mod wait_list;
 #[cfg(feature = "alloc")]
 mod waker;
+
+/// `docs/CONFIG.md`, whose Rust example runs as a doc test (it needs the `toml` feature).
+#[cfg(all(doctest, feature = "toml"))]
+#[doc = include_str!("../../docs/CONFIG.md")]
+pub struct ConfigDoc;
