@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for the .ci/ checker scripts (sanitizers.sh, valgrind.sh, fuzz.sh).
+# Shared helpers for the .ci/ checker scripts (loom.sh, sanitizers.sh, miri.sh, valgrind.sh, ...).
 # Source it from a script that has already done `set -euo pipefail`; it changes to the repo root.
 
 RYKER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,20 +64,55 @@ expect_caught() {
     grep -aE -m1 "$pattern" "$log" | sed 's/^/   | /'
 }
 
-# Executable of the test target NAME from `cargo ... --message-format=json` output on stdin.
-test_executable() {
+# cargo_executables KIND < JSON: the one reader of `cargo ... --no-run --message-format=json`
+# (or json-render-diagnostics) output. Prints "NAME<TAB>EXECUTABLE" for every compiled artifact
+# that has an executable and whose target kind includes KIND (test, bench, bin, example, lib).
+# Fails, with the reason on stderr, when a line is not JSON (not cargo's JSON output), when
+# the output lacks cargo's final `build-finished` message or that says the build failed (cut
+# short or failed build), or when no artifact matches.
+cargo_executables() {
+    [[ $# -eq 1 ]] || die "usage: cargo_executables KIND < cargo-json-output"
     python3 -c '
 import json, sys
-name = sys.argv[1]
-for line in sys.stdin:
+kind, found, finished = sys.argv[1], 0, None
+def fail(why):
+    sys.exit("cargo_executables: " + why)
+for n, line in enumerate(sys.stdin, 1):
     try:
         msg = json.loads(line)
     except ValueError:
-        continue
-    if (msg.get("reason") == "compiler-artifact" and msg.get("executable")
-            and msg["target"]["name"] == name and "test" in msg["target"]["kind"]):
-        print(msg["executable"])
-' "$1" | tail -n 1
+        fail(f"line {n} is not JSON (not cargo --message-format=json output?): {line[:120]!r}")
+    reason = msg.get("reason")
+    if reason == "build-finished":
+        finished = msg.get("success")
+    elif reason == "compiler-artifact" and msg.get("executable") and kind in msg["target"]["kind"]:
+        print(msg["target"]["name"] + "\t" + msg["executable"])
+        found += 1
+if finished is None:
+    fail("no build-finished message: the input is empty or cut short")
+if finished is not True:
+    fail("cargo reports that the build failed")
+if not found:
+    fail(f"no {kind!r} executable in the build output")
+' "$1"
+}
+
+# test_executable NAME < JSON: the executable of the test target NAME (from cargo_executables);
+# fails when there is none or more than one.
+test_executable() {
+    [[ $# -eq 1 ]] || die "usage: test_executable NAME < cargo-json-output"
+    local all exes
+    all=$(cargo_executables test) || return 1
+    exes=$(awk -F '\t' -v n="$1" '$1 == n { print $2 }' <<<"$all" | sort -u)
+    [[ -n $exes ]] || {
+        printf 'test_executable: no test target %s in the build output\n' "$1" >&2
+        return 1
+    }
+    [[ $exes != *$'\n'* ]] || {
+        printf 'test_executable: test target %s has more than one executable:\n%s\n' "$1" "$exes" >&2
+        return 1
+    }
+    printf '%s\n' "$exes"
 }
 
 # Run a command and print how long it took.

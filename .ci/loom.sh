@@ -7,10 +7,9 @@
 #   RYKER_LOOM_FILTER=wakeup bash .ci/loom.sh suite   # only models whose name contains it
 #
 # Suite: every model in loom-tests/tests, built with RUSTFLAGS="--cfg ryker_loom", one process
-# per model, so that each gets its own time and its own result in the table. A model marked
-# `#[ignore = "known bug: ..."]` pins a bug ryker-core still has: it runs (with --ignored) and
-# is expected to fail; if it passes, the bug is fixed and the script fails until the
-# `#[ignore]` is removed.
+# per model, so that each gets its own time and its own result in the table. No model may be
+# `#[ignore]`d (the script fails on one): a model that pins an open bug belongs in a branch
+# with its fix, or as a broken twin.
 # Twins: ryker-core built with `--cfg ryker_loom_broken="NAME"` plants a known bug; the model
 # named for it must FAIL, with loom's (or the model's) report matching the expected pattern.
 # A twin that passes means loom no longer explores the interleaving that matters (loom issues
@@ -32,46 +31,45 @@ MEM_KB=${RYKER_LOOM_MEM_KB:-8388608}
 TIMEOUT=${RYKER_LOOM_TIMEOUT:-300}
 FILTER=${RYKER_LOOM_FILTER:-}
 
-# Broken twins: NAME|TEST BINARY|MODEL|PATTERN its failure report must match|STATUS.
-# STATUS `required`: the hook must exist in ryker-core and the twin must be caught.
-# STATUS `proposed`: a hook the loom suite asks for; the twin runs (and must be caught) as soon
-# as ryker-core has a `ryker_loom_broken = "NAME"` cfg, and is reported as skipped until then.
-# Each twin names the cheapest model that catches it (see loom-tests/README.md for the others).
+# Broken twins: NAME|TEST BINARY|MODEL|PATTERN its failure report must match (an extended
+# regex; it may itself contain `|`). ryker-core must have a `ryker_loom_broken = "NAME"` cfg and
+# the model must fail with the pattern. Each twin names the cheapest model that catches it (see
+# loom-tests/README.md for the others).
 TWINS=(
-    'publish|loom_mailbox_basic|loom_mailbox_basic|Causality violation|required'
-    'publish|loom_ring_wraparound|ring_capacity_1_three_laps|Causality violation|required'
-    'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock|required'
-    'wake|loom_no_lost_wakeup|receiver_woken_by_send|deadlock|required'
-    'close|loom_shutdown_no_drop|close_races_sends|accepted message lost|required'
+    'publish|loom_mailbox_basic|loom_mailbox_basic|Causality violation'
+    'publish|loom_ring_wraparound|ring_capacity_1_three_laps|Causality violation'
+    'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
+    'wake|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
+    'close|loom_shutdown_no_drop|close_races_sends|accepted message lost'
     # The receiver frees a slot and reads the wait list with no SeqCst fence in between
     # (`Shared::notify_senders`): a sender waiting on full misses its wake-up.
-    'notify|loom_mailbox_basic|loom_mailbox_basic|deadlock|required'
+    'notify|loom_mailbox_basic|loom_mailbox_basic|deadlock'
     # A queued waiter's waker refresh and its notification check in two critical sections
     # (`poll_claim` on a re-poll): a notification landing in between is swallowed.
-    'refresh|loom_no_lost_wakeup|sender_repolled_while_queued|deadlock|required'
+    'refresh|loom_no_lost_wakeup|sender_repolled_while_queued|deadlock'
     # A waiter dropped after being notified does not pass the notification on (`cancel_wait`).
-    'pass_on|loom_no_lost_wakeup|dropped_send_future_passes_its_wakeup_on|deadlock|required'
+    'pass_on|loom_no_lost_wakeup|dropped_send_future_passes_its_wakeup_on|deadlock'
     # A dropped permit marks its slot SKIP without waking the receiver (`Permit::drop`).
-    'skip_wake|loom_permit|dropped_permit_wakes_waiting_receiver|deadlock|required'
+    'skip_wake|loom_permit|dropped_permit_wakes_waiting_receiver|deadlock'
     # The evicting sender moves `head` with a plain store instead of the CAS (`Ring::force`):
     # it and a racing receiver can both take the oldest message.
-    'evict|loom_drop_oldest|eviction_races_receive|Causality violation|dropped twice|delivered twice|required'
+    'evict|loom_drop_oldest|eviction_races_receive|Causality violation|dropped twice|delivered twice'
     # No SeqCst fence between registering the loop's waker and re-reading the ABORT flag
     # (`poll_guarded`): an abort racing a pending handler neither is seen nor wakes the loop.
-    'abort_wake|loom_actor|abort_cuts_pending_handler|deadlock|required'
+    'abort_wake|loom_actor|abort_cuts_pending_handler|deadlock'
     # A notification is spent on a `poll_reserve` registration (`Waiter::new_unbound`), the
     # old behaviour: a caller that abandons its pending `poll_reserve` starves other senders.
-    'reserve_consumes|loom_poll_reserve|abandoned_poll_reserve_does_not_starve_send|deadlock|required'
+    'reserve_consumes|loom_poll_reserve|abandoned_poll_reserve_does_not_starve_send|deadlock'
     # No Acquire fence where a receiver finds the ring closed and empty (`Ring::pop_impl`): the
     # actor loop can miss the SHUTDOWN flag set before the close and report `Released`.
-    'close_acquire|loom_actor|shutdown_of_idle_actor_reports_shutdown|exit: Released|required'
+    'close_acquire|loom_actor|shutdown_of_idle_actor_reports_shutdown|exit: Released'
     # The evicting sender claims its slot with a CAS that expects an open ring after it has
     # evicted (`Ring::force`, the old order): a close in between refuses the send and the
     # evicted message, accepted before the close, is lost.
-    'close_evict|loom_close_evict|close_races_eviction|accepted message lost|required'
+    'close_evict|loom_close_evict|close_races_eviction|accepted message lost'
     # The receiver reports the end while an eviction that the close could not refuse is still
     # publishing into the slot it emptied (`Ring::pop_impl`'s end check).
-    'evict_end|loom_close_evict|close_races_eviction|accepted message lost|required'
+    'evict_end|loom_close_evict|close_races_eviction|accepted message lost'
 )
 
 RESULTS=()  # "kind|model|result|seconds|interleavings"
@@ -84,7 +82,7 @@ filter_loom_noise() {
          { print }'
 }
 
-# build RUSTFLAGS LOG: builds every loom test binary; prints "name path" lines.
+# build RUSTFLAGS LOG: builds every loom test binary; prints "NAME<TAB>PATH" lines.
 build() {
     local flags=$1 log=$2
     printf '+ RUSTFLAGS=%q cargo test -p loom-tests --release --target-dir %s --no-run\n' "$flags" "$TARGET_DIR" >&2
@@ -93,25 +91,13 @@ build() {
         tail -n 40 "$log.stderr" >&2
         die "build failed (RUSTFLAGS=$flags); see $log.stderr"
     fi
-    python3 -c '
-import json, sys
-for line in open(sys.argv[1]):
-    try:
-        msg = json.loads(line)
-    except ValueError:
-        continue
-    if (msg.get("reason") == "compiler-artifact" and msg.get("executable")
-            and msg["target"]["kind"] == ["test"]):
-        print(msg["target"]["name"], msg["executable"])
-' "$log"
+    cargo_executables test <"$log" || die "no test executables in $log"
 }
 
-# run_model EXE MODEL LOG [ARGS...]: runs one model in its own process (extra test-harness
-# ARGS, e.g. --ignored); sets RC, ITERS and ELAPSED.
+# run_model EXE MODEL LOG: runs one model in its own process; sets RC, ITERS and ELAPSED.
 run_model() {
     local exe=$1 model=$2 log=$3 start
-    shift 3
-    start=$(date +%s.%N)
+    start=$(date +%s%N)
     rm -f "$log.rc"
     # The exit status goes through a file: a model that loom fails often dies by SIGABRT (a
     # panic while a loom thread unwinds), which must not stop this script or the pipe.
@@ -119,32 +105,32 @@ run_model() {
         ulimit -v "$MEM_KB"
         rc=0
         RUST_BACKTRACE=0 timeout --foreground -k 5 "$TIMEOUT" \
-            "$exe" --exact "$model" --test-threads=1 --nocapture "$@" || rc=$?
+            "$exe" --exact "$model" --test-threads=1 --nocapture || rc=$?
         echo "$rc" >"$log.rc"
     ) 2>&1 | filter_loom_noise >"$log"
     RC=$(cat "$log.rc" 2>/dev/null || echo 255)
     ITERS=$(sed -n 's/.*loom: \([0-9]*\) interleavings.*/\1/p' "$log" | paste -sd+ -)
     ITERS=${ITERS:--}
-    ELAPSED=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$start" "$(date +%s.%N)")
+    local tenths=$((($(date +%s%N) - start + 50000000) / 100000000))
+    ELAPSED="$((tenths / 10)).$((tenths % 10))"
 }
 
 suite() {
     section "loom suite: build (RUSTFLAGS=--cfg ryker_loom)"
     local bins
     bins=$(build "--cfg ryker_loom" "$LOG_DIR/build-suite.json")
-    while read -r name exe; do
+    while IFS=$'\t' read -r name exe; do
         [[ $name == loom_* ]] || continue
-        local models known
-        models=$("$exe" --list --format=terse 2>/dev/null | sed -n 's/: test$//p')
-        known=$("$exe" --list --format=terse --ignored 2>/dev/null | sed -n 's/: test$//p')
+        local models ignored
+        models=$("$exe" --list --format=terse | sed -n 's/: test$//p')
+        [[ -n $models ]] || die "$name lists no models"
+        # An #[ignore]d model would be listed, run with --exact, and "pass" without running.
+        ignored=$("$exe" --list --format=terse --ignored | sed -n 's/: test$//p')
+        [[ -z $ignored ]] || die "$name has #[ignore]d models (not allowed, see the top of this script): $ignored"
         for model in $models; do
             [[ -z $FILTER || $model == *"$FILTER"* || $name == *"$FILTER"* ]] || continue
             local log="$LOG_DIR/$name-$model.log"
             note "$name::$model"
-            if grep -qxF -- "$model" <<<"$known"; then
-                known_bug "$exe" "$name" "$model" "$log"
-                continue
-            fi
             run_model "$exe" "$model" "$log"
             local result=pass
             if ((RC == 124 || RC == 137)); then
@@ -163,46 +149,21 @@ suite() {
     done <<<"$bins"
 }
 
-# known_bug EXE BIN MODEL LOG: runs an #[ignore]d model, which pins a bug ryker-core still has
-# and must fail; one that passes means the bug was fixed and its #[ignore] must go.
-known_bug() {
-    local exe=$1 name=$2 model=$3 log=$4 result
-    run_model "$exe" "$model" "$log" --ignored
-    if ((RC == 124 || RC == 137)); then
-        result="FAIL (timeout ${TIMEOUT}s)"
-        FAILED=1
-    elif ((RC == 0)); then
-        result="FAIL (known-bug model passes: the bug is fixed, remove its #[ignore])"
-        FAILED=1
-    else
-        result="known bug, still fails (#[ignore]d)"
-        grep -aE -m1 'panicked|deadlock|Causality|violation|assert' "$log" | cut -c1-200 | sed 's/^/   | /' || true
-    fi
-    note "$result in ${ELAPSED}s"
-    RESULTS+=("known bug|$name::$model|$result|$ELAPSED|$ITERS")
-}
-
 # has_hook NAME: whether ryker-core has a `ryker_loom_broken = "NAME"` cfg.
 has_hook() {
     grep -rqF "ryker_loom_broken = \"$1\"" "$RYKER_ROOT/ryker-core/src"
 }
 
 twins() {
-    local twin broken bin model pattern status
+    local twin broken bin model pattern
     declare -A built=()
     for twin in "${TWINS[@]}"; do
-        # The pattern may itself contain `|`: the status is the last field, the rest is it.
-        status=${twin##*|}
-        twin=${twin%|*}
+        # `read` leaves the rest of the line, `|`s included, in the last name: the pattern.
         IFS='|' read -r broken bin model pattern <<<"$twin"
         [[ -z $FILTER || $model == *"$FILTER"* || $broken == *"$FILTER"* ]] || continue
         if ! has_hook "$broken"; then
-            if [[ $status == required ]]; then
-                FAILED=1
-                RESULTS+=("twin:$broken|$bin::$model|FAIL (hook missing from ryker-core)|-|-")
-            else
-                RESULTS+=("twin:$broken|$bin::$model|skipped (proposed hook, not in ryker-core yet)|-|-")
-            fi
+            FAILED=1
+            RESULTS+=("twin:$broken|$bin::$model|FAIL (hook missing from ryker-core)|-|-")
             continue
         fi
         local flags="--cfg ryker_loom --cfg ryker_loom_broken=\"$broken\""
@@ -211,7 +172,7 @@ twins() {
             built[$broken]=$(build "$flags" "$LOG_DIR/build-$broken.json")
         fi
         local exe
-        exe=$(awk -v n="$bin" '$1 == n { print $2 }' <<<"${built[$broken]}")
+        exe=$(awk -F '\t' -v n="$bin" '$1 == n { print $2 }' <<<"${built[$broken]}")
         [[ -n $exe ]] || die "no test binary $bin in the '$broken' build"
         local log="$LOG_DIR/twin-$broken-$model.log"
         section "broken twin '$broken': $bin::$model must fail with /$pattern/"
@@ -238,11 +199,11 @@ twins() {
 
 summary() {
     section "loom summary"
-    printf '%-16s %-66s %8s %13s  %s\n' kind model seconds interleavings result
+    printf '%-22s %-66s %8s %13s  %s\n' kind model seconds interleavings result
     local row kind model result secs iters
     for row in "${RESULTS[@]}"; do
         IFS='|' read -r kind model result secs iters <<<"$row"
-        printf '%-16s %-66s %8s %13s  %s\n' "$kind" "$model" "$secs" "$iters" "$result"
+        printf '%-22s %-66s %8s %13s  %s\n' "$kind" "$model" "$secs" "$iters" "$result"
     done
 }
 
@@ -256,4 +217,8 @@ esac
 summary
 note "total $((SECONDS - start))s"
 ((FAILED == 0)) || die "loom: some models failed or some twins were not caught (table above)"
-section "loom: suite passed, every broken twin caught"
+case $MODE in
+all) section "loom: suite passed, every broken twin caught" ;;
+suite) section "loom: suite passed" ;;
+twins) section "loom: every broken twin caught" ;;
+esac

@@ -26,8 +26,10 @@ RUSTFLAGS_VG='--cfg ryker_canary="valgrind"'
 
 section "valgrind: build canary and stress test binaries (target/valgrind, release)"
 json="$RYKER_LOG_DIR/valgrind-build.json"
-run env RUSTFLAGS="$RUSTFLAGS_VG" cargo test -p ryker-core --release --target-dir target/valgrind \
-    --test canary --test stress --no-run --message-format=json-render-diagnostics >"$json"
+build=(cargo test -p ryker-core --release --target-dir target/valgrind --test canary --test stress --no-run)
+# The command line goes to stderr: stdout is cargo's JSON alone (cargo_executables rejects anything else).
+printf '+ RUSTFLAGS=%q %s\n' "$RUSTFLAGS_VG" "${build[*]}" >&2
+RUSTFLAGS="$RUSTFLAGS_VG" "${build[@]}" --message-format=json-render-diagnostics >"$json"
 canary_bin=$(test_executable canary <"$json")
 stress_bin=$(test_executable stress <"$json")
 [[ -x $canary_bin ]] || die "could not find the canary test executable in $json"
