@@ -88,9 +88,7 @@ pub fn install_blocking_check() {
 
 /// Spawns `actor` with the default [`ActorConfig`].
 pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
-    ActorOptions::default()
-        .spawn(&AsyncStd, actor)
-        .expect("the default ActorConfig is valid")
+    AsyncStd.spawn_actor(actor)
 }
 
 /// Spawns `actor` with `config`.
@@ -98,7 +96,7 @@ pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
 /// # Errors
 /// A [`ConfigError`] naming the invalid field, its value and the allowed range.
 pub fn spawn_with<A: Actor>(actor: A, config: &ActorConfig) -> Result<ActorHandle<A>, ConfigError> {
-    ActorOptions::new(*config).spawn(&AsyncStd, actor)
+    AsyncStd.spawn_actor_with(actor, config)
 }
 
 /// Spawns `actor` with full [`ActorOptions`] (config, name, supervision, dead letters).
@@ -109,5 +107,5 @@ pub fn spawn_with_options<A: Actor>(
     actor: A,
     options: ActorOptions<A>,
 ) -> Result<ActorHandle<A>, ConfigError> {
-    options.spawn(&AsyncStd, actor)
+    AsyncStd.spawn_actor_with_options(actor, options)
 }

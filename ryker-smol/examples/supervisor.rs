@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ryker_smol::{Actor, ActorConfig, ActorOptions, Context, DeadLetter};
+use ryker_smol::{Actor, ActorConfig, ActorOptions, Context, DeadLetter, Smol, SpawnActor};
 
 /// Parses numbers and keeps their sum; panics on anything else (a bug we supervise around).
 #[derive(Default)]
@@ -40,7 +40,8 @@ fn main() {
 
     let ex = Arc::new(smol::Executor::new());
     smol::block_on(ex.run(async {
-        let handle = ryker_smol::spawn_with_options(Some(&ex), Parser::default(), options)
+        let handle = Smol::on(ex.clone())
+            .spawn_actor_with_options(Parser::default(), options)
             .expect("CONFIG.toml is valid");
         let addr = handle.addr();
         for line in ["1", "2", "three", "4", "5"] {

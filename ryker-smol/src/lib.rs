@@ -20,7 +20,8 @@
 //!
 //! let ex = Arc::new(smol::Executor::new());
 //! smol::block_on(ex.run(async {
-//!     let handle = ryker_smol::spawn_on(&ex, Greeter);
+//!     use ryker_smol::SpawnActor;
+//!     let handle = ryker_smol::Smol::on(ex.clone()).spawn_actor(Greeter);
 //!     handle.addr().tell("ryker".to_string()).await.unwrap();
 //!     assert_eq!({ handle.shutdown(); handle.await }.unwrap().handled, 1);
 //! }));
@@ -102,9 +103,7 @@ impl Runtime for Smol {
 
 /// Spawns `actor` with the default [`ActorConfig`] on smol's global executor.
 pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
-    ActorOptions::default()
-        .spawn(&Smol::global(), actor)
-        .expect("the default ActorConfig is valid")
+    Smol::global().spawn_actor(actor)
 }
 
 /// Spawns `actor` with `config` on smol's global executor.
@@ -112,26 +111,18 @@ pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
 /// # Errors
 /// A [`ConfigError`] naming the invalid field, its value and the allowed range.
 pub fn spawn_with<A: Actor>(actor: A, config: &ActorConfig) -> Result<ActorHandle<A>, ConfigError> {
-    ActorOptions::new(*config).spawn(&Smol::global(), actor)
-}
-
-/// Spawns `actor` with the default [`ActorConfig`] on `executor`.
-pub fn spawn_on<A: Actor>(executor: &Arc<smol::Executor<'static>>, actor: A) -> ActorHandle<A> {
-    ActorOptions::default()
-        .spawn(&Smol::on(executor.clone()), actor)
-        .expect("the default ActorConfig is valid")
+    Smol::global().spawn_actor_with(actor, config)
 }
 
 /// Spawns `actor` with full [`ActorOptions`] (config, name, supervision, dead letters) on
-/// `executor`, or on the global executor when `executor` is `None`.
+/// smol's global executor. On an executor of your own: `Smol::on(executor).spawn_actor(..)`
+/// ([`SpawnActor`]).
 ///
 /// # Errors
 /// As [`spawn_with`].
 pub fn spawn_with_options<A: Actor>(
-    executor: Option<&Arc<smol::Executor<'static>>>,
     actor: A,
     options: ActorOptions<A>,
 ) -> Result<ActorHandle<A>, ConfigError> {
-    let runtime = executor.map_or_else(Smol::global, |ex| Smol::on(ex.clone()));
-    options.spawn(&runtime, actor)
+    Smol::global().spawn_actor_with_options(actor, options)
 }

@@ -203,17 +203,17 @@ impl Wake for WokenFlag {
     }
 }
 
-/// Spawns `actor` with the default [`ActorConfig`] on the current tokio runtime.
+/// Spawns `actor` with the default [`ActorConfig`] on the current tokio runtime
+/// ([`SpawnActor::spawn_actor`]).
 ///
 /// # Panics
 /// Outside a tokio runtime, as `tokio::spawn` does.
 pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
-    ActorOptions::default()
-        .spawn(&Tokio::current(), actor)
-        .expect("the default ActorConfig is valid")
+    Tokio::current().spawn_actor(actor)
 }
 
-/// Spawns `actor` with `config` on the current tokio runtime.
+/// Spawns `actor` with `config` on the current tokio runtime
+/// ([`SpawnActor::spawn_actor_with`]).
 ///
 /// # Errors
 /// A [`ConfigError`] naming the invalid field, its value and the allowed range.
@@ -221,11 +221,11 @@ pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
 /// # Panics
 /// Outside a tokio runtime, as `tokio::spawn` does.
 pub fn spawn_with<A: Actor>(actor: A, config: &ActorConfig) -> Result<ActorHandle<A>, ConfigError> {
-    ActorOptions::new(*config).spawn(&Tokio::current(), actor)
+    Tokio::current().spawn_actor_with(actor, config)
 }
 
 /// Spawns `actor` with full [`ActorOptions`] (name, supervision, dead letters) on the current
-/// tokio runtime.
+/// tokio runtime ([`SpawnActor::spawn_actor_with_options`]).
 ///
 /// # Errors
 /// As [`spawn_with`].
@@ -236,7 +236,7 @@ pub fn spawn_with_options<A: Actor>(
     actor: A,
     options: ActorOptions<A>,
 ) -> Result<ActorHandle<A>, ConfigError> {
-    options.spawn(&Tokio::current(), actor)
+    Tokio::current().spawn_actor_with_options(actor, options)
 }
 
 /// Spawns `actor` with the default [`ActorConfig`] on the current [`tokio::task::LocalSet`].
@@ -244,9 +244,7 @@ pub fn spawn_with_options<A: Actor>(
 /// # Panics
 /// Outside a `LocalSet`, as `tokio::task::spawn_local` does.
 pub fn spawn_local<A: Actor>(actor: A) -> ActorHandle<A> {
-    ActorOptions::default()
-        .spawn(&TokioLocal, actor)
-        .expect("the default ActorConfig is valid")
+    TokioLocal.spawn_actor(actor)
 }
 
 /// The README's examples (actors and the bare mailbox), compiled and run as doc tests here,

@@ -82,5 +82,5 @@ pub use crate::mailbox::Sent;
 pub use addr::{Addr, Reply};
 pub use context::{Actor, Context};
 pub use handle::{ActorHandle, Join};
-pub use options::ActorOptions;
+pub use options::{ActorOptions, SpawnActor};
 pub use report::{ActorReport, DeadLetter, Exit, Supervision};

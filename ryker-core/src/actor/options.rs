@@ -201,3 +201,70 @@ fn short_type_name<A>() -> &'static str {
         None => full,
     }
 }
+
+/// The spawn shorthands, once for every runtime: each adapter's `spawn`, `spawn_with` and
+/// `spawn_with_options` call these with its runtime, so the three functions have the same
+/// signatures and behaviour in `ryker-tokio`, `ryker-smol` and `ryker-async-std`. A custom
+/// executor gets them by implementing [`Runtime`].
+///
+/// ```
+/// use ryker_core::actor::{Actor, ActorConfig, ActorOptions, Context, SpawnActor};
+/// # use ryker_core::runtime::Runtime;
+/// # #[derive(Clone)] struct Rt;
+/// # impl Runtime for Rt {
+/// #     type Instant = std::time::Instant;
+/// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+/// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+/// #     }
+/// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+/// #         async move { std::thread::sleep(d) }
+/// #     }
+/// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+/// # }
+/// struct Worker;
+/// impl Actor for Worker {
+///     type Msg = u32;
+///     async fn handle(&mut self, _: u32, _: &mut Context<Self>) {}
+/// }
+/// let a = Rt.spawn_actor(Worker);
+/// let b = Rt.spawn_actor_with(Worker, &ActorConfig { batch_size: 4, ..Default::default() }).unwrap();
+/// let c = Rt.spawn_actor_with_options(Worker, ActorOptions::default().name("c")).unwrap();
+/// assert_eq!(c.name(), "c");
+/// let err = Rt.spawn_actor_with(Worker, &ActorConfig { batch_size: 0, ..Default::default() });
+/// assert_eq!(err.unwrap_err().field(), "batch_size");
+/// # for h in [a, b, c] { h.shutdown(); }
+/// ```
+pub trait SpawnActor: Runtime {
+    /// Spawns `actor` with the default [`ActorConfig`].
+    fn spawn_actor<A: Actor>(&self, actor: A) -> ActorHandle<A> {
+        ActorOptions::default()
+            .spawn(self, actor)
+            .expect("the default ActorConfig is valid")
+    }
+
+    /// Spawns `actor` with `config`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the invalid field, its value and the allowed range.
+    fn spawn_actor_with<A: Actor>(
+        &self,
+        actor: A,
+        config: &ActorConfig,
+    ) -> Result<ActorHandle<A>, ConfigError> {
+        ActorOptions::new(*config).spawn(self, actor)
+    }
+
+    /// Spawns `actor` with full [`ActorOptions`] (config, name, supervision, dead letters).
+    ///
+    /// # Errors
+    /// As [`SpawnActor::spawn_actor_with`].
+    fn spawn_actor_with_options<A: Actor>(
+        &self,
+        actor: A,
+        options: ActorOptions<A>,
+    ) -> Result<ActorHandle<A>, ConfigError> {
+        options.spawn(self, actor)
+    }
+}
+
+impl<R: Runtime> SpawnActor for R {}
