@@ -202,3 +202,15 @@ impl<T> SpinLock<T> {
         self.data.with_mut(|p| f(unsafe { &mut *p }))
     }
 }
+
+/// A process-wide number for each actor, for names and metric labels (`Worker-7`), so that
+/// unnamed actors of one type do not share one metric series.
+///
+/// A plain `core` atomic in a `static`, also under loom: it orders nothing and nothing waits on
+/// it (loom's atomics cannot live in a `static`, and modelling a unique-number counter would
+/// only add states). On a 32-bit target the numbers repeat after 2^32 actors.
+pub(crate) fn next_actor_id() -> usize {
+    static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
+    // Relaxed: only uniqueness matters, which the RMW gives at any ordering.
+    NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+}

@@ -61,7 +61,8 @@ impl<A: Actor> Context<A> {
         }
     }
 
-    /// The actor's name (from [`ActorOptions::name`], or its type's name).
+    /// The actor's name: from [`ActorOptions::name`], or else its type's name and a
+    /// process-wide number (`Worker-7`), so that unnamed actors have metric series of their own.
     pub fn name(&self) -> &str {
         self.weak.attachment().name()
     }

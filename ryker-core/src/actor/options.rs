@@ -1,6 +1,7 @@
 //! [`ActorOptions`]: how an actor is spawned.
 
 use alloc::boxed::Box;
+use alloc::format;
 use alloc::string::String;
 use core::fmt;
 use core::time::Duration;
@@ -15,6 +16,7 @@ use crate::config::ActorConfig;
 use crate::error::ConfigError;
 use crate::mailbox;
 use crate::runtime::Runtime;
+use crate::sync::next_actor_id;
 
 /// How to spawn an actor: its configuration, name, supervision and dead-letter hook.
 ///
@@ -68,7 +70,8 @@ impl<A: Actor> ActorOptions<A> {
     /// after each panic and can still be aborted; the window only decides when it gives up.
     pub const MIN_RESTART_WINDOW: Duration = Duration::from_millis(1);
 
-    /// Options with `config`, the type's name, [`Supervision::Stop`] and no dead-letter hook
+    /// Options with `config`, no name (the actor is then called by its type's name and a
+    /// process-wide number, `Worker-7`), [`Supervision::Stop`] and no dead-letter hook
     /// (dead letters are then dropped, and counted in the report).
     pub fn new(config: ActorConfig) -> Self {
         Self {
@@ -175,7 +178,7 @@ impl<A: Actor> ActorOptions<A> {
         let name = self
             .name
             .clone()
-            .unwrap_or_else(|| short_type_name::<A>().into());
+            .unwrap_or_else(|| format!("{}-{}", short_type_name::<A>(), next_actor_id()));
         let shared = ActorShared::new(name, runtime.clone());
         let (tx, rx) = mailbox::try_channel_with(self.config.mailbox, shared)?;
         let (done_tx, done_rx) = futures_channel::oneshot::channel();
