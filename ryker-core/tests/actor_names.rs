@@ -15,6 +15,8 @@ impl Runtime for Threads {
     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, f: F) {
         std::thread::spawn(move || ryker_core::blocking::block_on(f));
     }
+    // Not an `async fn`: the future must not borrow `self`.
+    #[allow(clippy::manual_async_fn)]
     fn sleep(&self, d: Duration) -> impl Future<Output = ()> + Send + 'static {
         async move { std::thread::sleep(d) }
     }
