@@ -12,6 +12,7 @@ use super::handle::ActorHandle;
 use super::report::{DeadLetter, DeadLetterHook, Factory, Supervision};
 use super::run;
 use super::shared::ActorShared;
+use super::supervisor::Supervisor;
 use crate::config::ActorConfig;
 use crate::error::ConfigError;
 use crate::mailbox;
@@ -183,12 +184,21 @@ impl<A: Actor> ActorOptions<A> {
         let (tx, rx) = mailbox::try_channel_with(self.config.mailbox, shared)?;
         let (done_tx, done_rx) = futures_channel::oneshot::channel();
         let weak = tx.downgrade();
+        let Self {
+            config,
+            supervision,
+            factory,
+            dead_letters,
+            ..
+        } = self;
+        let sup = Supervisor::new(supervision, factory, dead_letters);
         runtime.spawn(run::run(
             runtime.clone(),
             actor,
             rx,
             weak.clone(),
-            self,
+            config,
+            sup,
             done_tx,
         ));
         Ok(ActorHandle::new(Addr::from_sender(tx), done_rx))

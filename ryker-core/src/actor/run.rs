@@ -27,10 +27,10 @@ use alloc::vec::Vec;
 use super::context::{Actor, Context, Mail};
 use super::fairness::Fairness;
 use super::guard::{call_caught, guarded, Outcome};
-use super::options::ActorOptions;
 use super::report::{ActorReport, DeadLetter, Exit};
 use super::shared::{ActorShared, Finish};
 use super::supervisor::Supervisor;
+use crate::config::ActorConfig;
 use crate::mailbox::{Receiver, WeakSender};
 use crate::metrics::MailboxStats;
 use crate::observe;
@@ -129,13 +129,14 @@ pub(super) async fn run<A: Actor, R: Runtime>(
     actor: A,
     rx: Receiver<Mail<A>, ActorShared>,
     weak: WeakSender<Mail<A>, ActorShared>,
-    options: ActorOptions<A>,
+    config: ActorConfig,
+    sup: Supervisor<A, R::Instant>,
     done: futures_channel::oneshot::Sender<ActorReport>,
 ) {
     let shared = weak.attachment();
     // Marks the actor finished when the loop ends, also when the runtime drops the task.
     let finish = Finish(shared);
-    let mut run = Run::new(rt, shared, actor, rx, &weak, options);
+    let mut run = Run::new(rt, shared, actor, rx, &weak, config, sup);
     let exit = loop {
         if let Err(exit) = run.start().await {
             break exit;
@@ -187,15 +188,9 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
         actor: A,
         rx: Receiver<Mail<A>, ActorShared>,
         weak: &WeakSender<Mail<A>, ActorShared>,
-        options: ActorOptions<A>,
+        config: ActorConfig,
+        sup: Supervisor<A, R::Instant>,
     ) -> Self {
-        let ActorOptions {
-            config,
-            supervision,
-            factory,
-            dead_letters,
-            ..
-        } = options;
         let seed = (shared as *const ActorShared as usize as u64) ^ 0x9e37_79b9_7f4a_7c15;
         let fair = Fairness::new(&config, seed, rt.now());
         Self {
@@ -209,7 +204,7 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
                 discarded: 0,
                 mailbox: Default::default(),
             },
-            sup: Supervisor::new(supervision, factory, dead_letters),
+            sup,
             ctx: Context::new(weak.clone()),
             fair,
             buf: VecDeque::with_capacity(config.batch_size),
