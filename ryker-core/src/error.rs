@@ -540,6 +540,13 @@ pub enum AskTimeoutError<M> {
 
 impl<M> AskTimeoutError<M> {
     /// The request, if it was not queued.
+    ///
+    /// ```
+    /// use ryker_core::actor::AskTimeoutError;
+    /// assert_eq!(AskTimeoutError::Full("request").into_inner(), Some("request"));
+    /// assert_eq!(AskTimeoutError::Closed("request").into_inner(), Some("request"));
+    /// assert_eq!(AskTimeoutError::<&str>::Timeout.into_inner(), None); // it was queued
+    /// ```
     pub fn into_inner(self) -> Option<M> {
         match self {
             Self::Full(msg) | Self::Closed(msg) => Some(msg),
@@ -548,6 +555,14 @@ impl<M> AskTimeoutError<M> {
     }
 
     /// Whether the deadline passed (before the request was queued, or before the answer).
+    ///
+    /// ```
+    /// use ryker_core::actor::AskTimeoutError;
+    /// assert!(AskTimeoutError::Full(()).is_timeout()); // not queued in time
+    /// assert!(AskTimeoutError::<()>::Timeout.is_timeout()); // not answered in time
+    /// assert!(!AskTimeoutError::Closed(()).is_timeout());
+    /// assert!(!AskTimeoutError::<()>::NoReply.is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Full(_) | Self::Timeout)
     }
