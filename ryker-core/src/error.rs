@@ -519,8 +519,9 @@ impl fmt::Display for AskError {
 }
 
 /// Why [`Addr::ask_timeout`](crate::actor::Addr::ask_timeout) got no answer in time. A request
-/// that was not accepted comes back (it carries the [`Reply`](crate::actor::Reply), which the
-/// caller may drop or send elsewhere).
+/// that was not accepted comes back, with the [`Reply`](crate::actor::Reply) it carries already
+/// canceled (the `ask_timeout` that waited for it has returned): an answer sent to it is
+/// discarded, so a retry builds a fresh request with another `ask`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AskTimeoutError<M> {

@@ -95,7 +95,8 @@ impl<A: Actor> Addr<A> {
     /// }
     ///
     /// let (open, gate) = oneshot::channel();
-    /// let config = ActorConfig { mailbox: MailboxConfig { capacity: 1, ..Default::default() }, ..Default::default() };
+    /// let mailbox = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
     /// let handle = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap();
     /// let addr = handle.addr();
     /// assert_eq!(addr.try_tell(1), Ok(Sent::Queued));
@@ -159,7 +160,8 @@ impl<A: Actor> Addr<A> {
     ///
     /// # ryker_core::blocking::block_on(async {
     /// let (open, gate) = oneshot::channel();
-    /// let config = ActorConfig { mailbox: MailboxConfig { capacity: 1, ..Default::default() }, ..Default::default() };
+    /// let mailbox = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
     /// let mut handle = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap();
     /// let addr = handle.addr();
     /// addr.tell(1).await.unwrap(); // the mailbox is full now
@@ -225,7 +227,8 @@ impl<A: Actor> Addr<A> {
     ///
     /// # ryker_core::blocking::block_on(async {
     /// let (open, gate) = oneshot::channel();
-    /// let config = ActorConfig { mailbox: MailboxConfig { capacity: 1, ..Default::default() }, ..Default::default() };
+    /// let mailbox = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
     /// let handle = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap();
     /// let addr = handle.addr();
     /// let ms = Duration::from_millis;
@@ -411,7 +414,8 @@ impl<A: Actor> Addr<A> {
     ///
     /// # ryker_core::blocking::block_on(async {
     /// let (open, gate) = oneshot::channel();
-    /// let config = ActorConfig { mailbox: MailboxConfig { capacity: 1, ..Default::default() }, ..Default::default() };
+    /// let mailbox = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
     /// let handle = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap();
     /// let addr = handle.addr();
     /// let ms = Duration::from_millis;
@@ -607,7 +611,8 @@ impl<A: Actor> Addr<A> {
     ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
     /// }
     ///
-    /// let handle = Rt.spawn_actor_with_options(Cache, ActorOptions::default().name("cache")).unwrap();
+    /// let options = ActorOptions::default().name("cache");
+    /// let handle = Rt.spawn_actor_with_options(Cache, options).unwrap();
     /// assert_eq!(handle.addr().name(), "cache");
     /// # handle.shutdown();
     /// ```
@@ -727,7 +732,8 @@ impl<A: Actor> Addr<A> {
     ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
     /// }
     ///
-    /// let config = ActorConfig { mailbox: MailboxConfig { capacity: 64, ..Default::default() }, ..Default::default() };
+    /// let mailbox = MailboxConfig { capacity: 64, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
     /// let handle = Rt.spawn_actor_with(Worker, &config).unwrap();
     /// assert_eq!(handle.addr().capacity(), 64);
     /// assert_eq!(Rt.spawn_actor(Worker).addr().capacity(), MailboxConfig::DEFAULT_CAPACITY);
@@ -772,7 +778,8 @@ impl<A: Actor> Addr<A> {
     /// }
     ///
     /// let (_open, gate) = oneshot::channel::<()>();
-    /// let config = ActorConfig { mailbox: MailboxConfig { capacity: 2, ..Default::default() }, ..Default::default() };
+    /// let mailbox = MailboxConfig { capacity: 2, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
     /// let addr = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap().addr();
     /// for n in 0..3 {
     ///     let _ = addr.try_tell(n);

@@ -223,7 +223,8 @@ impl<A: Actor> Context<A> {
     /// }
     ///
     /// # ryker_core::blocking::block_on(async {
-    /// let billing = Rt.spawn_actor_with_options(Named, ActorOptions::default().name("billing")).unwrap();
+    /// let options = ActorOptions::default().name("billing");
+    /// let billing = Rt.spawn_actor_with_options(Named, options).unwrap();
     /// assert_eq!(billing.addr().ask(|reply| reply).await.unwrap(), "billing");
     /// let unnamed = Rt.spawn_actor(Named);
     /// assert!(unnamed.addr().ask(|reply| reply).await.unwrap().starts_with("Named-"));

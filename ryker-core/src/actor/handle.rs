@@ -340,7 +340,8 @@ impl<A: Actor> ActorHandle<A> {
     /// handle.shutdown();
     ///
     /// let deadline = std::pin::pin!(Rt.sleep(Duration::from_millis(10)));
-    /// assert!(matches!(select(handle.join(), deadline).await, Either::Right(_))); // still starting
+    /// let timed_out = matches!(select(handle.join(), deadline).await, Either::Right(_));
+    /// assert!(timed_out); // `started` still runs
     ///
     /// open.send(()).unwrap();
     /// let report = handle.join().await.unwrap();

@@ -98,7 +98,8 @@ impl<A: Actor> ActorOptions<A> {
     ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
     /// }
     ///
-    /// let config = ActorConfig { mailbox: MailboxConfig { capacity: 16, ..Default::default() }, ..Default::default() };
+    /// let mailbox = MailboxConfig { capacity: 16, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
     /// let handle = ActorOptions::new(config).spawn(&Rt, Worker).unwrap();
     /// assert_eq!(handle.addr().capacity(), 16);
     /// assert!(handle.name().starts_with("Worker-"));
@@ -321,7 +322,8 @@ impl<A: Actor> ActorOptions<A> {
     /// let echoed = ryker_core::blocking::block_on(handle.addr().ask(|reply| (7, reply)));
     /// assert_eq!(echoed, Ok(7));
     ///
-    /// let zero = ActorConfig { mailbox: MailboxConfig { capacity: 0, ..Default::default() }, ..Default::default() };
+    /// let mailbox = MailboxConfig { capacity: 0, ..Default::default() };
+    /// let zero = ActorConfig { mailbox, ..Default::default() };
     /// let err = ActorOptions::new(zero).spawn(&Rt, Echo).unwrap_err();
     /// assert_eq!(err.field(), "capacity");
     /// ```
@@ -374,7 +376,7 @@ fn short_type_name<A>() -> &'static str {
 
 /// The spawn shorthands, once for every runtime: each adapter's `spawn`, `spawn_with` and
 /// `spawn_with_options` call these with its runtime, so the three functions have the same
-/// signatures and behaviour in `ryker-tokio`, `ryker-smol` and `ryker-async-std`. A custom
+/// signatures and behaviour in `ryker-tokio`, `ryker-smol` and `ryker-asyncstd`. A custom
 /// executor gets them by implementing [`Runtime`].
 ///
 /// ```
@@ -469,7 +471,8 @@ pub trait SpawnActor: Runtime {
     ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
     /// }
     ///
-    /// let handle = Rt.spawn_actor_with(Worker, &ActorConfig { batch_size: 4, ..Default::default() }).unwrap();
+    /// let config = ActorConfig { batch_size: 4, ..Default::default() };
+    /// let handle = Rt.spawn_actor_with(Worker, &config).unwrap();
     /// handle.addr().try_tell(1).unwrap();
     /// let err = Rt.spawn_actor_with(Worker, &ActorConfig { yield_ms: 0, ..Default::default() });
     /// assert_eq!(err.unwrap_err().field(), "yield_ms");
