@@ -519,8 +519,9 @@ impl fmt::Display for AskError {
 }
 
 /// Why [`Addr::ask_timeout`](crate::actor::Addr::ask_timeout) got no answer in time. A request
-/// that was not accepted comes back (it carries the [`Reply`](crate::actor::Reply), which the
-/// caller may drop or send elsewhere).
+/// that was not accepted comes back, with the [`Reply`](crate::actor::Reply) it carries already
+/// canceled (the `ask_timeout` that waited for it has returned): an answer sent to it is
+/// discarded, so a retry builds a fresh request with another `ask`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AskTimeoutError<M> {
@@ -540,6 +541,13 @@ pub enum AskTimeoutError<M> {
 
 impl<M> AskTimeoutError<M> {
     /// The request, if it was not queued.
+    ///
+    /// ```
+    /// use ryker_core::actor::AskTimeoutError;
+    /// assert_eq!(AskTimeoutError::Full("request").into_inner(), Some("request"));
+    /// assert_eq!(AskTimeoutError::Closed("request").into_inner(), Some("request"));
+    /// assert_eq!(AskTimeoutError::<&str>::Timeout.into_inner(), None); // it was queued
+    /// ```
     pub fn into_inner(self) -> Option<M> {
         match self {
             Self::Full(msg) | Self::Closed(msg) => Some(msg),
@@ -548,6 +556,14 @@ impl<M> AskTimeoutError<M> {
     }
 
     /// Whether the deadline passed (before the request was queued, or before the answer).
+    ///
+    /// ```
+    /// use ryker_core::actor::AskTimeoutError;
+    /// assert!(AskTimeoutError::Full(()).is_timeout()); // not queued in time
+    /// assert!(AskTimeoutError::<()>::Timeout.is_timeout()); // not answered in time
+    /// assert!(!AskTimeoutError::Closed(()).is_timeout());
+    /// assert!(!AskTimeoutError::<()>::NoReply.is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Full(_) | Self::Timeout)
     }

@@ -61,6 +61,50 @@ impl<A: Actor> Addr<A> {
     /// `Dropped` when full under `Overflow::DropNewest` (counted), `Closed(msg)` when the actor
     /// stopped or is stopping (handed back). Under `Overflow::DropOldest` the oldest queued
     /// message is evicted (counted) and this returns `Ok(Sent::DisplacedOldest)`.
+    ///
+    /// ```
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, ActorConfig, Context, Sent, SpawnActor, TrySendError};
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Reads no message until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Gated {
+    ///     type Msg = u32;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let (open, gate) = oneshot::channel();
+    /// let mailbox = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
+    /// let handle = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap();
+    /// let addr = handle.addr();
+    /// assert_eq!(addr.try_tell(1), Ok(Sent::Queued));
+    /// assert_eq!(addr.try_tell(2), Err(TrySendError::Busy(2))); // full: handed back
+    /// # let _ = open.send(());
+    /// handle.shutdown();
+    /// assert_eq!(addr.try_tell(3), Err(TrySendError::Closed(3)));
+    /// ```
     #[inline]
     pub fn try_tell(&self, msg: A::Msg) -> Result<Sent, TrySendError<A::Msg>> {
         self.tx.try_send(self.envelope(msg)).map_err(|e| match e {
@@ -81,6 +125,54 @@ impl<A: Actor> Addr<A> {
     /// # Cancel safety
     /// Cancel safe: dropping the future before it completes leaves the message unsent (it is
     /// dropped with the future); it never arrives later.
+    ///
+    /// ```
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, ActorConfig, Context, SendError, Sent, SpawnActor};
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Reads no message until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Gated {
+    ///     type Msg = u32;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// # ryker_core::blocking::block_on(async {
+    /// let (open, gate) = oneshot::channel();
+    /// let mailbox = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
+    /// let mut handle = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap();
+    /// let addr = handle.addr();
+    /// addr.tell(1).await.unwrap(); // the mailbox is full now
+    /// let second = addr.tell(2); // waits until the actor makes room
+    /// open.send(()).unwrap();
+    /// assert_eq!(second.await, Ok(Sent::Queued));
+    /// handle.shutdown();
+    /// assert_eq!(addr.tell(3).await, Err(SendError::Closed(3)));
+    /// assert_eq!(handle.join().await.unwrap().handled, 2);
+    /// # });
+    /// ```
     pub async fn tell(&self, msg: A::Msg) -> Result<Sent, SendError<A::Msg>> {
         self.tx.send(self.envelope(msg)).await.map_err(|e| match e {
             SendError::Dropped => SendError::Dropped,
@@ -99,6 +191,55 @@ impl<A: Actor> Addr<A> {
     ///
     /// # Cancel safety
     /// As [`Addr::tell`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, ActorConfig, Context, SendTimeoutError, Sent, SpawnActor};
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Reads no message until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Gated {
+    ///     type Msg = u32;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// # ryker_core::blocking::block_on(async {
+    /// let (open, gate) = oneshot::channel();
+    /// let mailbox = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
+    /// let handle = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap();
+    /// let addr = handle.addr();
+    /// let ms = Duration::from_millis;
+    /// assert_eq!(addr.tell_timeout(1, ms(10)).await, Ok(Sent::Queued));
+    /// // Full, and the actor reads nothing: the message comes back.
+    /// assert_eq!(addr.tell_timeout(2, ms(10)).await, Err(SendTimeoutError::Timeout(2)));
+    /// open.send(()).unwrap();
+    /// assert_eq!(addr.tell_timeout(3, ms(5_000)).await, Ok(Sent::Queued));
+    /// # handle.shutdown();
+    /// # });
+    /// ```
     pub async fn tell_timeout(
         &self,
         msg: A::Msg,
@@ -160,6 +301,53 @@ impl<A: Actor> Addr<A> {
     /// # Cancel safety
     /// Cancel safe: dropped before the request was queued, it is never handled; dropped after,
     /// the handler still runs and its answer is discarded.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, AskError, Context, Reply, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// enum Msg {
+    ///     Square(u64, Reply<u64>),
+    ///     Forget(Reply<u64>),
+    /// }
+    ///
+    /// struct Calc;
+    ///
+    /// impl Actor for Calc {
+    ///     type Msg = Msg;
+    ///     async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Square(n, reply) => {
+    ///                 let _ = reply.send(n * n);
+    ///             }
+    ///             Msg::Forget(reply) => drop(reply),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # ryker_core::blocking::block_on(async {
+    /// let mut handle = Rt.spawn_actor(Calc);
+    /// let addr = handle.addr();
+    /// assert_eq!(addr.ask(|reply| Msg::Square(7, reply)).await, Ok(49));
+    /// assert_eq!(addr.ask(Msg::Forget).await, Err(AskError::NoReply));
+    /// handle.shutdown();
+    /// handle.join().await.unwrap();
+    /// assert_eq!(addr.ask(|reply| Msg::Square(2, reply)).await, Err(AskError::Closed));
+    /// # });
+    /// ```
     pub async fn ask<R: Send + 'static>(
         &self,
         make: impl FnOnce(Reply<R>) -> A::Msg,
@@ -185,6 +373,67 @@ impl<A: Actor> Addr<A> {
     ///
     /// # Cancel safety
     /// As [`Addr::ask`].
+    ///
+    /// A request that waits in a full mailbox past the deadline comes back in `Full`; one that was
+    /// queued but not answered in time ends in `Timeout`:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, ActorConfig, AskTimeoutError, Context, Reply, SpawnActor};
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Answers 42, but reads no request until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Gated {
+    ///     type Msg = Reply<u32>;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, reply: Reply<u32>, _ctx: &mut Context<Self>) {
+    ///         let _ = reply.send(42);
+    ///     }
+    /// }
+    ///
+    /// # ryker_core::blocking::block_on(async {
+    /// let (open, gate) = oneshot::channel();
+    /// let mailbox = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
+    /// let handle = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap();
+    /// let addr = handle.addr();
+    /// let ms = Duration::from_millis;
+    ///
+    /// // Queued (it fills the mailbox), but not answered in time.
+    /// let err = addr.ask_timeout(|reply| reply, ms(10)).await.unwrap_err();
+    /// assert!(matches!(err, AskTimeoutError::Timeout));
+    /// // The mailbox stays full: the request is handed back, never queued.
+    /// let err = addr.ask_timeout(|reply| reply, ms(10)).await.unwrap_err();
+    /// assert!(matches!(err, AskTimeoutError::Full(_)) && err.is_timeout());
+    /// let request: Reply<u32> = err.into_inner().unwrap();
+    /// assert!(request.is_canceled()); // nobody waits for its answer any more
+    ///
+    /// open.send(()).unwrap();
+    /// assert_eq!(addr.ask_timeout(|reply| reply, ms(5_000)).await.ok(), Some(42));
+    /// # handle.shutdown();
+    /// # });
+    /// ```
     pub async fn ask_timeout<R: Send + 'static>(
         &self,
         make: impl FnOnce(Reply<R>) -> A::Msg,
@@ -231,6 +480,56 @@ impl<A: Actor> Addr<A> {
     /// (`ryker-tokio`, `ryker-asyncstd`; see
     /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
     /// to call instead.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, Context, Reply, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// enum Msg {
+    ///     Add(u64),
+    ///     Total(Reply<u64>),
+    /// }
+    ///
+    /// struct Sum(u64);
+    ///
+    /// impl Actor for Sum {
+    ///     type Msg = Msg;
+    ///     async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Add(n) => self.0 += n,
+    ///             Msg::Total(reply) => {
+    ///                 let _ = reply.send(self.0);
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let handle = Rt.spawn_actor(Sum(0));
+    /// let addr = handle.addr();
+    /// // A plain thread, outside any async runtime.
+    /// std::thread::spawn(move || {
+    ///     for n in 1..=3 {
+    ///         addr.blocking_tell(Msg::Add(n)).unwrap();
+    ///     }
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// let total = ryker_core::blocking::block_on(handle.addr().ask(Msg::Total));
+    /// assert_eq!(total, Ok(6));
+    /// ```
     #[cfg(feature = "std")]
     pub fn blocking_tell(&self, msg: A::Msg) -> Result<Sent, SendError<A::Msg>> {
         self.tx
@@ -252,32 +551,242 @@ impl<A: Actor> Addr<A> {
     }
 
     /// Whether the actor's mailbox is closed (the actor stopped or is stopping).
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let handle = Rt.spawn_actor(Worker);
+    /// let addr = handle.addr();
+    /// assert!(!addr.is_closed());
+    /// handle.shutdown();
+    /// assert!(addr.is_closed());
+    /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }
 
     /// The actor's name.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, ActorOptions, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Cache;
+    /// impl Actor for Cache {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let options = ActorOptions::default().name("cache");
+    /// let handle = Rt.spawn_actor_with_options(Cache, options).unwrap();
+    /// assert_eq!(handle.addr().name(), "cache");
+    /// # handle.shutdown();
+    /// ```
     pub fn name(&self) -> &str {
         self.tx.attachment().name()
     }
 
     /// Messages queued now (a snapshot).
+    ///
+    /// ```
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Reads no message until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Gated {
+    ///     type Msg = u32;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let (_open, gate) = oneshot::channel::<()>();
+    /// let addr = Rt.spawn_actor(Gated(Some(gate))).addr();
+    /// addr.try_tell(1).unwrap();
+    /// addr.try_tell(2).unwrap();
+    /// assert_eq!(addr.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.tx.len()
     }
 
     /// Whether nothing is queued now (a snapshot).
+    ///
+    /// ```
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Reads no message until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Gated {
+    ///     type Msg = u32;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let (_open, gate) = oneshot::channel::<()>();
+    /// let addr = Rt.spawn_actor(Gated(Some(gate))).addr();
+    /// assert!(addr.is_empty());
+    /// addr.try_tell(1).unwrap();
+    /// assert!(!addr.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.tx.is_empty()
     }
 
     /// The mailbox's capacity.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, ActorConfig, Context, SpawnActor};
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let mailbox = MailboxConfig { capacity: 64, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
+    /// let handle = Rt.spawn_actor_with(Worker, &config).unwrap();
+    /// assert_eq!(handle.addr().capacity(), 64);
+    /// assert_eq!(Rt.spawn_actor(Worker).addr().capacity(), MailboxConfig::DEFAULT_CAPACITY);
+    /// # handle.shutdown();
+    /// ```
     pub fn capacity(&self) -> usize {
         self.tx.capacity()
     }
 
     /// The mailbox's counters.
+    ///
+    /// ```
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, ActorConfig, Context, SpawnActor};
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Reads no message until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Gated {
+    ///     type Msg = u32;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let (_open, gate) = oneshot::channel::<()>();
+    /// let mailbox = MailboxConfig { capacity: 2, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
+    /// let addr = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap().addr();
+    /// for n in 0..3 {
+    ///     let _ = addr.try_tell(n);
+    /// }
+    /// let stats = addr.stats();
+    /// assert_eq!((stats.accepted, stats.busy, stats.received), (2, 1, 0));
+    /// ```
     pub fn stats(&self) -> MailboxStats {
         self.tx.stats()
     }
@@ -291,11 +800,107 @@ impl<R> Reply<R> {
     ///
     /// # Errors
     /// The value back, if the asker gave up waiting (dropped its `ask` future).
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, Context, Reply, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Doubler;
+    ///
+    /// impl Actor for Doubler {
+    ///     type Msg = (u32, Reply<u32>);
+    ///     async fn handle(&mut self, (n, reply): (u32, Reply<u32>), _ctx: &mut Context<Self>) {
+    ///         if let Err(_unwanted) = reply.send(2 * n) {
+    ///             // The asker gave up waiting; nothing else to do.
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let addr = Rt.spawn_actor(Doubler).addr();
+    /// let answer = ryker_core::blocking::block_on(addr.ask(|reply| (21, reply)));
+    /// assert_eq!(answer, Ok(42));
+    /// ```
     pub fn send(self, value: R) -> Result<(), R> {
         self.0.send(value)
     }
 
     /// Whether the asker gave up waiting (an answer would be discarded).
+    ///
+    /// An actor that skips the work nobody waits for any more:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, AskTimeoutError, Context, Reply, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// enum Msg {
+    ///     Work(Reply<u32>),
+    ///     Skipped(Reply<u32>),
+    /// }
+    ///
+    /// /// Reads no message until its gate opens.
+    /// struct Worker {
+    ///     gate: Option<oneshot::Receiver<()>>,
+    ///     skipped: u32,
+    /// }
+    ///
+    /// impl Actor for Worker {
+    ///     type Msg = Msg;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.gate.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Work(reply) if reply.is_canceled() => self.skipped += 1,
+    ///             Msg::Work(reply) => {
+    ///                 let _ = reply.send(1);
+    ///             }
+    ///             Msg::Skipped(reply) => {
+    ///                 let _ = reply.send(self.skipped);
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # ryker_core::blocking::block_on(async {
+    /// let (open, gate) = oneshot::channel();
+    /// let addr = Rt.spawn_actor(Worker { gate: Some(gate), skipped: 0 }).addr();
+    /// let late = addr.ask_timeout(Msg::Work, Duration::from_millis(10)).await;
+    /// assert!(matches!(late, Err(AskTimeoutError::Timeout))); // queued, but we stopped waiting
+    /// open.send(()).unwrap();
+    /// assert_eq!(addr.ask(Msg::Work).await, Ok(1));
+    /// assert_eq!(addr.ask(Msg::Skipped).await, Ok(1));
+    /// # });
+    /// ```
     pub fn is_canceled(&self) -> bool {
         self.0.is_canceled()
     }
@@ -313,6 +918,46 @@ impl<A: Actor> Context<A> {
     /// The actor's own address, while any other address is alive (an actor does not keep
     /// itself alive: once every [`Addr`] and the [`ActorHandle`] are gone, it drains its
     /// mailbox and stops, and this returns `None`).
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use ryker_core::actor::{Actor, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Counts down by sending itself the next number.
+    /// struct Countdown(mpsc::Sender<u32>);
+    ///
+    /// impl Actor for Countdown {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, n: u32, ctx: &mut Context<Self>) {
+    ///         self.0.send(n).unwrap();
+    ///         if n > 0 {
+    ///             if let Some(me) = ctx.addr() {
+    ///                 me.try_tell(n - 1).unwrap();
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let (tx, seen) = mpsc::channel();
+    /// let handle = Rt.spawn_actor(Countdown(tx));
+    /// handle.addr().try_tell(3).unwrap();
+    /// assert_eq!(seen.iter().take(4).collect::<Vec<_>>(), [3, 2, 1, 0]);
+    /// # handle.shutdown();
+    /// ```
     pub fn addr(&self) -> Option<Addr<A>> {
         self.weak.upgrade().map(Addr::from_sender)
     }

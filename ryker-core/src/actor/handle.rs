@@ -18,17 +18,59 @@ use crate::mailbox::WeakSender;
 /// [`shutdown`](Self::shutdown) and [`abort`](Self::abort) are requests on `&self` that
 /// return at once; [`join`](Self::join) (or awaiting the handle itself, as a tokio
 /// `JoinHandle`) waits for the report. So a graceful stop with a deadline escalates like this
-/// (`timeout` is your runtime's):
+/// (here the deadline is a `select` against the runtime's `sleep`; with tokio, wrap the join in
+/// `tokio::time::timeout`):
 ///
-/// ```ignore
+/// ```
+/// use std::time::Duration;
+/// use futures::future::{select, Either};
+/// use ryker_core::actor::{Actor, Context, Exit, SpawnActor};
+/// # use ryker_core::runtime::Runtime;
+/// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+/// # #[derive(Clone)] struct Rt;
+/// # impl Runtime for Rt {
+/// #     type Instant = std::time::Instant;
+/// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+/// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+/// #     }
+/// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+/// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+/// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+/// #         async move { let _ = rx.await; }
+/// #     }
+/// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+/// # }
+/// /// An actor whose handler never finishes.
+/// struct Stuck;
+///
+/// impl Actor for Stuck {
+///     type Msg = ();
+///     async fn handle(&mut self, _: (), _ctx: &mut Context<Self>) {
+///         std::future::pending::<()>().await;
+///     }
+/// }
+///
+/// # ryker_core::blocking::block_on(async {
+/// let mut handle = Rt.spawn_actor(Stuck);
+/// handle.addr().try_tell(()).unwrap();
+///
 /// handle.shutdown();
-/// let report = match timeout(Duration::from_secs(5), handle.join()).await {
-///     Ok(report) => report,
-///     Err(_elapsed) => {
+/// let deadline = std::pin::pin!(Rt.sleep(Duration::from_millis(50)));
+/// let joined = match select(handle.join(), deadline).await {
+///     Either::Left((report, _)) => Some(report),
+///     Either::Right(((), _)) => None,
+/// };
+/// let report = match joined {
+///     Some(report) => report,
+///     None => {
 ///         handle.abort(); // cancels the handler in progress, discards the queue
 ///         handle.join().await
 ///     }
-/// }?;
+/// }
+/// .unwrap();
+/// assert_eq!(report.exit, Exit::Aborted);
+/// assert_eq!((report.handled, report.discarded), (0, 1));
+/// # });
 /// ```
 /// (This sequence runs on every runtime in the conformance suite,
 /// `stop::shutdown_then_timeout_then_abort`.)
@@ -69,6 +111,36 @@ impl<A: Actor> ActorHandle<A> {
 
     /// The actor's address (a clone). After the handle was joined, when the actor has
     /// stopped and no other address is alive, an address whose sends fail with `Closed`.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, Context, SpawnActor, TrySendError};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let mut handle = Rt.spawn_actor(Worker);
+    /// handle.addr().try_tell(1).unwrap();
+    /// handle.shutdown();
+    /// ryker_core::blocking::block_on(handle.join()).unwrap();
+    /// assert_eq!(handle.addr().try_tell(2), Err(TrySendError::Closed(2)));
+    /// ```
     pub fn addr(&self) -> Addr<A> {
         match &self.addr {
             Some(addr) => addr.clone(),
@@ -77,6 +149,35 @@ impl<A: Actor> ActorHandle<A> {
     }
 
     /// The actor's name.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, ActorOptions, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let named = Rt.spawn_actor_with_options(Worker, ActorOptions::default().name("db")).unwrap();
+    /// assert_eq!(named.name(), "db");
+    /// assert!(Rt.spawn_actor(Worker).name().starts_with("Worker-"));
+    /// # named.shutdown();
+    /// ```
     pub fn name(&self) -> &str {
         self.weak.attachment().name()
     }
@@ -85,6 +186,42 @@ impl<A: Actor> ActorHandle<A> {
     /// from now on, waiting ones at once); the actor handles every message accepted before
     /// the close, runs `stopped`, and sends its report (`Exit::Shutdown`) to
     /// [`join`](Self::join). Calling it again, or after an abort, changes nothing.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, Context, Exit, SendError, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// # ryker_core::blocking::block_on(async {
+    /// let mut handle = Rt.spawn_actor(Worker);
+    /// let addr = handle.addr();
+    /// for n in 0..3 {
+    ///     addr.tell(n).await.unwrap();
+    /// }
+    /// handle.shutdown();
+    /// assert_eq!(addr.tell(3).await, Err(SendError::Closed(3)));
+    /// let report = handle.join().await.unwrap();
+    /// assert_eq!((report.exit, report.handled), (Exit::Shutdown, 3)); // all three accepted ones
+    /// # });
+    /// ```
     pub fn shutdown(&self) {
         self.weak.attachment().request_shutdown();
         self.weak.close();
@@ -96,6 +233,51 @@ impl<A: Actor> ActorHandle<A> {
     /// thrown away) to [`join`](Self::join). A `started` hook still running is let finish
     /// first: `started` and `stopped` always come in pairs. Also escalates a
     /// [`shutdown`](Self::shutdown) that takes too long.
+    ///
+    /// The queued messages are discarded, even those queued while `started` still ran:
+    ///
+    /// ```
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, Context, Exit, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Reads no message until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Gated {
+    ///     type Msg = u32;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let (open, gate) = oneshot::channel();
+    /// let mut handle = Rt.spawn_actor(Gated(Some(gate)));
+    /// for n in 0..3 {
+    ///     handle.addr().try_tell(n).unwrap();
+    /// }
+    /// handle.abort();
+    /// open.send(()).unwrap(); // `started` finishes; then the abort takes effect
+    /// let report = ryker_core::blocking::block_on(handle.join()).unwrap();
+    /// assert_eq!(report.exit, Exit::Aborted);
+    /// assert_eq!((report.handled, report.discarded), (0, 3));
+    /// ```
     pub fn abort(&self) {
         self.weak.attachment().request_abort();
         self.weak.close();
@@ -114,11 +296,95 @@ impl<A: Actor> ActorHandle<A> {
     /// Cancel safe: dropping the future (a timeout fired) loses nothing; join again, after an
     /// [`abort`](Self::abort) if you like. Once the report has arrived, every later join
     /// returns it again.
+    ///
+    /// A join given up on (here by a deadline) can be tried again; a finished one returns the same
+    /// report every time:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::channel::oneshot;
+    /// use futures::future::{select, Either};
+    /// use ryker_core::actor::{Actor, Context, Exit, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Reads no message until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Gated {
+    ///     type Msg = u32;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// # ryker_core::blocking::block_on(async {
+    /// let (open, gate) = oneshot::channel();
+    /// let mut handle = Rt.spawn_actor(Gated(Some(gate)));
+    /// handle.addr().tell(1).await.unwrap();
+    /// handle.shutdown();
+    ///
+    /// let deadline = std::pin::pin!(Rt.sleep(Duration::from_millis(10)));
+    /// let timed_out = matches!(select(handle.join(), deadline).await, Either::Right(_));
+    /// assert!(timed_out); // `started` still runs
+    ///
+    /// open.send(()).unwrap();
+    /// let report = handle.join().await.unwrap();
+    /// assert_eq!((report.exit, report.handled), (Exit::Shutdown, 1));
+    /// assert_eq!(handle.join().await, Ok(report.clone()));
+    /// assert_eq!(handle.await, Ok(report)); // awaiting the handle joins it too
+    /// # });
+    /// ```
     pub fn join(&mut self) -> Join<'_, A> {
         Join { handle: self }
     }
 
     /// Whether the actor has finished.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let mut handle = Rt.spawn_actor(Worker);
+    /// assert!(!handle.is_finished()); // the handle's own address keeps it running
+    /// handle.shutdown();
+    /// ryker_core::blocking::block_on(handle.join()).unwrap();
+    /// assert!(handle.is_finished());
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.weak.attachment().is_finished()
     }

@@ -74,6 +74,38 @@ impl<A: Actor> ActorOptions<A> {
     /// Options with `config`, no name (the actor is then called by its type's name and a
     /// process-wide number, `Worker-7`), [`Supervision::Stop`] and no dead-letter hook
     /// (dead letters are then dropped, and counted in the report).
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, ActorConfig, ActorOptions, Context};
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let mailbox = MailboxConfig { capacity: 16, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
+    /// let handle = ActorOptions::new(config).spawn(&Rt, Worker).unwrap();
+    /// assert_eq!(handle.addr().capacity(), 16);
+    /// assert!(handle.name().starts_with("Worker-"));
+    /// # handle.shutdown();
+    /// ```
     pub fn new(config: ActorConfig) -> Self {
         Self {
             config,
@@ -85,6 +117,36 @@ impl<A: Actor> ActorOptions<A> {
     }
 
     /// The actor's name, used in metrics labels, spans and reports.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, ActorOptions, Context};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let mut handle = ActorOptions::default().name("worker-1").spawn(&Rt, Worker).unwrap();
+    /// assert_eq!(handle.name(), "worker-1");
+    /// handle.shutdown();
+    /// let report = ryker_core::blocking::block_on(handle.join()).unwrap();
+    /// assert_eq!(report.name, "worker-1");
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -144,12 +206,83 @@ impl<A: Actor> ActorOptions<A> {
     /// counted in [`ActorReport::panics`] and handed to the hook as [`DeadLetter::Panicked`];
     /// the hook stays installed. Without a hook, dead letters are dropped, and the panics of
     /// their destructors are counted the same way.
+    ///
+    /// A handler panics with two messages still queued, under the default [`Supervision::Stop`]:
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, ActorOptions, Context, DeadLetter, Exit};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Panics on 0; reads no message until its gate opens.
+    /// struct Fragile(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Fragile {
+    ///     type Msg = u32;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, n: u32, _ctx: &mut Context<Self>) {
+    ///         assert!(n != 0, "cannot handle 0");
+    ///     }
+    /// }
+    ///
+    /// let letters = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = Arc::clone(&letters);
+    /// let (open, gate) = oneshot::channel();
+    /// let mut handle = ActorOptions::default()
+    ///     .dead_letters(move |letter| {
+    ///         seen.lock().unwrap().push(match letter {
+    ///             DeadLetter::Panicked { panic } => panic,
+    ///             DeadLetter::Undelivered(n) => format!("undelivered {n}"),
+    ///             _ => unreachable!(),
+    ///         })
+    ///     })
+    ///     .spawn(&Rt, Fragile(Some(gate)))
+    ///     .unwrap();
+    /// for n in [0, 1, 2] {
+    ///     handle.addr().try_tell(n).unwrap();
+    /// }
+    /// open.send(()).unwrap();
+    /// let report = ryker_core::blocking::block_on(handle.join()).unwrap();
+    /// assert_eq!((report.exit, report.panics, report.undelivered), (Exit::Panicked, 1, 2));
+    /// assert_eq!(*letters.lock().unwrap(), ["cannot handle 0", "undelivered 1", "undelivered 2"]);
+    /// ```
     pub fn dead_letters(mut self, hook: impl FnMut(DeadLetter<A::Msg>) + Send + 'static) -> Self {
         self.dead_letters = Some(Box::new(hook));
         self
     }
 
     /// The configuration these options carry.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, ActorConfig, ActorOptions, Context};
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let options = ActorOptions::<Worker>::new(ActorConfig { batch_size: 8, ..Default::default() });
+    /// assert_eq!(options.config().batch_size, 8);
+    /// assert_eq!(ActorOptions::<Worker>::default().config(), &ActorConfig::default());
+    /// ```
     pub fn config(&self) -> &ActorConfig {
         &self.config
     }
@@ -159,6 +292,42 @@ impl<A: Actor> ActorOptions<A> {
     /// # Errors
     /// A [`ConfigError`] naming the invalid field, its value and the allowed range (nothing is
     /// spawned then).
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, ActorConfig, ActorOptions, Context, Reply};
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Echo;
+    /// impl Actor for Echo {
+    ///     type Msg = (u32, Reply<u32>);
+    ///     async fn handle(&mut self, (n, reply): (u32, Reply<u32>), _ctx: &mut Context<Self>) {
+    ///         let _ = reply.send(n);
+    ///     }
+    /// }
+    ///
+    /// let handle = ActorOptions::default().spawn(&Rt, Echo).unwrap();
+    /// let echoed = ryker_core::blocking::block_on(handle.addr().ask(|reply| (7, reply)));
+    /// assert_eq!(echoed, Ok(7));
+    ///
+    /// let mailbox = MailboxConfig { capacity: 0, ..Default::default() };
+    /// let zero = ActorConfig { mailbox, ..Default::default() };
+    /// let err = ActorOptions::new(zero).spawn(&Rt, Echo).unwrap_err();
+    /// assert_eq!(err.field(), "capacity");
+    /// ```
     pub fn spawn<R: Runtime>(self, runtime: &R, actor: A) -> Result<ActorHandle<A>, ConfigError> {
         self.config.validate()?;
         if let Supervision::Restart {
@@ -217,7 +386,7 @@ fn short_type_name<A>() -> &'static str {
 
 /// The spawn shorthands, once for every runtime: each adapter's `spawn`, `spawn_with` and
 /// `spawn_with_options` call these with its runtime, so the three functions have the same
-/// signatures and behaviour in `ryker-tokio`, `ryker-smol` and `ryker-async-std`. A custom
+/// signatures and behaviour in `ryker-tokio`, `ryker-smol` and `ryker-asyncstd`. A custom
 /// executor gets them by implementing [`Runtime`].
 ///
 /// ```
@@ -249,6 +418,35 @@ fn short_type_name<A>() -> &'static str {
 /// ```
 pub trait SpawnActor: Runtime {
     /// Spawns `actor` with the default [`ActorConfig`].
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let handle = Rt.spawn_actor(Worker);
+    /// assert!(handle.name().starts_with("Worker-"));
+    /// handle.addr().try_tell(1).unwrap();
+    /// # handle.shutdown();
+    /// ```
     fn spawn_actor<A: Actor>(&self, actor: A) -> ActorHandle<A> {
         ActorOptions::default()
             .spawn(self, actor)
@@ -259,6 +457,37 @@ pub trait SpawnActor: Runtime {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the invalid field, its value and the allowed range.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, ActorConfig, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let config = ActorConfig { batch_size: 4, ..Default::default() };
+    /// let handle = Rt.spawn_actor_with(Worker, &config).unwrap();
+    /// handle.addr().try_tell(1).unwrap();
+    /// let err = Rt.spawn_actor_with(Worker, &ActorConfig { yield_ms: 0, ..Default::default() });
+    /// assert_eq!(err.unwrap_err().field(), "yield_ms");
+    /// # handle.shutdown();
+    /// ```
     fn spawn_actor_with<A: Actor>(
         &self,
         actor: A,
@@ -271,6 +500,38 @@ pub trait SpawnActor: Runtime {
     ///
     /// # Errors
     /// As [`SpawnActor::spawn_actor_with`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ryker_core::actor::{Actor, ActorOptions, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let options = ActorOptions::default()
+    ///     .name("worker")
+    ///     .restart(3, Duration::from_secs(1), || Worker);
+    /// let handle = Rt.spawn_actor_with_options(Worker, options).unwrap();
+    /// assert_eq!(handle.name(), "worker");
+    /// # handle.shutdown();
+    /// ```
     fn spawn_actor_with_options<A: Actor>(
         &self,
         actor: A,

@@ -60,7 +60,8 @@ pub enum Exit {
     Shutdown,
     /// [`Context::stop`]: the same, asked for by the actor itself.
     Stopped,
-    /// Every [`Addr`] and the [`ActorHandle`] were dropped: everything queued was handled.
+    /// Every [`Addr`] was dropped and the [`ActorHandle`] too, or joined (a join releases the
+    /// handle's own address): everything queued was handled.
     Released,
     /// `handle` panicked and the supervision policy (or its restart limit) stopped the actor.
     Panicked,
