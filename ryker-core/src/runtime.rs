@@ -54,7 +54,8 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     where
         F: Future<Output = ()> + Send + 'static;
 
-    /// Completes after `dur` (used by `Addr::tell_timeout` and by supervision windows).
+    /// Completes after `dur` (used by `Addr::tell_timeout` and `Addr::ask_timeout`; restart
+    /// windows read the clock, `now`).
     fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static;
 
     /// The current time on the runtime's clock.
