@@ -33,12 +33,13 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bench_support::exec::{Exec, Smol2, TokioCt, TokioMt2};
+use bench_support::Msg;
 use hdrhistogram::Histogram;
 use ryker_benches::actors::{
-    self, burst, burst_from_thread, paced, Count, Exec, Paced, Pipe, Record, Smol2, Stamped,
-    SyncSend, SyncTx, TokioCt, TokioMt2, Tx,
+    self, burst, burst_from_thread, paced, Count, Paced, Pipe, Record, Stamped, SyncSend, SyncTx,
+    Tx,
 };
-use ryker_benches::Msg;
 use ryker_core::prelude::ActorConfig;
 use tokio::sync::Notify;
 

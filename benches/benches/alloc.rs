@@ -42,7 +42,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use ryker_benches::Msg;
+use bench_support::Msg;
 use ryker_core::mailbox::{try_channel, MailboxConfig, Overflow, Receiver, Sender, Sent};
 use ryker_core::prelude::{Actor, ActorConfig, ActorOptions, Addr, Context, Reply, TrySendError};
 use ryker_tokio::Tokio;
@@ -180,12 +180,12 @@ fn mailbox(capacity: usize, overflow: Overflow, amnesia: bool) -> (Sender<Msg>, 
 /// `OPS` round trips after two laps of warm-up.
 fn round_trips(tx: &Sender<Msg>, rx: &mut Receiver<Msg>) -> Counts {
     for seq in 0..2 * tx.capacity() as u64 {
-        assert!(tx.try_send(Msg::new(seq)).is_ok());
+        assert!(tx.try_send(Msg::new(0, seq)).is_ok());
         assert_eq!(rx.try_recv().map(|m| m.seq), Ok(seq));
     }
     let w = Window::open();
     for seq in 0..OPS {
-        assert!(tx.try_send(black_box(Msg::new(seq))).is_ok());
+        assert!(tx.try_send(black_box(Msg::new(0, seq))).is_ok());
         black_box(rx.try_recv().expect("sent above"));
     }
     w.close(OPS)
@@ -215,14 +215,14 @@ fn amnesia_scenario() -> Option<fn() -> Counts> {
 fn full(overflow: Overflow, check: fn(Result<Sent, TrySendError<Msg>>)) -> Counts {
     let (tx, _rx) = mailbox(512, overflow, false);
     for seq in 0..512 {
-        assert_eq!(tx.try_send(Msg::new(seq)), Ok(Sent::Queued));
+        assert_eq!(tx.try_send(Msg::new(0, seq)), Ok(Sent::Queued));
     }
     for seq in 0..512 {
-        check(tx.try_send(Msg::new(seq)));
+        check(tx.try_send(Msg::new(0, seq)));
     }
     let w = Window::open();
     for seq in 0..OPS {
-        check(black_box(tx.try_send(black_box(Msg::new(seq)))));
+        check(black_box(tx.try_send(black_box(Msg::new(0, seq)))));
     }
     w.close(OPS)
 }
@@ -285,12 +285,12 @@ fn send_recv() -> Counts {
         // empty one, so every waker and wait-list path has run once.
         let warm = 8 * CAPACITY as u64;
         for seq in 0..warm {
-            assert!(tx.send(Msg::new(seq)).await.is_ok());
+            assert!(tx.send(Msg::new(0, seq)).await.is_ok());
         }
         until(&received, warm).await;
         let w = Window::open();
         for seq in 0..OPS {
-            assert!(tx.send(black_box(Msg::new(seq))).await.is_ok());
+            assert!(tx.send(black_box(Msg::new(0, seq))).await.is_ok());
         }
         until(&received, warm + OPS).await;
         let counts = w.close(OPS);
@@ -344,7 +344,7 @@ fn actor(asks: bool) -> Counts {
         let mut sent = 0;
         for _ in 0..3 {
             for seq in 0..2 * 512 {
-                assert!(addr.tell(Req::Tell(Msg::new(seq))).await.is_ok());
+                assert!(addr.tell(Req::Tell(Msg::new(0, seq))).await.is_ok());
             }
             sent += 2 * 512;
             until(&handled, sent).await;
@@ -360,7 +360,10 @@ fn actor(asks: bool) -> Counts {
             }
         } else {
             for seq in 0..OPS {
-                assert!(addr.tell(Req::Tell(black_box(Msg::new(seq)))).await.is_ok());
+                assert!(addr
+                    .tell(Req::Tell(black_box(Msg::new(0, seq))))
+                    .await
+                    .is_ok());
             }
             until(&handled, sent + OPS).await;
         }

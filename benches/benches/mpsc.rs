@@ -12,17 +12,15 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented public functions
 
+use bench_support::exec::{Exec, Smol2, TokioCt, TokioMt2};
+use bench_support::sync::{self as p, SyncPeer};
+use bench_support::tasks::{self as t, AsyncPeer};
 use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
     Throughput,
 };
-use ryker_benches::actors::{Exec, Smol2, TokioCt, TokioMt2};
-use ryker_benches::tasks::{self, AsyncQueue};
-use ryker_benches::{
-    run, ArrayQueue, AsyncChannel, CrossbeamChannel, Flume, Kanal, Plan, Queue, RykerMailbox,
-    RykerMailboxMany, RykerRing, ThingBuf, ThingBufChannel, TokioMpsc,
-};
+use ryker_benches::{run, tasks, Plan, RECV_LIMIT};
 
 const CAPACITIES: [usize; 2] = [512, 4096];
 const PRODUCERS: usize = 4;
@@ -35,19 +33,42 @@ fn group<'a>(c: &'a mut Criterion, name: &str, plan: Plan) -> BenchmarkGroup<'a,
     g
 }
 
-fn one<Q: Queue>(
+/// `Q` with one receive per message.
+fn one<Q: SyncPeer>(
     g: &mut BenchmarkGroup<'_, WallTime>,
     plan: Plan,
     capacity: usize,
     producers: usize,
     param: usize,
 ) {
-    g.bench_with_input(BenchmarkId::new(Q::NAME, param), &param, |b, _| {
-        b.iter_custom(|iters| run::<Q>(capacity, producers, iters * plan.per_iter));
+    timed::<Q>(g, Q::NAME, plan, (capacity, producers, param), 1);
+}
+
+/// ryker's mailbox with `recv_many_blocking` (up to [`RECV_LIMIT`] per call).
+fn one_many(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    plan: Plan,
+    capacity: usize,
+    producers: usize,
+    param: usize,
+) {
+    let (name, shape) = ("ryker_mailbox_many", (capacity, producers, param));
+    timed::<p::Ryker>(g, name, plan, shape, RECV_LIMIT);
+}
+
+fn timed<Q: SyncPeer>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    plan: Plan,
+    (capacity, producers, param): (usize, usize, usize),
+    limit: usize,
+) {
+    g.bench_with_input(BenchmarkId::new(name, param), &param, |b, _| {
+        b.iter_custom(|iters| run::<Q>(capacity, producers, iters * plan.per_iter, limit));
     });
 }
 
-fn one_task<E: Exec, Q: AsyncQueue>(
+fn one_task<E: Exec, Q: AsyncPeer>(
     g: &mut BenchmarkGroup<'_, WallTime>,
     exec: &E,
     plan: Plan,
@@ -68,17 +89,18 @@ fn bench_mpsc4_sync(c: &mut Criterion) {
     let plan = Plan::from_env();
     let mut g = group(c, "mpsc4_64b/sync", plan);
     for cap in CAPACITIES {
-        one::<RykerRing>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<RykerMailbox>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<RykerMailboxMany>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<ArrayQueue>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<ThingBuf>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<ThingBufChannel>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<Kanal>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<CrossbeamChannel>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<TokioMpsc>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<AsyncChannel>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<Flume>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::RykerRing>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::Ryker>(&mut g, plan, cap, PRODUCERS, cap);
+        one_many(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::ArrayQueue>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::ThingBuf>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::Thingbuf>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::Kanal>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::CrossbeamChannel>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::TokioMpsc>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::AsyncChannel>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::Flume>(&mut g, plan, cap, PRODUCERS, cap);
+        one::<p::Crossfire>(&mut g, plan, cap, PRODUCERS, cap);
     }
     g.finish();
 }
@@ -87,12 +109,13 @@ fn tasks_on<E: Exec>(c: &mut Criterion, exec: &E) {
     let plan = Plan::from_env();
     let mut g = group(c, &format!("mpsc4_64b/{}", E::NAME), plan);
     for capacity in CAPACITIES {
-        one_task::<E, tasks::Ryker>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::TokioMpsc>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::AsyncChannel>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Flume>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Kanal>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Thingbuf>(&mut g, exec, plan, capacity);
+        one_task::<E, t::Ryker>(&mut g, exec, plan, capacity);
+        one_task::<E, t::TokioMpsc>(&mut g, exec, plan, capacity);
+        one_task::<E, t::AsyncChannel>(&mut g, exec, plan, capacity);
+        one_task::<E, t::Flume>(&mut g, exec, plan, capacity);
+        one_task::<E, t::Kanal>(&mut g, exec, plan, capacity);
+        one_task::<E, t::Thingbuf>(&mut g, exec, plan, capacity);
+        one_task::<E, t::Crossfire>(&mut g, exec, plan, capacity);
     }
     g.finish();
 }
@@ -115,12 +138,13 @@ fn bench_mpsc_scaling(c: &mut Criterion) {
     let plan = Plan::from_env();
     let mut g = group(c, "mpsc_64b_cap512", plan);
     for producers in [1, 2, 4, 8, 16] {
-        one::<RykerMailbox>(&mut g, plan, CAPACITY, producers, producers);
-        one::<RykerMailboxMany>(&mut g, plan, CAPACITY, producers, producers);
-        one::<ArrayQueue>(&mut g, plan, CAPACITY, producers, producers);
-        one::<CrossbeamChannel>(&mut g, plan, CAPACITY, producers, producers);
-        one::<TokioMpsc>(&mut g, plan, CAPACITY, producers, producers);
-        one::<Kanal>(&mut g, plan, CAPACITY, producers, producers);
+        one::<p::Ryker>(&mut g, plan, CAPACITY, producers, producers);
+        one_many(&mut g, plan, CAPACITY, producers, producers);
+        one::<p::ArrayQueue>(&mut g, plan, CAPACITY, producers, producers);
+        one::<p::CrossbeamChannel>(&mut g, plan, CAPACITY, producers, producers);
+        one::<p::TokioMpsc>(&mut g, plan, CAPACITY, producers, producers);
+        one::<p::Kanal>(&mut g, plan, CAPACITY, producers, producers);
+        one::<p::Crossfire>(&mut g, plan, CAPACITY, producers, producers);
     }
     g.finish();
 }

@@ -22,11 +22,12 @@ use std::hint::black_box;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use bench_support::Msg;
 use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
 };
-use ryker_benches::{Msg, Plan};
+use ryker_benches::Plan;
 use ryker_core::mailbox::{Receiver, Sender};
 use ryker_core::ring::Ring;
 
@@ -74,7 +75,7 @@ impl Local for Ring<Msg> {
 impl Local for (Sender<Msg>, Receiver<Msg>) {
     const NAME: &'static str = "ryker_mailbox_try";
     fn new(capacity: usize) -> Self {
-        ryker_benches::ryker_mailbox(capacity)
+        bench_support::sync::ryker_mailbox(capacity)
     }
     #[inline]
     fn push(&mut self, msg: Msg) -> bool {
@@ -92,7 +93,7 @@ struct RykerRecvMany(Sender<Msg>, Receiver<Msg>);
 impl Local for RykerRecvMany {
     const NAME: &'static str = "ryker_mailbox_recv_many";
     fn new(capacity: usize) -> Self {
-        let (tx, rx) = ryker_benches::ryker_mailbox(capacity);
+        let (tx, rx) = bench_support::sync::ryker_mailbox(capacity);
         Self(tx, rx)
     }
     #[inline]
@@ -268,7 +269,11 @@ fn timed_pushes<L: Local>(q: &mut L, iters: u64) -> Duration {
         let n = left.min(CAPACITY as u64);
         let start = Instant::now();
         for seq in 0..n {
-            assert!(q.push(black_box(Msg::new(seq))), "{}: full early", L::NAME);
+            assert!(
+                q.push(black_box(Msg::new(0, seq))),
+                "{}: full early",
+                L::NAME
+            );
         }
         total += start.elapsed();
         for _ in 0..n {
@@ -282,7 +287,7 @@ fn timed_pushes<L: Local>(q: &mut L, iters: u64) -> Duration {
 /// Fills `q` with `n` messages (untimed).
 fn fill<L: Local>(q: &mut L, n: u64) {
     for seq in 0..n {
-        assert!(q.push(Msg::new(seq)), "{}: full early", L::NAME);
+        assert!(q.push(Msg::new(0, seq)), "{}: full early", L::NAME);
     }
 }
 
@@ -346,7 +351,7 @@ fn roundtrip_one<L: Local>(g: &mut BenchmarkGroup<'_, WallTime>) {
         let mut seq = 0;
         b.iter(|| {
             seq += 1;
-            assert!(q.push(black_box(Msg::new(seq))));
+            assert!(q.push(black_box(Msg::new(0, seq))));
             black_box(q.pop())
         });
     });

@@ -17,17 +17,15 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented public functions
 
+use bench_support::exec::{Exec, Smol2, TokioCt, TokioMt2};
+use bench_support::sync::{self as p, SyncPeer};
+use bench_support::tasks::{self as t, AsyncPeer};
 use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
     Throughput,
 };
-use ryker_benches::actors::{Exec, Smol2, TokioCt, TokioMt2};
-use ryker_benches::tasks::{self, AsyncQueue};
-use ryker_benches::{
-    run, ArrayQueue, AsyncChannel, CrossbeamChannel, Flume, Kanal, Plan, Queue, RykerMailbox,
-    RykerMailboxMany, RykerRing, ThingBuf, ThingBufChannel, TokioMpsc,
-};
+use ryker_benches::{run, tasks, Plan, RECV_LIMIT};
 
 const CAPACITIES: [usize; 2] = [512, 4096];
 
@@ -39,17 +37,33 @@ fn group<'a>(c: &'a mut Criterion, context: &str, plan: Plan) -> BenchmarkGroup<
     g
 }
 
-fn one<Q: Queue>(g: &mut BenchmarkGroup<'_, WallTime>, plan: Plan, capacity: usize) {
+/// `Q` with one receive per message.
+fn one<Q: SyncPeer>(g: &mut BenchmarkGroup<'_, WallTime>, plan: Plan, capacity: usize) {
+    timed::<Q>(g, Q::NAME, plan, capacity, 1);
+}
+
+/// ryker's mailbox with `recv_many_blocking` (up to [`RECV_LIMIT`] per call).
+fn one_many(g: &mut BenchmarkGroup<'_, WallTime>, plan: Plan, capacity: usize) {
+    timed::<p::Ryker>(g, "ryker_mailbox_many", plan, capacity, RECV_LIMIT);
+}
+
+fn timed<Q: SyncPeer>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    plan: Plan,
+    capacity: usize,
+    limit: usize,
+) {
     g.bench_with_input(
-        BenchmarkId::new(Q::NAME, capacity),
+        BenchmarkId::new(name, capacity),
         &capacity,
         |b, &capacity| {
-            b.iter_custom(|iters| run::<Q>(capacity, 1, iters * plan.per_iter));
+            b.iter_custom(|iters| run::<Q>(capacity, 1, iters * plan.per_iter, limit));
         },
     );
 }
 
-fn one_task<E: Exec, Q: AsyncQueue>(
+fn one_task<E: Exec, Q: AsyncPeer>(
     g: &mut BenchmarkGroup<'_, WallTime>,
     exec: &E,
     plan: Plan,
@@ -68,17 +82,18 @@ fn bench_sync(c: &mut Criterion) {
     let plan = Plan::from_env();
     let mut g = group(c, "sync", plan);
     for capacity in CAPACITIES {
-        one::<RykerRing>(&mut g, plan, capacity);
-        one::<RykerMailbox>(&mut g, plan, capacity);
-        one::<RykerMailboxMany>(&mut g, plan, capacity);
-        one::<ArrayQueue>(&mut g, plan, capacity);
-        one::<ThingBuf>(&mut g, plan, capacity);
-        one::<ThingBufChannel>(&mut g, plan, capacity);
-        one::<Kanal>(&mut g, plan, capacity);
-        one::<CrossbeamChannel>(&mut g, plan, capacity);
-        one::<TokioMpsc>(&mut g, plan, capacity);
-        one::<AsyncChannel>(&mut g, plan, capacity);
-        one::<Flume>(&mut g, plan, capacity);
+        one::<p::RykerRing>(&mut g, plan, capacity);
+        one::<p::Ryker>(&mut g, plan, capacity);
+        one_many(&mut g, plan, capacity);
+        one::<p::ArrayQueue>(&mut g, plan, capacity);
+        one::<p::ThingBuf>(&mut g, plan, capacity);
+        one::<p::Thingbuf>(&mut g, plan, capacity);
+        one::<p::Kanal>(&mut g, plan, capacity);
+        one::<p::CrossbeamChannel>(&mut g, plan, capacity);
+        one::<p::TokioMpsc>(&mut g, plan, capacity);
+        one::<p::AsyncChannel>(&mut g, plan, capacity);
+        one::<p::Flume>(&mut g, plan, capacity);
+        one::<p::Crossfire>(&mut g, plan, capacity);
     }
     g.finish();
 }
@@ -87,12 +102,13 @@ fn tasks_on<E: Exec>(c: &mut Criterion, exec: &E) {
     let plan = Plan::from_env();
     let mut g = group(c, E::NAME, plan);
     for capacity in CAPACITIES {
-        one_task::<E, tasks::Ryker>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::TokioMpsc>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::AsyncChannel>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Flume>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Kanal>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Thingbuf>(&mut g, exec, plan, capacity);
+        one_task::<E, t::Ryker>(&mut g, exec, plan, capacity);
+        one_task::<E, t::TokioMpsc>(&mut g, exec, plan, capacity);
+        one_task::<E, t::AsyncChannel>(&mut g, exec, plan, capacity);
+        one_task::<E, t::Flume>(&mut g, exec, plan, capacity);
+        one_task::<E, t::Kanal>(&mut g, exec, plan, capacity);
+        one_task::<E, t::Thingbuf>(&mut g, exec, plan, capacity);
+        one_task::<E, t::Crossfire>(&mut g, exec, plan, capacity);
     }
     g.finish();
 }

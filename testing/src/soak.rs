@@ -22,11 +22,11 @@ use ryker_core::actor::{
 use ryker_core::runtime::Runtime;
 use serde::Serialize;
 
-use crate::alloc_count;
-use crate::payload::Epoch;
 use crate::plan::{self, Plan};
 use crate::summary::{nanos, rate};
 use crate::usage::Span;
+use bench_support::alloc as alloc_count;
+use bench_support::Epoch;
 
 /// Options of `ryker soak`.
 #[derive(Debug, Clone, Args)]
@@ -564,7 +564,7 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
     };
     let report = match report {
         Ok(report) => report,
-        Err(Ended::Stalled) => return ExitCode::from(crate::watchdog::STALLED as u8),
+        Err(Ended::Stalled) => return ExitCode::from(bench_support::watchdog::STALLED as u8),
         Err(Ended::Spawn(e)) => {
             eprintln!("ryker soak: {e}");
             return ExitCode::from(USAGE);
