@@ -39,15 +39,17 @@ thread_local! {
     static TALLY: Cell<Option<&'static Tally>> = const { Cell::new(None) };
 }
 
+/// Counts one allocation of `bytes` bytes.
 #[inline]
-fn note_allocation() {
+fn note_allocation(bytes: usize) {
     // Relaxed: a statistic, read after the measured work is joined (or on the same thread).
     ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
     // `try_with`: the allocator may run while this thread's locals are being torn down.
     if let Ok(Some(tally)) = TALLY.try_with(Cell::get) {
-        // Relaxed: the window's own SeqCst stores order it (see `Tally::count`).
+        // Relaxed: the window's own SeqCst stores order it (see `Tally::window`).
         if tally.on.load(Ordering::Relaxed) {
             tally.allocations.fetch_add(1, Ordering::Relaxed);
+            tally.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
         }
     }
 }
@@ -58,14 +60,14 @@ fn note_allocation() {
 unsafe impl GlobalAlloc for Counting {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
+        note_allocation(layout.size());
         // SAFETY: forwarded from the caller, who upholds `GlobalAlloc::alloc`'s contract.
         unsafe { System.alloc(layout) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
+        note_allocation(layout.size());
         // SAFETY: forwarded from the caller, who upholds `GlobalAlloc::alloc_zeroed`'s contract.
         unsafe { System.alloc_zeroed(layout) }
     }
@@ -78,7 +80,7 @@ unsafe impl GlobalAlloc for Counting {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
+        note_allocation(new_size);
         // SAFETY: forwarded from the caller, who upholds `GlobalAlloc::realloc`'s contract.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -91,13 +93,33 @@ pub fn allocations() -> u64 {
     ALLOCATIONS.load(Ordering::Relaxed)
 }
 
-/// The allocations of the threads enrolled in it, counted only inside [`Tally::count`].
+/// The allocations of the threads enrolled in it, counted only while a [`Window`] is open.
 ///
 /// A `static` per test or scenario; a runtime's worker threads enroll from their start hook.
+/// One window at a time.
 #[derive(Debug)]
 pub struct Tally {
     on: AtomicBool,
     allocations: AtomicU64,
+    bytes: AtomicU64,
+}
+
+/// What a [`Window`] counted: allocations (reallocations included) and the bytes they asked
+/// for (a reallocation counts its new size).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    /// Allocations, zeroed allocations and reallocations.
+    pub allocations: u64,
+    /// Bytes requested by them.
+    pub bytes: u64,
+}
+
+/// An open counting window of a [`Tally`]; [`Window::close`] reads it.
+#[derive(Debug)]
+#[must_use = "a window counts until it is closed"]
+pub struct Window<'a> {
+    tally: &'a Tally,
+    before: Counted,
 }
 
 impl Tally {
@@ -107,6 +129,7 @@ impl Tally {
         Self {
             on: AtomicBool::new(false),
             allocations: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
         }
     }
 
@@ -115,32 +138,51 @@ impl Tally {
         TALLY.with(|t| t.set(Some(self)));
     }
 
-    /// Allocations made by enrolled threads while `f` runs.
-    pub async fn count<F: Future<Output = ()>>(&self, f: F) -> u64 {
-        let before = self.open();
-        f.await;
-        self.close(before)
-    }
-
-    /// As [`Tally::count`], for a closure.
-    pub fn count_sync(&self, f: impl FnOnce()) -> u64 {
-        let before = self.open();
-        f();
-        self.close(before)
-    }
-
-    fn open(&self) -> u64 {
-        let before = self.allocations.load(Ordering::SeqCst);
+    /// Starts counting the enrolled threads' allocations.
+    pub fn window(&self) -> Window<'_> {
+        let before = self.read();
         // SeqCst: the window must not let allocations before or after it leak in through
         // reordering with the work it brackets (the work's own sync orders the other threads).
         self.on.store(true, Ordering::SeqCst);
-        before
+        Window {
+            tally: self,
+            before,
+        }
     }
 
-    fn close(&self, before: u64) -> u64 {
-        // SeqCst: as in `open`.
-        self.on.store(false, Ordering::SeqCst);
-        self.allocations.load(Ordering::SeqCst) - before
+    /// Allocations made by enrolled threads while `f` runs.
+    pub async fn count<F: Future<Output = ()>>(&self, f: F) -> Counted {
+        let w = self.window();
+        f.await;
+        w.close()
+    }
+
+    /// As [`Tally::count`], for a closure.
+    pub fn count_sync(&self, f: impl FnOnce()) -> Counted {
+        let w = self.window();
+        f();
+        w.close()
+    }
+
+    fn read(&self) -> Counted {
+        // SeqCst: as in `window`.
+        Counted {
+            allocations: self.allocations.load(Ordering::SeqCst),
+            bytes: self.bytes.load(Ordering::SeqCst),
+        }
+    }
+}
+
+impl Window<'_> {
+    /// Stops counting; what the enrolled threads allocated since [`Tally::window`].
+    pub fn close(self) -> Counted {
+        // SeqCst: as in `Tally::window`.
+        self.tally.on.store(false, Ordering::SeqCst);
+        let now = self.tally.read();
+        Counted {
+            allocations: now.allocations - self.before.allocations,
+            bytes: now.bytes - self.before.bytes,
+        }
     }
 }
 

@@ -21,17 +21,19 @@ fn a_tally_counts_its_enrolled_threads_only_and_only_while_counting() {
     TALLY.enroll();
     drop(black_box(Box::new(1_u64))); // before the window: not counted
     let n = TALLY.count_sync(|| {
-        drop(black_box(Box::new(2_u64)));
+        drop(black_box(Box::new([2_u64; 4])));
         drop(black_box(vec![3_u8; 10]));
         // Another, unenrolled thread's allocations are not this tally's.
         thread::scope(|s| {
             s.spawn(|| drop(black_box(Box::new(4_u64))));
         });
     });
-    // The two boxes on this thread; spawning may allocate too, on this thread.
-    assert!(n >= 2, "{n}");
+    // The box and the vector on this thread; spawning may allocate too, on this thread.
+    assert!(n.allocations >= 2 && n.bytes >= 42, "{n:?}");
+    let one = TALLY.count_sync(|| drop(black_box(Box::new([0_u8; 24]))));
+    assert_eq!((one.allocations, one.bytes), (1, 24));
     let quiet = TALLY.count_sync(|| {
         black_box(1 + 1);
     });
-    assert_eq!(quiet, 0);
+    assert_eq!(quiet.allocations, 0);
 }

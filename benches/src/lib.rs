@@ -16,8 +16,8 @@
 //! | `mpsc` | `mpsc4_64b/{sync,tokio_ct,tokio_mt2,smol_2thr}`, `mpsc_64b_cap512` | 4 producers → 1 consumer, capacity 512 and 4096; and 1–16 producer threads at 512 |
 //! | `payload` | `payload_bytes` | inline vs fresh `Vec<u8>` vs fresh `Bytes` vs pooled `Bytes`, 64 B and 1 KiB, through a ryker mailbox |
 //! | `actor` | `actor_tell_64b/*` | ryker actor vs a task fed by a peer channel |
-//! | `actor_report` | (own harness) | the actor report: ratios, latency, amnesia, span cost |
-//! | `alloc` | (own harness, dhat) | allocations and bytes per operation, gated on budgets and `alloc-baseline.toml` |
+//! | `actor_report` | (own harness) | the actor report: ratios and latency |
+//! | `alloc` | (own harness, counting allocator) | allocations and bytes per operation, gated on budgets and `alloc-baseline.toml` |
 //!
 //! Within a group every peer moves the same `bench_support::Msg` by value (except in `payload_bytes`, whose
 //! subject is the payload), and each `BenchmarkId` is `peer/parameter` (capacity, batch size or
@@ -671,22 +671,6 @@ pub mod actors {
         }
         #[cfg(not(target_os = "linux"))]
         let _ = ns;
-    }
-
-    /// CPU time used so far by the whole process (all threads): `CLOCK_PROCESS_CPUTIME_ID`.
-    ///
-    /// # Panics
-    /// If the clock cannot be read.
-    #[must_use]
-    pub fn process_cpu_time() -> Duration {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-        let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-        assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
-        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
     }
 }
 

@@ -843,9 +843,9 @@ impl SoakReport {
         self.latency_ns.p95
     }
 
-    /// Process CPU time over the run, in % of one core.
-    pub(crate) fn cpu_pct(&self) -> f64 {
-        self.cpu_pct
+    /// Process CPU time over the run per handled message, in nanoseconds.
+    pub(crate) fn cpu_ns_per_message(&self) -> f64 {
+        self.cpu_seconds * 1e9 / self.handled.max(1) as f64
     }
 
     /// Whether every message was accounted for.
