@@ -1,6 +1,6 @@
 //! The executors that task and actor runs use: a tokio current-thread runtime on a thread of its
-//! own, a tokio runtime with 2 workers, and a smol `Executor` run by 2 threads, behind one
-//! trait, [`Exec`].
+//! own ([`TokioCt`]) or driven by the caller ([`TokioHere`]), a tokio runtime with 2 workers,
+//! and a smol `Executor` run by 2 threads, behind one trait, [`Exec`].
 
 use std::future::Future;
 use std::sync::Arc;
@@ -154,6 +154,57 @@ impl Exec for TokioCt {
     {
         // The runtime's own thread runs the task; this one only waits for it.
         ryker_core::blocking::block_on(self.handle.spawn(task)).expect("the measured task panicked")
+    }
+}
+
+/// A tokio current-thread runtime driven by the thread that calls [`Exec::run`]: tasks spawned
+/// before `run` wait for it, and `run`'s task is the runtime's main future (polled first when
+/// woken), as in a program's `#[tokio::main(flavor = "current_thread")]`. For runs whose every
+/// task lives inside `run`; [`TokioCt`] serves those that need the runtime driven between runs.
+#[derive(Debug)]
+pub struct TokioHere {
+    rt: tokio::runtime::Runtime,
+}
+
+impl TokioHere {
+    /// Builds the runtime.
+    ///
+    /// # Panics
+    /// If tokio cannot build it.
+    #[must_use]
+    pub fn new() -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        Self { rt }
+    }
+}
+
+impl Default for TokioHere {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Exec for TokioHere {
+    type Rt = ryker_tokio::Tokio;
+    const NAME: &'static str = "tokio_ct_here";
+
+    fn ryker(&self) -> ryker_tokio::Tokio {
+        ryker_tokio::Tokio::with_handle(self.rt.handle().clone())
+    }
+
+    fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
+        drop(self.rt.spawn(task));
+    }
+
+    fn run<F>(&self, task: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.rt.block_on(task)
     }
 }
 

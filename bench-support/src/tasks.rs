@@ -166,7 +166,7 @@ async_peer!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::{Exec, Smol2, TokioCt, TokioMt2};
+    use crate::exec::{Exec, Smol2, TokioCt, TokioHere, TokioMt2};
 
     /// Two producer tasks send 100 messages each; the consumer task takes every one, in order
     /// per producer, and then sees the end.
@@ -215,6 +215,7 @@ mod tests {
     #[test]
     fn every_peer_delivers_every_message_in_order_on_every_executor() {
         each(&TokioCt::new());
+        each(&TokioHere::new());
         each(&TokioMt2::new());
         each(&Smol2::new());
     }

@@ -29,7 +29,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ryker_core::mailbox::MailboxConfig;
 use serde::Serialize;
 
-use bench_support::exec::{Smol2, TokioCt, TokioMt2};
+use bench_support::exec::{Smol2, TokioHere, TokioMt2};
 use exec::Shape;
 use report::{Report, Row};
 
@@ -213,7 +213,7 @@ impl ContextArg {
     fn exec(self) -> Option<Exec> {
         match self {
             Self::Sync => None,
-            Self::TokioCt => Some(Exec::TokioCt(TokioCt::new())),
+            Self::TokioCt => Some(Exec::TokioCt(TokioHere::new())),
             Self::TokioMt | Self::Actor => Some(Exec::TokioMt(TokioMt2::new())),
             Self::Smol => Some(Exec::Smol(Smol2::new())),
         }
@@ -223,7 +223,8 @@ impl ContextArg {
 /// The executor of an async context.
 #[derive(Debug)]
 enum Exec {
-    TokioCt(TokioCt),
+    /// Driven by the measuring thread: the consumer is the runtime's main future.
+    TokioCt(TokioHere),
     TokioMt(TokioMt2),
     Smol(Smol2),
 }
