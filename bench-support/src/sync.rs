@@ -9,10 +9,11 @@
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use crossbeam_channel::TrySendError as CbTrySendError;
 use crossbeam_utils::Backoff;
-use ryker_core::error::SendError;
+use ryker_core::error::{SendError, TrySendError};
 use ryker_core::mailbox::{try_channel, MailboxConfig, Receiver, Sender, Sent};
 
 use crate::Msg;
@@ -48,6 +49,41 @@ pub trait SyncPeer {
     /// Appends between 1 and `limit` messages to `buf`, waiting for the first; returns 0 only
     /// once every producer is gone and the queue is drained.
     fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize;
+
+    /// Sends without waiting; the message back when the queue is full or closed.
+    fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg>;
+
+    /// Receives without waiting; `None` when the queue is empty.
+    fn try_recv(rx: &mut Self::Rx) -> Option<Msg>;
+
+    /// Appends up to `limit` ready messages to `buf` without waiting; returns how many. A loop
+    /// of [`SyncPeer::try_recv`] unless the queue has a batch receive.
+    #[inline]
+    fn try_recv_many(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+        try_loop::<Self>(rx, buf, limit)
+    }
+}
+
+/// Up to `limit` [`SyncPeer::try_recv`] calls, appending to `buf`; returns how many it took.
+#[inline]
+pub fn try_loop<Q: SyncPeer + ?Sized>(rx: &mut Q::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+    let mut n = 0;
+    while n < limit {
+        let Some(msg) = Q::try_recv(rx) else { break };
+        buf.push(msg);
+        n += 1;
+    }
+    n
+}
+
+/// Polls a batch receive once with a no-op waker: what `recv_many(limit).await` does when
+/// messages are ready, without a runtime (so no cooperative budget forces a yield).
+#[inline]
+fn poll_once(poll: impl FnOnce(&mut Context<'_>) -> Poll<usize>) -> usize {
+    match poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(n) => n,
+        Poll::Pending => 0,
+    }
 }
 
 /// Appends `first` and then up to `limit - 1` more from `try_next` (which returns `None` when
@@ -120,6 +156,27 @@ impl SyncPeer for Ryker {
         } else {
             rx.recv_many_blocking(buf, limit)
         }
+    }
+
+    #[inline]
+    fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg> {
+        match tx.try_send(msg) {
+            Ok(_) => Ok(()),
+            Err(TrySendError::Busy(msg) | TrySendError::Closed(msg)) => Err(msg),
+            // Only a drop-newest mailbox drops, and `pair` makes a busy one.
+            Err(_) => unreachable!("a busy-policy mailbox does not drop"),
+        }
+    }
+
+    #[inline]
+    fn try_recv(rx: &mut Self::Rx) -> Option<Msg> {
+        rx.try_recv().ok()
+    }
+
+    /// `poll_recv_many`, polled once.
+    #[inline]
+    fn try_recv_many(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+        poll_once(|cx| rx.poll_recv_many(cx, buf, limit))
     }
 }
 
@@ -272,6 +329,16 @@ impl<Q: SpinQueue> SyncPeer for Spin<Q> {
         };
         fill(buf, first, limit, || rx.queue.pop())
     }
+
+    #[inline]
+    fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg> {
+        tx.0.queue.push(msg)
+    }
+
+    #[inline]
+    fn try_recv(rx: &mut Self::Rx) -> Option<Msg> {
+        rx.queue.pop()
+    }
 }
 
 /// A peer channel whose blocking `send`/`recv` return a `Result`: one line each.
@@ -279,7 +346,8 @@ macro_rules! blocking_peer {
     ($(#[$doc:meta])* $peer:ident, $name:literal, $tx:ty, $rx:ty, $pair:expr,
      send: |$stx:ident, $smsg:ident| $send:expr,
      recv: |$rrx:ident| $recv:expr,
-     try_recv: |$trx:ident| $try_recv:expr $(,)?) => {
+     try_recv: |$trx:ident| $try_recv:expr,
+     try_send: |$ttx:ident, $tmsg:ident| $try_send:expr $(,)?) => {
         $(#[$doc])*
         #[derive(Debug)]
         pub struct $peer;
@@ -304,6 +372,16 @@ macro_rules! blocking_peer {
                 let $trx = &*$rrx;
                 fill(buf, first, limit, || $try_recv)
             }
+
+            #[inline]
+            fn try_send($ttx: &Self::Tx, $tmsg: Msg) -> Result<(), Msg> {
+                $try_send
+            }
+
+            #[inline]
+            fn try_recv($trx: &mut Self::Rx) -> Option<Msg> {
+                $try_recv
+            }
         }
     };
 }
@@ -316,6 +394,7 @@ blocking_peer!(
     send: |tx, msg| tx.send(msg),
     recv: |rx| rx.recv(),
     try_recv: |rx| rx.try_recv().ok(),
+    try_send: |tx, msg| tx.try_send(msg).map_err(thingbuf::mpsc::errors::TrySendError::into_inner),
 );
 
 blocking_peer!(
@@ -325,6 +404,14 @@ blocking_peer!(
     send: |tx, msg| tx.send(msg),
     recv: |rx| rx.recv().ok(),
     try_recv: |rx| rx.try_recv().ok().flatten(),
+    try_send: |tx, msg| {
+        // `try_send_option` leaves the message in place when it cannot send it.
+        let mut slot = Some(msg);
+        match tx.try_send_option(&mut slot) {
+            Ok(true) => Ok(()),
+            _ => Err(slot.expect("kept when not sent")),
+        }
+    },
 );
 
 blocking_peer!(
@@ -334,6 +421,7 @@ blocking_peer!(
     send: |tx, msg| tx.send(msg),
     recv: |rx| rx.recv().ok(),
     try_recv: |rx| rx.try_recv().ok(),
+    try_send: |tx, msg| tx.try_send(msg).map_err(CbTrySendError::into_inner),
 );
 
 blocking_peer!(
@@ -343,6 +431,7 @@ blocking_peer!(
     send: |tx, msg| tx.send_blocking(msg),
     recv: |rx| rx.recv_blocking().ok(),
     try_recv: |rx| rx.try_recv().ok(),
+    try_send: |tx, msg| tx.try_send(msg).map_err(async_channel::TrySendError::into_inner),
 );
 
 blocking_peer!(
@@ -352,6 +441,7 @@ blocking_peer!(
     send: |tx, msg| tx.send(msg),
     recv: |rx| rx.recv().ok(),
     try_recv: |rx| rx.try_recv().ok(),
+    try_send: |tx, msg| tx.try_send(msg).map_err(flume::TrySendError::into_inner),
 );
 
 blocking_peer!(
@@ -362,6 +452,7 @@ blocking_peer!(
     send: |tx, msg| tx.send(msg),
     recv: |rx| rx.recv().ok(),
     try_recv: |rx| rx.try_recv().ok(),
+    try_send: |tx, msg| tx.try_send(msg).map_err(crossfire::TrySendError::into_inner),
 );
 
 /// `tokio::sync::mpsc::channel` outside any runtime: `blocking_send` / `blocking_recv_many`.
@@ -386,6 +477,23 @@ impl SyncPeer for TokioMpsc {
     #[inline]
     fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
         rx.blocking_recv_many(buf, limit)
+    }
+
+    #[inline]
+    fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg> {
+        tx.try_send(msg)
+            .map_err(tokio::sync::mpsc::error::TrySendError::into_inner)
+    }
+
+    #[inline]
+    fn try_recv(rx: &mut Self::Rx) -> Option<Msg> {
+        rx.try_recv().ok()
+    }
+
+    /// `poll_recv_many`, polled once.
+    #[inline]
+    fn try_recv_many(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+        poll_once(|cx| rx.poll_recv_many(cx, buf, limit))
     }
 }
 
@@ -478,6 +586,16 @@ impl SyncPeer for Crossbeam {
     fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
         CrossbeamChannel::recv_batch(rx, buf, limit)
     }
+
+    #[inline]
+    fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg> {
+        CrossbeamChannel::try_send(&tx.tx, msg)
+    }
+
+    #[inline]
+    fn try_recv(rx: &mut Self::Rx) -> Option<Msg> {
+        CrossbeamChannel::try_recv(rx)
+    }
 }
 
 #[cfg(test)]
@@ -510,6 +628,42 @@ mod tests {
         let mut got: Vec<_> = buf.iter().map(|m| (m.producer, m.seq)).collect();
         got.sort_unstable();
         assert_eq!(got, [(0, 0), (1, 0), (1, 1)], "{}", Q::NAME);
+    }
+
+    /// Without waiting: a full queue hands the message back, an empty one gives nothing, and
+    /// the batch receive takes what is ready.
+    fn tries<Q: SyncPeer>() {
+        let (tx, mut rx) = Q::pair(2);
+        assert_eq!(Q::try_recv(&mut rx), None, "{}", Q::NAME);
+        assert!(Q::try_send(&tx, Msg::new(0, 0)).is_ok(), "{}", Q::NAME);
+        assert!(Q::try_send(&tx, Msg::new(0, 1)).is_ok(), "{}", Q::NAME);
+        assert_eq!(
+            Q::try_send(&tx, Msg::new(0, 2)).map_err(|m| m.seq),
+            Err(2),
+            "{}",
+            Q::NAME
+        );
+        assert_eq!(Q::try_recv(&mut rx).map(|m| m.seq), Some(0), "{}", Q::NAME);
+        let mut buf = Vec::new();
+        assert_eq!(Q::try_recv_many(&mut rx, &mut buf, 8), 1, "{}", Q::NAME);
+        assert_eq!(buf[0].seq, 1, "{}", Q::NAME);
+        assert_eq!(Q::try_recv_many(&mut rx, &mut buf, 8), 0, "{}", Q::NAME);
+    }
+
+    #[test]
+    fn every_peer_tries_without_waiting() {
+        tries::<Ryker>();
+        tries::<RykerRing>();
+        tries::<ArrayQueue>();
+        tries::<ThingBuf>();
+        tries::<Thingbuf>();
+        tries::<Kanal>();
+        tries::<CrossbeamChannel>();
+        tries::<Crossbeam>();
+        tries::<AsyncChannel>();
+        tries::<Flume>();
+        tries::<Crossfire>();
+        tries::<TokioMpsc>();
     }
 
     #[test]

@@ -727,6 +727,14 @@ mod tests {
                 1
             })
         }
+
+        fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg> {
+            tx.try_send(msg).map_err(|e| e.into_inner())
+        }
+
+        fn try_recv(rx: &mut Self::Rx) -> Option<Msg> {
+            rx.try_recv().ok()
+        }
     }
 
     fn shape(overflow: OverflowArg) -> Shape {
