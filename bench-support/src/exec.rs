@@ -25,24 +25,37 @@ pub trait Exec {
         F::Output: Send + 'static;
 }
 
-/// A tokio multi-thread runtime with 2 workers (timer on).
+/// A tokio runtime owned by the measuring thread (timer on): with `WORKERS` worker threads, or
+/// for `WORKERS == 0` a current-thread runtime driven by the thread that calls [`Exec::run`].
 #[derive(Debug)]
-pub struct TokioMt2 {
+pub struct Tokio<const WORKERS: usize> {
     rt: tokio::runtime::Runtime,
 }
 
-impl TokioMt2 {
+/// A tokio multi-thread runtime with 2 workers.
+pub type TokioMt2 = Tokio<2>;
+
+/// A tokio current-thread runtime driven by the thread that calls [`Exec::run`]: tasks spawned
+/// before `run` wait for it, and `run`'s task is the runtime's main future (polled first when
+/// woken), as in a program's `#[tokio::main(flavor = "current_thread")]`. For runs whose every
+/// task lives inside `run`; [`TokioCt`] serves those that need the runtime driven between runs.
+pub type TokioHere = Tokio<0>;
+
+impl<const WORKERS: usize> Tokio<WORKERS> {
     /// Builds the runtime.
     ///
     /// # Panics
-    /// If tokio cannot start its threads.
+    /// If tokio cannot build it or start its threads.
     #[must_use]
     pub fn new() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
+        let mut builder = if WORKERS == 0 {
+            tokio::runtime::Builder::new_current_thread()
+        } else {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(WORKERS);
+            b
+        };
+        let rt = builder.enable_all().build().expect("tokio runtime");
         Self { rt }
     }
 
@@ -53,15 +66,19 @@ impl TokioMt2 {
     }
 }
 
-impl Default for TokioMt2 {
+impl<const WORKERS: usize> Default for Tokio<WORKERS> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Exec for TokioMt2 {
+impl<const WORKERS: usize> Exec for Tokio<WORKERS> {
     type Rt = ryker_tokio::Tokio;
-    const NAME: &'static str = "tokio_mt2";
+    const NAME: &'static str = match WORKERS {
+        0 => "tokio_ct_here",
+        2 => "tokio_mt2",
+        _ => "tokio_mt",
+    };
 
     fn ryker(&self) -> ryker_tokio::Tokio {
         ryker_tokio::Tokio::with_handle(self.rt.handle().clone())
@@ -76,10 +93,15 @@ impl Exec for TokioMt2 {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        // Spawned, so the task runs on a worker, not on this (blocked) thread.
-        self.rt
-            .block_on(self.rt.spawn(task))
-            .expect("the measured task panicked")
+        if WORKERS == 0 {
+            // The calling thread drives the runtime; `task` is its main future.
+            self.rt.block_on(task)
+        } else {
+            // Spawned, so the task runs on a worker, not on this (blocked) thread.
+            self.rt
+                .block_on(self.rt.spawn(task))
+                .expect("the measured task panicked")
+        }
     }
 }
 
@@ -154,57 +176,6 @@ impl Exec for TokioCt {
     {
         // The runtime's own thread runs the task; this one only waits for it.
         ryker_core::blocking::block_on(self.handle.spawn(task)).expect("the measured task panicked")
-    }
-}
-
-/// A tokio current-thread runtime driven by the thread that calls [`Exec::run`]: tasks spawned
-/// before `run` wait for it, and `run`'s task is the runtime's main future (polled first when
-/// woken), as in a program's `#[tokio::main(flavor = "current_thread")]`. For runs whose every
-/// task lives inside `run`; [`TokioCt`] serves those that need the runtime driven between runs.
-#[derive(Debug)]
-pub struct TokioHere {
-    rt: tokio::runtime::Runtime,
-}
-
-impl TokioHere {
-    /// Builds the runtime.
-    ///
-    /// # Panics
-    /// If tokio cannot build it.
-    #[must_use]
-    pub fn new() -> Self {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        Self { rt }
-    }
-}
-
-impl Default for TokioHere {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Exec for TokioHere {
-    type Rt = ryker_tokio::Tokio;
-    const NAME: &'static str = "tokio_ct_here";
-
-    fn ryker(&self) -> ryker_tokio::Tokio {
-        ryker_tokio::Tokio::with_handle(self.rt.handle().clone())
-    }
-
-    fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
-        drop(self.rt.spawn(task));
-    }
-
-    fn run<F>(&self, task: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        self.rt.block_on(task)
     }
 }
 
