@@ -68,53 +68,45 @@ macro_rules! async_peer {
     };
 }
 
-/// A ryker mailbox: `send().await` / `recv_many().await`.
-#[derive(Debug)]
-pub struct Ryker;
+/// A peer with an awaited `send` and a `recv_many`: ryker's mailbox and tokio's mpsc.
+macro_rules! recv_many_peer {
+    ($(#[$doc:meta])* $peer:ident, $name:literal, $tx:ty, $rx:ty, $pair:expr) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $peer;
 
-impl AsyncPeer for Ryker {
-    const NAME: &'static str = "ryker_mailbox";
-    type Tx = Sender<Msg>;
-    type Rx = Receiver<Msg>;
+        impl AsyncPeer for $peer {
+            const NAME: &'static str = $name;
+            type Tx = $tx;
+            type Rx = $rx;
 
-    fn pair(capacity: usize) -> (Self::Tx, Self::Rx) {
-        ryker_mailbox(capacity)
-    }
+            fn pair(capacity: usize) -> (Self::Tx, Self::Rx) {
+                $pair(capacity)
+            }
 
-    #[inline]
-    async fn send(tx: &Self::Tx, msg: Msg) -> bool {
-        tx.send(msg).await.is_ok()
-    }
+            #[inline]
+            async fn send(tx: &Self::Tx, msg: Msg) -> bool {
+                tx.send(msg).await.is_ok()
+            }
 
-    #[inline]
-    async fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-        rx.recv_many(buf, limit).await
-    }
+            #[inline]
+            async fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+                rx.recv_many(buf, limit).await
+            }
+        }
+    };
 }
 
-/// `tokio::sync::mpsc::channel`: `send().await` / `recv_many().await`.
-#[derive(Debug)]
-pub struct TokioMpsc;
+recv_many_peer!(
+    /// A ryker mailbox: `send().await` / `recv_many().await`.
+    Ryker, "ryker_mailbox", Sender<Msg>, Receiver<Msg>, ryker_mailbox
+);
 
-impl AsyncPeer for TokioMpsc {
-    const NAME: &'static str = "tokio_mpsc";
-    type Tx = tokio::sync::mpsc::Sender<Msg>;
-    type Rx = tokio::sync::mpsc::Receiver<Msg>;
-
-    fn pair(capacity: usize) -> (Self::Tx, Self::Rx) {
-        tokio::sync::mpsc::channel(capacity)
-    }
-
-    #[inline]
-    async fn send(tx: &Self::Tx, msg: Msg) -> bool {
-        tx.send(msg).await.is_ok()
-    }
-
-    #[inline]
-    async fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-        rx.recv_many(buf, limit).await
-    }
-}
+recv_many_peer!(
+    /// `tokio::sync::mpsc::channel`: `send().await` / `recv_many().await`.
+    TokioMpsc, "tokio_mpsc",
+    tokio::sync::mpsc::Sender<Msg>, tokio::sync::mpsc::Receiver<Msg>, tokio::sync::mpsc::channel
+);
 
 async_peer!(
     /// `async_channel::bounded`: `send().await` / `recv().await` + `try_recv`.

@@ -144,27 +144,75 @@ pub fn run<Q: SyncPeer>(capacity: usize, producers: usize, total: u64, limit: us
             drop(tx);
             let consumer = s.spawn(|| {
                 let mut buf = Vec::with_capacity(limit);
-                let (mut received, mut checksum) = (0_u64, 0_u64);
+                let mut consumed = Consumed::new(Q::NAME, total);
                 barrier.wait();
                 let start = Instant::now();
-                while received < total {
+                while consumed.more() {
                     buf.clear();
                     let n = Q::recv_batch(&mut rx, &mut buf, limit);
-                    assert!(n > 0, "{}: closed after {received} of {total}", Q::NAME);
-                    received += n as u64;
-                    beats.consumer(received);
-                    for msg in &buf {
-                        checksum = checksum.wrapping_add(msg.damage());
-                    }
+                    consumed.take(n, &buf, &beats);
                 }
-                let elapsed = start.elapsed();
-                assert_eq!(received, total, "{}: wrong message count", Q::NAME);
-                assert_eq!(checksum, 0, "{}: corrupted payload", Q::NAME);
-                elapsed
+                consumed.finish(start)
             });
             consumer.join().expect("consumer thread panicked")
         })
     })
+}
+
+/// The consumer's side of a timed run: how many messages arrived, and whether each was intact.
+#[derive(Debug)]
+struct Consumed {
+    name: &'static str,
+    total: u64,
+    received: u64,
+    checksum: u64,
+}
+
+impl Consumed {
+    fn new(name: &'static str, total: u64) -> Self {
+        Self {
+            name,
+            total,
+            received: 0,
+            checksum: 0,
+        }
+    }
+
+    /// Fewer than `total` so far.
+    #[inline]
+    fn more(&self) -> bool {
+        self.received < self.total
+    }
+
+    /// Counts a receive of `n` (`buf`) and reports the progress to the watchdog.
+    ///
+    /// # Panics
+    /// If `n` is 0: the queue closed early.
+    #[inline]
+    fn take(&mut self, n: usize, buf: &[Msg], beats: &Heartbeats) {
+        let (name, received, total) = (self.name, self.received, self.total);
+        assert!(n > 0, "{name}: closed after {received} of {total}");
+        self.received += n as u64;
+        beats.consumer(self.received);
+        for msg in buf {
+            self.checksum = self.checksum.wrapping_add(msg.damage());
+        }
+    }
+
+    /// The time since `start`, once every message is checked.
+    ///
+    /// # Panics
+    /// If the count or a payload is wrong.
+    fn finish(self, start: Instant) -> Duration {
+        let elapsed = start.elapsed();
+        assert_eq!(
+            self.received, self.total,
+            "{}: wrong message count",
+            self.name
+        );
+        assert_eq!(self.checksum, 0, "{}: corrupted payload", self.name);
+        elapsed
+    }
 }
 
 /// The actor-level benches (`actor`, `actor_report`): a no-op consumer fed by one producer, as a
@@ -688,7 +736,7 @@ pub mod tasks {
     use bench_support::Msg;
     use tokio::sync::Barrier;
 
-    use crate::{RECV_LIMIT, STALL_LIMIT};
+    use crate::{Consumed, RECV_LIMIT, STALL_LIMIT};
 
     /// Times moving `total` messages from `producers` tasks to one consumer task on `exec`.
     ///
@@ -727,23 +775,15 @@ pub mod tasks {
         watched(&beats.clone(), Some(STALL_LIMIT), Q::NAME, || {
             exec.run(async move {
                 let mut buf = Vec::with_capacity(RECV_LIMIT);
-                let (mut received, mut checksum) = (0_u64, 0_u64);
+                let mut consumed = Consumed::new(Q::NAME, total);
                 start_line.wait().await;
                 let start = Instant::now();
-                while received < total {
+                while consumed.more() {
                     buf.clear();
                     let n = Q::recv_batch(&mut rx, &mut buf, RECV_LIMIT).await;
-                    assert!(n > 0, "{}: closed after {received} of {total}", Q::NAME);
-                    received += n as u64;
-                    beats.consumer(received);
-                    for msg in &buf {
-                        checksum = checksum.wrapping_add(msg.damage());
-                    }
+                    consumed.take(n, &buf, &beats);
                 }
-                let elapsed = start.elapsed();
-                assert_eq!(received, total, "{}: wrong message count", Q::NAME);
-                assert_eq!(checksum, 0, "{}: corrupted payload", Q::NAME);
-                elapsed
+                consumed.finish(start)
             })
         })
     }
