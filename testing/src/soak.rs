@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::plan::{self, Plan};
 use crate::summary::{nanos, rate};
 use crate::usage::Span;
-use bench_support::alloc as alloc_count;
+use bench_support::alloc::allocations;
 use bench_support::Epoch;
 
 /// Options of `ryker soak`.
@@ -748,10 +748,7 @@ async fn run<R: Runtime>(
         monitor.join().unwrap_or_default()
     };
     rt.sleep(warmup).await;
-    let warmup_allocs = (
-        alloc_count::allocations(),
-        counts.attempted.load(Ordering::Relaxed),
-    );
+    let warmup_allocs = (allocations(), counts.attempted.load(Ordering::Relaxed));
     while !stop.load(Ordering::Relaxed) {
         rt.sleep(Duration::from_millis(20)).await;
     }
@@ -759,7 +756,7 @@ async fn run<R: Runtime>(
     while senders_done.load(Ordering::Acquire) < u64::from(args.senders) {
         rt.sleep(Duration::from_millis(5)).await;
     }
-    let allocs = alloc_count::allocations() - warmup_allocs.0;
+    let allocs = allocations() - warmup_allocs.0;
     let sent_after_warmup = counts.attempted.load(Ordering::Relaxed) - warmup_allocs.1;
     // The drain: the actors handle what is still queued (the monitor shows how much is left);
     // Ctrl-C or a stall cuts it short.
