@@ -24,17 +24,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bench_support::exec::{Exec, Smol2, TokioCt, TokioMt2};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use ryker_benches::actors::{
-    self, burst, burst_from_thread, Count, Exec, Pipe, Smol2, SyncSend, SyncTx, TokioCt, TokioMt2,
-    Tx, TELL_BATCH,
+    self, burst, burst_from_thread, Count, Pipe, SyncSend, SyncTx, Tx, TELL_BATCH,
 };
 use ryker_core::prelude::ActorConfig;
 use tokio::sync::Notify;
 
 /// Benches one contender whose consumer is already running, then stops it.
-fn one<E: Exec, T: Tx<ryker_benches::Msg>>(
+fn one<E: Exec, T: Tx<bench_support::Msg>>(
     g: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     exec: &E,
@@ -47,7 +47,7 @@ fn one<E: Exec, T: Tx<ryker_benches::Msg>>(
 }
 
 /// As [`one`], with the bench thread itself as a plain-thread producer.
-fn one_sync<T: SyncTx<ryker_benches::Msg>>(
+fn one_sync<T: SyncTx<bench_support::Msg>>(
     g: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     how: SyncSend,

@@ -3,7 +3,6 @@
 //!
 //! ```text
 //! cargo bench -p ryker-benches --bench actor_report                       # (a), (b)
-//! cargo bench -p ryker-benches --bench actor_report --features observe    # + (c), (d)
 //! cargo bench -p ryker-benches --bench actor_report -- --quick            # shorter runs
 //! ```
 //! (`RYKER_REPORT_QUICK=1` does what `--quick` does.)
@@ -17,15 +16,9 @@
 //! - (b) End-to-end latency at a paced 10k msg/s: a plain thread sends one message every
 //!   100 µs (sleeping to each deadline with 1 ns timer slack); each message carries its send
 //!   `Instant`, and the consumer records `elapsed()` in an HDR histogram.
-//! - (c) Amnesia (feature `observe`): the paced run with `amnesia` off and on, process CPU time
-//!   (`CLOCK_PROCESS_CPUTIME_ID`) over wall time; and full-rate throughput off and on.
-//! - (d) Span cost (feature `observe`): p95 of the paced run's latency with a `tracing`
-//!   subscriber at DEBUG (one span per handled message) over p95 at INFO (spans disabled).
-//!   Each subscriber needs its own process (a global default is set once), so the report runs
-//!   itself as a child per measurement (`--child span MODE ...`).
 //!
-//! ryker-core's `tracing` and `amnesia` are compile-time features; `observe` switches them on
-//! for this build only (see benches/Cargo.toml for why it is not a default).
+//! The amnesia and span-cost gates are `ryker amnesia` and `ryker spans` (testing/src/overhead.rs),
+//! the one place they are measured and judged.
 
 #![allow(missing_docs)] // a bench binary
 
@@ -33,12 +26,13 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bench_support::exec::{Exec, Smol2, TokioCt, TokioMt2};
+use bench_support::Msg;
 use hdrhistogram::Histogram;
 use ryker_benches::actors::{
-    self, burst, burst_from_thread, paced, Count, Exec, Paced, Pipe, Record, Smol2, Stamped,
-    SyncSend, SyncTx, TokioCt, TokioMt2, Tx,
+    self, burst, burst_from_thread, paced, Count, Paced, Pipe, Record, Stamped, SyncSend, SyncTx,
+    Tx,
 };
-use ryker_benches::Msg;
 use ryker_core::prelude::ActorConfig;
 use tokio::sync::Notify;
 
@@ -57,15 +51,6 @@ struct Plan {
     reps: usize,
     /// Length of one paced latency run.
     paced: Duration,
-    /// Paced runs per setting in (c).
-    #[cfg_attr(not(feature = "observe"), allow(dead_code))]
-    amnesia_reps: usize,
-    /// Paced runs per subscriber in (d).
-    #[cfg_attr(not(feature = "observe"), allow(dead_code))]
-    paced_reps: usize,
-    /// Length of one paced run in (c) and (d).
-    #[cfg_attr(not(feature = "observe"), allow(dead_code))]
-    paced_short: Duration,
 }
 
 impl Plan {
@@ -75,9 +60,6 @@ impl Plan {
             burst: 200_000,
             reps: 9,
             paced: Duration::from_secs(3),
-            amnesia_reps: 5,
-            paced_reps: 3,
-            paced_short: Duration::from_secs(2),
         }
     }
 
@@ -88,9 +70,6 @@ impl Plan {
             burst: 5_000,
             reps: 1,
             paced: Duration::from_millis(200),
-            amnesia_reps: 1,
-            paced_reps: 1,
-            paced_short: Duration::from_millis(200),
         }
     }
 
@@ -100,9 +79,6 @@ impl Plan {
             burst: 50_000,
             reps: 3,
             paced: Duration::from_secs(1),
-            amnesia_reps: 1,
-            paced_reps: 1,
-            paced_short: Duration::from_millis(700),
         }
     }
 }
@@ -480,279 +456,6 @@ fn section_b(plan: &Plan, summary: &mut Summary) {
     }
 }
 
-#[cfg(feature = "observe")]
-fn section_c(plan: &Plan, summary: &mut Summary) {
-    let with = |amnesia: bool| ActorConfig {
-        mailbox: ryker_core::prelude::MailboxConfig {
-            amnesia,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    println!(
-        "(c) amnesia: ryker on {} at a paced 10k msg/s, {} x {:.1} s per setting (interleaved); \
-         process CPU time / wall",
-        TokioMt2::NAME,
-        plan.amnesia_reps,
-        plan.paced_short.as_secs_f64()
-    );
-    let exec = TokioMt2::new();
-    let (mut off, mut on) = (Vec::new(), Vec::new());
-    let (mut off_p95, mut on_p95) = (Vec::new(), Vec::new());
-    for _ in 0..plan.amnesia_reps {
-        for amnesia in [false, true] {
-            let pipe = actors::ryker(&exec, with(amnesia), Record::skipping(WARM_UP_MSGS));
-            let (cpu0, t0) = (actors::process_cpu_time(), Instant::now());
-            let (_, h) = paced_run(pipe, plan.paced_short);
-            let pct = 100.0 * (actors::process_cpu_time() - cpu0).as_secs_f64()
-                / t0.elapsed().as_secs_f64();
-            if amnesia {
-                on.push(pct);
-                on_p95.push(us(&h, 0.95));
-            } else {
-                off.push(pct);
-                off_p95.push(us(&h, 0.95));
-            }
-        }
-    }
-    let (off_m, off_lo, off_hi) = spread(&mut off);
-    let (on_m, on_lo, on_hi) = spread(&mut on);
-    let cpu_overhead = 100.0 * (on_m / off_m - 1.0);
-    println!(
-        "  {:<14} {:>12} {:>16} {:>10}",
-        "amnesia", "CPU % med", "[min–max]", "p95 µs"
-    );
-    println!(
-        "  {:<14} {off_m:>12.2} {:>16} {:>10.1}",
-        "off",
-        format!("[{off_lo:.2}–{off_hi:.2}]"),
-        spread(&mut off_p95).0
-    );
-    println!(
-        "  {:<14} {on_m:>12.2} {:>16} {:>10.1}",
-        "on",
-        format!("[{on_lo:.2}–{on_hi:.2}]"),
-        spread(&mut on_p95).0
-    );
-    println!(
-        "  CPU overhead of amnesia at 10k msg/s: {cpu_overhead:+.1}% (on/off {:.3})",
-        on_m / off_m
-    );
-
-    // Full rate.
-    let n = plan.burst;
-    let off_pipe = counted(|w| actors::ryker(&exec, with(false), w), n);
-    let on_pipe = counted(|w| actors::ryker(&exec, with(true), w), n);
-    let rows = measure(
-        plan,
-        vec![
-            task("ryker amnesia off", &exec, &off_pipe),
-            task("ryker amnesia on", &exec, &on_pipe),
-        ],
-    );
-    off_pipe.0.finish();
-    on_pipe.0.finish();
-    println!(
-        "  full rate, {n} msgs x {} reps, Mmsg/s: {:<8} {:>8} {:>8} {:>8}",
-        plan.reps, "", "median", "min", "max"
-    );
-    for row in &rows {
-        let (m, lo, hi) = spread(&mut row.samples.clone());
-        println!(
-            "    {:<40} {:>8.2} {:>8.2} {:>8.2}",
-            row.name,
-            m / 1e6,
-            lo / 1e6,
-            hi / 1e6
-        );
-    }
-    let thr_overhead = 100.0 * (1.0 - rows[1].median() / rows[0].median());
-    println!("  throughput cost of amnesia at full rate: {thr_overhead:.1}%");
-    println!();
-    summary.check(
-        "amnesia CPU overhead at 10k msg/s ≤ 5%",
-        format!("{cpu_overhead:+.1}%"),
-        cpu_overhead <= 5.0,
-    );
-    summary.check(
-        "amnesia throughput cost at full rate (info)",
-        format!("{thr_overhead:.1}%"),
-        true,
-    );
-}
-
-/// The subscriber settings (d) compares, each in its own child process.
-#[cfg(feature = "observe")]
-const SPAN_MODES: [(&str, &str); 4] = [
-    ("none", "no subscriber"),
-    ("info", "fmt → sink at INFO (spans off)"),
-    ("debug_fmt", "fmt → sink at DEBUG (spans on)"),
-    ("debug_noop", "no-op subscriber, DEBUG (spans on)"),
-];
-
-#[cfg(feature = "observe")]
-fn section_d(plan: &Plan, summary: &mut Summary) {
-    println!(
-        "(d) span cost: ryker on {} with feature `tracing`, paced 10k msg/s, {} x {:.1} s per \
-         subscriber (each run its own process, interleaved); p95 = enqueue → handled",
-        TokioMt2::NAME,
-        plan.paced_reps,
-        plan.paced_short.as_secs_f64()
-    );
-    let exe = std::env::current_exe().expect("current exe");
-    let mut results: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> =
-        SPAN_MODES.iter().map(|_| Default::default()).collect();
-    for _ in 0..plan.paced_reps {
-        for ((mode, _), (p95, p99, thr)) in SPAN_MODES.iter().zip(&mut results) {
-            let output = std::process::Command::new(&exe)
-                .args([
-                    "--child",
-                    "span",
-                    mode,
-                    &plan.paced_short.as_millis().to_string(),
-                    &plan.burst.to_string(),
-                ])
-                .output()
-                .expect("run the report as a child");
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            assert!(
-                output.status.success(),
-                "child {mode} failed: {}\n{stdout}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            let line = stdout
-                .lines()
-                .find_map(|l| l.strip_prefix("SPAN "))
-                .unwrap_or_else(|| panic!("child {mode} printed no result: {stdout}"));
-            let v: Vec<f64> = line
-                .split_whitespace()
-                .map(|x| x.parse().expect("number"))
-                .collect();
-            p95.push(v[0]);
-            p99.push(v[1]);
-            thr.push(v[2]);
-        }
-    }
-    println!(
-        "  {:<36} {:>8} {:>16} {:>8} {:>10} {:>10}",
-        "subscriber", "p95 µs", "[min–max]", "p99 µs", "Mmsg/s", "ns/msg"
-    );
-    let mut medians = Vec::new();
-    for ((_, label), (p95, p99, thr)) in SPAN_MODES.iter().zip(&mut results) {
-        let (m95, lo, hi) = spread(p95);
-        let (m99, ..) = spread(p99);
-        let (mt, ..) = spread(thr);
-        medians.push((m95, mt));
-        println!(
-            "  {label:<36} {m95:>8.1} {:>16} {m99:>8.1} {:>10.2} {:>10.1}",
-            format!("[{lo:.1}–{hi:.1}]"),
-            mt / 1e6,
-            1e9 / mt
-        );
-    }
-    let span_ratio = medians[2].0 / medians[1].0;
-    let noop_ratio = medians[3].0 / medians[1].0;
-    println!(
-        "  p95 ratio DEBUG/INFO: fmt {span_ratio:.2} ({}), no-op subscriber {noop_ratio:.2}; \
-         full-rate cost of a span per message: fmt {:+.0} ns, no-op {:+.0} ns",
-        verdict(span_ratio <= 5.0),
-        1e9 / medians[2].1 - 1e9 / medians[1].1,
-        1e9 / medians[3].1 - 1e9 / medians[1].1,
-    );
-    println!();
-    summary.check(
-        "span p95 ratio DEBUG/INFO (fmt subscriber) ≤ 5.0",
-        format!("{span_ratio:.2}"),
-        span_ratio <= 5.0,
-    );
-}
-
-/// A subscriber that enables everything and does nothing: the floor of a span's cost.
-#[cfg(feature = "observe")]
-struct NoopSubscriber {
-    next: std::sync::atomic::AtomicU64,
-}
-
-#[cfg(feature = "observe")]
-impl tracing::Subscriber for NoopSubscriber {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(tracing::level_filters::LevelFilter::DEBUG)
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        // Relaxed: only uniqueness matters.
-        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        tracing::span::Id::from_u64(id)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, _: &tracing::Event<'_>) {}
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
-/// `--child span MODE RUN_MS BURST`: one measurement under one subscriber; prints
-/// `SPAN <p95 µs> <p99 µs> <msg/s>`.
-#[cfg(feature = "observe")]
-fn child(args: &[String]) {
-    use tracing::level_filters::LevelFilter;
-    assert_eq!(
-        args.first().map(String::as_str),
-        Some("span"),
-        "unknown child"
-    );
-    let mode = args[1].as_str();
-    let run_for = Duration::from_millis(args[2].parse().expect("run ms"));
-    let n: u64 = args[3].parse().expect("burst");
-    let fmt = |level: LevelFilter| {
-        tracing_subscriber::fmt()
-            .with_writer(std::io::sink)
-            .with_max_level(level)
-            .finish()
-    };
-    match mode {
-        "none" => {}
-        "info" => {
-            tracing::subscriber::set_global_default(fmt(LevelFilter::INFO)).expect("set subscriber")
-        }
-        "debug_fmt" => tracing::subscriber::set_global_default(fmt(LevelFilter::DEBUG))
-            .expect("set subscriber"),
-        "debug_noop" => tracing::subscriber::set_global_default(NoopSubscriber {
-            next: std::sync::atomic::AtomicU64::new(1),
-        })
-        .expect("set subscriber"),
-        other => panic!("unknown span mode {other}"),
-    }
-    let exec = TokioMt2::new();
-    let (_, h) = paced_run(
-        actors::ryker(
-            &exec,
-            ActorConfig::default(),
-            Record::skipping(WARM_UP_MSGS),
-        ),
-        run_for,
-    );
-    let pipe = counted(|w| actors::ryker(&exec, ActorConfig::default(), w), n);
-    let _ = burst(&exec, &pipe.0.tx, &pipe.1, n, 1);
-    let mut thr: Vec<f64> = (0..3)
-        .map(|_| mps(n, burst(&exec, &pipe.0.tx, &pipe.1, n, 1)))
-        .collect();
-    pipe.0.finish();
-    println!(
-        "SPAN {} {} {}",
-        us(&h, 0.95),
-        us(&h, 0.99),
-        spread(&mut thr).0
-    );
-}
-
-#[cfg(not(feature = "observe"))]
-fn child(_: &[String]) {
-    panic!("child runs need the `observe` feature");
-}
-
 fn machine() -> String {
     let cpus = std::thread::available_parallelism().map_or(0, usize::from);
     let model = std::fs::read_to_string("/proc/cpuinfo")
@@ -768,10 +471,6 @@ fn machine() -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(i) = args.iter().position(|a| a == "--child") {
-        child(&args[i + 1..]);
-        return;
-    }
     let quick = args.iter().any(|a| a == "--quick")
         || std::env::var("RYKER_REPORT_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
     let smoke = !args.iter().any(|a| a == "--bench");
@@ -785,13 +484,8 @@ fn main() {
     let started = Instant::now();
     println!("ryker actor report — 64-byte messages moved by value, capacity 512");
     println!(
-        "machine: {}; ryker-core features: tracing+amnesia {}, metrics {}; {} run",
+        "machine: {}; ryker-core features: metrics {}; {} run",
         machine(),
-        if cfg!(feature = "observe") {
-            "on"
-        } else {
-            "off"
-        },
         if cfg!(feature = "metrics") {
             "on"
         } else {
@@ -809,21 +503,16 @@ fn main() {
     let mut summary = Summary { lines: Vec::new() };
     section_a(&plan, &mut summary);
     section_b(&plan, &mut summary);
-    #[cfg(feature = "observe")]
-    {
-        section_c(&plan, &mut summary);
-        section_d(&plan, &mut summary);
-    }
-    #[cfg(not(feature = "observe"))]
-    {
-        println!("(c) amnesia and (d) span cost: skipped; rerun with `--features observe`");
-        println!();
-    }
+    println!(
+        "amnesia and span cost: `cargo run --release -p ryker --features observe -- amnesia` \
+         and `-- spans`"
+    );
+    println!();
     if smoke {
         println!("targets: not judged on a smoke run (unoptimized, tiny samples)");
     } else {
         println!(
-            "targets (allocation counts: `cargo test -p ryker-benches --test actor_alloc -- \
+            "targets (allocation counts: `cargo test -p ryker-benches --test alloc -- \
              --nocapture`)"
         );
         for line in &summary.lines {

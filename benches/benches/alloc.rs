@@ -1,35 +1,45 @@
-//! Allocation bench: heap allocations and bytes per operation on ryker's hot paths, measured by
-//! dhat, gated on a budget per scenario and on the stored baseline `benches/alloc-baseline.toml`.
+//! The allocation gate: heap allocations and bytes per operation on ryker's hot paths, counted
+//! by `bench_support::alloc`'s counting allocator, gated on a budget per scenario and on the
+//! stored baseline `benches/alloc-baseline.toml`. The one allocation gate of this workspace (the
+//! callgrind gate, `.ci/perf_gate.sh`, also holds its four operations to their exact counts).
 //!
 //! ```text
 //! cargo bench -p ryker-benches --bench alloc                       # table; exit 1 on a regression
 //! cargo bench -p ryker-benches --bench alloc --features observe    # + the amnesia row
 //! cargo bench -p ryker-benches --bench alloc -- --write-baseline   # rewrite the baseline file
+//! cargo test -p ryker-benches --bench alloc                        # the same gate, as a test
 //! ```
 //!
-//! Each scenario runs under its own `dhat::Profiler` (testing mode: nothing is written to disk)
-//! and reads `dhat::HeapStats` just before and just after its measured window of `OPS`
-//! operations. Set-up and warm-up (runtime, mailbox, actor spawn, a few mailbox laps) stay
-//! outside the window. dhat counts every allocation and reallocation of every thread; each
-//! scenario runs on this thread alone (a tokio current-thread runtime where it needs one), so
-//! the count is exact and does not depend on the machine's load.
+//! Each scenario counts with a [`Tally`] that only enrolled threads report to: this thread and,
+//! for the multi-thread scenarios, the runtime's workers (enrolled by `on_thread_start`). It
+//! opens a window just before its `OPS` measured operations and closes it just after; set-up
+//! and warm-up (runtime, mailbox, actor spawn, a few mailbox laps) stay outside it.
 //!
 //! | scenario | one operation | budget (allocations/op) |
 //! |---|---|---:|
 //! | `try_send_try_recv` | mailbox `try_send` + `try_recv`, capacity 512 | 0 |
+//! | `ring_push_pop` | `Ring::try_push` + `try_pop`, and a fill and drain of the ring per 10 000 | 0 |
+//! | `blocking` | `send_blocking` + `recv_blocking`, and `recv_many_blocking` of 64 per 64 | 0 |
 //! | `send_recv` | `send().await` into a mailbox of 16 and `recv().await` by a consumer task | 0 |
 //! | `tell` | `Addr::tell` + the actor's `handle` | 0 |
 //! | `ask` | `Addr::ask` round trip | 1 (the reply slot) |
+//! | `tell_mt`, `ask_mt` | the same on a tokio runtime with 2 workers, the producer a task | 0, 1 |
 //! | `busy_full` | `try_send` to a full `busy` mailbox, handed back as `Busy` | 0 |
 //! | `drop_newest_full` | `try_send` to a full `drop_newest` mailbox: dropped | 0 |
 //! | `drop_oldest_full` | `try_send` to a full `drop_oldest` mailbox: evicts the oldest | 0 |
 //! | `amnesia` | `try_send` + `try_recv` with slot wiping on (feature `observe`) | 0 |
 //!
-//! The bench exits with status 1 when a figure is over its budget or over the baseline (in
-//! allocations or bytes per operation, compared exactly). A lower figure passes and is
-//! reported, so that the baseline can be tightened. Updating `alloc-baseline.toml` is a
-//! deliberate commit whose message says why the figure moved; `--write-baseline` writes the
-//! measured rows and keeps the rows it did not measure (the amnesia row without `observe`).
+//! The single-thread scenarios are exact and deterministic, so the bench also holds them to the
+//! baseline (in allocations or bytes per operation, compared exactly). The multi-thread ones
+//! are held to their budget only, with one allocation per worker allowed once in the window:
+//! tokio's per-worker defer list grows on its first use, which a worker may still meet inside
+//! the window after the warm-up (tokio's, once per worker, never per message).
+//!
+//! The bench exits with status 1 when a figure is over its budget or over the baseline. A lower
+//! figure passes and is reported, so that the baseline can be tightened. Updating
+//! `alloc-baseline.toml` is a deliberate commit whose message says why the figure moved;
+//! `--write-baseline` writes the measured rows and keeps the rows it did not measure (the
+//! amnesia row without `observe`).
 //!
 //! Criterion's arguments (`--bench`, `--save-baseline NAME`, ...) are accepted and ignored, so
 //! `cargo bench -p ryker-benches -- ...` runs this bench along with the others; a positional
@@ -42,13 +52,18 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use ryker_benches::Msg;
+use bench_support::alloc::{Counted, Counting, Tally};
+use bench_support::Msg;
 use ryker_core::mailbox::{try_channel, MailboxConfig, Overflow, Receiver, Sender, Sent};
 use ryker_core::prelude::{Actor, ActorConfig, ActorOptions, Addr, Context, Reply, TrySendError};
+use ryker_core::ring::Ring;
 use ryker_tokio::Tokio;
 
 #[global_allocator]
-static ALLOC: dhat::Alloc = dhat::Alloc;
+static ALLOC: Counting = Counting;
+
+/// The threads every scenario counts: `main` and the multi-thread runtimes' workers.
+static TALLY: Tally = Tally::new();
 
 /// Operations per measured window.
 const OPS: u64 = 10_000;
@@ -84,20 +99,20 @@ impl Counts {
     }
 }
 
-/// A measured window: heap totals when it opened.
-struct Window(dhat::HeapStats);
+/// A measured window of [`TALLY`].
+struct Window(bench_support::alloc::Window<'static>);
 
 impl Window {
     fn open() -> Self {
-        Self(dhat::HeapStats::get())
+        Self(TALLY.window())
     }
 
     fn close(self, ops: u64) -> Counts {
-        let now = dhat::HeapStats::get();
+        let Counted { allocations, bytes } = self.0.close();
         Counts {
             ops,
-            allocations: now.total_blocks - self.0.total_blocks,
-            bytes: now.total_bytes - self.0.total_bytes,
+            allocations,
+            bytes,
         }
     }
 }
@@ -108,63 +123,150 @@ struct Scenario {
     what: &'static str,
     /// Most allocations per operation.
     budget: u64,
+    /// Allocations allowed once in the window on top of the budget; a scenario with any is not
+    /// deterministic, so it is held to its budget and not to the baseline.
+    one_time: u64,
     run: fn() -> Counts,
+}
+
+impl Scenario {
+    /// A deterministic scenario: budget and baseline.
+    fn exact(name: &'static str, what: &'static str, budget: u64, run: fn() -> Counts) -> Self {
+        Self {
+            name,
+            what,
+            budget,
+            one_time: 0,
+            run,
+        }
+    }
 }
 
 fn scenarios() -> Vec<Scenario> {
     let mut all = vec![
+        Scenario::exact(
+            "try_send_try_recv",
+            "try_send + try_recv",
+            0,
+            try_send_try_recv,
+        ),
+        Scenario::exact(
+            "ring_push_pop",
+            "Ring::try_push + try_pop",
+            0,
+            ring_push_pop,
+        ),
+        Scenario::exact(
+            "blocking",
+            "send_blocking + recv_blocking / recv_many_blocking",
+            0,
+            blocking,
+        ),
+        Scenario::exact(
+            "send_recv",
+            "send().await + recv().await (tokio current-thread)",
+            0,
+            send_recv,
+        ),
+        Scenario::exact(
+            "tell",
+            "Addr::tell + handle (tokio current-thread)",
+            0,
+            tell,
+        ),
+        Scenario::exact("ask", "Addr::ask round trip (tokio current-thread)", 1, ask),
         Scenario {
-            name: "try_send_try_recv",
-            what: "try_send + try_recv",
+            name: "tell_mt",
+            what: "Addr::tell + handle (tokio, 2 workers)",
             budget: 0,
-            run: try_send_try_recv,
+            one_time: MT_WORKERS as u64,
+            run: tell_mt,
         },
         Scenario {
-            name: "send_recv",
-            what: "send().await + recv().await (tokio current-thread)",
-            budget: 0,
-            run: send_recv,
-        },
-        Scenario {
-            name: "tell",
-            what: "Addr::tell + handle (tokio current-thread)",
-            budget: 0,
-            run: tell,
-        },
-        Scenario {
-            name: "ask",
-            what: "Addr::ask round trip (tokio current-thread)",
+            name: "ask_mt",
+            what: "Addr::ask round trip (tokio, 2 workers)",
             budget: 1,
-            run: ask,
+            one_time: MT_WORKERS as u64,
+            run: ask_mt,
         },
-        Scenario {
-            name: "busy_full",
-            what: "try_send, full busy mailbox -> Busy",
-            budget: 0,
-            run: busy_full,
-        },
-        Scenario {
-            name: "drop_newest_full",
-            what: "try_send, full drop_newest mailbox -> dropped",
-            budget: 0,
-            run: drop_newest_full,
-        },
-        Scenario {
-            name: "drop_oldest_full",
-            what: "try_send, full drop_oldest mailbox -> evicts",
-            budget: 0,
-            run: drop_oldest_full,
-        },
+        Scenario::exact(
+            "busy_full",
+            "try_send, full busy mailbox -> Busy",
+            0,
+            busy_full,
+        ),
+        Scenario::exact(
+            "drop_newest_full",
+            "try_send, full drop_newest mailbox -> dropped",
+            0,
+            drop_newest_full,
+        ),
+        Scenario::exact(
+            "drop_oldest_full",
+            "try_send, full drop_oldest mailbox -> evicts",
+            0,
+            drop_oldest_full,
+        ),
     ];
     if let Some(run) = amnesia_scenario() {
-        all.push(Scenario {
-            name: "amnesia",
-            what: "try_send + try_recv, amnesia on",
-            budget: 0,
+        all.push(Scenario::exact(
+            "amnesia",
+            "try_send + try_recv, amnesia on",
+            0,
             run,
-        });
+        ));
     }
     all
+}
+
+/// A full ring lap per window on top of the round trips: the ring's `OPS` round trips after a
+/// lap of warm-up, then a fill to capacity and a drain.
+fn ring_push_pop() -> Counts {
+    let ring = Ring::<Msg>::with_capacity(512).expect("valid capacity");
+    for seq in 0..1024 {
+        assert!(ring.try_push(Msg::new(0, seq)).is_ok());
+        assert_eq!(ring.try_pop().map(|m| m.seq), Some(seq));
+    }
+    let w = Window::open();
+    for seq in 0..OPS {
+        assert!(ring.try_push(black_box(Msg::new(0, seq))).is_ok());
+        assert_eq!(black_box(ring.try_pop()).map(|m| m.seq), Some(seq));
+    }
+    for seq in 0..512 {
+        assert!(ring.try_push(Msg::new(0, seq)).is_ok());
+    }
+    assert!(
+        ring.try_push(Msg::new(0, 512)).is_err(),
+        "ring over capacity"
+    );
+    for seq in 0..512 {
+        assert_eq!(ring.try_pop().map(|m| m.seq), Some(seq));
+    }
+    w.close(OPS)
+}
+
+/// `OPS` blocking round trips, then `OPS` messages received 64 at a time into a buffer that
+/// already has room.
+fn blocking() -> Counts {
+    let (tx, mut rx) = mailbox(512, Overflow::Busy, false);
+    for seq in 0..1024 {
+        assert!(tx.send_blocking(Msg::new(0, seq)).is_ok());
+        assert_eq!(rx.recv_blocking().map(|m| m.seq), Some(seq));
+    }
+    let mut batch = Vec::with_capacity(64);
+    let w = Window::open();
+    for seq in 0..OPS {
+        assert!(tx.send_blocking(black_box(Msg::new(0, seq))).is_ok());
+        assert_eq!(black_box(rx.recv_blocking()).map(|m| m.seq), Some(seq));
+    }
+    for round in 0..OPS / 64 {
+        for i in 0..64 {
+            assert!(tx.send_blocking(Msg::new(0, round * 64 + i)).is_ok());
+        }
+        batch.clear();
+        assert_eq!(rx.recv_many_blocking(&mut batch, 64), 64);
+    }
+    w.close(OPS)
 }
 
 /// A mailbox of `capacity` under `overflow`.
@@ -180,12 +282,12 @@ fn mailbox(capacity: usize, overflow: Overflow, amnesia: bool) -> (Sender<Msg>, 
 /// `OPS` round trips after two laps of warm-up.
 fn round_trips(tx: &Sender<Msg>, rx: &mut Receiver<Msg>) -> Counts {
     for seq in 0..2 * tx.capacity() as u64 {
-        assert!(tx.try_send(Msg::new(seq)).is_ok());
+        assert!(tx.try_send(Msg::new(0, seq)).is_ok());
         assert_eq!(rx.try_recv().map(|m| m.seq), Ok(seq));
     }
     let w = Window::open();
     for seq in 0..OPS {
-        assert!(tx.try_send(black_box(Msg::new(seq))).is_ok());
+        assert!(tx.try_send(black_box(Msg::new(0, seq))).is_ok());
         black_box(rx.try_recv().expect("sent above"));
     }
     w.close(OPS)
@@ -215,14 +317,14 @@ fn amnesia_scenario() -> Option<fn() -> Counts> {
 fn full(overflow: Overflow, check: fn(Result<Sent, TrySendError<Msg>>)) -> Counts {
     let (tx, _rx) = mailbox(512, overflow, false);
     for seq in 0..512 {
-        assert_eq!(tx.try_send(Msg::new(seq)), Ok(Sent::Queued));
+        assert_eq!(tx.try_send(Msg::new(0, seq)), Ok(Sent::Queued));
     }
     for seq in 0..512 {
-        check(tx.try_send(Msg::new(seq)));
+        check(tx.try_send(Msg::new(0, seq)));
     }
     let w = Window::open();
     for seq in 0..OPS {
-        check(black_box(tx.try_send(black_box(Msg::new(seq)))));
+        check(black_box(tx.try_send(black_box(Msg::new(0, seq)))));
     }
     w.close(OPS)
 }
@@ -285,12 +387,12 @@ fn send_recv() -> Counts {
         // empty one, so every waker and wait-list path has run once.
         let warm = 8 * CAPACITY as u64;
         for seq in 0..warm {
-            assert!(tx.send(Msg::new(seq)).await.is_ok());
+            assert!(tx.send(Msg::new(0, seq)).await.is_ok());
         }
         until(&received, warm).await;
         let w = Window::open();
         for seq in 0..OPS {
-            assert!(tx.send(black_box(Msg::new(seq))).await.is_ok());
+            assert!(tx.send(black_box(Msg::new(0, seq))).await.is_ok());
         }
         until(&received, warm + OPS).await;
         let counts = w.close(OPS);
@@ -327,49 +429,105 @@ impl Actor for Sink {
     }
 }
 
-/// Spawns a [`Sink`] on a current-thread runtime, warms it up (three laps of tells, some asks),
-/// then measures `OPS` tells (until all are handled) or `OPS` asks.
+/// Workers of the multi-thread scenarios.
+const MT_WORKERS: usize = 2;
+
+/// Makes each worker of a `workers`-thread runtime defer a task at least once: tokio's
+/// `yield_now` pushes the task's waker on a per-worker `Vec` that grows (allocates) on first
+/// use. The tasks meet at a blocking barrier, which they can only pass while each holds a
+/// worker of its own, and then yield.
+async fn warm_defer_lists(workers: usize) {
+    let barrier = Arc::new(std::sync::Barrier::new(workers));
+    let tasks: Vec<_> = (0..workers)
+        .map(|_| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait();
+                for _ in 0..8 {
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("warm-up task");
+    }
+}
+
+/// Spawns a [`Sink`] on `tokio`, warms it up (three laps of tells, some asks), then measures
+/// `OPS` tells (until all are handled) or `OPS` asks. Runs as a task of that runtime.
+async fn sink_window(tokio: Tokio, asks: bool) -> Counts {
+    let handled = Arc::new(AtomicU64::new(0));
+    let sink = Sink {
+        handled: handled.clone(),
+    };
+    let handle = ActorOptions::new(ActorConfig::default())
+        .spawn(&tokio, sink)
+        .expect("valid config");
+    let addr: Addr<Sink> = handle.addr();
+    let mut sent = 0;
+    for _ in 0..3 {
+        for seq in 0..2 * 512 {
+            assert!(addr.tell(Req::Tell(Msg::new(0, seq))).await.is_ok());
+        }
+        sent += 2 * 512;
+        until(&handled, sent).await;
+        for _ in 0..64 {
+            assert!(addr.ask(Req::Ask).await.is_ok());
+        }
+        sent += 64;
+    }
+    let w = Window::open();
+    if asks {
+        for _ in 0..OPS {
+            black_box(addr.ask(Req::Ask).await.expect("actor alive"));
+        }
+    } else {
+        for seq in 0..OPS {
+            assert!(addr
+                .tell(Req::Tell(black_box(Msg::new(0, seq))))
+                .await
+                .is_ok());
+        }
+        until(&handled, sent + OPS).await;
+    }
+    let counts = w.close(OPS);
+    drop(addr);
+    let report = handle.shutdown().await.expect("actor finished");
+    assert_eq!(report.handled, sent + OPS);
+    counts
+}
+
+/// [`sink_window`] on a current-thread runtime driven by this thread.
 fn actor(asks: bool) -> Counts {
     let rt = current_thread();
     let tokio = Tokio::with_handle(rt.handle().clone());
-    rt.block_on(async move {
-        let handled = Arc::new(AtomicU64::new(0));
-        let sink = Sink {
-            handled: handled.clone(),
-        };
-        let handle = ActorOptions::new(ActorConfig::default())
-            .spawn(&tokio, sink)
-            .expect("valid config");
-        let addr: Addr<Sink> = handle.addr();
-        let mut sent = 0;
-        for _ in 0..3 {
-            for seq in 0..2 * 512 {
-                assert!(addr.tell(Req::Tell(Msg::new(seq))).await.is_ok());
-            }
-            sent += 2 * 512;
-            until(&handled, sent).await;
-            for _ in 0..64 {
-                assert!(addr.ask(Req::Ask).await.is_ok());
-            }
-            sent += 64;
-        }
-        let w = Window::open();
-        if asks {
-            for _ in 0..OPS {
-                black_box(addr.ask(Req::Ask).await.expect("actor alive"));
-            }
-        } else {
-            for seq in 0..OPS {
-                assert!(addr.tell(Req::Tell(black_box(Msg::new(seq)))).await.is_ok());
-            }
-            until(&handled, sent + OPS).await;
-        }
-        let counts = w.close(OPS);
-        drop(addr);
-        let report = handle.shutdown().await.expect("actor finished");
-        assert_eq!(report.handled, sent + OPS);
-        counts
-    })
+    rt.block_on(sink_window(tokio, asks))
+}
+
+/// [`sink_window`] as a task on a runtime with [`MT_WORKERS`] workers, each enrolled in
+/// [`TALLY`].
+fn actor_mt(asks: bool) -> Counts {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(MT_WORKERS)
+        .enable_all()
+        .on_thread_start(|| TALLY.enroll())
+        .build()
+        .expect("tokio runtime");
+    let tokio = Tokio::with_handle(rt.handle().clone());
+    rt.block_on(rt.spawn(async move {
+        warm_defer_lists(MT_WORKERS).await;
+        sink_window(tokio, asks).await
+    }))
+    .expect("scenario task")
+}
+
+fn tell_mt() -> Counts {
+    actor_mt(false)
+}
+
+fn ask_mt() -> Counts {
+    actor_mt(true)
 }
 
 fn tell() -> Counts {
@@ -412,7 +570,7 @@ fn write_baseline(
     kept: &BTreeMap<String, Counts>,
 ) -> std::io::Result<()> {
     let mut out = String::from(
-        "# Allocation baseline of `cargo bench -p ryker-benches --bench alloc` (dhat): per scenario,\n\
+        "# Allocation baseline of `cargo bench -p ryker-benches --bench alloc`: per scenario,\n\
          # `ops` operations made `allocations` heap allocations (reallocations included) of `bytes`\n\
          # bytes in all, after warm-up. The bench fails when a scenario's allocations or bytes per\n\
          # operation exceed these (or its budget in benches/benches/alloc.rs).\n\
@@ -428,7 +586,7 @@ fn write_baseline(
             c.ops, c.allocations, c.bytes
         );
     };
-    for (s, c) in measured {
+    for (s, c) in measured.iter().filter(|(s, _)| s.one_time == 0) {
         row(s.name, s.what, *c);
     }
     for (name, c) in kept {
@@ -494,12 +652,18 @@ fn main() -> ExitCode {
         }
     };
 
+    TALLY.enroll();
+    // The counter must count, or every zero below would prove nothing.
+    let probe = Window::open();
+    drop(black_box(Box::new([0_u8; 40])));
+    let probe = probe.close(1);
+    if (probe.allocations, probe.bytes) != (1, 40) {
+        eprintln!("error: the counting allocator saw {probe:?} for one Box of 40 bytes");
+        return ExitCode::FAILURE;
+    }
     let mut measured = Vec::new();
     for s in &selected {
-        let profiler = dhat::Profiler::builder().testing().build();
-        let counts = (s.run)();
-        drop(profiler);
-        measured.push((s, counts));
+        measured.push((s, (s.run)()));
     }
 
     println!(
@@ -518,14 +682,15 @@ fn main() -> ExitCode {
             },
         );
         let mut verdict = Vec::new();
-        if c.allocations > s.budget * c.ops {
+        if c.allocations > s.budget * c.ops + s.one_time {
             verdict.push("OVER BUDGET");
             failures.push(format!(
-                "{}: {a:.4} allocations per {} (budget {})",
-                s.name, s.what, s.budget
+                "{}: {a:.4} allocations per {} (budget {}, {} once)",
+                s.name, s.what, s.budget, s.one_time
             ));
         }
         match base {
+            _ if s.one_time > 0 => {}
             Some(base) if !write => {
                 let (more_allocs, more_bytes) = c.exceeds(*base);
                 let (ba, bb) = base.per_op();

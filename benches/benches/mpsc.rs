@@ -12,125 +12,51 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented public functions
 
-use criterion::measurement::WallTime;
-use criterion::{
-    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
-    Throughput,
-};
-use ryker_benches::actors::{Exec, Smol2, TokioCt, TokioMt2};
-use ryker_benches::tasks::{self, AsyncQueue};
-use ryker_benches::{
-    run, ArrayQueue, AsyncChannel, CrossbeamChannel, Flume, Kanal, Plan, Queue, RykerMailbox,
-    RykerMailboxMany, RykerRing, ThingBuf, ThingBufChannel, TokioMpsc,
-};
+mod common;
 
-const CAPACITIES: [usize; 2] = [512, 4096];
+use bench_support::exec::{Smol2, TokioCt, TokioMt2};
+use bench_support::sync as p;
+use common::{config, every_sync_peer, every_task_peer, group, one, one_many};
+use criterion::{criterion_group, criterion_main, Criterion};
+use ryker_benches::Plan;
+
 const PRODUCERS: usize = 4;
-
-fn group<'a>(c: &'a mut Criterion, name: &str, plan: Plan) -> BenchmarkGroup<'a, WallTime> {
-    let mut g = c.benchmark_group(name);
-    g.throughput(Throughput::Elements(plan.per_iter));
-    // One iteration moves many messages: equal iteration counts per sample, not a ramp.
-    g.sampling_mode(SamplingMode::Flat);
-    g
-}
-
-fn one<Q: Queue>(
-    g: &mut BenchmarkGroup<'_, WallTime>,
-    plan: Plan,
-    capacity: usize,
-    producers: usize,
-    param: usize,
-) {
-    g.bench_with_input(BenchmarkId::new(Q::NAME, param), &param, |b, _| {
-        b.iter_custom(|iters| run::<Q>(capacity, producers, iters * plan.per_iter));
-    });
-}
-
-fn one_task<E: Exec, Q: AsyncQueue>(
-    g: &mut BenchmarkGroup<'_, WallTime>,
-    exec: &E,
-    plan: Plan,
-    capacity: usize,
-) {
-    g.bench_with_input(
-        BenchmarkId::new(Q::NAME, capacity),
-        &capacity,
-        |b, &capacity| {
-            b.iter_custom(|iters| {
-                tasks::run::<E, Q>(exec, capacity, PRODUCERS, iters * plan.per_iter)
-            });
-        },
-    );
-}
 
 fn bench_mpsc4_sync(c: &mut Criterion) {
     let plan = Plan::from_env();
     let mut g = group(c, "mpsc4_64b/sync", plan);
-    for cap in CAPACITIES {
-        one::<RykerRing>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<RykerMailbox>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<RykerMailboxMany>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<ArrayQueue>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<ThingBuf>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<ThingBufChannel>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<Kanal>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<CrossbeamChannel>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<TokioMpsc>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<AsyncChannel>(&mut g, plan, cap, PRODUCERS, cap);
-        one::<Flume>(&mut g, plan, cap, PRODUCERS, cap);
-    }
-    g.finish();
-}
-
-fn tasks_on<E: Exec>(c: &mut Criterion, exec: &E) {
-    let plan = Plan::from_env();
-    let mut g = group(c, &format!("mpsc4_64b/{}", E::NAME), plan);
-    for capacity in CAPACITIES {
-        one_task::<E, tasks::Ryker>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::TokioMpsc>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::AsyncChannel>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Flume>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Kanal>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Thingbuf>(&mut g, exec, plan, capacity);
-    }
+    every_sync_peer(&mut g, plan, PRODUCERS);
     g.finish();
 }
 
 fn bench_mpsc4_tokio_ct(c: &mut Criterion) {
-    tasks_on(c, &TokioCt::new());
+    every_task_peer(c, "mpsc4_64b", &TokioCt::new(), PRODUCERS);
 }
 
 fn bench_mpsc4_tokio_mt2(c: &mut Criterion) {
-    tasks_on(c, &TokioMt2::new());
+    every_task_peer(c, "mpsc4_64b", &TokioMt2::new(), PRODUCERS);
 }
 
 fn bench_mpsc4_smol(c: &mut Criterion) {
-    tasks_on(c, &Smol2::new());
+    every_task_peer(c, "mpsc4_64b", &Smol2::new(), PRODUCERS);
 }
 
-/// Producer scaling at capacity 512, plain threads.
+/// Producer scaling at capacity 512, plain threads (id `peer/producers`).
 fn bench_mpsc_scaling(c: &mut Criterion) {
     const CAPACITY: usize = 512;
     let plan = Plan::from_env();
     let mut g = group(c, "mpsc_64b_cap512", plan);
     for producers in [1, 2, 4, 8, 16] {
-        one::<RykerMailbox>(&mut g, plan, CAPACITY, producers, producers);
-        one::<RykerMailboxMany>(&mut g, plan, CAPACITY, producers, producers);
-        one::<ArrayQueue>(&mut g, plan, CAPACITY, producers, producers);
-        one::<CrossbeamChannel>(&mut g, plan, CAPACITY, producers, producers);
-        one::<TokioMpsc>(&mut g, plan, CAPACITY, producers, producers);
-        one::<Kanal>(&mut g, plan, CAPACITY, producers, producers);
+        let shape = (CAPACITY, producers, producers);
+        one::<p::Ryker>(&mut g, plan, shape);
+        one_many(&mut g, plan, shape);
+        one::<p::ArrayQueue>(&mut g, plan, shape);
+        one::<p::CrossbeamChannel>(&mut g, plan, shape);
+        one::<p::TokioMpsc>(&mut g, plan, shape);
+        one::<p::Kanal>(&mut g, plan, shape);
+        one::<p::Crossfire>(&mut g, plan, shape);
     }
     g.finish();
-}
-
-fn config() -> Criterion {
-    let plan = Plan::from_env();
-    Criterion::default()
-        .warm_up_time(plan.warm_up)
-        .measurement_time(plan.measurement)
-        .sample_size(plan.samples)
 }
 
 criterion_group! {

@@ -17,13 +17,14 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented public functions
 
+use bench_support::Msg;
 use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
     Throughput,
 };
 use ryker_benches::payload::{self, FreshBytes, FreshVec, Inline, Payload, PooledBytes};
-use ryker_benches::{Msg, Plan};
+use ryker_benches::Plan;
 
 fn one<P: Payload>(g: &mut BenchmarkGroup<'_, WallTime>, plan: Plan, size: usize) {
     g.bench_with_input(BenchmarkId::new(P::NAME, size), &size, |b, &size| {

@@ -8,9 +8,10 @@
 //!   no-op waker: what `recv_many(limit).await` does when messages are ready), against a loop
 //!   of `try_recv`/`pop` up to the limit for every other queue (and for ryker, for reference).
 //!
-//! Peers: ryker's `Ring` and mailbox (`try_send`/`try_recv`), `crossbeam_queue::ArrayQueue`,
+//! Peers: `bench_support::sync`'s set through its `try_*` calls (`SyncPeer::try_send`,
+//! `try_recv`, `try_recv_many`): ryker's `Ring` and mailbox, `crossbeam_queue::ArrayQueue`,
 //! `thingbuf::ThingBuf` and `thingbuf::mpsc::blocking`, crossbeam-channel, `tokio::sync::mpsc`,
-//! async-channel, flume and kanal (every channel through its non-blocking `try_*` calls).
+//! async-channel, flume, kanal and crossfire.
 //!
 //! Enqueue, dequeue and batch receive are timed in runs of at most one capacity's worth of
 //! operations; the opposite operation that makes room (or supplies messages) runs outside the
@@ -19,256 +20,74 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented public functions
 
 use std::hint::black_box;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use bench_support::sync::{self as p, try_loop, SyncPeer};
+use bench_support::Msg;
 use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
 };
-use ryker_benches::{Msg, Plan};
-use ryker_core::mailbox::{Receiver, Sender};
-use ryker_core::ring::Ring;
+use ryker_benches::Plan;
 
 const CAPACITY: usize = 512;
 
 /// Batch limits of `bench_mailbox_batch`.
 const BATCHES: [usize; 4] = [1, 8, 32, 64];
 
-/// One queue, used from one thread.
-trait Local {
-    const NAME: &'static str;
-    fn new(capacity: usize) -> Self;
-    fn push(&mut self, msg: Msg) -> bool;
-    fn pop(&mut self) -> Option<Msg>;
-
-    /// Appends up to `limit` ready messages to `buf`; returns how many. The default is the
-    /// `try_recv` loop; queues with a batch receive override it.
-    #[inline]
-    fn pop_many(&mut self, buf: &mut Vec<Msg>, limit: usize) -> usize {
-        let mut n = 0;
-        while n < limit {
-            let Some(msg) = self.pop() else { break };
-            buf.push(msg);
-            n += 1;
-        }
-        n
-    }
+/// One of `bench_support`'s peers used from one thread, through its `try_*` calls.
+struct Local<Q: SyncPeer> {
+    name: &'static str,
+    tx: Q::Tx,
+    rx: Q::Rx,
+    /// Receive batches with a `try_recv` loop even where the queue has a batch receive.
+    loop_only: bool,
 }
 
-impl Local for Ring<Msg> {
-    const NAME: &'static str = "ryker_ring";
-    fn new(capacity: usize) -> Self {
-        Ring::with_capacity(capacity).expect("valid capacity")
-    }
-    #[inline]
-    fn push(&mut self, msg: Msg) -> bool {
-        self.try_push(msg).is_ok()
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<Msg> {
-        self.try_pop()
-    }
-}
-
-impl Local for (Sender<Msg>, Receiver<Msg>) {
-    const NAME: &'static str = "ryker_mailbox_try";
-    fn new(capacity: usize) -> Self {
-        ryker_benches::ryker_mailbox(capacity)
-    }
-    #[inline]
-    fn push(&mut self, msg: Msg) -> bool {
-        self.0.try_send(msg).is_ok()
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<Msg> {
-        self.1.try_recv().ok()
-    }
-}
-
-/// ryker's mailbox receiving with `poll_recv_many` (the batch group only).
-struct RykerRecvMany(Sender<Msg>, Receiver<Msg>);
-
-impl Local for RykerRecvMany {
-    const NAME: &'static str = "ryker_mailbox_recv_many";
-    fn new(capacity: usize) -> Self {
-        let (tx, rx) = ryker_benches::ryker_mailbox(capacity);
-        Self(tx, rx)
-    }
-    #[inline]
-    fn push(&mut self, msg: Msg) -> bool {
-        self.0.try_send(msg).is_ok()
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<Msg> {
-        self.1.try_recv().ok()
-    }
-    #[inline]
-    fn pop_many(&mut self, buf: &mut Vec<Msg>, limit: usize) -> usize {
-        let mut cx = Context::from_waker(Waker::noop());
-        match self.1.poll_recv_many(&mut cx, buf, limit) {
-            Poll::Ready(n) => n,
-            Poll::Pending => 0,
+impl<Q: SyncPeer> Local<Q> {
+    fn new(name: &'static str) -> Self {
+        let (tx, rx) = Q::pair(CAPACITY);
+        Self {
+            name,
+            tx,
+            rx,
+            loop_only: false,
         }
     }
-}
 
-impl Local for crossbeam_queue::ArrayQueue<Msg> {
-    const NAME: &'static str = "crossbeam_array_queue";
-    fn new(capacity: usize) -> Self {
-        Self::new(capacity)
-    }
     #[inline]
     fn push(&mut self, msg: Msg) -> bool {
-        crossbeam_queue::ArrayQueue::push(self, msg).is_ok()
+        Q::try_send(&self.tx, msg).is_ok()
     }
-    #[inline]
-    fn pop(&mut self) -> Option<Msg> {
-        crossbeam_queue::ArrayQueue::pop(self)
-    }
-}
 
-impl Local for thingbuf::ThingBuf<Msg> {
-    const NAME: &'static str = "thingbuf";
-    fn new(capacity: usize) -> Self {
-        Self::new(capacity)
-    }
-    #[inline]
-    fn push(&mut self, msg: Msg) -> bool {
-        thingbuf::ThingBuf::push(self, msg).is_ok()
-    }
     #[inline]
     fn pop(&mut self) -> Option<Msg> {
-        thingbuf::ThingBuf::pop(self)
+        Q::try_recv(&mut self.rx)
     }
-}
 
-impl Local
-    for (
-        thingbuf::mpsc::blocking::Sender<Msg>,
-        thingbuf::mpsc::blocking::Receiver<Msg>,
-    )
-{
-    const NAME: &'static str = "thingbuf_mpsc_blocking";
-    fn new(capacity: usize) -> Self {
-        thingbuf::mpsc::blocking::channel(capacity)
-    }
-    #[inline]
-    fn push(&mut self, msg: Msg) -> bool {
-        self.0.try_send(msg).is_ok()
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<Msg> {
-        self.1.try_recv().ok()
-    }
-}
-
-impl Local
-    for (
-        crossbeam_channel::Sender<Msg>,
-        crossbeam_channel::Receiver<Msg>,
-    )
-{
-    const NAME: &'static str = "crossbeam_channel";
-    fn new(capacity: usize) -> Self {
-        crossbeam_channel::bounded(capacity)
-    }
-    #[inline]
-    fn push(&mut self, msg: Msg) -> bool {
-        self.0.try_send(msg).is_ok()
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<Msg> {
-        self.1.try_recv().ok()
-    }
-}
-
-impl Local
-    for (
-        tokio::sync::mpsc::Sender<Msg>,
-        tokio::sync::mpsc::Receiver<Msg>,
-    )
-{
-    const NAME: &'static str = "tokio_mpsc";
-    fn new(capacity: usize) -> Self {
-        tokio::sync::mpsc::channel(capacity)
-    }
-    #[inline]
-    fn push(&mut self, msg: Msg) -> bool {
-        self.0.try_send(msg).is_ok()
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<Msg> {
-        self.1.try_recv().ok()
-    }
-    /// tokio's `poll_recv_many`, polled once with a no-op waker (outside a runtime, so tokio's
-    /// cooperative budget never forces a yield).
     #[inline]
     fn pop_many(&mut self, buf: &mut Vec<Msg>, limit: usize) -> usize {
-        let mut cx = Context::from_waker(Waker::noop());
-        match self.1.poll_recv_many(&mut cx, buf, limit) {
-            Poll::Ready(n) => n,
-            Poll::Pending => 0,
+        if self.loop_only {
+            try_loop::<Q>(&mut self.rx, buf, limit)
+        } else {
+            Q::try_recv_many(&mut self.rx, buf, limit)
         }
-    }
-}
-
-impl Local for (async_channel::Sender<Msg>, async_channel::Receiver<Msg>) {
-    const NAME: &'static str = "async_channel";
-    fn new(capacity: usize) -> Self {
-        async_channel::bounded(capacity)
-    }
-    #[inline]
-    fn push(&mut self, msg: Msg) -> bool {
-        self.0.try_send(msg).is_ok()
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<Msg> {
-        self.1.try_recv().ok()
-    }
-}
-
-impl Local for (flume::Sender<Msg>, flume::Receiver<Msg>) {
-    const NAME: &'static str = "flume";
-    fn new(capacity: usize) -> Self {
-        flume::bounded(capacity)
-    }
-    #[inline]
-    fn push(&mut self, msg: Msg) -> bool {
-        self.0.try_send(msg).is_ok()
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<Msg> {
-        self.1.try_recv().ok()
-    }
-}
-
-impl Local for (kanal::Sender<Msg>, kanal::Receiver<Msg>) {
-    const NAME: &'static str = "kanal";
-    fn new(capacity: usize) -> Self {
-        kanal::bounded(capacity)
-    }
-    /// kanal's `try_send` reports a full queue as `Ok(false)` (the message is dropped); the
-    /// benches only push into a queue with room.
-    #[inline]
-    fn push(&mut self, msg: Msg) -> bool {
-        self.0.try_send(msg).unwrap_or(false)
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<Msg> {
-        self.1.try_recv().ok().flatten()
     }
 }
 
 /// Times `iters` pushes, draining the queue (untimed) whenever it is full.
-fn timed_pushes<L: Local>(q: &mut L, iters: u64) -> Duration {
+fn timed_pushes<Q: SyncPeer>(q: &mut Local<Q>, iters: u64) -> Duration {
     let mut total = Duration::ZERO;
     let mut left = iters;
     while left > 0 {
         let n = left.min(CAPACITY as u64);
         let start = Instant::now();
         for seq in 0..n {
-            assert!(q.push(black_box(Msg::new(seq))), "{}: full early", L::NAME);
+            assert!(
+                q.push(black_box(Msg::new(0, seq))),
+                "{}: full early",
+                q.name
+            );
         }
         total += start.elapsed();
         for _ in 0..n {
@@ -280,14 +99,14 @@ fn timed_pushes<L: Local>(q: &mut L, iters: u64) -> Duration {
 }
 
 /// Fills `q` with `n` messages (untimed).
-fn fill<L: Local>(q: &mut L, n: u64) {
+fn fill<Q: SyncPeer>(q: &mut Local<Q>, n: u64) {
     for seq in 0..n {
-        assert!(q.push(Msg::new(seq)), "{}: full early", L::NAME);
+        assert!(q.push(Msg::new(0, seq)), "{}: full early", q.name);
     }
 }
 
 /// Times `iters` pops, refilling the queue (untimed) whenever it is empty.
-fn timed_pops<L: Local>(q: &mut L, iters: u64) -> Duration {
+fn timed_pops<Q: SyncPeer>(q: &mut Local<Q>, iters: u64) -> Duration {
     let mut total = Duration::ZERO;
     let mut left = iters;
     while left > 0 {
@@ -305,7 +124,12 @@ fn timed_pops<L: Local>(q: &mut L, iters: u64) -> Duration {
 
 /// Times receiving `iters` messages in batches of up to `limit`, refilling the queue (untimed)
 /// whenever it is empty.
-fn timed_batches<L: Local>(q: &mut L, buf: &mut Vec<Msg>, limit: usize, iters: u64) -> Duration {
+fn timed_batches<Q: SyncPeer>(
+    q: &mut Local<Q>,
+    buf: &mut Vec<Msg>,
+    limit: usize,
+    iters: u64,
+) -> Duration {
     let mut total = Duration::ZERO;
     let mut left = iters;
     while left > 0 {
@@ -316,7 +140,7 @@ fn timed_batches<L: Local>(q: &mut L, buf: &mut Vec<Msg>, limit: usize, iters: u
         while got < n {
             buf.clear();
             let k = q.pop_many(buf, limit);
-            assert!(k > 0, "{}: empty early", L::NAME);
+            assert!(k > 0, "{}: empty early", q.name);
             black_box(&*buf);
             got += k as u64;
         }
@@ -326,70 +150,56 @@ fn timed_batches<L: Local>(q: &mut L, buf: &mut Vec<Msg>, limit: usize, iters: u
     total
 }
 
-fn enqueue_one<L: Local>(g: &mut BenchmarkGroup<'_, WallTime>) {
-    let mut q = L::new(CAPACITY);
-    g.bench_function(L::NAME, |b| {
-        b.iter_custom(|iters| timed_pushes(&mut q, iters))
-    });
+fn enqueue_one<Q: SyncPeer>(g: &mut BenchmarkGroup<'_, WallTime>, name: &'static str) {
+    let mut q = Local::<Q>::new(name);
+    g.bench_function(name, |b| b.iter_custom(|iters| timed_pushes(&mut q, iters)));
 }
 
-fn dequeue_one<L: Local>(g: &mut BenchmarkGroup<'_, WallTime>) {
-    let mut q = L::new(CAPACITY);
-    g.bench_function(L::NAME, |b| {
-        b.iter_custom(|iters| timed_pops(&mut q, iters))
-    });
+fn dequeue_one<Q: SyncPeer>(g: &mut BenchmarkGroup<'_, WallTime>, name: &'static str) {
+    let mut q = Local::<Q>::new(name);
+    g.bench_function(name, |b| b.iter_custom(|iters| timed_pops(&mut q, iters)));
 }
 
-fn roundtrip_one<L: Local>(g: &mut BenchmarkGroup<'_, WallTime>) {
-    let mut q = L::new(CAPACITY);
-    g.bench_function(L::NAME, |b| {
+fn roundtrip_one<Q: SyncPeer>(g: &mut BenchmarkGroup<'_, WallTime>, name: &'static str) {
+    let mut q = Local::<Q>::new(name);
+    g.bench_function(name, |b| {
         let mut seq = 0;
         b.iter(|| {
             seq += 1;
-            assert!(q.push(black_box(Msg::new(seq))));
+            assert!(q.push(black_box(Msg::new(0, seq))));
             black_box(q.pop())
         });
     });
 }
 
-fn batch_one<L: Local>(g: &mut BenchmarkGroup<'_, WallTime>, limit: usize) {
-    let mut q = L::new(CAPACITY);
+fn batch_one<Q: SyncPeer>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &'static str,
+    loop_only: bool,
+    limit: usize,
+) {
+    let mut q = Local::<Q>::new(name);
+    q.loop_only = loop_only;
     let mut buf = Vec::with_capacity(limit);
-    g.bench_with_input(BenchmarkId::new(L::NAME, limit), &limit, |b, &limit| {
+    g.bench_with_input(BenchmarkId::new(name, limit), &limit, |b, &limit| {
         b.iter_custom(|iters| timed_batches(&mut q, &mut buf, limit, iters))
     });
 }
 
-type RykerMailbox = (Sender<Msg>, Receiver<Msg>);
-type ThingbufMpsc = (
-    thingbuf::mpsc::blocking::Sender<Msg>,
-    thingbuf::mpsc::blocking::Receiver<Msg>,
-);
-type CrossbeamChannel = (
-    crossbeam_channel::Sender<Msg>,
-    crossbeam_channel::Receiver<Msg>,
-);
-type TokioMpsc = (
-    tokio::sync::mpsc::Sender<Msg>,
-    tokio::sync::mpsc::Receiver<Msg>,
-);
-type AsyncChannel = (async_channel::Sender<Msg>, async_channel::Receiver<Msg>);
-type Flume = (flume::Sender<Msg>, flume::Receiver<Msg>);
-type Kanal = (kanal::Sender<Msg>, kanal::Receiver<Msg>);
-
-/// Runs `$f::<Q>(args)` for every single-thread queue, ryker first.
+/// Runs `$f::<Q>(args, name)` for every single-thread queue, ryker first.
 macro_rules! every_queue {
     ($f:ident($($arg:expr),*)) => {
-        $f::<Ring<Msg>>($($arg),*);
-        $f::<RykerMailbox>($($arg),*);
-        $f::<crossbeam_queue::ArrayQueue<Msg>>($($arg),*);
-        $f::<thingbuf::ThingBuf<Msg>>($($arg),*);
-        $f::<ThingbufMpsc>($($arg),*);
-        $f::<CrossbeamChannel>($($arg),*);
-        $f::<TokioMpsc>($($arg),*);
-        $f::<AsyncChannel>($($arg),*);
-        $f::<Flume>($($arg),*);
-        $f::<Kanal>($($arg),*);
+        $f::<p::RykerRing>($($arg,)* p::RykerRing::NAME);
+        $f::<p::Ryker>($($arg,)* "ryker_mailbox_try");
+        $f::<p::ArrayQueue>($($arg,)* p::ArrayQueue::NAME);
+        $f::<p::ThingBuf>($($arg,)* p::ThingBuf::NAME);
+        $f::<p::Thingbuf>($($arg,)* p::Thingbuf::NAME);
+        $f::<p::CrossbeamChannel>($($arg,)* p::CrossbeamChannel::NAME);
+        $f::<p::TokioMpsc>($($arg,)* p::TokioMpsc::NAME);
+        $f::<p::AsyncChannel>($($arg,)* p::AsyncChannel::NAME);
+        $f::<p::Flume>($($arg,)* p::Flume::NAME);
+        $f::<p::Kanal>($($arg,)* p::Kanal::NAME);
+        $f::<p::Crossfire>($($arg,)* p::Crossfire::NAME);
     };
 }
 
@@ -422,15 +232,16 @@ fn bench_mailbox_batch(c: &mut Criterion) {
     let mut g = c.benchmark_group("bench_mailbox_batch");
     g.throughput(Throughput::Elements(1));
     for limit in BATCHES {
-        batch_one::<RykerRecvMany>(&mut g, limit);
-        batch_one::<RykerMailbox>(&mut g, limit);
-        batch_one::<TokioMpsc>(&mut g, limit);
-        batch_one::<crossbeam_queue::ArrayQueue<Msg>>(&mut g, limit);
-        batch_one::<ThingbufMpsc>(&mut g, limit);
-        batch_one::<CrossbeamChannel>(&mut g, limit);
-        batch_one::<AsyncChannel>(&mut g, limit);
-        batch_one::<Flume>(&mut g, limit);
-        batch_one::<Kanal>(&mut g, limit);
+        batch_one::<p::Ryker>(&mut g, "ryker_mailbox_recv_many", false, limit);
+        batch_one::<p::Ryker>(&mut g, "ryker_mailbox_try", true, limit);
+        batch_one::<p::TokioMpsc>(&mut g, p::TokioMpsc::NAME, false, limit);
+        batch_one::<p::ArrayQueue>(&mut g, p::ArrayQueue::NAME, false, limit);
+        batch_one::<p::Thingbuf>(&mut g, p::Thingbuf::NAME, false, limit);
+        batch_one::<p::CrossbeamChannel>(&mut g, p::CrossbeamChannel::NAME, false, limit);
+        batch_one::<p::AsyncChannel>(&mut g, p::AsyncChannel::NAME, false, limit);
+        batch_one::<p::Flume>(&mut g, p::Flume::NAME, false, limit);
+        batch_one::<p::Kanal>(&mut g, p::Kanal::NAME, false, limit);
+        batch_one::<p::Crossfire>(&mut g, p::Crossfire::NAME, false, limit);
     }
     g.finish();
 }

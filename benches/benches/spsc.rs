@@ -17,104 +17,30 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented public functions
 
-use criterion::measurement::WallTime;
-use criterion::{
-    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
-    Throughput,
-};
-use ryker_benches::actors::{Exec, Smol2, TokioCt, TokioMt2};
-use ryker_benches::tasks::{self, AsyncQueue};
-use ryker_benches::{
-    run, ArrayQueue, AsyncChannel, CrossbeamChannel, Flume, Kanal, Plan, Queue, RykerMailbox,
-    RykerMailboxMany, RykerRing, ThingBuf, ThingBufChannel, TokioMpsc,
-};
+mod common;
 
-const CAPACITIES: [usize; 2] = [512, 4096];
-
-fn group<'a>(c: &'a mut Criterion, context: &str, plan: Plan) -> BenchmarkGroup<'a, WallTime> {
-    let mut g = c.benchmark_group(format!("spsc_64b/{context}"));
-    g.throughput(Throughput::Elements(plan.per_iter));
-    // One iteration moves many messages: equal iteration counts per sample, not a ramp.
-    g.sampling_mode(SamplingMode::Flat);
-    g
-}
-
-fn one<Q: Queue>(g: &mut BenchmarkGroup<'_, WallTime>, plan: Plan, capacity: usize) {
-    g.bench_with_input(
-        BenchmarkId::new(Q::NAME, capacity),
-        &capacity,
-        |b, &capacity| {
-            b.iter_custom(|iters| run::<Q>(capacity, 1, iters * plan.per_iter));
-        },
-    );
-}
-
-fn one_task<E: Exec, Q: AsyncQueue>(
-    g: &mut BenchmarkGroup<'_, WallTime>,
-    exec: &E,
-    plan: Plan,
-    capacity: usize,
-) {
-    g.bench_with_input(
-        BenchmarkId::new(Q::NAME, capacity),
-        &capacity,
-        |b, &capacity| {
-            b.iter_custom(|iters| tasks::run::<E, Q>(exec, capacity, 1, iters * plan.per_iter));
-        },
-    );
-}
+use bench_support::exec::{Smol2, TokioCt, TokioMt2};
+use common::{config, every_sync_peer, every_task_peer, group};
+use criterion::{criterion_group, criterion_main, Criterion};
+use ryker_benches::Plan;
 
 fn bench_sync(c: &mut Criterion) {
     let plan = Plan::from_env();
-    let mut g = group(c, "sync", plan);
-    for capacity in CAPACITIES {
-        one::<RykerRing>(&mut g, plan, capacity);
-        one::<RykerMailbox>(&mut g, plan, capacity);
-        one::<RykerMailboxMany>(&mut g, plan, capacity);
-        one::<ArrayQueue>(&mut g, plan, capacity);
-        one::<ThingBuf>(&mut g, plan, capacity);
-        one::<ThingBufChannel>(&mut g, plan, capacity);
-        one::<Kanal>(&mut g, plan, capacity);
-        one::<CrossbeamChannel>(&mut g, plan, capacity);
-        one::<TokioMpsc>(&mut g, plan, capacity);
-        one::<AsyncChannel>(&mut g, plan, capacity);
-        one::<Flume>(&mut g, plan, capacity);
-    }
-    g.finish();
-}
-
-fn tasks_on<E: Exec>(c: &mut Criterion, exec: &E) {
-    let plan = Plan::from_env();
-    let mut g = group(c, E::NAME, plan);
-    for capacity in CAPACITIES {
-        one_task::<E, tasks::Ryker>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::TokioMpsc>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::AsyncChannel>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Flume>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Kanal>(&mut g, exec, plan, capacity);
-        one_task::<E, tasks::Thingbuf>(&mut g, exec, plan, capacity);
-    }
+    let mut g = group(c, "spsc_64b/sync", plan);
+    every_sync_peer(&mut g, plan, 1);
     g.finish();
 }
 
 fn bench_tokio_ct(c: &mut Criterion) {
-    tasks_on(c, &TokioCt::new());
+    every_task_peer(c, "spsc_64b", &TokioCt::new(), 1);
 }
 
 fn bench_tokio_mt2(c: &mut Criterion) {
-    tasks_on(c, &TokioMt2::new());
+    every_task_peer(c, "spsc_64b", &TokioMt2::new(), 1);
 }
 
 fn bench_smol(c: &mut Criterion) {
-    tasks_on(c, &Smol2::new());
-}
-
-fn config() -> Criterion {
-    let plan = Plan::from_env();
-    Criterion::default()
-        .warm_up_time(plan.warm_up)
-        .measurement_time(plan.measurement)
-        .sample_size(plan.samples)
+    every_task_peer(c, "spsc_64b", &Smol2::new(), 1);
 }
 
 criterion_group! {

@@ -1,11 +1,11 @@
-//! Shared pieces of ryker's Criterion benchmarks: the 64-byte message, one adapter per queue
-//! under test, and the drivers the benches time: [`run`] (plain threads), [`tasks::run`] (tasks
-//! on tokio or smol), [`payload::run`] (payload kinds through one mailbox), and the actor
-//! harness in [`actors`].
+//! The drivers ryker's Criterion benchmarks time: [`run`] (plain threads), [`tasks::run`]
+//! (tasks on tokio or smol), [`payload::run`] (payload kinds through one mailbox), and the
+//! actor harness in [`actors`]. The message, the peer queues, the executors and the stall
+//! watchdog are `bench_support`'s, shared with `ryker compare`.
 //!
 //! Every queue is driven by the same loop for its context, so the numbers differ only by the
 //! queue. Ring-style queues without blocking (ryker's `Ring`, `ArrayQueue`, `ThingBuf`) spin with
-//! [`crossbeam_utils::Backoff`], which yields the thread after a short spin; channels block.
+//! a backoff that yields the thread after a short spin; channels block.
 //!
 //! # The benches
 //!
@@ -16,10 +16,10 @@
 //! | `mpsc` | `mpsc4_64b/{sync,tokio_ct,tokio_mt2,smol_2thr}`, `mpsc_64b_cap512` | 4 producers → 1 consumer, capacity 512 and 4096; and 1–16 producer threads at 512 |
 //! | `payload` | `payload_bytes` | inline vs fresh `Vec<u8>` vs fresh `Bytes` vs pooled `Bytes`, 64 B and 1 KiB, through a ryker mailbox |
 //! | `actor` | `actor_tell_64b/*` | ryker actor vs a task fed by a peer channel |
-//! | `actor_report` | (own harness) | the actor report: ratios, latency, amnesia, span cost |
-//! | `alloc` | (own harness, dhat) | allocations and bytes per operation, gated on budgets and `alloc-baseline.toml` |
+//! | `actor_report` | (own harness) | the actor report: ratios and latency |
+//! | `alloc` | (own harness, counting allocator) | allocations and bytes per operation, gated on budgets and `alloc-baseline.toml` |
 //!
-//! Within a group every peer moves the same [`Msg`] by value (except in `payload_bytes`, whose
+//! Within a group every peer moves the same `bench_support::Msg` by value (except in `payload_bytes`, whose
 //! subject is the payload), and each `BenchmarkId` is `peer/parameter` (capacity, batch size or
 //! payload size), so saved baselines line up peer by peer.
 //!
@@ -40,13 +40,13 @@
 //! [`Plan::from_env`] sets how long each Criterion group measures: short by default (0.5 s
 //! warm-up, 2 s measurement, 10 samples), shorter still with `RYKER_BENCH_QUICK=1`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Barrier};
+use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_utils::Backoff;
+use bench_support::sync::{Outcome, SyncPeer};
+use bench_support::watchdog::{watched, Heartbeats};
+use bench_support::Msg;
 
 /// Messages moved per Criterion iteration in the threaded benches.
 pub const BATCH: u64 = 100_000;
@@ -106,50 +106,11 @@ impl Plan {
     }
 }
 
-/// The benchmark payload: 64 bytes, moved by value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[repr(C)]
-pub struct Msg {
-    /// Per-producer sequence number.
-    pub seq: u64,
-    /// Filler up to 64 bytes, written so the copy is not optimized away.
-    pub pad: [u64; 7],
-}
+/// The receive limit of the consumer in [`run`] for a batch receive.
+pub const RECV_LIMIT: usize = 64;
 
-const _: () = assert!(
-    size_of::<Msg>() == 64,
-    "the payload must be exactly 64 bytes"
-);
-
-impl Msg {
-    /// A message carrying `seq`.
-    #[inline]
-    #[must_use]
-    pub fn new(seq: u64) -> Self {
-        Self { seq, pad: [seq; 7] }
-    }
-}
-
-/// A queue under test, as the threaded driver sees it.
-pub trait Queue {
-    /// Name used as the Criterion function id.
-    const NAME: &'static str;
-    /// Producer handle; one clone per producer thread.
-    type Tx: Clone + Send;
-    /// Consumer handle.
-    type Rx: Send;
-
-    /// A fresh queue holding at most `capacity` messages.
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx);
-
-    /// Enqueues `msg`, waiting (blocking or spinning) while the queue is full.
-    fn send(tx: &Self::Tx, msg: Msg);
-
-    /// Dequeues at least one message into `buf` (waiting for it), at most `limit`; returns how many.
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize;
-}
-
-/// Times moving `total` messages from `producers` threads to one consumer thread.
+/// Times moving `total` messages from `producers` threads to one consumer thread through `Q`,
+/// the consumer taking up to `limit` per receive (1: one plain receive per message).
 ///
 /// The clock starts when every thread has passed a barrier and stops when the consumer has
 /// received the last message; thread start-up and teardown are outside it. `total` is rounded
@@ -161,413 +122,96 @@ pub trait Queue {
 /// A run whose consumer makes no progress for [`STALL_LIMIT`] prints a diagnosis and exits
 /// the process with code 3.
 #[must_use]
-pub fn run<Q: Queue>(capacity: usize, producers: usize, total: u64) -> Duration {
-    let (tx, mut rx) = Q::with_capacity(capacity);
+pub fn run<Q: SyncPeer>(capacity: usize, producers: usize, total: u64, limit: usize) -> Duration {
+    let (tx, mut rx) = Q::pair(capacity);
     let per_producer = total / producers as u64;
     let total = per_producer * producers as u64;
     let barrier = Barrier::new(producers + 1);
-    let progress = AtomicU64::new(0);
-    let (done, watching) = mpsc::channel::<()>();
-    thread::scope(|s| {
-        let progress = &progress;
-        s.spawn(move || watchdog(Q::NAME, progress, &watching, total));
-        for _ in 0..producers {
-            let tx = tx.clone();
-            let barrier = &barrier;
-            s.spawn(move || {
-                barrier.wait();
-                for seq in 0..per_producer {
-                    Q::send(&tx, Msg::new(seq));
-                }
-            });
-        }
-        drop(tx);
-        let consumer = s.spawn(|| {
-            let mut buf = Vec::with_capacity(64);
-            let (mut received, mut checksum) = (0_u64, 0_u64);
-            barrier.wait();
-            let start = Instant::now();
-            while received < total {
-                buf.clear();
-                received += Q::recv_into(&mut rx, &mut buf, 64) as u64;
-                // Relaxed: a progress gauge for the watchdog only.
-                progress.store(received, Ordering::Relaxed);
-                for msg in &buf {
-                    checksum = checksum.wrapping_add(msg.seq ^ msg.pad[6]);
-                }
+    let beats = Heartbeats::new(0);
+    watched(&beats, Some(STALL_LIMIT), Q::NAME, || {
+        thread::scope(|s| {
+            for id in 0..producers {
+                let tx = tx.clone();
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    for seq in 0..per_producer {
+                        let sent = Q::send(&tx, Msg::new(id as u32, seq));
+                        assert_eq!(sent, Outcome::Queued, "{}: receiver alive", Q::NAME);
+                    }
+                });
             }
-            let elapsed = start.elapsed();
-            assert_eq!(received, total, "{}: wrong message count", Q::NAME);
-            assert_eq!(checksum, 0, "{}: corrupted payload", Q::NAME);
-            elapsed
-        });
-        let elapsed = consumer.join().expect("consumer thread panicked");
-        drop(done);
-        elapsed
+            drop(tx);
+            let consumer = s.spawn(|| {
+                let mut buf = Vec::with_capacity(limit);
+                let mut consumed = Consumed::new(Q::NAME, total);
+                barrier.wait();
+                let start = Instant::now();
+                while consumed.more() {
+                    buf.clear();
+                    let n = Q::recv_batch(&mut rx, &mut buf, limit);
+                    consumed.take(n, &buf, &beats);
+                }
+                consumed.finish(start)
+            });
+            consumer.join().expect("consumer thread panicked")
+        })
     })
 }
 
-/// Ends the process if `progress` stays put for [`STALL_LIMIT`] before `done` disconnects.
-fn watchdog(name: &str, progress: &AtomicU64, done: &mpsc::Receiver<()>, total: u64) {
-    let mut last = u64::MAX;
-    let mut since = Instant::now();
-    while let Err(RecvTimeoutError::Timeout) = done.recv_timeout(Duration::from_millis(100)) {
-        // Relaxed: see the store.
-        let now = progress.load(Ordering::Relaxed);
-        if now != last {
-            (last, since) = (now, Instant::now());
-        } else if since.elapsed() >= STALL_LIMIT {
-            eprintln!(
-                "error: {name}: consumer stuck at {now} of {total} messages for {} s \
-                 (a lost wake-up or a deadlock)",
-                STALL_LIMIT.as_secs()
-            );
-            std::process::exit(3);
-        }
-    }
-}
-
-/// Spins (then yields) until `op` returns `Some`.
-#[inline]
-fn spin<T>(mut op: impl FnMut() -> Option<T>) -> T {
-    let backoff = Backoff::new();
-    loop {
-        if let Some(v) = op() {
-            return v;
-        }
-        backoff.snooze();
-    }
-}
-
-/// Spins until `push` takes the value.
-#[inline]
-fn spin_push<T>(mut value: T, mut push: impl FnMut(T) -> Result<(), T>) {
-    let backoff = Backoff::new();
-    loop {
-        match push(value) {
-            Ok(()) => return,
-            Err(back) => value = back,
-        }
-        backoff.snooze();
-    }
-}
-
-/// `ryker_core::ring::Ring` shared by `Arc`: `try_push`/`try_pop` with a spin-then-yield backoff.
+/// The consumer's side of a timed run: how many messages arrived, and whether each was intact.
 #[derive(Debug)]
-pub struct RykerRing;
-
-impl Queue for RykerRing {
-    const NAME: &'static str = "ryker_ring";
-    type Tx = Arc<ryker_core::ring::Ring<Msg>>;
-    type Rx = Arc<ryker_core::ring::Ring<Msg>>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        let ring =
-            Arc::new(ryker_core::ring::Ring::with_capacity(capacity).expect("valid capacity"));
-        (ring.clone(), ring)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        spin_push(msg, |m| tx.try_push(m));
-    }
-
-    #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(spin(|| rx.try_pop()));
-        1
-    }
+struct Consumed {
+    name: &'static str,
+    total: u64,
+    received: u64,
+    checksum: u64,
 }
 
-/// ryker's mailbox: `send_blocking` / `recv_blocking`.
-#[derive(Debug)]
-pub struct RykerMailbox;
-
-impl Queue for RykerMailbox {
-    const NAME: &'static str = "ryker_mailbox";
-    type Tx = ryker_core::mailbox::Sender<Msg>;
-    type Rx = ryker_core::mailbox::Receiver<Msg>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        ryker_mailbox(capacity)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        if tx.send_blocking(msg).is_err() {
-            unreachable!("receiver alive until every message is received");
+impl Consumed {
+    fn new(name: &'static str, total: u64) -> Self {
+        Self {
+            name,
+            total,
+            received: 0,
+            checksum: 0,
         }
     }
 
+    /// Fewer than `total` so far.
     #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(
-            rx.recv_blocking()
-                .expect("senders alive until every message is sent"),
+    fn more(&self) -> bool {
+        self.received < self.total
+    }
+
+    /// Counts a receive of `n` (`buf`) and reports the progress to the watchdog.
+    ///
+    /// # Panics
+    /// If `n` is 0: the queue closed early.
+    #[inline]
+    fn take(&mut self, n: usize, buf: &[Msg], beats: &Heartbeats) {
+        let (name, received, total) = (self.name, self.received, self.total);
+        assert!(n > 0, "{name}: closed after {received} of {total}");
+        self.received += n as u64;
+        beats.consumer(self.received);
+        for msg in buf {
+            self.checksum = self.checksum.wrapping_add(msg.damage());
+        }
+    }
+
+    /// The time since `start`, once every message is checked.
+    ///
+    /// # Panics
+    /// If the count or a payload is wrong.
+    fn finish(self, start: Instant) -> Duration {
+        let elapsed = start.elapsed();
+        assert_eq!(
+            self.received, self.total,
+            "{}: wrong message count",
+            self.name
         );
-        1
-    }
-}
-
-/// ryker's mailbox: `send_blocking` / `recv_many_blocking` (up to 64 per call).
-#[derive(Debug)]
-pub struct RykerMailboxMany;
-
-impl Queue for RykerMailboxMany {
-    const NAME: &'static str = "ryker_mailbox_many";
-    type Tx = ryker_core::mailbox::Sender<Msg>;
-    type Rx = ryker_core::mailbox::Receiver<Msg>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        ryker_mailbox(capacity)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        RykerMailbox::send(tx, msg);
-    }
-
-    #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-        let n = rx.recv_many_blocking(buf, limit);
-        assert!(n > 0, "senders alive until every message is sent");
-        n
-    }
-}
-
-/// A busy-policy ryker mailbox of `capacity`.
-///
-/// # Panics
-///
-/// If ryker-core rejects `capacity`.
-#[must_use]
-pub fn ryker_mailbox(
-    capacity: usize,
-) -> (
-    ryker_core::mailbox::Sender<Msg>,
-    ryker_core::mailbox::Receiver<Msg>,
-) {
-    ryker_mailbox_of(capacity)
-}
-
-/// A busy-policy ryker mailbox of `capacity` carrying `T`.
-///
-/// # Panics
-///
-/// If ryker-core rejects `capacity`.
-#[must_use]
-pub fn ryker_mailbox_of<T>(
-    capacity: usize,
-) -> (
-    ryker_core::mailbox::Sender<T>,
-    ryker_core::mailbox::Receiver<T>,
-) {
-    let config = ryker_core::mailbox::MailboxConfig {
-        capacity,
-        ..Default::default()
-    };
-    ryker_core::mailbox::try_channel(config).expect("valid mailbox config")
-}
-
-/// `crossbeam_queue::ArrayQueue` shared by `Arc`, spinning like [`RykerRing`].
-#[derive(Debug)]
-pub struct ArrayQueue;
-
-impl Queue for ArrayQueue {
-    const NAME: &'static str = "crossbeam_array_queue";
-    type Tx = Arc<crossbeam_queue::ArrayQueue<Msg>>;
-    type Rx = Arc<crossbeam_queue::ArrayQueue<Msg>>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        let q = Arc::new(crossbeam_queue::ArrayQueue::new(capacity));
-        (q.clone(), q)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        spin_push(msg, |m| tx.push(m));
-    }
-
-    #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(spin(|| rx.pop()));
-        1
-    }
-}
-
-/// `thingbuf::ThingBuf` shared by `Arc`, spinning like [`RykerRing`].
-#[derive(Debug)]
-pub struct ThingBuf;
-
-impl Queue for ThingBuf {
-    const NAME: &'static str = "thingbuf";
-    type Tx = Arc<thingbuf::ThingBuf<Msg>>;
-    type Rx = Arc<thingbuf::ThingBuf<Msg>>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        let q = Arc::new(thingbuf::ThingBuf::new(capacity));
-        (q.clone(), q)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        spin_push(msg, |m| tx.push(m).map_err(thingbuf::Full::into_inner));
-    }
-
-    #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(spin(|| rx.pop()));
-        1
-    }
-}
-
-/// `thingbuf::mpsc::blocking` channel: `send` / `recv`.
-#[derive(Debug)]
-pub struct ThingBufChannel;
-
-impl Queue for ThingBufChannel {
-    const NAME: &'static str = "thingbuf_mpsc_blocking";
-    type Tx = thingbuf::mpsc::blocking::Sender<Msg>;
-    type Rx = thingbuf::mpsc::blocking::Receiver<Msg>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        thingbuf::mpsc::blocking::channel(capacity)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        tx.send(msg).expect("receiver alive");
-    }
-
-    #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(rx.recv().expect("senders alive"));
-        1
-    }
-}
-
-/// `kanal::bounded`: blocking `send` / `recv`.
-#[derive(Debug)]
-pub struct Kanal;
-
-impl Queue for Kanal {
-    const NAME: &'static str = "kanal";
-    type Tx = kanal::Sender<Msg>;
-    type Rx = kanal::Receiver<Msg>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        kanal::bounded(capacity)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        tx.send(msg).expect("receiver alive");
-    }
-
-    #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(rx.recv().expect("senders alive"));
-        1
-    }
-}
-
-/// `crossbeam_channel::bounded`: blocking `send` / `recv`.
-#[derive(Debug)]
-pub struct CrossbeamChannel;
-
-impl Queue for CrossbeamChannel {
-    const NAME: &'static str = "crossbeam_channel";
-    type Tx = crossbeam_channel::Sender<Msg>;
-    type Rx = crossbeam_channel::Receiver<Msg>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        crossbeam_channel::bounded(capacity)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        tx.send(msg).expect("receiver alive");
-    }
-
-    #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(rx.recv().expect("senders alive"));
-        1
-    }
-}
-
-/// `tokio::sync::mpsc::channel` outside any runtime: `blocking_send` / `blocking_recv`.
-#[derive(Debug)]
-pub struct TokioMpsc;
-
-impl Queue for TokioMpsc {
-    const NAME: &'static str = "tokio_mpsc";
-    type Tx = tokio::sync::mpsc::Sender<Msg>;
-    type Rx = tokio::sync::mpsc::Receiver<Msg>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        tokio::sync::mpsc::channel(capacity)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        tx.blocking_send(msg).expect("receiver alive");
-    }
-
-    #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(rx.blocking_recv().expect("senders alive"));
-        1
-    }
-}
-
-/// `async_channel::bounded` from plain threads: `send_blocking` / `recv_blocking`.
-#[derive(Debug)]
-pub struct AsyncChannel;
-
-impl Queue for AsyncChannel {
-    const NAME: &'static str = "async_channel";
-    type Tx = async_channel::Sender<Msg>;
-    type Rx = async_channel::Receiver<Msg>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        async_channel::bounded(capacity)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        tx.send_blocking(msg).expect("receiver alive");
-    }
-
-    #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(rx.recv_blocking().expect("senders alive"));
-        1
-    }
-}
-
-/// `flume::bounded`: blocking `send` / `recv`.
-#[derive(Debug)]
-pub struct Flume;
-
-impl Queue for Flume {
-    const NAME: &'static str = "flume";
-    type Tx = flume::Sender<Msg>;
-    type Rx = flume::Receiver<Msg>;
-
-    fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-        flume::bounded(capacity)
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) {
-        tx.send(msg).expect("receiver alive");
-    }
-
-    #[inline]
-    fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, _limit: usize) -> usize {
-        buf.push(rx.recv().expect("senders alive"));
-        1
+        assert_eq!(self.checksum, 0, "{}: corrupted payload", self.name);
+        elapsed
     }
 }
 
@@ -588,10 +232,13 @@ pub mod actors {
 
     use crossbeam_utils::Backoff;
     use hdrhistogram::Histogram;
-    use ryker_core::prelude::{Actor, ActorConfig, ActorOptions, Addr, Context, Runtime};
+    use ryker_core::prelude::{Actor, ActorConfig, ActorOptions, Addr, Context};
     use tokio::sync::Notify;
 
-    use crate::{Msg, STALL_LIMIT};
+    use bench_support::exec::Exec;
+    use bench_support::Msg;
+
+    use crate::STALL_LIMIT;
 
     /// Mailbox / channel capacity for every contender: ryker's default.
     pub const CAPACITY: usize = ryker_core::mailbox::MailboxConfig::DEFAULT_CAPACITY;
@@ -757,228 +404,6 @@ pub mod actors {
             if let Some(out) = self.out.take() {
                 let _ = out.send(self.work.finish());
             }
-        }
-    }
-
-    /// Where the benchmark's tasks run.
-    pub trait Exec {
-        /// ryker's runtime adapter for this executor.
-        type Rt: Runtime;
-        /// Short name for tables and Criterion ids.
-        const NAME: &'static str;
-        /// The adapter, spawning onto this executor.
-        fn ryker(&self) -> Self::Rt;
-        /// Spawns a detached task.
-        fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F);
-        /// Runs `task` on the executor's threads; blocks the calling thread for its output.
-        fn run<F>(&self, task: F) -> F::Output
-        where
-            F: Future + Send + 'static,
-            F::Output: Send + 'static;
-    }
-
-    /// A tokio multi-thread runtime with 2 workers (timer on).
-    #[derive(Debug)]
-    pub struct TokioMt2 {
-        rt: tokio::runtime::Runtime,
-    }
-
-    impl TokioMt2 {
-        /// Builds the runtime.
-        ///
-        /// # Panics
-        /// If tokio cannot start its threads.
-        #[must_use]
-        pub fn new() -> Self {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            Self { rt }
-        }
-
-        /// The runtime.
-        #[must_use]
-        pub fn runtime(&self) -> &tokio::runtime::Runtime {
-            &self.rt
-        }
-    }
-
-    impl Default for TokioMt2 {
-        fn default() -> Self {
-            Self::new()
-        }
-    }
-
-    impl Exec for TokioMt2 {
-        type Rt = ryker_tokio::Tokio;
-        const NAME: &'static str = "tokio_mt2";
-
-        fn ryker(&self) -> ryker_tokio::Tokio {
-            ryker_tokio::Tokio::with_handle(self.rt.handle().clone())
-        }
-
-        fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
-            drop(self.rt.spawn(task));
-        }
-
-        fn run<F>(&self, task: F) -> F::Output
-        where
-            F: Future + Send + 'static,
-            F::Output: Send + 'static,
-        {
-            // Spawned, so the task runs on a worker, not on this (blocked) thread.
-            self.rt
-                .block_on(self.rt.spawn(task))
-                .expect("benchmark task panicked")
-        }
-    }
-
-    /// A tokio current-thread runtime driven by one thread of its own: producer and consumer
-    /// share that thread, so a run shows the per-message CPU cost of a path without cross-thread
-    /// wake-ups.
-    #[derive(Debug)]
-    pub struct TokioCt {
-        handle: tokio::runtime::Handle,
-        stop: Option<tokio::sync::oneshot::Sender<()>>,
-        thread: Option<thread::JoinHandle<()>>,
-    }
-
-    impl TokioCt {
-        /// Starts the runtime's thread.
-        ///
-        /// # Panics
-        /// If tokio cannot build the runtime.
-        #[must_use]
-        pub fn new() -> Self {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            let handle = rt.handle().clone();
-            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            let thread = thread::Builder::new()
-                .name("tokio-ct".into())
-                .spawn(move || {
-                    let _ = rt.block_on(stopped);
-                })
-                .expect("spawn runtime thread");
-            Self {
-                handle,
-                stop: Some(stop),
-                thread: Some(thread),
-            }
-        }
-    }
-
-    impl Default for TokioCt {
-        fn default() -> Self {
-            Self::new()
-        }
-    }
-
-    impl Drop for TokioCt {
-        fn drop(&mut self) {
-            drop(self.stop.take());
-            if let Some(t) = self.thread.take() {
-                let _ = t.join();
-            }
-        }
-    }
-
-    impl Exec for TokioCt {
-        type Rt = ryker_tokio::Tokio;
-        const NAME: &'static str = "tokio_ct";
-
-        fn ryker(&self) -> ryker_tokio::Tokio {
-            ryker_tokio::Tokio::with_handle(self.handle.clone())
-        }
-
-        fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
-            drop(self.handle.spawn(task));
-        }
-
-        fn run<F>(&self, task: F) -> F::Output
-        where
-            F: Future + Send + 'static,
-            F::Output: Send + 'static,
-        {
-            // The runtime's own thread runs the task; this one only waits for it.
-            ryker_core::blocking::block_on(self.handle.spawn(task))
-                .expect("benchmark task panicked")
-        }
-    }
-
-    /// A smol `Executor` run by 2 threads of its own.
-    #[derive(Debug)]
-    pub struct Smol2 {
-        ex: Arc<smol::Executor<'static>>,
-        stop: Option<async_channel::Sender<()>>,
-        threads: Vec<thread::JoinHandle<()>>,
-    }
-
-    impl Smol2 {
-        /// Starts the executor threads.
-        #[must_use]
-        pub fn new() -> Self {
-            let ex = Arc::new(smol::Executor::new());
-            let (stop, stopped) = async_channel::bounded::<()>(1);
-            let threads = (0..2)
-                .map(|i| {
-                    let (ex, stopped) = (ex.clone(), stopped.clone());
-                    thread::Builder::new()
-                        .name(format!("smol-{i}"))
-                        .spawn(move || {
-                            smol::block_on(ex.run(async move {
-                                let _ = stopped.recv().await;
-                            }));
-                        })
-                        .expect("spawn executor thread")
-                })
-                .collect();
-            Self {
-                ex,
-                stop: Some(stop),
-                threads,
-            }
-        }
-    }
-
-    impl Default for Smol2 {
-        fn default() -> Self {
-            Self::new()
-        }
-    }
-
-    impl Drop for Smol2 {
-        fn drop(&mut self) {
-            // Closing the channel ends every `ex.run`.
-            drop(self.stop.take());
-            for t in self.threads.drain(..) {
-                let _ = t.join();
-            }
-        }
-    }
-
-    impl Exec for Smol2 {
-        type Rt = ryker_smol::Smol;
-        const NAME: &'static str = "smol_2thr";
-
-        fn ryker(&self) -> ryker_smol::Smol {
-            ryker_smol::Smol::on(self.ex.clone())
-        }
-
-        fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
-            self.ex.spawn(task).detach();
-        }
-
-        fn run<F>(&self, task: F) -> F::Output
-        where
-            F: Future + Send + 'static,
-            F::Output: Send + 'static,
-        {
-            smol::block_on(self.ex.spawn(task))
         }
     }
 
@@ -1192,7 +617,7 @@ pub mod actors {
             let start = Instant::now();
             for _ in 0..rounds {
                 for seq in 0..n {
-                    tx.send(Msg::new(seq)).await;
+                    tx.send(Msg::new(0, seq)).await;
                 }
                 done.notified().await;
             }
@@ -1220,7 +645,7 @@ pub mod actors {
         let start = Instant::now();
         for _ in 0..rounds {
             for seq in 0..n {
-                let msg = Msg::new(seq);
+                let msg = Msg::new(0, seq);
                 match how {
                     SyncSend::Blocking => tx.send_blocking(msg),
                     SyncSend::Try => {
@@ -1295,87 +720,23 @@ pub mod actors {
         #[cfg(not(target_os = "linux"))]
         let _ = ns;
     }
-
-    /// CPU time used so far by the whole process (all threads): `CLOCK_PROCESS_CPUTIME_ID`.
-    ///
-    /// # Panics
-    /// If the clock cannot be read.
-    #[must_use]
-    pub fn process_cpu_time() -> Duration {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-        let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-        assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
-        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-    }
 }
 
 /// The SPSC and MPSC runs of [`run`] with tasks instead of threads: the producers and the
-/// consumer are tasks on an [`actors::Exec`] (tokio current-thread, tokio with 2 workers, or a
-/// smol executor run by 2 threads).
-///
-/// Every consumer takes up to 64 messages per wake-up with its queue's closest equivalent of a
-/// batch receive: ryker's and tokio's `recv_many`, and for the others one awaited `recv`
-/// followed by `try_recv` until the queue is empty or 64 are taken.
+/// consumer are tasks on an [`Exec`](bench_support::exec::Exec) (tokio current-thread, tokio
+/// with 2 workers, or a smol executor run by 2 threads), each consumer taking up to
+/// [`RECV_LIMIT`] messages per wake-up (see [`bench_support::tasks`]).
 pub mod tasks {
-    use std::future::Future;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::{mpsc, Arc};
-    use std::thread;
+    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
+    use bench_support::exec::Exec;
+    use bench_support::tasks::AsyncPeer;
+    use bench_support::watchdog::{watched, Heartbeats};
+    use bench_support::Msg;
     use tokio::sync::Barrier;
 
-    use crate::actors::Exec;
-    use crate::{watchdog, Msg};
-
-    /// Most messages a consumer takes per wake-up.
-    pub const RECV_LIMIT: usize = 64;
-
-    /// A queue driven by tasks.
-    pub trait AsyncQueue: 'static {
-        /// Name used as the Criterion function id.
-        const NAME: &'static str;
-        /// Producer handle; one clone per producer task.
-        type Tx: Clone + Send + Sync + 'static;
-        /// Consumer handle.
-        type Rx: Send + 'static;
-
-        /// A fresh queue holding at most `capacity` messages.
-        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx);
-
-        /// Sends `msg`, waiting while the queue is full.
-        fn send(tx: &Self::Tx, msg: Msg) -> impl Future<Output = ()> + Send;
-
-        /// Appends between 1 and `limit` messages to `buf`, waiting for the first; returns how
-        /// many, or 0 once every producer is gone and the queue is drained.
-        fn recv_into(
-            rx: &mut Self::Rx,
-            buf: &mut Vec<Msg>,
-            limit: usize,
-        ) -> impl Future<Output = usize> + Send;
-    }
-
-    /// Appends `first` and then up to `limit - 1` more from `try_next` (`None` when empty).
-    #[inline]
-    fn fill(
-        buf: &mut Vec<Msg>,
-        first: Msg,
-        limit: usize,
-        mut try_next: impl FnMut() -> Option<Msg>,
-    ) -> usize {
-        buf.push(first);
-        let mut n = 1;
-        while n < limit {
-            let Some(msg) = try_next() else { break };
-            buf.push(msg);
-            n += 1;
-        }
-        n
-    }
+    use crate::{Consumed, RECV_LIMIT, STALL_LIMIT};
 
     /// Times moving `total` messages from `producers` tasks to one consumer task on `exec`.
     ///
@@ -1386,211 +747,45 @@ pub mod tasks {
     /// # Panics
     ///
     /// If a task panics or the consumer sees a message count or checksum other than what was
-    /// sent. A run whose consumer makes no progress for [`crate::STALL_LIMIT`] prints a
+    /// sent. A run whose consumer makes no progress for [`STALL_LIMIT`] prints a
     /// diagnosis and exits the process with code 3.
     #[must_use]
-    pub fn run<E: Exec, Q: AsyncQueue>(
+    pub fn run<E: Exec, Q: AsyncPeer>(
         exec: &E,
         capacity: usize,
         producers: usize,
         total: u64,
     ) -> Duration {
-        let (tx, mut rx) = Q::with_capacity(capacity);
+        let (tx, mut rx) = Q::pair(capacity);
         let per_producer = total / producers as u64;
         let total = per_producer * producers as u64;
         let start_line = Arc::new(Barrier::new(producers + 1));
-        let progress = Arc::new(AtomicU64::new(0));
-        for _ in 0..producers {
+        let beats = Arc::new(Heartbeats::new(0));
+        for id in 0..producers {
             let (tx, start_line) = (tx.clone(), start_line.clone());
             exec.spawn(async move {
                 start_line.wait().await;
                 for seq in 0..per_producer {
-                    Q::send(&tx, Msg::new(seq)).await;
+                    let sent = Q::send(&tx, Msg::new(id as u32, seq)).await;
+                    assert!(sent, "{}: receiver alive", Q::NAME);
                 }
             });
         }
         drop(tx);
-        let (done, watching) = mpsc::channel::<()>();
-        thread::scope(|s| {
-            let watched = &*progress;
-            s.spawn(move || watchdog(Q::NAME, watched, &watching, total));
-            let progress = progress.clone();
-            let elapsed = exec.run(async move {
+        watched(&beats.clone(), Some(STALL_LIMIT), Q::NAME, || {
+            exec.run(async move {
                 let mut buf = Vec::with_capacity(RECV_LIMIT);
-                let (mut received, mut checksum) = (0_u64, 0_u64);
+                let mut consumed = Consumed::new(Q::NAME, total);
                 start_line.wait().await;
                 let start = Instant::now();
-                while received < total {
+                while consumed.more() {
                     buf.clear();
-                    let n = Q::recv_into(&mut rx, &mut buf, RECV_LIMIT).await;
-                    assert!(n > 0, "{}: closed after {received} of {total}", Q::NAME);
-                    received += n as u64;
-                    // Relaxed: a progress gauge for the watchdog only.
-                    progress.store(received, Ordering::Relaxed);
-                    for msg in &buf {
-                        checksum = checksum.wrapping_add(msg.seq ^ msg.pad[6]);
-                    }
+                    let n = Q::recv_batch(&mut rx, &mut buf, RECV_LIMIT).await;
+                    consumed.take(n, &buf, &beats);
                 }
-                let elapsed = start.elapsed();
-                assert_eq!(received, total, "{}: wrong message count", Q::NAME);
-                assert_eq!(checksum, 0, "{}: corrupted payload", Q::NAME);
-                elapsed
-            });
-            drop(done);
-            elapsed
+                consumed.finish(start)
+            })
         })
-    }
-
-    /// ryker's mailbox: `send().await` / `recv_many().await`.
-    #[derive(Debug)]
-    pub struct Ryker;
-
-    impl AsyncQueue for Ryker {
-        const NAME: &'static str = "ryker_mailbox";
-        type Tx = ryker_core::mailbox::Sender<Msg>;
-        type Rx = ryker_core::mailbox::Receiver<Msg>;
-
-        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-            crate::ryker_mailbox(capacity)
-        }
-
-        #[inline]
-        async fn send(tx: &Self::Tx, msg: Msg) {
-            assert!(tx.send(msg).await.is_ok(), "receiver alive");
-        }
-
-        #[inline]
-        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-            rx.recv_many(buf, limit).await
-        }
-    }
-
-    /// `tokio::sync::mpsc::channel`: `send().await` / `recv_many().await`.
-    #[derive(Debug)]
-    pub struct TokioMpsc;
-
-    impl AsyncQueue for TokioMpsc {
-        const NAME: &'static str = "tokio_mpsc";
-        type Tx = tokio::sync::mpsc::Sender<Msg>;
-        type Rx = tokio::sync::mpsc::Receiver<Msg>;
-
-        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-            tokio::sync::mpsc::channel(capacity)
-        }
-
-        #[inline]
-        async fn send(tx: &Self::Tx, msg: Msg) {
-            tx.send(msg).await.expect("receiver alive");
-        }
-
-        #[inline]
-        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-            rx.recv_many(buf, limit).await
-        }
-    }
-
-    /// `async_channel::bounded`: `send().await` / `recv().await` + `try_recv`.
-    #[derive(Debug)]
-    pub struct AsyncChannel;
-
-    impl AsyncQueue for AsyncChannel {
-        const NAME: &'static str = "async_channel";
-        type Tx = async_channel::Sender<Msg>;
-        type Rx = async_channel::Receiver<Msg>;
-
-        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-            async_channel::bounded(capacity)
-        }
-
-        #[inline]
-        async fn send(tx: &Self::Tx, msg: Msg) {
-            tx.send(msg).await.expect("receiver alive");
-        }
-
-        #[inline]
-        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-            let Ok(first) = rx.recv().await else { return 0 };
-            fill(buf, first, limit, || rx.try_recv().ok())
-        }
-    }
-
-    /// `flume::bounded`: `send_async` / `recv_async` + `try_recv`.
-    #[derive(Debug)]
-    pub struct Flume;
-
-    impl AsyncQueue for Flume {
-        const NAME: &'static str = "flume";
-        type Tx = flume::Sender<Msg>;
-        type Rx = flume::Receiver<Msg>;
-
-        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-            flume::bounded(capacity)
-        }
-
-        #[inline]
-        async fn send(tx: &Self::Tx, msg: Msg) {
-            tx.send_async(msg).await.expect("receiver alive");
-        }
-
-        #[inline]
-        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-            let Ok(first) = rx.recv_async().await else {
-                return 0;
-            };
-            fill(buf, first, limit, || rx.try_recv().ok())
-        }
-    }
-
-    /// `kanal::bounded_async`: `send().await` / `recv().await` + `try_recv`.
-    #[derive(Debug)]
-    pub struct Kanal;
-
-    impl AsyncQueue for Kanal {
-        const NAME: &'static str = "kanal";
-        type Tx = kanal::AsyncSender<Msg>;
-        type Rx = kanal::AsyncReceiver<Msg>;
-
-        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-            kanal::bounded_async(capacity)
-        }
-
-        #[inline]
-        async fn send(tx: &Self::Tx, msg: Msg) {
-            tx.send(msg).await.expect("receiver alive");
-        }
-
-        #[inline]
-        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-            let Ok(first) = rx.recv().await else { return 0 };
-            fill(buf, first, limit, || rx.try_recv().ok().flatten())
-        }
-    }
-
-    /// `thingbuf::mpsc::channel`: `send().await` / `recv().await` + `try_recv`.
-    #[derive(Debug)]
-    pub struct Thingbuf;
-
-    impl AsyncQueue for Thingbuf {
-        const NAME: &'static str = "thingbuf_mpsc";
-        type Tx = thingbuf::mpsc::Sender<Msg>;
-        type Rx = thingbuf::mpsc::Receiver<Msg>;
-
-        fn with_capacity(capacity: usize) -> (Self::Tx, Self::Rx) {
-            thingbuf::mpsc::channel(capacity)
-        }
-
-        #[inline]
-        async fn send(tx: &Self::Tx, msg: Msg) {
-            tx.send(msg).await.expect("receiver alive");
-        }
-
-        #[inline]
-        async fn recv_into(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-            let Some(first) = rx.recv().await else {
-                return 0;
-            };
-            fill(buf, first, limit, || rx.try_recv().ok())
-        }
     }
 }
 
@@ -1608,14 +803,16 @@ pub mod tasks {
 /// Every kind copies the same `size`-byte template into the message and stamps its sequence
 /// number into the first 8 bytes; the consumer reads those and the last byte.
 pub mod payload {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::mpsc;
     use std::thread;
     use std::time::{Duration, Instant};
 
     use bytes::{Bytes, BytesMut};
 
-    use crate::{ryker_mailbox_of, watchdog, Msg};
+    use bench_support::sync::ryker_mailbox;
+    use bench_support::watchdog::{watched, Heartbeats};
+    use bench_support::Msg;
+
+    use crate::STALL_LIMIT;
 
     /// Mailbox capacity for every payload run.
     pub const CAPACITY: usize = 512;
@@ -1702,14 +899,14 @@ pub mod payload {
 
         #[inline]
         fn make((): &mut (), seq: u64) -> Self {
-            Msg::new(seq)
+            Msg::new(0, seq)
         }
 
         /// As the byte kinds read it: the sequence number plus the template's byte 63 (and
         /// the last pad word, which equals the sequence number when intact).
         #[inline]
         fn read(&self) -> u64 {
-            self.seq + (self.pad[6] ^ self.seq) + u64::from(TEMPLATE[63])
+            self.seq + self.damage() + u64::from(TEMPLATE[63])
         }
     }
 
@@ -1860,49 +1057,45 @@ pub mod payload {
     /// what was sent. A stalled run exits the process with code 3 (see [`crate::run`]).
     #[must_use]
     pub fn run<P: Payload>(size: usize, total: u64) -> Duration {
-        let (tx, mut rx) = ryker_mailbox_of::<P>(CAPACITY);
+        let (tx, mut rx) = ryker_mailbox::<P>(CAPACITY);
         let mut maker = P::maker(size);
         let last = u64::from(TEMPLATE[size - 1]);
         let expected = (0..total).fold(0_u64, |sum, seq| sum.wrapping_add(seq + last));
         let barrier = std::sync::Barrier::new(2);
-        let progress = AtomicU64::new(0);
-        let (done, watching) = mpsc::channel::<()>();
-        thread::scope(|s| {
-            let progress = &progress;
-            s.spawn(move || watchdog(P::NAME, progress, &watching, total));
-            let barrier = &barrier;
-            s.spawn(move || {
-                barrier.wait();
-                for seq in 0..total {
-                    let sent = tx.send_blocking(P::make(&mut maker, seq));
-                    assert!(
-                        sent.is_ok(),
-                        "receiver alive until every message is received"
-                    );
-                }
-            });
-            let consumer = s.spawn(move || {
-                let mut buf = Vec::with_capacity(64);
-                let (mut received, mut checksum) = (0_u64, 0_u64);
-                barrier.wait();
-                let start = Instant::now();
-                while received < total {
-                    let n = rx.recv_many_blocking(&mut buf, 64);
-                    assert!(n > 0, "senders alive until every message is sent");
-                    received += n as u64;
-                    // Relaxed: a progress gauge for the watchdog only.
-                    progress.store(received, Ordering::Relaxed);
-                    for msg in buf.drain(..) {
-                        checksum = checksum.wrapping_add(msg.read());
+        let beats = Heartbeats::new(0);
+        watched(&beats, Some(STALL_LIMIT), P::NAME, || {
+            thread::scope(|s| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    for seq in 0..total {
+                        let sent = tx.send_blocking(P::make(&mut maker, seq));
+                        assert!(
+                            sent.is_ok(),
+                            "receiver alive until every message is received"
+                        );
                     }
-                }
-                let elapsed = start.elapsed();
-                assert_eq!(checksum, expected, "{}: corrupted payload", P::NAME);
-                elapsed
-            });
-            let elapsed = consumer.join().expect("consumer thread panicked");
-            drop(done);
-            elapsed
+                });
+                let consumer = s.spawn(|| {
+                    let mut buf = Vec::with_capacity(64);
+                    let (mut received, mut checksum) = (0_u64, 0_u64);
+                    barrier.wait();
+                    let start = Instant::now();
+                    while received < total {
+                        let n = rx.recv_many_blocking(&mut buf, 64);
+                        assert!(n > 0, "senders alive until every message is sent");
+                        received += n as u64;
+                        beats.consumer(received);
+                        for msg in buf.drain(..) {
+                            checksum = checksum.wrapping_add(msg.read());
+                        }
+                    }
+                    let elapsed = start.elapsed();
+                    assert_eq!(checksum, expected, "{}: corrupted payload", P::NAME);
+                    elapsed
+                });
+                consumer.join().expect("consumer thread panicked")
+            })
         })
     }
 }
@@ -1911,9 +1104,11 @@ pub mod payload {
 mod tests {
     use super::*;
 
-    fn smoke<Q: Queue>() {
+    fn smoke<Q: SyncPeer>() {
         for producers in [1, 3] {
-            let _ = run::<Q>(8, producers, 3_000);
+            for limit in [1, RECV_LIMIT] {
+                let _ = run::<Q>(8, producers, 3_000, limit);
+            }
         }
     }
 
@@ -1921,7 +1116,8 @@ mod tests {
     /// run records every message it sent.
     #[test]
     fn actor_pipes_move_every_message() {
-        use super::actors::{self, burst, burst_from_thread, Count, Exec, Record, SyncSend};
+        use super::actors::{self, burst, burst_from_thread, Count, Record, SyncSend};
+        use bench_support::exec::{Exec, Smol2, TokioCt, TokioMt2};
         use ryker_core::prelude::ActorConfig;
 
         fn each<E: Exec>(exec: &E) {
@@ -1955,44 +1151,47 @@ mod tests {
             let hist = pipe.finish();
             assert_eq!(hist.len(), paced.sent - 10);
         }
-        each(&actors::TokioMt2::new());
-        each(&actors::TokioCt::new());
-        each(&actors::Smol2::new());
+        each(&TokioMt2::new());
+        each(&TokioCt::new());
+        each(&Smol2::new());
     }
 
     #[test]
     fn every_adapter_moves_every_message() {
-        smoke::<RykerRing>();
-        smoke::<RykerMailbox>();
-        smoke::<RykerMailboxMany>();
-        smoke::<ArrayQueue>();
-        smoke::<ThingBuf>();
-        smoke::<ThingBufChannel>();
-        smoke::<Kanal>();
-        smoke::<CrossbeamChannel>();
-        smoke::<TokioMpsc>();
-        smoke::<AsyncChannel>();
-        smoke::<Flume>();
+        use bench_support::sync as p;
+        smoke::<p::Ryker>();
+        smoke::<p::RykerRing>();
+        smoke::<p::ArrayQueue>();
+        smoke::<p::ThingBuf>();
+        smoke::<p::Thingbuf>();
+        smoke::<p::Kanal>();
+        smoke::<p::CrossbeamChannel>();
+        smoke::<p::TokioMpsc>();
+        smoke::<p::AsyncChannel>();
+        smoke::<p::Flume>();
+        smoke::<p::Crossfire>();
     }
 
     /// Every task-driven queue moves every message, one and four producers, on each executor.
     #[test]
     fn every_task_queue_moves_every_message() {
-        use super::actors::{Exec, Smol2, TokioCt, TokioMt2};
-        use super::tasks::{self, AsyncQueue};
+        use super::tasks;
+        use bench_support::exec::{Exec, Smol2, TokioCt, TokioMt2};
+        use bench_support::tasks::{self as p, AsyncPeer};
 
         fn each<E: Exec>(exec: &E) {
-            fn one<E: Exec, Q: AsyncQueue>(exec: &E) {
+            fn one<E: Exec, Q: AsyncPeer>(exec: &E) {
                 for producers in [1, 4] {
                     let _ = tasks::run::<E, Q>(exec, 8, producers, 4_000);
                 }
             }
-            one::<E, tasks::Ryker>(exec);
-            one::<E, tasks::TokioMpsc>(exec);
-            one::<E, tasks::AsyncChannel>(exec);
-            one::<E, tasks::Flume>(exec);
-            one::<E, tasks::Kanal>(exec);
-            one::<E, tasks::Thingbuf>(exec);
+            one::<E, p::Ryker>(exec);
+            one::<E, p::TokioMpsc>(exec);
+            one::<E, p::AsyncChannel>(exec);
+            one::<E, p::Flume>(exec);
+            one::<E, p::Kanal>(exec);
+            one::<E, p::Thingbuf>(exec);
+            one::<E, p::Crossfire>(exec);
         }
         each(&TokioCt::new());
         each(&TokioMt2::new());
@@ -2004,7 +1203,7 @@ mod tests {
     fn every_payload_kind_arrives_intact() {
         use super::payload::{self, FreshBytes, FreshVec, Inline, PooledBytes};
 
-        let _ = payload::run::<Msg>(64, 5_000);
+        let _ = payload::run::<bench_support::Msg>(64, 5_000);
         let _ = payload::run::<Inline<1024>>(1024, 3_000);
         for size in [64, 1024] {
             let _ = payload::run::<FreshVec>(size, 3_000);

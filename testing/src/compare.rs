@@ -7,10 +7,10 @@
 //!
 //! * `sync`: plain threads, each queue's blocking API (`ArrayQueue` spins with a backoff);
 //!   peers: `crossbeam_queue::ArrayQueue`, crossbeam-channel, tokio mpsc, async-channel,
-//!   flume, kanal, thingbuf.
+//!   flume, kanal, thingbuf, crossfire.
 //! * `tokio-ct`, `tokio-mt`, `smol`: tasks on a tokio current-thread runtime, a tokio
 //!   multi-thread runtime with 2 workers, or a smol `Executor` run by 2 threads; the peers with
-//!   an async API (tokio mpsc, async-channel, flume, kanal, thingbuf).
+//!   an async API (tokio mpsc, async-channel, flume, kanal, thingbuf, crossfire).
 //! * `actor`: a ryker actor whose handler is the check, against a tokio task doing the same
 //!   behind a tokio mpsc, on tokio multi-thread (2 workers).
 //!
@@ -29,11 +29,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ryker_core::mailbox::MailboxConfig;
 use serde::Serialize;
 
-use exec::{Exec, Shape};
+use bench_support::exec::{Smol2, TokioHere, TokioMt2};
+use exec::Shape;
 use report::{Report, Row};
 
+mod check;
 mod exec;
-mod peers;
 mod report;
 
 /// Messages per run without `--messages`.
@@ -118,6 +119,8 @@ pub(crate) enum QueueArg {
     Kanal,
     /// `thingbuf::mpsc` (blocking and async).
     Thingbuf,
+    /// `crossfire::mpsc` (`bounded_blocking` / `bounded_async`).
+    Crossfire,
 }
 
 /// Where a run happens (`--contexts` values).
@@ -148,6 +151,7 @@ impl QueueArg {
             Self::Flume => "flume",
             Self::Kanal => "kanal",
             Self::Thingbuf => "thingbuf",
+            Self::Crossfire => "crossfire",
         }
     }
 }
@@ -190,6 +194,7 @@ impl ContextArg {
             (Self::Sync, Q::Flume) => "send / recv + try_recv",
             (Self::Sync, Q::Kanal) => "send / recv + try_recv",
             (Self::Sync, Q::Thingbuf) => "mpsc::blocking send / recv + try_recv",
+            (Self::Sync, Q::Crossfire) => "mpsc::bounded_blocking send / recv + try_recv",
             (Self::Actor, Q::Ryker) => "Addr::tell().await -> actor (default config)",
             (Self::Actor, Q::TokioMpsc) => "send().await -> task: while let Some(m) = recv().await",
             (Self::Actor, _) => return None,
@@ -199,6 +204,7 @@ impl ContextArg {
             (_, Q::Flume) => "send_async / recv_async + try_recv",
             (_, Q::Kanal) => "bounded_async send / recv + try_recv",
             (_, Q::Thingbuf) => "mpsc send().await / recv().await + try_recv",
+            (_, Q::Crossfire) => "mpsc::bounded_async send().await / recv().await + try_recv",
             (_, Q::ArrayQueue | Q::CrossbeamChannel) => return None,
         })
     }
@@ -207,11 +213,20 @@ impl ContextArg {
     fn exec(self) -> Option<Exec> {
         match self {
             Self::Sync => None,
-            Self::TokioCt => Some(Exec::tokio_current_thread()),
-            Self::TokioMt | Self::Actor => Some(Exec::tokio_multi_thread()),
-            Self::Smol => Some(Exec::smol()),
+            Self::TokioCt => Some(Exec::TokioCt(TokioHere::new())),
+            Self::TokioMt | Self::Actor => Some(Exec::TokioMt(TokioMt2::new())),
+            Self::Smol => Some(Exec::Smol(Smol2::new())),
         }
     }
+}
+
+/// The executor of an async context.
+#[derive(Debug)]
+enum Exec {
+    /// Driven by the measuring thread: the consumer is the runtime's main future.
+    TokioCt(TokioHere),
+    TokioMt(TokioMt2),
+    Smol(Smol2),
 }
 
 /// One run of `queue` in `context`.
@@ -221,34 +236,50 @@ fn measure(
     exec: Option<&Exec>,
     shape: &Shape,
     label: &str,
-) -> peers::Measured {
-    use crate::transport::{Crossbeam, Ryker};
-    use exec::{run_actor_ryker, run_actor_tokio, run_async, run_sync};
-    use peers as p;
-    let Some(exec) = exec else {
-        return match queue {
-            QueueArg::Ryker => run_sync::<Ryker>(shape, label),
+) -> check::Measured {
+    use bench_support::sync as p;
+    use exec::run_sync;
+    match exec {
+        None => match queue {
+            QueueArg::Ryker => run_sync::<p::Ryker>(shape, label),
             QueueArg::ArrayQueue => run_sync::<p::ArrayQueue>(shape, label),
-            QueueArg::CrossbeamChannel => run_sync::<Crossbeam>(shape, label),
+            QueueArg::CrossbeamChannel => run_sync::<p::CrossbeamChannel>(shape, label),
             QueueArg::TokioMpsc => run_sync::<p::TokioMpsc>(shape, label),
             QueueArg::AsyncChannel => run_sync::<p::AsyncChannel>(shape, label),
             QueueArg::Flume => run_sync::<p::Flume>(shape, label),
             QueueArg::Kanal => run_sync::<p::Kanal>(shape, label),
             QueueArg::Thingbuf => run_sync::<p::Thingbuf>(shape, label),
-        };
-    };
+            QueueArg::Crossfire => run_sync::<p::Crossfire>(shape, label),
+        },
+        Some(Exec::TokioCt(e)) => measure_on(e, context, queue, shape, label),
+        Some(Exec::TokioMt(e)) => measure_on(e, context, queue, shape, label),
+        Some(Exec::Smol(e)) => measure_on(e, context, queue, shape, label),
+    }
+}
+
+/// One run of `queue` in the async `context`, on `exec`.
+fn measure_on<E: bench_support::exec::Exec>(
+    exec: &E,
+    context: ContextArg,
+    queue: QueueArg,
+    shape: &Shape,
+    label: &str,
+) -> check::Measured {
+    use bench_support::tasks as t;
+    use exec::{run_actor_ryker, run_actor_tokio, run_async};
     match (context, queue) {
         (ContextArg::Actor, QueueArg::Ryker) => run_actor_ryker(exec, shape, label),
         (ContextArg::Actor, QueueArg::TokioMpsc) => run_actor_tokio(exec, shape, label),
         (ContextArg::Actor, _) | (_, QueueArg::ArrayQueue | QueueArg::CrossbeamChannel) => {
             unreachable!("{} has no {} row", context.name(), queue.name())
         }
-        (_, QueueArg::Ryker) => run_async::<p::RykerAsync>(exec, shape, label),
-        (_, QueueArg::TokioMpsc) => run_async::<p::TokioMpscAsync>(exec, shape, label),
-        (_, QueueArg::AsyncChannel) => run_async::<p::AsyncChannelAsync>(exec, shape, label),
-        (_, QueueArg::Flume) => run_async::<p::FlumeAsync>(exec, shape, label),
-        (_, QueueArg::Kanal) => run_async::<p::KanalAsync>(exec, shape, label),
-        (_, QueueArg::Thingbuf) => run_async::<p::ThingbufAsync>(exec, shape, label),
+        (_, QueueArg::Ryker) => run_async::<E, t::Ryker>(exec, shape, label),
+        (_, QueueArg::TokioMpsc) => run_async::<E, t::TokioMpsc>(exec, shape, label),
+        (_, QueueArg::AsyncChannel) => run_async::<E, t::AsyncChannel>(exec, shape, label),
+        (_, QueueArg::Flume) => run_async::<E, t::Flume>(exec, shape, label),
+        (_, QueueArg::Kanal) => run_async::<E, t::Kanal>(exec, shape, label),
+        (_, QueueArg::Thingbuf) => run_async::<E, t::Thingbuf>(exec, shape, label),
+        (_, QueueArg::Crossfire) => run_async::<E, t::Crossfire>(exec, shape, label),
     }
 }
 
@@ -554,7 +585,7 @@ mod tests {
             p.queues_in(ContextArg::Actor),
             [QueueArg::Ryker, QueueArg::TokioMpsc]
         );
-        assert_eq!(p.runs(), (8 + 6 * 3 + 2) * 2 * 2 * 3);
+        assert_eq!(p.runs(), (9 + 7 * 3 + 2) * 2 * 2 * 3);
     }
 
     #[test]

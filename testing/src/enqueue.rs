@@ -14,10 +14,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ryker_core::mailbox::{try_channel, MailboxConfig, MailboxStats, Overflow};
 use serde::Serialize;
 
-use crate::payload::{Epoch, Msg};
 use crate::summary::{nanos_histogram, rate, Percentiles};
-use crate::transport::{Crossbeam, Outcome, PeerPolicy, Ryker, Transport};
-use crate::watchdog::{self, Heartbeats};
+use bench_support::sync::{Crossbeam, Outcome, PeerPolicy, Ryker, SyncPeer as Transport};
+use bench_support::watchdog::{self, Heartbeats};
+use bench_support::{Epoch, Msg};
 
 /// Consumer-side progress is published in steps of this many messages.
 const PROGRESS_STEP: u64 = 1 << 16;
@@ -264,7 +264,7 @@ pub(crate) fn main(args: &EnqueueArgs) -> ExitCode {
 
     let peer = (!args.no_peer).then(|| {
         let name = format!("crossbeam_channel::bounded({})", args.capacity);
-        let (tx, rx) = Crossbeam::pair(args.capacity, args.overflow.peer());
+        let (tx, rx) = Crossbeam::with_policy(args.capacity, args.overflow.peer());
         let (tally, _rx) = drive::<Crossbeam>(tx, rx, &shape, "crossbeam reference");
         check(name, &shape, &tally, None)
     });
@@ -703,8 +703,13 @@ mod tests {
     impl<const LOSE_EVERY: u64, const DUPLICATE_EVERY: u64> Transport
         for Faulty<LOSE_EVERY, DUPLICATE_EVERY>
     {
+        const NAME: &'static str = "faulty";
         type Tx = crossbeam_channel::Sender<Msg>;
         type Rx = crossbeam_channel::Receiver<Msg>;
+
+        fn pair(capacity: usize) -> (Self::Tx, Self::Rx) {
+            crossbeam_channel::bounded(capacity)
+        }
 
         fn send(tx: &Self::Tx, msg: Msg) -> Outcome {
             if msg.seq % LOSE_EVERY == LOSE_EVERY - 1 {
@@ -721,6 +726,14 @@ mod tests {
                 buf.push(msg);
                 1
             })
+        }
+
+        fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg> {
+            tx.try_send(msg).map_err(|e| e.into_inner())
+        }
+
+        fn try_recv(rx: &mut Self::Rx) -> Option<Msg> {
+            rx.try_recv().ok()
         }
     }
 

@@ -9,20 +9,16 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod alloc_count;
 mod compare;
 mod enqueue;
 mod overhead;
-mod payload;
 mod plan;
 mod soak;
 mod summary;
-mod transport;
 mod usage;
-mod watchdog;
 
 #[global_allocator]
-static ALLOC: alloc_count::Counting = alloc_count::Counting;
+static ALLOC: bench_support::alloc::Counting = bench_support::alloc::Counting;
 
 /// Command-line harness for the ryker actor mailbox.
 #[derive(Debug, Parser)]

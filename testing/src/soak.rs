@@ -22,11 +22,11 @@ use ryker_core::actor::{
 use ryker_core::runtime::Runtime;
 use serde::Serialize;
 
-use crate::alloc_count;
-use crate::payload::Epoch;
 use crate::plan::{self, Plan};
 use crate::summary::{nanos, rate};
 use crate::usage::Span;
+use bench_support::alloc::allocations;
+use bench_support::Epoch;
 
 /// Options of `ryker soak`.
 #[derive(Debug, Clone, Args)]
@@ -564,7 +564,7 @@ pub(crate) fn main(args: &SoakArgs) -> ExitCode {
     };
     let report = match report {
         Ok(report) => report,
-        Err(Ended::Stalled) => return ExitCode::from(crate::watchdog::STALLED as u8),
+        Err(Ended::Stalled) => return ExitCode::from(bench_support::watchdog::STALLED as u8),
         Err(Ended::Spawn(e)) => {
             eprintln!("ryker soak: {e}");
             return ExitCode::from(USAGE);
@@ -748,10 +748,7 @@ async fn run<R: Runtime>(
         monitor.join().unwrap_or_default()
     };
     rt.sleep(warmup).await;
-    let warmup_allocs = (
-        alloc_count::allocations(),
-        counts.attempted.load(Ordering::Relaxed),
-    );
+    let warmup_allocs = (allocations(), counts.attempted.load(Ordering::Relaxed));
     while !stop.load(Ordering::Relaxed) {
         rt.sleep(Duration::from_millis(20)).await;
     }
@@ -759,7 +756,7 @@ async fn run<R: Runtime>(
     while senders_done.load(Ordering::Acquire) < u64::from(args.senders) {
         rt.sleep(Duration::from_millis(5)).await;
     }
-    let allocs = alloc_count::allocations() - warmup_allocs.0;
+    let allocs = allocations() - warmup_allocs.0;
     let sent_after_warmup = counts.attempted.load(Ordering::Relaxed) - warmup_allocs.1;
     // The drain: the actors handle what is still queued (the monitor shows how much is left);
     // Ctrl-C or a stall cuts it short.
@@ -843,9 +840,9 @@ impl SoakReport {
         self.latency_ns.p95
     }
 
-    /// Process CPU time over the run, in % of one core.
-    pub(crate) fn cpu_pct(&self) -> f64 {
-        self.cpu_pct
+    /// Process CPU time over the run per handled message, in nanoseconds.
+    pub(crate) fn cpu_ns_per_message(&self) -> f64 {
+        self.cpu_seconds * 1e9 / self.handled.max(1) as f64
     }
 
     /// Whether every message was accounted for.

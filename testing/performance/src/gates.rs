@@ -16,8 +16,8 @@ use std::task::{Context as TaskContext, Poll, Waker};
 use ryker_core::actor::{Actor, ActorOptions, Context, Reply};
 use ryker_core::mailbox::{channel, MailboxConfig, Receiver, Sender};
 
-use crate::alloc_count::allocations;
 use crate::executor::Executor;
+use bench_support::alloc::allocations;
 
 /// The message every gate moves: 64 bytes.
 pub(crate) type Payload = [u8; 64];

@@ -9,31 +9,32 @@
 //! gate=tell_handle ops=100000 allocations=0 check=...
 //! ```
 //!
-//! and `.ci/perf_gate.sh` adds the instruction count from callgrind and compares both with
-//! `testing/performance/baselines/<gate>.toml`.
+//! and `.ci/perf_gate.sh` runs it under callgrind; `ryker-perf judge` then reads that line and
+//! callgrind's instruction count and compares both with `testing/performance/baselines/<gate>.toml`.
 //!
 //! ```text
 //! ryker-perf --list             the gates, one per line: name, then what one operation is
 //! ryker-perf <gate> [--ops N]   run one gate (default N = 100000)
+//! ryker-perf judge ...          judge callgrind's counts against the baselines (see `judge`)
 //! ```
 //!
-//! Modules: `gates` (the workloads and their windows), `executor` (the deterministic
-//! `Runtime`), `alloc_count` (the counting global allocator).
+//! Modules: `gates` (the workloads and their windows), `judge` (baselines and verdicts), `executor` (the deterministic
+//! `Runtime`); the counting global allocator is `bench_support::alloc`'s.
 
-mod alloc_count;
 mod executor;
 mod gates;
+mod judge;
 
 use std::process::ExitCode;
 
 #[global_allocator]
-static ALLOC: alloc_count::Counting = alloc_count::Counting;
+static ALLOC: bench_support::alloc::Counting = bench_support::alloc::Counting;
 
 /// Operations per gate unless `--ops` says otherwise.
 const DEFAULT_OPS: u64 = 100_000;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: ryker-perf --list | ryker-perf <gate> [--ops N]");
+    eprintln!("usage: ryker-perf --list | ryker-perf <gate> [--ops N] | ryker-perf judge ...");
     eprintln!(
         "gates: {}",
         gates::GATES
@@ -48,6 +49,7 @@ fn usage() -> ExitCode {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (name, ops) = match args.as_slice() {
+        [cmd, rest @ ..] if cmd == "judge" => return judge::main(rest),
         [flag] if flag == "--list" => {
             for gate in gates::GATES {
                 println!("{}\t{}", gate.name, gate.op);

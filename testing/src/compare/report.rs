@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::check::{Measured, BATCH};
 use super::exec::Shape;
-use super::peers::{Measured, BATCH};
 use super::{ContextArg, QueueArg};
-use crate::payload::Msg;
+use bench_support::Msg;
 
 /// At most this many distinct failures are kept per row.
 const FAILURES_KEPT: usize = 5;

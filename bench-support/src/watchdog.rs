@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crossbeam_utils::CachePadded;
 
 /// Exit code of a run that stalled.
-pub(crate) const STALLED: i32 = 3;
+pub const STALLED: i32 = 3;
 
 /// How often the watchdog looks.
 const POLL: Duration = Duration::from_millis(100);
@@ -16,10 +16,12 @@ const POLL: Duration = Duration::from_millis(100);
 /// One progress counter per thread, each on its own cache line: slot 0 is the consumer
 /// (messages received), slot `1 + id` producer `id` (messages sent).
 #[derive(Debug)]
-pub(crate) struct Heartbeats(Box<[CachePadded<AtomicU64>]>);
+pub struct Heartbeats(Box<[CachePadded<AtomicU64>]>);
 
 impl Heartbeats {
-    pub(crate) fn new(producers: u32) -> Self {
+    /// Counters for one consumer and `producers` producers, all at 0.
+    #[must_use]
+    pub fn new(producers: u32) -> Self {
         Self(
             (0..=producers)
                 .map(|_| CachePadded::new(AtomicU64::new(0)))
@@ -27,14 +29,16 @@ impl Heartbeats {
         )
     }
 
+    /// The consumer has received `received` messages.
     #[inline]
-    pub(crate) fn consumer(&self, received: u64) {
+    pub fn consumer(&self, received: u64) {
         // Relaxed: a progress gauge read only by the watchdog; no data depends on it.
         self.0[0].store(received, Ordering::Relaxed);
     }
 
+    /// Producer `id` has sent `sent` messages.
     #[inline]
-    pub(crate) fn producer(&self, id: u32, sent: u64) {
+    pub fn producer(&self, id: u32, sent: u64) {
         // Relaxed: as above.
         self.0[id as usize + 1].store(sent, Ordering::Relaxed);
     }
@@ -47,7 +51,8 @@ impl Heartbeats {
 
 /// Watches `beats` until `done` disconnects (returns `None`) or none of them has moved for
 /// `limit` (returns the diagnosis).
-pub(crate) fn watch(
+#[must_use]
+pub fn watch(
     beats: &Heartbeats,
     done: &Receiver<()>,
     limit: Duration,
@@ -77,11 +82,30 @@ pub(crate) fn watch(
 }
 
 /// [`watch`], ending the process with [`STALLED`] on a stall.
-pub(crate) fn guard(beats: &Heartbeats, done: &Receiver<()>, limit: Duration, label: &str) {
+pub fn guard(beats: &Heartbeats, done: &Receiver<()>, limit: Duration, label: &str) {
     if let Some(stall) = watch(beats, done, limit, label) {
         eprintln!("error: {stall}");
         std::process::exit(STALLED);
     }
+}
+
+/// Runs `f` with `beats` watched by a [`guard`] thread for `limit` (none when `None`), which
+/// ends once `f` returns.
+pub fn watched<R>(
+    beats: &Heartbeats,
+    limit: Option<Duration>,
+    label: &str,
+    f: impl FnOnce() -> R,
+) -> R {
+    let (done, watching) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        if let Some(limit) = limit {
+            s.spawn(move || guard(beats, &watching, limit, label));
+        }
+        let out = f();
+        drop(done); // ends the watchdog
+        out
+    })
 }
 
 #[cfg(test)]

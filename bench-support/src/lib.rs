@@ -1,0 +1,28 @@
+//! The measuring code shared by ryker's Criterion benches (`benches/`), the `ryker` harness
+//! (`ryker compare`, `enqueue`, `soak`) and the deterministic gates (`ryker-perf`):
+//!
+//! - [`Msg`]: the 64-byte message every run moves, and [`Epoch`], the clock that stamps it;
+//! - [`sync::SyncPeer`] and [`tasks::AsyncPeer`]: ryker and every peer queue (tokio mpsc,
+//!   crossbeam, kanal, flume, thingbuf, async-channel, crossfire), from plain threads or from
+//!   tasks, each written once;
+//! - [`exec::Exec`]: the executors task and actor runs use (tokio current-thread, tokio with 2
+//!   workers, smol on 2 threads);
+//! - [`watchdog`]: the stall watchdog that ends a run which stops making progress;
+//! - [`alloc`]: the counting global allocator, process-wide or per enrolled thread.
+//!
+//! Without the default `peers` feature only [`alloc`] is built, with no dependency.
+
+pub mod alloc;
+#[cfg(feature = "peers")]
+pub mod exec;
+#[cfg(feature = "peers")]
+mod msg;
+#[cfg(feature = "peers")]
+pub mod sync;
+#[cfg(feature = "peers")]
+pub mod tasks;
+#[cfg(feature = "peers")]
+pub mod watchdog;
+
+#[cfg(feature = "peers")]
+pub use msg::{Epoch, Msg};
