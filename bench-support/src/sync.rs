@@ -136,25 +136,26 @@ impl SyncPeer for Ryker {
 
     #[inline]
     fn send(tx: &Self::Tx, msg: Msg) -> Outcome {
-        match tx.send_blocking(msg) {
+        match tx.blocking_send(msg) {
             Ok(Sent::Queued) => Outcome::Queued,
             Ok(Sent::DisplacedOldest) => Outcome::DisplacedOldest(1),
             // `Sent` is non-exhaustive; a new way of queuing still queued the message.
             Ok(_) => Outcome::Queued,
             Err(SendError::Dropped) => Outcome::DroppedNewest,
             Err(SendError::Closed(_)) => Outcome::Closed,
+            Err(other) => panic!("unexpected {other:?}"),
         }
     }
 
     #[inline]
     fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
         if limit == 1 {
-            rx.recv_blocking().map_or(0, |msg| {
+            rx.blocking_recv().map_or(0, |msg| {
                 buf.push(msg);
                 1
             })
         } else {
-            rx.recv_many_blocking(buf, limit)
+            rx.blocking_recv_many(buf, limit)
         }
     }
 

@@ -440,7 +440,7 @@ pub mod actors {
         }
 
         fn send_blocking(&self, msg: W::Msg) {
-            let sent = self.tell_blocking(msg);
+            let sent = self.blocking_tell(msg);
             assert!(sent.is_ok(), "the actor stopped during the benchmark");
         }
     }
@@ -1069,7 +1069,7 @@ pub mod payload {
                 s.spawn(move || {
                     barrier.wait();
                     for seq in 0..total {
-                        let sent = tx.send_blocking(P::make(&mut maker, seq));
+                        let sent = tx.blocking_send(P::make(&mut maker, seq));
                         assert!(
                             sent.is_ok(),
                             "receiver alive until every message is received"
@@ -1082,7 +1082,7 @@ pub mod payload {
                     barrier.wait();
                     let start = Instant::now();
                     while received < total {
-                        let n = rx.recv_many_blocking(&mut buf, 64);
+                        let n = rx.blocking_recv_many(&mut buf, 64);
                         assert!(n > 0, "senders alive until every message is sent");
                         received += n as u64;
                         beats.consumer(received);

@@ -8,7 +8,7 @@ use std::sync::{mpsc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ryker_core::mailbox::{try_channel, MailboxConfig, MailboxStats, Overflow};
@@ -40,8 +40,9 @@ pub(crate) struct EnqueueArgs {
     #[arg(long, value_name = "N", default_value_t = 512)]
     capacity: usize,
 
-    /// What a send does when the mailbox is full.
-    #[arg(long, value_enum, default_value_t = OverflowArg::Busy)]
+    /// What a send does when the mailbox is full: busy, drop_newest or drop_oldest (the
+    /// spelling of CONFIG.toml, parsed by ryker-core's `Overflow: FromStr`).
+    #[arg(long, value_name = "POLICY", default_value = "busy", value_parser = parse_overflow)]
     overflow: OverflowArg,
 
     /// Number of producer threads (each one checks its own sequence order on the consumer).
@@ -72,9 +73,22 @@ pub(crate) struct EnqueueArgs {
     json: bool,
 }
 
+/// `--overflow`: ryker-core's `Overflow`, parsed by its `FromStr` (one spelling with
+/// CONFIG.toml), and what it means for the reference channel.
+fn parse_overflow(s: &str) -> Result<OverflowArg, String> {
+    match s.parse::<Overflow>().map_err(|e| e.to_string())? {
+        Overflow::Busy => Ok(OverflowArg::Busy),
+        Overflow::DropNewest => Ok(OverflowArg::DropNewest),
+        Overflow::DropOldest => Ok(OverflowArg::DropOldest),
+        other => Err(format!(
+            "overflow policy {other} is not supported by `ryker enqueue`"
+        )),
+    }
+}
+
 /// `--overflow` values, mapped onto ryker's `Overflow`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 enum OverflowArg {
     /// The sender waits (`send_blocking` parks) until there is room.
     Busy,
@@ -102,11 +116,7 @@ impl OverflowArg {
     }
 
     fn name(self) -> &'static str {
-        match self {
-            Self::Busy => "busy",
-            Self::DropNewest => "drop-newest",
-            Self::DropOldest => "drop-oldest",
-        }
+        self.ryker().as_str()
     }
 }
 

@@ -693,10 +693,12 @@ async fn run<R: Runtime>(
                                 Err(SendTimeoutError::Timeout(_)) => Err(&counts.timeouts),
                                 Err(SendTimeoutError::Dropped) => Err(&counts.dropped),
                                 Err(SendTimeoutError::Closed(_)) => Err(&counts.closed),
+                                Err(other) => panic!("unexpected {other:?}"),
                             }
                         }
                         Err(TrySendError::Dropped) => Err(&counts.dropped),
                         Err(TrySendError::Closed(_)) => Err(&counts.closed),
+                        Err(other) => panic!("unexpected {other:?}"),
                     };
                     match outcome {
                         Ok(()) => {
@@ -783,11 +785,12 @@ async fn run<R: Runtime>(
     let interrupted = INTERRUPTED.load(Ordering::Relaxed);
     let mut reports: Vec<ActorReport> = Vec::with_capacity(handles.len());
     for handle in handles {
-        let report = if interrupted {
-            handle.abort().await
+        if interrupted {
+            handle.abort();
         } else {
-            handle.shutdown().await
-        };
+            handle.shutdown();
+        }
+        let report = handle.await;
         match report {
             Ok(report) => reports.push(report),
             Err(e) => eprintln!("ryker soak: an actor did not report: {e}"),

@@ -83,7 +83,7 @@ fn enqueue_small_run_succeeds_and_reports_throughput() {
 
 #[test]
 fn enqueue_checks_every_overflow_policy_with_several_producers() {
-    for overflow in ["busy", "drop-newest", "drop-oldest"] {
+    for overflow in ["busy", "drop_newest", "drop_oldest"] {
         let out = ryker(&[
             "enqueue",
             "--messages",
@@ -148,6 +148,23 @@ fn enqueue_rejects_unknown_overflow_and_zero_producers() {
             "{args:?}: no error message"
         );
     }
+}
+
+/// `--overflow` takes CONFIG.toml's spelling and only that one (ryker-core's `Overflow:
+/// FromStr`): the kebab-case spelling the command line used to take is refused, and the error
+/// lists what is allowed.
+#[test]
+fn enqueue_overflow_has_the_config_spelling_only() {
+    let out = ryker(&["enqueue", "--overflow", "drop-oldest"]);
+    assert!(
+        !out.status.success(),
+        "the kebab-case spelling was accepted"
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("unknown overflow policy (allowed: busy, drop_newest, drop_oldest)"),
+        "{err}"
+    );
 }
 
 /// A short soak: small enough for CI, large enough that messages queue and batch. It runs in
