@@ -40,12 +40,6 @@ TWINS=(
     'publish|loom_ring_wraparound|ring_capacity_1_three_laps|Causality violation'
     'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
     'wake|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
-    # The receiver parks on a claimed, unpublished slot (`Drained::Coming`) although that
-    # sender fenced before the receiver registered and so may not wake it.
-    'coming|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
-    # A permit's publish fences before its store instead of after it, though the receiver
-    # parks on its RESERVED slot (`Permit::send`).
-    'permit_fence|loom_permit|receiver_parked_on_a_permit_is_woken_by_its_send|deadlock'
     'close|loom_shutdown_no_drop|close_races_sends|accepted message lost'
     # The receiver frees a slot and reads the wait list with no SeqCst fence in between
     # (`Shared::notify_senders`): a sender waiting on full misses its wake-up.

@@ -67,29 +67,6 @@ fn dropped_permit_wakes_waiting_receiver() {
     });
 }
 
-/// The receiver waits while a sender holds a permit (its slot is marked `RESERVED`, so the
-/// receiver parks on it rather than polling again) and then sends through it: the permit's
-/// publish, fenced after its store, must wake the receiver. Broken twin `permit_fence` fences
-/// before the store instead and must deadlock.
-#[test]
-fn receiver_parked_on_a_permit_is_woken_by_its_send() {
-    model(3, || {
-        let (mut tx, mut rx) = channel::<u32>(busy(1));
-        let keep_open = tx.clone();
-        let a = spawn(move || {
-            let mut cx = Context::from_waker(Waker::noop());
-            match tx.poll_reserve(&mut cx) {
-                Poll::Ready(Ok(permit)) => permit.send(5),
-                other => panic!("a free slot was there: {:?}", other.map(|r| r.is_ok())),
-            }
-        });
-        assert_eq!(block_on(rx.recv()), Some(5));
-        a.join().unwrap();
-        drop(keep_open);
-        assert_eq!(block_on(rx.recv()), None);
-    });
-}
-
 /// Two senders race through `poll_reserve` on capacity 1 (one of them waits for the other's
 /// message to be received); both messages arrive, each once.
 #[test]

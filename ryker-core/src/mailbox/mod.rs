@@ -7,14 +7,8 @@
 //! between its store and its load (loom checks both; see docs/CONCURRENCY.md):
 //!
 //! * receiver waiting on empty: the receiver *registers its waker*, fences, and tries the ring
-//!   again. A send that claims and publishes in one call *claims its slot* (the `tail` CAS),
-//!   fences, publishes, and wakes the receiver if a waker may be registered: either the
-//!   receiver's retry sees the claim, or the sender sees the waker. A retry that sees the
-//!   claim but not yet the value (the slot is still `EMPTY` with `tail` past it) treats the
-//!   message as coming and polls again rather than parking, since that sender may have missed
-//!   the registration. A [`Permit`] may be held for long: its slot is marked `RESERVED` (the
-//!   receiver parks on it), and its publish fences *after* the store, as the close and an
-//!   eviction's publish do.
+//!   again; a sender *publishes its slot*, fences, and wakes the receiver if a waker may be
+//!   registered. Either the receiver's retry sees the message or the sender sees the waker.
 //! * sender waiting on full: the sender *queues itself* in the wait list, fences, and tries to
 //!   claim again; the receiver *frees a slot*, fences, and notifies the oldest waiter if the
 //!   list may be non-empty.

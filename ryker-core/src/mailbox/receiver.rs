@@ -288,13 +288,6 @@ impl<T, X: Attachment> Receiver<T, X> {
                 self.streaming = Streaming::Idle;
                 Poll::Pending
             }
-            // Broken twin `coming` (loom suite only): parks on a claimed, unpublished slot.
-            #[cfg(ryker_loom_broken = "coming")]
-            (0, Drained::Coming) => {
-                self.streaming = Streaming::Idle;
-                Poll::Pending
-            }
-            #[cfg(not(ryker_loom_broken = "coming"))]
             (0, Drained::Coming) => {
                 // A send claimed the next slot and has not published yet; it may have missed
                 // our registration (its fence came before it), so nobody may wake us: poll

@@ -676,13 +676,7 @@ impl<'a, T, X: Attachment> Permit<'a, T, X> {
     #[inline]
     pub fn send(mut self, msg: T) {
         if let Some(claim) = self.claim.take() {
-            // The claim was made earlier, maybe on another thread: the fence comes after the
-            // store (the receiver parks on the RESERVED slot). Broken twin `permit_fence`
-            // (loom suite only) publishes as a one-call send does, fence first.
-            #[cfg(not(ryker_loom_broken = "permit_fence"))]
             self.shared.publish(claim, msg);
-            #[cfg(ryker_loom_broken = "permit_fence")]
-            self.shared.publish_claimed_here(claim, msg);
         }
     }
 }

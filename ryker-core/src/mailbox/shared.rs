@@ -86,7 +86,6 @@ impl<T, X: Attachment> Shared<T, X> {
     ///
     /// [`publish_claimed_here`]: Self::publish_claimed_here
     #[inline]
-    #[cfg_attr(ryker_loom_broken = "permit_fence", allow(dead_code))]
     pub(super) fn publish(&self, claim: Claim<'_, T>, msg: T) {
         claim.publish(msg);
         self.after_publish();
