@@ -66,10 +66,6 @@ enum Drained {
     Yield,
     /// Closed and empty.
     End,
-    /// Stopped at a slot that a send has claimed and not yet published: its message is
-    /// coming, and that sender may not have seen a waker registered just before (see
-    /// `Shared::publish_claimed_here`), so the caller must look again rather than park.
-    Coming,
 }
 
 impl<T, X: Attachment> Receiver<T, X> {
@@ -107,12 +103,7 @@ impl<T, X: Attachment> Receiver<T, X> {
                         break;
                     }
                 }
-                // A permit's slot: its publish wakes a registered receiver.
-                Pop::Empty | Pop::Reserved => break,
-                Pop::NotReady => {
-                    end = Drained::Coming;
-                    break;
-                }
+                Pop::Empty | Pop::NotReady => break,
                 Pop::Closed => {
                     end = Drained::End;
                     break;
@@ -246,7 +237,7 @@ impl<T, X: Attachment> Receiver<T, X> {
             return Poll::Ready(0);
         }
         match self.pop_into(out, limit) {
-            (0, Drained::More | Drained::Coming) => {}
+            (0, Drained::More) => {}
             (0, Drained::Yield) => {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
@@ -273,9 +264,7 @@ impl<T, X: Attachment> Receiver<T, X> {
             return Poll::Pending;
         }
         self.shared.rx_waker.register(cx.waker());
-        // SeqCst fence: pairs with the sender's fence after its claim
-        // (`Shared::publish_claimed_here`) and with the one after a publish
-        // (`Shared::after_publish`: permits, evictions, the close); module docs.
+        // SeqCst fence: pairs with the fence in `after_publish` (module docs).
         fence(Ordering::SeqCst);
         #[cfg(ryker_loom_broken = "recheck")]
         {
@@ -286,15 +275,6 @@ impl<T, X: Attachment> Receiver<T, X> {
         match self.pop_into(out, limit) {
             (0, Drained::More) => {
                 self.streaming = Streaming::Idle;
-                Poll::Pending
-            }
-            (0, Drained::Coming) => {
-                // A send claimed the next slot and has not published yet; it may have missed
-                // our registration (its fence came before it), so nobody may wake us: poll
-                // again. The registration stays (a sender that did see it wakes us too,
-                // which costs one extra poll). Not a spin inside `poll`: the executor decides
-                // when we run next.
-                cx.waker().wake_by_ref();
                 Poll::Pending
             }
             (0, Drained::Yield) => {
@@ -414,7 +394,7 @@ impl<T, X: Attachment> Receiver<T, X> {
         // Spin briefly before parking, with plain pops: nothing is registered while spinning,
         // so senders are not made to wake us for messages we are about to see anyway.
         let ready = crate::blocking::spin_then(|| match self.pop_into(out, limit) {
-            (0, Drained::More | Drained::Yield | Drained::Coming) => None,
+            (0, Drained::More | Drained::Yield) => None,
             (n, _) => Some(n),
         });
         match ready {

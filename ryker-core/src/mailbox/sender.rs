@@ -167,7 +167,10 @@ impl<T, X: Attachment> Sender<T, X> {
             .shared
             .poll_claim(waiter.as_ref(), &mut self.registered, cx)
         {
-            Poll::Ready(Ok(claim)) => Poll::Ready(Ok(Permit::new(claim, &self.shared))),
+            Poll::Ready(Ok(claim)) => Poll::Ready(Ok(Permit {
+                claim: Some(claim),
+                shared: &self.shared,
+            })),
             Poll::Ready(Err(closed)) => Poll::Ready(Err(closed)),
             Poll::Pending => Poll::Pending,
         }
@@ -395,8 +398,7 @@ impl<T, X: Attachment> Sender<T, X> {
         };
         match claim {
             Ok(claim) => {
-                // Claimed on this thread, in this call (`block_on` runs the claim here).
-                shared.publish_claimed_here(claim, msg);
+                shared.publish(claim, msg);
                 Ok(Sent::Queued)
             }
             Err(Closed) => Err(SendError::Closed(msg)),
@@ -651,17 +653,7 @@ pub struct Permit<'a, T, X: Attachment = NoAttachment> {
     shared: &'a Shared<T, X>,
 }
 
-impl<'a, T, X: Attachment> Permit<'a, T, X> {
-    /// A permit for `claim`, whose slot is marked `RESERVED`: a permit may be held for long,
-    /// and its publish (or give-up) fences after the store, so the receiver may wait for it
-    /// instead of polling again (see `Shared::publish_claimed_here`).
-    fn new(claim: Claim<'a, T>, shared: &'a Shared<T, X>) -> Self {
-        claim.reserve();
-        Permit {
-            claim: Some(claim),
-            shared,
-        }
-    }
+impl<T, X: Attachment> Permit<'_, T, X> {
     /// Sends `msg` into the reserved slot.
     ///
     /// ```
@@ -865,9 +857,12 @@ impl<'a, T, X: Attachment> Future for Reserve<'a, T, X> {
         // SAFETY: `wait` is structurally pinned and never moved.
         let this = unsafe { self.map_unchecked_mut(|r| &mut r.wait) };
         let (shared, waiter, registered) = this.project();
-        shared
-            .poll_claim(waiter, registered, cx)
-            .map(|claim| claim.map(|claim| Permit::new(claim, shared)))
+        shared.poll_claim(waiter, registered, cx).map(|claim| {
+            claim.map(|claim| Permit {
+                claim: Some(claim),
+                shared,
+            })
+        })
     }
 }
 

@@ -79,50 +79,10 @@ impl<T, X: Attachment> Shared<T, X> {
     }
 
     /// Publishes a claimed slot and wakes the receiver if it may be waiting.
-    ///
-    /// For a claim made earlier, possibly on another thread (a [`Permit`](super::Permit)):
-    /// the fence comes after the publishing store ([`after_publish`](Self::after_publish)).
-    /// A send that claims and publishes in one call uses [`publish_claimed_here`] instead.
-    ///
-    /// [`publish_claimed_here`]: Self::publish_claimed_here
     #[inline]
     pub(super) fn publish(&self, claim: Claim<'_, T>, msg: T) {
         claim.publish(msg);
         self.after_publish();
-        self.attachment.on_accepted();
-    }
-
-    /// Publishes a slot that this thread claimed in this same call, with the sender half of
-    /// the wake-up protocol on the claim: the SeqCst fence comes right after the claim's CAS
-    /// (sequenced after it, before the value is written), and the waker state is read after
-    /// the publish without another fence.
-    ///
-    /// Why this is enough: the receiver registers its waker, fences, and re-checks the ring,
-    /// where an empty slot makes it read `tail` after a fence of its own (`Ring::pop_impl`).
-    /// The two fences order our claim (the store: the CAS on `tail`) against its
-    /// registration. Either our waker load, which follows our fence, sees the registration,
-    /// and we wake it after the publish; or its `tail` load sees our claim, and it finds the
-    /// slot claimed: published by then (it takes the message), or not yet (`Pop::NotReady`),
-    /// which it treats as "coming" and polls again instead of parking
-    /// (`Receiver::poll_recv_many`). So the store that the fence has to wait for is the CAS,
-    /// which on x86 has already drained the store buffer, not the publish into the slot's
-    /// cache line that the receiver is reading: that wait was the largest cost of a send.
-    ///
-    /// Under `DropOldest` a sender waiting in `poll_force` pairs with a fence *after* the
-    /// publish, so the policy keeps [`after_publish`](Self::after_publish) there.
-    #[inline]
-    pub(super) fn publish_claimed_here(&self, claim: Claim<'_, T>, msg: T) {
-        // SeqCst fence: the sender's side of the pair with the fence in
-        // `Receiver::poll_recv_many` between registering and re-checking (see above). Broken
-        // twin `wake` (loom suite only) leaves it out.
-        #[cfg(not(ryker_loom_broken = "wake"))]
-        fence(Ordering::SeqCst);
-        claim.publish(msg);
-        if self.overflow == Overflow::DropOldest {
-            self.after_publish();
-        } else if self.rx_waker.may_need_wake() {
-            self.rx_waker.wake();
-        }
         self.attachment.on_accepted();
     }
 
@@ -138,6 +98,7 @@ impl<T, X: Attachment> Shared<T, X> {
         // `poll_force`). Without it our load of the waker state could be ordered before our
         // publish (store buffering) while the receiver's re-check misses the publish: a lost
         // wake-up.
+        #[cfg(not(ryker_loom_broken = "wake"))]
         fence(Ordering::SeqCst);
         if self.rx_waker.may_need_wake() {
             self.rx_waker.wake();
@@ -247,7 +208,7 @@ impl<T, X: Attachment> Shared<T, X> {
         }
         match self.ring.claim() {
             Ok(claim) => {
-                self.publish_claimed_here(claim, msg);
+                self.publish(claim, msg);
                 Ok(Sent::Queued)
             }
             Err(ClaimError::Closed) => Err(TrySendError::Closed(msg)),
@@ -336,8 +297,7 @@ impl<T, X: Attachment> Shared<T, X> {
         match self.overflow {
             Overflow::Busy => match self.poll_claim(w, registered, cx) {
                 Poll::Ready(Ok(claim)) => {
-                    // Claimed in this poll, on this thread.
-                    self.publish_claimed_here(claim, take_msg(msg));
+                    self.publish(claim, take_msg(msg));
                     Poll::Ready(Ok(Sent::Queued))
                 }
                 Poll::Ready(Err(Closed)) => Poll::Ready(Err(Refused::Closed)),
@@ -513,7 +473,7 @@ impl<T, X: Attachment> Shared<T, X> {
                     core::mem::forget(rest);
                 }
                 Pop::Skipped => {}
-                Pop::Empty | Pop::Closed | Pop::NotReady | Pop::Reserved => break,
+                Pop::Empty | Pop::Closed | Pop::NotReady => break,
             }
         }
     }

@@ -41,7 +41,7 @@ pub(crate) use self::stamp::CAPACITY_RANGE;
 pub use self::stamp::MAX_CAPACITY;
 pub use self::storage::{Heap, Inline, Storage};
 
-use self::stamp::{Layout, EMPTY, FULL, RESERVED, SKIP};
+use self::stamp::{Layout, EMPTY, FULL, SKIP};
 use crate::error::{ConfigError, ForcePushError};
 use crate::metrics::{flips, note_flip, read_flips, Counter};
 use crate::sync::{fence, AtomicUsize, Backoff, CachePadded, Ordering};
@@ -118,9 +118,6 @@ pub(crate) enum Pop<T> {
     /// The next slot is claimed but not yet published (or the ring is in the middle of another
     /// thread's step); the value is coming.
     NotReady,
-    /// The next slot is claimed by a holder that publishes later ([`Claim::reserve`]); its
-    /// publish is followed by a fence, so a waiting consumer will be woken.
-    Reserved,
 }
 
 /// Why a claim failed.
@@ -193,20 +190,6 @@ impl<T> fmt::Debug for Claim<'_, T> {
 }
 
 impl<T> Claim<'_, T> {
-    /// Marks the slot `RESERVED`: its holder publishes (or gives it up) later, with the
-    /// mailbox's fence *after* that store, so a consumer that finds the mark can wait to be
-    /// woken instead of polling again for a value that is only nanoseconds away (which is what
-    /// it does for an unmarked claim; see `Shared::publish_claimed_here`).
-    #[inline]
-    pub(crate) fn reserve(&self) {
-        // Relaxed: the mark carries no data (the publish or SKIP that replaces it is the
-        // Release store a consumer synchronizes with); a consumer that reads the slot still
-        // EMPTY instead treats it as an unmarked claim, which only costs it a poll.
-        self.slot
-            .stamp
-            .store(self.lap | RESERVED, Ordering::Relaxed);
-    }
-
     /// Writes `value` into the slot and publishes it.
     #[inline]
     pub(crate) fn publish(self, value: T) {
@@ -500,7 +483,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
             // `SKIP` store of a dropped claim), making the value visible before we read it.
             let stamp = slot.stamp.load(Ordering::Acquire);
             let state = Layout::state(stamp);
-            if layout.lap(stamp) == lap && (state == FULL || state == SKIP) {
+            if layout.lap(stamp) == lap && state != EMPTY {
                 let next = layout.next(head);
                 let won = if EXCLUSIVE {
                     // Relaxed: we are the only writer of `head` (the caller's contract), so a
@@ -546,9 +529,6 @@ impl<T, S: Storage<T>> Ring<T, S> {
                         contention.spin();
                     }
                 }
-            } else if stamp == lap | RESERVED {
-                // Claimed by a permit that publishes later (with a fence after it).
-                return Pop::Reserved;
             } else if layout.lap(stamp) != lap.wrapping_add(layout.one_lap()) {
                 // Not written for this lap yet (EMPTY), or still holding the previous lap's
                 // entry while a `force_push` replaces it: empty unless a claim is in flight.
@@ -614,7 +594,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
         loop {
             let full = match self.claim_slot(|full| {
                 if full.head.wrapping_add(layout.one_lap()) == full.tail
-                    && matches!(Layout::state(full.stamp), FULL | SKIP)
+                    && Layout::state(full.stamp) != EMPTY
                 {
                     // Full, and the oldest entry (at `head`, the same slot) is published (or a
                     // SKIP): evict it.
@@ -802,7 +782,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
             match self.pop_slot() {
                 Pop::Value(value) => return Some(value),
                 Pop::Skipped => continue,
-                Pop::Empty | Pop::Closed | Pop::NotReady | Pop::Reserved => return None,
+                Pop::Empty | Pop::Closed | Pop::NotReady => return None,
             }
         }
         None
@@ -829,7 +809,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 }
                 Pop::Skipped if skip_budget > 1 => skip_budget -= 1,
                 Pop::Skipped => break,
-                Pop::Empty | Pop::Closed | Pop::NotReady | Pop::Reserved => break,
+                Pop::Empty | Pop::Closed | Pop::NotReady => break,
             }
         }
         taken

@@ -13,9 +13,7 @@
 //!
 //! A slot's *stamp* is `lap | state`: the lap the slot is serving and whether, in that lap, it is
 //! still waiting for a producer (`EMPTY`), holds a published value (`FULL`), or was claimed by a
-//! producer that gave its claim up (`SKIP`, a dropped permit), or is claimed by a holder who
-//! will publish later (`RESERVED`, a mailbox permit; a plain claim leaves it `EMPTY` until its
-//! publish). Stamps of a fresh ring are all
+//! producer that gave its claim up (`SKIP`, a dropped permit). Stamps of a fresh ring are all
 //! `lap 0 | EMPTY`, i.e. zero, which lets the static ring be built in a `const fn`. Because every
 //! stamp carries its lap, capacity 1 works: the slot's previous-lap and current-lap stamps
 //! differ by `one_lap >= 4`, never by the `+1` a plain Vyukov ring relies on.
@@ -26,10 +24,6 @@ pub(crate) const EMPTY: usize = 0;
 pub(crate) const FULL: usize = 1;
 /// The slot was claimed in this lap and given up without a value; the consumer steps over it.
 pub(crate) const SKIP: usize = 2;
-/// The slot was claimed in this lap by a holder that publishes later (a mailbox `Permit`),
-/// with a fence after its publish: a consumer that finds it may wait to be woken (see
-/// `Claim::reserve`).
-pub(crate) const RESERVED: usize = 3;
 /// Mask of the state part of a stamp.
 const STATE_MASK: usize = 3;
 
