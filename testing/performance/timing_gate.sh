@@ -27,6 +27,8 @@
 # See testing/performance/README.md for the procedure (quiet machine, pinned CPU frequency, ...).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck source=.ci/lib.sh
+source .ci/lib.sh
 
 BASELINE=${RYKER_TIMING_BASELINE:-main}
 read -r -a BENCHES <<<"${RYKER_TIMING_BENCHES:-ring spsc mpsc actor}"
@@ -43,18 +45,10 @@ usage() {
 build_benches() {
     local args=() b
     for b in "${BENCHES[@]}"; do args+=(--bench "$b"); done
+    # The one reader of cargo's JSON output (.ci/lib.sh): it fails on a failed or cut-short
+    # build instead of printing nothing.
     cargo bench -p ryker-benches "${args[@]}" --no-run --message-format=json-render-diagnostics |
-        python3 -c '
-import json, sys
-for line in sys.stdin:
-    try:
-        msg = json.loads(line)
-    except ValueError:
-        continue
-    if (msg.get("reason") == "compiler-artifact" and msg.get("executable")
-            and "bench" in msg["target"]["kind"]):
-        print(msg["target"]["name"] + "\t" + msg["executable"])
-'
+        cargo_executables bench
 }
 
 # run_benches MODE_ARGS...: runs every bench binary with `--bench MODE_ARGS... CRITERION_ARGS`,
@@ -62,7 +56,9 @@ for line in sys.stdin:
 run_benches() {
     local slot=$1
     shift
-    local name exe
+    local name exe benches
+    # Not `< <(build_benches)`: a failed build must stop the script, not run zero benches.
+    benches=$(build_benches)
     mkdir -p "$RESOURCES/$slot" "$LOG_DIR"
     touch "$RESOURCES/$slot/started"
     while IFS=$'\t' read -r name exe; do
@@ -77,7 +73,7 @@ with open(sys.argv[1], "w") as f:
     f.write(f"{ru.ru_utime + ru.ru_stime:.3f}\t{wall:.3f}\t{ru.ru_maxrss}\n")
 sys.exit(rc)
 ' "$RESOURCES/$slot/$name.tsv" "$exe" --bench "$@" 2>&1 | tee "$LOG_DIR/$name.$slot.log"
-    done < <(build_benches)
+    done <<<"$benches"
 }
 
 # Judges the last `compare` run against the baseline; exit 1 on a regression.
