@@ -4,7 +4,9 @@
 //! - [`Msg`]: the 64-byte message every run moves, and [`Epoch`], the clock that stamps it;
 //! - [`sync::SyncPeer`] and [`tasks::AsyncPeer`]: ryker and every peer queue (tokio mpsc,
 //!   crossbeam, kanal, flume, thingbuf, async-channel, crossfire), from plain threads or from
-//!   tasks, each written once;
+//!   tasks, each written once, carrying [`Msg`] or any message type a bench needs; and
+//!   [`tasks::Producer`] / [`sync::SyncProducer`], what a producer task or thread sends
+//!   through: a peer's sender or a ryker actor's `Addr`;
 //! - [`exec::Exec`]: the executors task and actor runs use (tokio current-thread, tokio with 2
 //!   workers, smol on 2 threads);
 //! - [`watchdog`]: the stall watchdog that ends a run which stops making progress;

@@ -5,6 +5,9 @@
 //! which also gives them the close they lack. Every consumer takes up to `limit` messages per
 //! call: ryker and tokio with their batch receive, the others with one waiting receive and then
 //! [`fill`]. A limit of 1 is one plain receive per message.
+//!
+//! What a producer thread sends through is a [`SyncProducer`]: a peer's sender ([`SyncPeerTx`])
+//! or a ryker actor's `Addr` alike.
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +18,7 @@ use crossbeam_channel::TrySendError as CbTrySendError;
 use crossbeam_utils::Backoff;
 use ryker_core::error::{SendError, TrySendError};
 use ryker_core::mailbox::{try_channel, MailboxConfig, Receiver, Sender, Sent};
+use ryker_core::prelude::{Actor, Addr};
 
 use crate::Msg;
 
@@ -31,8 +35,9 @@ pub enum Outcome {
     Closed,
 }
 
-/// A queue under test, driven from plain threads.
-pub trait SyncPeer {
+/// A queue under test carrying `M` (the 64-byte [`Msg`] unless told otherwise), driven from
+/// plain threads.
+pub trait SyncPeer<M = Msg> {
     /// The queue's name in bench ids and tables.
     const NAME: &'static str;
     /// Producer handle, one clone per producer thread. Dropping every clone ends the run.
@@ -44,29 +49,33 @@ pub trait SyncPeer {
     fn pair(capacity: usize) -> (Self::Tx, Self::Rx);
 
     /// Sends one message, waiting while the queue is full if its overflow policy says so.
-    fn send(tx: &Self::Tx, msg: Msg) -> Outcome;
+    fn send(tx: &Self::Tx, msg: M) -> Outcome;
 
     /// Appends between 1 and `limit` messages to `buf`, waiting for the first; returns 0 only
     /// once every producer is gone and the queue is drained.
-    fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize;
+    fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<M>, limit: usize) -> usize;
 
     /// Sends without waiting; the message back when the queue is full or closed.
-    fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg>;
+    fn try_send(tx: &Self::Tx, msg: M) -> Result<(), M>;
 
     /// Receives without waiting; `None` when the queue is empty.
-    fn try_recv(rx: &mut Self::Rx) -> Option<Msg>;
+    fn try_recv(rx: &mut Self::Rx) -> Option<M>;
 
     /// Appends up to `limit` ready messages to `buf` without waiting; returns how many. A loop
     /// of [`SyncPeer::try_recv`] unless the queue has a batch receive.
     #[inline]
-    fn try_recv_many(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-        try_loop::<Self>(rx, buf, limit)
+    fn try_recv_many(rx: &mut Self::Rx, buf: &mut Vec<M>, limit: usize) -> usize {
+        try_loop::<Self, M>(rx, buf, limit)
     }
 }
 
 /// Up to `limit` [`SyncPeer::try_recv`] calls, appending to `buf`; returns how many it took.
 #[inline]
-pub fn try_loop<Q: SyncPeer + ?Sized>(rx: &mut Q::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+pub fn try_loop<Q: SyncPeer<M> + ?Sized, M>(
+    rx: &mut Q::Rx,
+    buf: &mut Vec<M>,
+    limit: usize,
+) -> usize {
     let mut n = 0;
     while n < limit {
         let Some(msg) = Q::try_recv(rx) else { break };
@@ -74,6 +83,90 @@ pub fn try_loop<Q: SyncPeer + ?Sized>(rx: &mut Q::Rx, buf: &mut Vec<Msg>, limit:
         n += 1;
     }
     n
+}
+
+/// What a plain producer thread sends through: a peer's sender ([`SyncPeerTx`]) or a ryker
+/// actor's `Addr`.
+pub trait SyncProducer<M>: Clone + Send {
+    /// Sends one message, blocking while the consumer's queue is full (if its policy says so).
+    fn send(&self, msg: M) -> Outcome;
+
+    /// Sends without waiting; the message back when the queue is full or closed.
+    fn try_send(&self, msg: M) -> Result<(), M>;
+}
+
+/// A [`SyncPeer`]'s sender as a [`SyncProducer`].
+pub struct SyncPeerTx<Q: SyncPeer<M>, M = Msg>(pub Q::Tx, PhantomData<fn(M)>);
+
+impl<Q: SyncPeer<M>, M> SyncPeerTx<Q, M> {
+    /// Wraps `tx`, a sender of `Q`.
+    #[inline]
+    #[must_use]
+    pub fn new(tx: Q::Tx) -> Self {
+        Self(tx, PhantomData)
+    }
+}
+
+impl<Q: SyncPeer<M>, M> Clone for SyncPeerTx<Q, M> {
+    fn clone(&self) -> Self {
+        Self::new(self.0.clone())
+    }
+}
+
+impl<Q: SyncPeer<M>, M> std::fmt::Debug for SyncPeerTx<Q, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SyncPeerTx").field(&Q::NAME).finish()
+    }
+}
+
+impl<Q: SyncPeer<M>, M> SyncProducer<M> for SyncPeerTx<Q, M> {
+    #[inline]
+    fn send(&self, msg: M) -> Outcome {
+        Q::send(&self.0, msg)
+    }
+
+    #[inline]
+    fn try_send(&self, msg: M) -> Result<(), M> {
+        Q::try_send(&self.0, msg)
+    }
+}
+
+/// `blocking_tell` / `try_tell`.
+impl<A: Actor> SyncProducer<A::Msg> for Addr<A> {
+    #[inline]
+    fn send(&self, msg: A::Msg) -> Outcome {
+        outcome(self.blocking_tell(msg))
+    }
+
+    #[inline]
+    fn try_send(&self, msg: A::Msg) -> Result<(), A::Msg> {
+        try_outcome(self.try_tell(msg))
+    }
+}
+
+/// A ryker send's result as an [`Outcome`].
+#[inline]
+fn outcome<M>(sent: Result<Sent, SendError<M>>) -> Outcome {
+    match sent {
+        Ok(Sent::Queued) => Outcome::Queued,
+        Ok(Sent::DisplacedOldest) => Outcome::DisplacedOldest(1),
+        // `Sent` is non-exhaustive; a new way of queuing still queued the message.
+        Ok(_) => Outcome::Queued,
+        Err(SendError::Dropped) => Outcome::DroppedNewest,
+        Err(SendError::Closed(_)) => Outcome::Closed,
+        Err(other) => panic!("unexpected {other:?}"),
+    }
+}
+
+/// A ryker `try_*` send's result: the message back when full or closed.
+#[inline]
+fn try_outcome<M>(sent: Result<Sent, TrySendError<M>>) -> Result<(), M> {
+    match sent {
+        Ok(_) => Ok(()),
+        Err(TrySendError::Busy(msg) | TrySendError::Closed(msg)) => Err(msg),
+        // Only a drop-newest mailbox drops, and the benches and `pair` make busy ones.
+        Err(_) => unreachable!("a busy-policy mailbox does not drop"),
+    }
 }
 
 /// Polls a batch receive once with a no-op waker: what `recv_many(limit).await` does when
@@ -89,11 +182,11 @@ fn poll_once(poll: impl FnOnce(&mut Context<'_>) -> Poll<usize>) -> usize {
 /// Appends `first` and then up to `limit - 1` more from `try_next` (which returns `None` when
 /// the queue is empty); returns how many were appended.
 #[inline]
-pub fn fill(
-    buf: &mut Vec<Msg>,
-    first: Msg,
+pub fn fill<M>(
+    buf: &mut Vec<M>,
+    first: M,
     limit: usize,
-    mut try_next: impl FnMut() -> Option<Msg>,
+    mut try_next: impl FnMut() -> Option<M>,
 ) -> usize {
     buf.push(first);
     let mut n = 1;
@@ -136,15 +229,7 @@ impl SyncPeer for Ryker {
 
     #[inline]
     fn send(tx: &Self::Tx, msg: Msg) -> Outcome {
-        match tx.blocking_send(msg) {
-            Ok(Sent::Queued) => Outcome::Queued,
-            Ok(Sent::DisplacedOldest) => Outcome::DisplacedOldest(1),
-            // `Sent` is non-exhaustive; a new way of queuing still queued the message.
-            Ok(_) => Outcome::Queued,
-            Err(SendError::Dropped) => Outcome::DroppedNewest,
-            Err(SendError::Closed(_)) => Outcome::Closed,
-            Err(other) => panic!("unexpected {other:?}"),
-        }
+        outcome(tx.blocking_send(msg))
     }
 
     #[inline]
@@ -161,12 +246,7 @@ impl SyncPeer for Ryker {
 
     #[inline]
     fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg> {
-        match tx.try_send(msg) {
-            Ok(_) => Ok(()),
-            Err(TrySendError::Busy(msg) | TrySendError::Closed(msg)) => Err(msg),
-            // Only a drop-newest mailbox drops, and `pair` makes a busy one.
-            Err(_) => unreachable!("a busy-policy mailbox does not drop"),
-        }
+        try_outcome(tx.try_send(msg))
     }
 
     #[inline]
@@ -457,43 +537,50 @@ blocking_peer!(
 );
 
 /// `tokio::sync::mpsc::channel` outside any runtime: `blocking_send` / `blocking_recv_many`.
+/// Carries any `M`: the actor benches' producer threads send into the same channel a task reads
+/// with [`tasks::TokioMpsc`](crate::tasks::TokioMpsc).
 #[derive(Debug)]
 pub struct TokioMpsc;
 
-impl SyncPeer for TokioMpsc {
+impl TokioMpsc {
+    /// [`SyncPeer::NAME`], to name without saying what the queue carries.
+    pub const NAME: &'static str = "tokio_mpsc";
+}
+
+impl<M: Send> SyncPeer<M> for TokioMpsc {
     const NAME: &'static str = "tokio_mpsc";
-    type Tx = tokio::sync::mpsc::Sender<Msg>;
-    type Rx = tokio::sync::mpsc::Receiver<Msg>;
+    type Tx = tokio::sync::mpsc::Sender<M>;
+    type Rx = tokio::sync::mpsc::Receiver<M>;
 
     fn pair(capacity: usize) -> (Self::Tx, Self::Rx) {
         tokio::sync::mpsc::channel(capacity)
     }
 
     #[inline]
-    fn send(tx: &Self::Tx, msg: Msg) -> Outcome {
+    fn send(tx: &Self::Tx, msg: M) -> Outcome {
         tx.blocking_send(msg)
             .map_or(Outcome::Closed, |()| Outcome::Queued)
     }
 
     #[inline]
-    fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+    fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<M>, limit: usize) -> usize {
         rx.blocking_recv_many(buf, limit)
     }
 
     #[inline]
-    fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg> {
+    fn try_send(tx: &Self::Tx, msg: M) -> Result<(), M> {
         tx.try_send(msg)
             .map_err(tokio::sync::mpsc::error::TrySendError::into_inner)
     }
 
     #[inline]
-    fn try_recv(rx: &mut Self::Rx) -> Option<Msg> {
+    fn try_recv(rx: &mut Self::Rx) -> Option<M> {
         rx.try_recv().ok()
     }
 
     /// `poll_recv_many`, polled once.
     #[inline]
-    fn try_recv_many(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+    fn try_recv_many(rx: &mut Self::Rx, buf: &mut Vec<M>, limit: usize) -> usize {
         poll_once(|cx| rx.poll_recv_many(cx, buf, limit))
     }
 }

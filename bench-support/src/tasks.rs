@@ -1,17 +1,26 @@
-//! The peer queues driven by tasks on an async runtime, behind one trait, [`AsyncPeer`].
+//! The peer queues driven by tasks on an async runtime, behind one trait, [`AsyncPeer`], and
+//! what a producer task sends through: [`Producer`], for a peer's sender ([`PeerTx`]) and for a
+//! ryker actor's `Addr` alike.
 //!
-//! Every consumer takes up to `limit` messages per wake-up: ryker and tokio with their
-//! `recv_many`, the others with one awaited receive and then [`fill`] from `try_recv`.
+//! A consumer takes up to `limit` messages per wake-up with [`AsyncPeer::recv_batch`] (ryker and
+//! tokio with their `recv_many`, the others with one awaited receive and then [`fill`] from
+//! `try_recv`), or one message per `.await` with [`AsyncPeer::recv`].
+//!
+//! Every peer moves [`Msg`] unless told otherwise: `AsyncPeer<M>` carries any `M` the channel
+//! takes (thingbuf's recycling slots need `M: Sync + Default + Clone`, crossfire's send future
+//! `M: Unpin`).
 
 use std::future::Future;
+use std::marker::PhantomData;
 
 use ryker_core::mailbox::{Receiver, Sender};
+use ryker_core::prelude::{Actor, Addr};
 
 use crate::sync::{fill, ryker_mailbox};
 use crate::Msg;
 
-/// A queue under test, driven by tasks.
-pub trait AsyncPeer: 'static {
+/// A queue under test carrying `M`, driven by tasks.
+pub trait AsyncPeer<M: Send + 'static = Msg>: 'static {
     /// The queue's name in bench ids and tables.
     const NAME: &'static str;
     /// Producer handle, one clone per producer task. Dropping every clone ends the run.
@@ -23,20 +32,69 @@ pub trait AsyncPeer: 'static {
     fn pair(capacity: usize) -> (Self::Tx, Self::Rx);
 
     /// Sends, waiting while the queue is full; `false` if the queue is closed.
-    fn send(tx: &Self::Tx, msg: Msg) -> impl Future<Output = bool> + Send;
+    fn send(tx: &Self::Tx, msg: M) -> impl Future<Output = bool> + Send;
+
+    /// Receives one message, waiting for it: the channel's own `recv().await`. `None` only once
+    /// every producer is gone and the queue is drained.
+    fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<M>> + Send;
 
     /// Appends between 1 and `limit` messages to `buf`, waiting for the first; returns 0 only
     /// once every producer is gone and the queue is drained.
     fn recv_batch(
         rx: &mut Self::Rx,
-        buf: &mut Vec<Msg>,
+        buf: &mut Vec<M>,
         limit: usize,
     ) -> impl Future<Output = usize> + Send;
 }
 
+/// What a producer task sends through: a peer's sender ([`PeerTx`]) or a ryker actor's `Addr`.
+pub trait Producer<M>: Clone + Send + Sync + 'static {
+    /// Sends, waiting while the consumer's queue is full; `false` once the consumer is gone.
+    fn send(&self, msg: M) -> impl Future<Output = bool> + Send;
+}
+
+/// An [`AsyncPeer`]'s sender as a [`Producer`].
+pub struct PeerTx<Q: AsyncPeer<M>, M: Send + 'static = Msg>(pub Q::Tx, PhantomData<fn(M)>);
+
+impl<Q: AsyncPeer<M>, M: Send + 'static> PeerTx<Q, M> {
+    /// Wraps `tx`, a sender of `Q`.
+    #[inline]
+    #[must_use]
+    pub fn new(tx: Q::Tx) -> Self {
+        Self(tx, PhantomData)
+    }
+}
+
+impl<Q: AsyncPeer<M>, M: Send + 'static> Clone for PeerTx<Q, M> {
+    fn clone(&self) -> Self {
+        Self::new(self.0.clone())
+    }
+}
+
+impl<Q: AsyncPeer<M>, M: Send + 'static> std::fmt::Debug for PeerTx<Q, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PeerTx").field(&Q::NAME).finish()
+    }
+}
+
+impl<Q: AsyncPeer<M>, M: Send + 'static> Producer<M> for PeerTx<Q, M> {
+    #[inline]
+    fn send(&self, msg: M) -> impl Future<Output = bool> + Send {
+        Q::send(&self.0, msg)
+    }
+}
+
+/// `tell().await`.
+impl<A: Actor> Producer<A::Msg> for Addr<A> {
+    #[inline]
+    async fn send(&self, msg: A::Msg) -> bool {
+        self.tell(msg).await.is_ok()
+    }
+}
+
 /// A peer channel with an awaited `send` and `recv` and a `try_recv`: one line each.
 macro_rules! async_peer {
-    ($(#[$doc:meta])* $peer:ident, $name:literal, $tx:ty, $rx:ty, $pair:expr,
+    ($(#[$doc:meta])* $peer:ident, $name:literal, <M: $($bound:path),+>, $tx:ty, $rx:ty, $pair:expr,
      send: |$stx:ident, $smsg:ident| $send:expr,
      recv: |$rrx:ident| $recv:expr,
      try_recv: |$trx:ident| $try_recv:expr $(,)?) => {
@@ -44,7 +102,12 @@ macro_rules! async_peer {
         #[derive(Debug)]
         pub struct $peer;
 
-        impl AsyncPeer for $peer {
+        impl $peer {
+            /// [`AsyncPeer::NAME`], to name without saying what the queue carries.
+            pub const NAME: &'static str = $name;
+        }
+
+        impl<M: $($bound +)+ 'static> AsyncPeer<M> for $peer {
             const NAME: &'static str = $name;
             type Tx = $tx;
             type Rx = $rx;
@@ -54,12 +117,17 @@ macro_rules! async_peer {
             }
 
             #[inline]
-            async fn send($stx: &Self::Tx, $smsg: Msg) -> bool {
+            async fn send($stx: &Self::Tx, $smsg: M) -> bool {
                 $send.is_ok()
             }
 
             #[inline]
-            async fn recv_batch($rrx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+            async fn recv($rrx: &mut Self::Rx) -> Option<M> {
+                $recv
+            }
+
+            #[inline]
+            async fn recv_batch($rrx: &mut Self::Rx, buf: &mut Vec<M>, limit: usize) -> usize {
                 let Some(first) = $recv else { return 0 };
                 let $trx = &*$rrx;
                 fill(buf, first, limit, || $try_recv)
@@ -75,7 +143,12 @@ macro_rules! recv_many_peer {
         #[derive(Debug)]
         pub struct $peer;
 
-        impl AsyncPeer for $peer {
+        impl $peer {
+            /// [`AsyncPeer::NAME`], to name without saying what the queue carries.
+            pub const NAME: &'static str = $name;
+        }
+
+        impl<M: Send + 'static> AsyncPeer<M> for $peer {
             const NAME: &'static str = $name;
             type Tx = $tx;
             type Rx = $rx;
@@ -85,12 +158,17 @@ macro_rules! recv_many_peer {
             }
 
             #[inline]
-            async fn send(tx: &Self::Tx, msg: Msg) -> bool {
+            async fn send(tx: &Self::Tx, msg: M) -> bool {
                 tx.send(msg).await.is_ok()
             }
 
             #[inline]
-            async fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+            fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<M>> + Send {
+                rx.recv()
+            }
+
+            #[inline]
+            async fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<M>, limit: usize) -> usize {
                 rx.recv_many(buf, limit).await
             }
         }
@@ -98,20 +176,20 @@ macro_rules! recv_many_peer {
 }
 
 recv_many_peer!(
-    /// A ryker mailbox: `send().await` / `recv_many().await`.
-    Ryker, "ryker_mailbox", Sender<Msg>, Receiver<Msg>, ryker_mailbox
+    /// A ryker mailbox: `send().await` / `recv().await`, `recv_many().await`.
+    Ryker, "ryker_mailbox", Sender<M>, Receiver<M>, ryker_mailbox
 );
 
 recv_many_peer!(
-    /// `tokio::sync::mpsc::channel`: `send().await` / `recv_many().await`.
+    /// `tokio::sync::mpsc::channel`: `send().await` / `recv().await`, `recv_many().await`.
     TokioMpsc, "tokio_mpsc",
-    tokio::sync::mpsc::Sender<Msg>, tokio::sync::mpsc::Receiver<Msg>, tokio::sync::mpsc::channel
+    tokio::sync::mpsc::Sender<M>, tokio::sync::mpsc::Receiver<M>, tokio::sync::mpsc::channel
 );
 
 async_peer!(
     /// `async_channel::bounded`: `send().await` / `recv().await` + `try_recv`.
-    AsyncChannel, "async_channel",
-    async_channel::Sender<Msg>, async_channel::Receiver<Msg>, async_channel::bounded,
+    AsyncChannel, "async_channel", <M: Send>,
+    async_channel::Sender<M>, async_channel::Receiver<M>, async_channel::bounded,
     send: |tx, msg| tx.send(msg).await,
     recv: |rx| rx.recv().await.ok(),
     try_recv: |rx| rx.try_recv().ok(),
@@ -119,8 +197,8 @@ async_peer!(
 
 async_peer!(
     /// `flume::bounded`: `send_async` / `recv_async` + `try_recv`.
-    Flume, "flume",
-    flume::Sender<Msg>, flume::Receiver<Msg>, flume::bounded,
+    Flume, "flume", <M: Send>,
+    flume::Sender<M>, flume::Receiver<M>, flume::bounded,
     send: |tx, msg| tx.send_async(msg).await,
     recv: |rx| rx.recv_async().await.ok(),
     try_recv: |rx| rx.try_recv().ok(),
@@ -128,8 +206,8 @@ async_peer!(
 
 async_peer!(
     /// `kanal::bounded_async`: `send().await` / `recv().await` + `try_recv`.
-    Kanal, "kanal",
-    kanal::AsyncSender<Msg>, kanal::AsyncReceiver<Msg>, kanal::bounded_async,
+    Kanal, "kanal", <M: Send>,
+    kanal::AsyncSender<M>, kanal::AsyncReceiver<M>, kanal::bounded_async,
     send: |tx, msg| tx.send(msg).await,
     recv: |rx| rx.recv().await.ok(),
     try_recv: |rx| rx.try_recv().ok().flatten(),
@@ -137,8 +215,8 @@ async_peer!(
 
 async_peer!(
     /// `thingbuf::mpsc::channel`: `send().await` / `recv().await` + `try_recv`.
-    Thingbuf, "thingbuf_mpsc",
-    thingbuf::mpsc::Sender<Msg>, thingbuf::mpsc::Receiver<Msg>, thingbuf::mpsc::channel,
+    Thingbuf, "thingbuf_mpsc", <M: Send, Sync, Default, Clone>,
+    thingbuf::mpsc::Sender<M>, thingbuf::mpsc::Receiver<M>, thingbuf::mpsc::channel,
     send: |tx, msg| tx.send(msg).await,
     recv: |rx| rx.recv().await,
     try_recv: |rx| rx.try_recv().ok(),
@@ -146,9 +224,9 @@ async_peer!(
 
 async_peer!(
     /// `crossfire::mpsc::bounded_async`: `send().await` / `recv().await` + `try_recv`.
-    Crossfire, "crossfire",
-    crossfire::MAsyncTx<crossfire::mpsc::Array<Msg>>,
-    crossfire::AsyncRx<crossfire::mpsc::Array<Msg>>,
+    Crossfire, "crossfire", <M: Send, Unpin>,
+    crossfire::MAsyncTx<crossfire::mpsc::Array<M>>,
+    crossfire::AsyncRx<crossfire::mpsc::Array<M>>,
     crossfire::mpsc::bounded_async,
     send: |tx, msg| tx.send(msg).await,
     recv: |rx| rx.recv().await.ok(),

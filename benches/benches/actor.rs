@@ -25,16 +25,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bench_support::exec::{Exec, Smol2, TokioCt, TokioMt2};
+use bench_support::sync::{self, SyncProducer};
+use bench_support::tasks::{AsyncChannel, AsyncPeer, Kanal, Producer, TokioMpsc};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use ryker_benches::actors::{
-    self, burst, burst_from_thread, Count, Pipe, SyncSend, SyncTx, Tx, TELL_BATCH,
-};
+use ryker_benches::actors::{self, burst, burst_from_thread, Count, Pipe, SyncSend, TELL_BATCH};
 use ryker_core::prelude::ActorConfig;
 use tokio::sync::Notify;
 
 /// Benches one contender whose consumer is already running, then stops it.
-fn one<E: Exec, T: Tx<bench_support::Msg>>(
+fn one<E: Exec, T: Producer<bench_support::Msg>>(
     g: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     exec: &E,
@@ -47,7 +47,7 @@ fn one<E: Exec, T: Tx<bench_support::Msg>>(
 }
 
 /// As [`one`], with the bench thread itself as a plain-thread producer.
-fn one_sync<T: SyncTx<bench_support::Msg>>(
+fn one_sync<T: SyncProducer<bench_support::Msg>>(
     g: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     how: SyncSend,
@@ -57,6 +57,17 @@ fn one_sync<T: SyncTx<bench_support::Msg>>(
         b.iter_custom(|iters| burst_from_thread(&pipe.tx, &done, TELL_BATCH, iters, how));
     });
     pipe.finish();
+}
+
+/// As [`one`], for the peer channel `Q` feeding a task, under its name (`tokio_mpsc`, `kanal`,
+/// `async_channel`).
+fn peer<E: Exec, Q: AsyncPeer>(g: &mut BenchmarkGroup<'_, WallTime>, exec: &E) {
+    one(
+        g,
+        Q::NAME,
+        exec,
+        counted(|w| actors::peer::<Q, _, _>(exec, w)),
+    );
 }
 
 fn counted<T>(spawn: impl FnOnce(Count) -> Pipe<T, ()>) -> (Pipe<T, ()>, Arc<Notify>) {
@@ -74,13 +85,8 @@ fn bench_tokio(c: &mut Criterion) {
         &exec,
         counted(|w| actors::ryker(&exec, ActorConfig::default(), w)),
     );
-    one(
-        &mut g,
-        "tokio_mpsc",
-        &exec,
-        counted(|w| actors::tokio_mpsc(&exec, w)),
-    );
-    one(&mut g, "kanal", &exec, counted(|w| actors::kanal(&exec, w)));
+    peer::<_, TokioMpsc>(&mut g, &exec);
+    peer::<_, Kanal>(&mut g, &exec);
     g.finish();
 }
 
@@ -94,19 +100,9 @@ fn bench_smol(c: &mut Criterion) {
         &exec,
         counted(|w| actors::ryker(&exec, ActorConfig::default(), w)),
     );
-    one(
-        &mut g,
-        "tokio_mpsc",
-        &exec,
-        counted(|w| actors::tokio_mpsc(&exec, w)),
-    );
-    one(
-        &mut g,
-        "async_channel",
-        &exec,
-        counted(|w| actors::async_channel(&exec, w)),
-    );
-    one(&mut g, "kanal", &exec, counted(|w| actors::kanal(&exec, w)));
+    peer::<_, TokioMpsc>(&mut g, &exec);
+    peer::<_, AsyncChannel>(&mut g, &exec);
+    peer::<_, Kanal>(&mut g, &exec);
     g.finish();
 }
 
@@ -120,13 +116,8 @@ fn bench_tokio_ct(c: &mut Criterion) {
         &exec,
         counted(|w| actors::ryker(&exec, ActorConfig::default(), w)),
     );
-    one(
-        &mut g,
-        "tokio_mpsc",
-        &exec,
-        counted(|w| actors::tokio_mpsc(&exec, w)),
-    );
-    one(&mut g, "kanal", &exec, counted(|w| actors::kanal(&exec, w)));
+    peer::<_, TokioMpsc>(&mut g, &exec);
+    peer::<_, Kanal>(&mut g, &exec);
     g.finish();
 }
 
@@ -135,7 +126,8 @@ fn bench_std_thread(c: &mut Criterion) {
     let mut g = c.benchmark_group("actor_tell_64b/std_thread");
     g.throughput(Throughput::Elements(TELL_BATCH));
     let ryker = || counted(|w| actors::ryker(&exec, ActorConfig::default(), w));
-    let tokio = || counted(|w| actors::tokio_mpsc(&exec, w));
+    let tokio =
+        || counted(|w| actors::peer_from_thread::<TokioMpsc, sync::TokioMpsc, _, _>(&exec, w));
     one_sync(&mut g, "ryker_try_tell", SyncSend::Try, ryker());
     one_sync(&mut g, "ryker_tell_blocking", SyncSend::Blocking, ryker());
     one_sync(&mut g, "tokio_mpsc_try_send", SyncSend::Try, tokio());

@@ -27,11 +27,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bench_support::exec::{Exec, Smol2, TokioCt, TokioMt2};
+use bench_support::sync::{self, SyncProducer};
+use bench_support::tasks::{AsyncChannel, Kanal, Producer, TokioMpsc};
 use bench_support::Msg;
 use hdrhistogram::Histogram;
 use ryker_benches::actors::{
-    self, burst, burst_from_thread, paced, Count, Paced, Pipe, Record, Stamped, SyncSend, SyncTx,
-    Tx,
+    self, burst, burst_from_thread, paced, Count, Paced, Pipe, Record, Stamped, SyncSend,
 };
 use ryker_core::prelude::ActorConfig;
 use tokio::sync::Notify;
@@ -150,7 +151,7 @@ fn counted<T>(spawn: impl FnOnce(Count) -> Pipe<T, ()>, n: u64) -> (Pipe<T, ()>,
 }
 
 /// A contender driven by a producer task on `exec`.
-fn task<'a, E: Exec, T: Tx<Msg>>(
+fn task<'a, E: Exec, T: Producer<Msg>>(
     name: &'static str,
     exec: &'a E,
     (pipe, done): &'a (Pipe<T, ()>, Arc<Notify>),
@@ -159,7 +160,7 @@ fn task<'a, E: Exec, T: Tx<Msg>>(
 }
 
 /// A contender driven by the report's own (plain) thread.
-fn thread<'a, T: SyncTx<Msg>>(
+fn thread<'a, T: SyncProducer<Msg>>(
     name: &'static str,
     how: SyncSend,
     (pipe, done): &'a (Pipe<T, ()>, Arc<Notify>),
@@ -229,8 +230,8 @@ fn section_a(plan: &Plan, summary: &mut Summary) {
     let tokio_rows = {
         let exec = TokioMt2::new();
         let ryker = counted(|w| actors::ryker(&exec, config, w), n);
-        let mpsc = counted(|w| actors::tokio_mpsc(&exec, w), n);
-        let kanal = counted(|w| actors::kanal(&exec, w), n);
+        let mpsc = counted(|w| actors::peer::<TokioMpsc, _, _>(&exec, w), n);
+        let kanal = counted(|w| actors::peer::<Kanal, _, _>(&exec, w), n);
         let rows = measure(
             plan,
             vec![
@@ -249,9 +250,9 @@ fn section_a(plan: &Plan, summary: &mut Summary) {
     let smol_rows = {
         let exec = Smol2::new();
         let ryker = counted(|w| actors::ryker(&exec, config, w), n);
-        let mpsc = counted(|w| actors::tokio_mpsc(&exec, w), n);
-        let chan = counted(|w| actors::async_channel(&exec, w), n);
-        let kanal = counted(|w| actors::kanal(&exec, w), n);
+        let mpsc = counted(|w| actors::peer::<TokioMpsc, _, _>(&exec, w), n);
+        let chan = counted(|w| actors::peer::<AsyncChannel, _, _>(&exec, w), n);
+        let kanal = counted(|w| actors::peer::<Kanal, _, _>(&exec, w), n);
         let rows = measure(
             plan,
             vec![
@@ -272,8 +273,8 @@ fn section_a(plan: &Plan, summary: &mut Summary) {
     let ct_rows = {
         let exec = TokioCt::new();
         let ryker = counted(|w| actors::ryker(&exec, config, w), n);
-        let mpsc = counted(|w| actors::tokio_mpsc(&exec, w), n);
-        let kanal = counted(|w| actors::kanal(&exec, w), n);
+        let mpsc = counted(|w| actors::peer::<TokioMpsc, _, _>(&exec, w), n);
+        let kanal = counted(|w| actors::peer::<Kanal, _, _>(&exec, w), n);
         let rows = measure(
             plan,
             vec![
@@ -292,7 +293,10 @@ fn section_a(plan: &Plan, summary: &mut Summary) {
     let thread_rows = {
         let exec = TokioMt2::new();
         let ryker = counted(|w| actors::ryker(&exec, config, w), n);
-        let mpsc = counted(|w| actors::tokio_mpsc(&exec, w), n);
+        let mpsc = counted(
+            |w| actors::peer_from_thread::<TokioMpsc, sync::TokioMpsc, _, _>(&exec, w),
+            n,
+        );
         let rows = measure(
             plan,
             vec![
@@ -396,7 +400,7 @@ fn latency_row(runtime: &str, name: &str, p: &Paced, h: &Histogram<u64>) {
 }
 
 /// One paced run through `pipe`; returns what the producer did and the consumer's histogram.
-fn paced_run<T: SyncTx<Stamped>>(
+fn paced_run<T: SyncProducer<Stamped>>(
     pipe: Pipe<T, Histogram<u64>>,
     run_for: Duration,
 ) -> (Paced, Histogram<u64>) {
@@ -419,7 +423,10 @@ fn section_b(plan: &Plan, summary: &mut Summary) {
         let (p, h) = paced_run(actors::ryker(&exec, config, rec()), plan.paced);
         latency_row(TokioMt2::NAME, "ryker", &p, &h);
         (ryker_p95, ryker_p99) = (us(&h, 0.95), us(&h, 0.99));
-        let (p, h) = paced_run(actors::tokio_mpsc(&exec, rec()), plan.paced);
+        let (p, h) = paced_run(
+            actors::peer_from_thread::<TokioMpsc, sync::TokioMpsc, _, _>(&exec, rec()),
+            plan.paced,
+        );
         latency_row(TokioMt2::NAME, "tokio mpsc", &p, &h);
         (mpsc_p95, mpsc_p99) = (us(&h, 0.95), us(&h, 0.99));
     }
@@ -429,7 +436,10 @@ fn section_b(plan: &Plan, summary: &mut Summary) {
         let (p, h) = paced_run(actors::ryker(&exec, config, rec()), plan.paced);
         latency_row(Smol2::NAME, "ryker", &p, &h);
         (smol_p95, smol_p99) = (us(&h, 0.95), us(&h, 0.99));
-        let (p, h) = paced_run(actors::tokio_mpsc(&exec, rec()), plan.paced);
+        let (p, h) = paced_run(
+            actors::peer_from_thread::<TokioMpsc, sync::TokioMpsc, _, _>(&exec, rec()),
+            plan.paced,
+        );
         latency_row(Smol2::NAME, "tokio mpsc", &p, &h);
     }
     println!(

@@ -68,7 +68,7 @@ impl<Q: SyncPeer> Local<Q> {
     #[inline]
     fn pop_many(&mut self, buf: &mut Vec<Msg>, limit: usize) -> usize {
         if self.loop_only {
-            try_loop::<Q>(&mut self.rx, buf, limit)
+            try_loop::<Q, _>(&mut self.rx, buf, limit)
         } else {
             Q::try_recv_many(&mut self.rx, buf, limit)
         }

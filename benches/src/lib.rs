@@ -223,7 +223,6 @@ impl Consumed {
 /// message takes: ryker's `Addr` → mailbox → actor loop → `handle`, or a peer channel → a
 /// `while let Some(m) = rx.recv().await` task.
 pub mod actors {
-    use std::future::Future;
     use std::hint::black_box;
     use std::sync::mpsc as std_mpsc;
     use std::sync::Arc;
@@ -236,6 +235,8 @@ pub mod actors {
     use tokio::sync::Notify;
 
     use bench_support::exec::Exec;
+    use bench_support::sync::{Outcome, SyncPeer, SyncPeerTx, SyncProducer};
+    use bench_support::tasks::{AsyncPeer, PeerTx, Producer};
     use bench_support::Msg;
 
     use crate::STALL_LIMIT;
@@ -407,84 +408,6 @@ pub mod actors {
         }
     }
 
-    /// The sending half of a pipe, as a producer task uses it.
-    pub trait Tx<M>: Clone + Send + Sync + 'static {
-        /// Sends, waiting for room.
-        fn send(&self, msg: M) -> impl Future<Output = ()> + Send;
-    }
-
-    /// The sending half of a pipe, as a plain thread uses it.
-    pub trait SyncTx<M>: Tx<M> {
-        /// Sends without waiting; `Err(msg)` when full.
-        fn try_send(&self, msg: M) -> Result<(), M>;
-        /// Sends, blocking the thread while full.
-        fn send_blocking(&self, msg: M);
-    }
-
-    impl<W: Work> Tx<W::Msg> for Addr<Worker<W>> {
-        #[inline]
-        async fn send(&self, msg: W::Msg) {
-            let sent = self.tell(msg).await;
-            assert!(sent.is_ok(), "the actor stopped during the benchmark");
-        }
-    }
-
-    impl<W: Work> SyncTx<W::Msg> for Addr<Worker<W>> {
-        #[inline]
-        fn try_send(&self, msg: W::Msg) -> Result<(), W::Msg> {
-            match self.try_tell(msg) {
-                Ok(_) => Ok(()),
-                Err(ryker_core::prelude::TrySendError::Busy(msg)) => Err(msg),
-                Err(_) => panic!("the actor stopped during the benchmark"),
-            }
-        }
-
-        fn send_blocking(&self, msg: W::Msg) {
-            let sent = self.blocking_tell(msg);
-            assert!(sent.is_ok(), "the actor stopped during the benchmark");
-        }
-    }
-
-    impl<M: Send + 'static> Tx<M> for tokio::sync::mpsc::Sender<M> {
-        #[inline]
-        async fn send(&self, msg: M) {
-            let sent = tokio::sync::mpsc::Sender::send(self, msg).await;
-            assert!(sent.is_ok(), "the consumer stopped during the benchmark");
-        }
-    }
-
-    impl<M: Send + 'static> SyncTx<M> for tokio::sync::mpsc::Sender<M> {
-        #[inline]
-        fn try_send(&self, msg: M) -> Result<(), M> {
-            match tokio::sync::mpsc::Sender::try_send(self, msg) {
-                Ok(()) => Ok(()),
-                Err(tokio::sync::mpsc::error::TrySendError::Full(msg)) => Err(msg),
-                Err(_) => panic!("the consumer stopped during the benchmark"),
-            }
-        }
-
-        fn send_blocking(&self, msg: M) {
-            let sent = self.blocking_send(msg);
-            assert!(sent.is_ok(), "the consumer stopped during the benchmark");
-        }
-    }
-
-    impl<M: Send + 'static> Tx<M> for kanal::AsyncSender<M> {
-        #[inline]
-        async fn send(&self, msg: M) {
-            let sent = kanal::AsyncSender::send(self, msg).await;
-            assert!(sent.is_ok(), "the consumer stopped during the benchmark");
-        }
-    }
-
-    impl<M: Send + 'static> Tx<M> for async_channel::Sender<M> {
-        #[inline]
-        async fn send(&self, msg: M) {
-            let sent = async_channel::Sender::send(self, msg).await;
-            assert!(sent.is_ok(), "the consumer stopped during the benchmark");
-        }
-    }
-
     /// A running consumer: the sender that feeds it, and the channel its result comes back on.
     #[derive(Debug)]
     pub struct Pipe<T, O> {
@@ -535,77 +458,52 @@ pub mod actors {
         Pipe { tx, out }
     }
 
-    /// A receiving half a consumer task drains.
-    trait Rx<M>: Send + 'static {
-        fn recv(&mut self) -> impl Future<Output = Option<M>> + Send;
-    }
-
-    impl<M: Send + 'static> Rx<M> for tokio::sync::mpsc::Receiver<M> {
-        #[inline]
-        fn recv(&mut self) -> impl Future<Output = Option<M>> + Send {
-            tokio::sync::mpsc::Receiver::recv(self)
-        }
-    }
-
-    impl<M: Send + 'static> Rx<M> for kanal::AsyncReceiver<M> {
-        #[inline]
-        async fn recv(&mut self) -> Option<M> {
-            kanal::AsyncReceiver::recv(self).await.ok()
-        }
-    }
-
-    impl<M: Send + 'static> Rx<M> for async_channel::Receiver<M> {
-        #[inline]
-        async fn recv(&mut self) -> Option<M> {
-            async_channel::Receiver::recv(self).await.ok()
-        }
-    }
-
-    /// Spawns the peer consumer: `while let Some(m) = rx.recv().await { work.on(m) }`.
-    fn consume<E: Exec, W: Work, R: Rx<W::Msg>, T>(
-        exec: &E,
-        tx: T,
-        mut rx: R,
-        mut work: W,
-    ) -> Pipe<T, W::Out> {
+    /// Spawns the peer consumer on `exec`: a task that takes one message per
+    /// `Q::recv(&mut rx).await` (the channel's own `recv().await`) and does `work` on it. Its
+    /// sender goes to the producer as `wrap(tx)`.
+    fn consume<Q, E, W, T>(exec: &E, mut work: W, wrap: impl FnOnce(Q::Tx) -> T) -> Pipe<T, W::Out>
+    where
+        Q: AsyncPeer<W::Msg>,
+        E: Exec,
+        W: Work,
+    {
+        let (tx, mut rx) = Q::pair(CAPACITY);
         let (out_tx, out) = std_mpsc::channel();
         exec.spawn(async move {
-            while let Some(msg) = rx.recv().await {
+            while let Some(msg) = Q::recv(&mut rx).await {
                 work.on(msg);
             }
             let _ = out_tx.send(work.finish());
         });
-        Pipe { tx, out }
+        Pipe { tx: wrap(tx), out }
     }
 
-    /// A task doing `work`, fed by `tokio::sync::mpsc::channel(CAPACITY)`.
-    pub fn tokio_mpsc<E: Exec, W: Work>(
+    /// A task doing `work`, fed by the peer channel `Q` of [`CAPACITY`] slots, for producer
+    /// tasks ([`burst`]).
+    pub fn peer<Q: AsyncPeer<W::Msg>, E: Exec, W: Work>(
         exec: &E,
         work: W,
-    ) -> Pipe<tokio::sync::mpsc::Sender<W::Msg>, W::Out> {
-        let (tx, rx) = tokio::sync::mpsc::channel(CAPACITY);
-        consume(exec, tx, rx, work)
+    ) -> Pipe<PeerTx<Q, W::Msg>, W::Out> {
+        consume::<Q, _, _, _>(exec, work, PeerTx::new)
     }
 
-    /// A task doing `work`, fed by `kanal::bounded_async(CAPACITY)`.
-    pub fn kanal<E: Exec, W: Work>(exec: &E, work: W) -> Pipe<kanal::AsyncSender<W::Msg>, W::Out> {
-        let (tx, rx) = kanal::bounded_async(CAPACITY);
-        consume(exec, tx, rx, work)
-    }
-
-    /// A task doing `work`, fed by `async_channel::bounded(CAPACITY)`.
-    pub fn async_channel<E: Exec, W: Work>(
-        exec: &E,
-        work: W,
-    ) -> Pipe<async_channel::Sender<W::Msg>, W::Out> {
-        let (tx, rx) = async_channel::bounded(CAPACITY);
-        consume(exec, tx, rx, work)
+    /// As [`peer`], for a plain-thread producer ([`burst_from_thread`], [`paced`]): the task
+    /// receives through `Q` and the thread sends through `S`, the same channel seen from outside
+    /// the runtime (`tasks::TokioMpsc` and `sync::TokioMpsc`).
+    pub fn peer_from_thread<Q, S, E, W>(exec: &E, work: W) -> Pipe<SyncPeerTx<S, W::Msg>, W::Out>
+    where
+        Q: AsyncPeer<W::Msg>,
+        S: SyncPeer<W::Msg, Tx = Q::Tx>,
+        E: Exec,
+        W: Work,
+    {
+        consume::<Q, _, _, _>(exec, work, SyncPeerTx::new)
     }
 
     /// One producer task on `exec` sends `rounds` bursts of `n` messages through `tx`, waiting
     /// after each burst until the consumer (a [`Count`] with `every == n`) has handled it all.
     /// Returns the time from the first send to the last notification.
-    pub fn burst<E: Exec, T: Tx<Msg>>(
+    pub fn burst<E: Exec, T: Producer<Msg>>(
         exec: &E,
         tx: &T,
         done: &Arc<Notify>,
@@ -617,7 +515,8 @@ pub mod actors {
             let start = Instant::now();
             for _ in 0..rounds {
                 for seq in 0..n {
-                    tx.send(Msg::new(0, seq)).await;
+                    let sent = tx.send(Msg::new(0, seq)).await;
+                    assert!(sent, "the consumer stopped during the benchmark");
                 }
                 done.notified().await;
             }
@@ -635,7 +534,7 @@ pub mod actors {
     }
 
     /// As [`burst`], with the calling (plain, non-runtime) thread as the producer.
-    pub fn burst_from_thread<T: SyncTx<Msg>>(
+    pub fn burst_from_thread<T: SyncProducer<Msg>>(
         tx: &T,
         done: &Notify,
         n: u64,
@@ -647,7 +546,7 @@ pub mod actors {
             for seq in 0..n {
                 let msg = Msg::new(0, seq);
                 match how {
-                    SyncSend::Blocking => tx.send_blocking(msg),
+                    SyncSend::Blocking => queued(tx.send(msg)),
                     SyncSend::Try => {
                         let mut msg = msg;
                         let backoff = Backoff::new();
@@ -682,7 +581,7 @@ pub mod actors {
     /// Pacing sleeps to each absolute deadline with the thread's timer slack set to 1 ns, so the
     /// wake-ups are close to the deadline without spinning (the process's CPU time then shows
     /// the consumer's cost, not a spin loop); a late wake-up sends the messages due at once.
-    pub fn paced<T: SyncTx<Stamped>>(tx: &T, period: Duration, run_for: Duration) -> Paced {
+    pub fn paced<T: SyncProducer<Stamped>>(tx: &T, period: Duration, run_for: Duration) -> Paced {
         set_timer_slack_ns(1);
         let start = Instant::now();
         let total = (run_for.as_nanos() / period.as_nanos().max(1)) as u64;
@@ -697,7 +596,7 @@ pub mod actors {
             worst_late = worst_late.max(msg.sent.saturating_duration_since(deadline));
             if let Err(msg) = tx.try_send(msg) {
                 blocked += 1;
-                tx.send_blocking(msg);
+                queued(tx.send(msg));
             }
         }
         Paced {
@@ -706,6 +605,15 @@ pub mod actors {
             wall: start.elapsed(),
             worst_late,
         }
+    }
+
+    /// Panics unless a blocking send queued its message.
+    fn queued(outcome: Outcome) {
+        assert_eq!(
+            outcome,
+            Outcome::Queued,
+            "the consumer stopped during the benchmark"
+        );
     }
 
     /// Sets the calling thread's timer slack (Linux; elsewhere nothing).
@@ -1118,6 +1026,8 @@ mod tests {
     fn actor_pipes_move_every_message() {
         use super::actors::{self, burst, burst_from_thread, Count, Record, SyncSend};
         use bench_support::exec::{Exec, Smol2, TokioCt, TokioMt2};
+        use bench_support::sync as p;
+        use bench_support::tasks::{AsyncChannel, Kanal, TokioMpsc};
         use ryker_core::prelude::ActorConfig;
 
         fn each<E: Exec>(exec: &E) {
@@ -1130,16 +1040,20 @@ mod tests {
             let _ = burst_from_thread(&pipe.tx, &done, n, 1, SyncSend::Blocking);
             pipe.finish();
             let (w, done) = Count::new(n);
-            let pipe = actors::tokio_mpsc(exec, w);
+            let pipe = actors::peer::<TokioMpsc, _, _>(exec, w);
             let _ = burst(exec, &pipe.tx, &done, n, 3);
+            pipe.finish();
+            let (w, done) = Count::new(n);
+            let pipe = actors::peer_from_thread::<TokioMpsc, p::TokioMpsc, _, _>(exec, w);
             let _ = burst_from_thread(&pipe.tx, &done, n, 1, SyncSend::Try);
+            let _ = burst_from_thread(&pipe.tx, &done, n, 1, SyncSend::Blocking);
             pipe.finish();
             let (w, done) = Count::new(n);
-            let pipe = actors::kanal(exec, w);
+            let pipe = actors::peer::<Kanal, _, _>(exec, w);
             let _ = burst(exec, &pipe.tx, &done, n, 3);
             pipe.finish();
             let (w, done) = Count::new(n);
-            let pipe = actors::async_channel(exec, w);
+            let pipe = actors::peer::<AsyncChannel, _, _>(exec, w);
             let _ = burst(exec, &pipe.tx, &done, n, 3);
             pipe.finish();
             let pipe = actors::ryker(exec, config, Record::skipping(10));

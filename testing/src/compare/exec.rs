@@ -6,16 +6,15 @@
 //! quota with sequence numbers 0, 1, ...) to one consumer that runs [`Check`] on each. The clock
 //! starts when the producers are released and stops at the last message's arrival.
 
-use std::future::Future;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ryker_core::prelude::{Actor, ActorConfig, ActorOptions, Addr, Context, MailboxConfig};
+use ryker_core::prelude::{Actor, ActorConfig, ActorOptions, Context, MailboxConfig};
 
 use bench_support::exec::Exec;
 use bench_support::sync::{Outcome, SyncPeer};
-use bench_support::tasks::{AsyncPeer, TokioMpsc};
+use bench_support::tasks::{AsyncPeer, PeerTx, Producer, TokioMpsc};
 use bench_support::watchdog::{self, Heartbeats};
 use bench_support::Msg;
 
@@ -89,37 +88,13 @@ pub(super) fn run_sync<Q: SyncPeer>(shape: &Shape, label: &str) -> Measured {
 // Tasks
 // ---------------------------------------------------------------------------------------------
 
-/// A producer task's handle to the queue under test.
-trait Produce: Clone + Send + Sync + 'static {
-    /// Sends, waiting while the queue is full; `false` if it is closed.
-    fn send(&self, msg: Msg) -> impl Future<Output = bool> + Send;
-}
-
-/// An [`AsyncPeer`]'s sender.
-struct PeerTx<Q: AsyncPeer>(Q::Tx);
-
-impl<Q: AsyncPeer> Clone for PeerTx<Q> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone())
-    }
-}
-
-impl<Q: AsyncPeer> Produce for PeerTx<Q> {
-    #[inline]
-    fn send(&self, msg: Msg) -> impl Future<Output = bool> + Send {
-        Q::send(&self.0, msg)
-    }
-}
-
-impl Produce for Addr<Checker> {
-    #[inline]
-    async fn send(&self, msg: Msg) -> bool {
-        self.tell(msg).await.is_ok()
-    }
-}
-
 /// Spawns one producer task per quota on `exec`, each sending its quota through a clone of `tx`.
-fn spawn_producers<E: Exec, P: Produce>(exec: &E, tx: &P, quotas: &[u64], beats: &Arc<Heartbeats>) {
+fn spawn_producers<E: Exec, P: Producer<Msg>>(
+    exec: &E,
+    tx: &P,
+    quotas: &[u64],
+    beats: &Arc<Heartbeats>,
+) {
     for (id, &quota) in (0_u32..).zip(quotas) {
         let (tx, beats) = (tx.clone(), beats.clone());
         exec.spawn(async move {
@@ -142,7 +117,7 @@ pub(super) fn run_async<E: Exec, Q: AsyncPeer>(exec: &E, shape: &Shape, label: &
         let quotas = quotas(shape.messages, shape.producers);
         let mut check = Check::new(quotas.clone(), beats.clone());
         let start = Instant::now();
-        spawn_producers(exec, &PeerTx::<Q>(tx), &quotas, beats);
+        spawn_producers(exec, &PeerTx::<Q>::new(tx), &quotas, beats);
         exec.run(async move {
             let mut buf = Vec::with_capacity(BATCH);
             loop {
@@ -231,13 +206,13 @@ pub(super) fn run_actor_tokio<E: Exec>(exec: &E, shape: &Shape, label: &str) -> 
         let (tx, mut rx) = TokioMpsc::pair(shape.capacity);
         let mut check = Check::new(quotas.clone(), beats.clone());
         exec.spawn(async move {
-            while let Some(msg) = rx.recv().await {
+            while let Some(msg) = TokioMpsc::recv(&mut rx).await {
                 check.on(&msg);
             }
             let _ = out.send(check);
         });
         let start = Instant::now();
-        spawn_producers(exec, &PeerTx::<TokioMpsc>(tx), &quotas, beats);
+        spawn_producers(exec, &PeerTx::<TokioMpsc>::new(tx), &quotas, beats);
         exec.run(async move {
             let check = result
                 .await
