@@ -7,6 +7,8 @@
 //!   tasks, each written once, carrying [`Msg`] or any message type a bench needs; and
 //!   [`tasks::Producer`] / [`sync::SyncProducer`], what a producer task or thread sends
 //!   through: a peer's sender or a ryker actor's `Addr`;
+//! - [`actor::Worker`]: the ryker actor around a [`actor::Work`] that actor runs measure, the
+//!   same work a peer's consumer task does;
 //! - [`exec::Exec`]: the executors task and actor runs use (tokio current-thread, tokio with 2
 //!   workers, smol on 2 threads);
 //! - [`watchdog`]: the stall watchdog that ends a run which stops making progress;
@@ -14,6 +16,8 @@
 //!
 //! Without the default `peers` feature only [`alloc`] is built, with no dependency.
 
+#[cfg(feature = "peers")]
+pub mod actor;
 pub mod alloc;
 #[cfg(feature = "peers")]
 pub mod exec;

@@ -1,7 +1,8 @@
 //! The drivers ryker's Criterion benchmarks time: [`run`] (plain threads), [`tasks::run`]
 //! (tasks on tokio or smol), [`payload::run`] (payload kinds through one mailbox), and the
-//! actor harness in [`actors`]. The message, the peer queues, the executors and the stall
-//! watchdog are `bench_support`'s, shared with `ryker compare`.
+//! actor harness in [`actors`]. The message, the peer queues, the measured actor
+//! ([`actors::Worker`]), the executors and the stall watchdog are `bench_support`'s, shared with
+//! `ryker compare`.
 //!
 //! Every queue is driven by the same loop for its context, so the numbers differ only by the
 //! queue. Ring-style queues without blocking (ryker's `Ring`, `ArrayQueue`, `ThingBuf`) spin with
@@ -231,9 +232,12 @@ pub mod actors {
 
     use crossbeam_utils::Backoff;
     use hdrhistogram::Histogram;
-    use ryker_core::prelude::{Actor, ActorConfig, ActorOptions, Addr, Context};
+    use ryker_core::prelude::{ActorConfig, Addr};
     use tokio::sync::Notify;
 
+    pub use bench_support::actor::{Work, Worker};
+
+    use bench_support::actor;
     use bench_support::exec::Exec;
     use bench_support::sync::{Outcome, SyncPeer, SyncPeerTx, SyncProducer};
     use bench_support::tasks::{AsyncPeer, PeerTx, Producer};
@@ -272,18 +276,6 @@ pub mod actors {
                 pad: [seq; 6],
             }
         }
-    }
-
-    /// What a consumer does with each message (the same for ryker and every peer).
-    pub trait Work: Send + 'static {
-        /// The message type.
-        type Msg: Send + 'static;
-        /// What the consumer hands back when it stops.
-        type Out: Send + 'static;
-        /// Handles one message.
-        fn on(&mut self, msg: Self::Msg);
-        /// Called once when the consumer stops.
-        fn finish(&mut self) -> Self::Out;
     }
 
     /// The no-op handler: touches the message, counts, and notifies `done` every `every`
@@ -380,34 +372,6 @@ pub mod actors {
         }
     }
 
-    /// A ryker actor around a [`Work`]: `handle` calls [`Work::on`]; `stopped` sends
-    /// [`Work::finish`]'s result out.
-    pub struct Worker<W: Work> {
-        work: W,
-        out: Option<std_mpsc::Sender<W::Out>>,
-    }
-
-    impl<W: Work> std::fmt::Debug for Worker<W> {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("Worker").finish_non_exhaustive()
-        }
-    }
-
-    impl<W: Work> Actor for Worker<W> {
-        type Msg = W::Msg;
-
-        #[inline]
-        async fn handle(&mut self, msg: W::Msg, _ctx: &mut Context<Self>) {
-            self.work.on(msg);
-        }
-
-        async fn stopped(&mut self, _ctx: &mut Context<Self>) {
-            if let Some(out) = self.out.take() {
-                let _ = out.send(self.work.finish());
-            }
-        }
-    }
-
     /// A running consumer: the sender that feeds it, and the channel its result comes back on.
     #[derive(Debug)]
     pub struct Pipe<T, O> {
@@ -443,18 +407,10 @@ pub mod actors {
         work: W,
     ) -> Pipe<Addr<Worker<W>>, W::Out> {
         let (out_tx, out) = std_mpsc::channel();
-        let worker = Worker {
-            work,
-            out: Some(out_tx),
-        };
-        let handle = ActorOptions::new(config)
-            .name("bench")
-            .spawn(&exec.ryker(), worker)
-            .expect("valid actor config");
-        let tx = handle.addr();
-        // Detached: the actor stops (and `stopped` sends the result) when `tx` and its clones
-        // are gone.
-        drop(handle);
+        let tx = actor::spawn(exec, config, "bench", work, move |result| {
+            let _ = out_tx.send(result);
+        })
+        .expect("valid actor config");
         Pipe { tx, out }
     }
 

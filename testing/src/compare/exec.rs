@@ -10,8 +10,9 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ryker_core::prelude::{Actor, ActorConfig, ActorOptions, Context, MailboxConfig};
+use ryker_core::prelude::{ActorConfig, MailboxConfig};
 
+use bench_support::actor::{self, Work};
 use bench_support::exec::Exec;
 use bench_support::sync::{Outcome, SyncPeer};
 use bench_support::tasks::{AsyncPeer, PeerTx, Producer, TokioMpsc};
@@ -138,27 +139,23 @@ pub(super) fn run_async<E: Exec, Q: AsyncPeer>(exec: &E, shape: &Shape, label: &
 // Actors
 // ---------------------------------------------------------------------------------------------
 
-/// A ryker actor whose handler is the check, and nothing else.
+/// The check as a ryker actor's [`Work`], and nothing else: taken out whole when the actor stops.
 #[derive(Debug)]
-struct Checker {
-    check: Option<Check>,
-    out: Option<tokio::sync::oneshot::Sender<Check>>,
-}
+struct Checking(Option<Check>);
 
-impl Actor for Checker {
+impl Work for Checking {
     type Msg = Msg;
+    type Out = Option<Check>;
 
     #[inline]
-    async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
-        if let Some(check) = &mut self.check {
+    fn on(&mut self, msg: Msg) {
+        if let Some(check) = &mut self.0 {
             check.on(&msg);
         }
     }
 
-    async fn stopped(&mut self, _ctx: &mut Context<Self>) {
-        if let (Some(check), Some(out)) = (self.check.take(), self.out.take()) {
-            let _ = out.send(check);
-        }
+    fn finish(&mut self) -> Option<Check> {
+        self.0.take()
     }
 }
 
@@ -175,22 +172,21 @@ pub(super) fn run_actor_ryker<E: Exec>(exec: &E, shape: &Shape, label: &str) -> 
             },
             ..ActorConfig::default()
         };
-        let actor = Checker {
-            check: Some(Check::new(quotas.clone(), beats.clone())),
-            out: Some(out),
-        };
-        let spawned = ActorOptions::new(config)
-            .name("compare")
-            .spawn(&exec.ryker(), actor)
-            .expect("capacity validated before the run");
-        let addr = spawned.addr();
+        let check = Checking(Some(Check::new(quotas.clone(), beats.clone())));
         // Detached: the actor stops (and reports) once every `Addr` is gone.
-        drop(spawned);
+        let addr = actor::spawn(exec, config, "compare", check, move |check| {
+            let _ = out.send(check);
+        })
+        .expect("capacity validated before the run");
         let start = Instant::now();
         spawn_producers(exec, &addr, &quotas, beats);
         drop(addr);
         exec.run(async move {
-            let check = result.await.expect("the actor stopped without its report");
+            let check = result
+                .await
+                .ok()
+                .flatten()
+                .expect("the actor stopped without its report");
             check.finish(start)
         })
     })
