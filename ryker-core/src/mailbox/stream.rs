@@ -33,10 +33,6 @@ impl<T, X: Attachment> Stream for Receiver<T, X> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         self.get_mut().poll_recv(cx)
     }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.len(), None)
-    }
 }
 
 /// A [`Sender`] as a `futures_sink::Sink`: the backpressure path of
