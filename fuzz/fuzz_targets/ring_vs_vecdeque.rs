@@ -240,6 +240,7 @@ fn step<P: Payload, S: Storage<P>>(ring: &Ring<P, S>, m: &mut Model, op: &Op) {
                 Err(ForcePushError::Busy(_)) => {
                     panic!("force_push reported Busy with no concurrent producer")
                 }
+                Err(other) => panic!("force_push: unexpected {other:?}"),
             }
         }
         Op::TryPop => match ring.try_pop() {
