@@ -4,6 +4,7 @@
 //! Everything here is runtime-agnostic (a `Mutex`, wakers and a timer thread of its own), so the suite never
 //! leans on the mailbox it is testing to coordinate itself.
 
+use ryker_core::actor::{Actor, ActorHandle, ActorReport};
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -132,6 +133,21 @@ pub(crate) async fn within<F: Future>(what: &str, fut: F) -> F::Output {
         Some(out) => out,
         None => panic!("timed out after {LIMIT:?} waiting for {what}"),
     }
+}
+
+/// Asks `handle` for a graceful stop and joins it [`within`] the limit; the report.
+pub(crate) async fn stop_and_join<A: Actor>(what: &str, mut handle: ActorHandle<A>) -> ActorReport {
+    handle.shutdown();
+    within(what, handle.join()).await.expect("joined")
+}
+
+/// Aborts `handle` and joins it [`within`] the limit; the report.
+pub(crate) async fn abort_and_join<A: Actor>(
+    what: &str,
+    mut handle: ActorHandle<A>,
+) -> ActorReport {
+    handle.abort();
+    within(what, handle.join()).await.expect("joined")
 }
 
 /// Waits until `cond` holds, checking every millisecond (on the suite's timer); fails the

@@ -3,6 +3,7 @@
 use ryker_core::prelude::*;
 
 use crate::probe::{spawn_recorder, Item, Ledger, Rec};
+use crate::sync::stop_and_join;
 use crate::sync::{within, Latch};
 use crate::Harness;
 
@@ -32,12 +33,7 @@ pub fn ask_round_trip<H: Harness>(h: H) {
             });
         }
         within("every asker to finish", done.wait()).await;
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, TASKS * EACH, "{report:?}");
     });
     ledger.assert_no_failures();
@@ -64,12 +60,7 @@ pub fn ask_with_dropped_reply_is_no_reply<H: Harness>(h: H) {
         let answer = within("ask", addr.ask(|r| Rec::Echo(Item::new(1, &ledger), r))).await;
         assert_eq!(answer, Ok(1), "the next ask");
         drop(addr);
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, 2, "{report:?}");
     });
     ledger.assert_no_failures();
@@ -100,12 +91,7 @@ pub fn ask_after_stop_is_closed<H: Harness>(h: H) {
         let addr = handle.addr();
         let answer = within("ask", addr.ask(|r| Rec::Echo(Item::new(1, &ledger), r))).await;
         assert_eq!(answer, Ok(1));
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.exit, Exit::Shutdown, "{report:?}");
         let answer = within("ask", addr.ask(|r| Rec::Echo(Item::new(2, &ledger), r))).await;
         assert_eq!(answer, Err(AskError::Closed), "ask after shutdown");
@@ -164,12 +150,7 @@ pub fn ask_timeout_hands_back_what_was_not_queued<H: Harness>(h: H) {
         .await;
         assert_eq!(answer.ok(), Some(2));
         drop(addr);
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, 3, "hold, request 0, request 2: {report:?}");
     });
     ledger.assert_each("the queued requests", [0, 2], |_| (1, 1));

@@ -11,6 +11,7 @@ use std::task::{Context, Poll, Waker};
 use ryker_core::prelude::*;
 
 use crate::probe::{assert_sequence, config, fill, hold, spawn_recorder, Item, Ledger, Rec};
+use crate::sync::stop_and_join;
 use crate::sync::{poll_once, within, Latch, WakeCount};
 use crate::Harness;
 
@@ -104,12 +105,7 @@ pub fn cancelled_sends_are_never_delivered<H: Harness>(h: H) {
             completed_tells.len()
         );
         drop(addr);
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         let expected = 1 + CAPACITY + (completed_tells.len() + queued_asks.len()) as u64;
         assert_eq!(report.handled, expected, "{report:?}");
         (completed_tells, queued_asks)
@@ -194,12 +190,7 @@ pub fn cancelled_notified_sender_passes_the_wakeup_on<H: Harness>(h: H) {
             other => panic!("W after its wake-up: {other:?}"),
         }
         second.open();
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, 6, "{report:?}");
     });
     ledger.assert_no_failures();
@@ -236,12 +227,7 @@ pub fn dropped_queued_ask_is_still_handled_once<H: Harness>(h: H) {
         }
         release.open();
         drop(addr);
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, 9, "{report:?}");
     });
     ledger.assert_no_failures();

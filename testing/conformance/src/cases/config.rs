@@ -102,12 +102,7 @@ pub fn invalid_config_is_rejected<H: Harness>(h: H) {
         let handle = ActorOptions::new(default)
             .spawn(&rt, Recorder::new(&ledger))
             .expect("the default config is valid");
-        let report = crate::sync::within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = crate::sync::stop_and_join("shutdown", handle).await;
         assert_eq!(report.exit, Exit::Shutdown);
     });
     assert_eq!(

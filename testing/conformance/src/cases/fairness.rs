@@ -15,6 +15,7 @@ use std::time::Duration;
 use ryker_core::prelude::*;
 
 use crate::probe::config;
+use crate::sync::stop_and_join;
 use crate::sync::{busy_spin, within, Latch, SetOnDrop};
 use crate::Harness;
 
@@ -248,19 +249,9 @@ pub fn fairness_endless_stream_does_not_starve_a_neighbour<H: Harness>(h: H) {
              starved it on the one worker"
         );
         let fed = counts.fed.load(Ordering::Acquire);
-        let report = within("the busy actor to shut down", {
-            a.shutdown();
-            a
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("the busy actor to shut down", a).await;
         assert_eq!(report.handled, fed, "{report:?}");
-        let report = within("the neighbour to shut down", {
-            b.shutdown();
-            b
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("the neighbour to shut down", b).await;
         assert_eq!(report.handled, 1, "{report:?}");
     });
 }
@@ -318,19 +309,9 @@ pub fn fairness_slow_handler_yields_within_a_batch<H: Harness>(h: H) {
              {SPIN:?} each (batch_size 64, yield_ms 1): it did not yield within its batch"
         );
         drop(addr);
-        let report = within("the slow actor to shut down", {
-            a.shutdown();
-            a
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("the slow actor to shut down", a).await;
         assert_eq!(report.handled, QUEUED + 1, "{report:?}");
-        let report = within("the neighbour to shut down", {
-            b.shutdown();
-            b
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("the neighbour to shut down", b).await;
         assert_eq!(report.handled, 1, "{report:?}");
     });
 }
@@ -430,23 +411,13 @@ pub fn fairness_panicking_handler_does_not_starve_a_neighbour<H: Harness>(h: H) 
              panics (batch_size {BATCH}): a caught panic does not give the worker back"
         );
         drop(addr);
-        let report = within("the relapsing actor to stop", {
-            a.shutdown();
-            a
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("the relapsing actor to stop", a).await;
         assert_eq!(
             (report.handled, report.panics, report.restarts),
             (1, POISONS, POISONS),
             "{report:?}"
         );
-        let report = within("the neighbour to shut down", {
-            b.shutdown();
-            b
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("the neighbour to shut down", b).await;
         assert_eq!(report.handled, 1, "{report:?}");
     });
 }

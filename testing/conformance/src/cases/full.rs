@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use ryker_core::prelude::*;
 
 use crate::probe::{assert_sequence, config, fill, hold, spawn_recorder, Item, Ledger, Rec};
+use crate::sync::stop_and_join;
 use crate::sync::{poll_once, within};
 use crate::Harness;
 
@@ -68,12 +69,7 @@ pub fn backpressure_busy_hands_back_and_tell_waits<H: Harness>(h: H) {
             matches!(sent, Ok(Sent::Queued)),
             "the waiting tell: {sent:?}"
         );
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, 6, "{report:?}");
         assert_eq!(
             (report.mailbox.accepted, report.mailbox.busy),
@@ -123,12 +119,7 @@ pub fn overflow_drop_newest_drops_and_counts<H: Harness>(h: H) {
             "accepted, dropped_newest, busy: {stats:?}"
         );
         release.open();
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, 5, "{report:?}");
         assert_eq!(report.mailbox.dropped_newest, 2, "{report:?}");
         assert_eq!(
@@ -183,12 +174,7 @@ pub fn overflow_drop_oldest_keeps_the_newest<H: Harness>(h: H) {
             "accepted, dropped_oldest: {stats:?}"
         );
         release.open();
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, 5, "{report:?}");
         assert_eq!(report.mailbox.dropped_oldest, 7, "{report:?}");
         assert_eq!(
@@ -233,12 +219,7 @@ pub fn overflow_busy_counts_refusals<H: Harness>(h: H) {
             "accepted, busy, dropped_newest, dropped_oldest: {stats:?}"
         );
         release.open();
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, 5, "{report:?}");
         assert_eq!(report.mailbox.busy, 3, "{report:?}");
         assert_eq!(
@@ -288,12 +269,7 @@ pub fn tell_timeout_hands_the_message_back<H: Harness>(h: H) {
         );
         assert_eq!(addr.stats().accepted, 3, "{:?}", addr.stats());
         release.open();
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, 3, "{report:?}");
     });
     ledger.assert_no_failures();
@@ -334,12 +310,7 @@ pub fn tell_timeout_succeeds_when_space_frees<H: Harness>(h: H) {
             matches!(outcome, Ok(Sent::Queued)),
             "tell_timeout after room freed: {outcome:?}"
         );
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, 4, "{report:?}");
     });
     ledger.assert_no_failures();

@@ -13,6 +13,7 @@ use super::senders::{Mode, Senders};
 use crate::probe::{
     assert_sequence, config, fill, hold, spawn_recorder, Item, Ledger, Rec, Recorder,
 };
+use crate::sync::abort_and_join;
 use crate::sync::{eventually, poll_once, within};
 use crate::Harness;
 
@@ -252,12 +253,7 @@ pub fn abort_cancels_the_handler_and_discards_the_queue<H: Harness>(h: H) {
         let addr = handle.addr();
         let _never = hold(&addr).await;
         fill(&addr, &ledger, 0..5);
-        let report = within("abort", {
-            handle.abort();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = abort_and_join("abort", handle).await;
         assert_eq!(report.exit, Exit::Aborted, "{report:?}");
         assert_eq!(
             (report.handled, report.discarded),
@@ -300,12 +296,7 @@ pub fn abort_idle_actor<H: Harness>(h: H) {
         // Not synchronisation: time for the actor to finish its batch and go back to waiting
         // on its empty mailbox, the state this case is about (unobservable from outside).
         rt.sleep(Duration::from_millis(20)).await;
-        let report = within("abort", {
-            handle.abort();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = abort_and_join("abort", handle).await;
         assert_eq!(report.exit, Exit::Aborted, "{report:?}");
         assert_eq!(
             (report.handled, report.discarded),

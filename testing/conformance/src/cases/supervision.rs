@@ -10,6 +10,7 @@ use std::time::Duration;
 use ryker_core::prelude::*;
 
 use crate::probe::{assert_sequence, config, hold, Item, Ledger, Rec, Recorder};
+use crate::sync::{abort_and_join, stop_and_join};
 use crate::sync::{lock, within, Latch, Watchdog};
 use crate::Harness;
 
@@ -93,12 +94,7 @@ pub fn restart_continues_the_queue_in_order<H: Harness>(h: H) {
         .await;
         assert_eq!(answer, Ok(7), "the restarted actor answers");
         drop(addr);
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.exit, Exit::Shutdown, "{report:?}");
         assert_eq!(
             (report.panics, report.restarts),
@@ -352,12 +348,7 @@ pub fn abort_returns_while_started_panics_forever<H: Harness>(h: H) {
             .spawn(&rt, first)
             .expect("valid options");
         within("three panics in started", relapsed.wait()).await;
-        within("abort", {
-            handle.abort();
-            handle
-        })
-        .await
-        .expect("joined")
+        abort_and_join("abort", handle).await
     });
     assert!(
         !dog.fired(),

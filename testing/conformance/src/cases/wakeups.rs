@@ -9,6 +9,7 @@ use std::time::Instant;
 use ryker_core::prelude::*;
 
 use crate::probe::{assert_sequence, config, spawn_recorder, Item, Ledger, Rec, Recorder};
+use crate::sync::stop_and_join;
 use crate::sync::{lock, within, Latch, LIMIT};
 use crate::Harness;
 
@@ -71,12 +72,7 @@ pub fn wakeups_are_never_lost<H: Harness>(h: H) {
         )
         .await;
         assert_eq!(*lock(&answered), ROUNDS, "asks answered");
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, ROUNDS, "{report:?}");
 
         let actor = Recorder::new(&ledger).yielding_every(1);
@@ -96,12 +92,7 @@ pub fn wakeups_are_never_lost<H: Harness>(h: H) {
         )
         .await;
         drop(addr);
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, ROUNDS, "{report:?}");
 
         let handle = spawn_recorder(&rt, &ledger, ActorConfig::default());
@@ -116,12 +107,7 @@ pub fn wakeups_are_never_lost<H: Harness>(h: H) {
         // The thread gives up by itself after `LIMIT`; this bound is a second line.
         within("the ping-pong thread", done.wait()).await;
         pinger.join().expect("the ping-pong thread panicked");
-        let report = within("shutdown", {
-            handle.shutdown();
-            handle
-        })
-        .await
-        .expect("joined");
+        let report = stop_and_join("shutdown", handle).await;
         assert_eq!(report.handled, PINGS, "{report:?}");
     });
     ledger.assert_no_failures();
