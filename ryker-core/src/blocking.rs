@@ -38,17 +38,27 @@ thread::thread_local! {
 const SPINS: u32 = if cfg!(ryker_loom) { 0 } else { 6 };
 const YIELDS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 
-/// Retries `attempt` for a short while; `Some` as soon as it succeeds.
+/// Tries `attempt`, then retries it for a short while; `Some` as soon as it succeeds.
+///
+/// `attempt(Look::Hint)` may first check a cheap hint and give up at once when it says the
+/// attempt cannot succeed yet: a hint reads the one line the peer writes when it makes
+/// progress, where a full attempt would also read (and so pull away from the peer) the line the
+/// peer is working on. The first and the last attempt are `Look::Full`, so a hint only decides
+/// how often we look in between, never what is found.
 // Under loom the spin counts are 0 (every step is a scheduling point there already).
 #[cfg_attr(
     ryker_loom,
     allow(clippy::absurd_extreme_comparisons, clippy::reversed_empty_ranges)
 )]
-pub(crate) fn spin_then<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> {
+pub(crate) fn spin_then<R>(mut attempt: impl FnMut(Look) -> Option<R>) -> Option<R> {
+    if let Some(done) = attempt(Look::Full) {
+        return Some(done);
+    }
+    if SPINS + YIELDS == 0 {
+        // No retries configured (loom): the one attempt was the last.
+        return None;
+    }
     for step in 0..SPINS + YIELDS {
-        if let Some(done) = attempt() {
-            return Some(done);
-        }
         if step < SPINS {
             for _ in 0..1u32 << step {
                 spin_loop();
@@ -56,8 +66,20 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> 
         } else {
             thread::yield_now();
         }
+        if let Some(done) = attempt(Look::Hint) {
+            return Some(done);
+        }
     }
-    attempt()
+    attempt(Look::Full)
+}
+
+/// How far one attempt of [`spin_then`] looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Look {
+    /// The whole attempt.
+    Full,
+    /// Only if a cheap hint says it may succeed.
+    Hint,
 }
 
 /// Polls `future` to completion on the current thread, parking the thread between polls.

@@ -393,9 +393,14 @@ impl<T, X: Attachment> Receiver<T, X> {
         }
         // Spin briefly before parking, with plain pops: nothing is registered while spinning,
         // so senders are not made to wake us for messages we are about to see anyway.
-        let ready = crate::blocking::spin_then(|| match self.pop_into(out, limit) {
-            (0, Drained::More | Drained::Yield) => None,
-            (n, _) => Some(n),
+        let ready = crate::blocking::spin_then(|look| {
+            if look == crate::blocking::Look::Hint && !self.shared.ring.head_looks_ready() {
+                return None;
+            }
+            match self.pop_into(out, limit) {
+                (0, Drained::More | Drained::Yield) => None,
+                (n, _) => Some(n),
+            }
         });
         match ready {
             Some(n) => n,

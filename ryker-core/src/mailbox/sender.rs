@@ -376,7 +376,10 @@ impl<T, X: Attachment> Sender<T, X> {
         // Spin briefly for a slot before parking, unless others already wait (they go first).
         // Only a claim is retried: nothing is registered while spinning.
         let shared = &*self.shared;
-        let claim = crate::blocking::spin_then(|| {
+        let claim = crate::blocking::spin_then(|look| {
+            if look == crate::blocking::Look::Hint && !shared.ring.tail_looks_free() {
+                return None;
+            }
             if shared.waiters.may_have_waiters() {
                 return Some(None);
             }

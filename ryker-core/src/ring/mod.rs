@@ -450,6 +450,43 @@ impl<T, S: Storage<T>> Ring<T, S> {
         })
     }
 
+    /// Whether the slot at `head` looks taken care of by a producer (published, or given up):
+    /// a hint for a consumer that spins while the ring is empty. It reads only that slot's
+    /// stamp, the line the next producer writes anyway, not `tail`, whose line every producer
+    /// claims through: a spinning consumer that re-read `tail` would take that line away from
+    /// them on every round. The pop that follows a `true` re-checks everything; a `false`
+    /// only means "not yet" (it never reports the end, which a full pop does).
+    #[inline]
+    pub(crate) fn head_looks_ready(&self) -> bool {
+        // Relaxed: a hint only; nothing is read through it (the pop re-loads with Acquire).
+        let head = self.head.load(Ordering::Relaxed);
+        // Relaxed: as above.
+        let stamp = self.slot(head).stamp.load(Ordering::Relaxed);
+        self.layout.lap(stamp) != self.layout.lap(head) || Layout::state(stamp) != EMPTY
+    }
+
+    /// Whether the ring looks as if it has room again (or looks closed): a hint for a producer
+    /// that spins while the ring is full. It waits for some room, not for one slot: the last of
+    /// the next `room` slots from `tail` must look free for its lap (a single consumer frees
+    /// slots in order), so a producer that resumes fills slots the consumer has left behind,
+    /// instead of taking each slot the moment it is freed, on the very line the consumer is
+    /// working on. It reads `tail` and one stamp, not `head`, the receiver's line. The claim
+    /// that follows a `true` re-checks everything.
+    #[inline]
+    pub(crate) fn tail_looks_free(&self) -> bool {
+        // Relaxed: a hint only; the claim re-loads with Acquire.
+        let tail = self.tail.load(Ordering::Relaxed);
+        if self.layout.is_closed(tail) {
+            return true;
+        }
+        // Room for a quarter of the ring, at most 16 values: the last of those slots is free.
+        let room = (self.layout.capacity() / 4).clamp(1, 16);
+        let pos = self.layout.advance(tail, room - 1);
+        // Relaxed: as above.
+        let stamp = self.slot(pos).stamp.load(Ordering::Relaxed);
+        self.layout.lap(stamp) != self.layout.prev_lap(self.layout.lap(pos))
+    }
+
     /// One attempt to take the slot at `head`, safe for any number of consumers.
     #[inline]
     pub(crate) fn pop_slot(&self) -> Pop<T> {
@@ -476,6 +513,9 @@ impl<T, S: Storage<T>> Ring<T, S> {
         let mut wait = Backoff::new();
         // Relaxed: a starting guess; the stamp load validates it and the CAS settles it.
         let mut head = self.head.load(Ordering::Relaxed);
+        // The `head` at which `tail` was last seen past `head`: the slot there is claimed, so
+        // until `head` changes the only thing left to wait for is its stamp (see below).
+        let mut claimed_at = None;
         loop {
             let lap = layout.lap(head);
             let slot = self.slot(head);
@@ -529,6 +569,21 @@ impl<T, S: Storage<T>> Ring<T, S> {
                         contention.spin();
                     }
                 }
+            } else if claimed_at == Some(head)
+                && layout.lap(stamp) != lap.wrapping_add(layout.one_lap())
+            {
+                // We have already seen `tail` past this `head`: the slot is claimed (positions
+                // only move forward, so that stays true while `head` does not move) and will be
+                // published or given up. Neither "empty" nor "the end" can be the answer here,
+                // so re-reading `tail` would only pull the producers' line away from them on
+                // every retry: wait on the stamp alone.
+                if wait.is_completed() {
+                    return Pop::NotReady;
+                }
+                wait.snooze();
+                // Relaxed: a fresh guess, validated as above (another consumer or an eviction
+                // may have moved `head`, which ends this shortcut).
+                head = self.head.load(Ordering::Relaxed);
             } else if layout.lap(stamp) != lap.wrapping_add(layout.one_lap()) {
                 // Not written for this lap yet (EMPTY), or still holding the previous lap's
                 // entry while a `force_push` replaces it: empty unless a claim is in flight.
@@ -561,6 +616,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     } else {
                         Pop::Empty
                     };
+                }
+                if layout.strip(tail) != head {
+                    // A claim is in flight at `head`: from now on, wait on its stamp alone.
+                    claimed_at = Some(head);
                 }
                 if wait.is_completed() {
                     return Pop::NotReady;

@@ -120,6 +120,17 @@ impl Layout {
         }
     }
 
+    /// The position `k` steps after `pos` (which must not carry the closed bit), `k < cap`.
+    #[inline]
+    pub(crate) const fn advance(&self, pos: usize, k: usize) -> usize {
+        let index = self.index(pos) + k;
+        if index < self.cap {
+            pos + k
+        } else {
+            self.lap(pos).wrapping_add(self.one_lap) + (index - self.cap)
+        }
+    }
+
     /// The lap before `lap`.
     #[inline]
     pub(crate) const fn prev_lap(&self, lap: usize) -> usize {
@@ -202,6 +213,24 @@ mod tests {
             pos = l.next(pos);
         }
         assert_eq!(seen, [0, 1, 2, 8, 9, 10, 16]);
+    }
+
+    #[test]
+    fn advance_is_next_applied_k_times() {
+        for cap in [1usize, 2, 3, 7, 512] {
+            let l = Layout::new(cap).unwrap();
+            // From every index of a lap near the word's wrap, and across it.
+            for start in [0, l.lap(usize::MAX)] {
+                for i in 0..cap {
+                    let pos = l.advance(start, i);
+                    let mut walked = pos;
+                    for k in 0..cap {
+                        assert_eq!(l.advance(pos, k), walked, "cap {cap}, index {i}, k {k}");
+                        walked = l.next(walked);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

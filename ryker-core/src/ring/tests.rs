@@ -260,3 +260,41 @@ fn ordinals_count_on_across_the_position_wrap() {
         );
     }
 }
+
+#[test]
+fn spinning_hints_say_when_a_full_look_may_succeed() {
+    // Capacity 8: a producer's hint waits for 2 free slots (a quarter), not one.
+    let ring = Ring::with_capacity(8).unwrap();
+    assert!(!ring.head_looks_ready());
+    assert!(ring.tail_looks_free());
+    for round in 0..3 {
+        for i in 0..8 {
+            ring.try_push(i).unwrap();
+        }
+        assert!(ring.head_looks_ready(), "round {round}");
+        assert!(!ring.tail_looks_free(), "round {round}: full");
+        assert_eq!(ring.try_pop(), Some(0));
+        assert!(
+            !ring.tail_looks_free(),
+            "round {round}: one slot is not room yet"
+        );
+        assert_eq!(ring.try_pop(), Some(1));
+        assert!(ring.tail_looks_free(), "round {round}: two free slots are");
+        for i in 2..8 {
+            assert_eq!(ring.try_pop(), Some(i));
+        }
+        assert!(!ring.head_looks_ready(), "round {round}: empty");
+    }
+    // A claim in flight is not ready; a given-up claim is (the pop steps over it).
+    let claim = ring.claim().unwrap();
+    assert!(!ring.head_looks_ready());
+    drop(claim);
+    assert!(ring.head_looks_ready());
+    assert_eq!(ring.try_pop(), None);
+    // A closed ring looks free to a producer: its claim reports the close.
+    for i in 0..8 {
+        ring.try_push(i).unwrap();
+    }
+    ring.close();
+    assert!(ring.tail_looks_free());
+}
