@@ -81,6 +81,37 @@ mod imp {
 
 pub(crate) use imp::*;
 
+/// How many rounds of exponential spinning (1, 2, 4, .. spin-loop hints) an async receiver may
+/// spend looking for a message that a sender mid-stream is about to publish, before it yields
+/// to its executor or registers its waker. Six rounds are some 60 hints, a microsecond or two:
+/// less than a cross-thread wake-up costs, which is what the spin saves.
+///
+/// 0 where spinning cannot help: on one CPU (the sender cannot run while we spin; checked once,
+/// as crossfire does), without `std` (no way to ask), and under loom (every step is a
+/// scheduling point there already).
+#[inline]
+pub(crate) fn async_spin_rounds() -> u32 {
+    #[cfg(all(feature = "std", not(ryker_loom)))]
+    {
+        /// `u32::MAX` until the first call has asked the OS.
+        static ROUNDS: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(u32::MAX);
+        // Relaxed: a cached number; racing first calls compute the same value.
+        let rounds = ROUNDS.load(Ordering::Relaxed);
+        if rounds != u32::MAX {
+            return rounds;
+        }
+        let cpus = std::thread::available_parallelism().map_or(1, core::num::NonZero::get);
+        let rounds = if cpus > 1 { 6 } else { 0 };
+        // Relaxed: as above.
+        ROUNDS.store(rounds, Ordering::Relaxed);
+        rounds
+    }
+    #[cfg(not(all(feature = "std", not(ryker_loom))))]
+    {
+        0
+    }
+}
+
 /// Pads and aligns a value to the length of a cache line (crossbeam-utils' type: it is a plain
 /// wrapper, so it is the same under loom).
 pub(crate) use crossbeam_utils::CachePadded;

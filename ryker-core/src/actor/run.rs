@@ -107,12 +107,18 @@ pub(super) fn settled(mut stats: MailboxStats, received: u64, overflow: Overflow
     stats
 }
 
-/// Wipes the batch buffer's free memory (it still holds the bytes of handled messages).
-pub(super) fn wipe_buffer<T>(buf: &mut VecDeque<T>) {
+/// Wipes the batch buffer's free memory, which still holds the bytes of handled messages: the
+/// first `used` cells (`usize::MAX`: all of it).
+///
+/// The buffer comes out of every wipe with its ring start at cell 0 (`VecDeque::from(Vec)`),
+/// and the loop fills it only while it is empty, so one batch of `n` messages has used cells
+/// `0..n` and nothing else: wiping those is enough, where wiping the whole capacity after every
+/// batch would cost a batch-size worth of writes for a batch of one message.
+pub(super) fn wipe_buffer<T>(buf: &mut VecDeque<T>, used: usize) {
     debug_assert!(buf.is_empty());
     // An empty VecDeque converts to a Vec and back without moving or reallocating anything.
     let mut v = Vec::from(core::mem::take(buf));
-    crate::ring::wipe_spare(&mut v);
+    crate::ring::wipe_spare(&mut v, used);
     *buf = VecDeque::from(v);
 }
 
@@ -168,6 +174,8 @@ struct Run<'a, A: Actor, R: Runtime> {
     batch_size: usize,
     /// Amnesia: wipe the batch buffer's spare memory between batches and at the end.
     wipe: bool,
+    /// How many messages the last batch put in the buffer (its cells `0..filled`).
+    filled: usize,
     overflow: Overflow,
     no_span: observe::Span,
     report: ActorReport,
@@ -210,6 +218,7 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
             buf: VecDeque::with_capacity(config.batch_size),
             batch_size: config.batch_size,
             wipe: config.mailbox.amnesia,
+            filled: 0,
             overflow: config.mailbox.overflow,
             no_span: observe::no_span(),
             actor: Some(actor),
@@ -258,7 +267,9 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
             return Ok(false);
         }
         if self.wipe {
-            wipe_buffer(&mut self.buf);
+            // Only the last batch's cells (see `wipe_buffer`).
+            wipe_buffer(&mut self.buf, self.filled);
+            self.filled = 0;
         }
         if self.shared.aborted() {
             return Err(Exit::Aborted);
@@ -272,6 +283,7 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
         })
         .await;
         self.received += n as u64;
+        self.filled = n;
         if n == 0 {
             // `abort` closes the mailbox too: tell the two apart by the flag.
             return Err(if self.shared.aborted() {
@@ -423,7 +435,8 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
         }
         if self.wipe {
             self.buf.clear();
-            wipe_buffer(&mut self.buf);
+            // The drains above refill the buffer without a wipe in between: all of it.
+            wipe_buffer(&mut self.buf, usize::MAX);
         }
         if exit != Exit::Panicked && self.started {
             if let Some(current) = self.actor.as_mut() {
@@ -467,7 +480,7 @@ mod tests {
         }
         while buf.pop_front().is_some() {}
         let capacity = buf.capacity();
-        wipe_buffer(&mut buf);
+        wipe_buffer(&mut buf, usize::MAX);
         assert_eq!(
             buf.capacity(),
             capacity,
@@ -480,6 +493,31 @@ mod tests {
             // copies a value out without de-initialising its bytes) and then by the wipe.
             let bytes = unsafe { cell.assume_init() };
             assert_eq!(bytes, [0; 64]);
+        }
+    }
+
+    #[test]
+    fn a_batch_after_a_wipe_uses_the_first_cells_only() {
+        // Every cell written, then wiped: all zeros.
+        let mut buf: VecDeque<[u8; 64]> = VecDeque::with_capacity(8);
+        let capacity = buf.capacity();
+        buf.extend(core::iter::repeat_n([0xAB; 64], capacity));
+        buf.clear();
+        wipe_buffer(&mut buf, usize::MAX);
+        // Two batches, each handled, then wiped by its own length, as the run loop does (with
+        // a ring start that would have moved on if the wipe did not reset it).
+        for n in [3, 5] {
+            buf.extend(core::iter::repeat_n([0xCD; 64], n));
+            while buf.pop_front().is_some() {}
+            wipe_buffer(&mut buf, n);
+        }
+        let mut v = Vec::from(core::mem::take(&mut buf));
+        assert_eq!(v.spare_capacity_mut().len(), capacity);
+        for (i, cell) in v.spare_capacity_mut().iter().enumerate() {
+            // SAFETY: every cell was written by the first fill (popping copies a value out
+            // without de-initialising its bytes), and later only by fills and wipes.
+            let bytes = unsafe { cell.assume_init() };
+            assert_eq!(bytes, [0; 64], "cell {i} still holds a handled message");
         }
     }
 }

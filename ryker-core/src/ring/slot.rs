@@ -144,12 +144,12 @@ unsafe fn zero_volatile<F>(_p: *mut F) {
     unreachable!("ryker-core: amnesia requested without the `amnesia` feature");
 }
 
-/// Overwrites with zeros the spare capacity of `buf` — the memory behind its length, which
-/// still holds the bytes of values moved out of it (the actor loop's batch buffer, under
-/// amnesia).
+/// Overwrites with zeros the first `used` cells of the spare capacity of `buf` (all of it when
+/// `used` is larger) — memory behind its length that still holds the bytes of values moved out
+/// of it (the actor loop's batch buffer, under amnesia).
 #[cfg(feature = "alloc")]
-pub(crate) fn wipe_spare<T>(buf: &mut alloc::vec::Vec<T>) {
-    for cell in buf.spare_capacity_mut() {
+pub(crate) fn wipe_spare<T>(buf: &mut alloc::vec::Vec<T>, used: usize) {
+    for cell in buf.spare_capacity_mut().iter_mut().take(used) {
         // SAFETY: `cell` is a valid, exclusively borrowed `MaybeUninit<T>`, for which every
         // bit pattern (all zeros included) is valid; no live value is in spare capacity.
         unsafe { zero_volatile(cell as *mut core::mem::MaybeUninit<T>) };
