@@ -106,9 +106,56 @@ pub(crate) fn async_spin_rounds() -> u32 {
         ROUNDS.store(rounds, Ordering::Relaxed);
         rounds
     }
-    #[cfg(not(all(feature = "std", not(ryker_loom))))]
+    #[cfg(all(feature = "std", ryker_loom))]
+    {
+        loom_knobs::SPIN_ROUNDS.with(core::cell::Cell::get)
+    }
+    #[cfg(not(feature = "std"))]
     {
         0
+    }
+}
+
+/// Loom models' knobs (loom builds only): every loom thread of a model runs on the OS thread
+/// that called `loom::model`, so a plain thread-local set before the model reaches them all,
+/// and models running in parallel test threads do not see each other's setting.
+#[cfg(all(feature = "std", ryker_loom))]
+pub mod loom_knobs {
+    std::thread_local! {
+        /// What `async_spin_rounds` returns under loom (0 unless a model sets it).
+        pub(crate) static SPIN_ROUNDS: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+        /// How many spin rounds the async paths have run (so a model can check it reached them).
+        pub(crate) static ROUNDS_RUN: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+    }
+
+    /// Makes the async receive and send paths spin `rounds` rounds under loom, on this OS
+    /// thread (see the module), and resets the count of rounds run.
+    #[doc(hidden)]
+    pub fn set_async_spin_rounds(rounds: u32) {
+        SPIN_ROUNDS.with(|c| c.set(rounds));
+        ROUNDS_RUN.with(|c| c.set(0));
+    }
+
+    /// How many async spin rounds have run on this OS thread since the last
+    /// `set_async_spin_rounds`.
+    #[doc(hidden)]
+    pub fn async_spin_rounds_run() -> u64 {
+        ROUNDS_RUN.with(core::cell::Cell::get)
+    }
+
+    /// Counts one round (called by the spin loops).
+    pub(crate) fn note_round() {
+        ROUNDS_RUN.with(|c| c.set(c.get() + 1));
+    }
+}
+
+/// One round of an async spin: `1 << round` spin-loop hints.
+#[inline]
+pub(crate) fn async_spin(round: u32) {
+    #[cfg(all(feature = "std", ryker_loom))]
+    loom_knobs::note_round();
+    for _ in 0..1u32 << round {
+        spin_loop();
     }
 }
 

@@ -127,9 +127,7 @@ impl<T, X: Attachment> Receiver<T, X> {
         limit: usize,
     ) -> Option<Poll<usize>> {
         for round in 0..crate::sync::async_spin_rounds() {
-            for _ in 0..1u32 << round {
-                crate::sync::spin_loop();
-            }
+            crate::sync::async_spin(round);
             if !self.shared.ring.head_looks_ready() {
                 continue;
             }

@@ -294,9 +294,7 @@ impl<T, X: Attachment> Shared<T, X> {
     /// nothing was registered.
     fn spin_for_room(&self) -> Option<Result<Claim<'_, T>, Closed>> {
         for round in 0..crate::sync::async_spin_rounds() {
-            for _ in 0..1u32 << round {
-                crate::sync::spin_loop();
-            }
+            crate::sync::async_spin(round);
             if !self.ring.tail_looks_free() || self.waiters.may_have_waiters() {
                 continue;
             }
