@@ -101,60 +101,6 @@ fn receiver_mid_stream_woken_by_send() {
     });
 }
 
-/// The same with the multi-core spin switched on (one round; it is off under loom by default):
-/// a receiver mid-stream first spins on the head slot's stamp, then yields, then registers. A
-/// send racing any of those steps is received, and a lost wake-up would deadlock.
-#[test]
-fn receiver_spinning_mid_stream_gets_a_racing_send() {
-    ryker_core::loom_knobs::set_async_spin_rounds(1);
-    model(3, || {
-        let (tx, mut rx) = channel::<u32>(busy(2));
-        tx.try_send(0).unwrap();
-        tx.try_send(1).unwrap();
-        let mut got = Vec::new();
-        assert_eq!(block_on(rx.recv_many(&mut got, 2)), 2, "both queued");
-        let tx2 = tx.clone();
-        let s = spawn(move || {
-            assert_eq!(
-                tx2.try_send(2),
-                Ok(Sent::Queued),
-                "an empty mailbox accepts"
-            );
-        });
-        assert_eq!(block_on(rx.recv()), Some(2));
-        s.join().unwrap();
-        drop(tx);
-    });
-    assert!(
-        ryker_core::loom_knobs::async_spin_rounds_run() > 0,
-        "no interleaving reached the receiver's spin"
-    );
-}
-
-/// A sender on a full mailbox with the spin switched on (one round): it spins for room, then
-/// queues as a waiter. A receive racing either step frees the slot, and the send completes
-/// (a lost wake-up would deadlock).
-#[test]
-fn sender_spinning_on_full_gets_the_freed_slot() {
-    ryker_core::loom_knobs::set_async_spin_rounds(1);
-    model(3, || {
-        let (tx, mut rx) = channel::<u32>(busy(1));
-        tx.try_send(0).unwrap();
-        let tx2 = tx.clone();
-        let s = spawn(move || {
-            assert_eq!(block_on(tx2.send(1)), Ok(Sent::Queued));
-        });
-        assert_eq!(block_on(rx.recv()), Some(0));
-        assert_eq!(block_on(rx.recv()), Some(1));
-        s.join().unwrap();
-        drop(tx);
-    });
-    assert!(
-        ryker_core::loom_knobs::async_spin_rounds_run() > 0,
-        "no interleaving reached the sender's spin"
-    );
-}
-
 /// The same receiver, mid-stream, sees the end when the last sender goes after its yield.
 #[test]
 fn receiver_mid_stream_woken_by_last_sender_drop() {

@@ -53,11 +53,6 @@ pub mod policy;
 pub mod ring;
 mod sync;
 
-/// Knobs for the loom models (loom builds only; not part of the API).
-#[cfg(all(feature = "std", ryker_loom))]
-#[doc(hidden)]
-pub use sync::loom_knobs;
-
 #[cfg(feature = "alloc")]
 pub mod actor;
 #[cfg(feature = "std")]

@@ -117,32 +117,6 @@ impl<T, X: Attachment> Receiver<T, X> {
         (taken, end)
     }
 
-    /// Spins for a few rounds while the mailbox is empty, looking (through the head slot's
-    /// stamp alone, see `Ring::head_looks_ready`) for a message that a sender mid-stream is
-    /// about to publish. `None` if none came: nothing was taken and nothing registered.
-    fn spin_for_messages<E: Extend<T>>(
-        &mut self,
-        cx: &mut Context<'_>,
-        out: &mut E,
-        limit: usize,
-    ) -> Option<Poll<usize>> {
-        for round in 0..crate::sync::async_spin_rounds() {
-            crate::sync::async_spin(round);
-            if !self.shared.ring.head_looks_ready() {
-                continue;
-            }
-            match self.pop_into(out, limit) {
-                (0, Drained::More) => {}
-                (0, Drained::Yield) => {
-                    cx.waker().wake_by_ref();
-                    return Some(Poll::Pending);
-                }
-                (n, _) => return Some(Poll::Ready(n)),
-            }
-        }
-        None
-    }
-
     /// Samples the queue depth for `high_water` every 64 receive calls.
     #[inline]
     fn sample_depth(&mut self) {
@@ -278,13 +252,7 @@ impl<T, X: Attachment> Receiver<T, X> {
             }
         }
         if self.streaming == Streaming::Busy {
-            // Senders look mid-stream: their next publish is most likely a moment away. Look
-            // for it a little while before anything else (multi-core only, see
-            // `async_spin_rounds`): finding it costs less than the executor's round trip.
-            if let Some(ready) = self.spin_for_messages(cx, out, limit) {
-                return ready;
-            }
-            // Still nothing: a registration now would most likely be overtaken by
+            // Senders look mid-stream: a registration now would most likely be overtaken by
             // their next publish, and that sender would pay for taking and waking a waker we
             // do not need (a cross-thread task wake-up per message or two when the receiver
             // keeps catching up: measured as the SPSC slowdown on 2-worker executors). Yield

@@ -263,11 +263,6 @@ impl<T, X: Attachment> Shared<T, X> {
                 Err(ClaimError::Closed) => return Poll::Ready(Err(Closed)),
                 Err(ClaimError::Full) => {}
             }
-            if !front {
-                if let Some(ready) = self.spin_for_room() {
-                    return Poll::Ready(ready);
-                }
-            }
         }
         self.note_full();
         // SAFETY: our owner unregisters `w` before moving or dropping it.
@@ -285,26 +280,6 @@ impl<T, X: Attachment> Shared<T, X> {
         self.waiters.remove(w);
         *registered = false;
         Poll::Ready(result)
-    }
-
-    /// Spins for a few rounds while the mailbox is full, waiting for the receiver to free a
-    /// run of slots (`Ring::tail_looks_free`), before the caller queues as a waiter: a receiver
-    /// that is draining frees them in about the time a task wake-up takes, and the send then
-    /// goes on without one (multi-core only, see `async_spin_rounds`). `None` if no room came;
-    /// nothing was registered.
-    fn spin_for_room(&self) -> Option<Result<Claim<'_, T>, Closed>> {
-        for round in 0..crate::sync::async_spin_rounds() {
-            crate::sync::async_spin(round);
-            if !self.ring.tail_looks_free() || self.waiters.may_have_waiters() {
-                continue;
-            }
-            match self.ring.claim() {
-                Ok(claim) => return Some(Ok(claim)),
-                Err(ClaimError::Closed) => return Some(Err(Closed)),
-                Err(ClaimError::Full) => {}
-            }
-        }
-        None
     }
 
     /// One poll of a waiting send, whatever the policy. The message stays in `msg` until it
