@@ -14,7 +14,7 @@
 //! * `actor`: a ryker actor whose handler is the check, against a tokio task doing the same
 //!   behind a tokio mpsc, on tokio multi-thread (2 workers); with `--features actor-peers`,
 //!   also against actix, kameo, ractor and xtra actors (see [`ContextArg::api`] for how each is
-//!   driven; actix brings its own threads).
+//!   driven; actix brings its own thread).
 //! * `ask`: the same actors as servers: each producer makes its quota of request/response round
 //!   trips one at a time (ryker's `Addr::ask`, a tokio task answering on a oneshot, each
 //!   framework's ask or call); the server checks each request, the producer each reply. Rates
@@ -219,7 +219,7 @@ impl ContextArg {
             Self::Smol => "smol Executor run by 2 threads: P producer tasks -> 1 consumer task",
             Self::Actor => {
                 "tokio multi-thread, 2 workers: P producer tasks tell one actor whose handler is the check: \
-                 ryker's, a task behind a tokio mpsc, or an actor framework's (actix on threads of its own)"
+                 ryker's, a task behind a tokio mpsc, or an actor framework's (actix: one thread of its own)"
             }
             Self::Ask => {
                 "the actors of `actor` as servers: each of P producer tasks makes its round trips one at a \
@@ -245,8 +245,8 @@ impl ContextArg {
             (Self::Actor, Q::TokioMpsc) => "send().await -> task: while let Some(m) = recv().await",
             (Self::Actor, Q::Actix) => {
                 "Addr::do_send (fire-and-forget: queues past the mailbox bound, no backpressure) -> actor \
-                 (mailbox capacity set to --capacity) on its own System thread; producers: tasks on a \
-                 second actix Arbiter thread"
+                 (mailbox capacity set to --capacity); actor and producer tasks on one actix System \
+                 thread, not tokio's 2 workers"
             }
             (Self::Actor, Q::Kameo) => {
                 "ActorRef::tell().await -> actor (mailbox::bounded(--capacity), a tokio mpsc)"
@@ -262,8 +262,8 @@ impl ContextArg {
                 "send((msg, oneshot)).await -> task answering on the tokio oneshot"
             }
             (Self::Ask, Q::Actix) => {
-                "Addr::send().await -> actor (mailbox bounded at --capacity) on its own System thread; \
-                 askers: tasks on a second actix Arbiter thread"
+                "Addr::send().await -> actor (mailbox bounded at --capacity); actor and asking tasks on \
+                 one actix System thread, not tokio's 2 workers"
             }
             (Self::Ask, Q::Kameo) => "ActorRef::ask().await -> actor (mailbox::bounded(--capacity))",
             (Self::Ask, Q::Ractor) => {

@@ -1,7 +1,10 @@
 //! actix 0.13: actors live on an actix `System`, a single-threaded tokio runtime with a
-//! `LocalSet`; more threads are more `Arbiter`s. [`ActixSystem`] is one `System` on a thread of
-//! its own, whose arbiter hosts the actor, and one more `Arbiter` for the tasks that message it,
-//! so a run uses two threads, as ryker's rows on tokio with 2 workers do.
+//! `LocalSet`. [`ActixSystem`] is one `System` on a thread of its own, and the tasks that
+//! message the actor are actix tasks on that same thread, as in actix's own examples (the
+//! `#[actix::main]` future starts the actor and calls `send().await` on it): one thread, where
+//! ryker's rows have tokio's two workers. (Moving the tasks to a second `Arbiter`, a thread of
+//! their own, makes every message and every round trip a cross-thread wake-up, and actix about
+//! half as fast at tell and 60–190× slower at ask: see docs/PERFORMANCE.md.)
 //!
 //! The actor is started with `Actor::create`, its mailbox bounded at the run's capacity with
 //! `Context::set_mailbox_capacity` (actix's default is 16). actix has no one-way send that waits
@@ -16,7 +19,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use ::actix::{Actor, Addr, Context, Handler, Message, MessageResult};
-use actix_rt::{Arbiter, ArbiterHandle, System};
+use actix_rt::{ArbiterHandle, System};
 
 use super::{ActorPeer, Host, Job};
 use crate::actor::{Serve, Work};
@@ -26,18 +29,14 @@ use crate::tasks::{Asker, Producer};
 #[derive(Debug)]
 pub struct Actix;
 
-/// An actix `System` running on a thread of its own (its arbiter hosts the actors) and one more
-/// `Arbiter` (a second thread) for the tasks [`Host::spawn`] starts. Dropping it stops both and
-/// joins their threads.
+/// An actix `System` running on a thread of its own: [`Host::run`] and [`Host::spawn`] put
+/// their futures on its arbiter, where actors can be started. Dropping it stops the `System`
+/// and joins its thread.
 pub struct ActixSystem {
     system: System,
-    /// The `System`'s own arbiter: [`Host::run`] runs there.
-    actors: ArbiterHandle,
-    /// [`Host::spawn`] spawns there.
-    tasks: ArbiterHandle,
-    /// Joined on drop.
-    tasks_thread: Option<Arbiter>,
-    system_thread: Option<thread::JoinHandle<()>>,
+    /// The `System`'s own arbiter.
+    arbiter: ArbiterHandle,
+    thread: Option<thread::JoinHandle<()>>,
 }
 
 impl fmt::Debug for ActixSystem {
@@ -47,31 +46,28 @@ impl fmt::Debug for ActixSystem {
 }
 
 impl ActixSystem {
-    /// Starts the `System` on a new thread and a second `Arbiter`.
+    /// Starts the `System` on a new thread.
     ///
     /// # Panics
-    /// If a thread or actix's runtime cannot be started.
+    /// If the thread or actix's runtime cannot be started.
     #[must_use]
     pub fn new() -> Self {
         let (tx, rx) = mpsc::channel();
-        let system_thread = thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("actix-system".into())
             .spawn(move || {
                 let runner = System::new();
                 let system = System::current();
-                let tasks = Arbiter::new();
-                tx.send((system.clone(), system.arbiter().clone(), tasks))
+                tx.send((system.clone(), system.arbiter().clone()))
                     .expect("the thread that started the System waits for it");
                 runner.run().expect("the actix System runs until stopped");
             })
             .expect("spawn the actix System thread");
-        let (system, actors, tasks_thread) = rx.recv().expect("the actix System starts");
+        let (system, arbiter) = rx.recv().expect("the actix System starts");
         Self {
             system,
-            actors,
-            tasks: tasks_thread.handle(),
-            tasks_thread: Some(tasks_thread),
-            system_thread: Some(system_thread),
+            arbiter,
+            thread: Some(thread),
         }
     }
 }
@@ -84,21 +80,17 @@ impl Default for ActixSystem {
 
 impl Drop for ActixSystem {
     fn drop(&mut self) {
-        self.tasks.stop();
-        // Stops every arbiter of the System, and then `System::run` returns.
+        // `System::run` returns.
         self.system.stop();
-        if let Some(tasks) = self.tasks_thread.take() {
-            let _ = tasks.join();
-        }
-        if let Some(system) = self.system_thread.take() {
-            let _ = system.join();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
 
 impl Host for ActixSystem {
     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
-        self.tasks.spawn(task);
+        self.arbiter.spawn(task);
     }
 
     fn run<F>(&self, task: F) -> F::Output
@@ -107,7 +99,7 @@ impl Host for ActixSystem {
         F::Output: Send + 'static,
     {
         let (tx, rx) = mpsc::sync_channel(1);
-        self.actors.spawn(async move {
+        self.arbiter.spawn(async move {
             let _ = tx.send(task.await);
         });
         rx.recv().expect("the actix System ran the task to its end")

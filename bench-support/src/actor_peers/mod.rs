@@ -6,7 +6,8 @@
 //! one that answers each request with a [`Serve`]. Each is spawned the way the framework's own
 //! documentation shows, on the [`Host`] it names: kameo, ractor and xtra spawn onto the tokio
 //! runtime they are called from ([`TokioMt2`] here, the executor of ryker's actor rows), actix
-//! onto its own single-threaded `System` ([`ActixSystem`]). Each actor stops once every clone of
+//! onto its own single-threaded `System` ([`ActixSystem`]), where the tasks that message the
+//! actor run too. Each actor stops once every clone of
 //! its handle is gone and what it had queued is handled, and passes its result to the `done`
 //! it was spawned with.
 //!

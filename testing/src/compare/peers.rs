@@ -1,9 +1,9 @@
 //! The actor frameworks' rows (`--features actor-peers`): actix, kameo, ractor and xtra, each
 //! driven through `bench_support::actor_peers`, with the same producers, askers and check as
 //! ryker's actor rows. kameo, ractor and xtra run on the context's tokio runtime (2 workers);
-//! actix on an `ActixSystem` of its own per run: its System thread hosts the actor, a second
-//! Arbiter thread the producers. Without the feature the plan leaves these rows out, and
-//! [`measure`] is never called.
+//! actix on an `ActixSystem` of its own per run, one thread that hosts the actor and the tasks
+//! that message it. Without the feature the plan leaves these rows out, and [`measure`] is
+//! never called.
 
 /// Whether this build has the actor frameworks.
 pub(super) const BUILT: bool = cfg!(feature = "actor-peers");
