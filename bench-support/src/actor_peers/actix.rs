@@ -11,7 +11,7 @@
 //! for room: `Addr::send().await` waits for the handler's result (a round trip, the ask row),
 //! `try_send` fails when the mailbox is full, and `do_send`, actix's fire-and-forget, queues
 //! past the bound. Tell is `do_send`, so the mailbox is effectively unbounded for it; ask is
-//! `Addr::send().await`, which does wait for room.
+//! `Addr::send().await`.
 
 use std::fmt;
 use std::future::Future;
