@@ -8,16 +8,22 @@
 //!   [`tasks::Producer`] / [`sync::SyncProducer`], what a producer task or thread sends
 //!   through: a peer's sender or a ryker actor's `Addr`;
 //! - [`actor::Worker`]: the ryker actor around a [`actor::Work`] that actor runs measure, the
-//!   same work a peer's consumer task does;
+//!   same work a peer's consumer task does, and [`actor::Server`], around a [`actor::Serve`],
+//!   which answers requests ([`tasks::Asker`] is what asking tasks ask through);
+//! - `actor_peers` (feature `actor-peers`, off by default): the actor frameworks measured
+//!   against ryker's actor (actix, kameo, ractor, xtra), behind one trait, `ActorPeer`;
 //! - [`exec::Exec`]: the executors task and actor runs use (tokio current-thread, tokio with 2
 //!   workers, smol on 2 threads);
 //! - [`watchdog`]: the stall watchdog that ends a run which stops making progress;
 //! - [`alloc`]: the counting global allocator, process-wide or per enrolled thread.
 //!
 //! Without the default `peers` feature only [`alloc`] is built, with no dependency.
+//! `actor-peers` implies `peers`.
 
 #[cfg(feature = "peers")]
 pub mod actor;
+#[cfg(feature = "actor-peers")]
+pub mod actor_peers;
 pub mod alloc;
 #[cfg(feature = "peers")]
 pub mod exec;

@@ -1,6 +1,7 @@
 //! The peer queues driven by tasks on an async runtime, behind one trait, [`AsyncPeer`], and
 //! what a producer task sends through: [`Producer`], for a peer's sender ([`PeerTx`]) and for a
-//! ryker actor's `Addr` alike.
+//! ryker actor's `Addr` alike; and what an asking task asks through: [`Asker`], for a ryker
+//! server's `Addr` and for a tokio mpsc sender whose messages carry a oneshot reply.
 //!
 //! A consumer takes up to `limit` messages per wake-up with [`AsyncPeer::recv_batch`] (ryker and
 //! tokio with their `recv_many`, the others with one awaited receive and then [`fill`] from
@@ -89,6 +90,25 @@ impl<A: Actor> Producer<A::Msg> for Addr<A> {
     #[inline]
     async fn send(&self, msg: A::Msg) -> bool {
         self.tell(msg).await.is_ok()
+    }
+}
+
+/// What an asking task asks through: a request, then its reply, one round trip at a time.
+pub trait Asker<Q, R>: Clone + Send + Sync + 'static {
+    /// Sends `req`, waiting while the server's queue is full, then waits for the reply; `None`
+    /// once the server is gone or if it dropped the request unanswered.
+    fn ask(&self, req: Q) -> impl Future<Output = Option<R>> + Send;
+}
+
+/// The hand-written server's side: `(request, reply)` into a `tokio::sync::mpsc` channel, the
+/// answer back on the `tokio::sync::oneshot`.
+impl<Q: Send + 'static, R: Send + 'static> Asker<Q, R>
+    for tokio::sync::mpsc::Sender<(Q, tokio::sync::oneshot::Sender<R>)>
+{
+    async fn ask(&self, req: Q) -> Option<R> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.send((req, reply)).await.ok()?;
+        answer.await.ok()
     }
 }
 

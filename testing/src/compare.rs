@@ -12,7 +12,13 @@
 //!   multi-thread runtime with 2 workers, or a smol `Executor` run by 2 threads; the peers with
 //!   an async API (tokio mpsc, async-channel, flume, kanal, thingbuf, crossfire).
 //! * `actor`: a ryker actor whose handler is the check, against a tokio task doing the same
-//!   behind a tokio mpsc, on tokio multi-thread (2 workers).
+//!   behind a tokio mpsc, on tokio multi-thread (2 workers); with `--features actor-peers`,
+//!   also against actix, kameo, ractor and xtra actors (see [`ContextArg::api`] for how each is
+//!   driven; actix brings its own thread).
+//! * `ask`: the same actors as servers: each producer makes its quota of request/response round
+//!   trips one at a time (ryker's `Addr::ask`, a tokio task answering on a oneshot, each
+//!   framework's ask or call); the server checks each request, the producer each reply. Rates
+//!   are round trips per second.
 //!
 //! The runs of one group (context, shape, capacity) are interleaved (round r of every queue,
 //! then round r + 1), so a noisy moment on the machine is spread over the queues.
@@ -35,6 +41,7 @@ use report::{Report, Row};
 
 mod check;
 mod exec;
+mod peers;
 mod report;
 
 /// Messages per run without `--messages`.
@@ -51,7 +58,8 @@ pub(crate) struct CompareArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     messages: Option<u64>,
 
-    /// Messages per run in the tokio-ct, tokio-mt, smol and actor contexts [default: --messages].
+    /// Messages per run in the tokio-ct, tokio-mt, smol and actor contexts, and round trips per
+    /// run in ask [default: --messages].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     async_messages: Option<u64>,
 
@@ -86,7 +94,8 @@ pub(crate) struct CompareArgs {
     quick: bool,
 
     /// Also write one CSV line per row to PATH (`-`: to stdout, instead of the table); its
-    /// ratio_vs_ryker column is ryker's msg/s divided by the row's, as in the table.
+    /// ratio_vs_ryker column is ryker's rate divided by the row's, as in the table, and its
+    /// unit column says whether the rates are msg/s or round trips/s (ask).
     #[arg(long, value_name = "PATH")]
     csv: Option<PathBuf>,
 
@@ -121,6 +130,14 @@ pub(crate) enum QueueArg {
     Thingbuf,
     /// `crossfire::mpsc` (`bounded_blocking` / `bounded_async`).
     Crossfire,
+    /// An actix actor (actor and ask contexts; `--features actor-peers`).
+    Actix,
+    /// A kameo actor (actor and ask contexts; `--features actor-peers`).
+    Kameo,
+    /// A ractor actor (actor and ask contexts; `--features actor-peers`).
+    Ractor,
+    /// An xtra actor (actor and ask contexts; `--features actor-peers`).
+    Xtra,
 }
 
 /// Where a run happens (`--contexts` values).
@@ -135,8 +152,11 @@ pub(crate) enum ContextArg {
     TokioMt,
     /// Tasks on a smol `Executor` run by 2 threads.
     Smol,
-    /// A ryker actor against a tokio task fed by tokio mpsc, on tokio multi-thread.
+    /// A ryker actor against a tokio task fed by tokio mpsc (and the actor frameworks), on
+    /// tokio multi-thread.
     Actor,
+    /// The actors of `actor` answering requests: round trips per second.
+    Ask,
 }
 
 impl QueueArg {
@@ -152,9 +172,22 @@ impl QueueArg {
             Self::Kanal => "kanal",
             Self::Thingbuf => "thingbuf",
             Self::Crossfire => "crossfire",
+            Self::Actix => "actix",
+            Self::Kameo => "kameo",
+            Self::Ractor => "ractor",
+            Self::Xtra => "xtra",
         }
     }
+
+    /// An actor framework: built only with the `actor-peers` feature.
+    pub(crate) fn is_actor_peer(self) -> bool {
+        matches!(self, Self::Actix | Self::Kameo | Self::Ractor | Self::Xtra)
+    }
 }
+
+/// How to build the actor frameworks' rows.
+const ACTOR_PEERS_COMMAND: &str =
+    "cargo run --release -p ryker --features actor-peers -- compare --contexts actor,ask";
 
 impl ContextArg {
     /// The `--contexts` spelling.
@@ -165,6 +198,15 @@ impl ContextArg {
             Self::TokioMt => "tokio-mt",
             Self::Smol => "smol",
             Self::Actor => "actor",
+            Self::Ask => "ask",
+        }
+    }
+
+    /// What a row's rate counts.
+    pub(crate) fn unit(self) -> &'static str {
+        match self {
+            Self::Ask => "round trips/s",
+            _ => "msg/s",
         }
     }
 
@@ -176,8 +218,12 @@ impl ContextArg {
             Self::TokioMt => "tokio multi-thread runtime, 2 workers: P producer tasks -> 1 consumer task",
             Self::Smol => "smol Executor run by 2 threads: P producer tasks -> 1 consumer task",
             Self::Actor => {
-                "tokio multi-thread, 2 workers: P producer tasks -> a ryker actor, or a task behind a tokio mpsc; \
-                 the handler is the check"
+                "tokio multi-thread, 2 workers: P producer tasks tell one actor whose handler is the check: \
+                 ryker's, a task behind a tokio mpsc, or an actor framework's (actix: one thread of its own)"
+            }
+            Self::Ask => {
+                "the actors of `actor` as servers: each of P producer tasks makes its round trips one at a \
+                 time; the server checks each request, the producer each reply; round trips/s"
             }
         }
     }
@@ -197,7 +243,36 @@ impl ContextArg {
             (Self::Sync, Q::Crossfire) => "mpsc::bounded_blocking send / recv + try_recv",
             (Self::Actor, Q::Ryker) => "Addr::tell().await -> actor (default config)",
             (Self::Actor, Q::TokioMpsc) => "send().await -> task: while let Some(m) = recv().await",
-            (Self::Actor, _) => return None,
+            (Self::Actor, Q::Actix) => {
+                "Addr::do_send (fire-and-forget: queues past the mailbox bound, no backpressure) -> actor \
+                 (mailbox capacity set to --capacity); actor and producer tasks on one actix System \
+                 thread, not tokio's 2 workers"
+            }
+            (Self::Actor, Q::Kameo) => {
+                "ActorRef::tell().await -> actor (mailbox::bounded(--capacity), a tokio mpsc)"
+            }
+            (Self::Actor, Q::Ractor) => {
+                "ActorRef::cast -> actor (unbounded mailbox: no bound to set, cast never waits)"
+            }
+            (Self::Actor, Q::Xtra) => {
+                "Address::send().detach().await -> actor (Mailbox::bounded(--capacity))"
+            }
+            (Self::Ask, Q::Ryker) => "Addr::ask(|reply| (msg, reply)).await -> actor (default config)",
+            (Self::Ask, Q::TokioMpsc) => {
+                "send((msg, oneshot)).await -> task answering on the tokio oneshot"
+            }
+            (Self::Ask, Q::Actix) => {
+                "Addr::send().await -> actor (mailbox bounded at --capacity); actor and asking tasks on \
+                 one actix System thread, not tokio's 2 workers"
+            }
+            (Self::Ask, Q::Kameo) => "ActorRef::ask().await -> actor (mailbox::bounded(--capacity))",
+            (Self::Ask, Q::Ractor) => {
+                "ActorRef::call(|port| (msg, port), None).await -> actor (unbounded mailbox)"
+            }
+            (Self::Ask, Q::Xtra) => "Address::send().await -> actor (Mailbox::bounded(--capacity))",
+            (Self::Actor | Self::Ask, _) | (_, Q::Actix | Q::Kameo | Q::Ractor | Q::Xtra) => {
+                return None
+            }
             (_, Q::Ryker) => "send().await / recv_many().await",
             (_, Q::TokioMpsc) => "send().await / recv_many().await",
             (_, Q::AsyncChannel) => "send().await / recv().await + try_recv",
@@ -209,12 +284,30 @@ impl ContextArg {
         })
     }
 
+    /// Why `queue`'s row here fails its check every time, if it does: the default plan leaves
+    /// such a row out (saying why), and `--only` runs it.
+    fn known_to_fail(self, queue: QueueArg) -> Option<&'static str> {
+        match (self, queue) {
+            (Self::Actor, QueueArg::Xtra) => Some(
+                "xtra 0.6 does not keep a producer's messages in order (its mailbox is a BinaryHeap \
+                 ordered by priority alone), so its tell row fails the order check, though each \
+                 message arrives once",
+            ),
+            _ => None,
+        }
+    }
+
+    /// Whether the actor frameworks have rows here.
+    fn hosts_actor_peers(self) -> bool {
+        matches!(self, Self::Actor | Self::Ask)
+    }
+
     /// The executor this context's runs use; `None` for plain threads.
     fn exec(self) -> Option<Exec> {
         match self {
             Self::Sync => None,
             Self::TokioCt => Some(Exec::TokioCt(TokioHere::new())),
-            Self::TokioMt | Self::Actor => Some(Exec::TokioMt(TokioMt2::new())),
+            Self::TokioMt | Self::Actor | Self::Ask => Some(Exec::TokioMt(TokioMt2::new())),
             Self::Smol => Some(Exec::Smol(Smol2::new())),
         }
     }
@@ -250,7 +343,13 @@ fn measure(
             QueueArg::Kanal => run_sync::<p::Kanal>(shape, label),
             QueueArg::Thingbuf => run_sync::<p::Thingbuf>(shape, label),
             QueueArg::Crossfire => run_sync::<p::Crossfire>(shape, label),
+            QueueArg::Actix | QueueArg::Kameo | QueueArg::Ractor | QueueArg::Xtra => {
+                unreachable!("{} has no {} row", context.name(), queue.name())
+            }
         },
+        Some(Exec::TokioMt(e)) if queue.is_actor_peer() => {
+            peers::measure(e, context, queue, shape, label)
+        }
         Some(Exec::TokioCt(e)) => measure_on(e, context, queue, shape, label),
         Some(Exec::TokioMt(e)) => measure_on(e, context, queue, shape, label),
         Some(Exec::Smol(e)) => measure_on(e, context, queue, shape, label),
@@ -266,12 +365,24 @@ fn measure_on<E: bench_support::exec::Exec>(
     label: &str,
 ) -> check::Measured {
     use bench_support::tasks as t;
-    use exec::{run_actor_ryker, run_actor_tokio, run_async};
+    use exec::{run_actor_ryker, run_actor_tokio, run_ask_ryker, run_ask_tokio, run_async};
     match (context, queue) {
         (ContextArg::Actor, QueueArg::Ryker) => run_actor_ryker(exec, shape, label),
         (ContextArg::Actor, QueueArg::TokioMpsc) => run_actor_tokio(exec, shape, label),
-        (ContextArg::Actor, _) | (_, QueueArg::ArrayQueue | QueueArg::CrossbeamChannel) => {
-            unreachable!("{} has no {} row", context.name(), queue.name())
+        (ContextArg::Ask, QueueArg::Ryker) => run_ask_ryker(exec, shape, label),
+        (ContextArg::Ask, QueueArg::TokioMpsc) => run_ask_tokio(exec, shape, label),
+        (ContextArg::Actor | ContextArg::Ask, _)
+        | (
+            _,
+            QueueArg::ArrayQueue
+            | QueueArg::CrossbeamChannel
+            | QueueArg::Actix
+            | QueueArg::Kameo
+            | QueueArg::Ractor
+            | QueueArg::Xtra,
+        ) => {
+            // The actor frameworks' rows go through `peers::measure`.
+            unreachable!("{} has no {} row here", context.name(), queue.name())
         }
         (_, QueueArg::Ryker) => run_async::<E, t::Ryker>(exec, shape, label),
         (_, QueueArg::TokioMpsc) => run_async::<E, t::TokioMpsc>(exec, shape, label),
@@ -294,6 +405,11 @@ struct Plan {
     async_messages: u64,
     repeat: u32,
     stall: Option<Duration>,
+    /// Rows the default plan leaves out because they are known to fail their check (see
+    /// [`ContextArg::known_to_fail`]); `--only` brings them back.
+    skipped: Vec<(ContextArg, QueueArg)>,
+    /// A line each on what the plan left out and why, for the reader of the table.
+    notes: Vec<String>,
 }
 
 impl Plan {
@@ -316,9 +432,44 @@ impl Plan {
         } else {
             sorted(args.contexts.clone())
         };
-        let queues = if args.only.is_empty() {
-            QueueArg::value_variants().to_vec()
+        let mut notes = Vec::new();
+        let mut skipped = Vec::new();
+        let queues: Vec<QueueArg> = if args.only.is_empty() {
+            let all = QueueArg::value_variants().iter().copied();
+            if !peers::BUILT && contexts.iter().any(|c| c.hosts_actor_peers()) {
+                notes.push(format!(
+                    "actix, kameo, ractor and xtra left out: this build lacks the actor-peers feature \
+                     ({ACTOR_PEERS_COMMAND})\n"
+                ));
+            }
+            let queues: Vec<QueueArg> =
+                all.filter(|q| peers::BUILT || !q.is_actor_peer()).collect();
+            for &c in &contexts {
+                for &q in &queues {
+                    if let Some(why) = c.known_to_fail(q) {
+                        notes.push(format!(
+                            "{} {} left out: {why}; list {} in --only to run it\n",
+                            c.name(),
+                            q.name(),
+                            q.name()
+                        ));
+                        skipped.push((c, q));
+                    }
+                }
+            }
+            queues
         } else {
+            if let Some(q) = args
+                .only
+                .iter()
+                .find(|q| q.is_actor_peer() && !peers::BUILT)
+            {
+                return Err(format!(
+                    "--only {}: the actor frameworks (actix, kameo, ractor, xtra) are built only with the \
+                     actor-peers feature: {ACTOR_PEERS_COMMAND}",
+                    q.name()
+                ));
+            }
             sorted(args.only.clone())
         };
         let producers = match args.threads_max {
@@ -339,6 +490,8 @@ impl Plan {
             async_messages: args.async_messages.unwrap_or(messages),
             repeat: args.repeat.unwrap_or(if args.quick { 1 } else { REPEAT }),
             stall: (args.stall_timeout > 0).then(|| Duration::from_secs(args.stall_timeout)),
+            skipped,
+            notes,
         })
     }
 
@@ -347,7 +500,7 @@ impl Plan {
         self.queues
             .iter()
             .copied()
-            .filter(|&q| context.api(q).is_some())
+            .filter(|&q| context.api(q).is_some() && !self.skipped.contains(&(context, q)))
             .collect()
     }
 
@@ -430,6 +583,13 @@ pub(crate) fn main(args: &CompareArgs) -> ExitCode {
         }
     };
     say(report.preamble());
+    for note in &plan.notes {
+        if human {
+            say(note.clone());
+        } else {
+            eprint!("ryker compare: {note}");
+        }
+    }
     let started = Instant::now();
     let mut rows: Vec<Row> = Vec::new();
     'contexts: for &context in &plan.contexts {
@@ -519,6 +679,10 @@ fn progress_bar(runs: u64, visible: bool) -> ProgressBar {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use bench_support::watchdog::Heartbeats;
+    use bench_support::Msg;
     use clap::Parser;
 
     use super::*;
@@ -581,13 +745,101 @@ mod tests {
                 "{c:?}"
             );
         }
-        assert_eq!(
-            p.queues_in(ContextArg::Actor),
-            [QueueArg::Ryker, QueueArg::TokioMpsc]
-        );
-        assert_eq!(p.runs(), (9 + 7 * 3 + 2) * 2 * 2 * 3);
+        let frameworks = [
+            QueueArg::Actix,
+            QueueArg::Kameo,
+            QueueArg::Ractor,
+            QueueArg::Xtra,
+        ];
+        let servers: Vec<QueueArg> = [QueueArg::Ryker, QueueArg::TokioMpsc]
+            .into_iter()
+            .chain(frameworks.into_iter().filter(|_| peers::BUILT))
+            .collect();
+        // xtra's tell row is known to fail its check: out of the default plan.
+        let tellers: Vec<QueueArg> = servers
+            .iter()
+            .copied()
+            .filter(|&q| q != QueueArg::Xtra)
+            .collect();
+        assert_eq!(p.queues_in(ContextArg::Actor), tellers);
+        assert_eq!(p.queues_in(ContextArg::Ask), servers);
+        let per_context = 9 + 7 * 3 + (tellers.len() + servers.len()) as u64;
+        assert_eq!(p.runs(), per_context * 2 * 2 * 3);
     }
 
+    #[test]
+    fn the_actor_frameworks_run_only_in_the_actor_and_ask_contexts() {
+        for c in ContextArg::value_variants() {
+            for q in [
+                QueueArg::Actix,
+                QueueArg::Kameo,
+                QueueArg::Ractor,
+                QueueArg::Xtra,
+            ] {
+                assert!(q.is_actor_peer());
+                assert_eq!(c.api(q).is_some(), c.hosts_actor_peers(), "{c:?} {q:?}");
+            }
+        }
+        assert_eq!(ContextArg::Ask.unit(), "round trips/s");
+        assert_eq!(ContextArg::Actor.unit(), "msg/s");
+    }
+
+    #[cfg(not(feature = "actor-peers"))]
+    #[test]
+    fn without_the_feature_asking_for_an_actor_framework_says_how_to_build_it() {
+        let cli = Cli::try_parse_from(["compare", "--only", "ryker,kameo"]).expect("parses");
+        let err = Plan::new(&cli.args).expect_err("kameo is not built");
+        assert!(
+            err.contains("--only kameo")
+                && err.contains("actor-peers")
+                && err.contains(ACTOR_PEERS_COMMAND),
+            "{err}"
+        );
+        // The default plan leaves them out, and says so once where they would have run.
+        let p = plan(&[]);
+        assert!(p.queues.iter().all(|q| !q.is_actor_peer()));
+        assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
+        let note = &p.notes[0];
+        assert!(
+            note.contains("actix, kameo, ractor and xtra") && note.contains(ACTOR_PEERS_COMMAND),
+            "{note}"
+        );
+        assert_eq!(note.lines().count(), 1);
+        assert!(plan(&["--contexts", "sync,tokio-ct"]).notes.is_empty());
+    }
+
+    #[cfg(feature = "actor-peers")]
+    #[test]
+    fn with_the_feature_the_actor_frameworks_are_in_the_default_plan() {
+        let p = plan(&["--contexts", "actor,ask"]);
+        assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
+        assert!(
+            p.notes[0].starts_with("actor xtra left out: xtra 0.6"),
+            "{:?}",
+            p.notes
+        );
+        assert!(!p.queues_in(ContextArg::Actor).contains(&QueueArg::Xtra));
+        assert_eq!(
+            p.queues_in(ContextArg::Ask),
+            [
+                QueueArg::Ryker,
+                QueueArg::TokioMpsc,
+                QueueArg::Actix,
+                QueueArg::Kameo,
+                QueueArg::Ractor,
+                QueueArg::Xtra,
+            ]
+        );
+        let only = plan(&["--only", "ryker,xtra", "--contexts", "actor"]);
+        assert!(only.notes.is_empty());
+        assert_eq!(
+            only.queues_in(ContextArg::Actor),
+            [QueueArg::Ryker, QueueArg::Xtra]
+        );
+    }
+
+    /// Every row that this build can run, but those known to fail (xtra's tell row: xtra 0.6
+    /// reorders a queue of one priority, see below).
     #[test]
     fn every_row_of_a_small_plan_passes_its_check() {
         let shape = Shape {
@@ -599,7 +851,10 @@ mod tests {
         for context in ContextArg::value_variants() {
             let exec = context.exec();
             for q in QueueArg::value_variants() {
-                if context.api(*q).is_none() {
+                if context.api(*q).is_none()
+                    || (q.is_actor_peer() && !peers::BUILT)
+                    || context.known_to_fail(*q).is_some()
+                {
                     continue;
                 }
                 let m = measure(*context, *q, exec.as_ref(), &shape, "test");
@@ -607,5 +862,82 @@ mod tests {
                 assert!(m.msgs_per_sec > 0.0);
             }
         }
+    }
+
+    /// xtra 0.6 keeps queued messages in a `BinaryHeap` ordered by priority alone, so a
+    /// producer's messages of one priority can leave out of order. The check says so, and that
+    /// each still arrived once. If this fails because there was no violation, xtra has changed:
+    /// drop it from `ContextArg::known_to_fail`.
+    #[cfg(feature = "actor-peers")]
+    #[test]
+    fn xtra_tell_fails_the_order_check_but_delivers_every_message_once() {
+        let shape = Shape {
+            producers: 3,
+            capacity: 8,
+            messages: 30_000,
+            stall: None,
+        };
+        let exec = ContextArg::Actor.exec();
+        let m = measure(
+            ContextArg::Actor,
+            QueueArg::Xtra,
+            exec.as_ref(),
+            &shape,
+            "test",
+        );
+        assert_eq!(m.failures.len(), 1, "{:?}", m.failures);
+        assert!(
+            m.failures[0].contains("order violation(s) (every message arrived, once)"),
+            "{:?}",
+            m.failures
+        );
+    }
+
+    /// A server that answers the wrong request, or not at all, fails the run.
+    #[test]
+    fn a_wrong_or_missing_reply_fails_an_ask_run() {
+        use bench_support::tasks::Asker;
+        use exec::{asker_tasks, round_trips};
+
+        /// Answers request `seq` with the answer owed to `seq + 1`, and gives up on seq 2 of
+        /// producer 1.
+        #[derive(Clone)]
+        struct OffByOne;
+
+        impl Asker<Msg, u64> for OffByOne {
+            async fn ask(&self, req: Msg) -> Option<u64> {
+                (req.producer != 1 || req.seq != 2)
+                    .then(|| exec::answer(&Msg::new(req.producer, req.seq + 1)))
+            }
+        }
+
+        let tokio = TokioMt2::new();
+        let beats = Arc::new(Heartbeats::new(2));
+        let (report, asked) = tokio::sync::mpsc::unbounded_channel();
+        let (out, server) = tokio::sync::oneshot::channel();
+        // The server's own check has nothing to say: it saw no requests and expected none.
+        let _ = out.send(Some(check::Check::new(vec![0, 0], beats.clone())));
+        let start = Instant::now();
+        for task in asker_tasks(&OffByOne, &[3, 4], &beats, &report) {
+            tokio.runtime().spawn(task);
+        }
+        drop(report);
+        let m = tokio
+            .runtime()
+            .block_on(round_trips(start, 2, asked, server));
+        assert!(
+            m.failures
+                .iter()
+                .any(|f| f.contains("3 wrong repl(ies), the first: producer 0: request 0 got")),
+            "{:?}",
+            m.failures
+        );
+        assert!(
+            m.failures
+                .iter()
+                .any(|f| f.contains("producer 1: request 2 of 4 went unanswered")),
+            "{:?}",
+            m.failures
+        );
     }
 }

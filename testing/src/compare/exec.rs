@@ -1,21 +1,28 @@
 //! Where a run happens and how it is timed: plain threads, or tasks on one of
-//! `bench_support::exec`'s executors; and the actor row (a ryker actor against a tokio task
-//! reading a tokio mpsc, on tokio multi-thread).
+//! `bench_support::exec`'s executors; the actor rows (a ryker actor against a tokio task
+//! reading a tokio mpsc, on tokio multi-thread) and the ask rows (the same two, answering
+//! requests). The actor frameworks' rows are in `peers`, built on the pieces here.
 //!
-//! Every run moves `messages` 64-byte messages from `producers` producers (each sending its
-//! quota with sequence numbers 0, 1, ...) to one consumer that runs [`Check`] on each. The clock
-//! starts when the producers are released and stops at the last message's arrival.
+//! Every tell run moves `messages` 64-byte messages from `producers` producers (each sending
+//! its quota with sequence numbers 0, 1, ...) to one consumer that runs [`Check`] on each. The
+//! clock starts when the producers are released and stops at the last message's arrival.
+//!
+//! An ask run has the same producers make their quota of round trips one at a time: each
+//! message is a request, the server runs [`Check`] on it and replies [`answer`], and the
+//! producer checks the reply. The clock stops at the last reply's arrival.
 
+use std::future::Future;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ryker_core::prelude::{ActorConfig, MailboxConfig};
+use tokio::sync::{mpsc, oneshot};
 
-use bench_support::actor::{self, Work};
+use bench_support::actor::{self, Serve, Work};
 use bench_support::exec::Exec;
 use bench_support::sync::{Outcome, SyncPeer};
-use bench_support::tasks::{AsyncPeer, PeerTx, Producer, TokioMpsc};
+use bench_support::tasks::{Asker, AsyncPeer, PeerTx, Producer, TokioMpsc};
 use bench_support::watchdog::{self, Heartbeats};
 use bench_support::Msg;
 
@@ -32,7 +39,7 @@ pub(super) struct Shape {
 }
 
 /// Runs `f` with a fresh set of heartbeats watched by the stall watchdog.
-fn watched<R>(shape: &Shape, label: &str, f: impl FnOnce(&Arc<Heartbeats>) -> R) -> R {
+pub(super) fn watched<R>(shape: &Shape, label: &str, f: impl FnOnce(&Arc<Heartbeats>) -> R) -> R {
     let beats = Arc::new(Heartbeats::new(shape.producers));
     watchdog::watched(&beats, shape.stall, label, || f(&beats))
 }
@@ -89,25 +96,40 @@ pub(super) fn run_sync<Q: SyncPeer>(shape: &Shape, label: &str) -> Measured {
 // Tasks
 // ---------------------------------------------------------------------------------------------
 
-/// Spawns one producer task per quota on `exec`, each sending its quota through a clone of `tx`.
+/// One producer task per quota, each sending its quota through a clone of `tx`; for the
+/// caller to spawn where the run's tasks go.
+pub(super) fn producer_tasks<P: Producer<Msg>>(
+    tx: &P,
+    quotas: &[u64],
+    beats: &Arc<Heartbeats>,
+) -> Vec<impl Future<Output = ()> + Send + 'static> {
+    (0_u32..)
+        .zip(quotas)
+        .map(|(id, &quota)| {
+            let (tx, beats) = (tx.clone(), beats.clone());
+            async move {
+                for seq in 0..quota {
+                    if !tx.send(Msg::new(id, seq)).await {
+                        break;
+                    }
+                    if seq.is_multiple_of(BEAT_EVERY) {
+                        beats.producer(id, seq);
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// Spawns [`producer_tasks`] on `exec`.
 fn spawn_producers<E: Exec, P: Producer<Msg>>(
     exec: &E,
     tx: &P,
     quotas: &[u64],
     beats: &Arc<Heartbeats>,
 ) {
-    for (id, &quota) in (0_u32..).zip(quotas) {
-        let (tx, beats) = (tx.clone(), beats.clone());
-        exec.spawn(async move {
-            for seq in 0..quota {
-                if !tx.send(Msg::new(id, seq)).await {
-                    break;
-                }
-                if seq.is_multiple_of(BEAT_EVERY) {
-                    beats.producer(id, seq);
-                }
-            }
-        });
+    for task in producer_tasks(tx, quotas, beats) {
+        exec.spawn(task);
     }
 }
 
@@ -139,9 +161,9 @@ pub(super) fn run_async<E: Exec, Q: AsyncPeer>(exec: &E, shape: &Shape, label: &
 // Actors
 // ---------------------------------------------------------------------------------------------
 
-/// The check as a ryker actor's [`Work`], and nothing else: taken out whole when the actor stops.
+/// The check as an actor's [`Work`], and nothing else: taken out whole when the actor stops.
 #[derive(Debug)]
-struct Checking(Option<Check>);
+pub(super) struct Checking(pub(super) Option<Check>);
 
 impl Work for Checking {
     type Msg = Msg;
@@ -159,22 +181,26 @@ impl Work for Checking {
     }
 }
 
+/// ryker's default actor config with a mailbox of `shape.capacity`.
+fn ryker_config(shape: &Shape) -> ActorConfig {
+    ActorConfig {
+        mailbox: MailboxConfig {
+            capacity: shape.capacity,
+            ..MailboxConfig::default()
+        },
+        ..ActorConfig::default()
+    }
+}
+
 /// Producer tasks `tell` a ryker actor (default actor config, mailbox of `shape.capacity`) on
 /// `exec`.
 pub(super) fn run_actor_ryker<E: Exec>(exec: &E, shape: &Shape, label: &str) -> Measured {
     watched(shape, label, |beats| {
         let quotas = quotas(shape.messages, shape.producers);
-        let (out, result) = tokio::sync::oneshot::channel();
-        let config = ActorConfig {
-            mailbox: MailboxConfig {
-                capacity: shape.capacity,
-                ..MailboxConfig::default()
-            },
-            ..ActorConfig::default()
-        };
+        let (out, result) = oneshot::channel();
         let check = Checking(Some(Check::new(quotas.clone(), beats.clone())));
         // Detached: the actor stops (and reports) once every `Addr` is gone.
-        let addr = actor::spawn(exec, config, "compare", check, move |check| {
+        let addr = actor::spawn(exec, ryker_config(shape), "compare", check, move |check| {
             let _ = out.send(check);
         })
         .expect("capacity validated before the run");
@@ -198,7 +224,7 @@ pub(super) fn run_actor_ryker<E: Exec>(exec: &E, shape: &Shape, label: &str) -> 
 pub(super) fn run_actor_tokio<E: Exec>(exec: &E, shape: &Shape, label: &str) -> Measured {
     watched(shape, label, |beats| {
         let quotas = quotas(shape.messages, shape.producers);
-        let (out, result) = tokio::sync::oneshot::channel();
+        let (out, result) = oneshot::channel();
         let (tx, mut rx) = TokioMpsc::pair(shape.capacity);
         let mut check = Check::new(quotas.clone(), beats.clone());
         exec.spawn(async move {
@@ -215,5 +241,198 @@ pub(super) fn run_actor_tokio<E: Exec>(exec: &E, shape: &Shape, label: &str) -> 
                 .expect("the consumer task stopped without its report");
             check.finish(start)
         })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request/response
+// ---------------------------------------------------------------------------------------------
+
+/// The reply a server owes request `msg`: both of its numbers in one word (sequence numbers stay
+/// far below 2^40), so that the answer to any other request, another producer's or another of
+/// the same producer's, does not pass.
+pub(super) fn answer(msg: &Msg) -> u64 {
+    const SALT: u64 = 0x5EED_0000_0000_0000;
+    SALT ^ (u64::from(msg.producer) << 40) ^ msg.seq
+}
+
+/// The check as a server's [`Serve`]: checks each request as a told message is checked and
+/// replies [`answer`]; taken out whole when the server stops.
+#[derive(Debug)]
+pub(super) struct Answering(pub(super) Option<Check>);
+
+impl Serve for Answering {
+    type Req = Msg;
+    type Resp = u64;
+    type Out = Option<Check>;
+
+    #[inline]
+    fn on(&mut self, req: Msg) -> u64 {
+        if let Some(check) = &mut self.0 {
+            check.on(&req);
+        }
+        answer(&req)
+    }
+
+    fn finish(&mut self) -> Option<Check> {
+        self.0.take()
+    }
+}
+
+/// What one asking task saw.
+#[derive(Debug)]
+pub(super) struct Asked {
+    /// Replies that matched [`answer`].
+    right: u64,
+    wrong: u64,
+    first_wrong: Option<String>,
+    /// Why it stopped before its quota, if it did.
+    cut_short: Option<String>,
+    last_reply: Instant,
+}
+
+/// One asking task per quota, each making its quota of round trips through a clone of `tx`,
+/// one at a time, checking every reply, then reporting to `report`; for the caller to spawn
+/// where the run's tasks go.
+pub(super) fn asker_tasks<A: Asker<Msg, u64>>(
+    tx: &A,
+    quotas: &[u64],
+    beats: &Arc<Heartbeats>,
+    report: &mpsc::UnboundedSender<Asked>,
+) -> Vec<impl Future<Output = ()> + Send + 'static> {
+    (0_u32..)
+        .zip(quotas)
+        .map(|(id, &quota)| {
+            let (tx, beats, report) = (tx.clone(), beats.clone(), report.clone());
+            async move {
+                let mut asked = Asked {
+                    right: 0,
+                    wrong: 0,
+                    first_wrong: None,
+                    cut_short: None,
+                    last_reply: Instant::now(),
+                };
+                for seq in 0..quota {
+                    let req = Msg::new(id, seq);
+                    let owed = answer(&req);
+                    match tx.ask(req).await {
+                        Some(got) if got == owed => asked.right += 1,
+                        Some(got) => {
+                            asked.wrong += 1;
+                            asked.first_wrong.get_or_insert_with(|| {
+                                format!("producer {id}: request {seq} got {got:#x}, not {owed:#x}")
+                            });
+                        }
+                        None => {
+                            asked.cut_short = Some(format!(
+                                "producer {id}: request {seq} of {quota} went unanswered"
+                            ));
+                            break;
+                        }
+                    }
+                    if seq.is_multiple_of(BEAT_EVERY) {
+                        beats.producer(id, seq);
+                    }
+                }
+                asked.last_reply = Instant::now();
+                // The run waits for every asker's report; it is there until the last one.
+                let _ = report.send(asked);
+            }
+        })
+        .collect()
+}
+
+/// Waits for the reports of `askers` asking tasks (`asked` ends when the last one is in) and
+/// then for the server's check (`server`, sent when the server stopped); the run's round trips
+/// per second, from `start` to the last reply, and every failure the askers and the server saw.
+pub(super) async fn round_trips(
+    start: Instant,
+    askers: usize,
+    mut asked: mpsc::UnboundedReceiver<Asked>,
+    server: oneshot::Receiver<Option<Check>>,
+) -> Measured {
+    let (mut right, mut end, mut reports) = (0_u64, start, 0);
+    let mut failures = Vec::new();
+    while let Some(a) = asked.recv().await {
+        reports += 1;
+        right += a.right;
+        end = end.max(a.last_reply);
+        if a.wrong > 0 {
+            failures.push(format!(
+                "{} wrong repl(ies), the first: {}",
+                a.wrong,
+                a.first_wrong.as_deref().unwrap_or("?")
+            ));
+        }
+        failures.extend(a.cut_short);
+    }
+    if reports < askers {
+        failures.push(format!(
+            "{} of {askers} asking tasks never reported",
+            askers - reports
+        ));
+    }
+    let check = server
+        .await
+        .ok()
+        .flatten()
+        .expect("the server stopped without its report");
+    failures.extend(check.finish(start).failures);
+    let secs = end
+        .saturating_duration_since(start)
+        .max(Duration::from_nanos(1))
+        .as_secs_f64();
+    #[allow(clippy::cast_precision_loss)] // round-trip counts far below 2^52
+    let msgs_per_sec = right as f64 / secs;
+    Measured {
+        msgs_per_sec,
+        failures,
+    }
+}
+
+/// Asking tasks `ask` a ryker actor (default actor config, mailbox of `shape.capacity`) on
+/// `exec`.
+pub(super) fn run_ask_ryker<E: Exec>(exec: &E, shape: &Shape, label: &str) -> Measured {
+    watched(shape, label, |beats| {
+        let quotas = quotas(shape.messages, shape.producers);
+        let (out, server) = oneshot::channel();
+        let serve = Answering(Some(Check::new(quotas.clone(), beats.clone())));
+        // Detached: the server stops (and reports) once every `Addr` is gone.
+        let addr = actor::spawn_server(exec, ryker_config(shape), "compare", serve, move |c| {
+            let _ = out.send(c);
+        })
+        .expect("capacity validated before the run");
+        let (report, asked) = mpsc::unbounded_channel();
+        let start = Instant::now();
+        for task in asker_tasks(&addr, &quotas, beats, &report) {
+            exec.spawn(task);
+        }
+        drop((addr, report));
+        exec.run(round_trips(start, quotas.len(), asked, server))
+    })
+}
+
+/// Asking tasks send `(request, oneshot)` through `tokio::sync::mpsc::channel(shape.capacity)`
+/// to one task that answers each on its `tokio::sync::oneshot`, on `exec`: the hand-written
+/// equivalent of the server actor.
+pub(super) fn run_ask_tokio<E: Exec>(exec: &E, shape: &Shape, label: &str) -> Measured {
+    watched(shape, label, |beats| {
+        let quotas = quotas(shape.messages, shape.producers);
+        let (out, server) = oneshot::channel();
+        let (tx, mut rx) = mpsc::channel::<(Msg, oneshot::Sender<u64>)>(shape.capacity);
+        let mut serve = Answering(Some(Check::new(quotas.clone(), beats.clone())));
+        exec.spawn(async move {
+            while let Some((req, reply)) = rx.recv().await {
+                let _ = reply.send(serve.on(req));
+            }
+            let _ = out.send(serve.finish());
+        });
+        let (report, asked) = mpsc::unbounded_channel();
+        let start = Instant::now();
+        for task in asker_tasks(&tx, &quotas, beats, &report) {
+            exec.spawn(task);
+        }
+        drop((tx, report));
+        exec.run(round_trips(start, quotas.len(), asked, server))
     })
 }

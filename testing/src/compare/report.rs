@@ -25,9 +25,11 @@ pub(super) struct Row {
     pub(super) queue: QueueArg,
     /// The calls that move the messages.
     pub(super) api: &'static str,
-    /// Messages per run.
+    /// Messages per run (round trips in the ask context).
     pub(super) messages: u64,
-    /// Every run's msg/s, in the order they ran.
+    /// What the rates count: `msg/s`, or `round trips/s` in the ask context.
+    pub(super) unit: &'static str,
+    /// Every run's msg/s (round trips/s in ask), in the order they ran.
     pub(super) runs_msgs_per_sec: Vec<f64>,
     /// The median of the runs.
     pub(super) msgs_per_sec: f64,
@@ -56,6 +58,7 @@ impl Row {
             queue,
             api,
             messages: shape.messages,
+            unit: context.unit(),
             runs_msgs_per_sec: Vec::new(),
             msgs_per_sec: 0.0,
             min_msgs_per_sec: 0.0,
@@ -166,11 +169,11 @@ impl Report {
     pub(super) fn preamble(&self) -> String {
         format!(
             "ryker compare: {} B messages moved by value through bounded queues; {} CPUs\n\
-             msg/s is the median of {} run(s) (range in brackets); ryker/peer = ryker's msg/s / the row's \
-             (above 1: ryker is faster)\n\
-             every run checks each producer's messages arrived once and in order; consumers take up to \
-             {BATCH} per wake-up\n\
-             messages per run: {} in sync, {} in the async and actor contexts\n",
+             msg/s (round trips/s in ask) is the median of {} run(s) (range in brackets); ryker/peer = \
+             ryker's rate / the row's (above 1: ryker is faster)\n\
+             every run checks each producer's messages arrived once and in order (and in ask, each reply); \
+             consumers take up to {BATCH} per wake-up\n\
+             messages per run: {} in sync, {} in the async and actor contexts (round trips in ask)\n",
             size_of::<Msg>(),
             self.cpus,
             self.repeat,
@@ -243,17 +246,23 @@ pub(super) fn group_table(group: &[Row]) -> String {
         return String::new();
     };
     let mut out = format!(
-        "\n  {} ({} producer{}), capacity {}, {} messages\n",
+        "\n  {} ({} producer{}), capacity {}, {} {}\n",
         first.shape,
         first.producers,
         if first.producers == 1 { "" } else { "s" },
         first.capacity,
-        first.messages
+        first.messages,
+        if first.context == ContextArg::Ask {
+            "round trips"
+        } else {
+            "messages"
+        }
     );
+    let width = first.unit.len().max(10);
     let _ = writeln!(
         out,
-        "    {:<18} {:>10}  {:<22} {:>10}  check",
-        "queue", "msg/s", "(min .. max)", "ryker/peer"
+        "    {:<18} {:>width$}  {:<22} {:>10}  check",
+        "queue", first.unit, "(min .. max)", "ryker/peer"
     );
     for r in group {
         let range = format!(
@@ -266,7 +275,7 @@ pub(super) fn group_table(group: &[Row]) -> String {
             .map_or_else(|| "-".to_owned(), |x| format!("{x:.2}x"));
         let _ = writeln!(
             out,
-            "    {:<18} {:>10}  {:<22} {:>10}  {}",
+            "    {:<18} {:>width$}  {:<22} {:>10}  {}",
             r.queue.name(),
             short_rate(r.msgs_per_sec),
             range,
@@ -286,16 +295,17 @@ fn field(s: &str) -> String {
     }
 }
 
-/// The header and one line per row.
+/// The header and one line per row. The `*msgs_per_sec` columns hold round trips per second on
+/// the ask context's lines; the `unit` column says which.
 pub(super) fn csv(rows: &[Row]) -> String {
     let mut out = String::from(
         "context,shape,producers,capacity,queue,api,messages,runs,msgs_per_sec,\
-         min_msgs_per_sec,max_msgs_per_sec,ratio_vs_ryker,ok\n",
+         min_msgs_per_sec,max_msgs_per_sec,ratio_vs_ryker,ok,unit\n",
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{:.0},{:.0},{:.0},{},{}",
+            "{},{},{},{},{},{},{},{},{:.0},{:.0},{:.0},{},{},{}",
             r.context.name(),
             r.shape,
             r.producers,
@@ -309,7 +319,8 @@ pub(super) fn csv(rows: &[Row]) -> String {
             r.max_msgs_per_sec,
             r.ratio_vs_ryker
                 .map_or_else(String::new, |x| format!("{x:.4}")),
-            r.ok
+            r.ok,
+            r.unit
         );
     }
     out
@@ -374,7 +385,7 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert_eq!(
             lines[2],
-            "sync,mpsc,4,512,flume,\"a, b\",100,1,2000000,2000000,2000000,0.5000,true"
+            "sync,mpsc,4,512,flume,\"a, b\",100,1,2000000,2000000,2000000,0.5000,true,msg/s"
         );
     }
 }
