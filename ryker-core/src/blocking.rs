@@ -66,7 +66,12 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut(Look) -> Option<R>) -> Option
         } else {
             thread::yield_now();
         }
-        if let Some(done) = attempt(Look::Hint) {
+        let look = if step < SPINS {
+            Look::Hint
+        } else {
+            Look::HintLate
+        };
+        if let Some(done) = attempt(look) {
             return Some(done);
         }
     }
@@ -78,8 +83,11 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut(Look) -> Option<R>) -> Option
 pub(crate) enum Look {
     /// The whole attempt.
     Full,
-    /// Only if a cheap hint says it may succeed.
+    /// Only if a cheap hint says it may succeed; early in the wait (spinning), so a hint may
+    /// ask for more than the bare minimum (a run of messages rather than one).
     Hint,
+    /// As `Hint`, late in the wait (yielding): the bare minimum will do.
+    HintLate,
 }
 
 /// Polls `future` to completion on the current thread, parking the thread between polls.

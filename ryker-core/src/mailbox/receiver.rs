@@ -7,6 +7,8 @@ use core::task::{Context, Poll};
 
 use super::shared::Shared;
 use super::{Attachment, MailboxStats, NoAttachment};
+#[cfg(feature = "std")]
+use crate::blocking::Look;
 use crate::error::TryRecvError;
 use crate::ring::Pop;
 use crate::sync::{fence, Arc, Ordering};
@@ -394,7 +396,14 @@ impl<T, X: Attachment> Receiver<T, X> {
         // Spin briefly before parking, with plain pops: nothing is registered while spinning,
         // so senders are not made to wake us for messages we are about to see anyway.
         let ready = crate::blocking::spin_then(|look| {
-            if look == crate::blocking::Look::Hint && !self.shared.ring.head_looks_ready() {
+            // While spinning, wait for a run of messages (the sender publishes them without
+            // the receiver reading the very slot it is writing); once yielding, for one.
+            let ahead = match look {
+                Look::Full => None,
+                Look::Hint => Some(self.shared.ring.run_len()),
+                Look::HintLate => Some(1),
+            };
+            if ahead.is_some_and(|n| !self.shared.ring.head_looks_ready(n)) {
                 return None;
             }
             match self.pop_into(out, limit) {

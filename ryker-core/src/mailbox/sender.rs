@@ -377,7 +377,7 @@ impl<T, X: Attachment> Sender<T, X> {
         // Only a claim is retried: nothing is registered while spinning.
         let shared = &*self.shared;
         let claim = crate::blocking::spin_then(|look| {
-            if look == crate::blocking::Look::Hint && !shared.ring.tail_looks_free() {
+            if look != crate::blocking::Look::Full && !shared.ring.tail_looks_free() {
                 return None;
             }
             if shared.waiters.may_have_waiters() {

@@ -450,19 +450,33 @@ impl<T, S: Storage<T>> Ring<T, S> {
         })
     }
 
-    /// Whether the slot at `head` looks taken care of by a producer (published, or given up):
-    /// a hint for a consumer that spins while the ring is empty. It reads only that slot's
-    /// stamp, the line the next producer writes anyway, not `tail`, whose line every producer
-    /// claims through: a spinning consumer that re-read `tail` would take that line away from
-    /// them on every round. The pop that follows a `true` re-checks everything; a `false`
-    /// only means "not yet" (it never reports the end, which a full pop does).
+    /// How many slots a spinning producer or consumer waits for before it looks again in
+    /// earnest (`head_looks_ready`, `tail_looks_free`): a quarter of the ring, 1 to 16.
+    #[cfg(feature = "std")]
     #[inline]
-    pub(crate) fn head_looks_ready(&self) -> bool {
+    pub(crate) fn run_len(&self) -> usize {
+        (self.layout.capacity() / 4).clamp(1, 16)
+    }
+
+    /// Whether the next `n` slots from `head` (`1..=capacity`) look taken care of by producers
+    /// (published, or given up): a hint for a consumer that spins while the ring is empty. It
+    /// reads only the stamp of the last of them, a line the producers write anyway, not `tail`,
+    /// whose line every producer claims through: a spinning consumer that re-read `tail` would
+    /// take that line away from them on every round. With `n > 1` the consumer also keeps off
+    /// the slot a producer is writing right now, so a run of publishes goes on without a
+    /// cache-line transfer for each. The pop that follows a `true` re-checks everything; a
+    /// `false` only means "not yet" (it never reports the end, which a full pop does).
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn head_looks_ready(&self, n: usize) -> bool {
         // Relaxed: a hint only; nothing is read through it (the pop re-loads with Acquire).
         let head = self.head.load(Ordering::Relaxed);
+        let pos = self
+            .layout
+            .advance(head, n.clamp(1, self.layout.capacity()) - 1);
         // Relaxed: as above.
-        let stamp = self.slot(head).stamp.load(Ordering::Relaxed);
-        self.layout.lap(stamp) != self.layout.lap(head) || Layout::state(stamp) != EMPTY
+        let stamp = self.slot(pos).stamp.load(Ordering::Relaxed);
+        self.layout.lap(stamp) != self.layout.lap(pos) || Layout::state(stamp) != EMPTY
     }
 
     /// Whether the ring looks as if it has room again (or looks closed): a hint for a producer
@@ -472,6 +486,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// instead of taking each slot the moment it is freed, on the very line the consumer is
     /// working on. It reads `tail` and one stamp, not `head`, the receiver's line. The claim
     /// that follows a `true` re-checks everything.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn tail_looks_free(&self) -> bool {
         // Relaxed: a hint only; the claim re-loads with Acquire.
@@ -479,9 +494,8 @@ impl<T, S: Storage<T>> Ring<T, S> {
         if self.layout.is_closed(tail) {
             return true;
         }
-        // Room for a quarter of the ring, at most 16 values: the last of those slots is free.
-        let room = (self.layout.capacity() / 4).clamp(1, 16);
-        let pos = self.layout.advance(tail, room - 1);
+        // Room for a run of values: the last of those slots is free.
+        let pos = self.layout.advance(tail, self.run_len() - 1);
         // Relaxed: as above.
         let stamp = self.slot(pos).stamp.load(Ordering::Relaxed);
         self.layout.lap(stamp) != self.layout.prev_lap(self.layout.lap(pos))

@@ -265,13 +265,13 @@ fn ordinals_count_on_across_the_position_wrap() {
 fn spinning_hints_say_when_a_full_look_may_succeed() {
     // Capacity 8: a producer's hint waits for 2 free slots (a quarter), not one.
     let ring = Ring::with_capacity(8).unwrap();
-    assert!(!ring.head_looks_ready());
+    assert!(!ring.head_looks_ready(1));
     assert!(ring.tail_looks_free());
     for round in 0..3 {
         for i in 0..8 {
             ring.try_push(i).unwrap();
         }
-        assert!(ring.head_looks_ready(), "round {round}");
+        assert!(ring.head_looks_ready(1), "round {round}");
         assert!(!ring.tail_looks_free(), "round {round}: full");
         assert_eq!(ring.try_pop(), Some(0));
         assert!(
@@ -283,13 +283,26 @@ fn spinning_hints_say_when_a_full_look_may_succeed() {
         for i in 2..8 {
             assert_eq!(ring.try_pop(), Some(i));
         }
-        assert!(!ring.head_looks_ready(), "round {round}: empty");
+        assert!(!ring.head_looks_ready(1), "round {round}: empty");
     }
+    // A consumer's hint for a run: ready once the last of the next `n` slots is.
+    ring.try_push(10).unwrap();
+    assert!(ring.head_looks_ready(1));
+    assert!(!ring.head_looks_ready(2), "one message is not a run of two");
+    ring.try_push(11).unwrap();
+    assert!(ring.head_looks_ready(2));
+    assert!(!ring.head_looks_ready(3));
+    assert!(
+        !ring.head_looks_ready(100),
+        "n past the capacity is the whole ring"
+    );
+    assert_eq!(ring.try_pop(), Some(10));
+    assert_eq!(ring.try_pop(), Some(11));
     // A claim in flight is not ready; a given-up claim is (the pop steps over it).
     let claim = ring.claim().unwrap();
-    assert!(!ring.head_looks_ready());
+    assert!(!ring.head_looks_ready(1));
     drop(claim);
-    assert!(ring.head_looks_ready());
+    assert!(ring.head_looks_ready(1));
     assert_eq!(ring.try_pop(), None);
     // A closed ring looks free to a producer: its claim reports the close.
     for i in 0..8 {
