@@ -39,7 +39,15 @@ TWINS=(
     'publish|loom_mailbox_basic|loom_mailbox_basic|Causality violation'
     'publish|loom_ring_wraparound|ring_capacity_1_three_laps|Causality violation'
     'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
+    # No SeqCst ordering between a plain send's claim and its read of the waker state (loom
+    # models the SeqCst claim CAS with a fence right after it; the twin leaves that out).
     'wake|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
+    # The receiver parks on a plain send's claim in flight (`Pop::NotReady`), whose publish is
+    # not followed by a fence: the sender's waker load can miss the registration.
+    'coming|loom_no_lost_wakeup|receiver_meets_a_send_preempted_mid_claim|deadlock'
+    # A permit's publish (the receiver may be parked on its RESERVED slot) with no SeqCst fence
+    # before the waker load (`Shared::after_publish`).
+    'held_wake|loom_permit|held_permit_sent_wakes_waiting_receiver|deadlock'
     'close|loom_shutdown_no_drop|close_races_sends|accepted message lost'
     # The receiver frees a slot and reads the wait list with no SeqCst fence in between
     # (`Shared::notify_senders`): a sender waiting on full misses its wake-up.

@@ -5,8 +5,9 @@
 //! thread parked in `block_on` for good, and loom reports `deadlock`.
 //!
 //! Broken twins: `recheck` (the receiver does not re-check the ring after registering its waker)
-//! and `wake` (the sender has no SeqCst fence between publishing and reading the waker state)
-//! must both deadlock `receiver_woken_by_send`.
+//! and `wake` (nothing orders a plain send's claim before its read of the waker state) must both
+//! deadlock `receiver_woken_by_send`; `coming` (the receiver parks on a plain send's claim in
+//! flight) must deadlock `receiver_meets_a_send_preempted_mid_claim`.
 #![cfg(ryker_loom)]
 
 use core::future::{poll_fn, Future};
@@ -68,6 +69,38 @@ fn receiver_woken_by_send_many() {
         }
         assert_eq!(got, [0, 1]);
         s.join().unwrap();
+        drop(tx);
+    });
+}
+
+/// A sender is preempted between its claim and its publish while the receiver looks, registers
+/// and looks again. A plain send's publish is not followed by a fence, so the receiver must not
+/// park on a claim in flight: broken twin `coming` (it parks there) deadlocks here. A bystander
+/// thread (another task of the program) takes the receiver's yields: without it, loom would hand
+/// each of them to the preempted sender, which then always finishes before the receiver parks.
+#[test]
+fn receiver_meets_a_send_preempted_mid_claim() {
+    model(3, || {
+        let (tx, mut rx) = channel::<u32>(busy(3));
+        let tx_a = tx.clone();
+        let tx_b = tx.clone();
+        let a = spawn(move || {
+            assert_eq!(tx_a.try_send(1), Ok(Sent::Queued), "free slots");
+        });
+        let b = spawn(move || {
+            for i in [2, 3] {
+                assert_eq!(tx_b.try_send(i), Ok(Sent::Queued), "free slots");
+            }
+        });
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            let n = block_on(rx.recv_many(&mut got, 3));
+            assert!(n >= 1, "recv_many returned 0 before the end");
+        }
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 3]);
+        a.join().unwrap();
+        b.join().unwrap();
         drop(tx);
     });
 }

@@ -90,6 +90,22 @@ pub(crate) enum Look {
     HintLate,
 }
 
+/// Runs `f` with a context whose waker unparks this thread (the thread's one waker, made on
+/// first use): for a blocking call that polls by hand and parks with [`park`].
+pub(crate) fn with_thread_waker<R>(f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+    WAKER.with(|waker| f(&mut Context::from_waker(waker)))
+}
+
+/// Parks this thread until the waker of [`with_thread_waker`] is woken (at once if it already
+/// was since the last park; spuriously at times, so callers look again in a loop).
+///
+/// # Panics
+/// Inside async code that a runtime adapter recognises, as [`block_on`].
+pub(crate) fn park() {
+    forbid_async_context();
+    thread::park();
+}
+
 /// Polls `future` to completion on the current thread, parking the thread between polls.
 ///
 /// Do not nest it (call it from inside a future it is running): the inner call would take the

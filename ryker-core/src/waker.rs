@@ -99,12 +99,15 @@ impl WakerCell {
     }
 
     /// Whether a waker may be stored or a registration is in progress: senders call
-    /// [`WakerCell::wake`] only when this is true, after a SeqCst fence that pairs with the
-    /// registrar's fence (see `mailbox/mod.rs`).
+    /// [`WakerCell::wake`] only when this is true, after a SeqCst fence or a SeqCst RMW (a
+    /// plain send's claim) that pairs with the registrar's fence (see `mailbox/mod.rs`).
     #[inline]
     pub(crate) fn may_need_wake(&self) -> bool {
-        // Relaxed: ordered by the caller's SeqCst fence.
-        self.state.load(Ordering::Relaxed) != 0
+        // SeqCst: a plain send has no fence before this load, only its SeqCst claim CAS; a
+        // SeqCst load is what places the load after that CAS in the single order (module
+        // docs of `mailbox`). On x86 and AArch64 it costs what an Acquire load costs. After a
+        // fence (every other caller) it is simply ordered by the fence.
+        self.state.load(Ordering::SeqCst) != 0
     }
 
     /// Takes the stored waker, if one is stored and no one else is taking it or registering.

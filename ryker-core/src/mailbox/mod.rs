@@ -3,12 +3,21 @@
 //! that park the thread through the same waker registration.
 //!
 //! # Wake-up protocol
-//! Two store-then-load pairs must never both miss each other, so each side puts a SeqCst fence
-//! between its store and its load (loom checks both; see docs/CONCURRENCY.md):
+//! Two store-then-load pairs must never both miss each other (loom checks both; see
+//! docs/CONCURRENCY.md):
 //!
-//! * receiver waiting on empty: the receiver *registers its waker*, fences, and tries the ring
-//!   again; a sender *publishes its slot*, fences, and wakes the receiver if a waker may be
-//!   registered. Either the receiver's retry sees the message or the sender sees the waker.
+//! * receiver waiting on empty: the receiver *registers its waker*, fences (SeqCst), and tries
+//!   the ring again, reading `tail` when the slot at `head` is not published. A plain send
+//!   (`try_send`, `send`, `blocking_send`) *claims its slot* with a SeqCst CAS on `tail`,
+//!   publishes, and reads the waker state with a SeqCst load: no fence. If the receiver's
+//!   retry read `tail` from before the claim, the claim follows the receiver's fence in the
+//!   single SeqCst order, and so does the sender's load, which then sees the registration. If
+//!   the retry saw the claim but not the publish, nothing makes the sender see the
+//!   registration, so the receiver does not park on it: it yields and looks again. A permit
+//!   may hold its claim for long, so it marks the slot `RESERVED`, the receiver parks on that,
+//!   and the permit's publish is followed by a SeqCst fence before the waker load (the
+//!   store-buffering pair with the receiver's fence), as are the close and `DropOldest`
+//!   pushes.
 //! * sender waiting on full: the sender *queues itself* in the wait list, fences, and tries to
 //!   claim again; the receiver *frees a slot*, fences, and notifies the oldest waiter if the
 //!   list may be non-empty.
@@ -134,4 +143,74 @@ pub fn try_channel_with_metrics<T, X: Attachment>(
     attachment: X,
 ) -> Result<(Sender<T, X>, Receiver<T, X>), ConfigError> {
     try_channel_with(config, attachment)
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use alloc::sync::Arc;
+    use alloc::task::Wake;
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    use core::task::{Context, Poll, Waker};
+
+    use super::{channel, MailboxConfig};
+
+    /// Counts its wake-ups.
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn counting() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        (count.clone(), Waker::from(count))
+    }
+
+    /// A plain send's claim in flight is followed by no fence at its publish, so the receiver
+    /// must not park on it: it answers `Pending` having woken itself, with nothing registered.
+    #[test]
+    fn receiver_does_not_park_on_a_send_in_flight() {
+        let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+        let (count, waker) = counting();
+        let mut cx = Context::from_waker(&waker);
+        let claim = tx.shared.ring.claim().unwrap();
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 1, "woke itself: a yield");
+        assert!(!tx.shared.rx_waker.may_need_wake(), "nothing registered");
+        tx.shared.publish(claim, 7);
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(7)));
+    }
+
+    /// A permit may be held for long: the receiver parks on its slot (registered, not woken
+    /// by itself) and the permit's send wakes it.
+    #[test]
+    fn receiver_parks_on_a_held_permit_and_its_send_wakes_it() {
+        let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+        let (count, waker) = counting();
+        let mut cx = Context::from_waker(&waker);
+        let permit = futures::executor::block_on(tx.reserve()).unwrap();
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 0, "parked, no yield");
+        assert!(tx.shared.rx_waker.may_need_wake(), "registered");
+        permit.send(7);
+        assert_eq!(
+            count.0.load(Ordering::Relaxed),
+            1,
+            "woken by the permit's send"
+        );
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(7)));
+        // Given up instead of sent: the same wake-up, and the slot is stepped over.
+        let permit = futures::executor::block_on(tx.reserve()).unwrap();
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Pending);
+        drop(permit);
+        assert_eq!(count.0.load(Ordering::Relaxed), 2, "woken by the give-up");
+        tx.try_send(8).unwrap();
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(8)));
+    }
 }

@@ -46,6 +46,17 @@ enum Streaming {
     Yielded,
 }
 
+/// How one poll of the receiver ended (`Receiver::poll_inner`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Polled {
+    /// `n` messages (0: closed and drained, or a limit of 0).
+    Ready(usize),
+    /// Pending, and the waker was woken by the receiver itself: nothing is registered.
+    Yielded,
+    /// Pending, with the waker registered: a sender (or the close) will wake it.
+    Registered,
+}
+
 /// A one-message buffer for the single-message receive paths.
 struct One<T>(Option<T>);
 
@@ -63,8 +74,9 @@ impl<T> Extend<T> for One<T> {
 enum Drained {
     /// Stopped at the limit, or at a slot with nothing (yet) in it.
     More,
-    /// Stepped over as many abandoned slots as the budget allows without finding a message:
-    /// the caller yields (wakes itself) rather than spin on a stream of dropped permits.
+    /// Stepped over as many abandoned slots as the budget allows without finding a message,
+    /// or stopped at a plain send's claim in flight: the caller yields (wakes itself) rather
+    /// than spin on a stream of dropped permits or park where no fence follows the publish.
     Yield,
     /// Closed and empty.
     End,
@@ -105,7 +117,20 @@ impl<T, X: Attachment> Receiver<T, X> {
                         break;
                     }
                 }
-                Pop::Empty | Pop::NotReady => break,
+                // Nothing yet, or a permit holds the next slot: its publish (or give-up) is
+                // followed by a SeqCst fence, so a registered receiver may park on it.
+                Pop::Empty | Pop::Held => break,
+                // A plain send's claim is in flight: its publish is not followed by a fence
+                // (`Shared::publish`), so a registration could be missed; look again soon
+                // instead of parking. The window is a few instructions unless the sender is
+                // preempted in it. Broken twin `coming` (loom suite only) parks here.
+                #[cfg(not(ryker_loom_broken = "coming"))]
+                Pop::NotReady => {
+                    end = Drained::Yield;
+                    break;
+                }
+                #[cfg(ryker_loom_broken = "coming")]
+                Pop::NotReady => break,
                 Pop::Closed => {
                     end = Drained::End;
                     break;
@@ -210,6 +235,12 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// waking a receiver that is about to look again anyway. At most one such yield in a row:
     /// if the mailbox is still empty on the next poll, the waker is registered as usual.
     ///
+    /// The next message's send may also be in progress (its slot claimed, not yet written):
+    /// then the answer is `Pending` after a yield too, for as long as that lasts, since that
+    /// sender will not look for a waker (see the module docs). A permit's slot is different: a
+    /// permit may be held for long, so the receiver registers and parks on it, and the
+    /// permit's send (or drop) wakes it.
+    ///
     /// ```
     /// use std::task::{Context, Poll};
     /// use futures::task::noop_waker_ref;
@@ -230,19 +261,33 @@ impl<T, X: Attachment> Receiver<T, X> {
         out: &mut E,
         limit: usize,
     ) -> Poll<usize> {
+        match self.poll_inner(cx, out, limit) {
+            Polled::Ready(n) => Poll::Ready(n),
+            Polled::Yielded | Polled::Registered => Poll::Pending,
+        }
+    }
+
+    /// `poll_recv_many`, saying how it is waiting when it is: after a yield (`cx`'s waker was
+    /// woken by us) or registered (a sender will wake it).
+    fn poll_inner<E: Extend<T>>(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut E,
+        limit: usize,
+    ) -> Polled {
         if limit == 0 {
-            return Poll::Ready(0);
+            return Polled::Ready(0);
         }
         #[cfg(ryker_loom_broken = "close")]
         if self.shared.ring.is_closed() {
             // Deliberately broken twin: forgets the messages still queued at close.
-            return Poll::Ready(0);
+            return Polled::Ready(0);
         }
         match self.pop_into(out, limit) {
             (0, Drained::More) => {}
             (0, Drained::Yield) => {
                 cx.waker().wake_by_ref();
-                return Poll::Pending;
+                return Polled::Yielded;
             }
             (n, _) => {
                 // More than one message at once, or messages found by a yield: mid-stream.
@@ -250,7 +295,7 @@ impl<T, X: Attachment> Receiver<T, X> {
                 if n > 1 || self.streaming == Streaming::Yielded {
                     self.streaming = Streaming::Busy;
                 }
-                return Poll::Ready(n);
+                return Polled::Ready(n);
             }
         }
         if self.streaming == Streaming::Busy {
@@ -263,33 +308,34 @@ impl<T, X: Attachment> Receiver<T, X> {
             // mailbox is still empty then, we register below.
             self.streaming = Streaming::Yielded;
             cx.waker().wake_by_ref();
-            return Poll::Pending;
+            return Polled::Yielded;
         }
         self.shared.rx_waker.register(cx.waker());
-        // SeqCst fence: pairs with the fence in `after_publish` (module docs).
+        // SeqCst fence: pairs with the fence in `after_publish`, and with the SeqCst claim
+        // CAS of a plain send (module docs).
         fence(Ordering::SeqCst);
         #[cfg(ryker_loom_broken = "recheck")]
         {
             // Deliberately broken twin: no re-check after registering the waker.
-            Poll::Pending
+            Polled::Registered
         }
         #[cfg(not(ryker_loom_broken = "recheck"))]
         match self.pop_into(out, limit) {
             (0, Drained::More) => {
                 self.streaming = Streaming::Idle;
-                Poll::Pending
+                Polled::Registered
             }
             (0, Drained::Yield) => {
                 self.shared.rx_waker.disarm();
                 cx.waker().wake_by_ref();
-                Poll::Pending
+                Polled::Yielded
             }
             (n, _) => {
                 // Nobody needs to wake us for this: take the waker back. A message overtook
                 // our registration: senders are busy (see above).
                 self.shared.rx_waker.disarm();
                 self.streaming = Streaming::Busy;
-                Poll::Ready(n)
+                Polled::Ready(n)
             }
         }
     }
@@ -393,31 +439,43 @@ impl<T, X: Attachment> Receiver<T, X> {
         if limit == 0 {
             return 0;
         }
-        // Spin briefly before parking, with plain pops: nothing is registered while spinning,
-        // so senders are not made to wake us for messages we are about to see anyway.
-        let ready = crate::blocking::spin_then(|look| {
-            // While spinning, wait for a run of messages (the sender publishes them without
-            // the receiver reading the very slot it is writing); once yielding, for one.
-            let ahead = match look {
-                Look::Full => None,
-                Look::Hint => Some(self.shared.ring.run_len()),
-                Look::HintLate => Some(1),
-            };
-            if ahead.is_some_and(|n| !self.shared.ring.head_looks_ready(n)) {
-                return None;
+        loop {
+            // Spin briefly before parking, with plain pops: nothing is registered while
+            // spinning, so senders are not made to wake us for messages we are about to see
+            // anyway.
+            let ready = crate::blocking::spin_then(|look| {
+                // While spinning, wait for a run of messages (the sender publishes them
+                // without the receiver reading the very slot it is writing); once yielding,
+                // for one.
+                let ahead = match look {
+                    Look::Full => None,
+                    Look::Hint => Some(self.shared.ring.run_len()),
+                    Look::HintLate => Some(1),
+                };
+                if ahead.is_some_and(|n| !self.shared.ring.head_looks_ready(n)) {
+                    return None;
+                }
+                match self.pop_into(out, limit) {
+                    (0, Drained::More | Drained::Yield) => None,
+                    (n, _) => Some(n),
+                }
+            });
+            if let Some(n) = ready {
+                return n;
             }
-            match self.pop_into(out, limit) {
-                (0, Drained::More | Drained::Yield) => None,
-                (n, _) => Some(n),
-            }
-        });
-        match ready {
-            Some(n) => n,
-            None => {
-                // We have just looked again for a while: register straight away (the yield
-                // of a mid-stream receiver, see `poll_recv_many`, would only repeat that).
-                self.streaming = Streaming::Idle;
-                crate::blocking::block_on_spin(self.recv_many(out, limit), false)
+            // We have just looked again for a while: register straight away (the yield of a
+            // mid-stream receiver, see `poll_recv_many`, would only repeat that).
+            self.streaming = Streaming::Idle;
+            let polled = crate::blocking::with_thread_waker(|cx| self.poll_inner(cx, out, limit));
+            match polled {
+                Polled::Ready(n) => return n,
+                // A sender will wake us (or has already: the park then returns at once).
+                Polled::Registered => crate::blocking::park(),
+                // A send is in flight (or we stepped over a run of abandoned slots): no one
+                // will wake us for it, and re-polling at once would only pull the slot's and
+                // `tail`'s lines away from the sender that is writing them. Let the sender
+                // run (it may be preempted in that window), then spin as above.
+                Polled::Yielded => crate::sync::thread::yield_now(),
             }
         }
     }

@@ -78,16 +78,51 @@ impl<T, X: Attachment> Shared<T, X> {
         }
     }
 
-    /// Publishes a claimed slot and wakes the receiver if it may be waiting.
+    /// Publishes the slot that a plain send (`try_send`, `send`, `blocking_send`; not a
+    /// permit, not under `DropOldest`) has just claimed, and wakes the receiver if it may be
+    /// waiting.
+    ///
+    /// No fence here: the claim's SeqCst CAS on `tail` is the sender's half of the wake-up
+    /// protocol (module docs). A receiver whose re-check reads `tail` from before the claim is
+    /// ordered before it, so our SeqCst load of the waker state below sees its registration;
+    /// a receiver whose re-check sees the claim but not yet the publish looks again instead of
+    /// parking (`Pop::NotReady`). Only plain sends may rely on that: between their claim and
+    /// their publish runs no user code, so "looks again" is a short wait.
     #[inline]
     pub(super) fn publish(&self, claim: Claim<'_, T>, msg: T) {
+        debug_assert!(
+            self.overflow != Overflow::DropOldest,
+            "DropOldest sends publish through `force_send`"
+        );
+        // loom models a SeqCst RMW like an AcqRel one (loom's README: SeqCst accesses are
+        // treated as AcqRel), which is weaker than what the claim CAS guarantees; a SeqCst
+        // fence right after the claim (nothing shared is touched in between but the wait
+        // list, see `poll_claim`) stands for it, so the models check the protocol as it is.
+        // Broken twin `wake` (loom suite only) leaves it out: nothing then orders the claim
+        // before our waker load, and a receiver that registers in between sleeps on.
+        #[cfg(all(ryker_loom, not(ryker_loom_broken = "wake")))]
+        fence(Ordering::SeqCst);
+        claim.publish(msg);
+        if self.rx_waker.may_need_wake() {
+            self.rx_waker.wake();
+        }
+        self.attachment.on_accepted();
+    }
+
+    /// Publishes a claimed slot with a SeqCst fence before the waker load, and wakes the
+    /// receiver if it may be waiting: what a permit's slot needs (`Claim::hold` marked it
+    /// `RESERVED`, so the receiver may be parked on it), and what a lone blocking sender
+    /// measured faster with.
+    #[inline]
+    pub(super) fn publish_fenced(&self, claim: Claim<'_, T>, msg: T) {
         claim.publish(msg);
         self.after_publish();
         self.attachment.on_accepted();
     }
 
-    /// The sender half of the receiver wake-up protocol (module docs), called right after a
-    /// publishing store (a value, a SKIP, or the close), in straight-line code.
+    /// The sender half of the receiver wake-up protocol (module docs) for every publishing
+    /// store that is not a plain send's (a permit's value or SKIP, a `DropOldest` push, the
+    /// close), called right after the store, in straight-line code.
     ///
     /// Under `DropOldest` a sender may also be waiting for exactly this publish (the oldest
     /// slot was claimed but unpublished, so it could not be evicted): it is notified here too.
@@ -96,9 +131,10 @@ impl<T, X: Attachment> Shared<T, X> {
         // SeqCst fence: pairs with the fence in `Receiver::poll_*` between registering the
         // waker and re-checking the ring (and, under DropOldest, with the fence in
         // `poll_force`). Without it our load of the waker state could be ordered before our
-        // publish (store buffering) while the receiver's re-check misses the publish: a lost
-        // wake-up.
-        #[cfg(not(ryker_loom_broken = "wake"))]
+        // publish (store buffering) while the receiver's re-check misses the publish and
+        // parks on the `RESERVED` slot (or, under DropOldest, a waiting sender misses it): a
+        // lost wake-up. Broken twin `held_wake` (loom suite only) leaves it out.
+        #[cfg(not(ryker_loom_broken = "held_wake"))]
         fence(Ordering::SeqCst);
         if self.rx_waker.may_need_wake() {
             self.rx_waker.wake();
@@ -216,11 +252,26 @@ impl<T, X: Attachment> Shared<T, X> {
         }
     }
 
+    /// Claims a slot; with `HOLD` (a permit's claim) marks it `RESERVED` at once.
+    #[inline(always)]
+    fn claim<const HOLD: bool>(&self) -> Result<Claim<'_, T>, ClaimError> {
+        let claimed = self.ring.claim();
+        if HOLD {
+            if let Ok(claim) = &claimed {
+                claim.hold();
+            }
+        }
+        claimed
+    }
+
     /// Waits for a slot with `w` as this waiter's place in the wait list.
     ///
     /// `registered` is owned by the caller and says whether `w` may be in the list. On `Ready`
-    /// the waiter is out of the list again.
-    pub(super) fn poll_claim(
+    /// the waiter is out of the list again. With `HOLD` (a permit's claim), the slot is marked
+    /// `RESERVED` right after the claim (`Claim::hold`), before anything else runs: the window
+    /// in which a receiver sees a claim in flight, and looks again rather than park, stays as
+    /// short as a plain send's.
+    pub(super) fn poll_claim<const HOLD: bool>(
         &self,
         w: Pin<&Waiter>,
         registered: &mut bool,
@@ -258,7 +309,7 @@ impl<T, X: Attachment> Shared<T, X> {
         }
         // A sender that finds others waiting queues behind them instead of overtaking.
         if front || !self.waiters.may_have_waiters() {
-            match self.ring.claim() {
+            match self.claim::<HOLD>() {
                 Ok(claim) => return Poll::Ready(Ok(claim)),
                 Err(ClaimError::Closed) => return Poll::Ready(Err(Closed)),
                 Err(ClaimError::Full) => {}
@@ -270,7 +321,7 @@ impl<T, X: Attachment> Shared<T, X> {
         *registered = true;
         // SeqCst fence: pairs with the receiver's fence in `notify_senders` (module docs).
         fence(Ordering::SeqCst);
-        let result = match self.ring.claim() {
+        let result = match self.claim::<HOLD>() {
             Ok(claim) => Ok(claim),
             Err(ClaimError::Closed) => Err(Closed),
             Err(ClaimError::Full) => return Poll::Pending,
@@ -295,7 +346,7 @@ impl<T, X: Attachment> Shared<T, X> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<Sent, Refused>> {
         match self.overflow {
-            Overflow::Busy => match self.poll_claim(w, registered, cx) {
+            Overflow::Busy => match self.poll_claim::<false>(w, registered, cx) {
                 Poll::Ready(Ok(claim)) => {
                     self.publish(claim, take_msg(msg));
                     Poll::Ready(Ok(Sent::Queued))
@@ -473,7 +524,7 @@ impl<T, X: Attachment> Shared<T, X> {
                     core::mem::forget(rest);
                 }
                 Pop::Skipped => {}
-                Pop::Empty | Pop::Closed | Pop::NotReady => break,
+                Pop::Empty | Pop::Closed | Pop::NotReady | Pop::Held => break,
             }
         }
     }

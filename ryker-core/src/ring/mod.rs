@@ -41,7 +41,7 @@ pub(crate) use self::stamp::CAPACITY_RANGE;
 pub use self::stamp::MAX_CAPACITY;
 pub use self::storage::{Heap, Inline, Storage};
 
-use self::stamp::{Layout, EMPTY, FULL, SKIP};
+use self::stamp::{Layout, EMPTY, FULL, RESERVED, SKIP};
 use crate::error::{ConfigError, ForcePushError};
 use crate::metrics::{flips, note_flip, read_flips, Counter};
 use crate::sync::{fence, AtomicUsize, Backoff, CachePadded, Ordering};
@@ -118,6 +118,9 @@ pub(crate) enum Pop<T> {
     /// The next slot is claimed but not yet published (or the ring is in the middle of another
     /// thread's step); the value is coming.
     NotReady,
+    /// The next slot is held by a permit (`Claim::hold`): its holder publishes when it likes,
+    /// and follows the publish with a SeqCst fence (see `mailbox/mod.rs`).
+    Held,
 }
 
 /// Why a claim failed.
@@ -190,6 +193,20 @@ impl<T> fmt::Debug for Claim<'_, T> {
 }
 
 impl<T> Claim<'_, T> {
+    /// Marks the claimed slot as held by a permit (`RESERVED`), which may stay unpublished for
+    /// as long as its holder likes: a consumer that finds it reports [`Pop::Held`] instead of
+    /// [`Pop::NotReady`], so the mailbox's receiver parks instead of looking again.
+    #[inline]
+    pub(crate) fn hold(&self) {
+        // Relaxed: the stamp carries no value here (a consumer neither reads nor frees the
+        // slot because of it), and only the claim's own later Release store (the publish or
+        // the SKIP) hands the slot on. Until a consumer sees this store it sees `EMPTY` with
+        // `tail` past it, a claim in flight, and looks again.
+        self.slot
+            .stamp
+            .store(self.lap | RESERVED, Ordering::Relaxed);
+    }
+
     /// Writes `value` into the slot and publishes it.
     #[inline]
     pub(crate) fn publish(self, value: T) {
@@ -380,12 +397,17 @@ impl<T, S: Storage<T>> Ring<T, S> {
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == lap | EMPTY {
                 let next = layout.next(tail);
-                // Relaxed on success: the CAS only decides ownership of the slot; all access to
-                // slot memory is ordered by its stamp (Acquire above, Release at publish).
+                // SeqCst on success: the sender half of the mailbox's receiver wake-up (see
+                // `mailbox/mod.rs`): a receiver whose re-check, after its SeqCst fence, reads
+                // `tail` from before this CAS is ordered before it, so the sender's SeqCst load
+                // of the waker state after the publish sees the registration. It costs nothing
+                // on x86 (every locked RMW is a full barrier) and spares each send a separate
+                // fence. Access to slot memory is ordered by the stamp (Acquire above,
+                // Release at publish). Relaxed on failure: only a fresh guess.
                 match self.tail.compare_exchange_weak(
                     tail,
                     next,
-                    Ordering::Relaxed,
+                    Ordering::SeqCst,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
@@ -476,7 +498,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
             .advance(head, n.clamp(1, self.layout.capacity()) - 1);
         // Relaxed: as above.
         let stamp = self.slot(pos).stamp.load(Ordering::Relaxed);
-        self.layout.lap(stamp) != self.layout.lap(pos) || Layout::state(stamp) != EMPTY
+        self.layout.lap(stamp) != self.layout.lap(pos) || Layout::is_settled(Layout::state(stamp))
     }
 
     /// Whether the ring looks as if it has room again (or looks closed): a hint for a producer
@@ -520,6 +542,17 @@ impl<T, S: Storage<T>> Ring<T, S> {
 
     #[inline(always)]
     fn pop_impl<const EXCLUSIVE: bool>(&self) -> Pop<T> {
+        /// Whether to stop waiting for a claimed slot's publish and report `NotReady`. Under
+        /// loom at once: every step of the wait is a yield there, and loom hands a yield to the
+        /// thread that holds the claim, so the claim would be published before the wait ran
+        /// out in every explored interleaving, and the case of a producer preempted for longer
+        /// than the wait (`NotReady`, which the mailbox's receiver must not park on) would
+        /// never be checked.
+        #[inline(always)]
+        fn gives_up(wait: &Backoff) -> bool {
+            cfg!(ryker_loom) || wait.is_completed()
+        }
+
         let layout = self.layout;
         // As in `claim`: lost CASes and stale heads retry (lock-free); waiting for a claimed
         // slot to be published is bounded, then reported as `NotReady`.
@@ -537,7 +570,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
             // `SKIP` store of a dropped claim), making the value visible before we read it.
             let stamp = slot.stamp.load(Ordering::Acquire);
             let state = Layout::state(stamp);
-            if layout.lap(stamp) == lap && state != EMPTY {
+            if layout.lap(stamp) == lap && Layout::is_settled(state) {
                 let next = layout.next(head);
                 let won = if EXCLUSIVE {
                     // Relaxed: we are the only writer of `head` (the caller's contract), so a
@@ -583,6 +616,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
                         contention.spin();
                     }
                 }
+            } else if stamp == lap | RESERVED {
+                // A permit holds the slot (`Claim::hold`): it is published whenever its holder
+                // sends or gives it up, which may take long. No point in waiting for it here.
+                return Pop::Held;
             } else if claimed_at == Some(head)
                 && layout.lap(stamp) != lap.wrapping_add(layout.one_lap())
             {
@@ -591,7 +628,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 // published or given up. Neither "empty" nor "the end" can be the answer here,
                 // so re-reading `tail` would only pull the producers' line away from them on
                 // every retry: wait on the stamp alone.
-                if wait.is_completed() {
+                if gives_up(&wait) {
                     return Pop::NotReady;
                 }
                 wait.snooze();
@@ -635,7 +672,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     // A claim is in flight at `head`: from now on, wait on its stamp alone.
                     claimed_at = Some(head);
                 }
-                if wait.is_completed() {
+                if gives_up(&wait) {
                     return Pop::NotReady;
                 }
                 wait.snooze();
@@ -667,14 +704,15 @@ impl<T, S: Storage<T>> Ring<T, S> {
         loop {
             let full = match self.claim_slot(|full| {
                 if full.head.wrapping_add(layout.one_lap()) == full.tail
-                    && Layout::state(full.stamp) != EMPTY
+                    && Layout::is_settled(Layout::state(full.stamp))
                 {
                     // Full, and the oldest entry (at `head`, the same slot) is published (or a
                     // SKIP): evict it.
                     OnFull::Stop(full)
                 } else {
-                    // Full with the oldest slot claimed but unpublished, or a consumer is still
-                    // freeing the slot: wait a little, then report that nothing can be evicted.
+                    // Full with the oldest slot claimed but unpublished (or held by a permit),
+                    // or a consumer is still freeing the slot: wait a little, then report that
+                    // nothing can be evicted.
                     OnFull::Wait
                 }
             }) {
@@ -855,7 +893,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
             match self.pop_slot() {
                 Pop::Value(value) => return Some(value),
                 Pop::Skipped => continue,
-                Pop::Empty | Pop::Closed | Pop::NotReady => return None,
+                Pop::Empty | Pop::Closed | Pop::NotReady | Pop::Held => return None,
             }
         }
         None
@@ -882,7 +920,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 }
                 Pop::Skipped if skip_budget > 1 => skip_budget -= 1,
                 Pop::Skipped => break,
-                Pop::Empty | Pop::Closed | Pop::NotReady => break,
+                Pop::Empty | Pop::Closed | Pop::NotReady | Pop::Held => break,
             }
         }
         taken

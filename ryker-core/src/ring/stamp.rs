@@ -13,7 +13,9 @@
 //!
 //! A slot's *stamp* is `lap | state`: the lap the slot is serving and whether, in that lap, it is
 //! still waiting for a producer (`EMPTY`), holds a published value (`FULL`), or was claimed by a
-//! producer that gave its claim up (`SKIP`, a dropped permit). Stamps of a fresh ring are all
+//! producer that gave its claim up (`SKIP`, a dropped permit), or is claimed by a permit that its
+//! holder has not sent yet (`RESERVED`: a claim that may stay open for as long as the holder
+//! likes, which the receiver waits for differently; see `mailbox/mod.rs`). Stamps of a fresh ring are all
 //! `lap 0 | EMPTY`, i.e. zero, which lets the static ring be built in a `const fn`. Because every
 //! stamp carries its lap, capacity 1 works: the slot's previous-lap and current-lap stamps
 //! differ by `one_lap >= 4`, never by the `+1` a plain Vyukov ring relies on.
@@ -24,6 +26,10 @@ pub(crate) const EMPTY: usize = 0;
 pub(crate) const FULL: usize = 1;
 /// The slot was claimed in this lap and given up without a value; the consumer steps over it.
 pub(crate) const SKIP: usize = 2;
+/// The slot is claimed in this lap by a permit (`Sender::poll_reserve`) whose holder has not
+/// sent through it yet. Like `EMPTY` it holds no value; unlike a plain send's claim, its
+/// publish is followed by a SeqCst fence, so a receiver may park on it (see `mailbox/mod.rs`).
+pub(crate) const RESERVED: usize = 3;
 /// Mask of the state part of a stamp.
 const STATE_MASK: usize = 3;
 
@@ -145,6 +151,13 @@ impl Layout {
         stamp & STATE_MASK
     }
 
+    /// Whether a slot in `state` (for the lap in question) is settled by its producer: it
+    /// holds a value (`FULL`) or was given up (`SKIP`). `EMPTY` and `RESERVED` are not.
+    #[inline]
+    pub(crate) const fn is_settled(state: usize) -> bool {
+        state == FULL || state == SKIP
+    }
+
     /// Number of values between `head` and `tail` (closed bit ignored), in `0..=cap`.
     #[inline]
     pub(crate) const fn distance(&self, head: usize, tail: usize) -> usize {
@@ -203,6 +216,18 @@ mod tests {
         assert_eq!(l.lap(4 | SKIP), 4);
         assert_eq!(Layout::state(4 | SKIP), SKIP);
         assert_ne!(l.prev_lap(4) | FULL, 4 | EMPTY);
+        assert_eq!(l.lap(4 | RESERVED), 4);
+        assert_eq!(Layout::state(4 | RESERVED), RESERVED);
+    }
+
+    #[test]
+    fn only_full_and_skip_are_settled() {
+        assert!(Layout::is_settled(FULL) && Layout::is_settled(SKIP));
+        assert!(!Layout::is_settled(EMPTY) && !Layout::is_settled(RESERVED));
+        // The four states are the four values of the state mask.
+        let mut states = [EMPTY, FULL, SKIP, RESERVED];
+        states.sort_unstable();
+        assert_eq!(states, [0, 1, 2, STATE_MASK]);
     }
 
     #[test]

@@ -116,6 +116,49 @@ fn abandoned_claim_is_skipped_not_dropped() {
 }
 
 #[test]
+fn a_held_claim_is_reported_apart_from_a_claim_in_flight() {
+    let ring = Ring::with_capacity(2).unwrap();
+    let claim = ring.claim().unwrap();
+    assert!(
+        matches!(ring.pop_slot(), Pop::NotReady),
+        "claimed, not held"
+    );
+    claim.hold();
+    assert!(matches!(ring.pop_slot(), Pop::Held), "held by a permit");
+    assert!(
+        !ring.head_looks_ready(1),
+        "a held slot is no reason to look"
+    );
+    // Nothing behind the held slot overtakes it, and a push behind it still fits.
+    ring.try_push(2).unwrap();
+    assert!(matches!(ring.pop_slot(), Pop::Held));
+    claim.publish(1);
+    assert!(matches!(ring.pop_slot(), Pop::Value(1)));
+    assert!(matches!(ring.pop_slot(), Pop::Value(2)));
+    // Given up while held: stepped over, as any abandoned claim.
+    let claim = ring.claim().unwrap();
+    claim.hold();
+    drop(claim);
+    assert!(matches!(ring.pop_slot(), Pop::Skipped));
+    assert!(matches!(ring.pop_slot(), Pop::Empty));
+}
+
+#[test]
+fn a_held_claim_is_never_evicted_and_outlives_the_close() {
+    let ring = Ring::with_capacity(1).unwrap();
+    let claim = ring.claim().unwrap();
+    claim.hold();
+    // The oldest slot holds no value yet: nothing to evict.
+    assert_eq!(ring.force_push(7), Err(ForcePushError::Busy(7)));
+    assert!(ring.close());
+    // Accepted before the close: the end waits for it.
+    assert!(matches!(ring.pop_slot(), Pop::Held));
+    claim.publish(1);
+    assert!(matches!(ring.pop_slot(), Pop::Value(1)));
+    assert!(matches!(ring.pop_slot(), Pop::Closed));
+}
+
+#[test]
 fn close_keeps_accepted_values_and_refuses_new_ones() {
     let ring = Ring::with_capacity(3).unwrap();
     ring.try_push(1).unwrap();
