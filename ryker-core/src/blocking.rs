@@ -106,6 +106,22 @@ pub(crate) fn park() {
     thread::park();
 }
 
+/// Waits for another thread to finish a short step that nothing will signal (a sender between
+/// its claim and its publish), in round `round` (from 1) of such waits in a row: an OS yield for
+/// the first rounds, then sleeps of 2, 4, ... up to 1024 µs, so that a thread of lower priority
+/// on the same core gets to run even if this one outranks it.
+pub(crate) fn back_off_stalled(round: u32) {
+    const YIELD_ROUNDS: u32 = 4;
+    if cfg!(ryker_loom) || round <= YIELD_ROUNDS {
+        thread::yield_now();
+    } else {
+        #[cfg(not(ryker_loom))]
+        std::thread::sleep(core::time::Duration::from_micros(
+            1 << (round - YIELD_ROUNDS).min(10),
+        ));
+    }
+}
+
 /// Polls `future` to completion on the current thread, parking the thread between polls.
 ///
 /// Do not nest it (call it from inside a future it is running): the inner call would take the

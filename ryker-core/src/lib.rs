@@ -24,8 +24,8 @@
 //!   `TryRecvError`, `Closed`, `ForcePushError`.
 //!
 //! Progress guarantee: lock-free except that a sender stalled between claiming a slot and
-//! publishing it holds up the messages behind that slot (never loses them); see
-//! `docs/CONCURRENCY.md`.
+//! publishing it holds up the messages behind that slot (never loses them), and a receiver
+//! waiting for such a plain send looks again rather than sleeping; see `docs/CONCURRENCY.md`.
 //!
 //! | feature   | default | what it adds |
 //! |-----------|---------|--------------|

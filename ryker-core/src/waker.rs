@@ -3,8 +3,9 @@
 //!
 //! It is the `AtomicWaker` protocol (futures-util), written here so that loom sees every access
 //! and with one addition: an `ARMED` bit that says a waker is stored. Senders read the state
-//! with a plain load after each publish and touch the cell with an RMW only when it is non-zero,
-//! so an active receiver costs its senders no write to a shared cache line per message.
+//! with a load (SeqCst, see `may_need_wake`) after each publish and touch the cell with an RMW
+//! only when it is non-zero, so an active receiver costs its senders no write to a shared cache
+//! line per message.
 
 use core::fmt;
 use core::task::Waker;
@@ -105,8 +106,9 @@ impl WakerCell {
     pub(crate) fn may_need_wake(&self) -> bool {
         // SeqCst: a plain send has no fence before this load, only its SeqCst claim CAS; a
         // SeqCst load is what places the load after that CAS in the single order (module
-        // docs of `mailbox`). On x86 and AArch64 it costs what an Acquire load costs. After a
-        // fence (every other caller) it is simply ordered by the fence.
+        // docs of `mailbox`). On x86 it is a plain load. On AArch64 it is LDAR, which waits
+        // for the preceding publish (STLR) where an Acquire load could be LDAPR (with RCpc).
+        // After a fence (every other caller) it is simply ordered by the fence.
         self.state.load(Ordering::SeqCst) != 0
     }
 

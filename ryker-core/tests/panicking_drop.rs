@@ -159,3 +159,37 @@ fn drop_oldest_send_queues_its_message_before_an_evicted_destructor_panics() {
         Poll::Ready(Ok(Sent::Queued))
     ));
 }
+
+/// A receive whose `Extend` (the caller's collection) panics still tells the senders waiting on
+/// a full mailbox about the slot it freed: the waiting `blocking_send` completes. (Found by the
+/// review of issue 10's second round: the notification used to come after the loop, and a panic
+/// skipped it, leaving the sender parked with a free slot.)
+#[test]
+fn a_panicking_extend_still_frees_the_slot_for_a_waiting_sender() {
+    struct Refuses;
+    impl Extend<u32> for Refuses {
+        fn extend<I: IntoIterator<Item = u32>>(&mut self, _: I) {
+            panic!("this collection refuses every message");
+        }
+    }
+    let (tx, mut rx) = channel::<u32>(MailboxConfig {
+        capacity: 1,
+        ..MailboxConfig::default()
+    });
+    tx.try_send(1).unwrap();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    // Not scoped: with the bug the sender never returns, and the test must fail, not hang.
+    std::thread::spawn(move || {
+        let sent = tx.blocking_send(2);
+        done_tx.send(sent).unwrap();
+    });
+    // Let the sender go through its spin and park in the wait list.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let caught = catch_unwind(AssertUnwindSafe(|| rx.blocking_recv_many(&mut Refuses, 1)));
+    assert!(caught.is_err(), "the collection panicked");
+    let sent = done_rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the waiting sender was told about the freed slot");
+    assert_eq!(sent, Ok(Sent::Queued));
+    assert_eq!(rx.blocking_recv(), Some(2));
+}

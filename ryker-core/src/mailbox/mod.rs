@@ -7,17 +7,21 @@
 //! docs/CONCURRENCY.md):
 //!
 //! * receiver waiting on empty: the receiver *registers its waker*, fences (SeqCst), and tries
-//!   the ring again, reading `tail` when the slot at `head` is not published. A plain send
-//!   (`try_send`, `send`, `blocking_send`) *claims its slot* with a SeqCst CAS on `tail`,
+//!   the ring again, reading `tail` when the slot at `head` is neither published nor held by a
+//!   permit. A plain send (`try_send`, `send`, `blocking_send` while other senders exist; not
+//!   under `DropOldest`) *claims its slot* with a SeqCst CAS on `tail`,
 //!   publishes, and reads the waker state with a SeqCst load: no fence. If the receiver's
 //!   retry read `tail` from before the claim, the claim follows the receiver's fence in the
 //!   single SeqCst order, and so does the sender's load, which then sees the registration. If
 //!   the retry saw the claim but not the publish, nothing makes the sender see the
-//!   registration, so the receiver does not park on it: it yields and looks again. A permit
-//!   may hold its claim for long, so it marks the slot `RESERVED`, the receiver parks on that,
-//!   and the permit's publish is followed by a SeqCst fence before the waker load (the
-//!   store-buffering pair with the receiver's fence), as are the close and `DropOldest`
-//!   pushes.
+//!   registration, so the receiver does not park on it: it yields and looks again (a blocking
+//!   receiver backs off to short sleeps if that lasts; an async one keeps yielding, so an
+//!   executor that always polls it before a stalled, lower-priority sender would spin). A
+//!   permit may hold its claim for long, so it marks the slot `RESERVED`, the receiver parks
+//!   on that (after seeing the stamp alone: a stamp read before the permit's publish orders
+//!   the receiver's fence before the permit's), and the permit's publish is followed by a
+//!   SeqCst fence before the waker load (the store-buffering pair with the receiver's fence),
+//!   as are the close, `DropOldest` pushes and a lone blocking sender's publish.
 //! * sender waiting on full: the sender *queues itself* in the wait list, fences, and tries to
 //!   claim again; the receiver *frees a slot*, fences, and notifies the oldest waiter if the
 //!   list may be non-empty.
@@ -185,6 +189,22 @@ mod tests {
         assert!(!tx.shared.rx_waker.may_need_wake(), "nothing registered");
         tx.shared.publish(claim, 7);
         assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(7)));
+    }
+
+    /// A blocking receiver meets a send stalled between its claim and its publish (20 ms here,
+    /// long enough to pass its yields and reach the sleeps of its back-off) and still gets the
+    /// message once it is published: the plain publish has no fence, so only the receiver's
+    /// own looking again can find it.
+    #[test]
+    fn blocking_receiver_waits_out_a_stalled_send() {
+        let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+        let claim = tx.shared.ring.claim().unwrap();
+        std::thread::scope(|s| {
+            let receiver = s.spawn(|| rx.blocking_recv());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            tx.shared.publish(claim, 7);
+            assert_eq!(receiver.join().unwrap(), Some(7));
+        });
     }
 
     /// A permit may be held for long: the receiver parks on its slot (registered, not woken

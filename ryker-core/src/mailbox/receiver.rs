@@ -46,6 +46,21 @@ enum Streaming {
     Yielded,
 }
 
+/// Slots a receive has freed and not yet told the waiting senders about: told on drop, which
+/// only happens with a count above 0 when the caller's `Extend` panicked (`pop_into`).
+struct Freed<'a, T, X: Attachment> {
+    shared: &'a Shared<T, X>,
+    count: usize,
+}
+
+impl<T, X: Attachment> Drop for Freed<'_, T, X> {
+    fn drop(&mut self) {
+        if self.count > 0 {
+            self.shared.notify_senders(self.count);
+        }
+    }
+}
+
 /// How one poll of the receiver ended (`Receiver::poll_inner`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Polled {
@@ -97,7 +112,13 @@ impl<T, X: Attachment> Receiver<T, X> {
     fn pop_into<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> (usize, Drained) {
         self.sample_depth();
         let mut taken = 0;
-        let mut freed = 0;
+        // The slots freed so far; if `out.extend` (the caller's code) panics, the guard still
+        // tells the waiting senders about them, or a sender waiting on a full mailbox would
+        // sleep on while its slot is free.
+        let mut freed = Freed {
+            shared: &self.shared,
+            count: 0,
+        };
         let mut end = Drained::More;
         // Abandoned slots (dropped permits) are stepped over, at most a ring's worth per call.
         let mut skip_budget = self.shared.ring.capacity();
@@ -105,12 +126,12 @@ impl<T, X: Attachment> Receiver<T, X> {
             // SAFETY: we are the receiver (`&mut self`).
             match unsafe { self.shared.pop() } {
                 Pop::Value(msg) => {
+                    freed.count += 1;
                     out.extend(core::iter::once(msg));
                     taken += 1;
-                    freed += 1;
                 }
                 Pop::Skipped => {
-                    freed += 1;
+                    freed.count += 1;
                     skip_budget -= 1;
                     if skip_budget == 0 {
                         end = Drained::Yield;
@@ -137,6 +158,7 @@ impl<T, X: Attachment> Receiver<T, X> {
                 }
             }
         }
+        let freed = core::mem::replace(&mut freed.count, 0);
         if freed > 0 {
             self.shared.attachment.on_received(taken);
             self.shared.notify_senders(freed);
@@ -439,6 +461,8 @@ impl<T, X: Attachment> Receiver<T, X> {
         if limit == 0 {
             return 0;
         }
+        // Rounds in a row that found a send in flight and no message (see below).
+        let mut stalls = 0u32;
         loop {
             // Spin briefly before parking, with plain pops: nothing is registered while
             // spinning, so senders are not made to wake us for messages we are about to see
@@ -470,12 +494,24 @@ impl<T, X: Attachment> Receiver<T, X> {
             match polled {
                 Polled::Ready(n) => return n,
                 // A sender will wake us (or has already: the park then returns at once).
-                Polled::Registered => crate::blocking::park(),
+                Polled::Registered => {
+                    stalls = 0;
+                    crate::blocking::park();
+                }
                 // A send is in flight (or we stepped over a run of abandoned slots): no one
                 // will wake us for it, and re-polling at once would only pull the slot's and
-                // `tail`'s lines away from the sender that is writing them. Let the sender
-                // run (it may be preempted in that window), then spin as above.
-                Polled::Yielded => crate::sync::thread::yield_now(),
+                // `tail`'s lines away from the sender that is writing them.
+                Polled::Yielded => {
+                    // The poll woke this thread's waker itself: take that unpark token back
+                    // (the park returns at once), or the next real park would not wait.
+                    crate::blocking::park();
+                    // Let the sender run: it may have been preempted between its claim and
+                    // its publish. Yielding is not enough when this thread outranks it (a
+                    // real-time priority on the same core), so a stall that lasts sleeps,
+                    // longer each round.
+                    stalls = stalls.saturating_add(1);
+                    crate::blocking::back_off_stalled(stalls);
+                }
             }
         }
     }

@@ -86,8 +86,10 @@ impl<T, X: Attachment> Shared<T, X> {
     /// protocol (module docs). A receiver whose re-check reads `tail` from before the claim is
     /// ordered before it, so our SeqCst load of the waker state below sees its registration;
     /// a receiver whose re-check sees the claim but not yet the publish looks again instead of
-    /// parking (`Pop::NotReady`). Only plain sends may rely on that: between their claim and
-    /// their publish runs no user code, so "looks again" is a short wait.
+    /// parking (`Pop::NotReady`). Only plain sends may rely on that: their claim and their
+    /// publish are in one call, so "looks again" is a short wait. (Not always a few
+    /// instructions: a send that queued for a slot takes itself out of the wait list in between,
+    /// which takes the list's lock and drops the waker it had queued.)
     #[inline]
     pub(super) fn publish(&self, claim: Claim<'_, T>, msg: T) {
         debug_assert!(
