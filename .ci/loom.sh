@@ -48,6 +48,9 @@ TWINS=(
     # A permit's publish (the receiver may be parked on its RESERVED slot) with no SeqCst fence
     # before the waker load (`Shared::after_publish`).
     'held_wake|loom_permit|held_permit_sent_wakes_waiting_receiver|deadlock'
+    # A mid-stream receiver's wait for a run yields without waking its own task
+    # (`Receiver::poll_inner`): nobody wakes it, though the messages are there.
+    'run_wake|loom_no_lost_wakeup|receiver_waiting_for_a_run_gets_a_short_one|deadlock'
     'close|loom_shutdown_no_drop|close_races_sends|accepted message lost'
     # The receiver frees a slot and reads the wait list with no SeqCst fence in between
     # (`Shared::notify_senders`): a sender waiting on full misses its wake-up.

@@ -254,10 +254,10 @@ impl SyncPeer for Ryker {
         rx.try_recv().ok()
     }
 
-    /// `poll_recv_many`, polled once.
+    /// `try_recv_many`: what is there, without `poll_recv_many`'s wait for a run.
     #[inline]
     fn try_recv_many(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
-        poll_once(|cx| rx.poll_recv_many(cx, buf, limit))
+        rx.try_recv_many(buf, limit).unwrap_or(0)
     }
 }
 

@@ -4,7 +4,8 @@
 //! - `bench_dequeue`: one dequeue from a non-empty queue;
 //! - `roundtrip_64b`: an enqueue immediately followed by a dequeue;
 //! - `bench_mailbox_batch/{1,8,32,64}`: per message, draining a full queue in batches of up to
-//!   that many: ryker's `poll_recv_many` and tokio's `poll_recv_many` (each polled once with a
+//!   that many: ryker's `try_recv_many` (since 2026-12-05; before, `poll_recv_many` polled once,
+//!   which now may wait for a run mid-stream) and tokio's `poll_recv_many` (polled once with a
 //!   no-op waker: what `recv_many(limit).await` does when messages are ready), against a loop
 //!   of `try_recv`/`pop` up to the limit for every other queue (and for ryker, for reference).
 //!

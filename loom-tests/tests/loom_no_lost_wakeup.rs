@@ -134,6 +134,35 @@ fn receiver_mid_stream_woken_by_send() {
     });
 }
 
+/// A receiver mid-stream waiting for a run (8 slots: a run of `recv_many(.., 2)` is 2) finds one
+/// message of the two and yields without taking it or registering; the second send races that
+/// wait and the polls after it, where the wait has run out (one yield under loom) and the
+/// receiver takes the short run or registers. Either way it gets both messages, in order, and
+/// nothing is left waiting: the scenario of a sender that stops mid-run while the receiver
+/// waits for the rest. Broken twin `run_wake` (the wait does not wake its own task) deadlocks
+/// here.
+#[test]
+fn receiver_waiting_for_a_run_gets_a_short_one() {
+    model(3, || {
+        let (tx, mut rx) = channel::<u32>(busy(8));
+        tx.try_send(0).unwrap();
+        tx.try_send(1).unwrap();
+        let mut got = Vec::new();
+        assert_eq!(block_on(rx.recv_many(&mut got, 2)), 2, "both queued");
+        tx.try_send(2).unwrap();
+        let tx2 = tx.clone();
+        let s = loom::thread::spawn(move || {
+            assert_eq!(tx2.try_send(3), Ok(Sent::Queued), "room for it");
+        });
+        while got.len() < 4 {
+            assert!(block_on(rx.recv_many(&mut got, 2)) > 0, "not closed");
+        }
+        assert_eq!(got, [0, 1, 2, 3]);
+        s.join().unwrap();
+        drop(tx);
+    });
+}
+
 /// The same receiver, mid-stream, sees the end when the last sender goes after its yield.
 #[test]
 fn receiver_mid_stream_woken_by_last_sender_drop() {

@@ -40,7 +40,7 @@ enum Command {
     Spans(overhead::OverheadArgs),
     /// The amnesia gate: CPU with amnesia on vs off at 10k msg/s (limit +5%); needs `--features observe`.
     Amnesia(overhead::OverheadArgs),
-    /// ryker against crossbeam, tokio mpsc, async-channel, flume, kanal and thingbuf, side by side: a table and CSV.
+    /// ryker against crossbeam, tokio mpsc, async-channel, flume, kanal, thingbuf and crossfire (and, with `--features actor-peers`, actix, kameo, ractor and xtra), side by side: a table and CSV.
     Compare(compare::CompareArgs),
 }
 

@@ -277,7 +277,8 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
         let mut idle = false;
         let (rx, buf, batch_size) = (&mut self.rx, &mut self.buf, self.batch_size);
         let n = core::future::poll_fn(|cx| {
-            let polled = rx.poll_recv_many(cx, buf, batch_size);
+            // Without the wait for a run (see `poll_recv_many_now`).
+            let polled = rx.poll_recv_many_now(cx, buf, batch_size);
             idle |= polled.is_pending();
             polled
         })

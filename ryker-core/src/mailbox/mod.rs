@@ -153,9 +153,11 @@ pub fn try_channel_with_metrics<T, X: Attachment>(
 mod tests {
     use alloc::sync::Arc;
     use alloc::task::Wake;
+    use alloc::vec::Vec;
     use core::sync::atomic::{AtomicUsize, Ordering};
     use core::task::{Context, Poll, Waker};
 
+    use super::receiver::RUN_WAIT_YIELDS;
     use super::{channel, MailboxConfig};
 
     /// Counts its wake-ups.
@@ -232,5 +234,152 @@ mod tests {
         assert_eq!(count.0.load(Ordering::Relaxed), 2, "woken by the give-up");
         tx.try_send(8).unwrap();
         assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(8)));
+    }
+
+    /// A mailbox of 64 slots (a run is at most 16 messages) whose receiver is mid-stream: it
+    /// has just taken 4 messages at once.
+    fn mid_stream() -> (super::Sender<u32>, super::Receiver<u32>, Arc<Count>, Waker) {
+        let (tx, mut rx) = channel::<u32>(MailboxConfig {
+            capacity: 64,
+            ..MailboxConfig::default()
+        });
+        let (count, waker) = counting();
+        for i in 0..4 {
+            tx.try_send(i).unwrap();
+        }
+        let mut got = Vec::new();
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(rx.poll_recv_many(&mut cx, &mut got, 8), Poll::Ready(4));
+        (tx, rx, count, waker)
+    }
+
+    /// Mid-stream, a receiver that finds fewer than a run of messages yields (wakes itself,
+    /// registers nothing, takes nothing) and takes the run once it is there.
+    #[test]
+    fn mid_stream_receiver_waits_for_a_run() {
+        let (tx, mut rx, count, waker) = mid_stream();
+        let mut cx = Context::from_waker(&waker);
+        let mut got = Vec::new();
+        for i in 4..7 {
+            tx.try_send(i).unwrap();
+        }
+        assert_eq!(rx.poll_recv_many(&mut cx, &mut got, 8), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 1, "woke itself: a yield");
+        assert!(!tx.shared.rx_waker.may_need_wake(), "nothing registered");
+        assert!(got.is_empty(), "nothing taken while waiting");
+        for i in 7..12 {
+            tx.try_send(i).unwrap();
+        }
+        assert_eq!(rx.poll_recv_many(&mut cx, &mut got, 8), Poll::Ready(8));
+        assert_eq!(got, (4..12).collect::<Vec<_>>());
+    }
+
+    /// The wait is bounded: after `RUN_WAIT_YIELDS` yields in a row the receiver takes what is
+    /// there, and does not wait again: on empty it registers at once (a slow, steady stream
+    /// does not keep it yielding wait after wait).
+    #[test]
+    fn the_wait_for_a_run_is_bounded() {
+        let (tx, mut rx, count, waker) = mid_stream();
+        let mut cx = Context::from_waker(&waker);
+        let mut got = Vec::new();
+        tx.try_send(4).unwrap();
+        tx.try_send(5).unwrap();
+        let mut yields = 0;
+        let n = loop {
+            match rx.poll_recv_many(&mut cx, &mut got, 8) {
+                Poll::Ready(n) => break n,
+                Poll::Pending => yields += 1,
+            }
+            assert!(yields <= usize::from(RUN_WAIT_YIELDS), "a bounded wait");
+        };
+        assert_eq!((n, yields), (2, usize::from(RUN_WAIT_YIELDS)));
+        assert_eq!(got, [4, 5]);
+        assert_eq!(
+            count.0.load(Ordering::Relaxed),
+            yields,
+            "each wait woke itself"
+        );
+        // Empty now: the receiver registers at once, without a yield.
+        let woken = count.0.load(Ordering::Relaxed);
+        assert_eq!(rx.poll_recv_many(&mut cx, &mut got, 8), Poll::Pending);
+        assert!(tx.shared.rx_waker.may_need_wake(), "registered");
+        assert_eq!(count.0.load(Ordering::Relaxed), woken, "no yield");
+        tx.try_send(6).unwrap();
+        assert_eq!(
+            count.0.load(Ordering::Relaxed),
+            woken + 1,
+            "the send woke it"
+        );
+    }
+
+    /// A run of one (`recv`) is not waited for: mid-stream, an empty mailbox gets one yield
+    /// and then the registration, as before runs were waited for.
+    #[test]
+    fn recv_yields_once_on_empty_mid_stream() {
+        let (tx, mut rx, count, waker) = mid_stream();
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 1, "one yield");
+        assert!(
+            !tx.shared.rx_waker.may_need_wake(),
+            "nothing registered yet"
+        );
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 1, "no second yield");
+        assert!(tx.shared.rx_waker.may_need_wake(), "registered");
+    }
+
+    /// The actor loop's receive (`poll_recv_many_now`) never waits for a run: mid-stream, it
+    /// takes a short one at once.
+    #[test]
+    fn the_actor_loops_receive_takes_a_short_run_at_once() {
+        let (tx, mut rx, count, waker) = mid_stream();
+        let mut cx = Context::from_waker(&waker);
+        let mut got = Vec::new();
+        tx.try_send(4).unwrap();
+        tx.try_send(5).unwrap();
+        assert_eq!(rx.poll_recv_many_now(&mut cx, &mut got, 8), Poll::Ready(2));
+        assert_eq!(got, [4, 5]);
+        assert_eq!(count.0.load(Ordering::Relaxed), 0, "no yield");
+    }
+
+    /// A receiver that is not mid-stream takes what is there at once, and a closed mailbox is
+    /// drained at once even mid-stream.
+    #[test]
+    fn no_wait_when_idle_or_closed() {
+        let (tx, mut rx) = channel::<u32>(MailboxConfig {
+            capacity: 64,
+            ..MailboxConfig::default()
+        });
+        let (_count, waker) = counting();
+        let mut cx = Context::from_waker(&waker);
+        let mut got = Vec::new();
+        tx.try_send(0).unwrap();
+        assert_eq!(rx.poll_recv_many(&mut cx, &mut got, 8), Poll::Ready(1));
+        let (tx, mut rx, _count, waker) = mid_stream();
+        let mut cx = Context::from_waker(&waker);
+        tx.try_send(4).unwrap();
+        tx.try_send(5).unwrap();
+        drop(tx);
+        assert_eq!(rx.poll_recv_many(&mut cx, &mut got, 8), Poll::Ready(2));
+        assert_eq!(rx.poll_recv_many(&mut cx, &mut got, 8), Poll::Ready(0));
+        assert_eq!(got, [0, 4, 5]);
+    }
+
+    /// A single receive never waits for more than the one message it takes: mid-stream,
+    /// `recv().now_or_never()` still gets a message that is there (a run of one), and
+    /// `try_recv_many` takes what is there whatever the state.
+    #[test]
+    fn a_ready_message_is_never_missed_by_recv_or_try_recv_many() {
+        use futures::FutureExt;
+        let (tx, mut rx, _count, _waker) = mid_stream();
+        tx.try_send(4).unwrap();
+        assert_eq!(rx.recv().now_or_never(), Some(Some(4)));
+        tx.try_send(5).unwrap();
+        tx.try_send(6).unwrap();
+        let mut got = Vec::new();
+        assert_eq!(rx.try_recv_many(&mut got, 8), Ok(2));
+        assert_eq!(got, [5, 6]);
+        assert_eq!(rx.try_recv_many(&mut got, 0), Ok(0));
     }
 }

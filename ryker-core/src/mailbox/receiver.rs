@@ -33,18 +33,34 @@ pub struct Receiver<T, X: Attachment = NoAttachment> {
     streaming: Streaming,
 }
 
-/// How the receiver waits the next time it finds the mailbox empty.
+/// How the receiver waits the next time it finds the mailbox empty, or nearly so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Streaming {
-    /// Register the waker (the last registration was needed: it ended in `Pending`).
+    /// Register the waker when empty; take whatever is there otherwise (the last
+    /// registration was needed: it ended in `Pending`).
     Idle,
     /// Senders look mid-stream: the last registration was overtaken by a publish (the
     /// re-check after it found a message), the last receive took more than one message, or
-    /// the last yield found messages. Yield once instead of registering.
+    /// the last wait found messages. Wait for a run of messages rather than take fewer, and
+    /// yield rather than register when empty (`Receiver::waits_for_run`).
     Busy,
-    /// The last empty poll yielded: register if the mailbox is still empty.
-    Yielded,
+    /// After this many yields in a row: waiting for a run (`Busy`, `waits_for_run`), or
+    /// after the single yield on empty of a receive that does not wait for runs (a run of
+    /// one, `poll_recv_many_now`). Then take what is there, or register if nothing is.
+    Waiting(u8),
+    /// The wait for a run reached [`RUN_WAIT_YIELDS`] yields: senders do not fill a run in
+    /// that time. Take what is there and go back to `Idle`, so that a slow, steady stream
+    /// does not keep the receiver yielding (and its messages waiting) wait after wait.
+    RanOut,
 }
+
+/// How many polls in a row a mid-stream receiver answers with a yield while it waits for a
+/// run of messages (`Receiver::waits_for_run`) before it takes fewer, or registers on empty.
+/// Each yield costs the executor one round (a few hundred nanoseconds on the 2-vCPU machine
+/// the figures in docs/PERFORMANCE.md come from). On 2-worker executors 32 measured
+/// 1.4-4x the SPSC throughput of a single yield, and 64 no better than 32. Under loom, 1:
+/// the count is not part of any ordering argument, and one yield explores the branch.
+pub(super) const RUN_WAIT_YIELDS: u8 = if cfg!(ryker_loom) { 1 } else { 32 };
 
 /// Slots a receive has freed and not yet told the waiting senders about: told on drop, which
 /// only happens with a count above 0 when the caller's `Extend` panicked (`pop_into`).
@@ -219,6 +235,52 @@ impl<T, X: Attachment> Receiver<T, X> {
         self.try_take()
     }
 
+    /// Receives up to `limit` messages without waiting, appended to `out` oldest first:
+    /// `Ok(n)`, what is ready now (`n >= 1`, or 0 when `limit` is 0). Unlike
+    /// [`poll_recv_many`] it never waits for a run of messages mid-stream; use it to drain
+    /// what is there, for instance after an awaited receive. It leaves the receiver's
+    /// mid-stream state as it is, so a `recv_many` after it may still wait for a run.
+    ///
+    /// # Errors
+    /// `Empty` when nothing is ready (including a message whose send is still in progress),
+    /// `Closed` when the mailbox is closed and every accepted message has
+    /// been received.
+    ///
+    /// ```
+    /// use ryker_core::error::TryRecvError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// for i in 0..5 { tx.try_send(i).unwrap(); }
+    /// let mut batch = Vec::new();
+    /// assert_eq!(rx.try_recv_many(&mut batch, 3), Ok(3));
+    /// assert_eq!(rx.try_recv_many(&mut batch, 3), Ok(2)); // what is there
+    /// assert_eq!(rx.try_recv_many(&mut batch, 3), Err(TryRecvError::Empty));
+    /// assert_eq!(batch, [0, 1, 2, 3, 4]);
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv_many(&mut batch, 3), Err(TryRecvError::Closed));
+    /// ```
+    ///
+    /// [`poll_recv_many`]: Self::poll_recv_many
+    pub fn try_recv_many<E: Extend<T>>(
+        &mut self,
+        out: &mut E,
+        limit: usize,
+    ) -> Result<usize, TryRecvError> {
+        #[cfg(ryker_loom_broken = "close")]
+        if self.shared.ring.is_closed() {
+            // Deliberately broken twin: forgets the messages still queued at close.
+            return Err(TryRecvError::Closed);
+        }
+        if limit == 0 {
+            return Ok(0);
+        }
+        match self.pop_into(out, limit) {
+            (0, Drained::End) => Err(TryRecvError::Closed),
+            (0, _) => Err(TryRecvError::Empty),
+            (n, _) => Ok(n),
+        }
+    }
+
     /// Polls for the next message: `Ready(Some)` with one, `Ready(None)` once the mailbox is
     /// closed and drained, `Pending` (with the waker registered, or woken already: see
     /// [`Receiver::poll_recv_many`]) otherwise.
@@ -245,17 +307,24 @@ impl<T, X: Attachment> Receiver<T, X> {
 
     /// Polls for up to `limit` messages, appended to `out` oldest first.
     ///
-    /// `Ready(n)` with `n >= 1` as soon as at least one message is there (it takes what is
-    /// ready, up to `limit`, without waiting for more); `Ready(0)` only when the mailbox is
-    /// closed and drained, or when `limit` is 0; `Pending` (with the waker registered)
-    /// otherwise.
+    /// `Ready(n)` with `n >= 1` once messages are there (it takes what is ready, up to
+    /// `limit`); `Ready(0)` only when the mailbox is closed and drained, or when `limit` is 0;
+    /// `Pending` (with the waker registered, or woken already) otherwise.
     ///
     /// While senders are mid-stream (the last registration was overtaken by a send before it
-    /// was even needed, the last receive took more than one message, or the last yield found
-    /// messages), an empty mailbox first answers `Pending` *without* registering, having
-    /// woken `cx`'s waker itself: a yield, so that the next send does not have to pay for
-    /// waking a receiver that is about to look again anyway. At most one such yield in a row:
-    /// if the mailbox is still empty on the next poll, the waker is registered as usual.
+    /// was even needed, the last receive took more than one message, or the last wait found
+    /// messages), the receiver waits for a run of messages (`limit` of them, at most a
+    /// quarter of the capacity) rather than take each as it comes: a poll that finds fewer
+    /// answers `Pending` *without* registering, having woken `cx`'s waker itself (a yield),
+    /// for at most 32 polls in a row; then it takes what is there, and registers as usual if
+    /// nothing is. Taking messages one by one as a sender on another core publishes them
+    /// moves each slot's cache line between the two cores, on both sides: with the wait, a
+    /// 2-worker executor measured 1.4-4x the SPSC throughput (docs/PERFORMANCE.md). So, mid-
+    /// stream, `Pending` does not mean the mailbox is empty: poll again when woken, or take
+    /// what is there with [`try_recv_many`](Self::try_recv_many). A wait that runs out is
+    /// not started again until a receive takes more than one message. A close before a wait
+    /// begins is seen at once; one during it, when it runs out. A run of one (`recv`) and a
+    /// blocking receive never wait for a run.
     ///
     /// The next message's send may also be in progress (its slot claimed, not yet written):
     /// then the answer is `Pending` after a yield too, for as long as that lasts, since that
@@ -272,8 +341,11 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// for i in 0..5 { tx.try_send(i).unwrap(); }
     /// let mut batch = Vec::new();
     /// assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 3), Poll::Ready(3));
-    /// assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 3), Poll::Ready(2)); // what is there
-    /// assert_eq!(batch, [0, 1, 2, 3, 4]);
+    /// // Mid-stream now: 2 messages are fewer than a run of 3, so it waits (a yield) ...
+    /// assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 3), Poll::Pending);
+    /// tx.try_send(5).unwrap(); // ... until the run is there
+    /// assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 3), Poll::Ready(3));
+    /// assert_eq!(batch, [0, 1, 2, 3, 4, 5]);
     /// drop(tx);
     /// assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 3), Poll::Ready(0)); // closed, drained
     /// ```
@@ -283,19 +355,81 @@ impl<T, X: Attachment> Receiver<T, X> {
         out: &mut E,
         limit: usize,
     ) -> Poll<usize> {
-        match self.poll_inner(cx, out, limit) {
+        match self.poll_inner(cx, out, limit, true) {
             Polled::Ready(n) => Poll::Ready(n),
             Polled::Yielded | Polled::Registered => Poll::Pending,
         }
     }
 
+    /// `poll_recv_many` without the wait for a run: it takes what is there at once, and
+    /// mid-stream it yields at most once on empty before registering. For the actor loop: an
+    /// actor's handler makes the receiver the slower side, so it rarely catches up with its
+    /// senders, and the wait measured no gain there (actor tell rows 0.93-1.02 with it, same
+    /// run); and the loop reads a `Pending` as "the mailbox was empty" for its fairness
+    /// interval, which the wait would make untrue.
+    pub(crate) fn poll_recv_many_now<E: Extend<T>>(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut E,
+        limit: usize,
+    ) -> Poll<usize> {
+        match self.poll_inner(cx, out, limit, false) {
+            Polled::Ready(n) => Poll::Ready(n),
+            Polled::Yielded | Polled::Registered => Poll::Pending,
+        }
+    }
+
+    /// Whether this poll should yield instead of taking messages: mid-stream (`Busy`, or
+    /// already `Waiting`), a run longer than one, fewer than a run of messages ready, fewer
+    /// than [`RUN_WAIT_YIELDS`] yields in a row so far, and the mailbox open when the wait
+    /// began. A run is `limit` messages, at most a quarter of the ring. A run of one (`recv`)
+    /// is not waited for: there is no line to spare the sender, and the receive's single
+    /// yield on empty (see `poll_inner`) is all it needs.
+    ///
+    /// Why: a receiver that takes each message the moment it is published keeps up with a
+    /// sender on another core message by message, reading the very slot lines (and, on
+    /// empty, the `tail` line) that the sender is writing, so that every message moves the
+    /// lines back and forth between the cores, on both sides. Waiting for a run lets the
+    /// sender fill whole lines alone; the receiver then takes the run in one go. The wait
+    /// reads one stamp, the last of the run's, a line the sender reaches only at the run's
+    /// end (`Ring::head_looks_ready`).
+    ///
+    /// Bounded: a sender that stops mid-run costs the receiver at most `RUN_WAIT_YIELDS`
+    /// yields; then it takes what is there, and does not wait again until a receive takes
+    /// more than one message (`RanOut`). A close before the wait begins is seen at once (one
+    /// load of `tail` per wait, not per yield); one during the wait, when it runs out.
+    #[inline]
+    fn waits_for_run(&mut self, limit: usize) -> bool {
+        let yields = match self.streaming {
+            Streaming::Idle | Streaming::RanOut => return false,
+            Streaming::Busy => 0,
+            Streaming::Waiting(yields) => yields,
+        };
+        let ring = &self.shared.ring;
+        let run = limit.min(ring.capacity() / 4);
+        if run <= 1 {
+            return false;
+        }
+        if yields >= RUN_WAIT_YIELDS {
+            self.streaming = Streaming::RanOut;
+            return false;
+        }
+        if ring.head_looks_ready(run) || (yields == 0 && ring.is_closed()) {
+            return false;
+        }
+        self.streaming = Streaming::Waiting(yields + 1);
+        true
+    }
+
     /// `poll_recv_many`, saying how it is waiting when it is: after a yield (`cx`'s waker was
-    /// woken by us) or registered (a sender will wake it).
+    /// woken by us) or registered (a sender will wake it). `run_wait`: whether it may wait for
+    /// a run (`waits_for_run`).
     fn poll_inner<E: Extend<T>>(
         &mut self,
         cx: &mut Context<'_>,
         out: &mut E,
         limit: usize,
+        run_wait: bool,
     ) -> Polled {
         if limit == 0 {
             return Polled::Ready(0);
@@ -305,6 +439,14 @@ impl<T, X: Attachment> Receiver<T, X> {
             // Deliberately broken twin: forgets the messages still queued at close.
             return Polled::Ready(0);
         }
+        if run_wait && self.waits_for_run(limit) {
+            // Nothing is registered and nothing taken: we wake ourselves, the executor polls
+            // us again after its other ready tasks. Broken twin `run_wake` (loom suite only)
+            // forgets to: nobody would wake the receiver, messages queued or not.
+            #[cfg(not(ryker_loom_broken = "run_wake"))]
+            cx.waker().wake_by_ref();
+            return Polled::Yielded;
+        }
         match self.pop_into(out, limit) {
             (0, Drained::More) => {}
             (0, Drained::Yield) => {
@@ -312,23 +454,31 @@ impl<T, X: Attachment> Receiver<T, X> {
                 return Polled::Yielded;
             }
             (n, _) => {
-                // More than one message at once, or messages found by a yield: mid-stream.
-                // A single message leaves the state as it is (request/response stays `Idle`).
-                if n > 1 || self.streaming == Streaming::Yielded {
-                    self.streaming = Streaming::Busy;
-                }
+                self.streaming = match self.streaming {
+                    // The wait for a run ran out: not mid-stream enough to wait again.
+                    Streaming::RanOut => Streaming::Idle,
+                    // More than one message at once, or messages found after a yield:
+                    // mid-stream. A single message leaves the state as it is
+                    // (request/response stays `Idle`).
+                    Streaming::Waiting(_) => Streaming::Busy,
+                    _ if n > 1 => Streaming::Busy,
+                    other => other,
+                };
                 return Polled::Ready(n);
             }
         }
         if self.streaming == Streaming::Busy {
-            // Senders look mid-stream: a registration now would most likely be overtaken by
-            // their next publish, and that sender would pay for taking and waking a waker we
-            // do not need (a cross-thread task wake-up per message or two when the receiver
-            // keeps catching up: measured as the SPSC slowdown on 2-worker executors). Yield
-            // once instead. Nothing is registered, so no sender's wake-up is involved: we wake
-            // ourselves, and the executor polls us again. Bounded: one yield in a row; if the
-            // mailbox is still empty then, we register below.
-            self.streaming = Streaming::Yielded;
+            // Senders look mid-stream and the mailbox is empty (a receive that waits for
+            // runs gets here only when the run looked ready and the pop found nothing, e.g.
+            // abandoned slots). A registration now would most likely be overtaken by their
+            // next publish, and that sender would pay for taking and waking a waker we do not
+            // need (a cross-thread task wake-up per message or two when the receiver keeps
+            // catching up: measured as the SPSC slowdown on 2-worker executors). Yield
+            // instead. Nothing is registered, so no sender's wake-up is involved: we wake
+            // ourselves, and the executor polls us again. Bounded: one yield for a receive
+            // that does not wait for runs, `RUN_WAIT_YIELDS` for one that does
+            // (`waits_for_run`); if the mailbox is still empty then, we register below.
+            self.streaming = Streaming::Waiting(1);
             cx.waker().wake_by_ref();
             return Polled::Yielded;
         }
@@ -490,7 +640,8 @@ impl<T, X: Attachment> Receiver<T, X> {
             // We have just looked again for a while: register straight away (the yield of a
             // mid-stream receiver, see `poll_recv_many`, would only repeat that).
             self.streaming = Streaming::Idle;
-            let polled = crate::blocking::with_thread_waker(|cx| self.poll_inner(cx, out, limit));
+            let polled =
+                crate::blocking::with_thread_waker(|cx| self.poll_inner(cx, out, limit, false));
             match polled {
                 Polled::Ready(n) => return n,
                 // A sender will wake us (or has already: the park then returns at once).

@@ -481,14 +481,15 @@ impl<T, S: Storage<T>> Ring<T, S> {
     }
 
     /// Whether the next `n` slots from `head` (`1..=capacity`) look taken care of by producers
-    /// (published, or given up): a hint for a consumer that spins while the ring is empty. It
+    /// (published, or given up): a hint for a consumer that spins while the ring is empty (a
+    /// blocking receive), or that waits for a run of messages by yielding (an async receive
+    /// mid-stream, `Receiver::waits_for_run`). It
     /// reads only the stamp of the last of them, a line the producers write anyway, not `tail`,
     /// whose line every producer claims through: a spinning consumer that re-read `tail` would
     /// take that line away from them on every round. With `n > 1` the consumer also keeps off
     /// the slot a producer is writing right now, so a run of publishes goes on without a
     /// cache-line transfer for each. The pop that follows a `true` re-checks everything; a
     /// `false` only means "not yet" (it never reports the end, which a full pop does).
-    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn head_looks_ready(&self, n: usize) -> bool {
         // Relaxed: a hint only; nothing is read through it (the pop re-loads with Acquire).

@@ -127,8 +127,8 @@ impl Layout {
     }
 
     /// The position `k` steps after `pos` (which must not carry the closed bit), `k < cap`.
-    // Used by the spinning hints of the blocking calls (`std`) and by the tests.
-    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    // Used by the receivers' hints (`Ring::head_looks_ready`), the blocking calls' spinning
+    // hints (`std`) and the tests.
     #[inline]
     pub(crate) const fn advance(&self, pos: usize, k: usize) -> usize {
         let index = self.index(pos) + k;

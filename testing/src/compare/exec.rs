@@ -207,15 +207,19 @@ pub(super) fn run_actor_ryker<E: Exec>(exec: &E, shape: &Shape, label: &str) -> 
         let start = Instant::now();
         spawn_producers(exec, &addr, &quotas, beats);
         drop(addr);
-        exec.run(async move {
-            let check = result
-                .await
-                .ok()
-                .flatten()
-                .expect("the actor stopped without its report");
-            check.finish(start)
-        })
+        exec.run(reported(result, start))
     })
+}
+
+/// Waits for an actor's report (its [`Checking`] taken out whole when it stopped) and finishes
+/// the check it carries: the end of every actor `tell` row, ryker's and the frameworks'.
+pub(super) async fn reported(result: oneshot::Receiver<Option<Check>>, start: Instant) -> Measured {
+    let check = result
+        .await
+        .ok()
+        .flatten()
+        .expect("the actor stopped without its report");
+    check.finish(start)
 }
 
 /// Producer tasks send through `tokio::sync::mpsc::channel(shape.capacity)` to one task that

@@ -46,7 +46,7 @@ mod built {
 
     use super::super::check::{quotas, Check, Measured};
     use super::super::exec::{
-        asker_tasks, producer_tasks, round_trips, watched, Answering, Checking, Shape,
+        asker_tasks, producer_tasks, reported, round_trips, watched, Answering, Checking, Shape,
     };
     use super::super::{ContextArg, QueueArg};
 
@@ -88,14 +88,7 @@ mod built {
                 host.spawn(task);
             }
             drop(tx);
-            host.run(async move {
-                let check = result
-                    .await
-                    .ok()
-                    .flatten()
-                    .expect("the actor stopped without its report");
-                check.finish(start)
-            })
+            host.run(reported(result, start))
         })
     }
 
