@@ -88,6 +88,17 @@ enum Polled {
     Registered,
 }
 
+impl Polled {
+    /// As the `poll_*` methods answer: either way of waiting is `Pending`.
+    #[inline]
+    fn into_poll(self) -> Poll<usize> {
+        match self {
+            Polled::Ready(n) => Poll::Ready(n),
+            Polled::Yielded | Polled::Registered => Poll::Pending,
+        }
+    }
+}
+
 /// A one-message buffer for the single-message receive paths.
 struct One<T>(Option<T>);
 
@@ -355,10 +366,7 @@ impl<T, X: Attachment> Receiver<T, X> {
         out: &mut E,
         limit: usize,
     ) -> Poll<usize> {
-        match self.poll_inner(cx, out, limit, true) {
-            Polled::Ready(n) => Poll::Ready(n),
-            Polled::Yielded | Polled::Registered => Poll::Pending,
-        }
+        self.poll_inner(cx, out, limit, true).into_poll()
     }
 
     /// `poll_recv_many` without the wait for a run: it takes what is there at once, and
@@ -373,10 +381,7 @@ impl<T, X: Attachment> Receiver<T, X> {
         out: &mut E,
         limit: usize,
     ) -> Poll<usize> {
-        match self.poll_inner(cx, out, limit, false) {
-            Polled::Ready(n) => Poll::Ready(n),
-            Polled::Yielded | Polled::Registered => Poll::Pending,
-        }
+        self.poll_inner(cx, out, limit, false).into_poll()
     }
 
     /// Whether this poll should yield instead of taking messages: mid-stream (`Busy`, or
