@@ -312,6 +312,29 @@ mod tests {
         );
     }
 
+    /// A receive abandoned mid-wait (its future dropped after the yield, as a timeout or a
+    /// `select!` branch that lost does) took nothing: the next receive gets every message, in
+    /// order.
+    #[test]
+    fn a_receive_dropped_mid_wait_loses_nothing() {
+        use core::future::Future;
+        use core::pin::pin;
+        let (tx, mut rx, _count, waker) = mid_stream();
+        let mut cx = Context::from_waker(&waker);
+        let mut got = Vec::new();
+        tx.try_send(4).unwrap();
+        tx.try_send(5).unwrap();
+        {
+            let recv = pin!(rx.recv_many(&mut got, 8));
+            assert_eq!(recv.poll(&mut cx), Poll::Pending, "waiting for a run");
+        }
+        assert!(got.is_empty(), "nothing taken by the abandoned receive");
+        tx.try_send(6).unwrap();
+        let mut more = Vec::new();
+        assert_eq!(rx.try_recv_many(&mut more, 8), Ok(3));
+        assert_eq!(more, [4, 5, 6]);
+    }
+
     /// A run of one (`recv`) is not waited for: mid-stream, an empty mailbox gets one yield
     /// and then the registration, as before runs were waited for.
     #[test]
