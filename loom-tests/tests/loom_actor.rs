@@ -7,15 +7,19 @@
 //! send, shut down or abort. `ActorHandle::shutdown`/`abort`/`join` are polled once where
 //! they are called (that poll does all their loom-visible work: the flags, the close, the
 //! release of the handle's address) and finished after the loop's thread has been joined, so
-//! the futures-channel oneshot that carries the report (invisible to loom) is only read once
-//! it is certainly filled. What the actor handled is recorded in a loom `Mutex`; every
+//! the one-shot slot that carries the report is only read once it is certainly filled. What the actor handled is recorded in a loom `Mutex`; every
 //! message counts its drops (`loom_tests::Msg`).
 //!
 //! Broken twin: `abort_wake` (no SeqCst fence on one side of the abort Dekker pair,
 //! `request_abort` vs `poll_guarded`) must deadlock `abort_cuts_pending_handler`: the handler
 //! is pending on a future nothing wakes, so only the abort's wake-up can end the loop.
 //!
-//! The models at the end pin three bugs the first version of the actor loop had.
+//! Three models after them pin three bugs the first version of the actor loop had. The `ask_*`
+//! models at the end drive `Addr::ask` through the reply slot (`ryker_core`'s `oneshot.rs`):
+//! an asker that waits, one that polls once and then waits with another waker (a `select!`
+//! arm, a timeout), one that gives up, and a handler that drops the reply unanswered. Broken
+//! twins `reply_recheck` and `reply_swap` must fail `ask_answer_wakes_the_waiting_asker`
+//! (deadlock) and `ask_repolled_with_a_new_waker_while_answered` (causality violation).
 #![cfg(ryker_loom)]
 
 use core::future::Future;
@@ -27,8 +31,8 @@ use core::time::Duration;
 use loom::sync::{Arc, Mutex};
 use loom_tests::{block_on, model, spawn, Drops, Msg};
 use ryker_core::actor::{
-    Actor, ActorConfig, ActorHandle, ActorOptions, ActorReport, Context, Exit, JoinError,
-    SendError, Sent, TrySendError,
+    Actor, ActorConfig, ActorHandle, ActorOptions, ActorReport, AskError, Context, Exit, JoinError,
+    Reply, SendError, Sent, TrySendError,
 };
 use ryker_core::mailbox::{channel, MailboxConfig, Overflow};
 use ryker_core::runtime::Runtime;
@@ -747,6 +751,169 @@ fn abort_report_counts_a_racing_eviction() {
             ),
             "report {m:?} vs settled {settled:?}"
         );
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// A request to [`Answerer`]: echo the message back, or drop the reply slot unanswered.
+enum Ask {
+    Echo(Msg, Reply<Msg>),
+    Forget(Msg, Reply<Msg>),
+}
+
+/// How [`Answerer`] disposed of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answered {
+    /// `Reply::send` took the message.
+    Sent,
+    /// `Reply::send` handed it back: the asker had gone.
+    HandedBack,
+    /// The reply slot was dropped unanswered.
+    Forgotten,
+}
+
+/// Answers every request, recording how (`Reply::send`'s result, or the drop of the slot).
+struct Answerer {
+    answered: Arc<Mutex<Vec<Answered>>>,
+}
+
+impl Actor for Answerer {
+    type Msg = Ask;
+
+    async fn handle(&mut self, ask: Ask, _ctx: &mut Context<Self>) {
+        let answered = match ask {
+            Ask::Echo(msg, reply) => match reply.send(msg) {
+                Ok(()) => Answered::Sent,
+                Err(back) => {
+                    drop(back);
+                    Answered::HandedBack
+                }
+            },
+            Ask::Forget(msg, reply) => {
+                drop((msg, reply));
+                Answered::Forgotten
+            }
+        };
+        self.answered.lock().unwrap().push(answered);
+    }
+}
+
+/// Spawns an [`Answerer`] and runs its loop on its own thread.
+fn spawn_answerer() -> (
+    ActorHandle<Answerer>,
+    loom::thread::JoinHandle<()>,
+    Arc<Mutex<Vec<Answered>>>,
+) {
+    let answered = Arc::new(Mutex::new(Vec::new()));
+    let (rt, handle) = spawn_actor(
+        config(1, 1),
+        Answerer {
+            answered: answered.clone(),
+        },
+    );
+    let actor = run_loop(&rt);
+    (handle, actor, answered)
+}
+
+/// Shuts the actor down, joins its loop, and checks that it handled `handled` requests.
+fn finish_answerer(
+    handle: ActorHandle<Answerer>,
+    actor: loom::thread::JoinHandle<()>,
+    handled: u64,
+) {
+    let stopped = {
+        handle.shutdown();
+        Started::poll_once(handle)
+    };
+    actor.join().unwrap();
+    let report = report(stopped);
+    assert_eq!(report.handled, handled, "{report:?}");
+}
+
+/// `Addr::ask` awaited by a task that parks until the answer comes: the actor's
+/// `Reply::send` races the asker's registration of its waker in the reply slot, and the
+/// asker is woken with the answer whichever comes first.
+///
+/// Broken twin `reply_recheck` (the slot's receiver misses a send that completed before its
+/// waker was stored) must deadlock here.
+#[test]
+fn ask_answer_wakes_the_waiting_asker() {
+    model(3, || {
+        let drops = Drops::new(1);
+        let (handle, actor, answered) = spawn_answerer();
+        let addr = handle.addr();
+        let answer = block_on(addr.ask(|reply| Ask::Echo(drops.msg(0), reply)));
+        let msg = answer.expect("answered");
+        assert_eq!(msg.id, 0);
+        drop((msg, addr));
+        finish_answerer(handle, actor, 1);
+        assert_eq!(*answered.lock().unwrap(), [Answered::Sent]);
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// An ask polled once (as a `select!` arm or a timeout does), then awaited by another task
+/// with a different waker: the slot replaces the waker while the actor may be answering,
+/// and the answer still arrives.
+///
+/// Broken twin `reply_swap` (the new waker is written before the old registration is
+/// withdrawn) must fail here with a causality violation: the answering side reads the cell
+/// while the asker writes it.
+#[test]
+fn ask_repolled_with_a_new_waker_while_answered() {
+    model(2, || {
+        let drops = Drops::new(1);
+        let (handle, actor, answered) = spawn_answerer();
+        let addr = handle.addr();
+        let asked = Started::poll_once(addr.ask(|reply| Ask::Echo(drops.msg(0), reply)));
+        let msg = asked.finish().expect("answered");
+        assert_eq!(msg.id, 0);
+        drop((msg, addr));
+        finish_answerer(handle, actor, 1);
+        assert_eq!(*answered.lock().unwrap(), [Answered::Sent]);
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// An ask abandoned after its request was queued (its future dropped, as a timeout or a losing
+/// `select!` branch does) while the actor answers: the answer is either taken by the slot (and
+/// dropped with it) or handed back to the handler, and dropped exactly once either way.
+#[test]
+fn ask_abandoned_while_the_actor_answers() {
+    model(3, || {
+        let drops = Drops::new(1);
+        let (handle, actor, answered) = spawn_answerer();
+        let addr = handle.addr();
+        let early = match Started::poll_once(addr.ask(|reply| Ask::Echo(drops.msg(0), reply))) {
+            Started::Ready(answer) => Some(answer.expect("answered")),
+            Started::Waiting(fut) => {
+                drop(fut);
+                None
+            }
+        };
+        drop((early, addr));
+        finish_answerer(handle, actor, 1);
+        let answered = answered.lock().unwrap();
+        assert!(
+            matches!(answered[..], [Answered::Sent | Answered::HandedBack]),
+            "{answered:?}"
+        );
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// A reply slot dropped unanswered wakes the waiting asker with `AskError::NoReply`.
+#[test]
+fn ask_unanswered_ends_with_no_reply() {
+    model(3, || {
+        let drops = Drops::new(1);
+        let (handle, actor, answered) = spawn_answerer();
+        let addr = handle.addr();
+        let answer = block_on(addr.ask(|reply| Ask::Forget(drops.msg(0), reply)));
+        assert!(matches!(answer, Err(AskError::NoReply)), "{answer:?}");
+        drop(addr);
+        finish_answerer(handle, actor, 1);
+        assert_eq!(*answered.lock().unwrap(), [Answered::Forgotten]);
         drops.assert_each_dropped_once();
     });
 }

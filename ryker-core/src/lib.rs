@@ -65,6 +65,8 @@ pub mod metrics;
 #[cfg(feature = "alloc")]
 mod observe;
 #[cfg(feature = "alloc")]
+mod oneshot;
+#[cfg(feature = "alloc")]
 pub mod prelude;
 #[cfg(feature = "alloc")]
 pub mod runtime;

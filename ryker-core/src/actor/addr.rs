@@ -352,13 +352,13 @@ impl<A: Actor> Addr<A> {
         &self,
         make: impl FnOnce(Reply<R>) -> A::Msg,
     ) -> Result<R, AskError> {
-        let (reply, answer) = futures_channel::oneshot::channel();
+        let (reply, answer) = crate::oneshot::channel();
         match self.tell(make(Reply(reply))).await {
             Ok(_) => {}
             Err(SendError::Closed(_)) => return Err(AskError::Closed),
             Err(SendError::Dropped) => return Err(AskError::Dropped),
         }
-        answer.await.map_err(|_| AskError::NoReply)
+        answer.await.ok_or(AskError::NoReply)
     }
 
     /// [`Addr::ask`] with one deadline for the whole round trip: for a slot in a full
@@ -439,7 +439,7 @@ impl<A: Actor> Addr<A> {
         make: impl FnOnce(Reply<R>) -> A::Msg,
         timeout: Duration,
     ) -> Result<R, AskTimeoutError<A::Msg>> {
-        let (reply, answer) = futures_channel::oneshot::channel();
+        let (reply, answer) = crate::oneshot::channel();
         let mut deadline = self.tx.attachment().sleep(timeout);
         match self.tx.try_send(self.envelope(make(Reply(reply)))) {
             Ok(_) => {}
@@ -455,7 +455,7 @@ impl<A: Actor> Addr<A> {
         let mut answer = answer;
         core::future::poll_fn(|cx| {
             if let Poll::Ready(answered) = Pin::new(&mut answer).poll(cx) {
-                return Poll::Ready(answered.map_err(|_| AskTimeoutError::NoReply));
+                return Poll::Ready(answered.ok_or(AskTimeoutError::NoReply));
             }
             deadline
                 .as_mut()
@@ -793,7 +793,7 @@ impl<A: Actor> Addr<A> {
 }
 
 /// Where the answer to an [`Addr::ask`] goes: the handler calls [`Reply::send`].
-pub struct Reply<R>(futures_channel::oneshot::Sender<R>);
+pub struct Reply<R>(crate::oneshot::OneshotSender<R>);
 
 impl<R> Reply<R> {
     /// Answers the request.

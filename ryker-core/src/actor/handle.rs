@@ -82,7 +82,7 @@ pub struct ActorHandle<A: Actor> {
     addr: Option<Addr<A>>,
     /// Reaches the actor's state without keeping it alive.
     weak: WeakSender<Mail<A>, ActorShared>,
-    done: futures_channel::oneshot::Receiver<ActorReport>,
+    done: crate::oneshot::OneshotReceiver<ActorReport>,
     /// The outcome, once joined (a second join gets it again).
     outcome: Option<Result<ActorReport, JoinError>>,
 }
@@ -97,10 +97,7 @@ impl<A: Actor> fmt::Debug for ActorHandle<A> {
 }
 
 impl<A: Actor> ActorHandle<A> {
-    pub(super) fn new(
-        addr: Addr<A>,
-        done: futures_channel::oneshot::Receiver<ActorReport>,
-    ) -> Self {
+    pub(super) fn new(addr: Addr<A>, done: crate::oneshot::OneshotReceiver<ActorReport>) -> Self {
         Self {
             weak: addr.downgrade(),
             addr: Some(addr),
@@ -396,7 +393,7 @@ impl<A: Actor> ActorHandle<A> {
         }
         match Pin::new(&mut self.done).poll(cx) {
             Poll::Ready(done) => {
-                let outcome = done.map_err(|_| JoinError);
+                let outcome = done.ok_or(JoinError);
                 self.outcome = Some(outcome.clone());
                 Poll::Ready(outcome)
             }

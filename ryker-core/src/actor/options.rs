@@ -351,7 +351,7 @@ impl<A: Actor> ActorOptions<A> {
             .unwrap_or_else(|| format!("{}-{}", short_type_name::<A>(), next_actor_id()));
         let shared = ActorShared::new(name, runtime.clone());
         let (tx, rx) = mailbox::try_channel_with(self.config.mailbox, shared)?;
-        let (done_tx, done_rx) = futures_channel::oneshot::channel();
+        let (done_tx, done_rx) = crate::oneshot::channel();
         let weak = tx.downgrade();
         let Self {
             config,

@@ -137,7 +137,7 @@ pub(super) async fn run<A: Actor, R: Runtime>(
     weak: WeakSender<Mail<A>, ActorShared>,
     config: ActorConfig,
     sup: Supervisor<A, R::Instant>,
-    done: futures_channel::oneshot::Sender<ActorReport>,
+    done: crate::oneshot::OneshotSender<ActorReport>,
 ) {
     let shared = weak.attachment();
     // Marks the actor finished when the loop ends, also when the runtime drops the task.

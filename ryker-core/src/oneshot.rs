@@ -1,0 +1,357 @@
+//! A one-shot slot: one value from one sender to one receiver. It carries the answer of
+//! `Addr::ask` (inside [`Reply`](crate::actor::Reply)) and an actor's report to its handle.
+//!
+//! Written here rather than taken from futures-channel (used until 2026-12-05) or tokio: loom
+//! must see every access (the ask models in `loom-tests/tests/loom_actor.rs` drive it through
+//! `Addr::ask`), tokio's is not `no_std`, and futures-channel's takes a spin lock three to five
+//! times per round trip where this takes one read-modify-write on each side.
+//!
+//! # Protocol
+//! One `state` word, four bits (the shape of tokio's oneshot):
+//! - `RX_WAKER`: the receiver has stored a waker in `waker`;
+//! - `COMPLETE`: the sender is done, with a value in `value` (`VALUE` set too) or without one;
+//! - `VALUE`: see `COMPLETE`;
+//! - `CLOSED`: the receiver is gone; a send after it hands the value back.
+//!
+//! Who may touch which cell:
+//! - `value` is the sender's until its read-modify-write sets `COMPLETE`. After that it is the
+//!   receiver's, unless that RMW found `CLOSED`: then no receiver will ever read it and the
+//!   sender takes its value back out.
+//! - `waker` is written only by the receiver, and only while `RX_WAKER` is clear: to replace a
+//!   stored waker it first clears the bit with an RMW, and writes only if that RMW did not find
+//!   `COMPLETE`. The sender reads it (`wake_by_ref`, never a move) only if its RMW found
+//!   `RX_WAKER` set. Both decisions are made on the one modification order of `state`, so the
+//!   sender reads the cell only after the receiver's last write to it and before none.
+//! - Both cells are dropped with the shared allocation, by whichever half goes last.
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use crate::sync::{Arc, AtomicUsize, Ordering, UnsafeCell};
+
+/// The receiver has stored a waker.
+const RX_WAKER: usize = 0b0001;
+/// The sender is done (with a value when `VALUE` is set too).
+const COMPLETE: usize = 0b0010;
+/// `value` holds the sender's value.
+const VALUE: usize = 0b0100;
+/// The receiver is gone.
+const CLOSED: usize = 0b1000;
+
+struct Inner<T> {
+    state: AtomicUsize,
+    value: UnsafeCell<Option<T>>,
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: `value` moves a `T` from the sender's thread to the receiver's, so both halves may
+// live on any thread when `T: Send`; the protocol (module docs) gives each cell one owner at a
+// time, so `T: Sync` is not needed. `Waker` is `Send + Sync`.
+unsafe impl<T: Send> Send for Inner<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for Inner<T> {}
+
+/// A new slot: its sending half and its receiving half.
+pub(crate) fn channel<T>() -> (OneshotSender<T>, OneshotReceiver<T>) {
+    let inner = Arc::new(Inner {
+        state: AtomicUsize::new(0),
+        value: UnsafeCell::new(None),
+        waker: UnsafeCell::new(None),
+    });
+    (
+        OneshotSender {
+            inner: Some(inner.clone()),
+        },
+        OneshotReceiver { inner },
+    )
+}
+
+/// The sending half: [`OneshotSender::send`] once, or drop it to say "no value".
+pub(crate) struct OneshotSender<T> {
+    /// `None` once sent.
+    inner: Option<Arc<Inner<T>>>,
+}
+
+impl<T> fmt::Debug for OneshotSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OneshotSender")
+            .field("canceled", &self.is_canceled())
+            .finish()
+    }
+}
+
+impl<T> OneshotSender<T> {
+    /// Hands `value` to the receiver and wakes it.
+    ///
+    /// # Errors
+    /// `value` back if the receiver is gone.
+    pub(crate) fn send(mut self, value: T) -> Result<(), T> {
+        let inner = self.inner.take().expect("a sender sends at most once");
+        inner.value.with_mut(|cell| {
+            // SAFETY: COMPLETE is not set (only this half sets it, and it has not), so the
+            // cell is the sender's (module docs).
+            unsafe { *cell = Some(value) };
+        });
+        // AcqRel: Release publishes the value (and nothing else of ours) to the receiver's
+        // Acquire load or RMW that finds COMPLETE; Acquire pairs with the receiver's Release
+        // RMW that set RX_WAKER, so its write of the waker happens-before our read of it.
+        let prev = inner.state.fetch_or(COMPLETE | VALUE, Ordering::AcqRel);
+        if prev & CLOSED != 0 {
+            // The receiver went first and will never read the cell: the value is ours again.
+            let value = inner.value.with_mut(|cell| {
+                // SAFETY: CLOSED is set only by the receiver's drop, after which nothing reads
+                // the cell; our RMW above is ordered after that drop's RMW (Acquire).
+                unsafe { (*cell).take() }
+            });
+            return Err(value.expect("the value written above"));
+        }
+        Self::wake(&inner, prev);
+        Ok(())
+    }
+
+    /// Whether the receiver is gone: a value sent now would come back.
+    pub(crate) fn is_canceled(&self) -> bool {
+        self.inner.as_ref().map_or(true, |inner| {
+            // Relaxed: advisory only; `send` decides with its own RMW.
+            inner.state.load(Ordering::Relaxed) & CLOSED != 0
+        })
+    }
+
+    /// Wakes the receiver if `prev` (the state before our COMPLETE) says it stored a waker.
+    fn wake(inner: &Inner<T>, prev: usize) {
+        if prev & (RX_WAKER | CLOSED) == RX_WAKER {
+            inner.waker.with(|cell| {
+                // SAFETY: our RMW found RX_WAKER set and set COMPLETE: the receiver stored the
+                // waker before that (its Release RMW, our Acquire) and will not write the cell
+                // again (its next RMW finds COMPLETE). A shared read, as a wake by reference.
+                if let Some(waker) = unsafe { &*cell } {
+                    waker.wake_by_ref();
+                }
+            });
+        }
+    }
+}
+
+impl<T> Drop for OneshotSender<T> {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.take() {
+            // Acquire: for the waker read, as in `send`. No Release: there is no value to
+            // publish, and a receiver that finds COMPLETE without VALUE reads no cell.
+            let prev = inner.state.fetch_or(COMPLETE, Ordering::Acquire);
+            Self::wake(&inner, prev);
+        }
+    }
+}
+
+/// The receiving half, a future of the value (`None`: the sender went without sending).
+///
+/// Not fused: polled again after it returned `Ready`, it answers `Ready(None)`.
+pub(crate) struct OneshotReceiver<T> {
+    inner: Arc<Inner<T>>,
+}
+
+impl<T> fmt::Debug for OneshotReceiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OneshotReceiver").finish_non_exhaustive()
+    }
+}
+
+impl<T> OneshotReceiver<T> {
+    /// The value, once `state` (read with Acquire or by an AcqRel RMW) says COMPLETE.
+    fn take(&self, state: usize) -> Option<T> {
+        debug_assert!(state & COMPLETE != 0);
+        if state & VALUE == 0 {
+            return None;
+        }
+        self.inner.value.with_mut(|cell| {
+            // SAFETY: COMPLETE | VALUE, seen with Acquire: the sender wrote the cell before
+            // its Release RMW and will not touch it again (it only takes the value back
+            // after finding CLOSED, which only our drop sets).
+            unsafe { (*cell).take() }
+        })
+    }
+}
+
+impl<T> Future for OneshotReceiver<T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        let inner = &*this.inner;
+        // Acquire: pairs with the sender's Release RMW, for the value.
+        let state = inner.state.load(Ordering::Acquire);
+        if state & COMPLETE != 0 {
+            return Poll::Ready(this.take(state));
+        }
+        if state & RX_WAKER != 0 {
+            let same = inner.waker.with(|cell| {
+                // SAFETY: RX_WAKER is set, so nobody writes the cell (only we do, and only
+                // after clearing the bit); the sender may be reading it too.
+                unsafe { &*cell }
+                    .as_ref()
+                    .is_some_and(|stored| stored.will_wake(cx.waker()))
+            });
+            if same {
+                return Poll::Pending;
+            }
+            // Acquire: pairs with a sender's Release RMW, for the value if it found COMPLETE.
+            // No Release: a sender whose RMW comes after this one finds RX_WAKER clear and
+            // does not read the cell; the write below is published by our `fetch_or` later.
+            let prev = inner.state.fetch_and(!RX_WAKER, Ordering::Acquire);
+            #[cfg(ryker_loom_broken = "reply_swap")]
+            let prev = {
+                // Broken twin: the new waker is written while RX_WAKER is still set, so a
+                // sender completing now reads the cell as we write it.
+                inner.waker.with_mut(|cell| {
+                    // SAFETY: none; this is the planted data race.
+                    unsafe { *cell = Some(cx.waker().clone()) };
+                });
+                prev
+            };
+            if prev & COMPLETE != 0 {
+                // The sender came first and may be reading the cell: leave it alone.
+                return Poll::Ready(this.take(prev));
+            }
+        }
+        let old = inner.waker.with_mut(|cell| {
+            // SAFETY: RX_WAKER is clear (never set, or cleared above without COMPLETE), so no
+            // sender reads the cell and it is ours to write.
+            unsafe { (*cell).replace(cx.waker().clone()) }
+        });
+        // AcqRel: Release publishes the waker to the sender's Acquire RMW; Acquire pairs with
+        // its Release, for the value if it came first.
+        let prev = inner.state.fetch_or(RX_WAKER, Ordering::AcqRel);
+        // The old waker is dropped after the state is settled: a panicking drop leaves a
+        // consistent slot.
+        drop(old);
+        #[cfg(ryker_loom_broken = "reply_recheck")]
+        let prev = prev & !COMPLETE; // Broken twin: a sender that came first is missed.
+        if prev & COMPLETE != 0 {
+            // The sender completed before our waker was stored, so it did not wake us.
+            return Poll::Ready(this.take(prev));
+        }
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for OneshotReceiver<T> {
+    fn drop(&mut self) {
+        // Release: orders our last access to the cells before a sender that finds CLOSED and
+        // takes its value back; Acquire is not needed (we read nothing after).
+        self.inner.state.fetch_or(CLOSED, Ordering::Release);
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use core::sync::atomic::{AtomicUsize as Count, Ordering::SeqCst};
+    use futures::task::noop_waker_ref;
+    use std::string::String;
+    use std::sync::Arc as StdArc;
+    use std::task::Wake;
+
+    /// A waker that counts its wakes.
+    struct Counter(Count);
+
+    impl Wake for Counter {
+        fn wake(self: StdArc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    fn counter() -> (StdArc<Counter>, Waker) {
+        let count = StdArc::new(Counter(Count::new(0)));
+        (count.clone(), Waker::from(count))
+    }
+
+    fn poll<T>(rx: &mut OneshotReceiver<T>, waker: &Waker) -> Poll<Option<T>> {
+        Pin::new(rx).poll(&mut Context::from_waker(waker))
+    }
+
+    #[test]
+    fn a_value_sent_before_the_poll_is_ready() {
+        let (tx, mut rx) = channel();
+        assert_eq!(tx.send(7), Ok(()));
+        assert_eq!(poll(&mut rx, noop_waker_ref()), Poll::Ready(Some(7)));
+    }
+
+    #[test]
+    fn a_waiting_receiver_is_woken_once_by_the_send() {
+        let (tx, mut rx) = channel();
+        let (count, waker) = counter();
+        assert_eq!(poll(&mut rx, &waker), Poll::Pending);
+        assert_eq!(poll(&mut rx, &waker), Poll::Pending); // the same waker: kept
+        assert_eq!(tx.send(7), Ok(()));
+        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(poll(&mut rx, &waker), Poll::Ready(Some(7)));
+    }
+
+    #[test]
+    fn a_new_waker_replaces_the_old_one() {
+        let (tx, mut rx) = channel();
+        let (first, first_waker) = counter();
+        let (second, second_waker) = counter();
+        assert_eq!(poll(&mut rx, &first_waker), Poll::Pending);
+        assert_eq!(poll(&mut rx, &second_waker), Poll::Pending);
+        assert_eq!(tx.send(1), Ok(()));
+        assert_eq!((first.0.load(SeqCst), second.0.load(SeqCst)), (0, 1));
+        assert_eq!(poll(&mut rx, &second_waker), Poll::Ready(Some(1)));
+    }
+
+    #[test]
+    fn a_sender_dropped_unsent_wakes_and_ends_with_none() {
+        let (tx, mut rx) = channel::<u8>();
+        let (count, waker) = counter();
+        assert_eq!(poll(&mut rx, &waker), Poll::Pending);
+        drop(tx);
+        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(poll(&mut rx, &waker), Poll::Ready(None));
+    }
+
+    #[test]
+    fn a_send_after_the_receiver_is_gone_hands_the_value_back() {
+        let (tx, rx) = channel();
+        assert!(!tx.is_canceled());
+        drop(rx);
+        assert!(tx.is_canceled());
+        assert_eq!(tx.send(String::from("back")), Err(String::from("back")));
+    }
+
+    #[test]
+    fn every_value_is_dropped_exactly_once() {
+        let value = StdArc::new(());
+        // Sent and received.
+        let (tx, mut rx) = channel();
+        tx.send(value.clone()).unwrap();
+        drop(poll(&mut rx, noop_waker_ref()));
+        // Sent, never received: dropped with the slot.
+        let (tx, rx) = channel();
+        tx.send(value.clone()).unwrap();
+        drop(rx);
+        // Refused: handed back, then dropped by us.
+        let (tx, rx) = channel();
+        drop(rx);
+        drop(tx.send(value.clone()));
+        assert_eq!(StdArc::strong_count(&value), 1);
+    }
+
+    #[test]
+    fn halves_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<OneshotSender<String>>();
+        check::<OneshotReceiver<String>>();
+    }
+
+    #[test]
+    fn a_value_crosses_threads() {
+        for _ in 0..if cfg!(miri) { 5 } else { 200 } {
+            let (tx, rx) = channel();
+            let sender = std::thread::spawn(move || tx.send(5u64).unwrap());
+            assert_eq!(crate::blocking::block_on(rx), Some(5));
+            sender.join().unwrap();
+        }
+    }
+}
