@@ -405,4 +405,84 @@ mod tests {
         assert_eq!(got, [5, 6]);
         assert_eq!(rx.try_recv_many(&mut got, 0), Ok(0));
     }
+
+    /// A `poll_reserve` that queues on a full mailbox, finds a slot on its re-check and then,
+    /// leaving the wait list, drops the waker it had queued, whose drop panics (a waker's drop
+    /// is user code). The unwinding gives the held claim up as SKIP; the receiver, parked on
+    /// the empty mailbox meanwhile, must be woken to step over it, as a dropped permit wakes it.
+    /// The slot is freed and the receiver parked from inside the waker's `clone` (which the
+    /// wait list calls while queueing), the one point between queueing and the re-check that
+    /// a single thread can reach.
+    #[test]
+    fn a_held_claim_given_up_by_a_panicking_waker_drop_wakes_the_receiver() {
+        use core::cell::RefCell;
+        use core::task::{RawWaker, RawWakerVTable};
+        use std::boxed::Box;
+        use std::rc::Rc;
+
+        std::thread_local! {
+            /// Run by the first clone of the hooked waker.
+            static ON_CLONE: RefCell<Option<Box<dyn FnOnce()>>> = RefCell::new(None);
+        }
+        fn clone(data: *const ()) -> RawWaker {
+            if let Some(hook) = ON_CLONE.with(|h| h.borrow_mut().take()) {
+                hook();
+            }
+            RawWaker::new(data, &CLONED)
+        }
+        fn noop(_: *const ()) {}
+        fn drop_panics(_: *const ()) {
+            if !std::thread::panicking() {
+                panic!("a waker's drop panicked");
+            }
+        }
+        static ORIGINAL: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+        static CLONED: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, drop_panics);
+
+        let config = MailboxConfig {
+            capacity: 1,
+            ..Default::default()
+        };
+        let (mut tx, rx) = channel::<u32>(config);
+        assert!(tx.try_send(0).is_ok());
+        let rx = Rc::new(RefCell::new(rx));
+        let (count, rx_waker) = counting();
+        {
+            let (rx, rx_waker, count) = (rx.clone(), rx_waker.clone(), count.clone());
+            let hook: Box<dyn FnOnce()> = Box::new(move || {
+                let mut rx = rx.borrow_mut();
+                assert_eq!(rx.try_recv(), Ok(0)); // frees the slot
+                let mut cx = Context::from_waker(&rx_waker);
+                assert_eq!(rx.poll_recv(&mut cx), Poll::Pending);
+                assert_eq!(
+                    count.0.load(Ordering::Relaxed),
+                    0,
+                    "registered, not yielded"
+                );
+            });
+            ON_CLONE.with(|h| *h.borrow_mut() = Some(hook));
+        }
+        // SAFETY: the vtable's functions keep `RawWaker`'s contract (the data pointer is
+        // never dereferenced).
+        let hooked = unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &ORIGINAL)) };
+        let reserved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut cx = Context::from_waker(&hooked);
+            tx.poll_reserve(&mut cx).is_ready()
+        }));
+        assert!(reserved.is_err(), "the queued waker's drop panicked");
+        assert_eq!(
+            count.0.load(Ordering::Relaxed),
+            1,
+            "the receiver parked on the given-up slot was woken"
+        );
+        let mut rx = rx.borrow_mut();
+        let mut cx = Context::from_waker(&rx_waker);
+        assert_eq!(
+            rx.poll_recv(&mut cx),
+            Poll::Pending,
+            "the SKIP is stepped over"
+        );
+        assert!(tx.try_send(1).is_ok());
+        assert_eq!(rx.try_recv(), Ok(1));
+    }
 }

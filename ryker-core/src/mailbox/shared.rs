@@ -330,9 +330,18 @@ impl<T, X: Attachment> Shared<T, X> {
         };
         // Got a slot (or the end) after all: leave the list. A notification that arrived
         // meanwhile was for a freed slot, and we took one; on close everyone is woken anyway.
+        // Leaving drops the waker we queued, which runs user code and may panic: the claim
+        // then unwinds with `GivenUpOnUnwind`, which marks its slot SKIP and wakes the
+        // receiver, as `Permit::drop` does for a permit. (A held claim's slot is `RESERVED`,
+        // and a receiver may be parked on it: a SKIP without a wake-up would leave it asleep
+        // next to a slot it could step over.)
+        let mut leaving = GivenUpOnUnwind {
+            shared: self,
+            claim: result.ok(),
+        };
         self.waiters.remove(w);
         *registered = false;
-        Poll::Ready(result)
+        Poll::Ready(leaving.claim.take().ok_or(Closed))
     }
 
     /// One poll of a waiting send, whatever the policy. The message stays in `msg` until it
@@ -528,6 +537,24 @@ impl<T, X: Attachment> Shared<T, X> {
                 Pop::Skipped => {}
                 Pop::Empty | Pop::Closed | Pop::NotReady | Pop::Held => break,
             }
+        }
+    }
+}
+
+/// A claim between `Shared::poll_claim`'s re-check and its return, while the waiter leaves the
+/// wait list. Dropped with the claim still in it only by a panic on the way (the drop of the
+/// waker we had queued): the claim is then given up (`Claim`'s drop marks the slot SKIP) and
+/// the receiver woken, after that store.
+struct GivenUpOnUnwind<'a, T, X: Attachment> {
+    shared: &'a Shared<T, X>,
+    claim: Option<Claim<'a, T>>,
+}
+
+impl<T, X: Attachment> Drop for GivenUpOnUnwind<'_, T, X> {
+    fn drop(&mut self) {
+        if let Some(claim) = self.claim.take() {
+            drop(claim);
+            self.shared.after_publish();
         }
     }
 }
