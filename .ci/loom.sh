@@ -82,10 +82,10 @@ TWINS=(
     # publishing into the slot it emptied (`Ring::pop_impl`'s end check).
     'evict_end|loom_close_evict|close_races_eviction|accepted message lost'
     # The reply slot's receiver ignores a send that completed before its waker was stored
-    # (`oneshot::Receiver::poll`): the asker waits for a wake-up that was never going to come.
+    # (`OneshotReceiver::poll`): the asker waits for a wake-up that was never going to come.
     'reply_recheck|loom_actor|ask_answer_wakes_the_waiting_asker|deadlock'
     # The reply slot's receiver writes a new waker before withdrawing the old registration
-    # (`oneshot::Receiver::poll`): the answering side may be reading the cell meanwhile.
+    # (`OneshotReceiver::poll`): the answering side may be reading the cell meanwhile.
     'reply_swap|loom_actor|ask_repolled_with_a_new_waker_while_answered|Causality violation'
 )
 

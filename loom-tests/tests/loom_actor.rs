@@ -28,6 +28,7 @@ use core::pin::Pin;
 use core::task::{Context as TaskContext, Poll, Waker};
 use core::time::Duration;
 
+use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::sync::{Arc, Mutex};
 use loom_tests::{block_on, model, spawn, Drops, Msg};
 use ryker_core::actor::{
@@ -775,6 +776,9 @@ enum Answered {
 /// Answers every request, recording how (`Reply::send`'s result, or the drop of the slot).
 struct Answerer {
     answered: Arc<Mutex<Vec<Answered>>>,
+    /// Set (Relaxed) just before a reply slot is dropped unanswered: an asker that got
+    /// `NoReply` must see it (the slot's "no value" publishes what came before it).
+    forgot: Arc<AtomicBool>,
 }
 
 impl Actor for Answerer {
@@ -790,6 +794,7 @@ impl Actor for Answerer {
                 }
             },
             Ask::Forget(msg, reply) => {
+                self.forgot.store(true, Ordering::Relaxed);
                 drop((msg, reply));
                 Answered::Forgotten
             }
@@ -798,21 +803,32 @@ impl Actor for Answerer {
     }
 }
 
+/// An [`Answerer`] whose loop runs on its own thread, and what it records.
+struct Answering {
+    handle: ActorHandle<Answerer>,
+    actor: loom::thread::JoinHandle<()>,
+    answered: Arc<Mutex<Vec<Answered>>>,
+    forgot: Arc<AtomicBool>,
+}
+
 /// Spawns an [`Answerer`] and runs its loop on its own thread.
-fn spawn_answerer() -> (
-    ActorHandle<Answerer>,
-    loom::thread::JoinHandle<()>,
-    Arc<Mutex<Vec<Answered>>>,
-) {
+fn spawn_answerer() -> Answering {
     let answered = Arc::new(Mutex::new(Vec::new()));
+    let forgot = Arc::new(AtomicBool::new(false));
     let (rt, handle) = spawn_actor(
         config(1, 1),
         Answerer {
             answered: answered.clone(),
+            forgot: forgot.clone(),
         },
     );
     let actor = run_loop(&rt);
-    (handle, actor, answered)
+    Answering {
+        handle,
+        actor,
+        answered,
+        forgot,
+    }
 }
 
 /// Shuts the actor down, joins its loop, and checks that it handled `handled` requests.
@@ -840,7 +856,12 @@ fn finish_answerer(
 fn ask_answer_wakes_the_waiting_asker() {
     model(3, || {
         let drops = Drops::new(1);
-        let (handle, actor, answered) = spawn_answerer();
+        let Answering {
+            handle,
+            actor,
+            answered,
+            ..
+        } = spawn_answerer();
         let addr = handle.addr();
         let answer = block_on(addr.ask(|reply| Ask::Echo(drops.msg(0), reply)));
         let msg = answer.expect("answered");
@@ -863,7 +884,12 @@ fn ask_answer_wakes_the_waiting_asker() {
 fn ask_repolled_with_a_new_waker_while_answered() {
     model(2, || {
         let drops = Drops::new(1);
-        let (handle, actor, answered) = spawn_answerer();
+        let Answering {
+            handle,
+            actor,
+            answered,
+            ..
+        } = spawn_answerer();
         let addr = handle.addr();
         let asked = Started::poll_once(addr.ask(|reply| Ask::Echo(drops.msg(0), reply)));
         let msg = asked.finish().expect("answered");
@@ -882,7 +908,12 @@ fn ask_repolled_with_a_new_waker_while_answered() {
 fn ask_abandoned_while_the_actor_answers() {
     model(3, || {
         let drops = Drops::new(1);
-        let (handle, actor, answered) = spawn_answerer();
+        let Answering {
+            handle,
+            actor,
+            answered,
+            ..
+        } = spawn_answerer();
         let addr = handle.addr();
         let early = match Started::poll_once(addr.ask(|reply| Ask::Echo(drops.msg(0), reply))) {
             Started::Ready(answer) => Some(answer.expect("answered")),
@@ -902,15 +933,30 @@ fn ask_abandoned_while_the_actor_answers() {
     });
 }
 
-/// A reply slot dropped unanswered wakes the waiting asker with `AskError::NoReply`.
+/// A reply slot dropped unanswered wakes the waiting asker with `AskError::NoReply`, and what
+/// the handler did before the drop is visible to the asker then. (The slot's Release on that
+/// path is not what this model checks: with it weakened to Acquire the model still passes,
+/// since the asker's park and the wake-up order the two threads in every interleaving loom
+/// explores here. The Release is there for an asker that finds the "no value" without
+/// parking; see `OneshotSender::drop`.)
 #[test]
 fn ask_unanswered_ends_with_no_reply() {
     model(3, || {
         let drops = Drops::new(1);
-        let (handle, actor, answered) = spawn_answerer();
+        let Answering {
+            handle,
+            actor,
+            answered,
+            forgot,
+        } = spawn_answerer();
         let addr = handle.addr();
         let answer = block_on(addr.ask(|reply| Ask::Forget(drops.msg(0), reply)));
         assert!(matches!(answer, Err(AskError::NoReply)), "{answer:?}");
+        // Relaxed: only the slot's "no value" can make the handler's store visible here.
+        assert!(
+            forgot.load(Ordering::Relaxed),
+            "what the handler did before dropping the reply is visible with the NoReply"
+        );
         drop(addr);
         finish_answerer(handle, actor, 1);
         assert_eq!(*answered.lock().unwrap(), [Answered::Forgotten]);

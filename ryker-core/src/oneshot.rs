@@ -4,7 +4,9 @@
 //! Written here rather than taken from futures-channel (used until 2026-12-05) or tokio: loom
 //! must see every access (the ask models in `loom-tests/tests/loom_actor.rs` drive it through
 //! `Addr::ask`), tokio's is not `no_std`, and futures-channel's takes a spin lock three to five
-//! times per round trip where this takes one read-modify-write on each side.
+//! times per round trip where this takes one read-modify-write on the sending side and, on
+//! the receiving side, one to register its waker (none if the value is there first) and one
+//! when it goes (besides the `Arc`'s count).
 //!
 //! # Protocol
 //! One `state` word, four bits (the shape of tokio's oneshot):
@@ -35,7 +37,7 @@ use crate::sync::{Arc, AtomicUsize, Ordering, UnsafeCell};
 const RX_WAKER: usize = 0b0001;
 /// The sender is done (with a value when `VALUE` is set too).
 const COMPLETE: usize = 0b0010;
-/// `value` holds the sender's value.
+/// The sender sent a value (it is in `value` until the receiver takes it).
 const VALUE: usize = 0b0100;
 /// The receiver is gone.
 const CLOSED: usize = 0b1000;
@@ -94,8 +96,9 @@ impl<T> OneshotSender<T> {
             // cell is the sender's (module docs).
             unsafe { *cell = Some(value) };
         });
-        // AcqRel: Release publishes the value (and nothing else of ours) to the receiver's
-        // Acquire load or RMW that finds COMPLETE; Acquire pairs with the receiver's Release
+        // AcqRel: Release publishes the value, and everything the sending side wrote before
+        // it (the actor's FINISHED flag before its report, which `ActorHandle::join` callers
+        // rely on), to the receiver's Acquire load or RMW that finds COMPLETE; Acquire pairs with the receiver's Release
         // RMW that set RX_WAKER, so its write of the waker happens-before our read of it.
         let prev = inner.state.fetch_or(COMPLETE | VALUE, Ordering::AcqRel);
         if prev & CLOSED != 0 {
@@ -137,9 +140,12 @@ impl<T> OneshotSender<T> {
 impl<T> Drop for OneshotSender<T> {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.take() {
-            // Acquire: for the waker read, as in `send`. No Release: there is no value to
-            // publish, and a receiver that finds COMPLETE without VALUE reads no cell.
-            let prev = inner.state.fetch_or(COMPLETE, Ordering::Acquire);
+            // AcqRel: Acquire for the waker read, as in `send`. Release: no value to publish,
+            // but what the sending side did before giving up must be visible to a receiver
+            // that sees the "no value" (an actor's loop that ended without a report, a
+            // handler that dropped its `Reply` after changing shared state), as with
+            // futures-channel's oneshot.
+            let prev = inner.state.fetch_or(COMPLETE, Ordering::AcqRel);
             Self::wake(&inner, prev);
         }
     }
@@ -160,7 +166,7 @@ impl<T> fmt::Debug for OneshotReceiver<T> {
 
 impl<T> OneshotReceiver<T> {
     /// The value, once `state` (read with Acquire or by an AcqRel RMW) says COMPLETE.
-    fn take(&self, state: usize) -> Option<T> {
+    fn take(&mut self, state: usize) -> Option<T> {
         debug_assert!(state & COMPLETE != 0);
         if state & VALUE == 0 {
             return None;
@@ -196,20 +202,17 @@ impl<T> Future for OneshotReceiver<T> {
             if same {
                 return Poll::Pending;
             }
+            #[cfg(ryker_loom_broken = "reply_swap")]
+            inner.waker.with_mut(|cell| {
+                // Broken twin: the new waker is written while RX_WAKER is still set (before
+                // the registration is withdrawn), so a sender completing now reads the cell
+                // as we write it. SAFETY: none; this is the planted data race.
+                unsafe { *cell = Some(cx.waker().clone()) };
+            });
             // Acquire: pairs with a sender's Release RMW, for the value if it found COMPLETE.
             // No Release: a sender whose RMW comes after this one finds RX_WAKER clear and
             // does not read the cell; the write below is published by our `fetch_or` later.
             let prev = inner.state.fetch_and(!RX_WAKER, Ordering::Acquire);
-            #[cfg(ryker_loom_broken = "reply_swap")]
-            let prev = {
-                // Broken twin: the new waker is written while RX_WAKER is still set, so a
-                // sender completing now reads the cell as we write it.
-                inner.waker.with_mut(|cell| {
-                    // SAFETY: none; this is the planted data race.
-                    unsafe { *cell = Some(cx.waker().clone()) };
-                });
-                prev
-            };
             if prev & COMPLETE != 0 {
                 // The sender came first and may be reading the cell: leave it alone.
                 return Poll::Ready(this.take(prev));
@@ -238,9 +241,23 @@ impl<T> Future for OneshotReceiver<T> {
 
 impl<T> Drop for OneshotReceiver<T> {
     fn drop(&mut self) {
+        let inner = &*self.inner;
         // Release: orders our last access to the cells before a sender that finds CLOSED and
-        // takes its value back; Acquire is not needed (we read nothing after).
-        self.inner.state.fetch_or(CLOSED, Ordering::Release);
+        // takes its value back. No Acquire: we read nothing a sender wrote (below we only
+        // take back the waker we stored ourselves).
+        let prev = inner.state.fetch_or(CLOSED, Ordering::Release);
+        if prev & (RX_WAKER | COMPLETE) == RX_WAKER {
+            // Drop our waker now rather than with the slot, which a sender that is slow to
+            // answer (an actor stuck on other work) keeps alive: a waker may keep a whole task
+            // alive. No sender read the cell (it reads only after an RMW that finds RX_WAKER,
+            // which would have put COMPLETE before our CLOSED), and none will (`wake` skips a
+            // CLOSED slot).
+            let waker = inner.waker.with_mut(|cell| {
+                // SAFETY: as above: the cell is ours for good.
+                unsafe { (*cell).take() }
+            });
+            drop(waker);
+        }
     }
 }
 
@@ -336,6 +353,23 @@ mod tests {
         drop(rx);
         drop(tx.send(value.clone()));
         assert_eq!(StdArc::strong_count(&value), 1);
+    }
+
+    #[test]
+    fn a_receiver_dropped_mid_wait_lets_go_of_its_waker() {
+        let (tx, mut rx) = channel::<u8>();
+        let (count, waker) = counter();
+        assert_eq!(poll(&mut rx, &waker), Poll::Pending);
+        drop(waker);
+        assert_eq!(StdArc::strong_count(&count), 2, "the slot holds the waker");
+        drop(rx);
+        assert_eq!(
+            StdArc::strong_count(&count),
+            1,
+            "dropped with the receiver, not kept until the sender goes"
+        );
+        assert_eq!(tx.send(1), Err(1));
+        assert_eq!(count.0.load(SeqCst), 0, "a closed slot wakes nobody");
     }
 
     #[test]
