@@ -85,6 +85,29 @@ pub(crate) use imp::*;
 /// wrapper, so it is the same under loom).
 pub(crate) use crossbeam_utils::CachePadded;
 
+/// Asks the CPU to fetch the cache line at `p` ahead of time (`prefetcht0`): a hint that
+/// changes no value and orders nothing. A producer streaming into the ring uses it on a slot a
+/// few places ahead of the one it claims, whose line the consumer wrote last (its stamp, when
+/// it freed the slot a lap ago): the transfer of that line then overlaps the work in between
+/// instead of stalling the claim's stamp load. A read prefetch: the x86-64 baseline has no
+/// write prefetch (`prefetchw` needs PRFCHW; LLVM lowers `_MM_HINT_ET0` to `prefetcht0`
+/// without it), so the write still upgrades the line. A no-op off x86-64 and under Miri; not
+/// built under loom.
+#[cfg(not(ryker_loom))]
+#[inline(always)]
+pub(crate) fn prefetch<T>(p: *const T) {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    // SAFETY: `prefetch` reads and writes no memory and cannot fault, whatever the address;
+    // SSE is part of the x86-64 baseline. (The intrinsic is a safe function on newer Rust.)
+    #[allow(unused_unsafe)]
+    unsafe {
+        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    let _ = p;
+}
+
 /// A bounded exponential backoff that loom can see.
 ///
 /// crossbeam-utils' `Backoff` calls `std::thread::yield_now`, which loom cannot schedule around

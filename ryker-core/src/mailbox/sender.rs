@@ -380,7 +380,7 @@ impl<T, X: Attachment> Sender<T, X> {
             if shared.waiters.may_have_waiters() {
                 return Some(None);
             }
-            match shared.ring.claim() {
+            match shared.claim::<false>() {
                 Ok(claim) => Some(Some(Ok(claim))),
                 Err(ClaimError::Closed) => Some(Some(Err(Closed))),
                 Err(ClaimError::Full) => None,

@@ -244,7 +244,7 @@ impl<T, X: Attachment> Shared<T, X> {
         if self.overflow == Overflow::DropOldest {
             return self.force_send(msg, true);
         }
-        match self.ring.claim() {
+        match self.claim::<false>() {
             Ok(claim) => {
                 self.publish(claim, msg);
                 Ok(Sent::Queued)
@@ -256,11 +256,19 @@ impl<T, X: Attachment> Shared<T, X> {
 
     /// Claims a slot; with `HOLD` (a permit's claim) marks it `RESERVED` at once.
     #[inline(always)]
-    fn claim<const HOLD: bool>(&self) -> Result<Claim<'_, T>, ClaimError> {
+    pub(super) fn claim<const HOLD: bool>(&self) -> Result<Claim<'_, T>, ClaimError> {
         let claimed = self.ring.claim();
-        if HOLD {
-            if let Ok(claim) = &claimed {
+        if let Ok(claim) = &claimed {
+            if HOLD {
                 claim.hold();
+            }
+            // A lone sender streams into the slots ahead: fetch the next ones' lines early
+            // (`Claim::prefetch_ahead`). A hint only, so it is left out of the loom build,
+            // where the load would only add interleavings.
+            // Relaxed: a hint; nothing is read through it.
+            #[cfg(not(ryker_loom))]
+            if self.senders.load(Ordering::Relaxed) == 1 {
+                claim.prefetch_ahead();
             }
         }
         claimed
