@@ -846,6 +846,33 @@ fn finish_answerer(
     assert_eq!(report.handled, handled, "{report:?}");
 }
 
+/// Asks [`Answerer`] to echo message 0 and awaits the answer: with `block_on` at once, or
+/// (`poll_first`) after one poll with a no-op waker, as a `select!` arm or a timeout polls it
+/// before the task waits on it with its own waker. The answer is the message, handled once,
+/// dropped once.
+fn ask_and_await(poll_first: bool) {
+    let drops = Drops::new(1);
+    let Answering {
+        handle,
+        actor,
+        answered,
+        ..
+    } = spawn_answerer();
+    let addr = handle.addr();
+    let ask = addr.ask(|reply| Ask::Echo(drops.msg(0), reply));
+    let answer = if poll_first {
+        Started::poll_once(ask).finish()
+    } else {
+        block_on(ask)
+    };
+    let msg = answer.expect("answered");
+    assert_eq!(msg.id, 0);
+    drop((msg, addr));
+    finish_answerer(handle, actor, 1);
+    assert_eq!(*answered.lock().unwrap(), [Answered::Sent]);
+    drops.assert_each_dropped_once();
+}
+
 /// `Addr::ask` awaited by a task that parks until the answer comes: the actor's
 /// `Reply::send` races the asker's registration of its waker in the reply slot, and the
 /// asker is woken with the answer whichever comes first.
@@ -854,23 +881,7 @@ fn finish_answerer(
 /// waker was stored) must deadlock here.
 #[test]
 fn ask_answer_wakes_the_waiting_asker() {
-    model(3, || {
-        let drops = Drops::new(1);
-        let Answering {
-            handle,
-            actor,
-            answered,
-            ..
-        } = spawn_answerer();
-        let addr = handle.addr();
-        let answer = block_on(addr.ask(|reply| Ask::Echo(drops.msg(0), reply)));
-        let msg = answer.expect("answered");
-        assert_eq!(msg.id, 0);
-        drop((msg, addr));
-        finish_answerer(handle, actor, 1);
-        assert_eq!(*answered.lock().unwrap(), [Answered::Sent]);
-        drops.assert_each_dropped_once();
-    });
+    model(3, || ask_and_await(false));
 }
 
 /// An ask polled once (as a `select!` arm or a timeout does), then awaited by another task
@@ -882,23 +893,7 @@ fn ask_answer_wakes_the_waiting_asker() {
 /// while the asker writes it.
 #[test]
 fn ask_repolled_with_a_new_waker_while_answered() {
-    model(2, || {
-        let drops = Drops::new(1);
-        let Answering {
-            handle,
-            actor,
-            answered,
-            ..
-        } = spawn_answerer();
-        let addr = handle.addr();
-        let asked = Started::poll_once(addr.ask(|reply| Ask::Echo(drops.msg(0), reply)));
-        let msg = asked.finish().expect("answered");
-        assert_eq!(msg.id, 0);
-        drop((msg, addr));
-        finish_answerer(handle, actor, 1);
-        assert_eq!(*answered.lock().unwrap(), [Answered::Sent]);
-        drops.assert_each_dropped_once();
-    });
+    model(2, || ask_and_await(true));
 }
 
 /// An ask abandoned after its request was queued (its future dropped, as a timeout or a losing
