@@ -254,7 +254,8 @@ impl<T, X: Attachment> Shared<T, X> {
         }
     }
 
-    /// Claims a slot; with `HOLD` (a permit's claim) marks it `RESERVED` at once.
+    /// Claims a slot; with `HOLD` (a permit's claim) marks it `RESERVED` at once. Every plain
+    /// send claims through here, so that a lone sender prefetches the slots it claims next.
     #[inline(always)]
     pub(super) fn claim<const HOLD: bool>(&self) -> Result<Claim<'_, T>, ClaimError> {
         let claimed = self.ring.claim();
