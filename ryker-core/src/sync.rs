@@ -85,27 +85,84 @@ pub(crate) use imp::*;
 /// wrapper, so it is the same under loom).
 pub(crate) use crossbeam_utils::CachePadded;
 
-/// Asks the CPU to fetch the cache line at `p` ahead of time (`prefetcht0`): a hint that
-/// changes no value and orders nothing. A producer streaming into the ring uses it on a slot a
-/// few places ahead of the one it claims, whose line the consumer wrote last (its stamp, when
-/// it freed the slot a lap ago): the transfer of that line then overlaps the work in between
-/// instead of stalling the claim's stamp load. A read prefetch: the x86-64 baseline has no
-/// write prefetch (`prefetchw` needs PRFCHW; LLVM lowers `_MM_HINT_ET0` to `prefetcht0`
-/// without it), so the write still upgrades the line. A no-op off x86-64 and under Miri; not
-/// built under loom.
+/// Asks the CPU to fetch the cache line at `p` ahead of time, for writing: a hint that changes
+/// no value and orders nothing. A producer streaming into the ring uses it on a slot a few
+/// places ahead of the one it claims, whose line the consumer wrote last (its stamp, when it
+/// freed the slot a lap ago): the transfer of that line then overlaps the work in between,
+/// instead of stalling the claim's stamp load and leaving the slot's stores waiting in the
+/// store buffer (where anything that has to drain it, a locked instruction or a load that
+/// cannot be forwarded from a store, waits for them too).
+///
+/// `prefetchw` asks for the line in a writable state, so the producer's stores to it need no
+/// second transfer; the x86-64 baseline does not include it (PRFCHW, CPUID leaf 0x8000_0001,
+/// ECX bit 8), and LLVM lowers `_MM_HINT_ET0` to the read prefetch `prefetcht0` without it,
+/// so the instruction is written out here and used only where the CPU reports it (checked
+/// once per process, see [`has_write_prefetch`]); elsewhere this is `prefetcht0`. A no-op
+/// off x86-64 and under Miri; not built under loom.
 #[cfg(not(ryker_loom))]
 #[inline(always)]
-pub(crate) fn prefetch<T>(p: *const T) {
+pub(crate) fn prefetch_for_write<T>(p: *const T) {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    // SAFETY: `prefetch` reads and writes no memory and cannot fault, whatever the address;
-    // SSE is part of the x86-64 baseline. (The intrinsic is a safe function on newer Rust.)
-    #[allow(unused_unsafe)]
-    unsafe {
-        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
+    if has_write_prefetch() {
+        // SAFETY: `prefetchw` reads and writes no memory and cannot fault, whatever the
+        // address; the CPU has it (checked just above).
+        // `nomem` although a pointer goes in: the instruction only names an address, it
+        // accesses nothing, so the compiler need not write pending stores out before it.
+        #[allow(clippy::pointers_in_nomem_asm_block)]
+        unsafe {
+            core::arch::asm!(
+                "prefetchw [{0}]",
+                in(reg) p,
+                options(nostack, preserves_flags, nomem)
+            );
+        }
+    } else {
+        // SAFETY: as above (`prefetcht0` cannot fault either); SSE is part of the x86-64
+        // baseline. (The intrinsic is a safe function on newer Rust.)
+        #[allow(unused_unsafe)]
+        unsafe {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
+        }
     }
     #[cfg(not(all(target_arch = "x86_64", not(miri))))]
     let _ = p;
+}
+
+/// Whether the CPU has `prefetchw` (PRFCHW): asked of CPUID on the first call, remembered in a
+/// static after that (CPUID can trap to the hypervisor in a VM: far too slow for every claim).
+#[cfg(all(target_arch = "x86_64", not(miri), not(ryker_loom)))]
+#[inline(always)]
+fn has_write_prefetch() -> bool {
+    use core::sync::atomic::{AtomicU8, Ordering};
+    const UNKNOWN: u8 = 0;
+    const YES: u8 = 1;
+    const NO: u8 = 2;
+    static WRITE_PREFETCH: AtomicU8 = AtomicU8::new(UNKNOWN);
+    #[cold]
+    #[allow(unused_unsafe)]
+    fn detect() -> u8 {
+        use core::arch::x86_64::__cpuid;
+        // SAFETY: every x86-64 CPU has CPUID, and leaf 0x8000_0000 says how far the extended
+        // leaves go. (`__cpuid` is an unsafe function on older Rust, a safe one on newer.)
+        let found = unsafe {
+            __cpuid(0x8000_0000).eax >= 0x8000_0001 && __cpuid(0x8000_0001).ecx & (1 << 8) != 0
+        };
+        if found {
+            YES
+        } else {
+            NO
+        }
+    }
+    // Relaxed: a cache of a fact about the CPU; a thread that sees UNKNOWN asks CPUID itself
+    // and gets the same answer, so nothing is ordered by it.
+    let mut known = WRITE_PREFETCH.load(Ordering::Relaxed);
+    if known == UNKNOWN {
+        known = detect();
+        // Relaxed: as above.
+        WRITE_PREFETCH.store(known, Ordering::Relaxed);
+    }
+    known == YES
 }
 
 /// A bounded exponential backoff that loom can see.
@@ -236,4 +293,28 @@ pub(crate) fn next_actor_id() -> usize {
     static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
     // Relaxed: only uniqueness matters, which the RMW gives at any ordering.
     NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+}
+
+#[cfg(all(test, not(ryker_loom)))]
+mod tests {
+    use super::prefetch_for_write;
+
+    // The hint must never fault, whatever it is given: a dangling, a null and a live address,
+    // on this CPU (a wrong answer from the CPUID check would run `prefetchw` where it is an
+    // invalid opcode, and the test process would die of it).
+    #[test]
+    fn the_write_prefetch_is_a_hint_that_never_faults() {
+        let live = [7_u64; 16];
+        for _ in 0..2 {
+            // Twice: the first call asks CPUID, the second reads the cached answer.
+            prefetch_for_write(live.as_ptr());
+            prefetch_for_write(core::ptr::null::<u64>());
+            prefetch_for_write(
+                core::ptr::NonNull::<u64>::dangling()
+                    .as_ptr()
+                    .wrapping_add(1 << 40),
+            );
+        }
+        assert_eq!(live, [7; 16], "a prefetch writes nothing");
+    }
 }

@@ -197,8 +197,9 @@ impl<T> fmt::Debug for Claim<'_, T> {
 }
 
 impl<T> Claim<'_, T> {
-    /// Asks the CPU to fetch the slot [`PREFETCH_AHEAD`] places past this one
-    /// (a hint: nothing is read, written or ordered). For a producer that is the only one:
+    /// Asks the CPU to fetch the slot [`PREFETCH_AHEAD`] places past this one, for writing
+    /// (`sync::prefetch_for_write`; a hint: nothing is read, written or ordered). For a
+    /// producer that is the only one:
     /// it will claim that slot soon, and the slot's line was last written by the consumer
     /// (its stamp, freed a lap ago), so fetching it now overlaps the transfer with the work in
     /// between. With several producers the line is more likely another producer's next
@@ -207,10 +208,10 @@ impl<T> Claim<'_, T> {
     #[cfg(not(ryker_loom))]
     #[inline]
     pub(crate) fn prefetch_ahead(&self) {
-        use crate::sync::prefetch;
+        use crate::sync::prefetch_for_write;
         // Past the end of the slots near the end of a lap: a hint about an address is
         // harmless (nothing is dereferenced), only useless there.
-        prefetch((self.slot as *const Slot<T>).wrapping_add(PREFETCH_AHEAD));
+        prefetch_for_write((self.slot as *const Slot<T>).wrapping_add(PREFETCH_AHEAD));
     }
 
     /// Marks the claimed slot as held by a permit (`RESERVED`), which may stay unpublished for
