@@ -16,6 +16,9 @@ pub(super) struct Fairness<I> {
     since_check: u32,
     last_check: I,
     deadline: I,
+    /// The interval has been restarted without a clock read ([`Fairness::resume`]): the next
+    /// check starts it instead of comparing with `deadline`.
+    unstarted: bool,
 }
 
 impl<I> Fairness<I>
@@ -35,6 +38,7 @@ where
             since_check: 0,
             last_check: now,
             deadline: now,
+            unstarted: false,
         };
         this.restart(now);
         this
@@ -56,6 +60,24 @@ where
         self.last_check = now;
         self.since_check = 0;
         self.deadline = now + self.interval();
+        self.unstarted = false;
+    }
+
+    /// As [`restart`](Self::restart), after waiting on an empty mailbox, but without a clock
+    /// read while handlers are fast (`stride` above 1): the interval then starts at the next
+    /// clock read, at most `stride` messages later. An actor that is woken for one message at a
+    /// time (a request and its answer, a trickle of tells) would otherwise read the clock once
+    /// per message, which cost a few percent of a round trip (docs/PERFORMANCE.md). What the
+    /// deferral gives away is the time of the messages before that read: under 1/16 of the
+    /// interval while they stay as fast as the stride says. Slow handlers (`stride` 1) still
+    /// start the interval here, so their first message counts.
+    pub(super) fn resume(&mut self, now: impl FnOnce() -> I) {
+        if self.stride > 1 {
+            self.since_check = 0;
+            self.unstarted = true;
+        } else {
+            self.restart(now());
+        }
     }
 
     /// After each handled message: whether the interval is up.
@@ -69,6 +91,12 @@ where
     }
 
     pub(super) fn check(&mut self, now: I) -> bool {
+        if self.unstarted {
+            // Deferred by `resume`: the interval starts now. The stride stays as it was (the
+            // time since `last_check` includes the wait on the empty mailbox).
+            self.restart(now);
+            return false;
+        }
         let step = now - self.last_check;
         self.last_check = now;
         self.since_check = 0;
@@ -143,6 +171,67 @@ mod tests {
         assert_eq!(fair.stride, 1);
         // Past the deadline: time to yield.
         assert!(fair.check(now + Duration::from_millis(2)));
+    }
+
+    #[test]
+    fn resume_defers_the_interval_to_the_next_clock_read_while_handlers_are_fast() {
+        let config = ActorConfig {
+            yield_ms: 1,
+            jitter: false,
+            ..Default::default()
+        };
+        let t0 = 0u64.into_instant();
+        let mut fair = Fairness::new(&config, 1, t0);
+        let mut now = t0;
+        for _ in 0..10 {
+            now = now + Duration::from_micros(1);
+            fair.check(now);
+        }
+        assert_eq!(fair.stride, 8);
+        // A long wait on an empty mailbox, then the worker back: no clock read.
+        now = now + Duration::from_millis(50);
+        let mut reads = 0;
+        fair.resume(|| {
+            reads += 1;
+            now
+        });
+        assert_eq!(
+            reads, 0,
+            "fast handlers: the interval starts at the next check"
+        );
+        // The first check starts the interval (the wait is not counted against it) ...
+        now = now + Duration::from_micros(8);
+        assert!(
+            !fair.check(now),
+            "the wait must not count as time spent handling"
+        );
+        assert_eq!(fair.stride, 8, "nor shrink the stride");
+        // ... and the one after the interval has passed says so.
+        assert!(fair.check(now + Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn resume_starts_the_interval_at_once_for_slow_handlers() {
+        let config = ActorConfig {
+            yield_ms: 1,
+            jitter: false,
+            ..Default::default()
+        };
+        let t0 = 0u64.into_instant();
+        let mut fair = Fairness::new(&config, 1, t0);
+        assert_eq!(fair.stride, 1);
+        let back = t0 + Duration::from_millis(50);
+        let mut reads = 0;
+        fair.resume(|| {
+            reads += 1;
+            back
+        });
+        assert_eq!(
+            reads, 1,
+            "slow handlers: the clock is read when the worker comes back"
+        );
+        // One slow message past the interval: time to yield, counted from the resume.
+        assert!(fair.check(back + Duration::from_millis(2)));
     }
 
     /// A fake instant in nanoseconds.

@@ -7,7 +7,9 @@
 //! next dequeue usually returns `Pending` anyway, and the clock check catches a stream that
 //! never lets it. The clock is read every `stride` messages, where `stride` doubles (up to 8)
 //! while handlers are fast and halves when they are slow, so a no-op handler does not pay a
-//! clock read per message and one that turns slow is noticed within 8 messages.
+//! clock read per message and one that turns slow is noticed within 8 messages. After a wait on
+//! an empty mailbox, while handlers are fast, the interval starts at the next clock read rather
+//! than with one (`Fairness::resume`): an actor woken for each message reads no clock.
 //!
 //! A caught panic (in `handle` or `started`) gives the worker back before the actor goes on,
 //! whatever the budget says: a panic costs far more than a yield, and an actor that panics on
@@ -298,8 +300,9 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
             });
         }
         if idle {
-            // The worker was given back while the mailbox was empty: a new interval.
-            self.fair.restart(self.rt.now());
+            // The worker was given back while the mailbox was empty: a new interval (started
+            // at the next clock read while handlers are fast, see `Fairness::resume`).
+            self.fair.resume(|| self.rt.now());
         }
         Ok(n == batch_size)
     }
