@@ -97,26 +97,30 @@ pub(crate) use crossbeam_utils::CachePadded;
 /// second transfer; the x86-64 baseline does not include it (PRFCHW, CPUID leaf 0x8000_0001,
 /// ECX bit 8), and LLVM lowers `_MM_HINT_ET0` to the read prefetch `prefetcht0` without it,
 /// so the instruction is written out here and used only where the CPU reports it (checked
-/// once per process, see [`has_write_prefetch`]); elsewhere this is `prefetcht0`. A no-op
-/// off x86-64 and under Miri; not built under loom.
+/// once per process, see [`has_write_prefetch`]); elsewhere this is `prefetcht0`, and so it is
+/// in an SGX enclave, where CPUID faults. A no-op off x86-64 and under Miri; not built under
+/// loom.
 #[cfg(not(ryker_loom))]
 #[inline(always)]
 pub(crate) fn prefetch_for_write<T>(p: *const T) {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if has_write_prefetch() {
-        // SAFETY: `prefetchw` reads and writes no memory and cannot fault, whatever the
-        // address; the CPU has it (checked just above).
-        // `nomem` although a pointer goes in: the instruction only names an address, it
-        // accesses nothing, so the compiler need not write pending stores out before it.
-        #[allow(clippy::pointers_in_nomem_asm_block)]
-        unsafe {
-            core::arch::asm!(
-                "prefetchw [{0}]",
-                in(reg) p,
-                options(nostack, preserves_flags, nomem)
-            );
+    {
+        #[cfg(not(target_env = "sgx"))]
+        if has_write_prefetch() {
+            // SAFETY: `prefetchw` reads and writes no memory and cannot fault, whatever the
+            // address; the CPU has it (checked just above).
+            // `nomem` although a pointer goes in: the instruction only names an address, it
+            // accesses nothing, so the compiler need not write pending stores out before it.
+            #[allow(clippy::pointers_in_nomem_asm_block)]
+            unsafe {
+                core::arch::asm!(
+                    "prefetchw [{0}]",
+                    in(reg) p,
+                    options(nostack, preserves_flags, nomem)
+                );
+            }
+            return;
         }
-    } else {
         // SAFETY: as above (`prefetcht0` cannot fault either); SSE is part of the x86-64
         // baseline. (The intrinsic is a safe function on newer Rust.)
         #[allow(unused_unsafe)]
@@ -131,7 +135,12 @@ pub(crate) fn prefetch_for_write<T>(p: *const T) {
 
 /// Whether the CPU has `prefetchw` (PRFCHW): asked of CPUID on the first call, remembered in a
 /// static after that (CPUID can trap to the hypervisor in a VM: far too slow for every claim).
-#[cfg(all(target_arch = "x86_64", not(miri), not(ryker_loom)))]
+#[cfg(all(
+    target_arch = "x86_64",
+    not(miri),
+    not(ryker_loom),
+    not(target_env = "sgx")
+))]
 #[inline(always)]
 fn has_write_prefetch() -> bool {
     use core::sync::atomic::{AtomicU8, Ordering};
@@ -143,8 +152,8 @@ fn has_write_prefetch() -> bool {
     #[allow(unused_unsafe)]
     fn detect() -> u8 {
         use core::arch::x86_64::__cpuid;
-        // SAFETY: every x86-64 CPU has CPUID, and leaf 0x8000_0000 says how far the extended
-        // leaves go. (`__cpuid` is an unsafe function on older Rust, a safe one on newer.)
+        // SAFETY: every x86-64 CPU has CPUID (outside SGX enclaves, where this is not built),
+        // and leaf 0x8000_0000 says how far the extended leaves go. (`__cpuid` is an unsafe function on older Rust, a safe one on newer.)
         let found = unsafe {
             __cpuid(0x8000_0000).eax >= 0x8000_0001 && __cpuid(0x8000_0001).ecx & (1 << 8) != 0
         };

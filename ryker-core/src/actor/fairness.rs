@@ -4,7 +4,6 @@
 use core::time::Duration;
 
 use crate::config::ActorConfig;
-use crate::runtime::Runtime;
 
 /// When to yield within a batch.
 pub(super) struct Fairness<I> {
@@ -26,7 +25,7 @@ where
     I: Copy + Ord + core::ops::Add<Duration, Output = I> + core::ops::Sub<I, Output = Duration>,
 {
     /// At most this many messages between clock reads: a handler that turns slow is noticed
-    /// within 8 messages.
+    /// within 8 messages (10 right after a wait on an empty mailbox, see `resume`).
     pub(super) const MAX_STRIDE: u32 = 8;
 
     pub(super) fn new(config: &ActorConfig, seed: u64, now: I) -> Self {
@@ -64,36 +63,40 @@ where
     }
 
     /// As [`restart`](Self::restart), after waiting on an empty mailbox, but without a clock
-    /// read while handlers are fast (`stride` above 1): the interval then starts at the next
-    /// clock read, at most `stride` messages later. An actor that is woken for one message at a
-    /// time (a request and its answer, a trickle of tells) would otherwise read the clock once
-    /// per message, which cost a few percent of a round trip (docs/PERFORMANCE.md). What the
-    /// deferral gives away is the time of the messages before that read: under 1/16 of the
-    /// interval while they stay as fast as the stride says. Slow handlers (`stride` 1) still
-    /// start the interval here, so their first message counts.
+    /// read while handlers are fast (`stride` above 1): the interval then starts at a clock
+    /// read after the second message. An actor that is woken for one message at a time (a
+    /// request and its answer, a trickle of tells) would otherwise read the clock once per
+    /// message, which cost a few percent of a round trip (docs/PERFORMANCE.md); it now reads
+    /// none. What the deferral gives away is the time of those first two messages, whatever
+    /// they took: a handler that turns slow right after a wait is noticed within `stride` + 2
+    /// messages instead of `stride`. The stride is kept, so a burst reads the clock as often
+    /// as before. Slow handlers (`stride` 1) still start the interval here.
     pub(super) fn resume(&mut self, now: impl FnOnce() -> I) {
         if self.stride > 1 {
-            self.since_check = 0;
+            // `after_message` checks once `since_check` reaches the stride: after 2 messages.
+            self.since_check = self.stride - 2;
             self.unstarted = true;
         } else {
             self.restart(now());
         }
     }
 
-    /// After each handled message: whether the interval is up.
+    /// After each handled message: whether the interval is up. `now` reads the clock (every
+    /// `stride` messages).
     #[inline]
-    pub(super) fn after_message<R: Runtime<Instant = I>>(&mut self, rt: &R) -> bool {
+    pub(super) fn after_message(&mut self, now: impl FnOnce() -> I) -> bool {
         self.since_check += 1;
         if self.since_check < self.stride {
             return false;
         }
-        self.check(rt.now())
+        self.check(now())
     }
 
     pub(super) fn check(&mut self, now: I) -> bool {
         if self.unstarted {
-            // Deferred by `resume`: the interval starts now. The stride stays as it was (the
-            // time since `last_check` includes the wait on the empty mailbox).
+            // Deferred by `resume`: the interval starts now. The stride stays as it was: the
+            // time since `last_check` includes the wait on the empty mailbox, so it says
+            // nothing about the handlers.
             self.restart(now);
             return false;
         }
@@ -173,8 +176,8 @@ mod tests {
         assert!(fair.check(now + Duration::from_millis(2)));
     }
 
-    #[test]
-    fn resume_defers_the_interval_to_the_next_clock_read_while_handlers_are_fast() {
+    /// A fairness state with the stride grown to 8 by fast handlers (`yield_ms` 1, no jitter).
+    fn with_fast_stride() -> (Fairness<Ns>, Ns) {
         let config = ActorConfig {
             yield_ms: 1,
             jitter: false,
@@ -188,30 +191,74 @@ mod tests {
             fair.check(now);
         }
         assert_eq!(fair.stride, 8);
-        // A long wait on an empty mailbox, then the worker back: no clock read.
-        now = now + Duration::from_millis(50);
+        (fair, now)
+    }
+
+    /// Handles messages of `each` from `now` until `after_message` says to yield (at most
+    /// `limit`), counting clock reads; returns (messages handled, clock reads).
+    fn run_until_yield(
+        fair: &mut Fairness<Ns>,
+        mut now: Ns,
+        each: Duration,
+        limit: u32,
+    ) -> (u32, u32) {
         let mut reads = 0;
-        fair.resume(|| {
-            reads += 1;
-            now
-        });
-        assert_eq!(
-            reads, 0,
-            "fast handlers: the interval starts at the next check"
-        );
-        // The first check starts the interval (the wait is not counted against it) ...
-        now = now + Duration::from_micros(8);
-        assert!(
-            !fair.check(now),
-            "the wait must not count as time spent handling"
-        );
-        assert_eq!(fair.stride, 8, "nor shrink the stride");
-        // ... and the one after the interval has passed says so.
-        assert!(fair.check(now + Duration::from_millis(1)));
+        for n in 1..=limit {
+            now = now + each;
+            if fair.after_message(|| {
+                reads += 1;
+                now
+            }) {
+                return (n, reads);
+            }
+        }
+        (limit, reads)
     }
 
     #[test]
-    fn resume_starts_the_interval_at_once_for_slow_handlers() {
+    fn an_actor_woken_for_one_message_at_a_time_reads_no_clock() {
+        let (mut fair, mut now) = with_fast_stride();
+        let mut reads = 0;
+        for _ in 0..100 {
+            // A wait on the empty mailbox, then one fast message.
+            now = now + Duration::from_millis(5);
+            fair.resume(|| {
+                reads += 1;
+                now
+            });
+            now = now + Duration::from_micros(1);
+            assert!(!fair.after_message(|| {
+                reads += 1;
+                now
+            }));
+        }
+        assert_eq!(reads, 0);
+    }
+
+    #[test]
+    fn after_a_wait_the_interval_starts_at_most_two_messages_late() {
+        // Fast messages: the wait itself never counts against the interval ...
+        let (mut fair, now) = with_fast_stride();
+        let back = now + Duration::from_millis(50);
+        fair.resume(|| back);
+        let (handled, reads) = run_until_yield(&mut fair, back, Duration::from_micros(1), 5000);
+        // ... 2 messages before the interval starts, then 1 ms of 1 µs messages, read every 8.
+        assert!((1000..=2 + 1000 + 8).contains(&handled), "{handled}");
+        assert!(
+            reads <= 1 + handled / 8 + 1,
+            "a burst reads the clock every 8 messages: {reads} reads for {handled}"
+        );
+        // Slow messages right after a wait (each longer than the interval): noticed within
+        // the stride plus the two deferred messages, not twice the stride.
+        let (mut fair, now) = with_fast_stride();
+        let back = now + Duration::from_millis(50);
+        fair.resume(|| back);
+        let (handled, _) = run_until_yield(&mut fair, back, Duration::from_millis(100), 100);
+        assert!(handled <= 2 + 8, "{handled} slow messages before a yield");
+    }
+
+    #[test]
+    fn after_a_wait_slow_handlers_start_the_interval_at_once() {
         let config = ActorConfig {
             yield_ms: 1,
             jitter: false,
@@ -228,10 +275,11 @@ mod tests {
         });
         assert_eq!(
             reads, 1,
-            "slow handlers: the clock is read when the worker comes back"
+            "stride 1: the clock is read when the worker comes back"
         );
-        // One slow message past the interval: time to yield, counted from the resume.
-        assert!(fair.check(back + Duration::from_millis(2)));
+        // One slow message: past the interval, counted from the resume.
+        let (handled, _) = run_until_yield(&mut fair, back, Duration::from_millis(2), 10);
+        assert_eq!(handled, 1);
     }
 
     /// A fake instant in nanoseconds.

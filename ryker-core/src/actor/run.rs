@@ -3,13 +3,14 @@
 //! The loop takes up to `batch_size` messages per dequeue and handles them in order. It gives
 //! the worker back to the runtime after every full batch, and otherwise once `yield_ms` (±25%
 //! with jitter) has passed since it last gave it back (by yielding, or by finding the mailbox
-//! empty). A batch that did not fill up does not force a yield: the mailbox was drained, so the
+//! empty; in that case counted from the second message after, see below). A batch that did not fill up does not force a yield: the mailbox was drained, so the
 //! next dequeue usually returns `Pending` anyway, and the clock check catches a stream that
 //! never lets it. The clock is read every `stride` messages, where `stride` doubles (up to 8)
 //! while handlers are fast and halves when they are slow, so a no-op handler does not pay a
 //! clock read per message and one that turns slow is noticed within 8 messages. After a wait on
-//! an empty mailbox, while handlers are fast, the interval starts at the next clock read rather
-//! than with one (`Fairness::resume`): an actor woken for each message reads no clock.
+//! an empty mailbox, while handlers are fast, the interval starts at a clock read after the
+//! second message rather than with one (`Fairness::resume`): an actor woken for each message
+//! reads no clock, and one that turns slow right after the wait is noticed within 10.
 //!
 //! A caught panic (in `handle` or `started`) gives the worker back before the actor goes on,
 //! whatever the budget says: a panic costs far more than a yield, and an actor that panics on
@@ -349,7 +350,7 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
                     return self.recover(panic).await;
                 }
             }
-            if self.fair.after_message(&self.rt) {
+            if self.fair.after_message(|| self.rt.now()) {
                 self.rt.yield_now().await;
                 self.fair.restart(self.rt.now());
                 full = false;

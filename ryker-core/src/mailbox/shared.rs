@@ -264,12 +264,12 @@ impl<T, X: Attachment> Shared<T, X> {
                 claim.hold();
             }
             // A lone sender streams into the slots ahead: fetch the next ones' lines early
-            // (`Claim::prefetch_ahead`). A hint only, so it is left out of the loom build,
+            // (`Ring::prefetch_ahead`). A hint only, so it is left out of the loom build,
             // where the load would only add interleavings.
             // Relaxed: a hint; nothing is read through it.
             #[cfg(not(ryker_loom))]
             if self.senders.load(Ordering::Relaxed) == 1 {
-                claim.prefetch_ahead();
+                self.ring.prefetch_ahead(claim);
             }
         }
         claimed

@@ -46,7 +46,7 @@ use crate::error::{ConfigError, ForcePushError};
 use crate::metrics::{flips, note_flip, read_flips, Counter};
 use crate::sync::{fence, AtomicUsize, Backoff, CachePadded, Ordering};
 
-/// How many slots past its own a lone producer prefetches (`Claim::prefetch_ahead`).
+/// How many slots past its own a lone producer prefetches (`Ring::prefetch_ahead`).
 #[cfg(not(ryker_loom))]
 const PREFETCH_AHEAD: usize = 4;
 
@@ -197,23 +197,6 @@ impl<T> fmt::Debug for Claim<'_, T> {
 }
 
 impl<T> Claim<'_, T> {
-    /// Asks the CPU to fetch the slot [`PREFETCH_AHEAD`] places past this one, for writing
-    /// (`sync::prefetch_for_write`; a hint: nothing is read, written or ordered). For a
-    /// producer that is the only one:
-    /// it will claim that slot soon, and the slot's line was last written by the consumer
-    /// (its stamp, freed a lap ago), so fetching it now overlaps the transfer with the work in
-    /// between. With several producers the line is more likely another producer's next
-    /// write, and taking it away from them costs more than it saves (measured: 4-producer
-    /// rows 7-28% slower with it; for one producer, see docs/PERFORMANCE.md).
-    #[cfg(not(ryker_loom))]
-    #[inline]
-    pub(crate) fn prefetch_ahead(&self) {
-        use crate::sync::prefetch_for_write;
-        // Past the end of the slots near the end of a lap: a hint about an address is
-        // harmless (nothing is dereferenced), only useless there.
-        prefetch_for_write((self.slot as *const Slot<T>).wrapping_add(PREFETCH_AHEAD));
-    }
-
     /// Marks the claimed slot as held by a permit (`RESERVED`), which may stay unpublished for
     /// as long as its holder likes: a consumer that finds it reports [`Pop::Held`] instead of
     /// [`Pop::NotReady`], so the mailbox's receiver parks instead of looking again.
@@ -385,6 +368,40 @@ impl<T, S: Storage<T>> Ring<T, S> {
     #[inline]
     fn slot(&self, pos: usize) -> &Slot<T> {
         &self.slots.as_ref()[self.layout.index(pos)]
+    }
+
+    /// Asks the CPU to fetch the slot [`PREFETCH_AHEAD`] places past `claim`'s, wrapping
+    /// around the end of the slots, for writing (`sync::prefetch_for_write`; a hint: nothing
+    /// is read, written or ordered). For a producer that is the only one: it will claim that
+    /// slot soon, and the slot's line was last written by the consumer (its stamp, freed a lap
+    /// ago), so fetching it now overlaps the transfer with the work in between. With several
+    /// producers the line is more likely another producer's next write, and taking it away
+    /// from them costs more than it saves (measured: 4-producer rows 7-28% slower with it; for
+    /// one producer, see docs/PERFORMANCE.md). The address stays inside the slots: a write
+    /// prefetch of the line past their end would take it away from whichever core owns that
+    /// unrelated memory. (With fewer slots than the distance the wrapped address can still be
+    /// past the end; then nothing is prefetched.)
+    #[cfg(not(ryker_loom))]
+    #[inline]
+    pub(crate) fn prefetch_ahead(&self, claim: &Claim<'_, T>) {
+        if let Some(ahead) = self.slot_ahead(claim.slot) {
+            crate::sync::prefetch_for_write(ahead);
+        }
+    }
+
+    /// The address [`PREFETCH_AHEAD`] slots past `slot` (one of ours), wrapped around the end;
+    /// `None` where that is still past the end (fewer slots than the distance).
+    #[cfg(not(ryker_loom))]
+    #[inline]
+    fn slot_ahead(&self, slot: *const Slot<T>) -> Option<*const Slot<T>> {
+        let slots = self.slots.as_ref();
+        let end = slots.as_ptr_range().end;
+        // Addresses only, never dereferenced: `wrapping_*` keeps them defined whatever they are.
+        let mut ahead = slot.wrapping_add(PREFETCH_AHEAD);
+        if ahead >= end {
+            ahead = ahead.wrapping_sub(slots.len());
+        }
+        (ahead < end).then_some(ahead)
     }
 
     /// The claim skeleton that [`claim`](Self::claim) and [`force`](Self::force) share: take

@@ -354,3 +354,27 @@ fn spinning_hints_say_when_a_full_look_may_succeed() {
     ring.close();
     assert!(ring.tail_looks_free());
 }
+
+// The lone sender's write prefetch must name one of the ring's own slots, the one
+// `PREFETCH_AHEAD` places on (wrapping around the end), or nothing: a write prefetch past the
+// end would pull an unrelated line away from whichever core owns it.
+#[cfg(not(ryker_loom))]
+#[test]
+fn the_prefetch_ahead_stays_inside_the_slots() {
+    for cap in [1_usize, 2, 3, 4, 5, 7, 8, 512] {
+        let ring = Ring::<u64>::with_capacity(cap).unwrap();
+        let slots = ring.slots.as_ref();
+        for (i, slot) in slots.iter().enumerate() {
+            let ahead = ring.slot_ahead(slot);
+            if cap >= PREFETCH_AHEAD {
+                let want: *const Slot<u64> = &slots[(i + PREFETCH_AHEAD) % cap];
+                assert_eq!(ahead, Some(want), "capacity {cap}, slot {i}");
+            } else if let Some(p) = ahead {
+                assert!(
+                    slots.as_ptr_range().contains(&p),
+                    "capacity {cap}, slot {i}: outside the slots"
+                );
+            }
+        }
+    }
+}
