@@ -152,20 +152,8 @@ mod tests {
 
     #[test]
     fn stride_grows_for_fast_handlers_and_shrinks_for_slow_ones() {
-        let config = ActorConfig {
-            yield_ms: 1,
-            jitter: false,
-            ..Default::default()
-        };
-        let t0 = 0u64.into_instant();
-        let mut fair = Fairness::new(&config, 1, t0);
-        // Fast: 1 µs between checks.
-        let mut now = t0;
-        for _ in 0..10 {
-            now = now + Duration::from_micros(1);
-            fair.check(now);
-        }
-        assert_eq!(fair.stride, 8);
+        // Fast: 1 µs between checks (the stride grows to 8 in there).
+        let (mut fair, mut now) = with_fast_stride();
         // Slow: 200 µs between checks.
         for _ in 0..10 {
             now = now + Duration::from_micros(200);
@@ -176,16 +164,20 @@ mod tests {
         assert!(fair.check(now + Duration::from_millis(2)));
     }
 
-    /// A fairness state with the stride grown to 8 by fast handlers (`yield_ms` 1, no jitter).
-    fn with_fast_stride() -> (Fairness<Ns>, Ns) {
+    /// A fresh fairness state (`yield_ms` 1, no jitter, stride 1) and its start time.
+    fn fresh() -> (Fairness<Ns>, Ns) {
         let config = ActorConfig {
             yield_ms: 1,
             jitter: false,
             ..Default::default()
         };
         let t0 = 0u64.into_instant();
-        let mut fair = Fairness::new(&config, 1, t0);
-        let mut now = t0;
+        (Fairness::new(&config, 1, t0), t0)
+    }
+
+    /// A fairness state with the stride grown to 8 by fast handlers (1 µs between checks).
+    fn with_fast_stride() -> (Fairness<Ns>, Ns) {
+        let (mut fair, mut now) = fresh();
         for _ in 0..10 {
             now = now + Duration::from_micros(1);
             fair.check(now);
@@ -259,13 +251,7 @@ mod tests {
 
     #[test]
     fn after_a_wait_slow_handlers_start_the_interval_at_once() {
-        let config = ActorConfig {
-            yield_ms: 1,
-            jitter: false,
-            ..Default::default()
-        };
-        let t0 = 0u64.into_instant();
-        let mut fair = Fairness::new(&config, 1, t0);
+        let (mut fair, t0) = fresh();
         assert_eq!(fair.stride, 1);
         let back = t0 + Duration::from_millis(50);
         let mut reads = 0;
