@@ -97,7 +97,7 @@ pub(crate) use crossbeam_utils::CachePadded;
 /// second transfer; the x86-64 baseline does not include it (PRFCHW, CPUID leaf 0x8000_0001,
 /// ECX bit 8), and LLVM lowers `_MM_HINT_ET0` to the read prefetch `prefetcht0` without it,
 /// so the instruction is written out here and used only where the CPU reports it (checked
-/// once per process, see [`has_write_prefetch`]); elsewhere this is `prefetcht0`, and so it is
+/// once per process, see `has_write_prefetch`); elsewhere this is `prefetcht0`, and so it is
 /// in an SGX enclave, where CPUID faults. A no-op off x86-64 and under Miri; not built under
 /// loom.
 #[cfg(not(ryker_loom))]
@@ -153,7 +153,8 @@ fn has_write_prefetch() -> bool {
     fn detect() -> u8 {
         use core::arch::x86_64::__cpuid;
         // SAFETY: every x86-64 CPU has CPUID (outside SGX enclaves, where this is not built),
-        // and leaf 0x8000_0000 says how far the extended leaves go. (`__cpuid` is an unsafe function on older Rust, a safe one on newer.)
+        // and leaf 0x8000_0000 says how far the extended leaves go. (`__cpuid` is an unsafe
+        // function on older Rust, a safe one on newer.)
         let found = unsafe {
             __cpuid(0x8000_0000).eax >= 0x8000_0001 && __cpuid(0x8000_0001).ecx & (1 << 8) != 0
         };

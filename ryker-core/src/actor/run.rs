@@ -3,9 +3,9 @@
 //! The loop takes up to `batch_size` messages per dequeue and handles them in order. It gives
 //! the worker back to the runtime after every full batch, and otherwise once `yield_ms` (±25%
 //! with jitter) has passed since it last gave it back (by yielding, or by finding the mailbox
-//! empty; in that case counted from the second message after, see below). A batch that did not fill up does not force a yield: the mailbox was drained, so the
-//! next dequeue usually returns `Pending` anyway, and the clock check catches a stream that
-//! never lets it. The clock is read every `stride` messages, where `stride` doubles (up to 8)
+//! empty; in that case counted from the second message after, see below). A batch that did
+//! not fill up does not force a yield: the mailbox was drained, so the next dequeue usually
+//! returns `Pending` anyway, and the clock check catches a stream that never lets it. The clock is read every `stride` messages, where `stride` doubles (up to 8)
 //! while handlers are fast and halves when they are slow, so a no-op handler does not pay a
 //! clock read per message and one that turns slow is noticed within 8 messages. After a wait on
 //! an empty mailbox, while handlers are fast, the interval starts at a clock read after the
@@ -301,8 +301,9 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
             });
         }
         if idle {
-            // The worker was given back while the mailbox was empty: a new interval (started
-            // at the next clock read while handlers are fast, see `Fairness::resume`).
+            // The worker was given back while the mailbox was empty: a new interval (while
+            // handlers are fast, from a clock read after the second message, see
+            // `Fairness::resume`).
             self.fair.resume(|| self.rt.now());
         }
         Ok(n == batch_size)
