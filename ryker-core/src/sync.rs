@@ -322,8 +322,10 @@ mod tests {
             prefetch_for_write(
                 core::ptr::NonNull::<u64>::dangling()
                     .as_ptr()
-                    .wrapping_add(1 << 40),
+                    .wrapping_add(usize::MAX / 64),
             );
+            // Not even a canonical address on x86-64.
+            prefetch_for_write(core::ptr::null::<u64>().wrapping_sub(1));
         }
         assert_eq!(live, [7; 16], "a prefetch writes nothing");
     }
