@@ -10,7 +10,7 @@ use super::{Attachment, MailboxStats, NoAttachment};
 #[cfg(feature = "std")]
 use crate::blocking::Look;
 use crate::error::TryRecvError;
-use crate::ring::Pop;
+use crate::ring::{EmptyCheck, Pop};
 use crate::sync::{fence, Arc, Ordering};
 
 /// The receiving half of a mailbox.
@@ -134,9 +134,14 @@ impl<T, X: Attachment> Receiver<T, X> {
     }
 
     /// Pops up to `limit` messages into `out`, then runs the sender notification once for
-    /// every slot freed.
+    /// every slot freed. `check`: whether an "empty" needs its own fence ([`EmptyCheck`]).
     #[inline]
-    fn pop_into<E: Extend<T>>(&mut self, out: &mut E, limit: usize) -> (usize, Drained) {
+    fn pop_into<E: Extend<T>>(
+        &mut self,
+        out: &mut E,
+        limit: usize,
+        check: EmptyCheck,
+    ) -> (usize, Drained) {
         self.sample_depth();
         let mut taken = 0;
         // The slots freed so far; if `out.extend` (the caller's code) panics, the guard still
@@ -151,7 +156,7 @@ impl<T, X: Attachment> Receiver<T, X> {
         let mut skip_budget = self.shared.ring.capacity();
         while taken < limit {
             // SAFETY: we are the receiver (`&mut self`).
-            match unsafe { self.shared.pop() } {
+            match unsafe { self.shared.pop(check) } {
                 Pop::Value(msg) => {
                     freed.count += 1;
                     out.extend(core::iter::once(msg));
@@ -213,7 +218,7 @@ impl<T, X: Attachment> Receiver<T, X> {
     #[inline]
     fn try_take(&mut self) -> Result<T, TryRecvError> {
         let mut one = One(None);
-        match self.pop_into(&mut one, 1) {
+        match self.pop_into(&mut one, 1, EmptyCheck::Fenced) {
             (1, _) => Ok(one.0.take().expect("pop_into reported one message")),
             (_, Drained::End) => Err(TryRecvError::Closed),
             _ => Err(TryRecvError::Empty),
@@ -285,7 +290,7 @@ impl<T, X: Attachment> Receiver<T, X> {
         if limit == 0 {
             return Ok(0);
         }
-        match self.pop_into(out, limit) {
+        match self.pop_into(out, limit, EmptyCheck::Fenced) {
             (0, Drained::End) => Err(TryRecvError::Closed),
             (0, _) => Err(TryRecvError::Empty),
             (n, _) => Ok(n),
@@ -452,7 +457,9 @@ impl<T, X: Attachment> Receiver<T, X> {
             cx.waker().wake_by_ref();
             return Polled::Yielded;
         }
-        match self.pop_into(out, limit) {
+        // The first look needs no fence of its own: an "empty" here only sends us to
+        // register and re-check after the fence below (`EmptyCheck::CallerFenced`).
+        match self.pop_into(out, limit, EmptyCheck::CallerFenced) {
             (0, Drained::More) => {}
             (0, Drained::Yield) => {
                 cx.waker().wake_by_ref();
@@ -489,7 +496,11 @@ impl<T, X: Attachment> Receiver<T, X> {
         }
         self.shared.rx_waker.register(cx.waker());
         // SeqCst fence: pairs with the fence in `after_publish`, and with the SeqCst claim
-        // CAS of a plain send (module docs).
+        // CAS of a plain send (module docs). It is the re-check's only fence: nothing is
+        // stored between it and the re-check's read of `tail`, so the ring's own fence
+        // there would order nothing more (`EmptyCheck::CallerFenced`). Broken twin
+        // `recheck_fence` (loom suite only) leaves it out.
+        #[cfg(not(ryker_loom_broken = "recheck_fence"))]
         fence(Ordering::SeqCst);
         #[cfg(ryker_loom_broken = "recheck")]
         {
@@ -497,7 +508,7 @@ impl<T, X: Attachment> Receiver<T, X> {
             Polled::Registered
         }
         #[cfg(not(ryker_loom_broken = "recheck"))]
-        match self.pop_into(out, limit) {
+        match self.pop_into(out, limit, EmptyCheck::CallerFenced) {
             (0, Drained::More) => {
                 self.streaming = Streaming::Idle;
                 Polled::Registered
@@ -634,7 +645,10 @@ impl<T, X: Attachment> Receiver<T, X> {
                 if ahead.is_some_and(|n| !self.shared.ring.head_looks_ready(n)) {
                     return None;
                 }
-                match self.pop_into(out, limit) {
+                // Fenced, though an "empty" here only means spinning on (`CallerFenced` would
+                // do): without the fence the looks come faster, and the blocking rows showed
+                // no gain from it, only more spread (docs/PERFORMANCE.md).
+                match self.pop_into(out, limit, EmptyCheck::Fenced) {
                     (0, Drained::More | Drained::Yield) => None,
                     (n, _) => Some(n),
                 }

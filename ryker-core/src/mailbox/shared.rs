@@ -7,7 +7,7 @@ use core::task::{Context, Poll};
 use super::{Attachment, MailboxConfig, Overflow, Sent};
 use crate::error::{Closed, TrySendError};
 use crate::metrics::{Counter, MailboxStats};
-use crate::ring::{Claim, ClaimError, Forced, Pop, Ring};
+use crate::ring::{Claim, ClaimError, EmptyCheck, Forced, Pop, Ring};
 use crate::sync::{fence, AtomicBool, AtomicUsize, CachePadded, Ordering};
 use crate::wait_list::{WaitList, WaitState, Waiter};
 use crate::waker::WakerCell;
@@ -464,13 +464,13 @@ impl<T, X: Attachment> Shared<T, X> {
     /// # Safety
     /// Only the (single) receiver calls this.
     #[inline]
-    pub(super) unsafe fn pop(&self) -> Pop<T> {
+    pub(super) unsafe fn pop(&self, check: EmptyCheck) -> Pop<T> {
         if self.exclusive_pop {
             // SAFETY: the receiver is the only consumer (the caller's contract, enforced by
             // `&mut Receiver`), and without DropOldest no sender ever moves `head`.
-            unsafe { self.ring.pop_slot_exclusive() }
+            unsafe { self.ring.pop_slot_exclusive(check) }
         } else {
-            self.ring.pop_slot()
+            self.ring.pop_slot_checked(check)
         }
     }
 
@@ -536,7 +536,7 @@ impl<T, X: Attachment> Shared<T, X> {
 
         for _ in 0..self.ring.capacity() {
             // SAFETY: we are the receiver (this function's contract).
-            match unsafe { self.pop() } {
+            match unsafe { self.pop(EmptyCheck::Fenced) } {
                 Pop::Value(msg) => {
                     self.discarded.add(1);
                     let rest = Rest(self);

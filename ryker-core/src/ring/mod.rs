@@ -127,6 +127,26 @@ pub(crate) enum Pop<T> {
     Held,
 }
 
+/// How a pop that finds its slot not yet written tells "empty" from "a claim in flight"
+/// (`pop_impl`): whether it issues its own SeqCst fence before it reads `tail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EmptyCheck {
+    /// With its own fence: an "empty" that a push racing on a full ring cannot also miss (the
+    /// pairing with `claim_slot`'s full check). For answers a caller passes on as they are:
+    /// `try_pop`, `try_recv`, the drop's discard.
+    Fenced,
+    /// Without it, for a receiver whose "empty" never stands on its own: either it has just
+    /// issued a SeqCst fence itself, with no store of its own since (the re-check after
+    /// registering its waker: that fence already orders this `tail` load, see
+    /// `mailbox/mod.rs`), or an "empty" only sends it to register and re-check after such a
+    /// fence (the first look of a poll, the looks of a blocking receive's spin). A stale
+    /// `tail` can then only make it report `Empty` or `NotReady` for a message that is there,
+    /// which the fenced re-check (or the next look) finds. `Closed` needs no fence: the
+    /// closed bit is set by an RMW on `tail` itself, so a `tail` that carries it carries
+    /// every claim before the close.
+    CallerFenced,
+}
+
 /// Why a claim failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ClaimError {
@@ -565,7 +585,13 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// One attempt to take the slot at `head`, safe for any number of consumers.
     #[inline]
     pub(crate) fn pop_slot(&self) -> Pop<T> {
-        self.pop_impl::<false>()
+        self.pop_impl::<false>(EmptyCheck::Fenced)
+    }
+
+    /// [`pop_slot`](Self::pop_slot) with the given empty check, for the mailbox's receiver.
+    #[inline]
+    pub(crate) fn pop_slot_checked(&self, check: EmptyCheck) -> Pop<T> {
+        self.pop_impl::<false>(check)
     }
 
     /// One attempt to take the slot at `head`, moving `head` with a plain store instead of a
@@ -575,12 +601,12 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// The caller is the only thread that moves `head` for the ring's whole life from now on:
     /// no other consumer pops and nobody calls `force`/`force_push`.
     #[inline]
-    pub(crate) unsafe fn pop_slot_exclusive(&self) -> Pop<T> {
-        self.pop_impl::<true>()
+    pub(crate) unsafe fn pop_slot_exclusive(&self, check: EmptyCheck) -> Pop<T> {
+        self.pop_impl::<true>(check)
     }
 
     #[inline(always)]
-    fn pop_impl<const EXCLUSIVE: bool>(&self) -> Pop<T> {
+    fn pop_impl<const EXCLUSIVE: bool>(&self, check: EmptyCheck) -> Pop<T> {
         /// Whether to stop waiting for a claimed slot's publish and report `NotReady`. Under
         /// loom at once: every step of the wait is a yield there, and loom hands a yield to the
         /// thread that holds the claim, so the claim would be published before the wait ran
@@ -678,8 +704,11 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 // Not written for this lap yet (EMPTY), or still holding the previous lap's
                 // entry while a `force_push` replaces it: empty unless a claim is in flight.
                 // SeqCst fence: pairs with the fence in `claim`'s full check (see there).
-                fence(Ordering::SeqCst);
-                // Relaxed: ordered by the fence; the closed bit is set by an RMW on this same
+                // Left to the caller under `CallerFenced` (see there).
+                if check == EmptyCheck::Fenced {
+                    fence(Ordering::SeqCst);
+                }
+                // Relaxed: ordered by the fence (ours or the caller's); the closed bit is set by an RMW on this same
                 // word, so a tail value that carries it also carries every claim before it.
                 let tail = self.tail.load(Ordering::Relaxed);
                 // Closed and caught up with `tail` is the end only if the slot is this lap's
