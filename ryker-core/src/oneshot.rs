@@ -6,7 +6,7 @@
 //! `Addr::ask`), tokio's is not `no_std`, and futures-channel's takes a spin lock three to five
 //! times per round trip where this takes one read-modify-write on the sending side and, on
 //! the receiving side, one to register its waker (none if the value is there first) and one
-//! when it goes (besides the `Arc`'s count).
+//! when it goes without having seen the value (besides the `Arc`'s count).
 //!
 //! # Protocol
 //! One `state` word, four bits (the shape of tokio's oneshot):
@@ -66,7 +66,10 @@ pub(crate) fn channel<T>() -> (OneshotSender<T>, OneshotReceiver<T>) {
         OneshotSender {
             inner: Some(inner.clone()),
         },
-        OneshotReceiver { inner },
+        OneshotReceiver {
+            inner,
+            complete: false,
+        },
     )
 }
 
@@ -156,6 +159,9 @@ impl<T> Drop for OneshotSender<T> {
 /// Not fused: polled again after it returned `Ready`, it answers `Ready(None)`.
 pub(crate) struct OneshotReceiver<T> {
     inner: Arc<Inner<T>>,
+    /// A poll has seen `COMPLETE`: the sender is done with `state`, so the drop has nobody
+    /// left to tell that the receiver is gone.
+    complete: bool,
 }
 
 impl<T> fmt::Debug for OneshotReceiver<T> {
@@ -168,6 +174,7 @@ impl<T> OneshotReceiver<T> {
     /// The value, once `state` (read with Acquire or by an AcqRel RMW) says COMPLETE.
     fn take(&mut self, state: usize) -> Option<T> {
         debug_assert!(state & COMPLETE != 0);
+        self.complete = true;
         if state & VALUE == 0 {
             return None;
         }
@@ -241,6 +248,14 @@ impl<T> Future for OneshotReceiver<T> {
 
 impl<T> Drop for OneshotReceiver<T> {
     fn drop(&mut self) {
+        if self.complete {
+            // The sender's RMW set COMPLETE before our poll saw it: it will not read `state`
+            // again, so CLOSED would tell nobody anything (no send can follow, and nothing
+            // asks `is_canceled` of a sender that is gone). It may still be reading the waker
+            // cell (`wake`), which we leave alone; the cells go with the last `Arc`. This
+            // spares every answered `ask` one read-modify-write on its way out.
+            return;
+        }
         let inner = &*self.inner;
         // Release: orders our last access to the cells before a sender that finds CLOSED and
         // takes its value back. No Acquire: we read nothing a sender wrote (below we only
