@@ -19,6 +19,10 @@
 //!   trips one at a time (ryker's `Addr::ask`, a tokio task answering on a oneshot, each
 //!   framework's ask or call); the server checks each request, the producer each reply. Rates
 //!   are round trips per second.
+//! * `actor-ct`, `ask-ct`: the rows of `actor` and `ask` with everything on one thread: a
+//!   tokio current-thread runtime driven by a thread of its own, the shape actix always has
+//!   (its System thread hosts the actor and the tasks that message it). No cross-thread
+//!   wake-ups: a run shows each actor's CPU cost per message or round trip.
 //!
 //! The runs of one group (context, shape, capacity) are interleaved (round r of every queue,
 //! then round r + 1), so a noisy moment on the machine is spread over the queues.
@@ -35,7 +39,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ryker_core::mailbox::MailboxConfig;
 use serde::Serialize;
 
-use bench_support::exec::{Smol2, TokioHere, TokioMt2};
+use bench_support::exec::{Smol2, TokioCt, TokioHere, TokioMt2};
 use exec::Shape;
 use report::{Report, Row};
 
@@ -157,6 +161,11 @@ pub(crate) enum ContextArg {
     Actor,
     /// The actors of `actor` answering requests: round trips per second.
     Ask,
+    /// `actor` on one thread: a tokio current-thread runtime on a thread of its own, the shape
+    /// of actix's System thread.
+    ActorCt,
+    /// `ask` on one thread, as `actor-ct`.
+    AskCt,
 }
 
 impl QueueArg {
@@ -199,13 +208,15 @@ impl ContextArg {
             Self::Smol => "smol",
             Self::Actor => "actor",
             Self::Ask => "ask",
+            Self::ActorCt => "actor-ct",
+            Self::AskCt => "ask-ct",
         }
     }
 
     /// What a row's rate counts.
     pub(crate) fn unit(self) -> &'static str {
         match self {
-            Self::Ask => "round trips/s",
+            Self::Ask | Self::AskCt => "round trips/s",
             _ => "msg/s",
         }
     }
@@ -225,13 +236,32 @@ impl ContextArg {
                 "the actors of `actor` as servers: each of P producer tasks makes its round trips one at a \
                  time; the server checks each request, the producer each reply; round trips/s"
             }
+            Self::ActorCt => {
+                "tokio current-thread runtime on a thread of its own (the shape of actix's System thread): \
+                 P producer tasks tell one actor whose handler is the check, all on that one thread \
+                 (actix: on its own System thread, as in `actor`)"
+            }
+            Self::AskCt => {
+                "the actors of `actor-ct` as servers, on that one thread: each of P producer tasks makes its \
+                 round trips one at a time; round trips/s"
+            }
+        }
+    }
+
+    /// The actor context whose rows this one runs, on other threads (`actor-ct` runs `actor`'s
+    /// rows on one thread); a context that is not one of the actor contexts is its own.
+    fn rows_of(self) -> Self {
+        match self {
+            Self::ActorCt => Self::Actor,
+            Self::AskCt => Self::Ask,
+            other => other,
         }
     }
 
     /// How `queue` is driven in this context, or `None` where it does not fit.
     fn api(self, queue: QueueArg) -> Option<&'static str> {
         use QueueArg as Q;
-        Some(match (self, queue) {
+        Some(match (self.rows_of(), queue) {
             (Self::Sync, Q::Ryker) => "send_blocking / recv_many_blocking",
             (Self::Sync, Q::ArrayQueue) => "push / pop, spinning with Backoff while full or empty",
             (Self::Sync, Q::CrossbeamChannel) => "send / recv + try_recv",
@@ -246,7 +276,7 @@ impl ContextArg {
             (Self::Actor, Q::Actix) => {
                 "Addr::do_send (fire-and-forget: queues past the mailbox bound, no backpressure) -> actor \
                  (mailbox capacity set to --capacity); actor and producer tasks on one actix System \
-                 thread, not tokio's 2 workers"
+                 thread"
             }
             (Self::Actor, Q::Kameo) => {
                 "ActorRef::tell().await -> actor (mailbox::bounded(--capacity), a tokio mpsc)"
@@ -263,7 +293,7 @@ impl ContextArg {
             }
             (Self::Ask, Q::Actix) => {
                 "Addr::send().await -> actor (mailbox bounded at --capacity); actor and asking tasks on \
-                 one actix System thread, not tokio's 2 workers"
+                 one actix System thread"
             }
             (Self::Ask, Q::Kameo) => "ActorRef::ask().await -> actor (mailbox::bounded(--capacity))",
             (Self::Ask, Q::Ractor) => {
@@ -287,7 +317,7 @@ impl ContextArg {
     /// Why `queue`'s row here fails its check every time, if it does: the default plan leaves
     /// such a row out (saying why), and `--only` runs it.
     fn known_to_fail(self, queue: QueueArg) -> Option<&'static str> {
-        match (self, queue) {
+        match (self.rows_of(), queue) {
             (Self::Actor, QueueArg::Xtra) => Some(
                 "xtra 0.6 does not keep a producer's messages in order (its mailbox is a BinaryHeap \
                  ordered by priority alone), so its tell row fails the order check, though each \
@@ -299,7 +329,7 @@ impl ContextArg {
 
     /// Whether the actor frameworks have rows here.
     fn hosts_actor_peers(self) -> bool {
-        matches!(self, Self::Actor | Self::Ask)
+        matches!(self.rows_of(), Self::Actor | Self::Ask)
     }
 
     /// The executor this context's runs use; `None` for plain threads.
@@ -309,6 +339,7 @@ impl ContextArg {
             Self::TokioCt => Some(Exec::TokioCt(TokioHere::new())),
             Self::TokioMt | Self::Actor | Self::Ask => Some(Exec::TokioMt(TokioMt2::new())),
             Self::Smol => Some(Exec::Smol(Smol2::new())),
+            Self::ActorCt | Self::AskCt => Some(Exec::TokioThread(TokioCt::new())),
         }
     }
 }
@@ -320,6 +351,8 @@ enum Exec {
     TokioCt(TokioHere),
     TokioMt(TokioMt2),
     Smol(Smol2),
+    /// A current-thread runtime driven by a thread of its own (`actor-ct`, `ask-ct`).
+    TokioThread(TokioCt),
 }
 
 /// One run of `queue` in `context`.
@@ -350,6 +383,10 @@ fn measure(
         Some(Exec::TokioMt(e)) if queue.is_actor_peer() => {
             peers::measure(e, context, queue, shape, label)
         }
+        Some(Exec::TokioThread(e)) if queue.is_actor_peer() => {
+            peers::measure(e, context, queue, shape, label)
+        }
+        Some(Exec::TokioThread(e)) => measure_on(e, context, queue, shape, label),
         Some(Exec::TokioCt(e)) => measure_on(e, context, queue, shape, label),
         Some(Exec::TokioMt(e)) => measure_on(e, context, queue, shape, label),
         Some(Exec::Smol(e)) => measure_on(e, context, queue, shape, label),
@@ -366,7 +403,7 @@ fn measure_on<E: bench_support::exec::Exec>(
 ) -> check::Measured {
     use bench_support::tasks as t;
     use exec::{run_actor_ryker, run_actor_tokio, run_ask_ryker, run_ask_tokio, run_async};
-    match (context, queue) {
+    match (context.rows_of(), queue) {
         (ContextArg::Actor, QueueArg::Ryker) => run_actor_ryker(exec, shape, label),
         (ContextArg::Actor, QueueArg::TokioMpsc) => run_actor_tokio(exec, shape, label),
         (ContextArg::Ask, QueueArg::Ryker) => run_ask_ryker(exec, shape, label),
@@ -763,12 +800,14 @@ mod tests {
             .collect();
         assert_eq!(p.queues_in(ContextArg::Actor), tellers);
         assert_eq!(p.queues_in(ContextArg::Ask), servers);
-        let per_context = 9 + 7 * 3 + (tellers.len() + servers.len()) as u64;
+        assert_eq!(p.queues_in(ContextArg::ActorCt), tellers);
+        assert_eq!(p.queues_in(ContextArg::AskCt), servers);
+        let per_context = 9 + 7 * 3 + 2 * (tellers.len() + servers.len()) as u64;
         assert_eq!(p.runs(), per_context * 2 * 2 * 3);
     }
 
     #[test]
-    fn the_actor_frameworks_run_only_in_the_actor_and_ask_contexts() {
+    fn the_actor_frameworks_run_only_in_the_actor_and_ask_contexts_on_either_runtime() {
         for c in ContextArg::value_variants() {
             for q in [
                 QueueArg::Actix,
@@ -781,7 +820,16 @@ mod tests {
             }
         }
         assert_eq!(ContextArg::Ask.unit(), "round trips/s");
+        assert_eq!(ContextArg::AskCt.unit(), "round trips/s");
         assert_eq!(ContextArg::Actor.unit(), "msg/s");
+        assert_eq!(ContextArg::ActorCt.unit(), "msg/s");
+        for c in [ContextArg::ActorCt, ContextArg::AskCt] {
+            assert!(c.hosts_actor_peers());
+            assert!(
+                matches!(c.exec(), Some(Exec::TokioThread(_))),
+                "{c:?}: one thread"
+            );
+        }
     }
 
     #[cfg(not(feature = "actor-peers"))]
@@ -811,6 +859,12 @@ mod tests {
     #[cfg(feature = "actor-peers")]
     #[test]
     fn with_the_feature_the_actor_frameworks_are_in_the_default_plan() {
+        let ct = plan(&["--contexts", "actor-ct"]);
+        assert!(
+            ct.notes.len() == 1 && ct.notes[0].starts_with("actor-ct xtra left out: xtra 0.6"),
+            "{:?}",
+            ct.notes
+        );
         let p = plan(&["--contexts", "actor,ask"]);
         assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
         assert!(

@@ -5,20 +5,24 @@
 //! message holds an `ActorRef` of its own until it is handled).
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use ::kameo::actor::{ActorRef, Spawn, WeakActorRef};
 use ::kameo::error::{ActorStopReason, Infallible};
 use ::kameo::mailbox;
 use ::kameo::message::{Context, Message};
 
-use super::{ActorPeer, Job};
+use super::{ActorPeer, Job, OnTokio};
 use crate::actor::{Serve, Work};
 use crate::exec::TokioMt2;
 use crate::tasks::{Asker, Producer};
 
 /// kameo as an [`ActorPeer`].
+///
+/// `H`: the tokio runtime it runs on (its actors are spawned with `tokio::spawn`), 2 workers
+/// by default.
 #[derive(Debug)]
-pub struct Kameo;
+pub struct Kameo<H = TokioMt2>(PhantomData<fn() -> H>);
 
 /// The actor around a [`Work`].
 pub struct Worker<W: Work>(Job<W, W::Out>);
@@ -144,9 +148,9 @@ impl<S: Serve> Asker<S::Req, S::Resp> for AskRef<S> {
     }
 }
 
-impl ActorPeer for Kameo {
+impl<H: OnTokio> ActorPeer for Kameo<H> {
     const NAME: &'static str = "kameo";
-    type Host = TokioMt2;
+    type Host = H;
     type Tell<W: Work> = TellRef<W>;
     type Ask<S: Serve> = AskRef<S>;
 

@@ -21,7 +21,7 @@
 use std::future::Future;
 
 use crate::actor::{Serve, Work};
-use crate::exec::{Exec, TokioMt2};
+use crate::exec::{Exec, TokioCt, TokioMt2};
 use crate::tasks::{Asker, Producer};
 
 pub mod actix;
@@ -46,8 +46,30 @@ pub trait Host {
         F::Output: Send + 'static;
 }
 
+/// A tokio runtime that kameo, ractor and xtra can be hosted on: they spawn their actors with
+/// `tokio::spawn`, on the runtime they are called from.
+pub trait OnTokio: Host + 'static {}
+
+impl OnTokio for TokioMt2 {}
+impl OnTokio for TokioCt {}
+
 /// kameo, ractor and xtra spawn their actors with `tokio::spawn`: on the runtime they are
 /// called from.
+impl Host for TokioCt {
+    fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
+        Exec::spawn(self, task);
+    }
+
+    fn run<F>(&self, task: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Exec::run(self, task)
+    }
+}
+
+/// As for [`TokioCt`].
 impl Host for TokioMt2 {
     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
         Exec::spawn(self, task);
@@ -235,7 +257,7 @@ mod tests {
         let seen = one_thread.block_on(async {
             let (out, report) = tokio::sync::oneshot::channel();
             let record = Record(vec![Vec::new()]);
-            let tx = Xtra::spawn_tell(8, record, move |r| out.send(r).unwrap()).await;
+            let tx = <Xtra>::spawn_tell(8, record, move |r| out.send(r).unwrap()).await;
             for seq in 0..8 {
                 assert!(tx.send((0, seq)).await);
             }

@@ -12,14 +12,17 @@ use std::sync::Arc;
 use ::ractor::rpc::CallResult;
 use ::ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
-use super::{ActorPeer, Job};
+use super::{ActorPeer, Job, OnTokio};
 use crate::actor::{Serve, Work};
 use crate::exec::TokioMt2;
 use crate::tasks::{Asker, Producer};
 
 /// ractor as an [`ActorPeer`].
+///
+/// `H`: the tokio runtime it runs on (its actors are spawned with `tokio::spawn`), 2 workers
+/// by default.
 #[derive(Debug)]
-pub struct Ractor;
+pub struct Ractor<H = TokioMt2>(PhantomData<fn() -> H>);
 
 /// The actor around a [`Work`] (ractor keeps the state apart from the handler).
 pub struct Worker<W>(PhantomData<fn() -> W>);
@@ -152,9 +155,9 @@ impl<Q: Send + 'static, R: Send + 'static> Asker<Q, R> for Handle<(Q, RpcReplyPo
     }
 }
 
-impl ActorPeer for Ractor {
+impl<H: OnTokio> ActorPeer for Ractor<H> {
     const NAME: &'static str = "ractor";
-    type Host = TokioMt2;
+    type Host = H;
     type Tell<W: Work> = Handle<W::Msg>;
     type Ask<S: Serve> = Handle<(S::Req, RpcReplyPort<S::Resp>)>;
 

@@ -5,17 +5,21 @@
 //! when its last strong `Address` is gone.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use ::xtra::{Actor, Address, Context, Handler, Mailbox};
 
-use super::{ActorPeer, Job};
+use super::{ActorPeer, Job, OnTokio};
 use crate::actor::{Serve, Work};
 use crate::exec::TokioMt2;
 use crate::tasks::{Asker, Producer};
 
 /// xtra as an [`ActorPeer`].
+///
+/// `H`: the tokio runtime it runs on (its actors are spawned with `tokio::spawn`), 2 workers
+/// by default.
 #[derive(Debug)]
-pub struct Xtra;
+pub struct Xtra<H = TokioMt2>(PhantomData<fn() -> H>);
 
 /// The actor around a [`Work`].
 pub struct Worker<W: Work>(Job<W, W::Out>);
@@ -115,9 +119,9 @@ impl<S: Serve> Asker<S::Req, S::Resp> for AskAddress<S> {
     }
 }
 
-impl ActorPeer for Xtra {
+impl<H: OnTokio> ActorPeer for Xtra<H> {
     const NAME: &'static str = "xtra";
-    type Host = TokioMt2;
+    type Host = H;
     type Tell<W: Work> = TellAddress<W>;
     type Ask<S: Serve> = AskAddress<S>;
 

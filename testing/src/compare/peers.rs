@@ -1,8 +1,9 @@
 //! The actor frameworks' rows (`--features actor-peers`): actix, kameo, ractor and xtra, each
 //! driven through `bench_support::actor_peers`, with the same producers, askers and check as
-//! ryker's actor rows. kameo, ractor and xtra run on the context's tokio runtime (2 workers);
-//! actix on an `ActixSystem` of its own per run, one thread that hosts the actor and the tasks
-//! that message it. Without the feature the plan leaves these rows out, and [`measure`] is
+//! ryker's actor rows. kameo, ractor and xtra run on the context's tokio runtime (2 workers in
+//! `actor` and `ask`, one thread of its own in `actor-ct` and `ask-ct`); actix on an
+//! `ActixSystem` of its own per run, one thread that hosts the actor and the tasks that message
+//! it. Without the feature the plan leaves these rows out, and [`measure`] is
 //! never called.
 
 /// Whether this build has the actor frameworks.
@@ -15,15 +16,13 @@ pub(super) use unbuilt::measure;
 
 #[cfg(not(feature = "actor-peers"))]
 mod unbuilt {
-    use bench_support::exec::TokioMt2;
-
     use super::super::check::Measured;
     use super::super::exec::Shape;
     use super::super::{ContextArg, QueueArg};
 
     /// Without the feature there are no actor framework rows to run.
-    pub(in super::super) fn measure(
-        _tokio: &TokioMt2,
+    pub(in super::super) fn measure<H>(
+        _tokio: &H,
         context: ContextArg,
         queue: QueueArg,
         _shape: &Shape,
@@ -41,8 +40,9 @@ mod unbuilt {
 mod built {
     use std::time::Instant;
 
-    use bench_support::actor_peers::{Actix, ActixSystem, ActorPeer, Host, Kameo, Ractor, Xtra};
-    use bench_support::exec::TokioMt2;
+    use bench_support::actor_peers::{
+        Actix, ActixSystem, ActorPeer, Host, Kameo, OnTokio, Ractor, Xtra,
+    };
 
     use super::super::check::{quotas, Check, Measured};
     use super::super::exec::{
@@ -50,25 +50,25 @@ mod built {
     };
     use super::super::{ContextArg, QueueArg};
 
-    /// One run of the actor framework `queue` in `context` (actor or ask); `tokio` is the
-    /// context's runtime.
-    pub(in super::super) fn measure(
-        tokio: &TokioMt2,
+    /// One run of the actor framework `queue` in `context` (an actor or ask context); `tokio`
+    /// is the context's runtime.
+    pub(in super::super) fn measure<H: OnTokio>(
+        tokio: &H,
         context: ContextArg,
         queue: QueueArg,
         shape: &Shape,
         label: &str,
     ) -> Measured {
         use ContextArg::{Actor, Ask};
-        match (context, queue) {
+        match (context.rows_of(), queue) {
             (Actor, QueueArg::Actix) => tell::<Actix>(&ActixSystem::new(), shape, label),
-            (Actor, QueueArg::Kameo) => tell::<Kameo>(tokio, shape, label),
-            (Actor, QueueArg::Ractor) => tell::<Ractor>(tokio, shape, label),
-            (Actor, QueueArg::Xtra) => tell::<Xtra>(tokio, shape, label),
+            (Actor, QueueArg::Kameo) => tell::<Kameo<H>>(tokio, shape, label),
+            (Actor, QueueArg::Ractor) => tell::<Ractor<H>>(tokio, shape, label),
+            (Actor, QueueArg::Xtra) => tell::<Xtra<H>>(tokio, shape, label),
             (Ask, QueueArg::Actix) => ask::<Actix>(&ActixSystem::new(), shape, label),
-            (Ask, QueueArg::Kameo) => ask::<Kameo>(tokio, shape, label),
-            (Ask, QueueArg::Ractor) => ask::<Ractor>(tokio, shape, label),
-            (Ask, QueueArg::Xtra) => ask::<Xtra>(tokio, shape, label),
+            (Ask, QueueArg::Kameo) => ask::<Kameo<H>>(tokio, shape, label),
+            (Ask, QueueArg::Ractor) => ask::<Ractor<H>>(tokio, shape, label),
+            (Ask, QueueArg::Xtra) => ask::<Xtra<H>>(tokio, shape, label),
             _ => unreachable!("{} has no {} row", context.name(), queue.name()),
         }
     }

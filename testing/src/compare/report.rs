@@ -252,7 +252,7 @@ pub(super) fn group_table(group: &[Row]) -> String {
         if first.producers == 1 { "" } else { "s" },
         first.capacity,
         first.messages,
-        if first.context == ContextArg::Ask {
+        if first.context.unit() == ContextArg::Ask.unit() {
             "round trips"
         } else {
             "messages"
