@@ -135,7 +135,12 @@ impl<T, X: Attachment> Receiver<T, X> {
 
     /// Pops up to `limit` messages into `out`, then runs the sender notification once for
     /// every slot freed. `check`: whether an "empty" needs its own fence ([`EmptyCheck`]).
-    #[inline]
+    ///
+    /// Always inlined: with `#[inline]` alone, whether LLVM inlined it into the blocking
+    /// receive's spin depended on what else the calling crate instantiated. Two `ryker compare`
+    /// builds whose ryker-core was the same differed that way, and the outlined one measured
+    /// 0.74-0.78 on 4 blocking producers at capacity 512 (12 and 14 interleaved rounds).
+    #[inline(always)]
     fn pop_into<E: Extend<T>>(
         &mut self,
         out: &mut E,
