@@ -205,6 +205,7 @@ macro_rules! one_worker_suite {
         $crate::__cases!($harness;
             fairness_endless_stream_does_not_starve_a_neighbour,
             fairness_slow_handler_yields_within_a_batch,
+            fairness_slow_handler_after_an_idle_wait_yields_within_a_batch,
             fairness_panicking_handler_does_not_starve_a_neighbour,
         );
     };

@@ -104,6 +104,7 @@ impl Harness for OnMutant {
 fn control_unbroken_wrapper_passes() {
     cases::fairness_endless_stream_does_not_starve_a_neighbour(on(Break::Nothing));
     cases::fairness_slow_handler_yields_within_a_batch(on(Break::Nothing));
+    cases::fairness_slow_handler_after_an_idle_wait_yields_within_a_batch(on(Break::Nothing));
     cases::tell_timeout_hands_the_message_back(on(Break::Nothing));
     cases::fairness_panicking_handler_does_not_starve_a_neighbour(on(Break::Nothing));
 }
@@ -130,6 +131,18 @@ fn no_yield_after_a_panic_starves_the_neighbour() {
 #[should_panic(expected = "did not yield within its batch")]
 fn frozen_clock_holds_the_neighbour_for_the_batch() {
     cases::fairness_slow_handler_yields_within_a_batch(on(Break::Clock));
+}
+
+#[test]
+#[should_panic(expected = "did not yield within its batch")]
+fn no_yield_after_an_idle_wait_holds_the_neighbour_for_the_batch() {
+    cases::fairness_slow_handler_after_an_idle_wait_yields_within_a_batch(on(Break::Yield));
+}
+
+#[test]
+#[should_panic(expected = "did not yield within its batch")]
+fn frozen_clock_after_an_idle_wait_holds_the_neighbour_for_the_batch() {
+    cases::fairness_slow_handler_after_an_idle_wait_yields_within_a_batch(on(Break::Clock));
 }
 
 #[test]

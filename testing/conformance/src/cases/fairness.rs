@@ -87,6 +87,8 @@ enum Work {
         release: Arc<Latch>,
     },
     Item(u64),
+    /// No spin and not counted; the one carrying a latch opens it (the last of a warm-up).
+    Quick(Option<Arc<Latch>>),
 }
 
 /// The busy actor: counts what it handles, spinning `spin` on each; on item `ring_at` it
@@ -105,6 +107,11 @@ impl Actor for Busy {
             Work::Hold { entered, release } => {
                 entered.count_down();
                 release.wait().await;
+            }
+            Work::Quick(done) => {
+                if let Some(done) = done {
+                    done.count_down();
+                }
             }
             Work::Item(n) => {
                 busy_spin(self.spin);
@@ -266,6 +273,25 @@ pub fn fairness_endless_stream_does_not_starve_a_neighbour<H: Harness>(h: H) {
 /// Fails on: a run loop that ignores `yield_ms` within a batch, a clock-read stride that
 /// never comes back down for slow handlers, a runtime clock (`now`) that does not advance.
 pub fn fairness_slow_handler_yields_within_a_batch<H: Harness>(h: H) {
+    slow_handler_case(h, 0);
+}
+
+/// As [`fairness_slow_handler_yields_within_a_batch`], but A first handles 32 messages that
+/// take no time (its clock-read stride grows to its maximum, 8) and goes idle on its empty
+/// mailbox; the slow messages come after that wait. After a wait the run loop defers the start
+/// of its fairness interval to a clock read after the second message (`Fairness::resume`),
+/// so this is the path where the interval is started late and the stride is long: B must still
+/// run within the same bound.
+///
+/// Fails on: a deferred interval that is never started (no time-based yield after an idle
+/// wait), a stride that does not come back down once handlers turn slow after a wait, and
+/// what [`fairness_slow_handler_yields_within_a_batch`] fails on.
+pub fn fairness_slow_handler_after_an_idle_wait_yields_within_a_batch<H: Harness>(h: H) {
+    slow_handler_case(h, 32);
+}
+
+/// The slow-handler cases; `warm_up` quick messages first (0: none).
+fn slow_handler_case<H: Harness>(h: H, warm_up: u64) {
     const SPIN: Duration = Duration::from_micros(50);
     const QUEUED: u64 = 256;
     const BOUND: u64 = 48;
@@ -290,6 +316,15 @@ pub fn fairness_slow_handler_yields_within_a_batch<H: Harness>(h: H) {
             .spawn(&rt, busy)
             .expect("valid config");
         let addr = a.addr();
+        if warm_up > 0 {
+            let done = Latch::new(1);
+            for n in 1..=warm_up {
+                let last = (n == warm_up).then(|| done.clone());
+                assert!(addr.try_tell(Work::Quick(last)).is_ok(), "warm-up {n}");
+            }
+            // A handled them all and is now waiting on its empty mailbox.
+            within("the warm-up to be handled", done.wait()).await;
+        }
         let (entered, release) = (Latch::new(1), Latch::new(1));
         let hold = Work::Hold {
             entered: entered.clone(),
@@ -306,11 +341,12 @@ pub fn fairness_slow_handler_yields_within_a_batch<H: Harness>(h: H) {
         assert!(
             behind < BOUND,
             "the neighbour waited while the slow actor handled {behind} more messages of \
-             {SPIN:?} each (batch_size 64, yield_ms 1): it did not yield within its batch"
+             {SPIN:?} each (batch_size 64, yield_ms 1, {warm_up} quick messages and a wait \
+             before them): it did not yield within its batch"
         );
         drop(addr);
         let report = stop_and_join("the slow actor to shut down", a).await;
-        assert_eq!(report.handled, QUEUED + 1, "{report:?}");
+        assert_eq!(report.handled, QUEUED + 1 + warm_up, "{report:?}");
         let report = stop_and_join("the neighbour to shut down", b).await;
         assert_eq!(report.handled, 1, "{report:?}");
     });
