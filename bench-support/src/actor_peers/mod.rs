@@ -53,24 +53,10 @@ pub trait OnTokio: Host + 'static {}
 impl OnTokio for TokioMt2 {}
 impl OnTokio for TokioCt {}
 
-/// kameo, ractor and xtra spawn their actors with `tokio::spawn`: on the runtime they are
-/// called from.
-impl Host for TokioCt {
-    fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
-        Exec::spawn(self, task);
-    }
-
-    fn run<F>(&self, task: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Exec::run(self, task)
-    }
-}
-
-/// As for [`TokioCt`].
-impl Host for TokioMt2 {
+/// Every executor of the benches hosts tasks as it runs them; kameo, ractor and xtra, which
+/// spawn their actors with `tokio::spawn`, on the tokio runtime they are called from
+/// ([`OnTokio`]).
+impl<E: Exec> Host for E {
     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
         Exec::spawn(self, task);
     }
