@@ -139,9 +139,8 @@ pub(crate) enum EmptyCheck {
     /// issued a SeqCst fence itself, with no store of its own since (the re-check after
     /// registering its waker: that fence already orders this `tail` load, see
     /// `mailbox/mod.rs`), or an "empty" only sends it to register and re-check after such a
-    /// fence (the first look of a poll, the looks of a blocking receive's spin). A stale
-    /// `tail` can then only make it report `Empty` or `NotReady` for a message that is there,
-    /// which the fenced re-check (or the next look) finds. `Closed` needs no fence: the
+    /// fence (the first look of a poll). A stale `tail` can then only make it report `Empty`
+    /// or `NotReady` for a message that is there, which the re-check after the fence finds. `Closed` needs no fence: the
     /// closed bit is set by an RMW on `tail` itself, so a `tail` that carries it carries
     /// every claim before the close.
     CallerFenced,
