@@ -38,6 +38,13 @@ FILTER=${RYKER_LOOM_FILTER:-}
 TWINS=(
     'publish|loom_mailbox_basic|loom_mailbox_basic|Causality violation'
     'publish|loom_ring_wraparound|ring_capacity_1_three_laps|Causality violation'
+    # A single-consumer ring's receiver frees a slot by moving `head` with a Relaxed store
+    # (`Ring::pop_impl`, exclusive): a sender's write into the freed slot races its last read.
+    'free|loom_mailbox_basic|senders_claim_slots_the_receiver_freed|Causality violation'
+    # Senders read and refresh the copy of `head` beside `tail` Relaxed
+    # (`Ring::claim_single_consumer`): a sender that claims through another's copy writes into
+    # a slot the receiver may still be reading.
+    'head_seen|loom_mailbox_basic|senders_claim_slots_the_receiver_freed|Causality violation'
     'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
     # The re-check after registering runs without the fence between the registration and
     # its read of `tail` (`Receiver::poll_inner`; the ring's own fence is left to the caller

@@ -66,6 +66,61 @@ mod imp {
         handle
     }
 
+    /// A thread spawned with [`spawn_joined_late`].
+    pub struct JoinedLate<T> {
+        handle: loom::thread::JoinHandle<()>,
+        result: Arc<loom::sync::Mutex<Option<T>>>,
+        done: Arc<loom::sync::atomic::AtomicBool>,
+    }
+
+    /// [`spawn`] for a thread that may unpark its joiner while the joiner waits for it, which
+    /// std allows and loom does not: an unpark that reaches a thread blocked in loom's
+    /// `JoinHandle::join` aborts the model with "assertion failed: state.notified" (loom issue
+    /// #249; the fix proposed upstream is loom PR #418). A blocking receive leaves its thread's
+    /// waker registered when a re-check finds the message, so a later send may wake a
+    /// receiver that has moved on to joining the sender. [`JoinedLate::join`] yields until
+    /// the thread's closure has returned, and only then joins, when nothing of the thread can
+    /// unpark the joiner any more.
+    pub fn spawn_joined_late<F, T>(f: F) -> JoinedLate<T>
+    where
+        F: FnOnce() -> T + 'static,
+        T: 'static,
+    {
+        let result = Arc::new(loom::sync::Mutex::new(None));
+        let done = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let (r, d) = (result.clone(), done.clone());
+        let handle = spawn(move || {
+            let value = f();
+            *r.lock().unwrap() = Some(value);
+            // Release: the joiner's Acquire load sees the result stored above.
+            d.store(true, Ordering::Release);
+        });
+        JoinedLate {
+            handle,
+            result,
+            done,
+        }
+    }
+
+    impl<T> fmt::Debug for JoinedLate<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("JoinedLate").finish_non_exhaustive()
+        }
+    }
+
+    impl<T> JoinedLate<T> {
+        /// The thread's result, once its closure has returned (see [`spawn_joined_late`]).
+        pub fn join(self) -> T {
+            // Acquire: pairs with the thread's Release store after it stored its result.
+            while !self.done.load(Ordering::Acquire) {
+                loom::thread::yield_now();
+            }
+            self.handle.join().expect("the thread finished its closure");
+            let value = self.result.lock().unwrap().take();
+            value.expect("the thread stored its result")
+        }
+    }
+
     /// Calls `attempt` up to `tries` times, yielding between tries, until it returns `Some`.
     ///
     /// Under loom ryker's backoff gives up after two steps, so `try_*` may say "not yet" while

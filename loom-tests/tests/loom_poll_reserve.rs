@@ -18,7 +18,7 @@
 
 use core::task::{Context, Poll, Waker};
 
-use loom_tests::{block_on, model, spawn};
+use loom_tests::{block_on, model, spawn, spawn_joined_late};
 use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Receiver, Sender, Sent};
 
 /// A full mailbox of capacity 1 (holding `0`).
@@ -69,10 +69,12 @@ fn abandoned_poll_reserve_does_not_starve_send_blocking() {
         let mut tx_a = tx.clone();
         assert!(reserve_once(&mut tx_a, 1), "full: A waits");
         let tx_b = tx.clone();
-        let b = spawn(move || assert_eq!(tx_b.blocking_send(2), Ok(Sent::Queued)));
+        // B's send may wake the receiver's thread after its blocking receive has returned,
+        // while it joins B (see `spawn_joined_late`).
+        let b = spawn_joined_late(move || assert_eq!(tx_b.blocking_send(2), Ok(Sent::Queued)));
         assert_eq!(rx.try_recv(), Ok(0));
         assert_eq!(rx.blocking_recv(), Some(2));
-        b.join().unwrap();
+        b.join();
         drop((tx, tx_a));
     });
 }
@@ -103,7 +105,8 @@ fn poll_reserve_then_send_blocking_on_the_same_sender() {
     model(3, || {
         let (tx, mut rx) = full();
         let mut tx_a = tx.clone();
-        let a = spawn(move || {
+        // As above: A's send may wake the receiver's thread while it joins A.
+        let a = spawn_joined_late(move || {
             if reserve_once(&mut tx_a, 1) {
                 assert_eq!(tx_a.blocking_send(1), Ok(Sent::Queued));
             }
@@ -111,7 +114,7 @@ fn poll_reserve_then_send_blocking_on_the_same_sender() {
         });
         assert_eq!(rx.try_recv(), Ok(0));
         assert_eq!(rx.blocking_recv(), Some(1));
-        let tx_a = a.join().unwrap();
+        let tx_a = a.join();
         drop((tx, tx_a));
     });
 }

@@ -134,7 +134,9 @@ pub fn try_channel_with<T, X: Attachment>(
     attachment: X,
 ) -> Result<(Sender<T, X>, Receiver<T, X>), ConfigError> {
     config.validate()?;
-    let ring = Ring::build(config.capacity, config.amnesia, 0)?;
+    // The receiver is the ring's only consumer unless `DropOldest` lets senders evict.
+    let single_consumer = config.overflow != Overflow::DropOldest;
+    let ring = Ring::build(config.capacity, config.amnesia, single_consumer, 0)?;
     let shared = Arc::new(Shared::new(ring, &config, attachment));
     Ok((Sender::new(shared.clone()), Receiver::new(shared)))
 }

@@ -38,8 +38,8 @@ pub(super) struct Shared<T, X> {
     /// Live `Sender`s; the last one to go closes the mailbox.
     pub(super) senders: AtomicUsize,
     pub(super) overflow: Overflow,
-    /// The receiver is the ring's only consumer and nothing evicts (`overflow` is not
-    /// `DropOldest`), so it may move `head` with plain stores.
+    /// The ring was built for a single consumer (`overflow` is not `DropOldest`, so nothing
+    /// evicts): the receiver pops with `Ring::pop_slot_exclusive`.
     pub(super) exclusive_pop: bool,
     // Slow-path counters (Relaxed RMWs: statistics only, nothing is read through them; 64-bit
     // on every target, see `metrics::Counter`).
@@ -60,13 +60,15 @@ pub(super) struct Shared<T, X> {
 
 impl<T, X: Attachment> Shared<T, X> {
     pub(super) fn new(ring: Ring<T>, config: &MailboxConfig, attachment: X) -> Self {
+        let exclusive_pop = ring.single_consumer();
+        debug_assert_eq!(exclusive_pop, config.overflow != Overflow::DropOldest);
         Shared {
             ring,
             rx_waker: CachePadded::new(WakerCell::new()),
             waiters: WaitList::new(),
             senders: AtomicUsize::new(1),
             overflow: config.overflow,
-            exclusive_pop: config.overflow != Overflow::DropOldest,
+            exclusive_pop,
             busy: Counter::new(),
             dropped_newest: Counter::new(),
             dropped_oldest: Counter::new(),

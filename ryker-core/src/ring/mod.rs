@@ -11,6 +11,18 @@
 //! next lap by storing `next_lap | EMPTY` with Release. The stamps order every access to a
 //! slot's memory; `head` and `tail` only decide who owns which slot.
 //!
+//! # Single consumer
+//! A ring built for one consumer (`Ring::build`; the mailbox's, unless its policy is
+//! `DropOldest`, whose senders evict) frees slots without writing them. The consumer moves the
+//! value out and only then moves `head` past the slot, with a Release store; the stamp keeps
+//! its `lap | FULL`. A producer knows the slot at `tail` is free once `head` is past the
+//! position the slot held a lap before, and reads that from `head_seen`, a copy of `head` on
+//! the producers' own cache line, going to `head` itself only when the copy says "not yet".
+//! So the producer never reads a slot before writing it, and the consumer never writes a line
+//! the producers are about to write (in the shared ring both happen on every slot of every
+//! lap). The stamps still carry each publish (`FULL`, `SKIP`, `RESERVED`) to the consumer,
+//! which tells "not written yet" by the slot's stamp still being in the previous lap.
+//!
 //! # Progress
 //! Lock-free except for one window: a producer that has claimed a slot but not yet published it
 //! (or a consumer that has taken one but not yet freed it) holds that slot, and the operations
@@ -71,11 +83,17 @@ const PREFETCH_AHEAD: usize = 4;
 /// assert_eq!(ring.try_pop(), None);
 /// ```
 pub struct Ring<T, S: Storage<T> = Heap> {
-    /// Next position to pop. Moved by consumers, and by `force_push` when it evicts.
+    /// Next position to pop. Moved by consumers, and by `force_push` when it evicts. In a
+    /// single-consumer ring it is also what frees slots (see `single_consumer`).
     head: CachePadded<AtomicUsize>,
-    /// Next position to claim, with the closed bit. Moved by producers; `close` sets the bit.
-    tail: CachePadded<AtomicUsize>,
+    /// The producers' line: `tail`, and the copy of `head` they read it through.
+    tail: CachePadded<TailLine>,
     layout: Layout,
+    /// The ring has one consumer, which frees a slot by moving `head` past it, after it has
+    /// moved the value out, instead of writing the slot's stamp for the next lap; nothing
+    /// evicts (`force` is never called). Fixed at construction (`Ring::build`): the mailbox's
+    /// receiver, when the policy is not `DropOldest`. See "Single consumer" in the module docs.
+    single_consumer: bool,
     /// Wipe slot memory after every value leaves it.
     amnesia: bool,
     /// `SKIP` slots that `head` has passed (statistics; touched only on that rare path).
@@ -86,6 +104,34 @@ pub struct Ring<T, S: Storage<T> = Heap> {
     head_flips: AtomicUsize,
     slots: S::Slots,
     _owns: PhantomData<T>,
+}
+
+/// `tail` and, on the same cache line, the producers' copy of `head`.
+struct TailLine {
+    /// Next position to claim, with the closed bit. Moved by producers; `close` sets the bit.
+    pos: AtomicUsize,
+    /// A value `head` had (single-consumer rings only): a producer reads it instead of `head`,
+    /// the consumer's line, and refreshes it from `head` when it says the slot is not free yet.
+    /// Positions only move forward, so a stale copy only ever says "not free yet".
+    head_seen: AtomicUsize,
+}
+
+impl TailLine {
+    #[cfg(not(ryker_loom))]
+    const fn new(start: usize) -> Self {
+        Self {
+            pos: AtomicUsize::new(start),
+            head_seen: AtomicUsize::new(start),
+        }
+    }
+
+    #[cfg(ryker_loom)]
+    fn new(start: usize) -> Self {
+        Self {
+            pos: AtomicUsize::new(start),
+            head_seen: AtomicUsize::new(start),
+        }
+    }
 }
 
 /// A ring whose `N` slots live inline: `static RING: StaticRing<u32, 64> = StaticRing::new();`
@@ -274,7 +320,7 @@ impl<T> Ring<T, Heap> {
     /// assert_eq!(Ring::<u64>::with_capacity(8).unwrap().capacity(), 8);
     /// ```
     pub fn with_capacity(capacity: usize) -> Result<Self, ConfigError> {
-        Self::build(capacity, false, 0)
+        Self::build(capacity, false, false, 0)
     }
 
     /// A ring of `capacity` slots that overwrites each slot's bytes with zeros after a value
@@ -292,12 +338,19 @@ impl<T> Ring<T, Heap> {
     /// As [`Ring::with_capacity`].
     #[cfg(feature = "amnesia")]
     pub fn with_amnesia(capacity: usize) -> Result<Self, ConfigError> {
-        Self::build(capacity, true, 0)
+        Self::build(capacity, true, false, 0)
     }
 
     /// The one heap constructor; `start` is the initial position (non-zero only in tests that
-    /// start a ring just before its positions wrap around the word).
-    pub(crate) fn build(capacity: usize, amnesia: bool, start: usize) -> Result<Self, ConfigError> {
+    /// start a ring just before its positions wrap around the word). `single_consumer` makes a
+    /// ring whose only consumer is [`pop_slot_exclusive`](Self::pop_slot_exclusive) and that
+    /// nothing evicts from (see the field).
+    pub(crate) fn build(
+        capacity: usize,
+        amnesia: bool,
+        single_consumer: bool,
+        start: usize,
+    ) -> Result<Self, ConfigError> {
         let layout =
             Layout::new(capacity).ok_or(ConfigError::capacity(capacity, CAPACITY_RANGE))?;
         if amnesia && !cfg!(feature = "amnesia") {
@@ -312,6 +365,7 @@ impl<T> Ring<T, Heap> {
         Ok(Self::from_parts(
             layout,
             amnesia,
+            single_consumer,
             start,
             slots.into_boxed_slice(),
         ))
@@ -338,8 +392,9 @@ impl<T, const N: usize> Ring<T, Inline<N>> {
     pub const fn new() -> Self {
         Self {
             head: CachePadded::new(AtomicUsize::new(0)),
-            tail: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(TailLine::new(0)),
             layout: Self::LAYOUT,
+            single_consumer: false,
             amnesia: false,
             skipped: Counter::new(),
             tail_flips: AtomicUsize::new(0),
@@ -355,6 +410,7 @@ impl<T, const N: usize> Ring<T, Inline<N>> {
         Self::from_parts(
             Self::LAYOUT,
             false,
+            false,
             0,
             core::array::from_fn(|_| Slot::new(0)),
         )
@@ -368,13 +424,20 @@ impl<T, const N: usize> Default for Ring<T, Inline<N>> {
 }
 
 impl<T, S: Storage<T>> Ring<T, S> {
-    fn from_parts(layout: Layout, amnesia: bool, start: usize, slots: S::Slots) -> Self {
+    fn from_parts(
+        layout: Layout,
+        amnesia: bool,
+        single_consumer: bool,
+        start: usize,
+        slots: S::Slots,
+    ) -> Self {
         // The flip counters start at the top bit of the start position (see `metrics::flips`).
         let top = usize::from(start >> (usize::BITS - 1) != 0);
         Self {
             head: CachePadded::new(AtomicUsize::new(start)),
-            tail: CachePadded::new(AtomicUsize::new(start)),
+            tail: CachePadded::new(TailLine::new(start)),
             layout,
+            single_consumer,
             amnesia,
             skipped: Counter::new(),
             tail_flips: AtomicUsize::new(top),
@@ -441,7 +504,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
         let mut contention = Backoff::new();
         let mut wait = Backoff::new();
         // Relaxed: a starting guess; the stamp load below validates it and the CAS settles it.
-        let mut tail = self.tail.load(Ordering::Relaxed);
+        let mut tail = self.tail.pos.load(Ordering::Relaxed);
         loop {
             if layout.is_closed(tail) {
                 return Err(Stopped::Closed);
@@ -461,7 +524,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 // on x86 (every locked RMW is a full barrier) and spares each send a separate
                 // fence. Access to slot memory is ordered by the stamp (Acquire above,
                 // Release at publish). Relaxed on failure: only a fresh guess.
-                match self.tail.compare_exchange_weak(
+                match self.tail.pos.compare_exchange_weak(
                     tail,
                     next,
                     Ordering::SeqCst,
@@ -498,12 +561,90 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     OnFull::Wait => wait.snooze(),
                 }
                 // Relaxed: a fresh guess, validated as above.
-                tail = self.tail.load(Ordering::Relaxed);
+                tail = self.tail.pos.load(Ordering::Relaxed);
             } else {
                 // The stamp is ahead of `tail`: another producer claimed this slot, so our tail
                 // is stale and someone made progress. Relaxed: a fresh guess.
                 contention.spin();
-                tail = self.tail.load(Ordering::Relaxed);
+                tail = self.tail.pos.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// [`claim`](Self::claim) in a single-consumer ring: the slot at `tail` is free once
+    /// `head` has moved past the position it held a lap before (the consumer moves `head`
+    /// only after it has moved that value out), so the producer reads neither the slot nor,
+    /// usually, the consumer's line: it checks the copy of `head` beside `tail`, and reads
+    /// `head` itself only when that copy says "not yet". "Full" has no in-between state here
+    /// (no consumer is ever halfway through freeing a slot), so there is no bounded wait.
+    #[inline(always)]
+    fn claim_single_consumer(&self) -> Result<Claim<'_, T>, ClaimError> {
+        let layout = self.layout;
+        let mut contention = Backoff::new();
+        // Relaxed: a starting guess; the CAS settles it.
+        let mut tail = self.tail.pos.load(Ordering::Relaxed);
+        loop {
+            if layout.is_closed(tail) {
+                return Err(ClaimError::Closed);
+            }
+            // The position this slot held a lap ago: the slot is free once `head` is past it.
+            let before = tail.wrapping_sub(layout.one_lap());
+            // Acquire: pairs with the Release store of the copy below, made by a producer
+            // that read `head` with Acquire, so the consumer's move of the value out (before
+            // its Release store of `head`) happens-before our write of the next one.
+            // Broken twin `head_seen` (loom suite only) reads the copy Relaxed.
+            #[cfg(not(ryker_loom_broken = "head_seen"))]
+            let seen = self.tail.head_seen.load(Ordering::Acquire);
+            #[cfg(ryker_loom_broken = "head_seen")]
+            let seen = self.tail.head_seen.load(Ordering::Relaxed);
+            if !Layout::is_after(seen, before) {
+                // Acquire: pairs with the consumer's Release store of `head`
+                // (`pop_impl`, exclusive), made after it moved the slot's value out.
+                let mut head = self.head.load(Ordering::Acquire);
+                if !Layout::is_after(head, before) {
+                    // SeqCst fence: pairs with the fence of the consumer's empty check
+                    // (`pop_impl`), so a push and a pop racing on a full/empty ring cannot both
+                    // miss each other's move ("full" and "empty" are never reported at once),
+                    // and with the receiver's fence between moving `head` and reading the wait
+                    // list (`Shared::notify_senders`): a sender that then waits for room was
+                    // seen there, or sees the room here.
+                    fence(Ordering::SeqCst);
+                    // Acquire: as above; the fence orders it after our earlier accesses.
+                    head = self.head.load(Ordering::Acquire);
+                    if !Layout::is_after(head, before) {
+                        return Err(ClaimError::Full);
+                    }
+                }
+                // Release: passes on what the Acquire load of `head` carried (the consumer's
+                // move of the value out) to producers that read the copy with Acquire. A
+                // racing producer may store an older value: positions only move forward, so
+                // an older copy is only more cautious.
+                #[cfg(not(ryker_loom_broken = "head_seen"))]
+                self.tail.head_seen.store(head, Ordering::Release);
+                #[cfg(ryker_loom_broken = "head_seen")]
+                self.tail.head_seen.store(head, Ordering::Relaxed);
+            }
+            let next = layout.next(tail);
+            // SeqCst on success, Relaxed on failure: as in `claim_slot`. The slot's memory is
+            // ordered by the Acquire loads above (the previous value is gone) and by the
+            // publish's Release store (the new one is visible).
+            match self.tail.pos.compare_exchange_weak(
+                tail,
+                next,
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    note_flip(&self.tail_flips, tail, next);
+                    return Ok(Claim {
+                        slot: self.slot(tail),
+                        lap: layout.lap(tail),
+                    });
+                }
+                Err(current) => {
+                    tail = current;
+                    contention.spin();
+                }
             }
         }
     }
@@ -515,6 +656,9 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// that must not wait).
     #[inline]
     pub(crate) fn claim(&self) -> Result<Claim<'_, T>, ClaimError> {
+        if self.single_consumer {
+            return self.claim_single_consumer();
+        }
         let one_lap = self.layout.one_lap();
         self.claim_slot(|full| {
             if full.head.wrapping_add(one_lap) == full.tail {
@@ -556,7 +700,15 @@ impl<T, S: Storage<T>> Ring<T, S> {
             .advance(head, n.clamp(1, self.layout.capacity()) - 1);
         // Relaxed: as above.
         let stamp = self.slot(pos).stamp.load(Ordering::Relaxed);
-        self.layout.lap(stamp) != self.layout.lap(pos) || Layout::is_settled(Layout::state(stamp))
+        if self.single_consumer {
+            // Freed slots keep their previous lap's stamp: only this lap's FULL or SKIP says
+            // a producer is done with the slot.
+            self.layout.lap(stamp) == self.layout.lap(pos)
+                && Layout::is_settled(Layout::state(stamp))
+        } else {
+            self.layout.lap(stamp) != self.layout.lap(pos)
+                || Layout::is_settled(Layout::state(stamp))
+        }
     }
 
     /// Whether the ring looks as if it has room again (or looks closed): a hint for a producer
@@ -570,12 +722,18 @@ impl<T, S: Storage<T>> Ring<T, S> {
     #[inline]
     pub(crate) fn tail_looks_free(&self) -> bool {
         // Relaxed: a hint only; the claim re-loads with Acquire.
-        let tail = self.tail.load(Ordering::Relaxed);
+        let tail = self.tail.pos.load(Ordering::Relaxed);
         if self.layout.is_closed(tail) {
             return true;
         }
         // Room for a run of values: the last of those slots is free.
         let pos = self.layout.advance(tail, self.run_len() - 1);
+        if self.single_consumer {
+            // Its stamp does not say (freed slots keep it): `head` past the position it held a
+            // lap ago does. Relaxed: as above.
+            let head = self.head.load(Ordering::Relaxed);
+            return Layout::is_after(head, pos.wrapping_sub(self.layout.one_lap()));
+        }
         // Relaxed: as above.
         let stamp = self.slot(pos).stamp.load(Ordering::Relaxed);
         self.layout.lap(stamp) != self.layout.prev_lap(self.layout.lap(pos))
@@ -593,12 +751,14 @@ impl<T, S: Storage<T>> Ring<T, S> {
         self.pop_impl::<false>(check)
     }
 
-    /// One attempt to take the slot at `head`, moving `head` with a plain store instead of a
-    /// CAS (the mailbox's single receiver when no `force` can run).
+    /// One attempt to take the slot at `head` of a single-consumer ring (`Ring::build`): no
+    /// CAS, and the slot is freed by moving `head` with a plain store once the value is out
+    /// (the mailbox's receiver when the policy is not `DropOldest`).
     ///
     /// # Safety
-    /// The caller is the only thread that moves `head` for the ring's whole life from now on:
-    /// no other consumer pops and nobody calls `force`/`force_push`.
+    /// The ring was built with `single_consumer`, and the caller is the only thread that pops
+    /// from it, for the ring's whole life (nobody calls `force`/`force_push` on such a ring,
+    /// which [`force`](Self::force) checks in debug builds).
     #[inline]
     pub(crate) unsafe fn pop_slot_exclusive(&self, check: EmptyCheck) -> Pop<T> {
         self.pop_impl::<true>(check)
@@ -617,6 +777,11 @@ impl<T, S: Storage<T>> Ring<T, S> {
             cfg!(ryker_loom) || wait.is_completed()
         }
 
+        // The two kinds of ring free slots differently, so each has its own pop.
+        debug_assert_eq!(
+            EXCLUSIVE, self.single_consumer,
+            "a pop that does not match the ring's kind"
+        );
         let layout = self.layout;
         // As in `claim`: lost CASes and stale heads retry (lock-free); waiting for a claimed
         // slot to be published is bounded, then reported as `NotReady`.
@@ -637,10 +802,8 @@ impl<T, S: Storage<T>> Ring<T, S> {
             if layout.lap(stamp) == lap && Layout::is_settled(state) {
                 let next = layout.next(head);
                 let won = if EXCLUSIVE {
-                    // Relaxed: we are the only writer of `head` (the caller's contract), so a
-                    // store is the CAS that cannot fail; producers read `head` only to tell
-                    // full from "being freed", and the slot's stamp orders its memory.
-                    self.head.store(next, Ordering::Relaxed);
+                    // We are the only consumer (the caller's contract): the slot is ours
+                    // without a CAS, and `head` moves only once the value is out (below).
                     Ok(head)
                 } else {
                     // Relaxed: the CAS only decides which consumer owns the slot; the value
@@ -654,22 +817,35 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 };
                 match won {
                     Ok(_) => {
-                        note_flip(&self.head_flips, head, next);
                         let value = if state == FULL {
                             // SAFETY: the stamp said FULL for this lap (Acquire, so the write
-                            // is visible) and our head CAS (or, exclusive, our store as the
-                            // only consumer) made us its only consumer.
+                            // is visible) and our head CAS (or, exclusive, the caller's
+                            // contract: we are the only consumer) made us its only consumer.
                             Some(unsafe { slot.take(self.amnesia) })
                         } else {
                             self.count_skip();
                             None
                         };
-                        // Release: pairs with the Acquire stamp load in `claim`/`force_push`,
-                        // so our read of the value happens-before the next lap's write.
-                        slot.stamp.store(
-                            lap.wrapping_add(layout.one_lap()) | EMPTY,
-                            Ordering::Release,
-                        );
+                        if EXCLUSIVE {
+                            // Frees the slot (a single-consumer ring's producers judge it free
+                            // by `head` alone, `claim_single_consumer`), so it comes after the
+                            // value is out, and the slot's stamp is left as it is: its line
+                            // stays the producers'. Release: pairs with their Acquire loads of
+                            // `head`, so our read of the value happens-before the next lap's
+                            // write. Broken twin `free` (loom suite only) stores Relaxed.
+                            #[cfg(not(ryker_loom_broken = "free"))]
+                            self.head.store(next, Ordering::Release);
+                            #[cfg(ryker_loom_broken = "free")]
+                            self.head.store(next, Ordering::Relaxed);
+                        } else {
+                            // Release: pairs with the Acquire stamp load in `claim`/`force_push`,
+                            // so our read of the value happens-before the next lap's write.
+                            slot.stamp.store(
+                                lap.wrapping_add(layout.one_lap()) | EMPTY,
+                                Ordering::Release,
+                            );
+                        }
+                        note_flip(&self.head_flips, head, next);
                         return match value {
                             Some(value) => Pop::Value(value),
                             None => Pop::Skipped,
@@ -709,15 +885,17 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 }
                 // Relaxed: ordered by the fence (ours or the caller's); the closed bit is set by an RMW on this same
                 // word, so a tail value that carries it also carries every claim before it.
-                let tail = self.tail.load(Ordering::Relaxed);
+                let tail = self.tail.pos.load(Ordering::Relaxed);
                 // Closed and caught up with `tail` is the end only if the slot is this lap's
                 // EMPTY. A slot still in the previous lap is being replaced by a `force` that
                 // has evicted its value and will publish into it: a push the close cannot
                 // refuse (see `force`), so the end is not reached yet. (With several
                 // consumers it can also be another consumer still freeing the slot.)
                 // Broken twin `evict_end` (loom suite only) reports the end regardless.
+                // (A single-consumer ring has no evictions, and its freed slots keep their
+                // previous-lap stamps: its end is wherever `head` meets the closed `tail`.)
                 #[cfg(not(ryker_loom_broken = "evict_end"))]
-                let settled = stamp == lap | EMPTY || !layout.is_closed(tail);
+                let settled = EXCLUSIVE || stamp == lap | EMPTY || !layout.is_closed(tail);
                 #[cfg(ryker_loom_broken = "evict_end")]
                 let settled = true;
                 if layout.strip(tail) == head && settled {
@@ -764,6 +942,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// catch up with such a slot see its previous-lap stamp and wait for the publish instead
     /// of reporting the end (`pop_impl`).
     pub(crate) fn force(&self, value: T) -> Forced<T> {
+        debug_assert!(
+            !self.single_consumer,
+            "an eviction from a single-consumer ring"
+        );
         let layout = self.layout;
         // Lost eviction CASes retry (someone made progress); waiting on a slot someone else is
         // still writing or freeing is bounded (the skeleton's), then reported as `Busy`.
@@ -862,6 +1044,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
         // an open ring: that CAS is what the close used to refuse (broken twin `close_evict`).
         let before = self
             .tail
+            .pos
             .fetch_add(next.wrapping_sub(tail), Ordering::Relaxed);
         debug_assert_eq!(
             self.layout.strip(before),
@@ -881,6 +1064,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
         // Relaxed: as in the real `advance_tail_after_evict` (this twin breaks only the order).
         let claimed = self
             .tail
+            .pos
             .compare_exchange(tail, next, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok();
         if !claimed {
@@ -1010,7 +1194,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
         // same word (a claim before it is kept, one after it fails); SeqCst also places it in
         // the single order with the fences of the full/empty checks, so a consumer that has
         // seen a claim's slot also sees the close if it came first.
-        let previous = self.tail.fetch_or(self.layout.mark(), Ordering::SeqCst);
+        let previous = self.tail.pos.fetch_or(self.layout.mark(), Ordering::SeqCst);
         !self.layout.is_closed(previous)
     }
 
@@ -1028,7 +1212,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
     pub fn is_closed(&self) -> bool {
         // Acquire: pairs with the close RMW; a reader that sees the bit sees it with every
         // claim that preceded it.
-        self.layout.is_closed(self.tail.load(Ordering::Acquire))
+        self.layout.is_closed(self.tail.pos.load(Ordering::Acquire))
     }
 
     /// Number of values in the ring, counting claimed slots whose values are not yet
@@ -1047,10 +1231,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
         // SeqCst: the loads must form a consistent snapshot; re-reading `tail` proves it did
         // not move while `head` was read (as crossbeam's `len`). Under constant pushing that
         // may never happen, so after a few tries the last pair is used (still in `0..=cap`).
-        let mut tail = self.tail.load(Ordering::SeqCst);
+        let mut tail = self.tail.pos.load(Ordering::SeqCst);
         for _ in 0..4 {
             let head = self.head.load(Ordering::SeqCst);
-            let again = self.tail.load(Ordering::SeqCst);
+            let again = self.tail.pos.load(Ordering::SeqCst);
             if again == tail {
                 return self.layout.distance(head, tail);
             }
@@ -1113,6 +1297,12 @@ impl<T, S: Storage<T>> Ring<T, S> {
         self.amnesia
     }
 
+    /// Whether the ring was built for a single consumer (`Ring::build`).
+    #[inline]
+    pub(crate) fn single_consumer(&self) -> bool {
+        self.single_consumer
+    }
+
     #[cold]
     fn count_skip(&self) {
         self.skipped.add(1);
@@ -1126,7 +1316,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
         // Each flip counter is read before its position (see `metrics::flips`).
         let tail_flips = read_flips(&self.tail_flips);
         // Relaxed: statistics only, no memory is read through these values.
-        let tail = self.tail.load(Ordering::Relaxed);
+        let tail = self.tail.pos.load(Ordering::Relaxed);
         let head_flips = read_flips(&self.head_flips);
         // Relaxed: as above.
         let head = self.head.load(Ordering::Relaxed);
@@ -1147,9 +1337,67 @@ impl<T, S: Storage<T>> Ring<T, S> {
 
 impl<T, S: Storage<T>> Drop for Ring<T, S> {
     fn drop(&mut self) {
+        if self.single_consumer {
+            // Freed slots keep their FULL stamps here: only the positions from `head` to
+            // `tail` hold values. Relaxed: `&mut self` (as below).
+            let head = self.head.load(Ordering::Relaxed);
+            let tail = self.layout.strip(self.tail.pos.load(Ordering::Relaxed));
+            // SAFETY: as below.
+            unsafe { drop_live(self, head, tail) };
+            return;
+        }
         // SAFETY: `&mut self`: no other thread can touch the ring any more, and the
         // `Arc`/ownership hand-off that gave us `&mut` already synchronized with them.
         unsafe { drop_values(self.slots.as_ref(), self.amnesia) };
+    }
+}
+
+/// Drops the value of every published slot from position `pos` up to `end` (a
+/// single-consumer ring's live span), as [`drop_values`] does for a shared ring: a panicking
+/// destructor does not stop it.
+///
+/// # Safety
+/// As [`drop_values`]; `pos` and `end` are the ring's `head` and (stripped) `tail`.
+unsafe fn drop_live<T, S: Storage<T>>(ring: &Ring<T, S>, pos: usize, end: usize) {
+    /// Finishes the job if a destructor panics (see `drop_values`).
+    struct Rest<'a, T, S: Storage<T>> {
+        ring: &'a Ring<T, S>,
+        current: &'a Slot<T>,
+        pos: usize,
+        end: usize,
+    }
+
+    impl<T, S: Storage<T>> Drop for Rest<'_, T, S> {
+        fn drop(&mut self) {
+            if self.ring.amnesia {
+                // SAFETY: exclusive access (our caller's contract); the value was dropped (its
+                // destructor ran, and panicked), so the bytes are dead.
+                unsafe { self.current.wipe() };
+            }
+            // SAFETY: forwarded from our caller's contract.
+            unsafe { drop_live(self.ring, self.pos, self.end) };
+        }
+    }
+
+    let layout = ring.layout;
+    let mut pos = pos;
+    while pos != end {
+        let slot = ring.slot(pos);
+        let next = layout.next(pos);
+        // Relaxed: exclusive access (the contract above). A span position is FULL, or SKIP
+        // for a claim given up (every claim has ended: `&mut` to the ring outlives them).
+        if slot.stamp.load(Ordering::Relaxed) == layout.lap(pos) | FULL {
+            let rest = Rest {
+                ring,
+                current: slot,
+                pos: next,
+                end,
+            };
+            // SAFETY: exclusive access (the contract above) and the slot holds a value.
+            unsafe { slot.drop_value(ring.amnesia) };
+            core::mem::forget(rest);
+        }
+        pos = next;
     }
 }
 

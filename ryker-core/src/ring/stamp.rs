@@ -158,6 +158,16 @@ impl Layout {
         state == FULL || state == SKIP
     }
 
+    /// Whether position `a` comes after position `b` (neither with the closed bit), in the
+    /// order positions take across the wrap of the word: exact while they are less than half
+    /// the word apart, which positions of one ring always are (they are at most a lap apart,
+    /// or one of them is a stale copy a few laps old).
+    #[inline]
+    pub(crate) const fn is_after(a: usize, b: usize) -> bool {
+        // The cast reads the wrapped difference as signed: positive when `a` is ahead.
+        (a.wrapping_sub(b) as isize) > 0
+    }
+
     /// Number of values between `head` and `tail` (closed bit ignored), in `0..=cap`.
     #[inline]
     pub(crate) const fn distance(&self, head: usize, tail: usize) -> usize {
@@ -218,6 +228,25 @@ mod tests {
         assert_ne!(l.prev_lap(4) | FULL, 4 | EMPTY);
         assert_eq!(l.lap(4 | RESERVED), 4);
         assert_eq!(Layout::state(4 | RESERVED), RESERVED);
+    }
+
+    #[test]
+    fn is_after_orders_positions_across_the_word_wrap() {
+        let l = Layout::new(3).unwrap(); // one_lap 8
+        let near_wrap = l.lap(usize::MAX);
+        for base in [0, near_wrap, near_wrap.wrapping_sub(l.one_lap())] {
+            let next = l.next(base);
+            let lap_on = l.advance(base, 0).wrapping_add(l.one_lap());
+            assert!(Layout::is_after(next, base) && !Layout::is_after(base, next));
+            assert!(Layout::is_after(lap_on, base) && !Layout::is_after(base, lap_on));
+            // A position is not after itself: a free slot needs `head` strictly past the
+            // position it held a lap before.
+            assert!(!Layout::is_after(base, base));
+        }
+        // Past the wrap: index 0 of the lap after the last one is after the last position.
+        let last = l.advance(near_wrap, 2);
+        assert!(Layout::is_after(l.next(last), last));
+        assert!(l.next(last) < last, "the position word wrapped");
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn fifo_across_many_laps_near_the_word_wrap() {
         let layout = Layout::new(cap).unwrap();
         // Start three laps before the positions wrap around the word.
         let start = layout.lap(usize::MAX).wrapping_sub(2 * layout.one_lap());
-        let ring = Ring::build(cap, false, start).unwrap();
+        let ring = Ring::build(cap, false, false, start).unwrap();
         let mut next_in = 0u64;
         let mut next_out = 0u64;
         // Under Miri fewer rounds still wrap the positions (checked below) at every capacity.
@@ -57,7 +57,7 @@ fn fifo_across_many_laps_near_the_word_wrap() {
         assert_eq!(next_in, next_out);
         // The positions did wrap.
         assert!(
-            ring.tail.load(Ordering::Relaxed) < start,
+            ring.tail.pos.load(Ordering::Relaxed) < start,
             "cap {cap} did not wrap"
         );
     }
@@ -66,7 +66,7 @@ fn fifo_across_many_laps_near_the_word_wrap() {
 #[test]
 fn force_push_displaces_oldest_near_the_wrap() {
     let layout = Layout::new(2).unwrap();
-    let ring = Ring::build(2, false, layout.lap(usize::MAX)).unwrap();
+    let ring = Ring::build(2, false, false, layout.lap(usize::MAX)).unwrap();
     for i in 0..10u32 {
         let displaced = ring.force_push(i).unwrap();
         assert_eq!(displaced, i.checked_sub(2));
@@ -262,7 +262,7 @@ fn ordinals_count_on_across_the_position_wrap() {
     for cap in [1usize, 2, 3, 8] {
         let layout = Layout::new(cap).unwrap();
         let start = layout.lap(usize::MAX).wrapping_sub(layout.one_lap());
-        let ring = Ring::build(cap, false, start).unwrap();
+        let ring = Ring::build(cap, false, false, start).unwrap();
         let (tail0, head0, _) = ring.ordinals();
         assert_eq!(tail0, head0);
         let (mut pushed, mut popped, mut evicted) = (0u64, 0u64, 0u64);
@@ -287,7 +287,7 @@ fn ordinals_count_on_across_the_position_wrap() {
         }
         let (tail, head, skipped) = ring.ordinals();
         assert!(
-            ring.tail.load(Ordering::Relaxed) < start,
+            ring.tail.pos.load(Ordering::Relaxed) < start,
             "cap {cap}: the positions wrapped"
         );
         assert_eq!(tail.wrapping_sub(tail0), pushed, "cap {cap}: claims");
@@ -377,4 +377,208 @@ fn the_prefetch_ahead_stays_inside_the_slots() {
             }
         }
     }
+}
+
+// ---- Single-consumer rings (`Ring::build(.., single_consumer: true, ..)`) ----------------------
+
+/// A single-consumer ring of `cap` slots starting at `start`.
+fn single(cap: usize, amnesia: bool, start: usize) -> Ring<u64> {
+    Ring::build(cap, amnesia, true, start).unwrap()
+}
+
+/// One attempt of the single consumer's pop.
+fn pop_exclusive<T>(ring: &Ring<T>, check: EmptyCheck) -> Pop<T> {
+    // SAFETY: the ring is single-consumer (the tests build it so) and the test is its only
+    // consumer.
+    unsafe { ring.pop_slot_exclusive(check) }
+}
+
+/// The one pop of a single-consumer ring, stepping over given-up claims.
+fn pop_single<T>(ring: &Ring<T>) -> Option<T> {
+    loop {
+        match pop_exclusive(ring, EmptyCheck::Fenced) {
+            Pop::Value(value) => return Some(value),
+            Pop::Skipped => continue,
+            Pop::Empty | Pop::Closed | Pop::NotReady | Pop::Held => return None,
+        }
+    }
+}
+
+#[test]
+fn single_consumer_fifo_across_many_laps_near_the_word_wrap() {
+    for cap in [1usize, 2, 3, 8] {
+        let layout = Layout::new(cap).unwrap();
+        let start = layout.lap(usize::MAX).wrapping_sub(2 * layout.one_lap());
+        let ring = single(cap, false, start);
+        let (mut next_in, mut next_out) = (0u64, 0u64);
+        let rounds = if cfg!(miri) { 4 * cap } else { 10 * cap };
+        for round in 0..rounds {
+            // Full is exactly `cap` values: freed slots are reused, no more and no sooner.
+            while ring.try_push(next_in).is_ok() {
+                next_in += 1;
+            }
+            assert_eq!(ring.len(), cap, "cap {cap}, round {round}");
+            for _ in 0..=(round % cap) {
+                assert_eq!(pop_single(&ring), Some(next_out));
+                next_out += 1;
+            }
+        }
+        while let Some(v) = pop_single(&ring) {
+            assert_eq!(v, next_out);
+            next_out += 1;
+        }
+        assert_eq!(next_in, next_out);
+        assert!(
+            ring.tail.pos.load(Ordering::Relaxed) < start,
+            "cap {cap} did not wrap"
+        );
+    }
+}
+
+#[test]
+fn single_consumer_frees_a_slot_only_once_its_value_is_out() {
+    let ring = single(2, false, 0);
+    ring.try_push(1).unwrap();
+    ring.try_push(2).unwrap();
+    assert_eq!(ring.try_push(3), Err(3), "full");
+    // The copy of `head` is stale after the pop: the claim must look at `head` itself.
+    assert_eq!(pop_single(&ring), Some(1));
+    ring.try_push(3).unwrap();
+    assert_eq!(ring.try_push(4), Err(4), "full again: slot 1 still holds 2");
+    assert_eq!(pop_single(&ring), Some(2));
+    assert_eq!(pop_single(&ring), Some(3));
+    assert_eq!(pop_single(&ring), None);
+    // The freed slots keep their stamps: the producer never relies on them.
+    assert_eq!(
+        Layout::state(ring.slots.as_ref()[0].stamp.load(Ordering::Relaxed)),
+        FULL
+    );
+    ring.try_push(5).unwrap();
+    ring.try_push(6).unwrap();
+    assert_eq!(ring.try_push(7), Err(7));
+    assert_eq!(pop_single(&ring), Some(5));
+    assert_eq!(pop_single(&ring), Some(6));
+}
+
+#[test]
+fn single_consumer_drop_drops_only_the_values_still_inside() {
+    let drops = StdAtomicUsize::new(0);
+    {
+        let ring = Ring::build(4, false, true, 0).unwrap();
+        for i in 0..4 {
+            assert!(ring.try_push(Counted(i, &drops)).is_ok());
+        }
+        // Three popped (and dropped by us): their slots still say FULL, and hold nothing.
+        for _ in 0..3 {
+            drop(pop_single(&ring));
+        }
+        assert_eq!(drops.load(StdOrdering::Relaxed), 3);
+        // One given-up claim (SKIP) and one value in the next lap, behind the one left.
+        drop(ring.claim().unwrap());
+        assert!(ring.try_push(Counted(5, &drops)).is_ok());
+    }
+    // Two values left inside, dropped once each with the ring.
+    assert_eq!(drops.load(StdOrdering::Relaxed), 5);
+}
+
+#[cfg(not(miri))] // unwinding through a destructor under Miri is slow; the logic is the same
+#[test]
+fn single_consumer_drop_goes_on_after_a_destructor_panics() {
+    struct Bomb<'a>(u64, &'a StdAtomicUsize);
+    impl Drop for Bomb<'_> {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, StdOrdering::Relaxed);
+            if self.0 == 1 {
+                panic!("the second value's destructor panics");
+            }
+        }
+    }
+    let drops = StdAtomicUsize::new(0);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let ring = Ring::build(4, false, true, 0).unwrap();
+        for i in 0..4 {
+            assert!(ring.try_push(Bomb(i, &drops)).is_ok());
+        }
+        drop(ring);
+    }));
+    assert!(result.is_err(), "the panic goes on");
+    assert_eq!(drops.load(StdOrdering::Relaxed), 4, "every value dropped");
+}
+
+#[test]
+fn single_consumer_close_drains_then_ends() {
+    let ring = single(3, false, 0);
+    ring.try_push(1).unwrap();
+    let claim = ring.claim().unwrap();
+    assert!(ring.close());
+    assert_eq!(ring.try_push(3), Err(3));
+    assert_eq!(pop_single(&ring), Some(1));
+    assert!(matches!(
+        pop_exclusive(&ring, EmptyCheck::Fenced),
+        Pop::NotReady
+    ));
+    claim.publish(2);
+    assert_eq!(pop_single(&ring), Some(2));
+    // The end, although the slot at `head` still has a FULL stamp from the lap before.
+    assert!(matches!(
+        pop_exclusive(&ring, EmptyCheck::Fenced),
+        Pop::Closed
+    ));
+    // The same at a later lap: fill and drain a second ring past a lap, then close it.
+    let ring = single(2, false, 0);
+    for i in 0..5 {
+        ring.try_push(i).unwrap();
+        assert_eq!(pop_single(&ring), Some(i));
+    }
+    ring.close();
+    assert!(matches!(
+        pop_exclusive(&ring, EmptyCheck::CallerFenced),
+        Pop::Closed
+    ));
+}
+
+#[test]
+fn single_consumer_hints_read_head_not_stamps() {
+    let ring = single(8, false, 0);
+    for round in 0..3 {
+        for i in 0..8 {
+            ring.try_push(i).unwrap();
+        }
+        assert!(ring.head_looks_ready(1), "round {round}");
+        assert!(!ring.tail_looks_free(), "round {round}: full");
+        assert_eq!(pop_single(&ring), Some(0));
+        assert!(
+            !ring.tail_looks_free(),
+            "round {round}: one slot is not room yet"
+        );
+        assert_eq!(pop_single(&ring), Some(1));
+        assert!(ring.tail_looks_free(), "round {round}: two free slots are");
+        for i in 2..8 {
+            assert_eq!(pop_single(&ring), Some(i));
+        }
+        // Empty, in a later lap: the stamps still say FULL (the previous lap's).
+        assert!(!ring.head_looks_ready(1), "round {round}: empty");
+        assert!(!ring.head_looks_ready(8), "round {round}: empty");
+    }
+    ring.try_push(10).unwrap();
+    assert!(ring.head_looks_ready(1));
+    assert!(!ring.head_looks_ready(2), "one message is not a run of two");
+    let claim = ring.claim().unwrap();
+    assert!(!ring.head_looks_ready(2), "a claim in flight is not ready");
+    drop(claim);
+    assert!(
+        ring.head_looks_ready(2),
+        "a given-up claim is (the pop steps over it)"
+    );
+}
+
+#[cfg(feature = "amnesia")]
+#[test]
+fn single_consumer_amnesia_zeroes_slot_memory_after_pop() {
+    let ring = Ring::build(2, true, true, 0).unwrap();
+    ring.try_push([0xAB_u8; 48]).unwrap();
+    ring.try_push([0xCD_u8; 48]).unwrap();
+    assert_eq!(pop_single(&ring), Some([0xAB; 48]));
+    assert_eq!(ring.raw_slot_bytes(0), [0; 48]);
+    assert_eq!(ring.raw_slot_bytes(1), [0xCD; 48]);
 }
