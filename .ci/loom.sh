@@ -41,9 +41,9 @@ TWINS=(
     # A single-consumer ring's receiver frees a slot by moving `head` with a Relaxed store
     # (`Ring::pop_impl`, exclusive): a sender's write into the freed slot races its last read.
     'free|loom_mailbox_basic|senders_claim_slots_the_receiver_freed|Causality violation'
-    # Senders read and refresh the copy of `head` beside `tail` Relaxed
-    # (`Ring::claim_single_consumer`): a sender that claims through another's copy writes into
-    # a slot the receiver may still be reading.
+    # A sender refreshes the copy of `head` beside `tail` before its claim instead of after it
+    # (`Ring::claim_single_consumer`): a sender that claims through that copy while the first
+    # is preempted before its CAS writes into a slot the receiver may still be reading.
     'head_seen|loom_mailbox_basic|senders_claim_slots_the_receiver_freed|Causality violation'
     'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
     # The re-check after registering runs without the fence between the registration and

@@ -87,10 +87,10 @@ pub(crate) use crossbeam_utils::CachePadded;
 
 /// Asks the CPU to fetch the cache line at `p` ahead of time, for writing: a hint that changes
 /// no value and orders nothing. A producer streaming into the ring uses it on a slot a few
-/// places ahead of the one it claims, whose line the consumer wrote last (its stamp, when it
-/// freed the slot a lap ago): the transfer of that line then overlaps the work in between,
-/// instead of stalling the claim's stamp load and leaving the slot's stores waiting in the
-/// store buffer (where anything that has to drain it, a locked instruction or a load that
+/// places ahead of the one it claims, whose line the consumer touched last (it read the slot a
+/// lap ago, and in a shared ring wrote its stamp when it freed it): the transfer of that line
+/// then overlaps the work in between, instead of stalling the claim (a shared ring's claim
+/// loads the stamp) and leaving the slot's stores waiting in the store buffer (where anything that has to drain it, a locked instruction or a load that
 /// cannot be forwarded from a store, waits for them too).
 ///
 /// `prefetchw` asks for the line in a writable state, so the producer's stores to it need no

@@ -17,7 +17,8 @@
 //! value out and only then moves `head` past the slot, with a Release store; the stamp keeps
 //! its `lap | FULL`. A producer knows the slot at `tail` is free once `head` is past the
 //! position the slot held a lap before, and reads that from `head_seen`, a copy of `head` on
-//! the producers' own cache line, going to `head` itself only when the copy says "not yet".
+//! the producers' own cache line, going to `head` itself only when the copy says "not yet"
+//! (and refreshing the copy once its claim has succeeded: see `claim_single_consumer`).
 //! So the producer never reads a slot before writing it, and the consumer never writes a line
 //! the producers are about to write (in the shared ring both happen on every slot of every
 //! lap). The stamps still carry each publish (`FULL`, `SKIP`, `RESERVED`) to the consumer,
@@ -280,8 +281,10 @@ impl<T> Claim<'_, T> {
     #[inline]
     pub(crate) fn publish(self, value: T) {
         // SAFETY: the claim owns the slot (it won the tail CAS after an Acquire load saw the
-        // slot EMPTY for this lap, so the previous lap's consumer is done with the memory), and
-        // nobody reads the value until the stamp below says FULL.
+        // slot EMPTY for this lap, or, in a single-consumer ring, saw `head` past the slot's
+        // previous position, directly or through the copy: either way the previous lap's
+        // consumer is done with the memory), and nobody reads the value until the stamp below
+        // says FULL.
         unsafe { self.slot.write(value) };
         // Release: pairs with the Acquire stamp load of the consumer (`pop_slot`) or evicting
         // producer (`force_push`), making the value write above visible before they read it.
@@ -298,10 +301,12 @@ impl<T> Claim<'_, T> {
 impl<T> Drop for Claim<'_, T> {
     fn drop(&mut self) {
         // Release: pairs with the Acquire stamp load of the consumer that steps over the slot.
-        // No value was written, but the ordering chain must not break: the previous lap's
-        // consumer freed the slot with a Release store we read with Acquire, and the next
-        // lap's producer must see that free as happened-before its write. A Relaxed store by
-        // another thread would not carry it (it does not continue a release sequence).
+        // No value was written, but in a shared ring the ordering chain must not break: the
+        // previous lap's consumer freed the slot with a Release store we read with Acquire, and
+        // the next lap's producer must see that free as happened-before its write. A Relaxed
+        // store by another thread would not carry it (it does not continue a release
+        // sequence). (In a single-consumer ring the chain runs through `head` instead; the
+        // consumer's Acquire still keeps the SKIP from being read before our claim.)
         self.slot.stamp.store(self.lap | SKIP, Ordering::Release);
     }
 }
@@ -455,8 +460,9 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// Asks the CPU to fetch the slot [`PREFETCH_AHEAD`] places past `claim`'s, wrapping
     /// around the end of the slots, for writing (`sync::prefetch_for_write`; a hint: nothing
     /// is read, written or ordered). For a producer that is the only one: it will claim that
-    /// slot soon, and the slot's line was last written by the consumer (its stamp, freed a lap
-    /// ago), so fetching it now overlaps the transfer with the work in between. With several
+    /// slot soon, and the slot's line was last touched by the consumer (read, a lap ago, and
+    /// in a shared ring written: its stamp), so fetching it now overlaps the transfer with the
+    /// work in between. With several
     /// producers the line is more likely another producer's next write, and taking it away
     /// from them costs more than it saves (measured: 4-producer rows 7-28% slower with it; for
     /// one producer, see docs/PERFORMANCE.md). The address stays inside the slots: a write
@@ -578,6 +584,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// `head` itself only when that copy says "not yet". "Full" has no in-between state here
     /// (no consumer is ever halfway through freeing a slot), so there is no bounded wait.
     #[inline(always)]
+    #[cfg_attr(
+        ryker_loom_broken = "head_seen",
+        allow(unused_variables, unused_assignments)
+    )]
     fn claim_single_consumer(&self) -> Result<Claim<'_, T>, ClaimError> {
         let layout = self.layout;
         let mut contention = Backoff::new();
@@ -589,14 +599,15 @@ impl<T, S: Storage<T>> Ring<T, S> {
             }
             // The position this slot held a lap ago: the slot is free once `head` is past it.
             let before = tail.wrapping_sub(layout.one_lap());
-            // Acquire: pairs with the Release store of the copy below, made by a producer
-            // that read `head` with Acquire, so the consumer's move of the value out (before
-            // its Release store of `head`) happens-before our write of the next one.
-            // Broken twin `head_seen` (loom suite only) reads the copy Relaxed.
-            #[cfg(not(ryker_loom_broken = "head_seen"))]
-            let seen = self.tail.head_seen.load(Ordering::Acquire);
-            #[cfg(ryker_loom_broken = "head_seen")]
+            // Relaxed: the copy is stored only after a successful claim (below), so a claim
+            // made through it comes after that claim in `tail`'s modification order (one made
+            // before could not read a store that follows it), and our claim CAS, an RMW in
+            // the release sequence of that claim's CAS, synchronizes with it: the consumer's
+            // read of the slot, its Release store of `head`, that producer's Acquire load of
+            // `head`, its claim, ours, our write.
             let seen = self.tail.head_seen.load(Ordering::Relaxed);
+            // `Some(head)` when we read `head` itself, to refresh the copy once we have claimed.
+            let mut fresh = None;
             if !Layout::is_after(seen, before) {
                 // Acquire: pairs with the consumer's Release store of `head`
                 // (`pop_impl`, exclusive), made after it moved the slot's value out.
@@ -612,22 +623,29 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     // Acquire: as above; the fence orders it after our earlier accesses.
                     head = self.head.load(Ordering::Acquire);
                     if !Layout::is_after(head, before) {
-                        return Err(ClaimError::Full);
+                        // Full, unless `tail` moved on meanwhile (then our `before` is stale:
+                        // a thread stalled here for half a word of positions would misread
+                        // it). Relaxed: a fresh guess, as below.
+                        let now = self.tail.pos.load(Ordering::Relaxed);
+                        if now == tail {
+                            return Err(ClaimError::Full);
+                        }
+                        tail = now;
+                        contention.spin();
+                        continue;
                     }
                 }
-                // Release: passes on what the Acquire load of `head` carried (the consumer's
-                // move of the value out) to producers that read the copy with Acquire. A
-                // racing producer may store an older value: positions only move forward, so
-                // an older copy is only more cautious.
-                #[cfg(not(ryker_loom_broken = "head_seen"))]
-                self.tail.head_seen.store(head, Ordering::Release);
+                fresh = Some(head);
+                // Broken twin `head_seen` (loom suite only): the copy stored before the claim,
+                // Relaxed (see the store after the CAS).
                 #[cfg(ryker_loom_broken = "head_seen")]
                 self.tail.head_seen.store(head, Ordering::Relaxed);
             }
             let next = layout.next(tail);
             // SeqCst on success, Relaxed on failure: as in `claim_slot`. The slot's memory is
-            // ordered by the Acquire loads above (the previous value is gone) and by the
-            // publish's Release store (the new one is visible).
+            // ordered by the Acquire loads above (the previous value is gone), or through the
+            // copy as described there, and by the publish's Release store (the new one is
+            // visible).
             match self.tail.pos.compare_exchange_weak(
                 tail,
                 next,
@@ -636,6 +654,17 @@ impl<T, S: Storage<T>> Ring<T, S> {
             ) {
                 Ok(_) => {
                     note_flip(&self.tail_flips, tail, next);
+                    #[cfg(not(ryker_loom_broken = "head_seen"))]
+                    if let Some(head) = fresh {
+                        // Relaxed: see the load above. Only after the claim: our unpublished
+                        // slot keeps `head` from passing it until we publish, so this copy is
+                        // at most a lap behind `head` whenever it lands, even if we stall
+                        // here; a copy stored before the claim could land arbitrarily late,
+                        // and one more than half a word of positions old would read as
+                        // "past" every slot. Broken twin `head_seen` (loom suite only)
+                        // stores it before the claim.
+                        self.tail.head_seen.store(head, Ordering::Relaxed);
+                    }
                     return Ok(Claim {
                         slot: self.slot(tail),
                         lap: layout.lap(tail),
@@ -716,8 +745,9 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// the next `room` slots from `tail` must look free for its lap (a single consumer frees
     /// slots in order), so a producer that resumes fills slots the consumer has left behind,
     /// instead of taking each slot the moment it is freed, on the very line the consumer is
-    /// working on. It reads `tail` and one stamp, not `head`, the receiver's line. The claim
-    /// that follows a `true` re-checks everything.
+    /// working on. In a shared ring it reads `tail` and one stamp, not `head`, the receiver's
+    /// line; a single-consumer ring's stamps do not say whether a slot is free, so there it
+    /// reads `head`. The claim that follows a `true` re-checks everything.
     #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn tail_looks_free(&self) -> bool {
