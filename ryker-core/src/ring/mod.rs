@@ -492,6 +492,32 @@ impl<T, S: Storage<T>> Ring<T, S> {
         (ahead < end).then_some(ahead)
     }
 
+    /// The claim's CAS: moves `tail` from `tail` (open) to the next position, or returns the
+    /// word found instead (another claim, or the close, came first). Both claims go through
+    /// it (`claim_slot`, `claim_single_consumer`); neither reads slot memory through it.
+    #[inline(always)]
+    fn advance_tail(&self, tail: usize) -> Result<(), usize> {
+        let next = self.layout.next(tail);
+        // SeqCst on success: the sender half of the mailbox's receiver wake-up (see
+        // `mailbox/mod.rs`): a receiver whose re-check, after its SeqCst fence, reads `tail`
+        // from before this CAS is ordered before it, so the sender's SeqCst load of the waker
+        // state after the publish sees the registration. It costs nothing on x86 (every locked
+        // RMW is a full barrier) and spares each send a separate fence. In a single-consumer
+        // ring it also carries the copy of `head` from one claim to the next (see
+        // `claim_single_consumer`). Relaxed on failure: only a fresh guess.
+        match self
+            .tail
+            .pos
+            .compare_exchange_weak(tail, next, Ordering::SeqCst, Ordering::Relaxed)
+        {
+            Ok(_) => {
+                note_flip(&self.tail_flips, tail, next);
+                Ok(())
+            }
+            Err(current) => Err(current),
+        }
+    }
+
     /// The claim skeleton that [`claim`](Self::claim) and [`force`](Self::force) share: take
     /// the slot at `tail` when it is empty in this lap; when it still holds the previous lap's
     /// entry, ask `on_full` (after the SeqCst fence, with `head` read) whether to stop there or to
@@ -522,24 +548,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
             // for `force`, with the previous lap's Release publish, whose value it may move out.
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == lap | EMPTY {
-                let next = layout.next(tail);
-                // SeqCst on success: the sender half of the mailbox's receiver wake-up (see
-                // `mailbox/mod.rs`): a receiver whose re-check, after its SeqCst fence, reads
-                // `tail` from before this CAS is ordered before it, so the sender's SeqCst load
-                // of the waker state after the publish sees the registration. It costs nothing
-                // on x86 (every locked RMW is a full barrier) and spares each send a separate
-                // fence. Access to slot memory is ordered by the stamp (Acquire above,
-                // Release at publish). Relaxed on failure: only a fresh guess.
-                match self.tail.pos.compare_exchange_weak(
-                    tail,
-                    next,
-                    Ordering::SeqCst,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        note_flip(&self.tail_flips, tail, next);
-                        return Ok(Claim { slot, lap });
-                    }
+                // Access to slot memory is ordered by the stamp (Acquire above, Release at
+                // publish); the CAS only takes the position.
+                match self.advance_tail(tail) {
+                    Ok(()) => return Ok(Claim { slot, lap }),
                     Err(current) => {
                         tail = current;
                         contention.spin();
@@ -641,19 +653,11 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 #[cfg(ryker_loom_broken = "head_seen")]
                 self.tail.head_seen.store(head, Ordering::Relaxed);
             }
-            let next = layout.next(tail);
-            // SeqCst on success, Relaxed on failure: as in `claim_slot`. The slot's memory is
-            // ordered by the Acquire loads above (the previous value is gone), or through the
-            // copy as described there, and by the publish's Release store (the new one is
-            // visible).
-            match self.tail.pos.compare_exchange_weak(
-                tail,
-                next,
-                Ordering::SeqCst,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    note_flip(&self.tail_flips, tail, next);
+            // The slot's memory is ordered by the Acquire loads above (the previous value is
+            // gone), or through the copy as described there, and by the publish's Release
+            // store (the new one is visible).
+            match self.advance_tail(tail) {
+                Ok(()) => {
                     #[cfg(not(ryker_loom_broken = "head_seen"))]
                     if let Some(head) = fresh {
                         // Relaxed: see the load above. Only after the claim: our unpublished

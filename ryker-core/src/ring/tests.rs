@@ -27,39 +27,51 @@ fn capacity_zero_and_absurd_are_config_errors() {
 
 #[test]
 fn fifo_across_many_laps_near_the_word_wrap() {
-    for cap in [1usize, 2, 3, 8] {
-        let layout = Layout::new(cap).unwrap();
-        // Start three laps before the positions wrap around the word.
-        let start = layout.lap(usize::MAX).wrapping_sub(2 * layout.one_lap());
-        let ring = Ring::build(cap, false, false, start).unwrap();
-        let mut next_in = 0u64;
-        let mut next_out = 0u64;
-        // Under Miri fewer rounds still wrap the positions (checked below) at every capacity.
-        let rounds = if cfg!(miri) { 4 * cap } else { 10 * cap };
-        for round in 0..rounds {
-            // Fill, then drain a varying amount.
-            while ring.try_push(next_in).is_ok() {
-                next_in += 1;
+    // Both kinds of ring: a shared one (`try_pop`) and a single-consumer one, whose claims
+    // judge a slot free by `head` (`Layout::is_after` across the wrap) and whose pops free it
+    // by moving `head`.
+    for single_consumer in [false, true] {
+        for cap in [1usize, 2, 3, 8] {
+            let layout = Layout::new(cap).unwrap();
+            // Start three laps before the positions wrap around the word.
+            let start = layout.lap(usize::MAX).wrapping_sub(2 * layout.one_lap());
+            let ring = Ring::build(cap, false, single_consumer, start).unwrap();
+            let pop = |ring: &Ring<u64>| {
+                if single_consumer {
+                    pop_single(ring)
+                } else {
+                    ring.try_pop()
+                }
+            };
+            let (mut next_in, mut next_out) = (0u64, 0u64);
+            // Under Miri fewer rounds still wrap the positions (checked below) at every capacity.
+            let rounds = if cfg!(miri) { 4 * cap } else { 10 * cap };
+            for round in 0..rounds {
+                // Fill (exactly `cap` values: freed slots are reused, no more and no sooner),
+                // then drain a varying amount.
+                while ring.try_push(next_in).is_ok() {
+                    next_in += 1;
+                }
+                assert_eq!(ring.len(), cap, "cap {cap}, round {round}");
+                assert!(ring.is_full());
+                for _ in 0..=(round % cap) {
+                    assert_eq!(pop(&ring), Some(next_out));
+                    next_out += 1;
+                }
             }
-            assert_eq!(ring.len(), cap);
-            assert!(ring.is_full());
-            for _ in 0..=(round % cap) {
-                assert_eq!(ring.try_pop(), Some(next_out));
+            let (tail, head, _) = ring.ordinals();
+            assert_eq!(tail.wrapping_sub(head), ring.len() as u64);
+            while let Some(v) = pop(&ring) {
+                assert_eq!(v, next_out);
                 next_out += 1;
             }
+            assert_eq!(next_in, next_out);
+            // The positions did wrap.
+            assert!(
+                ring.tail.pos.load(Ordering::Relaxed) < start,
+                "cap {cap} (single consumer: {single_consumer}) did not wrap"
+            );
         }
-        let (tail, head, _) = ring.ordinals();
-        assert_eq!(tail.wrapping_sub(head), ring.len() as u64);
-        while let Some(v) = ring.try_pop() {
-            assert_eq!(v, next_out);
-            next_out += 1;
-        }
-        assert_eq!(next_in, next_out);
-        // The positions did wrap.
-        assert!(
-            ring.tail.pos.load(Ordering::Relaxed) < start,
-            "cap {cap} did not wrap"
-        );
     }
 }
 
@@ -381,9 +393,9 @@ fn the_prefetch_ahead_stays_inside_the_slots() {
 
 // ---- Single-consumer rings (`Ring::build(.., single_consumer: true, ..)`) ----------------------
 
-/// A single-consumer ring of `cap` slots starting at `start`.
-fn single(cap: usize, amnesia: bool, start: usize) -> Ring<u64> {
-    Ring::build(cap, amnesia, true, start).unwrap()
+/// A single-consumer ring of `cap` slots.
+fn single(cap: usize) -> Ring<u64> {
+    Ring::build(cap, false, true, 0).unwrap()
 }
 
 /// One attempt of the single consumer's pop.
@@ -405,39 +417,8 @@ fn pop_single<T>(ring: &Ring<T>) -> Option<T> {
 }
 
 #[test]
-fn single_consumer_fifo_across_many_laps_near_the_word_wrap() {
-    for cap in [1usize, 2, 3, 8] {
-        let layout = Layout::new(cap).unwrap();
-        let start = layout.lap(usize::MAX).wrapping_sub(2 * layout.one_lap());
-        let ring = single(cap, false, start);
-        let (mut next_in, mut next_out) = (0u64, 0u64);
-        let rounds = if cfg!(miri) { 4 * cap } else { 10 * cap };
-        for round in 0..rounds {
-            // Full is exactly `cap` values: freed slots are reused, no more and no sooner.
-            while ring.try_push(next_in).is_ok() {
-                next_in += 1;
-            }
-            assert_eq!(ring.len(), cap, "cap {cap}, round {round}");
-            for _ in 0..=(round % cap) {
-                assert_eq!(pop_single(&ring), Some(next_out));
-                next_out += 1;
-            }
-        }
-        while let Some(v) = pop_single(&ring) {
-            assert_eq!(v, next_out);
-            next_out += 1;
-        }
-        assert_eq!(next_in, next_out);
-        assert!(
-            ring.tail.pos.load(Ordering::Relaxed) < start,
-            "cap {cap} did not wrap"
-        );
-    }
-}
-
-#[test]
 fn single_consumer_frees_a_slot_only_once_its_value_is_out() {
-    let ring = single(2, false, 0);
+    let ring = single(2);
     ring.try_push(1).unwrap();
     ring.try_push(2).unwrap();
     assert_eq!(ring.try_push(3), Err(3), "full");
@@ -507,7 +488,7 @@ fn single_consumer_drop_goes_on_after_a_destructor_panics() {
 
 #[test]
 fn single_consumer_close_drains_then_ends() {
-    let ring = single(3, false, 0);
+    let ring = single(3);
     ring.try_push(1).unwrap();
     let claim = ring.claim().unwrap();
     assert!(ring.close());
@@ -525,7 +506,7 @@ fn single_consumer_close_drains_then_ends() {
         Pop::Closed
     ));
     // The same at a later lap: fill and drain a second ring past a lap, then close it.
-    let ring = single(2, false, 0);
+    let ring = single(2);
     for i in 0..5 {
         ring.try_push(i).unwrap();
         assert_eq!(pop_single(&ring), Some(i));
@@ -539,7 +520,7 @@ fn single_consumer_close_drains_then_ends() {
 
 #[test]
 fn single_consumer_hints_read_head_not_stamps() {
-    let ring = single(8, false, 0);
+    let ring = single(8);
     for round in 0..3 {
         for i in 0..8 {
             ring.try_push(i).unwrap();
