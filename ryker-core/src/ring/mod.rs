@@ -462,9 +462,8 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// is read, written or ordered). For a producer that is the only one: it will claim that
     /// slot soon, and the slot's line was last touched by the consumer (read, a lap ago, and
     /// in a shared ring written: its stamp), so fetching it now overlaps the transfer with the
-    /// work in between. With several
-    /// producers the line is more likely another producer's next write, and taking it away
-    /// from them costs more than it saves (measured: 4-producer rows 7-28% slower with it; for
+    /// work in between. With several producers the line is more likely another producer's
+    /// next write, and taking it away from them costs more than it saves (measured: 4-producer rows 7-28% slower with it; for
     /// one producer, see docs/PERFORMANCE.md). The address stays inside the slots: a write
     /// prefetch of the line past their end would take it away from whichever core owns that
     /// unrelated memory. (With fewer slots than the distance the wrapped address can still be
