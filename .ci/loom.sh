@@ -41,10 +41,17 @@ TWINS=(
     # A single-consumer ring's receiver frees a slot by moving `head` with a Relaxed store
     # (`Ring::pop_impl`, exclusive): a sender's write into the freed slot races its last read.
     'free|loom_mailbox_basic|senders_claim_slots_the_receiver_freed|Causality violation'
+    # The same twin against the split ring (`ring::split`), whose consumer pops one value at
+    # a time with no fence while the ring is open.
+    'free|loom_ring_split|consumer_dropped_during_pushes|Causality violation'
     # A sender refreshes the copy of `head` beside `tail` before its claim instead of after it
     # (`Ring::claim_single_consumer`): a sender that claims through that copy while the first
     # is preempted before its CAS writes into a slot the receiver may still be reading.
     'head_seen|loom_mailbox_basic|senders_claim_slots_the_receiver_freed|Causality violation'
+    # The split ring's consumer never reads the closed flag (`Consumer::pop`), so it judges
+    # "empty" from the stamp alone for good: after the last producer is gone it never reports
+    # the end.
+    'split_open|loom_ring_split|producers_leave_and_the_consumer_sees_the_end|end must be reported'
     'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
     # The re-check after registering runs without the fence between the registration and
     # its read of `tail` (`Receiver::poll_inner`; the ring's own fence is left to the caller

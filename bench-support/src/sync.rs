@@ -16,7 +16,7 @@ use std::task::{Context, Poll, Waker};
 
 use crossbeam_channel::TrySendError as CbTrySendError;
 use crossbeam_utils::Backoff;
-use ryker_core::error::{SendError, TrySendError};
+use ryker_core::error::{PushError, SendError, TryPopError, TrySendError};
 use ryker_core::mailbox::{try_channel, MailboxConfig, Receiver, Sender, Sent};
 use ryker_core::prelude::{Actor, Addr};
 
@@ -422,6 +422,58 @@ impl<Q: SpinQueue> SyncPeer for Spin<Q> {
     }
 }
 
+/// ryker's single-consumer ring (`ring::split`), spinning with [`Backoff`] while full or empty
+/// like [`Spin`]; its own close (the last producer's drop) ends the consumer.
+#[derive(Debug)]
+pub struct RykerSplitRing;
+
+impl SyncPeer for RykerSplitRing {
+    const NAME: &'static str = "ryker_ring_split";
+    type Tx = ryker_core::ring::Producer<Msg>;
+    type Rx = ryker_core::ring::Consumer<Msg>;
+
+    fn pair(capacity: usize) -> (Self::Tx, Self::Rx) {
+        ryker_core::ring::split(capacity).expect("valid ring capacity")
+    }
+
+    #[inline]
+    fn send(tx: &Self::Tx, msg: Msg) -> Outcome {
+        let backoff = Backoff::new();
+        let mut msg = msg;
+        loop {
+            match tx.try_push(msg) {
+                Ok(()) => return Outcome::Queued,
+                Err(PushError::Full(back)) => msg = back,
+                Err(_) => return Outcome::Closed,
+            }
+            backoff.snooze();
+        }
+    }
+
+    #[inline]
+    fn recv_batch(rx: &mut Self::Rx, buf: &mut Vec<Msg>, limit: usize) -> usize {
+        let backoff = Backoff::new();
+        let first = loop {
+            match rx.try_pop() {
+                Ok(msg) => break msg,
+                Err(TryPopError::Empty) => backoff.snooze(),
+                Err(_) => return 0,
+            }
+        };
+        fill(buf, first, limit, || rx.try_pop().ok())
+    }
+
+    #[inline]
+    fn try_send(tx: &Self::Tx, msg: Msg) -> Result<(), Msg> {
+        tx.try_push(msg).map_err(PushError::into_inner)
+    }
+
+    #[inline]
+    fn try_recv(rx: &mut Self::Rx) -> Option<Msg> {
+        rx.try_pop().ok()
+    }
+}
+
 /// A peer channel whose blocking `send`/`recv` return a `Result`: one line each.
 macro_rules! blocking_peer {
     ($(#[$doc:meta])* $peer:ident, $name:literal, $tx:ty, $rx:ty, $pair:expr,
@@ -742,6 +794,7 @@ mod tests {
     fn every_peer_tries_without_waiting() {
         tries::<Ryker>();
         tries::<RykerRing>();
+        tries::<RykerSplitRing>();
         tries::<ArrayQueue>();
         tries::<ThingBuf>();
         tries::<Thingbuf>();
@@ -758,6 +811,7 @@ mod tests {
     fn every_peer_delivers_each_message_once_and_then_reports_the_end() {
         drains::<Ryker>();
         drains::<RykerRing>();
+        drains::<RykerSplitRing>();
         drains::<ArrayQueue>();
         drains::<ThingBuf>();
         drains::<Thingbuf>();

@@ -266,6 +266,57 @@ pub enum ForcePushError<T> {
     Closed(T),
 }
 
+/// Why [`Producer::try_push`](crate::ring::Producer::try_push) did not push; the value is
+/// handed back either way.
+///
+/// ```
+/// use ryker_core::error::PushError;
+/// let (tx, rx) = ryker_core::ring::split(1).unwrap();
+/// tx.try_push(1).unwrap();
+/// assert_eq!(tx.try_push(2), Err(PushError::Full(2)));
+/// drop(rx); // the consumer is gone: the ring is closed
+/// assert_eq!(tx.try_push(3), Err(PushError::Closed(3)));
+/// assert_eq!(PushError::Closed(3).into_inner(), 3);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PushError<T> {
+    /// Every slot is occupied (or the slot at the tail is still being freed, after a short
+    /// bounded backoff).
+    Full(T),
+    /// The ring is closed.
+    Closed(T),
+}
+
+impl<T> PushError<T> {
+    /// The value that was not pushed.
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Full(value) | Self::Closed(value) => value,
+        }
+    }
+}
+
+/// Why [`Consumer::try_pop`](crate::ring::Consumer::try_pop) returned no value.
+///
+/// ```
+/// use ryker_core::error::TryPopError;
+/// let (tx, mut rx) = ryker_core::ring::split::<u32>(4).unwrap();
+/// assert_eq!(rx.try_pop(), Err(TryPopError::Empty));
+/// tx.try_push(1).unwrap();
+/// drop(tx); // the last producer is gone: the ring is closed
+/// assert_eq!(rx.try_pop(), Ok(1)); // accepted values come first
+/// assert_eq!(rx.try_pop(), Err(TryPopError::Closed));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TryPopError {
+    /// Nothing to pop right now (a value whose push is in progress counts as not yet there).
+    Empty,
+    /// The ring is closed and every accepted value has been popped.
+    Closed,
+}
+
 impl<T> TrySendError<T> {
     /// The message, if this error hands it back.
     ///
@@ -393,6 +444,33 @@ impl<T> fmt::Display for ForcePushError<T> {
         f.write_str(match self {
             Self::Busy(_) => "ring busy: oldest slot not yet published",
             Self::Closed(_) => "ring closed",
+        })
+    }
+}
+
+impl<T> fmt::Debug for PushError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Full(_) => "Full(..)",
+            Self::Closed(_) => "Closed(..)",
+        })
+    }
+}
+
+impl<T> fmt::Display for PushError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Full(_) => "ring full",
+            Self::Closed(_) => "ring closed",
+        })
+    }
+}
+
+impl fmt::Display for TryPopError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "ring empty",
+            Self::Closed => "ring closed",
         })
     }
 }
@@ -619,6 +697,8 @@ mod std_impls {
     impl<T> std::error::Error for TrySendError<T> {}
     impl<T> std::error::Error for SendError<T> {}
     impl<T> std::error::Error for ForcePushError<T> {}
+    impl<T> std::error::Error for PushError<T> {}
+    impl std::error::Error for TryPopError {}
     impl std::error::Error for TryRecvError {}
     impl std::error::Error for Closed {}
     impl<T> std::error::Error for SendTimeoutError<T> {}
@@ -641,6 +721,9 @@ mod tests {
         assert_eq!(e.to_string(), "mailbox busy");
         let e: SendError<NoDebug> = SendError::Dropped;
         assert_eq!(alloc::format!("{e:?}"), "Dropped");
+        let e = PushError::Full(NoDebug);
+        assert_eq!(alloc::format!("{e:?}"), "Full(..)");
+        assert_eq!(e.to_string(), "ring full");
     }
 
     #[test]

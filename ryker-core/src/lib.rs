@@ -5,6 +5,9 @@
 //!
 //! - [`ring::Ring`] — bounded multi-producer multi-consumer ring (Vyukov-style stamps, lap
 //!   positions, closed bit); [`ring::StaticRing`] — the same with inline slots and `const fn new`.
+//! - [`ring::split`] — a ring for one consumer, split into [`ring::Producer`] (`Clone`,
+//!   `try_push`) and [`ring::Consumer`] (`try_pop`, `pop_batch`): no CAS and no slot write to
+//!   pop; the last producer's drop closes it.
 //! - [`mailbox::channel`] / [`mailbox::try_channel`] — a bounded MPSC mailbox:
 //!   [`mailbox::Sender`] (`try_send`, `send`, `poll_reserve` → [`mailbox::Permit`]) and
 //!   [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`, `recv_many`, `close`); with the
@@ -21,7 +24,7 @@
 //! - [`prelude`] — the actor API in one `use` (what the adapter crates re-export).
 //! - [`blocking::block_on`] — run a future on the current thread (under `std`).
 //! - [`error`] — every error, one vocabulary: `ConfigError`, `TrySendError`, `SendError`,
-//!   `TryRecvError`, `Closed`, `ForcePushError`.
+//!   `TryRecvError`, `Closed`, `ForcePushError`, `PushError`, `TryPopError`.
 //!
 //! Progress guarantee: lock-free except that a sender stalled between claiming a slot and
 //! publishing it holds up the messages behind that slot (never loses them), and a receiver

@@ -5,7 +5,8 @@
 //! once and in order, and reports the median msg/s of `--repeat` runs and ryker's msg/s divided
 //! by the row's (above 1: ryker is faster). Contexts:
 //!
-//! * `sync`: plain threads, each queue's blocking API (`ArrayQueue` spins with a backoff);
+//! * `sync`: plain threads, each queue's blocking API (`ArrayQueue` and ryker's `ring::split`,
+//!   the `ryker-ring` row, spin with a backoff);
 //!   peers: `crossbeam_queue::ArrayQueue`, crossbeam-channel, tokio mpsc, async-channel,
 //!   flume, kanal, thingbuf, crossfire.
 //! * `tokio-ct`, `tokio-mt`, `smol`: tasks on a tokio current-thread runtime, a tokio
@@ -118,6 +119,8 @@ pub(crate) struct CompareArgs {
 pub(crate) enum QueueArg {
     /// ryker's mailbox (an actor in the `actor` context).
     Ryker,
+    /// ryker's single-consumer ring, `ring::split` (sync only; spins like `array-queue`).
+    RykerRing,
     /// `crossbeam_queue::ArrayQueue` (sync only).
     ArrayQueue,
     /// `crossbeam_channel::bounded` (sync only).
@@ -173,6 +176,7 @@ impl QueueArg {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Ryker => "ryker",
+            Self::RykerRing => "ryker-ring",
             Self::ArrayQueue => "array-queue",
             Self::CrossbeamChannel => "crossbeam-channel",
             Self::TokioMpsc => "tokio-mpsc",
@@ -263,6 +267,9 @@ impl ContextArg {
         use QueueArg as Q;
         Some(match (self.rows_of(), queue) {
             (Self::Sync, Q::Ryker) => "send_blocking / recv_many_blocking",
+            (Self::Sync, Q::RykerRing) => {
+                "ring::split try_push / try_pop, spinning with Backoff while full or empty"
+            }
             (Self::Sync, Q::ArrayQueue) => "push / pop, spinning with Backoff while full or empty",
             (Self::Sync, Q::CrossbeamChannel) => "send / recv + try_recv",
             (Self::Sync, Q::TokioMpsc) => "blocking_send / blocking_recv_many",
@@ -310,7 +317,7 @@ impl ContextArg {
             (_, Q::Kanal) => "bounded_async send / recv + try_recv",
             (_, Q::Thingbuf) => "mpsc send().await / recv().await + try_recv",
             (_, Q::Crossfire) => "mpsc::bounded_async send().await / recv().await + try_recv",
-            (_, Q::ArrayQueue | Q::CrossbeamChannel) => return None,
+            (_, Q::RykerRing | Q::ArrayQueue | Q::CrossbeamChannel) => return None,
         })
     }
 
@@ -368,6 +375,7 @@ fn measure(
     match exec {
         None => match queue {
             QueueArg::Ryker => run_sync::<p::Ryker>(shape, label),
+            QueueArg::RykerRing => run_sync::<p::RykerSplitRing>(shape, label),
             QueueArg::ArrayQueue => run_sync::<p::ArrayQueue>(shape, label),
             QueueArg::CrossbeamChannel => run_sync::<p::CrossbeamChannel>(shape, label),
             QueueArg::TokioMpsc => run_sync::<p::TokioMpsc>(shape, label),
@@ -411,7 +419,8 @@ fn measure_on<E: bench_support::exec::Exec>(
         (ContextArg::Actor | ContextArg::Ask, _)
         | (
             _,
-            QueueArg::ArrayQueue
+            QueueArg::RykerRing
+            | QueueArg::ArrayQueue
             | QueueArg::CrossbeamChannel
             | QueueArg::Actix
             | QueueArg::Kameo
@@ -776,11 +785,13 @@ mod tests {
         for c in ContextArg::value_variants() {
             let queues = p.queues_in(*c);
             assert!(queues.contains(&QueueArg::Ryker), "{c:?}");
-            assert_eq!(
-                queues.contains(&QueueArg::ArrayQueue),
-                *c == ContextArg::Sync,
-                "{c:?}"
-            );
+            for sync_only in [QueueArg::ArrayQueue, QueueArg::RykerRing] {
+                assert_eq!(
+                    queues.contains(&sync_only),
+                    *c == ContextArg::Sync,
+                    "{c:?} {sync_only:?}"
+                );
+            }
         }
         let frameworks = [
             QueueArg::Actix,

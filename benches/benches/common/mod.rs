@@ -68,6 +68,7 @@ pub(crate) fn every_sync_peer(g: &mut BenchmarkGroup<'_, WallTime>, plan: Plan, 
     for cap in CAPACITIES {
         let shape = (cap, producers, cap);
         one::<p::RykerRing>(g, plan, shape);
+        one::<p::RykerSplitRing>(g, plan, shape);
         one::<p::Ryker>(g, plan, shape);
         one_many(g, plan, shape);
         one::<p::ArrayQueue>(g, plan, shape);

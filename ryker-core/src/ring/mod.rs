@@ -24,6 +24,10 @@
 //! lap). The stamps still carry each publish (`FULL`, `SKIP`, `RESERVED`) to the consumer,
 //! which tells "not written yet" by the slot's stamp still being in the previous lap.
 //!
+//! [`split`] hands out such a ring as a [`Producer`] (`Clone`) and its one [`Consumer`] (not
+//! `Clone`, popping through `&mut self`), which is what makes the single consumer a fact the
+//! compiler checks rather than a caller's promise.
+//!
 //! # Progress
 //! Lock-free except for one window: a producer that has claimed a slot but not yet published it
 //! (or a consumer that has taken one but not yet freed it) holds that slot, and the operations
@@ -41,6 +45,8 @@
 //! eviction): the close does not refuse it, and the end waits for its publish (see `force`).
 
 mod slot;
+#[cfg(feature = "alloc")]
+mod split;
 pub(crate) mod stamp;
 mod storage;
 
@@ -50,6 +56,10 @@ use core::marker::PhantomData;
 #[cfg(feature = "alloc")]
 pub(crate) use self::slot::wipe_spare;
 pub use self::slot::Slot;
+#[cfg(all(feature = "alloc", feature = "amnesia"))]
+pub use self::split::split_with_amnesia;
+#[cfg(feature = "alloc")]
+pub use self::split::{split, Consumer, Producer};
 pub(crate) use self::stamp::CAPACITY_RANGE;
 pub use self::stamp::MAX_CAPACITY;
 pub use self::storage::{Heap, Inline, Storage};
@@ -191,6 +201,13 @@ pub(crate) enum EmptyCheck {
     /// closed bit is set by an RMW on `tail` itself, so a `tail` that carries it carries
     /// every claim before the close.
     CallerFenced,
+    /// Neither a fence nor a look at `tail`: a slot not yet written for this lap is reported as
+    /// `Empty` from its stamp alone. For a consumer that knows the ring is not closed (the
+    /// split ring's, which reads a flag set after every close, `split.rs`) and has no one to
+    /// wake: its "empty" pairs with nothing, and `tail` stays on the producers' core. (The
+    /// caller cannot tell "empty" from "a push in flight" here; the split ring reports both as
+    /// empty.)
+    Open,
 }
 
 /// Why a claim failed.
@@ -913,6 +930,9 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 // entry while a `force_push` replaces it: empty unless a claim is in flight.
                 // SeqCst fence: pairs with the fence in `claim`'s full check (see there).
                 // Left to the caller under `CallerFenced` (see there).
+                if check == EmptyCheck::Open {
+                    return Pop::Empty;
+                }
                 if check == EmptyCheck::Fenced {
                     fence(Ordering::SeqCst);
                 }
