@@ -52,6 +52,9 @@ TWINS=(
     # "empty" from the stamp alone for good: after the last producer is gone it never reports
     # the end.
     'split_open|loom_ring_split|producers_leave_and_the_consumer_sees_the_end|end must be reported'
+    # The split ring's closed flag stored after the close instead of before it
+    # (`Shared::close`): a consumer that has seen `is_closed()` keeps answering `Empty`.
+    'split_flag_late|loom_ring_split|is_closed_means_the_end_is_reported|answered Empty'
     'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
     # The re-check after registering runs without the fence between the registration and
     # its read of `tail` (`Receiver::poll_inner`; the ring's own fence is left to the caller

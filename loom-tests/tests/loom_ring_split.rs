@@ -38,13 +38,17 @@ fn producers_leave_and_the_consumer_sees_the_end() {
         let p1 = spawn(move || push_all(tx, &[10, 11]));
         let p2 = spawn(move || push_all(tx2, &[20]));
         let mut got = Vec::new();
+        let mut ended = false;
         for _ in 0..2 {
             match rx.try_pop() {
-                Ok(v) => got.push(v),
-                // Not yet pushed, or its push still in flight; or the ring may already be
-                // closed and drained if both producers ran first.
-                Err(TryPopError::Empty | TryPopError::Closed) => {}
-                Err(other) => panic!("{other:?}"),
+                Ok(v) => {
+                    assert!(!ended, "{v} popped after the end was reported");
+                    got.push(v);
+                }
+                // Not yet pushed, or its push still in flight.
+                Err(TryPopError::Empty) => {}
+                // Both producers ran first: closed and drained.
+                Err(TryPopError::Closed) => ended = true,
             }
         }
         let mut accepted = p1.join().unwrap();
@@ -54,12 +58,17 @@ fn producers_leave_and_the_consumer_sees_the_end() {
         // this drain must end in `Closed` within the ring's capacity plus one.
         for _ in 0..3 {
             match rx.try_pop() {
-                Ok(v) => got.push(v),
+                Ok(v) => {
+                    assert!(!ended, "{v} popped after the end was reported");
+                    got.push(v);
+                }
                 Err(TryPopError::Closed) => {
                     closed = true;
                     break;
                 }
-                Err(e) => panic!("the producers are gone: the end must be reported, got {e:?}"),
+                Err(TryPopError::Empty) => {
+                    panic!("the producers are gone: the end must be reported, got Empty")
+                }
             }
         }
         assert!(closed, "the end was not reported after the drain");
@@ -95,5 +104,77 @@ fn consumer_dropped_during_pushes() {
         drop(rx);
         p.join().unwrap();
         drops.assert_each_dropped_once();
+    });
+}
+
+/// A producer pushes one value and drops its handle (the last one: that closes the ring)
+/// while the consumer asks `is_closed()`. A consumer that sees the closed bit has
+/// synchronized with the close, so the push before it is visible and the flag that switches
+/// the consumer to the fenced empty check is too: the ring must drain to `Closed` without a
+/// single `Empty`. Broken twin `split_flag_late` (the flag stored after the close) is caught
+/// here: the consumer keeps answering `Empty` from the stamp alone.
+#[test]
+fn is_closed_means_the_end_is_reported() {
+    model(3, || {
+        let (tx, mut rx) = split::<u32>(2).unwrap();
+        let p = spawn(move || {
+            let accepted = tx.try_push(1).is_ok();
+            drop(tx);
+            accepted
+        });
+        let mut got = Vec::new();
+        if rx.is_closed() {
+            for _ in 0..3 {
+                match rx.try_pop() {
+                    Ok(v) => got.push(v),
+                    Err(TryPopError::Closed) => break,
+                    Err(TryPopError::Empty) => {
+                        panic!("is_closed() said true with nothing in flight, yet try_pop answered Empty")
+                    }
+                }
+            }
+        }
+        let accepted = p.join().unwrap();
+        while let Ok(v) = rx.try_pop() {
+            got.push(v);
+        }
+        assert_eq!(rx.try_pop(), Err(TryPopError::Closed));
+        assert_eq!(got, if accepted { vec![1] } else { vec![] });
+    });
+}
+
+/// The consumer pops once and closes the ring while a producer pushes three values into two
+/// slots: a push that claimed before the close is delivered, one after it gets its value back
+/// as `Closed`; the consumer drains (waiting out a claim in flight) to `Closed` and receives
+/// exactly the accepted values, in order.
+#[test]
+fn consumer_close_races_pushes() {
+    model(3, || {
+        let (tx, mut rx) = split::<u32>(2).unwrap();
+        let p = spawn(move || {
+            let mut accepted = Vec::new();
+            for v in 0..3 {
+                match tx.try_push(v) {
+                    Ok(()) => accepted.push(v),
+                    Err(err) => assert_eq!(err.into_inner(), v),
+                }
+            }
+            accepted
+        });
+        let mut got = Vec::new();
+        if let Ok(v) = rx.try_pop() {
+            got.push(v);
+        }
+        rx.close();
+        loop {
+            match rx.try_pop() {
+                Ok(v) => got.push(v),
+                Err(TryPopError::Closed) => break,
+                // A claim made before the close, not yet published: it will be.
+                Err(TryPopError::Empty) => loom::thread::yield_now(),
+            }
+        }
+        let accepted = p.join().unwrap();
+        assert_eq!(got, accepted);
     });
 }

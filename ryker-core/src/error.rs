@@ -279,7 +279,6 @@ pub enum ForcePushError<T> {
 /// assert_eq!(PushError::Closed(3).into_inner(), 3);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum PushError<T> {
     /// Every slot is occupied (or the slot at the tail is still being freed, after a short
     /// bounded backoff).
@@ -309,7 +308,6 @@ impl<T> PushError<T> {
 /// assert_eq!(rx.try_pop(), Err(TryPopError::Closed));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum TryPopError {
     /// Nothing to pop right now (a value whose push is in progress counts as not yet there).
     Empty,

@@ -646,7 +646,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     // miss each other's move ("full" and "empty" are never reported at once),
                     // and with the receiver's fence between moving `head` and reading the wait
                     // list (`Shared::notify_senders`): a sender that then waits for room was
-                    // seen there, or sees the room here.
+                    // seen there, or sees the room here. (Not against the split ring's
+                    // consumer while it checks "empty" from the stamp alone, `EmptyCheck::Open`:
+                    // nobody waits on that ring, so a push and a pop may then both miss each
+                    // other for a moment, and each retries.)
                     fence(Ordering::SeqCst);
                     // Acquire: as above; the fence orders it after our earlier accesses.
                     head = self.head.load(Ordering::Acquire);

@@ -20,8 +20,8 @@ use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering};
 struct Shared<T> {
     ring: Ring<T>,
     producers: AtomicUsize,
-    /// Set after every close of the ring (`Shared::close`, the only way this ring is closed).
-    /// While it is unset the consumer judges "empty" from the next slot's stamp alone
+    /// Set just before every close of the ring (`Shared::close`, the only way this ring is
+    /// closed). While it is unset the consumer judges "empty" from the next slot's stamp alone
     /// (`EmptyCheck::Open`) and never reads `tail`, the line every push writes: a consumer
     /// that keeps finding the ring empty would otherwise take that line from the producers on
     /// every look, and their claims would wait for it. Written once, so it stays in every
@@ -31,11 +31,20 @@ struct Shared<T> {
 
 impl<T> Shared<T> {
     fn close(&self) -> bool {
+        // Before the close: whoever sees the closed bit (`is_closed`, or the consumer's fenced
+        // check) has synchronized with the close's SeqCst RMW, which comes after this store in
+        // our program order, so it sees the flag too, and the consumer then takes the fenced
+        // check and reports the end once drained. Stored after the close, a consumer could see
+        // `is_closed()` and yet keep answering `Empty` from the stamp alone for as long as we
+        // were preempted in between (broken twin `split_flag_late`, loom suite only). A flag
+        // seen before the bit only makes the consumer take the fenced check early, which
+        // answers `Empty` until the bit is there: `Closed` comes from the bit alone.
+        // Relaxed: the close's RMW carries it (above); nothing else is read through it.
+        #[cfg(not(ryker_loom_broken = "split_flag_late"))]
+        self.closed.store(true, Ordering::Relaxed);
         let closed = self.ring.close();
-        // Release: pairs with the consumer's Acquire load (`Consumer::check`), so a consumer
-        // that sees the flag also sees the closed bit in `tail` (the close's RMW comes first
-        // in our program order) and reports the end once it has drained.
-        self.closed.store(true, Ordering::Release);
+        #[cfg(ryker_loom_broken = "split_flag_late")]
+        self.closed.store(true, Ordering::Relaxed);
         closed
     }
 }
@@ -45,7 +54,12 @@ impl<T> Shared<T> {
 /// [`Producer`] is `Clone` (any number of threads may push); [`Consumer`] is not (one thread
 /// pops). Dropping the last producer closes the ring: the consumer pops what was accepted,
 /// then gets [`TryPopError::Closed`]. Dropping the consumer closes it too: later pushes get
-/// [`PushError::Closed`] with their value back, and values still in the ring are dropped.
+/// [`PushError::Closed`] with their value back, and the values queued are dropped (those up to
+/// the first push still in progress at that moment; any behind it are dropped with the ring,
+/// when the last producer goes).
+///
+/// Neither end waits: spin, yield or park as suits the caller, or use the mailbox
+/// (`crate::mailbox`), which is this ring with waker registration on top.
 ///
 /// ```
 /// use ryker_core::error::TryPopError;
@@ -71,7 +85,6 @@ impl<T> Shared<T> {
 ///         Ok(value) => received.push(value),
 ///         Err(TryPopError::Empty) => std::thread::yield_now(),
 ///         Err(TryPopError::Closed) => break, // every producer is gone and the ring is drained
-///         Err(_) => unreachable!(),
 ///     }
 /// }
 /// for p in producers { p.join().unwrap(); }
@@ -123,7 +136,9 @@ fn split_built<T>(
     ))
 }
 
-/// The pushing end of a [`split`] ring. Clone it for more producers.
+/// The pushing end of a [`split`] ring. Clone it for more producers: one clone per pushing
+/// thread. (A handle shared by reference counts as one producer, and a lone producer
+/// prefetches the slots ahead, which with several threads pushing costs more than it saves.)
 pub struct Producer<T> {
     shared: Arc<Shared<T>>,
 }
@@ -190,12 +205,14 @@ impl<T> Producer<T> {
         self.shared.ring.is_closed()
     }
 
-    /// Number of values in the ring, as [`Ring::len`] (a snapshot).
+    /// Number of values in the ring, as [`Ring::len`]: a snapshot that counts pushes still
+    /// in progress (claimed, not yet written), so `try_pop` may answer `Empty` while this
+    /// says 1.
     pub fn len(&self) -> usize {
         self.shared.ring.len()
     }
 
-    /// Whether the ring holds no value (a snapshot).
+    /// Whether the ring holds no value, pushes in progress counted (a snapshot, see `len`).
     pub fn is_empty(&self) -> bool {
         self.shared.ring.is_empty()
     }
@@ -270,7 +287,8 @@ impl<T> Consumer<T> {
     }
 
     /// Pops up to `limit` values into `out`, oldest first, without waiting; returns how many.
-    /// 0 means empty or closed: [`try_pop`](Self::try_pop) tells which.
+    /// 0 means empty or closed: [`try_pop`](Self::try_pop) tells which (or returns a value
+    /// that arrived meanwhile).
     ///
     /// ```
     /// let (tx, mut rx) = ryker_core::ring::split(8).unwrap();
@@ -306,12 +324,14 @@ impl<T> Consumer<T> {
         self.shared.ring.is_closed()
     }
 
-    /// Number of values in the ring, as [`Ring::len`] (a snapshot).
+    /// Number of values in the ring, as [`Ring::len`]: a snapshot that counts pushes still
+    /// in progress (claimed, not yet written), so `try_pop` may answer `Empty` while this
+    /// says 1.
     pub fn len(&self) -> usize {
         self.shared.ring.len()
     }
 
-    /// Whether the ring holds no value (a snapshot).
+    /// Whether the ring holds no value, pushes in progress counted (a snapshot, see `len`).
     pub fn is_empty(&self) -> bool {
         self.shared.ring.is_empty()
     }
@@ -323,14 +343,15 @@ impl<T> Consumer<T> {
 
     #[inline(always)]
     fn pop(&mut self) -> Pop<T> {
-        // Acquire: pairs with the Release store in `Shared::close`. Until the flag is seen
-        // the ring counts as open, and a slot not yet written is "empty" without a look at
-        // `tail` (see the field): a consumer that misses a close only reports the end a call
-        // later. Once it is seen, the fenced check finds the closed bit, and the end when
-        // `head` has caught up with the closed `tail`.
+        // Relaxed: the flag only picks the empty check (see `Shared::close` for why it needs
+        // no ordering of its own). Until it is seen the ring counts as open, and a slot not
+        // yet written is "empty" without a look at `tail` (see the field); once it is seen,
+        // the fenced check finds the closed bit, and the end when `head` has caught up with
+        // the closed `tail`. A close made by this thread, or one ordered before this call
+        // (a joined producer thread, an `is_closed()` that said true), is always seen.
         // Broken twin `split_open` (loom suite only) never looks at the flag: the consumer
         // then never reports the end.
-        let closed = self.shared.closed.load(Ordering::Acquire);
+        let closed = self.shared.closed.load(Ordering::Relaxed);
         #[cfg(ryker_loom_broken = "split_open")]
         let closed = {
             let _ = closed;
