@@ -227,7 +227,7 @@ impl<T> Producer<T> {
         self.shared.ring.capacity()
     }
 
-    /// Whether slots are wiped after every value leaves them ([`split_with_amnesia`]).
+    /// Whether slots are wiped after every value leaves them (`split_with_amnesia`, feature `amnesia`).
     pub fn amnesia(&self) -> bool {
         self.shared.ring.amnesia()
     }
