@@ -136,6 +136,48 @@ fn split_built<T>(
     ))
 }
 
+/// The read-only state both handles share: `is_closed`, `len`, `is_empty`, `is_full`,
+/// `capacity`, `amnesia`, each a snapshot of the ring's.
+macro_rules! state_accessors {
+    () => {
+        /// Whether the ring is closed (values accepted before the close may still be left to
+        /// pop).
+        #[inline]
+        pub fn is_closed(&self) -> bool {
+            self.shared.ring.is_closed()
+        }
+
+        /// Number of values in the ring, as [`Ring::len`]: a snapshot that counts pushes
+        /// still in progress (claimed, not yet written), so `try_pop` may answer `Empty`
+        /// while this says 1.
+        pub fn len(&self) -> usize {
+            self.shared.ring.len()
+        }
+
+        /// Whether the ring holds no value, pushes in progress counted (a snapshot, see
+        /// `len`).
+        pub fn is_empty(&self) -> bool {
+            self.shared.ring.is_empty()
+        }
+
+        /// Whether every slot is occupied (a snapshot).
+        pub fn is_full(&self) -> bool {
+            self.shared.ring.is_full()
+        }
+
+        /// The number of slots.
+        pub fn capacity(&self) -> usize {
+            self.shared.ring.capacity()
+        }
+
+        /// Whether slots are wiped after every value leaves them (`split_with_amnesia`,
+        /// feature `amnesia`).
+        pub fn amnesia(&self) -> bool {
+            self.shared.ring.amnesia()
+        }
+    };
+}
+
 /// The pushing end of a [`split`] ring. Clone it for more producers: one clone per pushing
 /// thread. (A handle shared by reference counts as one producer, and a lone producer
 /// prefetches the slots ahead, which with several threads pushing costs more than it saves.)
@@ -199,38 +241,7 @@ impl<T> Producer<T> {
         self.shared.close()
     }
 
-    /// Whether the ring is closed.
-    #[inline]
-    pub fn is_closed(&self) -> bool {
-        self.shared.ring.is_closed()
-    }
-
-    /// Number of values in the ring, as [`Ring::len`]: a snapshot that counts pushes still
-    /// in progress (claimed, not yet written), so `try_pop` may answer `Empty` while this
-    /// says 1.
-    pub fn len(&self) -> usize {
-        self.shared.ring.len()
-    }
-
-    /// Whether the ring holds no value, pushes in progress counted (a snapshot, see `len`).
-    pub fn is_empty(&self) -> bool {
-        self.shared.ring.is_empty()
-    }
-
-    /// Whether every slot is occupied (a snapshot).
-    pub fn is_full(&self) -> bool {
-        self.shared.ring.is_full()
-    }
-
-    /// The number of slots.
-    pub fn capacity(&self) -> usize {
-        self.shared.ring.capacity()
-    }
-
-    /// Whether slots are wiped after every value leaves them (`split_with_amnesia`, feature `amnesia`).
-    pub fn amnesia(&self) -> bool {
-        self.shared.ring.amnesia()
-    }
+    state_accessors!();
 }
 
 impl<T> Clone for Producer<T> {
@@ -318,28 +329,7 @@ impl<T> Consumer<T> {
         self.shared.close()
     }
 
-    /// Whether the ring is closed (values may still be left to pop).
-    #[inline]
-    pub fn is_closed(&self) -> bool {
-        self.shared.ring.is_closed()
-    }
-
-    /// Number of values in the ring, as [`Ring::len`]: a snapshot that counts pushes still
-    /// in progress (claimed, not yet written), so `try_pop` may answer `Empty` while this
-    /// says 1.
-    pub fn len(&self) -> usize {
-        self.shared.ring.len()
-    }
-
-    /// Whether the ring holds no value, pushes in progress counted (a snapshot, see `len`).
-    pub fn is_empty(&self) -> bool {
-        self.shared.ring.is_empty()
-    }
-
-    /// The number of slots.
-    pub fn capacity(&self) -> usize {
-        self.shared.ring.capacity()
-    }
+    state_accessors!();
 
     #[inline(always)]
     fn pop(&mut self) -> Pop<T> {
