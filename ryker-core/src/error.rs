@@ -289,6 +289,12 @@ pub enum PushError<T> {
 
 impl<T> PushError<T> {
     /// The value that was not pushed.
+    ///
+    /// ```
+    /// let (tx, _rx) = ryker_core::ring::split(1).unwrap();
+    /// tx.try_push("first").unwrap();
+    /// assert_eq!(tx.try_push("second").unwrap_err().into_inner(), "second");
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             Self::Full(value) | Self::Closed(value) => value,

@@ -813,7 +813,8 @@ mod tests {
         assert_eq!(p.queues_in(ContextArg::Ask), servers);
         assert_eq!(p.queues_in(ContextArg::ActorCt), tellers);
         assert_eq!(p.queues_in(ContextArg::AskCt), servers);
-        let per_context = 9 + 7 * 3 + 2 * (tellers.len() + servers.len()) as u64;
+        // sync: ryker, its split ring and the 8 thread peers; 7 async queues in each of 3 contexts.
+        let per_context = 10 + 7 * 3 + 2 * (tellers.len() + servers.len()) as u64;
         assert_eq!(p.runs(), per_context * 2 * 2 * 3);
     }
 

@@ -142,6 +142,13 @@ macro_rules! state_accessors {
     () => {
         /// Whether the ring is closed (values accepted before the close may still be left to
         /// pop).
+        ///
+        /// ```
+        /// let (tx, rx) = ryker_core::ring::split::<u8>(4).unwrap();
+        /// assert!(!tx.is_closed() && !rx.is_closed());
+        /// rx.close();
+        /// assert!(tx.is_closed() && rx.is_closed());
+        /// ```
         #[inline]
         pub fn is_closed(&self) -> bool {
             self.shared.ring.is_closed()
@@ -150,28 +157,58 @@ macro_rules! state_accessors {
         /// Number of values in the ring, as [`Ring::len`]: a snapshot that counts pushes
         /// still in progress (claimed, not yet written), so `try_pop` may answer `Empty`
         /// while this says 1.
+        ///
+        /// ```
+        /// let (tx, rx) = ryker_core::ring::split(4).unwrap();
+        /// tx.try_push('a').unwrap();
+        /// assert_eq!((tx.len(), rx.len()), (1, 1));
+        /// ```
         pub fn len(&self) -> usize {
             self.shared.ring.len()
         }
 
         /// Whether the ring holds no value, pushes in progress counted (a snapshot, see
         /// `len`).
+        ///
+        /// ```
+        /// let (tx, mut rx) = ryker_core::ring::split(4).unwrap();
+        /// tx.try_push('a').unwrap();
+        /// assert!(!rx.is_empty());
+        /// rx.try_pop().unwrap();
+        /// assert!(rx.is_empty() && tx.is_empty());
+        /// ```
         pub fn is_empty(&self) -> bool {
             self.shared.ring.is_empty()
         }
 
         /// Whether every slot is occupied (a snapshot).
+        ///
+        /// ```
+        /// let (tx, rx) = ryker_core::ring::split(1).unwrap();
+        /// tx.try_push('a').unwrap();
+        /// assert!(tx.is_full() && rx.is_full());
+        /// ```
         pub fn is_full(&self) -> bool {
             self.shared.ring.is_full()
         }
 
         /// The number of slots.
+        ///
+        /// ```
+        /// let (tx, rx) = ryker_core::ring::split::<u8>(8).unwrap();
+        /// assert_eq!((tx.capacity(), rx.capacity()), (8, 8));
+        /// ```
         pub fn capacity(&self) -> usize {
             self.shared.ring.capacity()
         }
 
         /// Whether slots are wiped after every value leaves them (`split_with_amnesia`,
         /// feature `amnesia`).
+        ///
+        /// ```
+        /// let (tx, rx) = ryker_core::ring::split::<u8>(8).unwrap();
+        /// assert!(!tx.amnesia() && !rx.amnesia());
+        /// ```
         pub fn amnesia(&self) -> bool {
             self.shared.ring.amnesia()
         }
@@ -325,6 +362,16 @@ impl<T> Consumer<T> {
 
     /// Closes the ring (as [`Ring::close`]): every later push fails; what was accepted can
     /// still be popped. Returns `true` if this call closed it.
+    ///
+    /// ```
+    /// use ryker_core::error::{PushError, TryPopError};
+    /// let (tx, mut rx) = ryker_core::ring::split(4).unwrap();
+    /// tx.try_push(1).unwrap();
+    /// assert!(rx.close());
+    /// assert_eq!(tx.try_push(2), Err(PushError::Closed(2)));
+    /// assert_eq!(rx.try_pop(), Ok(1));
+    /// assert_eq!(rx.try_pop(), Err(TryPopError::Closed));
+    /// ```
     pub fn close(&self) -> bool {
         self.shared.close()
     }
