@@ -202,9 +202,9 @@ pub(crate) enum EmptyCheck {
     /// every claim before the close.
     CallerFenced,
     /// Neither a fence nor a look at `tail`: a slot not yet written for this lap is reported as
-    /// `Empty` from its stamp alone. For a consumer that knows the ring is not closed (the
-    /// split ring's, which reads a flag set after every close, `split.rs`) and has no one to
-    /// wake: its "empty" pairs with nothing, and `tail` stays on the producers' core. (The
+    /// `Empty` from its stamp alone, never as `Closed`. For the split ring's consumer while it
+    /// has not seen the flag stored just before every close (`split.rs`): it has no one to
+    /// wake, its "empty" pairs with nothing, and `tail` stays on the producers' core. (The
     /// caller cannot tell "empty" from "a push in flight" here; the split ring reports both as
     /// empty.)
     Open,
