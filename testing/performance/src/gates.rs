@@ -15,6 +15,7 @@ use std::task::{Context as TaskContext, Poll, Waker};
 
 use ryker_core::actor::{Actor, ActorOptions, Context, Reply};
 use ryker_core::mailbox::{channel, MailboxConfig, Receiver, Sender};
+use ryker_core::ring::{split, Consumer, Producer};
 
 use crate::executor::Executor;
 use bench_support::alloc::allocations;
@@ -22,7 +23,7 @@ use bench_support::alloc::allocations;
 /// The message every gate moves: 64 bytes.
 pub(crate) type Payload = [u8; 64];
 
-/// Mailbox capacity for every gate (the default).
+/// Mailbox (and split ring) capacity for every gate (the mailbox's default).
 const CAPACITY: usize = 512;
 /// `recv_many` limit in the batch gate (the actor loop's default batch size).
 const RECV_BATCH: usize = 32;
@@ -63,6 +64,11 @@ pub(crate) const GATES: &[Gate] = &[
         name: "enqueue_dequeue",
         op: "try_send + try_recv of one 64-byte message, mailbox capacity 512",
         run: enqueue_dequeue,
+    },
+    Gate {
+        name: "split_push_pop",
+        op: "ring::split: Producer::try_push + Consumer::try_pop of one 64-byte message, capacity 512",
+        run: split_push_pop,
     },
     Gate {
         name: "enqueue_dequeue_batch",
@@ -170,6 +176,33 @@ fn canary(n: u64) -> Measurement {
     enqueue_dequeue_body::<false>(&tx, &mut rx, WARMUP);
     let m = counted(n, || window_canary(&tx, &mut rx, black_box(n)));
     assert_eq!(m.check, expected_check(n), "canary lost messages");
+    m
+}
+
+// ---- split_push_pop ----------------------------------------------------------------------
+
+#[inline(always)]
+fn split_push_pop_body(tx: &Producer<Payload>, rx: &mut Consumer<Payload>, n: u64) -> u64 {
+    let mut check = 0u64;
+    for i in 0..n {
+        tx.try_push(black_box(payload(i)))
+            .expect("an empty ring has room");
+        let msg = rx.try_pop().expect("the value just pushed is there");
+        check = check.wrapping_add(u64::from(msg[0]));
+    }
+    check
+}
+
+#[inline(never)]
+fn window_split_push_pop(tx: &Producer<Payload>, rx: &mut Consumer<Payload>, n: u64) -> u64 {
+    split_push_pop_body(tx, rx, n)
+}
+
+fn split_push_pop(n: u64) -> Measurement {
+    let (tx, mut rx) = split(CAPACITY).expect("capacity 512 is valid");
+    split_push_pop_body(&tx, &mut rx, WARMUP);
+    let m = counted(n, || window_split_push_pop(&tx, &mut rx, black_box(n)));
+    assert_eq!(m.check, expected_check(n), "split_push_pop lost values");
     m
 }
 
