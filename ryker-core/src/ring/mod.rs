@@ -616,7 +616,11 @@ impl<T, S: Storage<T>> Ring<T, S> {
         ryker_loom_broken = "head_seen",
         allow(unused_variables, unused_assignments)
     )]
-    fn claim_single_consumer(&self) -> Result<Claim<'_, T>, ClaimError> {
+    pub(crate) fn claim_single_consumer(&self) -> Result<Claim<'_, T>, ClaimError> {
+        debug_assert!(
+            self.single_consumer,
+            "a single-consumer claim on a shared ring"
+        );
         let layout = self.layout;
         let mut contention = Backoff::new();
         // Relaxed: a starting guess; the CAS settles it.
