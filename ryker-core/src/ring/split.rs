@@ -542,6 +542,38 @@ mod tests {
         assert_eq!(drops.load(StdOrdering::Relaxed), 4);
     }
 
+    #[cfg(not(miri))] // unwinding through a destructor under Miri is slow; the logic is the same
+    #[test]
+    fn a_destructor_that_panics_in_the_consumers_drop_loses_nothing() {
+        struct Bomb<'a>(u32, &'a StdAtomicUsize);
+        impl Drop for Bomb<'_> {
+            fn drop(&mut self) {
+                self.1.fetch_add(1, StdOrdering::Relaxed);
+                if self.0 == 1 {
+                    panic!("the second value's destructor panics");
+                }
+            }
+        }
+        let drops = StdAtomicUsize::new(0);
+        let (tx, rx) = split(4).unwrap();
+        for i in 0..4 {
+            assert!(tx.try_push(Bomb(i, &drops)).is_ok());
+        }
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rx)));
+        assert!(result.is_err(), "the panic goes on");
+        // The drain stopped at the panic: values 0 and 1 are gone, 2 and 3 are still queued.
+        assert_eq!(drops.load(StdOrdering::Relaxed), 2);
+        // The ring was closed before the drain: a push is refused and gets its value back.
+        match tx.try_push(Bomb(9, &drops)) {
+            Err(PushError::Closed(value)) => assert_eq!(value.0, 9),
+            other => panic!("expected Closed, got {:?}", other.err()),
+        }
+        assert_eq!(drops.load(StdOrdering::Relaxed), 3);
+        // The last handle drops the ring, and with it the two values left.
+        drop(tx);
+        assert_eq!(drops.load(StdOrdering::Relaxed), 5);
+    }
+
     #[test]
     fn values_left_when_both_sides_go_are_dropped_once() {
         let drops = StdAtomicUsize::new(0);
