@@ -449,16 +449,10 @@ mod tests {
     use alloc::vec::Vec;
     use core::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
 
+    #[cfg(not(miri))]
+    use super::super::tests::Bomb;
+    use super::super::tests::Counted;
     use super::*;
-
-    /// A value that counts its drops in a per-test counter.
-    struct Counted<'a>(u32, &'a StdAtomicUsize);
-
-    impl Drop for Counted<'_> {
-        fn drop(&mut self) {
-            self.1.fetch_add(1, StdOrdering::Relaxed);
-        }
-    }
 
     #[test]
     fn capacity_zero_is_a_config_error_naming_the_field() {
@@ -545,15 +539,6 @@ mod tests {
     #[cfg(not(miri))] // unwinding through a destructor under Miri is slow; the logic is the same
     #[test]
     fn a_destructor_that_panics_in_the_consumers_drop_loses_nothing() {
-        struct Bomb<'a>(u32, &'a StdAtomicUsize);
-        impl Drop for Bomb<'_> {
-            fn drop(&mut self) {
-                self.1.fetch_add(1, StdOrdering::Relaxed);
-                if self.0 == 1 {
-                    panic!("the second value's destructor panics");
-                }
-            }
-        }
         let drops = StdAtomicUsize::new(0);
         let (tx, rx) = split(4).unwrap();
         for i in 0..4 {

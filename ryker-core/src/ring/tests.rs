@@ -5,12 +5,26 @@ use core::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering}
 
 use super::*;
 
-/// A value that counts its drops in a per-test counter.
-struct Counted<'a>(u64, &'a StdAtomicUsize);
+/// A value that counts its drops in a per-test counter (also used by `split.rs`'s tests).
+pub(super) struct Counted<'a>(pub(super) u64, pub(super) &'a StdAtomicUsize);
 
 impl Drop for Counted<'_> {
     fn drop(&mut self) {
         self.1.fetch_add(1, StdOrdering::Relaxed);
+    }
+}
+
+/// A [`Counted`] whose destructor panics for id 1, after counting the drop.
+#[cfg(not(miri))] // its tests unwind through a destructor, which they skip under Miri
+pub(super) struct Bomb<'a>(pub(super) u64, pub(super) &'a StdAtomicUsize);
+
+#[cfg(not(miri))]
+impl Drop for Bomb<'_> {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, StdOrdering::Relaxed);
+        if self.0 == 1 {
+            panic!("the second value's destructor panics");
+        }
     }
 }
 
@@ -465,15 +479,6 @@ fn single_consumer_drop_drops_only_the_values_still_inside() {
 #[cfg(not(miri))] // unwinding through a destructor under Miri is slow; the logic is the same
 #[test]
 fn single_consumer_drop_goes_on_after_a_destructor_panics() {
-    struct Bomb<'a>(u64, &'a StdAtomicUsize);
-    impl Drop for Bomb<'_> {
-        fn drop(&mut self) {
-            self.1.fetch_add(1, StdOrdering::Relaxed);
-            if self.0 == 1 {
-                panic!("the second value's destructor panics");
-            }
-        }
-    }
     let drops = StdAtomicUsize::new(0);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let ring = Ring::build(4, false, true, 0).unwrap();
