@@ -282,6 +282,40 @@ fn waiting_senders_are_woken_in_order_as_space_frees() {
     assert_eq!(rx.try_recv(), Ok(2));
 }
 
+/// A new `send` that finds room in the moment between a slot's notification and the woken
+/// sender's poll takes that slot: after queueing it re-checks the ring, which a wake-up racing
+/// its registration needs (`Shared::poll_claim`), and that re-check claims what it finds. The
+/// line is kept all the same: the woken sender that found its slot gone goes back to the
+/// front, and the next slot is its, then the next waiter's. (Written for issue 10's first try
+/// inlined into the send future, `Shared::send_first`, which must leave this as it was.)
+#[test]
+fn a_woken_sender_that_loses_its_slot_keeps_the_front_of_the_line() {
+    let (tx, mut rx) = channel::<u32>(config(1, Overflow::Busy));
+    tx.try_send(0).unwrap();
+    let (c1, w1) = CountingWaker::new();
+    let (c2, w2) = CountingWaker::new();
+    let (c3, w3) = CountingWaker::new();
+    let mut s1 = pin!(tx.send(1));
+    let mut s2 = pin!(tx.send(2));
+    assert!(poll_once(s1.as_mut(), &w1).is_pending());
+    assert!(poll_once(s2.as_mut(), &w2).is_pending());
+    // One slot frees: s1 is told, s2 still waits in line.
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert_eq!((c1.count(), c2.count()), (1, 0));
+    // A new send polled before s1 takes the slot (see above).
+    let mut s3 = pin!(tx.send(3));
+    assert_eq!(poll_once(s3.as_mut(), &w3), Poll::Ready(Ok(Sent::Queued)));
+    // s1 finds it gone and queues again, at the front, ahead of s2.
+    assert!(poll_once(s1.as_mut(), &w1).is_pending());
+    assert_eq!(rx.try_recv(), Ok(3));
+    assert_eq!((c1.count(), c2.count(), c3.count()), (2, 0, 0), "s1 first");
+    assert_eq!(poll_once(s1.as_mut(), &w1), Poll::Ready(Ok(Sent::Queued)));
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(c2.count(), 1, "then s2");
+    assert_eq!(poll_once(s2.as_mut(), &w2), Poll::Ready(Ok(Sent::Queued)));
+    assert_eq!(rx.try_recv(), Ok(2));
+}
+
 #[test]
 fn dropped_send_future_passes_its_wake_up_on() {
     let (tx, mut rx) = channel::<u32>(config(1, Overflow::Busy));

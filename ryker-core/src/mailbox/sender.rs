@@ -779,6 +779,7 @@ pub struct SendFuture<'a, T, X: Attachment = NoAttachment> {
 impl<T, X: Attachment> Future for SendFuture<'_, T, X> {
     type Output = Result<Sent, SendError<T>>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `wait` is structurally pinned (only used through `Pin::new_unchecked`
         // below, never moved); `msg` is not pinned.
@@ -788,8 +789,13 @@ impl<T, X: Attachment> Future for SendFuture<'_, T, X> {
         }
         // SAFETY: see above: `wait` is never moved.
         let (shared, waiter, registered) = unsafe { Pin::new_unchecked(&mut this.wait) }.project();
-        // The message stays in `this.msg` while it waits (see `Shared::poll_send`).
-        match shared.poll_send(waiter, registered, &mut this.msg, cx) {
+        // A message that finds room goes in here, on the first poll (`Shared::send_first`);
+        // the rest waits in `poll_send`, the message staying in `this.msg` meanwhile.
+        let polled = match shared.send_first(*registered, &mut this.msg) {
+            Some(settled) => Poll::Ready(settled),
+            None => shared.poll_send(waiter, registered, &mut this.msg, cx),
+        };
+        match polled {
             Poll::Ready(Ok(sent)) => Poll::Ready(Ok(sent)),
             Poll::Ready(Err(Refused::Closed)) => {
                 Poll::Ready(Err(SendError::Closed(take_msg(&mut this.msg))))

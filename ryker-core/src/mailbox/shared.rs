@@ -260,7 +260,13 @@ impl<T, X: Attachment> Shared<T, X> {
     /// send claims through here, so that a lone sender prefetches the slots it claims next.
     #[inline(always)]
     pub(super) fn claim<const HOLD: bool>(&self) -> Result<Claim<'_, T>, ClaimError> {
-        let claimed = self.ring.claim();
+        // The single-consumer claim directly (every policy but `DropOldest`): `Ring::claim`'s
+        // pick between the two is then not left to a call LLVM may keep out of line.
+        let claimed = if self.exclusive_pop {
+            self.ring.claim_single_consumer()
+        } else {
+            self.ring.claim()
+        };
         if let Ok(claim) = &claimed {
             if HOLD {
                 claim.hold();
@@ -355,11 +361,42 @@ impl<T, X: Attachment> Shared<T, X> {
         Poll::Ready(leaving.claim.take().ok_or(Closed))
     }
 
+    /// The first try of a `send` that is not in the wait list, under `Busy`: `poll_claim`'s
+    /// first claim and the publish, written out so that it inlines into the send future's
+    /// poll (a message that finds room, the common case, then costs no call into
+    /// `poll_send` and `poll_claim` and their frames). `None` when that first try does not
+    /// settle it (another policy, waiting senders to queue behind, a full mailbox): the
+    /// caller goes on with [`poll_send`](Self::poll_send), which does the same first claim
+    /// again, so a full mailbox costs one more look before the sender queues.
+    #[inline(always)]
+    pub(super) fn send_first(
+        &self,
+        registered: bool,
+        msg: &mut Option<T>,
+    ) -> Option<Result<Sent, Refused>> {
+        // The same test as `poll_claim`'s first claim for a sender not in the list: one that
+        // finds others waiting queues behind them instead of overtaking.
+        if registered || self.overflow != Overflow::Busy || self.waiters.may_have_waiters() {
+            return None;
+        }
+        match self.claim::<false>() {
+            Ok(claim) => {
+                self.publish(claim, take_msg(msg));
+                Some(Ok(Sent::Queued))
+            }
+            Err(ClaimError::Closed) => Some(Err(Refused::Closed)),
+            Err(ClaimError::Full) => None,
+        }
+    }
+
     /// One poll of a waiting send, whatever the policy. The message stays in `msg` until it
     /// is queued (or dropped under `DropNewest`), and is still there on `Err(Refused::Closed)`.
     /// Passing the caller's slot by reference, rather than moving the message in and out on
     /// every poll, keeps a large message from being copied into each frame on the way
     /// (`blocking_send` used to need over ten times its size in stack).
+    // Out of line: the waiting path, kept out of the send future's poll so that the first
+    // try (`send_first`) inlines into the caller.
+    #[inline(never)]
     pub(super) fn poll_send(
         &self,
         w: Pin<&Waiter>,
