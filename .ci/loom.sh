@@ -39,11 +39,15 @@ TWINS=(
     'publish|loom_mailbox_basic|loom_mailbox_basic|Causality violation'
     'publish|loom_ring_wraparound|ring_capacity_1_three_laps|Causality violation'
     # A single-consumer ring's receiver frees a slot by moving `head` with a Relaxed store
-    # (`Ring::pop_impl`, exclusive): a sender's write into the freed slot races its last read.
+    # (`Ring::pop_impl`, exclusive, and `Ring::take_run_exclusive`, one store per value of a
+    # run): a sender's write into the freed slot races its last read.
     'free|loom_mailbox_basic|senders_claim_slots_the_receiver_freed|Causality violation'
     # The same twin against the split ring (`ring::split`), whose consumer pops one value at
     # a time with no fence while the ring is open.
     'free|loom_ring_split|consumer_dropped_during_pushes|Causality violation'
+    # The store that frees each value of a receiver's run (`Ring::take_run_exclusive`), with a
+    # sender waiting for that room.
+    'free|loom_no_lost_wakeup|sender_woken_by_a_run|Causality violation'
     # A sender refreshes the copy of `head` beside `tail` before its claim instead of after it
     # (`Ring::claim_single_consumer`): a sender that claims through that copy while the first
     # is preempted before its CAS writes into a slot the receiver may still be reading.
@@ -76,6 +80,8 @@ TWINS=(
     # The receiver frees a slot and reads the wait list with no SeqCst fence in between
     # (`Shared::notify_senders`): a sender waiting on full misses its wake-up.
     'notify|loom_mailbox_basic|loom_mailbox_basic|deadlock'
+    # The same, after a receive that takes a run of messages (`Ring::take_run_exclusive`).
+    'notify|loom_no_lost_wakeup|sender_woken_by_a_run|deadlock'
     # A queued waiter's waker refresh and its notification check in two critical sections
     # (`poll_claim` on a re-poll): a notification landing in between is swallowed.
     'refresh|loom_no_lost_wakeup|sender_repolled_while_queued|deadlock'

@@ -209,6 +209,28 @@ fn sender_woken_by_recv() {
     });
 }
 
+/// Issue 10: a receive that takes a run of messages (`recv_many`, `Ring::take_run_exclusive`)
+/// from a full mailbox while a sender waits for room (`send().await`): the run's frees must
+/// reach the waiting sender, whatever the interleaving of the frees, the receiver's fence and
+/// the sender's registration. The scenario of any actor or batch consumer behind a burst.
+#[test]
+fn sender_woken_by_a_run() {
+    model(2, || {
+        let (tx, mut rx) = channel::<u32>(busy(2));
+        tx.try_send(0).unwrap();
+        tx.try_send(1).unwrap();
+        let tx2 = tx.clone();
+        drop(tx);
+        let s = spawn(move || assert_eq!(block_on(tx2.send(2)), Ok(Sent::Queued)));
+        let mut got = Vec::new();
+        assert_eq!(block_on(rx.recv_many(&mut got, 2)), 2);
+        assert_eq!(got, [0, 1]);
+        assert_eq!(block_on(rx.recv()), Some(2));
+        s.join().unwrap();
+        assert_eq!(block_on(rx.recv()), None);
+    });
+}
+
 /// The same for `poll_reserve`: a sender waiting for a permit is woken by a receive.
 #[test]
 fn reserve_woken_by_recv() {

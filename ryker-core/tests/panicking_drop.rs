@@ -193,3 +193,50 @@ fn a_panicking_extend_still_frees_the_slot_for_a_waiting_sender() {
     assert_eq!(sent, Ok(Sent::Queued));
     assert_eq!(rx.blocking_recv(), Some(2));
 }
+
+/// Issue 10: a receive takes a run of messages in one go (`Ring::take_run_exclusive`). When the
+/// caller's collection panics in the middle of a run (here on the third of five messages), the
+/// messages it took stay taken and their slots freed (the two it kept, the one it was handed
+/// when it panicked), the rest stay queued for the next receive, each once, in order, and the
+/// counters and the room in the mailbox say so.
+#[test]
+fn a_collection_that_panics_mid_run_loses_and_repeats_nothing() {
+    struct Keeps(Vec<Bomb>);
+    impl Extend<Bomb> for Keeps {
+        fn extend<I: IntoIterator<Item = Bomb>>(&mut self, iter: I) {
+            for msg in iter {
+                if msg.id == 2 {
+                    panic!("this collection refuses message 2");
+                }
+                self.0.push(msg);
+            }
+        }
+    }
+    let (drops, bomb) = bombs();
+    let (tx, mut rx) = channel::<Bomb>(config(5, Overflow::Busy));
+    for id in 0..5 {
+        tx.try_send(bomb(id, false)).unwrap();
+    }
+    let mut kept = Keeps(Vec::new());
+    let unwound = catch_unwind(AssertUnwindSafe(|| rx.try_recv_many(&mut kept, 5)));
+    assert!(unwound.is_err(), "the collection's panic propagates");
+    let kept: Vec<u32> = kept.0.iter().map(|m| m.id).collect();
+    assert_eq!(kept, [0, 1]);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "message 2 dropped by the unwind"
+    );
+    // The three taken slots are free: three sends fit, a fourth does not.
+    for id in 5..8 {
+        tx.try_send(bomb(id, false)).unwrap();
+    }
+    assert!(tx.try_send(bomb(8, false)).is_err(), "full again");
+    let mut rest = Vec::new();
+    while let Ok(msg) = rx.try_recv() {
+        rest.push(msg.id);
+    }
+    assert_eq!(rest, [3, 4, 5, 6, 7], "the rest once each, in order");
+    let s = tx.stats();
+    assert_eq!((s.accepted, s.received), (8, 8), "{s:?}");
+}

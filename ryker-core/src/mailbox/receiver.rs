@@ -160,6 +160,23 @@ impl<T, X: Attachment> Receiver<T, X> {
         // Abandoned slots (dropped permits) are stepped over, at most a ring's worth per call.
         let mut skip_budget = self.shared.ring.capacity();
         while taken < limit {
+            if self.shared.exclusive_pop {
+                // The published values ahead, in one go (`Ring::take_run_exclusive`).
+                // SAFETY: we are the receiver (`&mut self`), the only consumer, and without
+                // DropOldest no sender ever moves `head`.
+                let run = unsafe {
+                    self.shared.ring.take_run_exclusive(limit - taken, |msg| {
+                        // Counted first: if `extend` panics, the guard still notifies.
+                        freed.count += 1;
+                        out.extend(core::iter::once(msg));
+                    })
+                };
+                taken += run;
+                if taken == limit {
+                    break;
+                }
+            }
+            // The slot the run stopped at (or, in a shared ring, the next one).
             // SAFETY: we are the receiver (`&mut self`).
             match unsafe { self.shared.pop(check) } {
                 Pop::Value(msg) => {
@@ -197,8 +214,10 @@ impl<T, X: Attachment> Receiver<T, X> {
         }
         let freed = core::mem::replace(&mut freed.count, 0);
         if freed > 0 {
-            self.shared.attachment.on_received(taken);
+            // The senders first: `on_received` is the attachment's code, and if it panicked
+            // first, a sender waiting for the slots just freed would sleep on beside them.
             self.shared.notify_senders(freed);
+            self.shared.attachment.on_received(taken);
         }
         (taken, end)
     }

@@ -821,6 +821,76 @@ impl<T, S: Storage<T>> Ring<T, S> {
         self.pop_impl::<true>(check)
     }
 
+    /// Takes the values of the next slots of a single-consumer ring that hold published
+    /// values, in order, at most `limit` of them, and hands each to `sink`; returns how many.
+    /// It stops at the first slot that holds anything else (not written yet or a claim in
+    /// flight, a given-up claim, a permit's, the end): the caller's
+    /// [`pop_slot_exclusive`](Self::pop_slot_exclusive) tells which.
+    ///
+    /// What [`pop_slot_exclusive`](Self::pop_slot_exclusive) does for a published value, for a
+    /// run of them: `head` is read once, each slot's stamp is compared with the one value it
+    /// must hold (this lap's `FULL`), and nothing else is looked at. Each slot is still freed
+    /// on its own, by a Release store of `head` right after its value is out and before the
+    /// value goes to `sink` (the caller's code), as the one-slot pop does: a sender waiting
+    /// for room, or `sink` itself sending into this ring, sees the slot free at once, and a
+    /// `sink` that panics leaves nothing taken and not freed.
+    ///
+    /// # Safety
+    /// As for [`pop_slot_exclusive`](Self::pop_slot_exclusive).
+    #[inline(always)]
+    pub(crate) unsafe fn take_run_exclusive(&self, limit: usize, mut sink: impl FnMut(T)) -> usize {
+        debug_assert!(
+            self.single_consumer,
+            "an exclusive run taken from a shared ring"
+        );
+        let layout = self.layout;
+        let mut taken = 0;
+        // Relaxed: we are the only thread that stores `head` (the caller's contract).
+        let mut head = self.head.load(Ordering::Relaxed);
+        // One lap's stretch of slots at a time: from `head` to the last slot, then on from
+        // the first slot in the next lap.
+        while taken < limit {
+            let first = layout.index(head);
+            let slots = &self.slots.as_ref()[first..];
+            let slots = &slots[..(limit - taken).min(slots.len())];
+            let lap = layout.lap(head);
+            let full = lap | FULL;
+            for slot in slots {
+                // Acquire: pairs with the producer's Release publish (`Claim::publish`),
+                // making the value visible before we read it.
+                if slot.stamp.load(Ordering::Acquire) != full {
+                    return taken;
+                }
+                // SAFETY: the stamp says FULL for this lap (Acquire, so the write is
+                // visible), and we are the only consumer (the caller's contract); the slot is
+                // ours until the store below frees it.
+                let value = unsafe { slot.take(self.amnesia) };
+                let next = if layout.index(head) + 1 < layout.capacity() {
+                    head + 1
+                } else {
+                    lap.wrapping_add(layout.one_lap())
+                };
+                // Frees the slot, as the exclusive store in `pop_impl`. Release: pairs with
+                // the producers' Acquire loads of `head` (`claim_single_consumer`), so our
+                // read of the value happens-before the next lap's write. Broken twin `free`
+                // (loom suite only) stores Relaxed, here as there.
+                #[cfg(not(ryker_loom_broken = "free"))]
+                self.head.store(next, Ordering::Release);
+                #[cfg(ryker_loom_broken = "free")]
+                self.head.store(next, Ordering::Relaxed);
+                note_flip(&self.head_flips, head, next);
+                head = next;
+                taken += 1;
+                sink(value);
+            }
+            if layout.index(head) != 0 {
+                // Stopped at the limit, not at the end of the slots.
+                break;
+            }
+        }
+        taken
+    }
+
     #[inline(always)]
     fn pop_impl<const EXCLUSIVE: bool>(&self, check: EmptyCheck) -> Pop<T> {
         /// Whether to stop waiting for a claimed slot's publish and report `NotReady`. Under

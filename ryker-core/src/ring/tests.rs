@@ -568,3 +568,132 @@ fn single_consumer_amnesia_zeroes_slot_memory_after_pop() {
     assert_eq!(ring.raw_slot_bytes(0), [0; 48]);
     assert_eq!(ring.raw_slot_bytes(1), [0xCD; 48]);
 }
+
+/// One run of the single consumer (`Ring::take_run_exclusive`) into a `Vec`.
+fn take_run<T>(ring: &Ring<T>, limit: usize) -> Vec<T> {
+    let mut got = Vec::new();
+    // SAFETY: the ring is single-consumer (the tests build it so) and the test is its only
+    // consumer.
+    let n = unsafe { ring.take_run_exclusive(limit, |v| got.push(v)) };
+    assert_eq!(n, got.len(), "the count is what the sink got");
+    got
+}
+
+#[test]
+fn a_run_takes_published_values_up_to_the_limit_and_the_last_slot() {
+    let ring = single(4);
+    assert!(take_run(&ring, 4).is_empty(), "nothing published");
+    for i in 0..3 {
+        ring.try_push(i).unwrap();
+    }
+    assert_eq!(take_run(&ring, 2), [0, 1], "the limit");
+    for i in 3..6 {
+        ring.try_push(i).unwrap();
+    }
+    assert_eq!(ring.try_push(6), Err(6), "full");
+    // Slots 2 and 3 hold 2 and 3; slots 0 and 1 hold the next lap's 4 and 5: the run goes on
+    // past the last slot into the next lap.
+    assert_eq!(take_run(&ring, 8), [2, 3, 4, 5]);
+    assert!(take_run(&ring, 8).is_empty());
+    assert_eq!(ring.len(), 0);
+}
+
+#[test]
+fn a_run_stops_at_a_slot_that_holds_no_value_and_leaves_it_to_the_pop() {
+    let ring = single(4);
+    ring.try_push(1).unwrap();
+    drop(ring.claim().unwrap()); // given up: SKIP
+    ring.try_push(3).unwrap();
+    let held = ring.claim().unwrap();
+    held.hold(); // a permit's slot: RESERVED
+    assert_eq!(take_run(&ring, 4), [1], "stops at the SKIP");
+    assert!(matches!(
+        pop_exclusive(&ring, EmptyCheck::Fenced),
+        Pop::Skipped
+    ));
+    assert_eq!(take_run(&ring, 4), [3], "stops at the held slot");
+    assert!(matches!(
+        pop_exclusive(&ring, EmptyCheck::Fenced),
+        Pop::Held
+    ));
+    held.publish(4);
+    assert!(ring.close());
+    assert_eq!(take_run(&ring, 4), [4]);
+    assert!(
+        take_run(&ring, 4).is_empty(),
+        "the end is the pop's to report"
+    );
+    assert!(matches!(
+        pop_exclusive(&ring, EmptyCheck::Fenced),
+        Pop::Closed
+    ));
+}
+
+#[test]
+fn runs_go_on_across_the_position_wrap() {
+    for cap in [1usize, 3, 8] {
+        let layout = Layout::new(cap).unwrap();
+        let start = layout.lap(usize::MAX).wrapping_sub(2 * layout.one_lap());
+        let ring: Ring<u64> = Ring::build(cap, false, true, start).unwrap();
+        let (claims0, removals0, _) = ring.ordinals();
+        let (mut next_in, mut next_out) = (0u64, 0u64);
+        for _ in 0..6 * cap {
+            while ring.try_push(next_in).is_ok() {
+                next_in += 1;
+            }
+            for v in take_run(&ring, cap) {
+                assert_eq!(v, next_out, "in order, cap {cap}");
+                next_out += 1;
+            }
+        }
+        assert!(next_out > 5 * cap as u64, "the runs went round, cap {cap}");
+        let (claims, removals, _) = ring.ordinals();
+        assert_eq!(
+            (claims - claims0, removals - removals0),
+            (next_in, next_out),
+            "the statistics count every value across the wrap, cap {cap}"
+        );
+    }
+}
+
+#[cfg(not(miri))] // unwinding under Miri is slow; the logic is the same
+#[test]
+fn a_run_whose_sink_panics_frees_what_it_took() {
+    let drops = StdAtomicUsize::new(0);
+    let ring = Ring::build(4, false, true, 0).unwrap();
+    for i in 0..4 {
+        assert!(ring.try_push(Counted(i, &drops)).is_ok());
+    }
+    let mut kept = Vec::new();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: as in `take_run`.
+        unsafe {
+            ring.take_run_exclusive(4, |v| {
+                if v.0 == 2 {
+                    panic!("the sink refuses the third value");
+                }
+                kept.push(v);
+            })
+        }
+    }));
+    assert!(unwound.is_err(), "the panic goes on");
+    assert_eq!(
+        drops.load(StdOrdering::Relaxed),
+        1,
+        "the refused value dropped once"
+    );
+    // Each slot is freed before its value goes to the sink, the refused value's too: three
+    // pushes fit, not four.
+    for i in 4..7 {
+        assert!(ring.try_push(Counted(i, &drops)).is_ok());
+    }
+    assert!(ring.try_push(Counted(7, &drops)).is_err());
+    assert_eq!(pop_single(&ring).map(|v| v.0), Some(3), "the fourth, once");
+    drop(kept);
+    drop(ring);
+    assert_eq!(
+        drops.load(StdOrdering::Relaxed),
+        8,
+        "every value dropped once"
+    );
+}
