@@ -172,7 +172,10 @@ impl<T, X: Attachment> Receiver<T, X> {
                     })
                 };
                 taken += run;
-                if taken == limit {
+                // Full, or the run took some and stopped at a slot that holds no value yet:
+                // return these, and leave that slot to the next look (which tells what it
+                // is), rather than look at it now, where a send is most likely still writing.
+                if taken == limit || run > 0 {
                     break;
                 }
             }
@@ -349,7 +352,10 @@ impl<T, X: Attachment> Receiver<T, X> {
     ///
     /// `Ready(n)` with `n >= 1` once messages are there (it takes what is ready, up to
     /// `limit`); `Ready(0)` only when the mailbox is closed and drained, or when `limit` is 0;
-    /// `Pending` (with the waker registered, or woken already) otherwise.
+    /// `Pending` (with the waker registered, or woken already) otherwise. The messages taken
+    /// are the run ready from the oldest on: a receive stops at a slot whose send is still in
+    /// progress, or that a dropped permit gave up, even if messages sent later are queued
+    /// behind it; the next receive steps over it or waits for it.
     ///
     /// While senders are mid-stream (the last registration was overtaken by a send before it
     /// was even needed, the last receive took more than one message, or the last wait found
