@@ -847,6 +847,11 @@ impl<T, S: Storage<T>> Ring<T, S> {
         let mut taken = 0;
         // Relaxed: we are the only thread that stores `head` (the caller's contract).
         let mut head = self.head.load(Ordering::Relaxed);
+        // Nothing there, the common answer of a receiver that keeps up: said before the
+        // stretch below is set up. Relaxed: a hint; the loop loads the stamp again, Acquire.
+        if self.slot(head).stamp.load(Ordering::Relaxed) != layout.lap(head) | FULL {
+            return 0;
+        }
         // One lap's stretch of slots at a time: from `head` to the last slot, then on from
         // the first slot in the next lap.
         while taken < limit {
