@@ -240,3 +240,40 @@ fn a_collection_that_panics_mid_run_loses_and_repeats_nothing() {
     let s = tx.stats();
     assert_eq!((s.accepted, s.received), (8, 8), "{s:?}");
 }
+
+/// A receive whose attachment's `on_received` (user code, e.g. a metrics hook) panics still
+/// tells the senders waiting on a full mailbox about the slot it freed: the waiting
+/// `blocking_send` completes. (Found by the review of issue 10's ninth round: the senders were
+/// told after `on_received`, and its panic skipped that.)
+#[test]
+fn a_panicking_on_received_still_frees_the_slot_for_a_waiting_sender() {
+    struct Refuses;
+    impl ryker_core::mailbox::Attachment for Refuses {
+        fn on_received(&self, _: usize) {
+            panic!("this hook refuses every receive");
+        }
+    }
+    let (tx, mut rx) = ryker_core::mailbox::try_channel_with::<u32, _>(
+        MailboxConfig {
+            capacity: 1,
+            ..MailboxConfig::default()
+        },
+        Refuses,
+    )
+    .unwrap();
+    tx.try_send(1).unwrap();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    // Not scoped: with the bug the sender never returns, and the test must fail, not hang.
+    std::thread::spawn(move || {
+        let sent = tx.blocking_send(2);
+        done_tx.send(sent).unwrap();
+    });
+    // Let the sender go through its spin and park in the wait list.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let caught = catch_unwind(AssertUnwindSafe(|| rx.try_recv()));
+    assert!(caught.is_err(), "the hook panicked");
+    let sent = done_rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the waiting sender was told about the freed slot");
+    assert_eq!(sent, Ok(Sent::Queued));
+}
