@@ -176,6 +176,20 @@ fn a_panicking_extend_still_frees_the_slot_for_a_waiting_sender() {
         capacity: 1,
         ..MailboxConfig::default()
     });
+    sender_waiting_on_full_is_told_after(tx, || {
+        let caught = catch_unwind(AssertUnwindSafe(|| rx.blocking_recv_many(&mut Refuses, 1)));
+        assert!(caught.is_err(), "the collection panicked");
+    });
+    assert_eq!(rx.blocking_recv(), Some(2));
+}
+
+/// Fills the one slot of `tx`'s mailbox with 1, parks a `blocking_send(2)` on the full mailbox,
+/// runs `receive` (which frees the slot and panics, caught), and checks that the sender was told
+/// about the free slot: its send completes.
+fn sender_waiting_on_full_is_told_after<X: ryker_core::mailbox::Attachment>(
+    tx: ryker_core::mailbox::Sender<u32, X>,
+    receive: impl FnOnce(),
+) {
     tx.try_send(1).unwrap();
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     // Not scoped: with the bug the sender never returns, and the test must fail, not hang.
@@ -185,13 +199,11 @@ fn a_panicking_extend_still_frees_the_slot_for_a_waiting_sender() {
     });
     // Let the sender go through its spin and park in the wait list.
     std::thread::sleep(std::time::Duration::from_millis(100));
-    let caught = catch_unwind(AssertUnwindSafe(|| rx.blocking_recv_many(&mut Refuses, 1)));
-    assert!(caught.is_err(), "the collection panicked");
+    receive();
     let sent = done_rx
         .recv_timeout(std::time::Duration::from_secs(10))
         .expect("the waiting sender was told about the freed slot");
     assert_eq!(sent, Ok(Sent::Queued));
-    assert_eq!(rx.blocking_recv(), Some(2));
 }
 
 /// Issue 10: a receive takes a run of messages in one go (`Ring::take_run_exclusive`). When the
@@ -261,19 +273,8 @@ fn a_panicking_on_received_still_frees_the_slot_for_a_waiting_sender() {
         Refuses,
     )
     .unwrap();
-    tx.try_send(1).unwrap();
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    // Not scoped: with the bug the sender never returns, and the test must fail, not hang.
-    std::thread::spawn(move || {
-        let sent = tx.blocking_send(2);
-        done_tx.send(sent).unwrap();
+    sender_waiting_on_full_is_told_after(tx, || {
+        let caught = catch_unwind(AssertUnwindSafe(|| rx.try_recv()));
+        assert!(caught.is_err(), "the hook panicked");
     });
-    // Let the sender go through its spin and park in the wait list.
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    let caught = catch_unwind(AssertUnwindSafe(|| rx.try_recv()));
-    assert!(caught.is_err(), "the hook panicked");
-    let sent = done_rx
-        .recv_timeout(std::time::Duration::from_secs(10))
-        .expect("the waiting sender was told about the freed slot");
-    assert_eq!(sent, Ok(Sent::Queued));
 }
