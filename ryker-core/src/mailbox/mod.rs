@@ -159,7 +159,7 @@ mod tests {
     use core::sync::atomic::{AtomicUsize, Ordering};
     use core::task::{Context, Poll, Waker};
 
-    use super::receiver::RUN_WAIT_YIELDS;
+    use super::receiver::{Spin, RUN_WAIT_YIELDS};
     use super::{channel, MailboxConfig};
 
     /// Counts its wake-ups.
@@ -335,6 +335,60 @@ mod tests {
         let mut more = Vec::new();
         assert_eq!(rx.try_recv_many(&mut more, 8), Ok(3));
         assert_eq!(more, [4, 5, 6]);
+    }
+
+    /// Which of `waits` waits spin, and how many looks each spin takes, for a `Spin` whose
+    /// look says yes at the looks in `hits` (counted from 1 over the whole sequence).
+    fn spins(spin: &mut Spin, waits: usize, hits: &[usize]) -> (Vec<usize>, Vec<usize>) {
+        let (mut spun, mut looks_per_spin, mut looks) = (Vec::new(), Vec::new(), 0);
+        for wait in 0..waits {
+            let before = looks;
+            let saw = spin.until(|| {
+                looks += 1;
+                hits.contains(&looks)
+            });
+            if looks > before {
+                spun.push(wait);
+                looks_per_spin.push(looks - before);
+            }
+            assert_eq!(saw, hits.contains(&looks) && looks > before);
+        }
+        (spun, looks_per_spin)
+    }
+
+    /// The spin before a wait's yield learns from its misses: each spin that does not see the
+    /// run makes the next 2^misses - 1 waits skip theirs (1, 3, 7, ... up to 1023), so that
+    /// where no other thread sends (a current-thread executor) it soon costs next to nothing.
+    /// A spin looks `Backoff`'s eleven rounds, then gives up.
+    #[test]
+    fn a_spin_that_misses_makes_the_next_waits_skip_theirs() {
+        let mut spin = Spin::default();
+        let (spun, looks) = spins(&mut spin, 4000, &[]);
+        assert_eq!(
+            spun,
+            [0, 2, 6, 14, 30, 62, 126, 254, 510, 1022, 2046, 3070],
+            "the skips double up to 1023"
+        );
+        assert!(looks.iter().all(|&n| n == 11), "{looks:?}");
+    }
+
+    /// A spin that sees the run stops looking at once and starts the learning over: the next
+    /// wait spins again, and so does every wait while the spins keep seeing runs.
+    #[test]
+    fn a_spin_that_sees_the_run_starts_over() {
+        let mut spin = Spin::default();
+        // Three misses (spins at waits 0, 2 and 6), then waits 7-14 skip; the spin at wait
+        // 14 sees the run on its third look (look 33 + 3).
+        let (spun, looks) = spins(&mut spin, 15, &[36]);
+        assert_eq!(spun, [0, 2, 6, 14]);
+        assert_eq!(looks, [11, 11, 11, 3]);
+        // Started over: every wait spins while each sees the run at its first look.
+        let (spun, looks) = spins(&mut spin, 4, &[1, 2, 3, 4]);
+        assert_eq!(spun, [0, 1, 2, 3]);
+        assert_eq!(looks, [1, 1, 1, 1]);
+        // And one miss skips one wait again, not 15.
+        let (spun, _) = spins(&mut spin, 4, &[]);
+        assert_eq!(spun, [0, 2]);
     }
 
     /// A run of one (`recv`) is not waited for: mid-stream, an empty mailbox gets one yield
