@@ -159,7 +159,7 @@ mod tests {
     use core::sync::atomic::{AtomicUsize, Ordering};
     use core::task::{Context, Poll, Waker};
 
-    use super::receiver::{Spin, RUN_WAIT_YIELDS};
+    use super::receiver::{Spin, RUN_WAIT_YIELDS, SPIN_TIME_MAX};
     use super::{channel, MailboxConfig};
 
     /// Counts its wake-ups.
@@ -337,16 +337,20 @@ mod tests {
         assert_eq!(more, [4, 5, 6]);
     }
 
-    /// Which of `waits` waits spin, and how many looks each spin takes, for a `Spin` whose
-    /// look says yes at the looks in `hits` (counted from 1 over the whole sequence).
+    /// Which of `waits` yields spin, and how many looks each spin takes, for a `Spin` whose
+    /// look says yes at the looks in `hits` (counted from 1 over the whole sequence) and
+    /// which is never out of time.
     fn spins(spin: &mut Spin, waits: usize, hits: &[usize]) -> (Vec<usize>, Vec<usize>) {
         let (mut spun, mut looks_per_spin, mut looks) = (Vec::new(), Vec::new(), 0);
         for wait in 0..waits {
             let before = looks;
-            let saw = spin.until(|| {
-                looks += 1;
-                hits.contains(&looks)
-            });
+            let saw = spin.until_or(
+                || {
+                    looks += 1;
+                    hits.contains(&looks)
+                },
+                || false,
+            );
             if looks > before {
                 spun.push(wait);
                 looks_per_spin.push(looks - before);
@@ -357,7 +361,7 @@ mod tests {
     }
 
     /// The spin before a wait's yield learns from its misses: each spin that does not see the
-    /// run makes the next 2^misses - 1 waits skip theirs (1, 3, 7, ... up to 1023), so that
+    /// run makes the next 2^misses - 1 yields skip theirs (1, 3, 7, ... up to 1023), so that
     /// where no other thread sends (a current-thread executor) it soon costs next to nothing.
     /// A spin looks `Backoff`'s eleven rounds, then gives up.
     #[test]
@@ -373,7 +377,7 @@ mod tests {
     }
 
     /// A spin that sees the run stops looking at once and starts the learning over: the next
-    /// wait spins again, and so does every wait while the spins keep seeing runs.
+    /// yield spins first again, and so does every yield while the spins keep seeing runs.
     #[test]
     fn a_spin_that_sees_the_run_starts_over() {
         let mut spin = Spin::default();
@@ -382,13 +386,56 @@ mod tests {
         let (spun, looks) = spins(&mut spin, 15, &[36]);
         assert_eq!(spun, [0, 2, 6, 14]);
         assert_eq!(looks, [11, 11, 11, 3]);
-        // Started over: every wait spins while each sees the run at its first look.
+        // Started over: every yield spins while each sees the run at its first look.
         let (spun, looks) = spins(&mut spin, 4, &[1, 2, 3, 4]);
         assert_eq!(spun, [0, 1, 2, 3]);
         assert_eq!(looks, [1, 1, 1, 1]);
         // And one miss skips one wait again, not 15.
         let (spun, _) = spins(&mut spin, 4, &[]);
         assert_eq!(spun, [0, 2]);
+    }
+
+    /// A spin also ends when it is out of time (asked as it starts and after each look that
+    /// saw nothing), and that counts as a miss.
+    #[test]
+    fn a_spin_out_of_time_stops_and_counts_as_a_miss() {
+        let mut spin = Spin::default();
+        let (mut looks, mut asked) = (0, 0);
+        let saw = spin.until_or(
+            || {
+                looks += 1;
+                false
+            },
+            || {
+                asked += 1;
+                asked == 4
+            },
+        );
+        assert!(!saw);
+        assert_eq!(
+            (looks, asked),
+            (3, 4),
+            "asked at the start, stopped at the third look"
+        );
+        assert!(
+            !spin.until_or(|| panic!("must not look"), || false),
+            "a miss: the next yield skips its spin"
+        );
+    }
+
+    /// With `std` the spin's time bound is the clock's: looks that take longer than
+    /// `SPIN_TIME_MAX` end the spin after the first.
+    #[test]
+    fn a_spin_stops_once_its_time_is_up() {
+        let mut spin = Spin::default();
+        let mut looks = 0;
+        let saw = spin.until(|| {
+            looks += 1;
+            std::thread::sleep(SPIN_TIME_MAX * 2);
+            false
+        });
+        assert!(!saw);
+        assert_eq!(looks, 1);
     }
 
     /// A run of one (`recv`) is not waited for: mid-stream, an empty mailbox gets one yield

@@ -64,60 +64,94 @@ enum Streaming {
 /// the count is not part of any ordering argument, and one yield explores the branch.
 pub(super) const RUN_WAIT_YIELDS: u8 = if cfg!(ryker_loom) { 1 } else { 32 };
 
-/// A mid-stream receiver's bounded spin, before the yield with which it waits for a run
-/// (`Receiver::waits_for_run`): [`Backoff`]'s rounds (11, 447 `spin_loop` hints in all, from
-/// about a microsecond to a few, depending on the CPU's pause), with a look at the run's last
-/// slot after each (`Ring::head_looks_ready`: a hint; the pop that follows re-checks all).
+/// A mid-stream receiver's bounded spin, before each yield with which it waits for a run
+/// (`Receiver::waits_for_run`): [`Backoff`]'s rounds (11 of them, 383 `spin_loop` hints in
+/// all) with a look at the run's last slot after each (`Ring::head_looks_ready`: a hint; the
+/// pop that follows re-checks all), and, where there is a clock (`std`), no longer than
+/// [`SPIN_TIME_MAX`] in all. On the 2-vCPU machine the figures in docs/PERFORMANCE.md come
+/// from a hint takes about 10 ns and the 383 take 3.8 µs; on CPUs whose pause takes about 140
+/// cycles (Intel server parts since Skylake-SP) they would take about 20 µs, and the time
+/// bound stops the spin first. So one poll spins at most 5 µs (with `std`), one wait (up to
+/// [`RUN_WAIT_YIELDS`] yields) at most five times, fewer as spins miss (below).
 ///
 /// Why: a yield is a round through the executor, and on a multi-thread executor more than
 /// that: tokio puts the yielded task on the shared run queue and wakes a parked worker for it
 /// (a futex wake), and that worker may take the task over. Mid-stream, the sender is on
-/// another thread and fills a run in about a microsecond (64 messages at 20-25 ns each on the
-/// 2-vCPU machine the figures in docs/PERFORMANCE.md come from), so a spin that long sees most
-/// runs arrive without the executor; and a receiver that does not yield its worker does not
-/// get moved around, so it does not fall behind, register, and cost the senders a wake-up.
-/// Measured on 2-worker tokio and smol executors, against the same build without it: four
-/// senders 1.3-1.4x at capacity 512 and 2.3x or more at 4096; one sender 1.0-1.1x.
+/// another thread and fills a run in a microsecond or two (64 messages at 20-25 ns each on
+/// that machine), so a spin that long sees most runs arrive without the executor; and a
+/// receiver that does not yield its worker does not get moved around, so it does not fall
+/// behind, register, and cost the senders a wake-up. Measured on 2-worker tokio and smol
+/// executors, against the same build without it: four senders 1.3-1.4x at capacity 512 and
+/// 2x or more at 4096; one sender 1.0-1.1x.
 ///
-/// Learned, so that it costs nothing where it cannot pay. A spin pays only while another
+/// Learned, so that it costs little where it cannot pay. A spin pays only while another
 /// thread sends: on a current-thread executor the senders are tasks on our own thread, waiting
 /// for us to yield, and no spin ever sees the run arrive. A spin that does not see it makes
-/// the next `2^misses - 1` waits skip theirs (`misses` spins missed in a row, at most
-/// [`SPIN_MISSES_MAX`]: 1, 3, 7, ... up to 1023 waits); one that sees it starts over. On
-/// tokio's current-thread runtime it measured level with the build without it.
+/// the next `2^misses - 1` yields skip theirs (`misses` spins missed in a row, at most
+/// [`SPIN_MISSES_MAX`]: 1, 3, 7, ... up to 1023 yields); one that sees it starts over. On
+/// tokio's current-thread runtime it measured level with the build without it. The price of
+/// starting over: a sender that sends in bursts, fast enough that the spin sees each burst's
+/// runs, lets each gap between bursts cost the receiver up to five spins before its wait runs
+/// out.
 ///
-/// Not under loom: a hint, whose two answers lead to paths the models explore anyway (a
-/// run that looks ready goes to the pop, as when it looked ready before the spin; one that
-/// does not, to the yield), and whose loads would only add interleavings.
+/// Under loom it returns at once: a hint, whose two answers lead to paths the models explore
+/// anyway (a run that looks ready goes to the pop, as when it looked ready before the spin;
+/// one that does not, to the yield), and whose loads would only add interleavings.
 #[derive(Debug, Default)]
 pub(super) struct Spin {
-    /// Waits left that skip their spin.
+    /// Yields left that skip their spin.
     skip: u16,
     /// Spins in a row that did not see the run arrive (at most `SPIN_MISSES_MAX`).
     misses: u8,
 }
 
-/// After this many missed spins in a row a receiver spins once in 1024 waits (`Spin`).
+/// After this many missed spins in a row a receiver spins before one yield in 1024 (`Spin`).
 const SPIN_MISSES_MAX: u8 = 10;
 
+/// The longest one spin goes on, where there is a clock (`Spin`): a little longer than its 383
+/// hints take on the machine it was measured on, so that it bounds the spin only where a
+/// hint takes longer. Measured there: spins of 191 hints (1.9 µs) caught too few of four
+/// senders' runs; of 575 and 959 hints, no more than 383.
+#[cfg(feature = "std")]
+pub(super) const SPIN_TIME_MAX: core::time::Duration = core::time::Duration::from_micros(5);
+
 impl Spin {
-    /// Spins until `ready` says yes, at most [`Backoff`]'s rounds, unless the last spins
-    /// taught it to skip this one; whether `ready` said yes.
+    /// Spins until `ready` says yes, at most [`Backoff`]'s rounds and, with `std`,
+    /// [`SPIN_TIME_MAX`], unless the last spins taught it to skip this one; whether `ready`
+    /// said yes.
     #[inline]
     pub(super) fn until(&mut self, ready: impl FnMut() -> bool) -> bool {
         if cfg!(ryker_loom) {
             return false;
         }
+        self.until_or(ready, out_of_time())
+    }
+
+    /// [`until`](Self::until) with the time bound as a question: `out_of_time` is asked once
+    /// as the spin starts (the clock's start) and after each look that saw nothing (the
+    /// tests answer it without a clock).
+    #[inline]
+    pub(super) fn until_or(
+        &mut self,
+        ready: impl FnMut() -> bool,
+        out_of_time: impl FnMut() -> bool,
+    ) -> bool {
         if self.skip > 0 {
             self.skip -= 1;
             return false;
         }
-        self.spin(ready)
+        self.spin(ready, out_of_time)
     }
 
     // Out of line: only a wait gets here, and the loop would only crowd the receive's poll.
     #[inline(never)]
-    fn spin(&mut self, mut ready: impl FnMut() -> bool) -> bool {
+    fn spin(
+        &mut self,
+        mut ready: impl FnMut() -> bool,
+        mut out_of_time: impl FnMut() -> bool,
+    ) -> bool {
+        // Starts the clock, if there is one.
+        out_of_time();
         let mut backoff = Backoff::new();
         while !backoff.is_completed() {
             backoff.spin();
@@ -125,11 +159,35 @@ impl Spin {
                 self.misses = 0;
                 return true;
             }
+            if out_of_time() {
+                break;
+            }
         }
         self.misses = (self.misses + 1).min(SPIN_MISSES_MAX);
         self.skip = (1 << self.misses) - 1;
         false
     }
+}
+
+/// The time bound of a spin that starts now: whether [`SPIN_TIME_MAX`] has passed since.
+/// The clock is read first when the spin starts (not when `until` is called), so a yield
+/// that skips its spin reads no clock.
+#[cfg(feature = "std")]
+fn out_of_time() -> impl FnMut() -> bool {
+    let mut start = None;
+    move || match start {
+        None => {
+            start = Some(std::time::Instant::now());
+            false
+        }
+        Some(start) => start.elapsed() >= SPIN_TIME_MAX,
+    }
+}
+
+/// Without `std` there is no clock: the spin's rounds are its only bound.
+#[cfg(not(feature = "std"))]
+fn out_of_time() -> impl FnMut() -> bool {
+    || false
 }
 
 /// Slots a receive has freed and not yet told the waiting senders about: told on drop, which
@@ -434,11 +492,11 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// quarter of the capacity) rather than take each as it comes: a poll that finds fewer
     /// answers `Pending` *without* registering, having woken `cx`'s waker itself (a yield),
     /// for at most 32 polls in a row; then it takes what is there, and registers as usual if
-    /// nothing is. Before each such yield the poll may spin for a moment (at most 447
-    /// `spin_loop` hints, a few microseconds), looking for the run: only while such spins
-    /// have been seeing runs arrive, which takes a sender on another thread (on a
-    /// current-thread executor they soon stop: after ten misses in a row, one wait in 1024
-    /// spins). Taking messages one by one as a sender on another core publishes them
+    /// nothing is. Before each such yield the poll may spin for a moment (at most 383
+    /// `spin_loop` hints and, with `std`, at most 5 µs), looking for the run: only while
+    /// such spins have been seeing runs arrive, which takes a sender on another thread (on a
+    /// current-thread executor they soon stop: after ten misses in a row, one yield in 1024
+    /// spins first). Taking messages one by one as a sender on another core publishes them
     /// moves each slot's cache line between the two cores, on both sides: with the wait, a
     /// 2-worker executor measured 1.4-4x the SPSC throughput (docs/PERFORMANCE.md). So, mid-
     /// stream, `Pending` does not mean the mailbox is empty: poll again when woken, or take
@@ -514,7 +572,8 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// sooner than a round through the executor would take.
     ///
     /// Bounded: a sender that stops mid-run costs the receiver at most `RUN_WAIT_YIELDS`
-    /// yields (and the spins before them, fewer and fewer as they miss); then it takes what
+    /// yields (and the spins before five of them at most, at yields 1, 3, 7, 15 and 31 when
+    /// every spin misses); then it takes what
     /// is there, and does not wait again until a receive takes more than one message
     /// (`RanOut`). A close before the wait begins is seen at once (one load of `tail` per
     /// wait, not per yield); one during the wait, when it runs out.
