@@ -71,8 +71,9 @@ pub(super) const RUN_WAIT_YIELDS: u8 = if cfg!(ryker_loom) { 1 } else { 32 };
 /// [`SPIN_TIME_MAX`] in all. On the 2-vCPU machine the figures in docs/PERFORMANCE.md come
 /// from a hint takes about 10 ns and the 383 take 3.8 µs; on CPUs whose pause takes about 140
 /// cycles (Intel server parts since Skylake-SP) they would take about 20 µs, and the time
-/// bound stops the spin first. So one poll spins at most 5 µs (with `std`), one wait (up to
-/// [`RUN_WAIT_YIELDS`] yields) at most five times, fewer as spins miss (below).
+/// bound stops the spin first. The bound is asked after each round, so one poll spins at most
+/// 5 µs and one round (64 hints) more, with `std`; one wait (up to [`RUN_WAIT_YIELDS`]
+/// yields) spins at most five times, fewer as spins miss (below).
 ///
 /// Why: a yield is a round through the executor, and on a multi-thread executor more than
 /// that: tokio puts the yielded task on the shared run queue and wakes a parked worker for it
@@ -493,7 +494,7 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// answers `Pending` *without* registering, having woken `cx`'s waker itself (a yield),
     /// for at most 32 polls in a row; then it takes what is there, and registers as usual if
     /// nothing is. Before each such yield the poll may spin for a moment (at most 383
-    /// `spin_loop` hints and, with `std`, at most 5 µs), looking for the run: only while
+    /// `spin_loop` hints and, with `std`, about 5 µs), looking for the run: only while
     /// such spins have been seeing runs arrive, which takes a sender on another thread (on a
     /// current-thread executor they soon stop: after ten misses in a row, one yield in 1024
     /// spins first). Taking messages one by one as a sender on another core publishes them
@@ -573,10 +574,10 @@ impl<T, X: Attachment> Receiver<T, X> {
     ///
     /// Bounded: a sender that stops mid-run costs the receiver at most `RUN_WAIT_YIELDS`
     /// yields (and the spins before five of them at most, at yields 1, 3, 7, 15 and 31 when
-    /// every spin misses); then it takes what
-    /// is there, and does not wait again until a receive takes more than one message
-    /// (`RanOut`). A close before the wait begins is seen at once (one load of `tail` per
-    /// wait, not per yield); one during the wait, when it runs out.
+    /// every spin misses); then it takes what is there, and does not wait again until a
+    /// receive takes more than one message (`RanOut`). A close before the wait begins is seen
+    /// at once (one load of `tail` per wait, not per yield); one during the wait, when it runs
+    /// out.
     #[inline]
     fn waits_for_run(&mut self, limit: usize) -> bool {
         let yields = match self.streaming {
