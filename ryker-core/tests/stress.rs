@@ -96,62 +96,67 @@ fn mailbox_blocking_exactly_once_per_producer_fifo() {
 /// other threads stream into it: the receiver goes mid-stream, waits for runs, spins for them
 /// (a sender on another thread is what its spins can see), yields, and registers when the
 /// mailbox runs dry; exactly once and in order per producer, whatever mix of those it meets.
-/// One and four senders, capacities from 2 (runs of one: no wait) to 4096.
+/// One and four senders, capacities from 2 (runs of one: no wait) to 4096, with the spin on
+/// and turned off (`set_spin_for_runs`).
 #[test]
 fn async_receiver_taking_runs_from_threads_exactly_once_per_producer_fifo() {
-    // A fifth of the blocking test's: eight configurations here, and TSan runs it three times.
-    let per = scale(10_000) as u64;
-    for producers in [1, PRODUCERS] {
-        for capacity in [2, 8, 512, 4096] {
-            let (tx, mut rx) = channel::<u64>(MailboxConfig {
-                capacity,
-                ..Default::default()
-            });
-            let senders: Vec<_> = (0..producers)
-                .map(|p| {
-                    let tx = tx.clone();
-                    thread::spawn(move || {
-                        for seq in 0..per {
-                            tx.blocking_send(tag(p, seq)).unwrap();
-                        }
-                    })
-                })
-                .collect();
-            drop(tx);
-            // The receive runs on its own thread, so that a hang fails the test instead of
-            // stalling it.
-            let (done, finished) = std::sync::mpsc::channel();
-            let receiver = thread::spawn(move || {
-                let mut check = Checker::new();
-                futures::executor::block_on(async {
-                    let mut buf = Vec::with_capacity(64);
-                    loop {
-                        buf.clear();
-                        if rx.recv_many(&mut buf, 64).await == 0 {
-                            break;
-                        }
-                        buf.iter().for_each(|&v| check.see(v));
+    // A tenth of the blocking test's: sixteen configurations here, and TSan runs it three
+    // times.
+    let per = scale(5_000) as u64;
+    for (producers, capacity, spin) in [1, PRODUCERS]
+        .into_iter()
+        .flat_map(|p| [2, 8, 512, 4096].map(|c| (p, c)))
+        .flat_map(|(p, c)| [(p, c, true), (p, c, false)])
+    {
+        let (tx, mut rx) = channel::<u64>(MailboxConfig {
+            capacity,
+            ..Default::default()
+        });
+        rx.set_spin_for_runs(spin);
+        let senders: Vec<_> = (0..producers)
+            .map(|p| {
+                let tx = tx.clone();
+                thread::spawn(move || {
+                    for seq in 0..per {
+                        tx.blocking_send(tag(p, seq)).unwrap();
                     }
-                });
-                let _ = done.send(());
-                (check.next, rx.stats())
+                })
+            })
+            .collect();
+        drop(tx);
+        // The receive runs on its own thread, so that a hang fails the test instead of
+        // stalling it.
+        let (done, finished) = std::sync::mpsc::channel();
+        let receiver = thread::spawn(move || {
+            let mut check = Checker::new();
+            futures::executor::block_on(async {
+                let mut buf = Vec::with_capacity(64);
+                loop {
+                    buf.clear();
+                    if rx.recv_many(&mut buf, 64).await == 0 {
+                        break;
+                    }
+                    buf.iter().for_each(|&v| check.see(v));
+                }
             });
-            let label = format!("{producers} sender(s), capacity {capacity}");
-            finished
-                .recv_timeout(std::time::Duration::from_secs(120))
-                .unwrap_or_else(|_| panic!("{label}: the receiver hung"));
-            let (next, stats) = receiver.join().unwrap();
-            let mut want = vec![0; PRODUCERS as usize];
-            want[..producers as usize].fill(per);
-            assert_eq!(next, want, "{label}");
-            assert_eq!(
-                (stats.accepted, stats.received),
-                (per * producers, per * producers),
-                "{label}"
-            );
-            for s in senders {
-                s.join().unwrap();
-            }
+            let _ = done.send(());
+            (check.next, rx.stats())
+        });
+        let label = format!("{producers} sender(s), capacity {capacity}, spin {spin}");
+        finished
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("{label}: the receiver hung"));
+        let (next, stats) = receiver.join().unwrap();
+        let mut want = vec![0; PRODUCERS as usize];
+        want[..producers as usize].fill(per);
+        assert_eq!(next, want, "{label}");
+        assert_eq!(
+            (stats.accepted, stats.received),
+            (per * producers, per * producers),
+            "{label}"
+        );
+        for s in senders {
+            s.join().unwrap();
         }
     }
 }

@@ -423,6 +423,32 @@ mod tests {
         );
     }
 
+    /// A spin turned off never looks, and learns nothing meanwhile: turned on again, it spins
+    /// at the next yield. `Receiver::set_spin_for_runs` is the switch.
+    #[test]
+    fn a_spin_turned_off_never_looks() {
+        let (_tx, mut rx) = channel::<u32>(MailboxConfig::default());
+        rx.set_spin_for_runs(false);
+        let mut spin = Spin::default();
+        spin.off = true;
+        for _ in 0..100 {
+            assert!(!spin.until_or(|| panic!("must not look"), || false));
+        }
+        spin.off = false;
+        let mut looks = 0;
+        assert!(spin.until_or(
+            || {
+                looks += 1;
+                true
+            },
+            || false
+        ));
+        assert_eq!(looks, 1);
+        assert!(!rx.spins_for_runs());
+        rx.set_spin_for_runs(true);
+        assert!(rx.spins_for_runs());
+    }
+
     /// With `std` the spin's time bound is the clock's: looks that take longer than
     /// `SPIN_TIME_MAX` end the spin after the first.
     #[test]
