@@ -51,6 +51,26 @@ impl Checker {
     }
 }
 
+/// `producers` threads, producer `p` sending `tag(p, 0)`, `tag(p, 1)`, ... `tag(p, per - 1)`
+/// with `blocking_send` through its clone of `tx`; `tx` itself is dropped, so the mailbox
+/// closes once they are done.
+fn blocking_senders(
+    tx: ryker_core::mailbox::Sender<u64>,
+    producers: u64,
+    per: u64,
+) -> Vec<thread::JoinHandle<()>> {
+    (0..producers)
+        .map(|p| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for seq in 0..per {
+                    tx.blocking_send(tag(p, seq)).unwrap();
+                }
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn mailbox_blocking_exactly_once_per_producer_fifo() {
     let per = scale(50_000) as u64;
@@ -59,17 +79,7 @@ fn mailbox_blocking_exactly_once_per_producer_fifo() {
             capacity,
             ..Default::default()
         });
-        let producers: Vec<_> = (0..PRODUCERS)
-            .map(|p| {
-                let tx = tx.clone();
-                thread::spawn(move || {
-                    for seq in 0..per {
-                        tx.blocking_send(tag(p, seq)).unwrap();
-                    }
-                })
-            })
-            .collect();
-        drop(tx);
+        let producers = blocking_senders(tx, PRODUCERS, per);
         let mut check = Checker::new();
         let mut buf = Vec::with_capacity(64);
         loop {
@@ -114,17 +124,7 @@ fn async_receiver_taking_runs_from_threads_exactly_once_per_producer_fifo() {
             ..Default::default()
         });
         rx.set_spin_for_runs(spin);
-        let senders: Vec<_> = (0..producers)
-            .map(|p| {
-                let tx = tx.clone();
-                thread::spawn(move || {
-                    for seq in 0..per {
-                        tx.blocking_send(tag(p, seq)).unwrap();
-                    }
-                })
-            })
-            .collect();
-        drop(tx);
+        let senders = blocking_senders(tx, producers, per);
         // The receive runs on its own thread, so that a hang fails the test instead of
         // stalling it.
         let (done, finished) = std::sync::mpsc::channel();
