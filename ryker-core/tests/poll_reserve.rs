@@ -260,3 +260,29 @@ fn abort_reserve_after_send_gave_the_registration_up_has_nothing_to_abort() {
     assert_eq!(rx.try_recv(), Ok(0));
     drop(keep_open);
 }
+
+#[test]
+fn a_send_gives_up_its_own_senders_stale_poll_reserve_when_first_polled() {
+    let (mut tx, mut rx) = full_mailbox();
+    let keep_open = tx.clone();
+    let (reserve_woken, reserve_waker) = CountingWaker::new();
+    assert!(tx
+        .poll_reserve(&mut Context::from_waker(&reserve_waker))
+        .is_pending());
+    let (woken, waker) = CountingWaker::new();
+    let mut send = pin!(tx.send(1));
+    assert!(poll_once(send.as_mut(), &waker).is_pending());
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert_eq!(
+        reserve_woken.count(),
+        0,
+        "the freed slot woke the abandoned poll_reserve: its registration was still queued"
+    );
+    assert!(woken.count() >= 1, "the slot was freed but send() was never woken");
+    assert_eq!(
+        poll_once(send.as_mut(), &waker),
+        Poll::Ready(Ok(Sent::Queued))
+    );
+    assert_eq!(rx.try_recv(), Ok(1));
+    drop(keep_open);
+}

@@ -147,7 +147,19 @@ pub(super) async fn guarded<F: Future<Output = ()>>(
     span: &Span,
     abortable: bool,
 ) -> Outcome {
-    let slot = pin!(ManuallyDrop::new(fut));
+    guarded_in_place(pin!(ManuallyDrop::new(fut)), shared, span, abortable).await
+}
+
+/// [`guarded`], for a future the caller has pinned where it was made: the handler future,
+/// message and all, is then never moved into this future's state (measured: a copy of it per
+/// message on the tell path, docs/PERFORMANCE.md). The future is dropped here (at its end, or
+/// with this future), never by the caller: `ManuallyDrop` says so.
+pub(super) async fn guarded_in_place<F: Future<Output = ()>>(
+    slot: Pin<&mut ManuallyDrop<F>>,
+    shared: &ActorShared,
+    span: &Span,
+    abortable: bool,
+) -> Outcome {
     let mut fut = InPlace::new(slot);
     let outcome =
         core::future::poll_fn(|cx| poll_guarded(fut.get(), shared, span, abortable, cx)).await;
