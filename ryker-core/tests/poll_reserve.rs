@@ -278,7 +278,10 @@ fn a_send_gives_up_its_own_senders_stale_poll_reserve_when_first_polled() {
         0,
         "the freed slot woke the abandoned poll_reserve: its registration was still queued"
     );
-    assert!(woken.count() >= 1, "the slot was freed but send() was never woken");
+    assert!(
+        woken.count() >= 1,
+        "the slot was freed but send() was never woken"
+    );
     assert_eq!(
         poll_once(send.as_mut(), &waker),
         Poll::Ready(Ok(Sent::Queued))

@@ -203,10 +203,11 @@ pub(crate) enum EmptyCheck {
     CallerFenced,
     /// Neither a fence nor a look at `tail`: a slot not yet written for this lap is reported as
     /// `Empty` from its stamp alone, never as `Closed`. For the split ring's consumer while it
-    /// has not seen the flag stored just before every close (`split.rs`): it has no one to
-    /// wake, its "empty" pairs with nothing, and `tail` stays on the producers' core. (The
-    /// caller cannot tell "empty" from "a push in flight" here; the split ring reports both as
-    /// empty.)
+    /// has not seen the flag stored just before every close (`split.rs`), and for the
+    /// mailbox's blocking receiver while it spins before registering
+    /// (`Receiver::blocking_recv_many`, whose registration then reads `tail` after a fence):
+    /// their "empty" pairs with nothing, and `tail` stays on the producers' core. (The caller
+    /// cannot tell "empty" from "a push in flight" here; both read as empty.)
     Open,
 }
 
