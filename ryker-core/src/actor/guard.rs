@@ -152,22 +152,100 @@ pub(super) async fn guarded<F: Future<Output = ()>>(
 
 /// [`guarded`], for a future the caller has pinned where it was made: the handler future,
 /// message and all, is then never moved into this future's state (measured: a copy of it per
-/// message on the tell path, docs/PERFORMANCE.md). The future is dropped here (at its end, or
-/// with this future), never by the caller: `ManuallyDrop` says so.
-pub(super) async fn guarded_in_place<F: Future<Output = ()>>(
-    slot: Pin<&mut ManuallyDrop<F>>,
-    shared: &ActorShared,
-    span: &Span,
+/// message on the tell path, docs/PERFORMANCE.md). From this call on the future is this one's
+/// to drop (at its end, or with the returned future, polled or not), never the caller's:
+/// `ManuallyDrop` says so. Not an `async fn`, whose body (and so the `InPlace` that owns the
+/// drop) would only start on the first poll: a returned future dropped unpolled would leak
+/// the handler's.
+pub(super) fn guarded_in_place<'a, F: Future<Output = ()> + 'a>(
+    slot: Pin<&'a mut ManuallyDrop<F>>,
+    shared: &'a ActorShared,
+    span: &'a Span,
     abortable: bool,
-) -> Outcome {
+) -> impl Future<Output = Outcome> + 'a {
     let mut fut = InPlace::new(slot);
-    let outcome =
-        core::future::poll_fn(|cx| poll_guarded(fut.get(), shared, span, abortable, cx)).await;
-    match outcome {
-        // Only a future cut short can still hold the message (a finished `async fn` future,
-        // or one that panicked, has dropped its locals already): the others are dropped
-        // plainly, by `InPlace`'s `Drop`, with no `catch_unwind` on the per-message path.
-        Outcome::Aborted(_) => Outcome::Aborted(fut.drop_caught().err()),
-        other => other,
+    async move {
+        let outcome =
+            core::future::poll_fn(|cx| poll_guarded(fut.get(), shared, span, abortable, cx)).await;
+        match outcome {
+            // Only a future cut short can still hold the message (a finished `async fn`
+            // future, or one that panicked, has dropped its locals already): the others are
+            // dropped plainly, by `InPlace`'s `Drop`, with no `catch_unwind` on the
+            // per-message path.
+            Outcome::Aborted(_) => Outcome::Aborted(fut.drop_caught().err()),
+            other => other,
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::observe::no_span;
+    use alloc::string::ToString;
+    use alloc::sync::Arc;
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    use core::time::Duration;
+
+    /// A runtime nothing here runs on: `ActorShared` only keeps it for `sleep`.
+    #[derive(Clone)]
+    struct Unused;
+
+    impl crate::runtime::Runtime for Unused {
+        type Instant = Duration;
+        fn spawn<F: Future<Output = ()> + Send + 'static>(&self, _task: F) {
+            unreachable!("nothing is spawned")
+        }
+        fn sleep(&self, _dur: Duration) -> impl Future<Output = ()> + Send + 'static {
+            core::future::ready(())
+        }
+        fn now(&self) -> Duration {
+            Duration::ZERO
+        }
+    }
+
+    /// Counts its drops: a stand-in for a handler future holding its message.
+    struct Handler(Arc<AtomicUsize>);
+
+    impl Future for Handler {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<()> {
+            Poll::Pending
+        }
+    }
+
+    impl Drop for Handler {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn a_handler_given_to_guarded_in_place_is_dropped_once_even_if_never_polled() {
+        let shared = ActorShared::new("guard-test".to_string(), Unused);
+        let span = no_span();
+        let drops = Arc::new(AtomicUsize::new(0));
+        {
+            let slot = pin!(ManuallyDrop::new(Handler(drops.clone())));
+            // Made, never polled (a caller dropped between the call and the first poll).
+            drop(guarded_in_place(slot, &shared, &span, true));
+        }
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            1,
+            "the handler future leaked"
+        );
+        {
+            let slot = pin!(ManuallyDrop::new(Handler(drops.clone())));
+            let mut guarded = pin!(guarded_in_place(slot, &shared, &span, true));
+            let waker = futures::task::noop_waker();
+            let mut cx = TaskContext::from_waker(&waker);
+            assert!(guarded.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            2,
+            "a pending handler future must be dropped with its guard, once"
+        );
     }
 }

@@ -824,14 +824,15 @@ impl<T, X: Attachment> Receiver<T, X> {
                 if ahead.is_some_and(|n| !self.shared.ring.head_looks_ready(n)) {
                     return None;
                 }
-                // No fence and no look at `tail` (`EmptyCheck::Open`): an "empty" here only
-                // means spinning on, and the end of the stream is seen by the registration
-                // below (its re-check reads `tail` after a fence), a few microseconds of
-                // spinning late. Every look that read `tail` took the line from the sender,
-                // whose next claim (a locked RMW on it) then waited for the line to come
-                // back. Measured on the 2-vCPU AMD machine: the blocking rows 1.10-1.39x
-                // without those looks (docs/PERFORMANCE.md). A claim in flight reads as empty
-                // too.
+                // No fence and no look at `tail` (`EmptyCheck::Open`; only the depth sample
+                // of every 64th receive reads it): an "empty" here only means spinning on.
+                // Every look that read `tail` took the line from the sender, whose next claim
+                // (a locked RMW on it) then waited for the line to come back: measured on the
+                // 2-vCPU AMD machine, the blocking rows 1.10-1.39x without those looks
+                // (docs/PERFORMANCE.md). A claim in flight reads as empty too. The price: the
+                // end of the stream is seen only by the registration below (its re-check
+                // reads `tail` after a fence), after the whole spin, 63 spin hints and 4
+                // thread yields late: once per stream, and again on each call after the end.
                 match self.pop_into(out, limit, EmptyCheck::Open) {
                     (0, Drained::More | Drained::Yield) => None,
                     (n, _) => Some(n),

@@ -651,10 +651,13 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     // miss each other's move ("full" and "empty" are never reported at once),
                     // and with the receiver's fence between moving `head` and reading the wait
                     // list (`Shared::notify_senders`): a sender that then waits for room was
-                    // seen there, or sees the room here. (Not against the split ring's
-                    // consumer while it checks "empty" from the stamp alone, `EmptyCheck::Open`:
-                    // nobody waits on that ring, so a push and a pop may then both miss each
-                    // other for a moment, and each retries.)
+                    // seen there, or sees the room here. (Not against a consumer that checks
+                    // "empty" from the stamp alone, `EmptyCheck::Open`: the split ring's, on
+                    // which nobody waits, and the mailbox's blocking receiver while it spins,
+                    // before it registers. A push and such a pop may both miss each other for
+                    // a moment, and each retries; the receiver's registration re-checks after
+                    // its own fence, which pairs with this one as above, and a sender waiting
+                    // for room is woken through `notify_senders`, whose fence is unchanged.)
                     fence(Ordering::SeqCst);
                     // Acquire: as above; the fence orders it after our earlier accesses.
                     head = self.head.load(Ordering::Acquire);
@@ -747,7 +750,8 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// take that line away from them on every round. With `n > 1` the consumer also keeps off
     /// the slot a producer is writing right now, so a run of publishes goes on without a
     /// cache-line transfer for each. The pop that follows a `true` re-checks everything; a
-    /// `false` only means "not yet" (it never reports the end, which a full pop does).
+    /// `false` only means "not yet" (it never reports the end, which only a pop whose empty
+    /// check reads `tail` does: not `EmptyCheck::Open`).
     #[inline]
     pub(crate) fn head_looks_ready(&self, n: usize) -> bool {
         // Relaxed: a hint only; nothing is read through it (the pop re-loads with Acquire).
