@@ -321,8 +321,9 @@ impl<T, X: Attachment> Shared<T, X> {
                     front = true;
                 }
                 // Taken out of the list by someone else: only a `poll_reserve` registration,
-                // which `send`/`reserve`/`blocking_send` on the same sender drop (see
-                // `Sender::leave_reserve_wait`). We had no turn: start over at the back.
+                // which `send` (on its first poll), `reserve` and `blocking_send` on the same
+                // sender drop (see `Sender::leave_reserve_wait`). We had no turn: start over
+                // at the back.
                 WaitState::Idle => *registered = false,
             }
         }
