@@ -30,8 +30,8 @@ fn noop() -> Waker {
     CountingWaker::new().1
 }
 
-/// `poll_reserve` once with a waker nobody polls again: the caller then walks away. Returns
-/// the waker's count of wake-ups.
+/// `poll_reserve` once, and the caller walks away (never polls it again). Returns how often
+/// the waker it registered is woken from then on.
 fn reserve_pending_then_abandon(tx: &mut Sender<u32>) -> Arc<CountingWaker> {
     let (woken, waker) = CountingWaker::new();
     assert!(

@@ -655,9 +655,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     // "empty" from the stamp alone, `EmptyCheck::Open`: the split ring's, on
                     // which nobody waits, and the mailbox's blocking receiver while it spins,
                     // before it registers. A push and such a pop may both miss each other for
-                    // a moment, and each retries; the receiver's registration re-checks after
-                    // its own fence, which pairs with this one as above, and a sender waiting
-                    // for room is woken through `notify_senders`, whose fence is unchanged.)
+                    // a moment, and each retries: the receiver's registration then re-checks
+                    // `tail` after its own SeqCst fence (the wake-up protocol of
+                    // `mailbox/mod.rs`), and a sender that waits for room is woken through
+                    // `notify_senders`, whose fence pairs with this one as above.)
                     fence(Ordering::SeqCst);
                     // Acquire: as above; the fence orders it after our earlier accesses.
                     head = self.head.load(Ordering::Acquire);
