@@ -10,13 +10,13 @@
 # per model, so that each gets its own time and its own result in the table. No model may be
 # `#[ignore]`d (the script fails on one): a model that pins an open bug belongs in a branch
 # with its fix, or as a broken twin.
-# Twins: ryker-core built with `--cfg ryker_loom_broken="NAME"` plants a known bug; the model
+# Twins: ryker-core built with `--cfg ryker_loom_broken="NAME"` (set from RYKER_LOOM_BROKEN by
+# ryker-core/build.rs, see `build` below) plants a known bug; the model
 # named for it must FAIL, with loom's (or the model's) report matching the expected pattern.
 # A twin that passes means loom no longer explores the interleaving that matters (loom issues
 # #166/#392), so the script fails.
 #
-# Builds go to target/loom (cargo keeps each RUSTFLAGS variant apart there, so re-runs are
-# incremental). Every model runs under `ulimit -v` (RYKER_LOOM_MEM_KB, default 8 GiB) and a
+# Builds go to target/loom; a twin's binaries are copied to target/loom/twins/NAME. Every model runs under `ulimit -v` (RYKER_LOOM_MEM_KB, default 8 GiB) and a
 # timeout (RYKER_LOOM_TIMEOUT seconds per model, default 300). LOOM_MAX_PREEMPTIONS, if set,
 # overrides every model's own preemption bound. Logs: target/ci-logs/loom-*.log.
 set -euo pipefail
@@ -60,6 +60,10 @@ TWINS=(
     # (`Shared::close`): a consumer that has seen `is_closed()` keeps answering `Empty`.
     'split_flag_late|loom_ring_split|is_closed_means_the_end_is_reported|answered Empty'
     'recheck|loom_no_lost_wakeup|receiver_woken_by_send|deadlock'
+    # The blocking receiver's spin takes the flag set before every close for the end itself
+    # (`Receiver::blocking_recv_many`), not as a cue to look with the fenced check: a message
+    # sent before the last sender left is never received.
+    'closing_end|loom_no_lost_wakeup|blocking_recv_meets_the_last_sender_leaving|left: None'
     # The re-check after registering runs without the fence between the registration and
     # its read of `tail` (`Receiver::poll_inner`; the ring's own fence is left to the caller
     # there, `EmptyCheck::CallerFenced`): a send's wake-up can miss the registration.
@@ -129,18 +133,40 @@ filter_loom_noise() {
          { print }'
 }
 
-# build RUSTFLAGS LOG [--test NAME ...]: builds the loom test binaries (every one, or those
-# named); prints "NAME<TAB>PATH" lines.
+# build TWIN LOG [--test NAME ...]: builds the loom test binaries (every one, or those named)
+# with RUSTFLAGS="--cfg ryker_loom", and with the broken twin TWIN planted when it is not empty;
+# prints "NAME<TAB>PATH" lines.
+#
+# The twin goes in through RYKER_LOOM_BROKEN, which ryker-core's build script turns into
+# `--cfg ryker_loom_broken="TWIN"` for ryker-core alone. Passed in RUSTFLAGS it would change
+# the flags of every crate, and each twin would rebuild loom and all its dependencies (most
+# of this script's time before). All builds share one RUSTFLAGS, so each twin recompiles only
+# ryker-core and the test binaries, and the next build overwrites them: a twin's binaries are
+# copied to $TARGET_DIR/twins/TWIN/ before they run.
 build() {
-    local flags=$1 log=$2
+    local twin=$1 log=$2
     shift 2
-    printf '+ RUSTFLAGS=%q cargo test -p loom-tests --release --target-dir %s --no-run %s\n' "$flags" "$TARGET_DIR" "$*" >&2
-    if ! RUSTFLAGS="$flags" cargo test -p loom-tests --release --target-dir "$TARGET_DIR" \
-        --no-run "$@" --message-format=json-render-diagnostics 2>"$log.stderr" >"$log"; then
+    printf '+ RYKER_LOOM_BROKEN=%q RUSTFLAGS=%q cargo test -p loom-tests --release --target-dir %s --no-run %s\n' \
+        "$twin" "--cfg ryker_loom" "$TARGET_DIR" "$*" >&2
+    if ! RYKER_LOOM_BROKEN="$twin" RUSTFLAGS="--cfg ryker_loom" cargo test -p loom-tests --release \
+        --target-dir "$TARGET_DIR" --no-run "$@" --message-format=json-render-diagnostics \
+        2>"$log.stderr" >"$log"; then
         tail -n 40 "$log.stderr" >&2
-        die "build failed (RUSTFLAGS=$flags); see $log.stderr"
+        die "build failed (RYKER_LOOM_BROKEN=$twin); see $log.stderr"
     fi
-    cargo_executables test <"$log" || die "no test executables in $log"
+    local bins
+    bins=$(cargo_executables test <"$log") || die "no test executables in $log"
+    if [[ -z $twin ]]; then
+        echo "$bins"
+        return
+    fi
+    local dir="$TARGET_DIR/twins/$twin" name exe
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    while IFS=$'\t' read -r name exe; do
+        cp "$exe" "$dir/$name"
+        printf '%s\t%s\n' "$name" "$dir/$name"
+    done <<<"$bins"
 }
 
 # run_model EXE MODEL LOG: runs one model in its own process; sets RC, ITERS and ELAPSED.
@@ -167,7 +193,7 @@ run_model() {
 suite() {
     section "loom suite: build (RUSTFLAGS=--cfg ryker_loom)"
     local bins
-    bins=$(build "--cfg ryker_loom" "$LOG_DIR/build-suite.json")
+    bins=$(build "" "$LOG_DIR/build-suite.json")
     while IFS=$'\t' read -r name exe; do
         [[ $name == loom_* ]] || continue
         local models ignored
@@ -215,7 +241,6 @@ twins() {
             RESULTS+=("twin:$broken|$bin::$model|FAIL (hook missing from ryker-core)|-|-")
             continue
         fi
-        local flags="--cfg ryker_loom --cfg ryker_loom_broken=\"$broken\""
         if [[ -z ${built[$broken]:-} ]]; then
             section "broken twin '$broken': build"
             # Only the test binaries this twin's models are in: each twin is a build of its
@@ -225,7 +250,7 @@ twins() {
                 IFS='|' read -r other other_bin _ <<<"$other"
                 [[ $other == "$broken" ]] && tests+=(--test "$other_bin")
             done
-            built[$broken]=$(build "$flags" "$LOG_DIR/build-$broken.json" "${tests[@]}")
+            built[$broken]=$(build "$broken" "$LOG_DIR/build-$broken.json" "${tests[@]}")
         fi
         local exe
         exe=$(awk -F '\t' -v n="$bin" '$1 == n { print $2 }' <<<"${built[$broken]}")
