@@ -407,3 +407,22 @@ fn blocking_send_and_recv() {
         assert_eq!(rx.blocking_recv(), None);
     });
 }
+
+/// A blocking receiver whose last sender sends and goes on another thread: its look takes the
+/// fenced check once it sees the flag set before the close (`Shared::close_ring`), the
+/// stamp-only one before; either way it gets the message, then the end, and neither early.
+#[test]
+fn blocking_recv_meets_the_last_sender_leaving() {
+    model(2, || {
+        let (tx, mut rx) = channel::<u32>(busy(2));
+        let tx2 = tx.clone();
+        drop(tx);
+        let s = spawn(move || {
+            assert_eq!(tx2.blocking_send(1), Ok(Sent::Queued));
+            drop(tx2);
+        });
+        assert_eq!(rx.blocking_recv(), Some(1));
+        assert_eq!(rx.blocking_recv(), None);
+        s.join().unwrap();
+    });
+}

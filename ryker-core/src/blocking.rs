@@ -56,6 +56,11 @@ const YIELDS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 )]
 #[inline(always)]
 pub(crate) fn spin_then<R>(mut attempt: impl FnMut(Look) -> Option<R>) -> Option<R> {
+    #[cfg(test)]
+    let mut attempt = |look| {
+        LOOKS.with(|looks| looks.set(looks.get() + 1));
+        attempt(look)
+    };
     if let Some(done) = attempt(Look::Full) {
         return Some(done);
     }
@@ -81,6 +86,13 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut(Look) -> Option<R>) -> Option
         }
     }
     attempt(Look::Full)
+}
+
+#[cfg(test)]
+std::thread_local! {
+    /// How many attempts [`spin_then`] has made on this thread (unit tests only: what a wait
+    /// cost, counted rather than timed).
+    pub(crate) static LOOKS: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
 }
 
 /// How far one attempt of [`spin_then`] looks.

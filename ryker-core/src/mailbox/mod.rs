@@ -495,6 +495,36 @@ mod tests {
         assert_eq!(count.0.load(Ordering::Relaxed), 0, "no yield");
     }
 
+    /// The blocking receiver's spin never reads `tail` while the mailbox is open, so it would
+    /// not see the closed bit: the flag set before every close (`Shared::close_ring`) makes it
+    /// find the end on its first look rather than after its whole spin (63 spin hints and 4
+    /// thread yields), for each way a mailbox closes.
+    #[test]
+    fn a_blocking_receive_sees_the_end_on_its_first_look() {
+        let looks = |rx: &mut super::Receiver<u32>, out: &mut Vec<u32>| {
+            crate::blocking::LOOKS.with(|l| l.set(0));
+            let n = rx.blocking_recv_many(out, 8);
+            (n, crate::blocking::LOOKS.with(|l| l.get()))
+        };
+        type Close = fn(super::Sender<u32>, &mut super::Receiver<u32>);
+        let closes: [(&str, Close); 3] = [
+            ("last sender dropped", |tx, _| drop(tx)),
+            ("sender's close", |tx, _| tx.close()),
+            ("receiver's close", |_, rx| rx.close()),
+        ];
+        for (how, close) in closes {
+            let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+            tx.try_send(1).unwrap();
+            tx.try_send(2).unwrap();
+            let mut out = Vec::new();
+            close(tx, &mut rx);
+            let seen: Vec<_> = (0..3).map(|_| looks(&mut rx, &mut out)).collect();
+            // (received, looks): what was accepted, then the end at once, on each call.
+            assert_eq!(seen, [(2, 1), (0, 1), (0, 1)], "{how}");
+            assert_eq!(out, [1, 2]);
+        }
+    }
+
     /// A receiver that is not mid-stream takes what is there at once, and a closed mailbox is
     /// drained at once even mid-stream.
     #[test]

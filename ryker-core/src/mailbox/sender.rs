@@ -636,7 +636,7 @@ impl<T, X: Attachment> Drop for Sender<T, X> {
         // AcqRel: the last sender's decrement must see every other sender's work done
         // (Acquire), and each decrement releases this sender's sends to it (Release).
         if self.shared.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.shared.ring.close();
+            self.shared.close_ring();
             // Straight after the closing RMW: a receiver waiting on empty must see the end.
             self.shared.after_publish();
         }

@@ -37,6 +37,12 @@ pub(super) struct Shared<T, X> {
     pub(super) waiters: WaitList,
     /// Live `Sender`s; the last one to go closes the mailbox.
     pub(super) senders: AtomicUsize,
+    /// Set just before every close of the ring (`Shared::close_ring`, the only way a mailbox
+    /// is closed). The blocking receiver's spin looks with `EmptyCheck::Open`, which never
+    /// reads `tail` and so never sees the closed bit: while this is unset, it spins on an
+    /// "empty"; once set, it looks with the fenced check, which finds the end. Written once,
+    /// so it stays in every core's cache, away from the line every send writes.
+    pub(super) closing: AtomicBool,
     pub(super) overflow: Overflow,
     /// The ring was built for a single consumer (`overflow` is not `DropOldest`, so nothing
     /// evicts): the receiver pops with `Ring::pop_slot_exclusive`.
@@ -67,6 +73,7 @@ impl<T, X: Attachment> Shared<T, X> {
             rx_waker: CachePadded::new(WakerCell::new()),
             waiters: WaitList::new(),
             senders: AtomicUsize::new(1),
+            closing: AtomicBool::new(false),
             overflow: config.overflow,
             exclusive_pop,
             busy: Counter::new(),
@@ -148,10 +155,24 @@ impl<T, X: Attachment> Shared<T, X> {
         }
     }
 
+    /// Closes the ring; every close of the mailbox goes through here. Returns `true` if this
+    /// call closed it.
+    pub(super) fn close_ring(&self) -> bool {
+        // Before the close: a receiver that has seen the closed bit (`is_closed`, a fenced
+        // check) has synchronized with the close's SeqCst RMW, which follows this store in our
+        // program order, so its spin sees the flag too and looks with the fenced check. A flag
+        // seen before the bit only makes it look with the fenced check early, which answers
+        // "empty" until the bit is there: the end comes from the bit alone, and the blocking
+        // receiver's registration finds it with or without the flag. Relaxed: the close's RMW
+        // carries it; nothing else is read through it.
+        self.closing.store(true, Ordering::Relaxed);
+        self.ring.close()
+    }
+
     /// Closes the ring and wakes everyone who waits: the receiver (it drains, then sees the
     /// end) and every waiting sender (they get `Closed`).
     pub(super) fn close(&self) {
-        self.ring.close();
+        self.close_ring();
         // Straight after the closing RMW: a receiver waiting on empty must see the end.
         self.after_publish();
         self.waiters.notify_all();
