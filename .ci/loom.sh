@@ -142,7 +142,9 @@ filter_loom_noise() {
 # the flags of every crate, and each twin would rebuild loom and all its dependencies (most
 # of this script's time before). All builds share one RUSTFLAGS, so each twin recompiles only
 # ryker-core and the test binaries, and the next build overwrites them: a twin's binaries are
-# copied to $TARGET_DIR/twins/TWIN/ before they run.
+# copied to $TARGET_DIR/twins/TWIN/ before they run. (So after `twins`, the binaries under
+# target/loom/release/deps are the last twin's; the next suite build replaces them. Two runs
+# of this script on one checkout at once would overwrite each other's.)
 build() {
     local twin=$1 log=$2
     shift 2
@@ -164,7 +166,7 @@ build() {
     rm -rf "$dir"
     mkdir -p "$dir"
     while IFS=$'\t' read -r name exe; do
-        cp "$exe" "$dir/$name"
+        cp "$exe" "$dir/$name" || die "could not copy $exe to $dir"
         printf '%s\t%s\n' "$name" "$dir/$name"
     done <<<"$bins"
 }

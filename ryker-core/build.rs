@@ -15,6 +15,10 @@ use std::env;
 
 fn main() {
     println!("cargo:rerun-if-env-changed=RYKER_LOOM_BROKEN");
+    // The choice below also rests on the loom cfg, which comes with the flags: re-run when
+    // they change, so a twin planted in a loom build never outlives it.
+    println!("cargo:rerun-if-env-changed=RUSTFLAGS");
+    println!("cargo:rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
     let Some(name) = env::var("RYKER_LOOM_BROKEN").ok().filter(|n| !n.is_empty()) else {
         return;
     };

@@ -506,21 +506,25 @@ mod tests {
             let n = rx.blocking_recv_many(out, 8);
             (n, crate::blocking::LOOKS.with(|l| l.get()))
         };
-        type Close = fn(super::Sender<u32>, &mut super::Receiver<u32>);
+        // The sender stays alive through the looks (but where its drop is the close), so
+        // each close below is the only one.
+        type Close = fn(&mut Option<super::Sender<u32>>, &mut super::Receiver<u32>);
         let closes: [(&str, Close); 3] = [
-            ("last sender dropped", |tx, _| drop(tx)),
-            ("sender's close", |tx, _| tx.close()),
+            ("last sender dropped", |tx, _| drop(tx.take())),
+            ("sender's close", |tx, _| tx.as_ref().unwrap().close()),
             ("receiver's close", |_, rx| rx.close()),
         ];
         for (how, close) in closes {
             let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
             tx.try_send(1).unwrap();
             tx.try_send(2).unwrap();
+            let mut tx = Some(tx);
             let mut out = Vec::new();
-            close(tx, &mut rx);
+            close(&mut tx, &mut rx);
             let seen: Vec<_> = (0..3).map(|_| looks(&mut rx, &mut out)).collect();
             // (received, looks): what was accepted, then the end at once, on each call.
             assert_eq!(seen, [(2, 1), (0, 1), (0, 1)], "{how}");
+            drop(tx);
             assert_eq!(out, [1, 2]);
         }
     }
