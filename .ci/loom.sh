@@ -11,14 +11,15 @@
 # `#[ignore]`d (the script fails on one): a model that pins an open bug belongs in a branch
 # with its fix, or as a broken twin.
 # Twins: ryker-core built with `--cfg ryker_loom_broken="NAME"` (set from RYKER_LOOM_BROKEN by
-# ryker-core/build.rs, see `build` below) plants a known bug; the model
-# named for it must FAIL, with loom's (or the model's) report matching the expected pattern.
+# ryker-core/build.rs, see `build` below) plants a known bug; the model named for it must FAIL,
+# with loom's (or the model's) report matching the expected pattern.
 # A twin that passes means loom no longer explores the interleaving that matters (loom issues
 # #166/#392), so the script fails.
 #
-# Builds go to target/loom; a twin's binaries are copied to target/loom/twins/NAME. Every model runs under `ulimit -v` (RYKER_LOOM_MEM_KB, default 8 GiB) and a
-# timeout (RYKER_LOOM_TIMEOUT seconds per model, default 300). LOOM_MAX_PREEMPTIONS, if set,
-# overrides every model's own preemption bound. Logs: target/ci-logs/loom-*.log.
+# Builds go to target/loom; a twin's binaries are copied to target/loom/twins/NAME. Every
+# model runs under `ulimit -v` (RYKER_LOOM_MEM_KB, default 8 GiB) and a timeout
+# (RYKER_LOOM_TIMEOUT seconds per model, default 300). LOOM_MAX_PREEMPTIONS, if set, overrides
+# every model's own preemption bound. Logs: target/ci-logs/loom-*.log.
 set -euo pipefail
 # shellcheck source=.ci/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -4,9 +4,8 @@
 //! A twin is ryker-core compiled with `--cfg ryker_loom_broken="NAME"`, which weakens one
 //! ordering or skips one wake-up so that the loom model named for it must fail. Passing that
 //! cfg in `RUSTFLAGS` still works, but cargo hashes `RUSTFLAGS` into every crate of the build,
-//! so each twin would rebuild loom and all its dependencies. Set here, the cfg
-//! reaches ryker-core alone: a twin recompiles ryker-core and the loom test binaries, nothing
-//! else.
+//! so each twin would rebuild loom and all its dependencies. Set here, the cfg reaches
+//! ryker-core alone: a twin recompiles ryker-core and the loom test binaries, nothing else.
 //!
 //! Only a loom build (`--cfg ryker_loom` in `RUSTFLAGS`) takes the variable: an ordinary build
 //! with it set warns and stays sound.

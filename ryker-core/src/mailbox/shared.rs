@@ -155,9 +155,8 @@ impl<T, X: Attachment> Shared<T, X> {
         }
     }
 
-    /// Closes the ring; every close of the mailbox goes through here. Returns `true` if this
-    /// call closed it.
-    pub(super) fn close_ring(&self) -> bool {
+    /// Closes the ring; every close of the mailbox goes through here.
+    pub(super) fn close_ring(&self) {
         // Before the close: a receiver that has seen the closed bit (`is_closed`, a fenced
         // check) has synchronized with the close's SeqCst RMW, which follows this store in our
         // program order, so its spin sees the flag too and looks with the fenced check. A flag
@@ -166,7 +165,7 @@ impl<T, X: Attachment> Shared<T, X> {
         // receiver's registration finds it with or without the flag. Relaxed: the close's RMW
         // carries it; nothing else is read through it.
         self.closing.store(true, Ordering::Relaxed);
-        self.ring.close()
+        self.ring.close();
     }
 
     /// Closes the ring and wakes everyone who waits: the receiver (it drains, then sees the
