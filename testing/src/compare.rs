@@ -1,14 +1,20 @@
 //! `ryker compare`: ryker against its peers, side by side, in the shapes the benches use.
 //!
 //! Every row moves N 64-byte messages by value from P producers to one consumer through a
-//! bounded queue of the given capacity, checks that each producer's messages arrived exactly
-//! once and in order, and reports the median msg/s of `--repeat` runs and ryker's msg/s divided
-//! by the row's (above 1: ryker is faster). Contexts:
+//! bounded queue of the given capacity (in `pairs`, from each of P producers to a consumer of
+//! its own, N/P each), checks that each producer's messages arrived exactly once and in order,
+//! and reports the median msg/s of `--repeat` runs and ryker's msg/s divided by the row's
+//! (above 1: ryker is faster). Contexts:
 //!
 //! * `sync`: plain threads, each queue's blocking API (`ArrayQueue` and ryker's `ring::split`,
 //!   the `ryker-ring` row, spin with a backoff);
 //!   peers: `crossbeam_queue::ArrayQueue`, crossbeam-channel, tokio mpsc, async-channel,
 //!   flume, kanal, thingbuf, crossfire.
+//! * `pairs`: independent mailboxes: P pairs of plain threads, each a producer and a consumer
+//!   with a queue of their own (the sync context's queues and calls); the rate is every pair's
+//!   messages over the time until the last pair is done, and each pair is checked on its own.
+//!   With one pair it is the sync context's SPSC row; on a many-core machine,
+//!   `--threads-max 8` gives the sweep up to 8 mailboxes (16 threads).
 //! * `tokio-ct`, `tokio-mt`, `smol`: tasks on a tokio current-thread runtime, a tokio
 //!   multi-thread runtime with 2 workers, or a smol `Executor` run by 2 threads; the peers with
 //!   an async API (tokio mpsc, async-channel, flume, kanal, thingbuf, crossfire).
@@ -153,6 +159,9 @@ pub(crate) enum QueueArg {
 pub(crate) enum ContextArg {
     /// Plain threads, blocking calls.
     Sync,
+    /// Independent mailboxes: P producer -> consumer pairs of plain threads, each pair through
+    /// a queue of its own; msg/s in total.
+    Pairs,
     /// Tasks on a tokio current-thread runtime.
     TokioCt,
     /// Tasks on a tokio multi-thread runtime with 2 workers.
@@ -207,6 +216,7 @@ impl ContextArg {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Sync => "sync",
+            Self::Pairs => "pairs",
             Self::TokioCt => "tokio-ct",
             Self::TokioMt => "tokio-mt",
             Self::Smol => "smol",
@@ -229,6 +239,10 @@ impl ContextArg {
     fn title(self) -> &'static str {
         match self {
             Self::Sync => "plain threads: P producer threads -> 1 consumer thread",
+            Self::Pairs => {
+                "independent mailboxes: P pairs of plain threads, each a producer thread -> a consumer \
+                 thread through a queue of its own; msg/s over all pairs"
+            }
             Self::TokioCt => "tokio current-thread runtime: P producer tasks -> 1 consumer task, one thread",
             Self::TokioMt => "tokio multi-thread runtime, 2 workers: P producer tasks -> 1 consumer task",
             Self::Smol => "smol Executor run by 2 threads: P producer tasks -> 1 consumer task",
@@ -252,12 +266,13 @@ impl ContextArg {
         }
     }
 
-    /// The actor context whose rows this one runs, on other threads (`actor-ct` runs `actor`'s
-    /// rows on one thread); a context that is not one of the actor contexts is its own.
+    /// The context whose rows this one runs, elsewhere (`actor-ct` runs `actor`'s rows on one
+    /// thread; `pairs` runs `sync`'s, one queue per pair); any other context is its own.
     fn rows_of(self) -> Self {
         match self {
             Self::ActorCt => Self::Actor,
             Self::AskCt => Self::Ask,
+            Self::Pairs => Self::Sync,
             other => other,
         }
     }
@@ -342,7 +357,7 @@ impl ContextArg {
     /// The executor this context's runs use; `None` for plain threads.
     fn exec(self) -> Option<Exec> {
         match self {
-            Self::Sync => None,
+            Self::Sync | Self::Pairs => None,
             Self::TokioCt => Some(Exec::TokioCt(TokioHere::new())),
             Self::TokioMt | Self::Actor | Self::Ask => Some(Exec::TokioMt(TokioMt2::new())),
             Self::Smol => Some(Exec::Smol(Smol2::new())),
@@ -371,19 +386,27 @@ fn measure(
     label: &str,
 ) -> check::Measured {
     use bench_support::sync as p;
-    use exec::run_sync;
+    use exec::{run_sync, run_sync_pairs};
+    /// `Q`'s run on plain threads: one queue, or one per pair.
+    fn threads<Q: p::SyncPeer>(context: ContextArg, shape: &Shape, label: &str) -> check::Measured {
+        if context == ContextArg::Pairs {
+            run_sync_pairs::<Q>(shape, label)
+        } else {
+            run_sync::<Q>(shape, label)
+        }
+    }
     match exec {
         None => match queue {
-            QueueArg::Ryker => run_sync::<p::Ryker>(shape, label),
-            QueueArg::RykerRing => run_sync::<p::RykerSplitRing>(shape, label),
-            QueueArg::ArrayQueue => run_sync::<p::ArrayQueue>(shape, label),
-            QueueArg::CrossbeamChannel => run_sync::<p::CrossbeamChannel>(shape, label),
-            QueueArg::TokioMpsc => run_sync::<p::TokioMpsc>(shape, label),
-            QueueArg::AsyncChannel => run_sync::<p::AsyncChannel>(shape, label),
-            QueueArg::Flume => run_sync::<p::Flume>(shape, label),
-            QueueArg::Kanal => run_sync::<p::Kanal>(shape, label),
-            QueueArg::Thingbuf => run_sync::<p::Thingbuf>(shape, label),
-            QueueArg::Crossfire => run_sync::<p::Crossfire>(shape, label),
+            QueueArg::Ryker => threads::<p::Ryker>(context, shape, label),
+            QueueArg::RykerRing => threads::<p::RykerSplitRing>(context, shape, label),
+            QueueArg::ArrayQueue => threads::<p::ArrayQueue>(context, shape, label),
+            QueueArg::CrossbeamChannel => threads::<p::CrossbeamChannel>(context, shape, label),
+            QueueArg::TokioMpsc => threads::<p::TokioMpsc>(context, shape, label),
+            QueueArg::AsyncChannel => threads::<p::AsyncChannel>(context, shape, label),
+            QueueArg::Flume => threads::<p::Flume>(context, shape, label),
+            QueueArg::Kanal => threads::<p::Kanal>(context, shape, label),
+            QueueArg::Thingbuf => threads::<p::Thingbuf>(context, shape, label),
+            QueueArg::Crossfire => threads::<p::Crossfire>(context, shape, label),
             QueueArg::Actix | QueueArg::Kameo | QueueArg::Ractor | QueueArg::Xtra => {
                 unreachable!("{} has no {} row", context.name(), queue.name())
             }
@@ -551,7 +574,7 @@ impl Plan {
     }
 
     fn messages_in(&self, context: ContextArg) -> u64 {
-        if context == ContextArg::Sync {
+        if matches!(context, ContextArg::Sync | ContextArg::Pairs) {
             self.messages
         } else {
             self.async_messages
@@ -788,7 +811,7 @@ mod tests {
             for sync_only in [QueueArg::ArrayQueue, QueueArg::RykerRing] {
                 assert_eq!(
                     queues.contains(&sync_only),
-                    *c == ContextArg::Sync,
+                    matches!(c, ContextArg::Sync | ContextArg::Pairs),
                     "{c:?} {sync_only:?}"
                 );
             }
@@ -813,8 +836,13 @@ mod tests {
         assert_eq!(p.queues_in(ContextArg::Ask), servers);
         assert_eq!(p.queues_in(ContextArg::ActorCt), tellers);
         assert_eq!(p.queues_in(ContextArg::AskCt), servers);
-        // sync: ryker, its split ring and the 8 thread peers; 7 async queues in each of 3 contexts.
-        let per_context = 10 + 7 * 3 + 2 * (tellers.len() + servers.len()) as u64;
+        // sync and pairs: ryker, its split ring and the 8 thread peers; 7 async queues in each
+        // of 3 contexts.
+        assert_eq!(
+            p.queues_in(ContextArg::Pairs),
+            p.queues_in(ContextArg::Sync)
+        );
+        let per_context = 10 * 2 + 7 * 3 + 2 * (tellers.len() + servers.len()) as u64;
         assert_eq!(p.runs(), per_context * 2 * 2 * 3);
     }
 

@@ -92,6 +92,85 @@ pub(super) fn run_sync<Q: SyncPeer>(shape: &Shape, label: &str) -> Measured {
     })
 }
 
+/// `shape.producers` independent pairs (the `pairs` context), each a producer thread and a
+/// consumer thread through a `Q` of their own. Every thread waits for one start; the clock
+/// stops when the last pair's last message arrives. Each pair is checked on its own.
+pub(super) fn run_sync_pairs<Q: SyncPeer>(shape: &Shape, label: &str) -> Measured {
+    watched(shape, label, |beats| {
+        let quotas = quotas(shape.messages, shape.producers);
+        let barrier = Barrier::new(2 * quotas.len() + 1);
+        thread::scope(|s| {
+            let consumers: Vec<_> = (0_u32..)
+                .zip(&quotas)
+                .map(|(id, &quota)| {
+                    let (tx, mut rx) = Q::pair(shape.capacity);
+                    let (barrier, producer_beats) = (&barrier, &**beats);
+                    thread::Builder::new()
+                        .name(format!("producer-{id}"))
+                        .spawn_scoped(s, move || {
+                            barrier.wait();
+                            for seq in 0..quota {
+                                // Producer 0 of its pair's check; the heartbeat is the pair's.
+                                if Q::send(&tx, Msg::new(0, seq)) == Outcome::Closed {
+                                    break;
+                                }
+                                if seq.is_multiple_of(BEAT_EVERY) {
+                                    producer_beats.producer(id, seq);
+                                }
+                            }
+                        })
+                        .expect("spawn a producer thread");
+                    let beats = beats.clone();
+                    thread::Builder::new()
+                        .name(format!("consumer-{id}"))
+                        .spawn_scoped(s, move || {
+                            let mut check = Check::new(vec![quota], beats);
+                            let mut buf = Vec::with_capacity(BATCH);
+                            barrier.wait();
+                            loop {
+                                buf.clear();
+                                if Q::recv_batch(&mut rx, &mut buf, BATCH) == 0 {
+                                    break;
+                                }
+                                for msg in &buf {
+                                    check.on(msg);
+                                }
+                            }
+                            check
+                        })
+                        .expect("spawn a consumer thread")
+                })
+                .collect();
+            barrier.wait();
+            let start = Instant::now();
+            let pairs: Vec<Measured> = consumers
+                .into_iter()
+                .map(|c| c.join().expect("a consumer thread panicked").finish(start))
+                .collect();
+            pairs_total(&quotas, &pairs)
+        })
+    })
+}
+
+/// The pairs' runs as one: every pair's messages over the time of the slowest, and each
+/// pair's failures under its number.
+fn pairs_total(quotas: &[u64], pairs: &[Measured]) -> Measured {
+    let secs = quotas
+        .iter()
+        .zip(pairs)
+        .filter(|&(&quota, _)| quota > 0)
+        .map(|(&quota, m)| quota as f64 / m.msgs_per_sec)
+        .fold(0.0, f64::max);
+    let failures = (0_usize..)
+        .zip(pairs)
+        .flat_map(|(i, m)| m.failures.iter().map(move |f| format!("pair {i}: {f}")))
+        .collect();
+    Measured {
+        msgs_per_sec: quotas.iter().sum::<u64>() as f64 / secs,
+        failures,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tasks
 // ---------------------------------------------------------------------------------------------
@@ -439,4 +518,25 @@ pub(super) fn run_ask_tokio<E: Exec>(exec: &E, shape: &Shape, label: &str) -> Me
         drop((tx, report));
         exec.run(round_trips(start, quotas.len(), asked, server))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pair's messages over the slowest pair's time; a failure names its pair.
+    #[test]
+    fn pairs_add_up_to_one_rate_over_the_slowest() {
+        let pair = |msgs_per_sec: f64, failures: &[&str]| Measured {
+            msgs_per_sec,
+            failures: failures.iter().map(|f| f.to_string()).collect(),
+        };
+        // 100 messages in 1 s and 300 in 2 s: 400 messages in 2 s.
+        let m = pairs_total(&[100, 300], &[pair(100.0, &[]), pair(150.0, &["lost 1"])]);
+        assert_eq!(m.msgs_per_sec, 200.0);
+        assert_eq!(m.failures, ["pair 1: lost 1"]);
+        // A pair with nothing to send (more pairs than messages) takes no time.
+        let m = pairs_total(&[2, 0], &[pair(4.0, &[]), pair(0.0, &[])]);
+        assert_eq!(m.msgs_per_sec, 4.0);
+    }
 }

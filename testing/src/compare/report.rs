@@ -18,7 +18,7 @@ const FAILURES_KEPT: usize = 5;
 #[derive(Debug, Serialize)]
 pub(super) struct Row {
     pub(super) context: ContextArg,
-    /// `spsc` (1 producer) or `mpsc`.
+    /// `spsc` (1 producer), `mpsc`, or `pairs` (P independent queues, the `pairs` context).
     pub(super) shape: &'static str,
     pub(super) producers: u32,
     pub(super) capacity: usize,
@@ -52,7 +52,11 @@ impl Row {
     ) -> Self {
         Self {
             context,
-            shape: if shape.producers == 1 { "spsc" } else { "mpsc" },
+            shape: match (context, shape.producers) {
+                (_, 1) => "spsc",
+                (ContextArg::Pairs, _) => "pairs",
+                _ => "mpsc",
+            },
             producers: shape.producers,
             capacity: shape.capacity,
             queue,
