@@ -61,32 +61,16 @@ pub(super) fn run_sync<Q: SyncPeer>(shape: &Shape, label: &str) -> Measured {
                     .name(format!("producer-{id}"))
                     .spawn_scoped(s, move || {
                         barrier.wait();
-                        for seq in 0..quota {
-                            if Q::send(&tx, Msg::new(id, seq)) == Outcome::Closed {
-                                break;
-                            }
-                            if seq.is_multiple_of(BEAT_EVERY) {
-                                beats.producer(id, seq);
-                            }
-                        }
+                        produce::<Q>(&tx, id, id, quota, beats);
                     })
                     .expect("spawn a producer thread");
             }
             // Only the producers' clones keep the queue open: the run ends when they are gone.
             drop(tx);
             let mut check = Check::new(quotas.clone(), beats.clone());
-            let mut buf = Vec::with_capacity(BATCH);
             barrier.wait();
             let start = Instant::now();
-            loop {
-                buf.clear();
-                if Q::recv_batch(&mut rx, &mut buf, BATCH) == 0 {
-                    break;
-                }
-                for msg in &buf {
-                    check.on(msg);
-                }
-            }
+            drain::<Q>(&mut rx, &mut check);
             check.finish(start)
         })
     })
@@ -109,15 +93,8 @@ pub(super) fn run_sync_pairs<Q: SyncPeer>(shape: &Shape, label: &str) -> Measure
                         .name(format!("producer-{id}"))
                         .spawn_scoped(s, move || {
                             barrier.wait();
-                            for seq in 0..quota {
-                                // Producer 0 of its pair's check; the heartbeat is the pair's.
-                                if Q::send(&tx, Msg::new(0, seq)) == Outcome::Closed {
-                                    break;
-                                }
-                                if seq.is_multiple_of(BEAT_EVERY) {
-                                    producer_beats.producer(id, seq);
-                                }
-                            }
+                            // Producer 0 of its pair's check; the heartbeat is the pair's.
+                            produce::<Q>(&tx, 0, id, quota, producer_beats);
                         })
                         .expect("spawn a producer thread");
                     let beats = beats.clone();
@@ -125,17 +102,8 @@ pub(super) fn run_sync_pairs<Q: SyncPeer>(shape: &Shape, label: &str) -> Measure
                         .name(format!("consumer-{id}"))
                         .spawn_scoped(s, move || {
                             let mut check = Check::new(vec![quota], beats);
-                            let mut buf = Vec::with_capacity(BATCH);
                             barrier.wait();
-                            loop {
-                                buf.clear();
-                                if Q::recv_batch(&mut rx, &mut buf, BATCH) == 0 {
-                                    break;
-                                }
-                                for msg in &buf {
-                                    check.on(msg);
-                                }
-                            }
+                            drain::<Q>(&mut rx, &mut check);
                             check
                         })
                         .expect("spawn a consumer thread")
@@ -150,6 +118,33 @@ pub(super) fn run_sync_pairs<Q: SyncPeer>(shape: &Shape, label: &str) -> Measure
             pairs_total(&quotas, &pairs)
         })
     })
+}
+
+/// A producer thread's loop: `quota` messages with sequence numbers from 0, as `producer` of
+/// the consumer's check, beating as producer `beat` of the run's heartbeats.
+fn produce<Q: SyncPeer>(tx: &Q::Tx, producer: u32, beat: u32, quota: u64, beats: &Heartbeats) {
+    for seq in 0..quota {
+        if Q::send(tx, Msg::new(producer, seq)) == Outcome::Closed {
+            break;
+        }
+        if seq.is_multiple_of(BEAT_EVERY) {
+            beats.producer(beat, seq);
+        }
+    }
+}
+
+/// A consumer's loop: every message into `check`, until every producer is gone.
+fn drain<Q: SyncPeer>(rx: &mut Q::Rx, check: &mut Check) {
+    let mut buf = Vec::with_capacity(BATCH);
+    loop {
+        buf.clear();
+        if Q::recv_batch(rx, &mut buf, BATCH) == 0 {
+            break;
+        }
+        for msg in &buf {
+            check.on(msg);
+        }
+    }
 }
 
 /// The pairs' runs as one: every pair's messages over the time of the slowest, and each
