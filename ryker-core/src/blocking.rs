@@ -68,7 +68,24 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut(Look) -> Option<R>) -> Option
         // No retries configured (loom): the one attempt was the last.
         return None;
     }
-    for step in 0..SPINS + YIELDS {
+    retry(attempt, crate::sync::one_cpu())
+}
+
+/// The retries of [`spin_then`], out of line: the loop below unrolls into a dozen calls of
+/// `attempt`, and with them inline LLVM kept `attempt` out of line everywhere, the first
+/// attempt (the whole of an uncontended send) included, which then paid a call and returned
+/// its answer through memory. Out here, the first attempt stays inline in the caller.
+///
+/// With `one_cpu` (`sync::one_cpu`) there are no spin-loop rounds: the peer cannot move while
+/// we spin, so the wait goes straight to the OS yields, which hand it the CPU.
+#[cfg_attr(
+    ryker_loom,
+    allow(clippy::absurd_extreme_comparisons, clippy::reversed_empty_ranges)
+)]
+#[inline(never)]
+fn retry<R>(mut attempt: impl FnMut(Look) -> Option<R>, one_cpu: bool) -> Option<R> {
+    let first = if one_cpu { SPINS } else { 0 };
+    for step in first..SPINS + YIELDS {
         if step < SPINS {
             for _ in 0..1u32 << step {
                 spin_loop();
@@ -169,7 +186,13 @@ pub(crate) fn block_on_spin<F: Future>(future: F, spin: bool) -> F::Output {
     let mut future = pin!(future);
     WAKER.with(|waker| {
         let mut cx = Context::from_waker(waker);
-        let mut idle = 0u32;
+        // On one CPU, no spin-loop rounds: see `spin_then`.
+        let start = if spin && crate::sync::one_cpu() {
+            SPINS
+        } else {
+            0
+        };
+        let mut idle = start;
         loop {
             if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                 return output;
@@ -185,7 +208,7 @@ pub(crate) fn block_on_spin<F: Future>(future: F, spin: bool) -> F::Output {
                 // park returns at once; spurious returns just poll again.
                 forbid_async_context();
                 thread::park();
-                idle = 0;
+                idle = start;
                 continue;
             }
             idle += 1;
@@ -278,6 +301,58 @@ pub(crate) fn forbid_async_context() {
                 runtime = probe.runtime,
                 instead = probe.instead,
             );
+        }
+    }
+}
+
+#[cfg(all(test, not(ryker_loom)))]
+mod tests {
+    use super::*;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    /// The looks of a wait that never succeeds, in order.
+    fn looks_of_a_failed_wait(one_cpu: bool) -> Vec<Look> {
+        let mut looks = Vec::new();
+        let got = retry(
+            |look| {
+                looks.push(look);
+                None::<()>
+            },
+            one_cpu,
+        );
+        assert_eq!(got, None);
+        looks
+    }
+
+    #[test]
+    fn on_one_cpu_a_wait_yields_without_spinning_first() {
+        // Several CPUs: a look after each spin round and after each yield, then the last one.
+        let spread = looks_of_a_failed_wait(false);
+        assert_eq!(spread.len(), (SPINS + YIELDS + 1) as usize);
+        assert_eq!(
+            spread.iter().filter(|&&l| l == Look::Hint).count(),
+            SPINS as usize
+        );
+        // One CPU: the spin rounds are skipped, the yields (which let the peer run) are not.
+        let one = looks_of_a_failed_wait(true);
+        let mut expected = vec![Look::HintLate; YIELDS as usize];
+        expected.push(Look::Full);
+        assert_eq!(one, expected);
+    }
+
+    #[test]
+    fn a_wait_stops_at_the_first_look_that_succeeds() {
+        for one_cpu in [false, true] {
+            let mut looks = 0;
+            let got = retry(
+                |_| {
+                    looks += 1;
+                    (looks == 3).then_some(looks)
+                },
+                one_cpu,
+            );
+            assert_eq!(got, Some(3), "one_cpu: {one_cpu}");
         }
     }
 }

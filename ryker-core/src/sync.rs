@@ -175,6 +175,49 @@ fn has_write_prefetch() -> bool {
     known == YES
 }
 
+/// Whether this process may run on one CPU only (`std::thread::available_parallelism`, which
+/// on Linux counts the CPUs of the affinity mask and the cgroup's quota): asked on the first
+/// call, remembered in a static after that (the answer may cost system calls and file reads).
+///
+/// On one CPU a thread that waits for another cannot see it make progress until it gives the
+/// CPU up: spinning first is time taken from the peer, and a fence that only paces a producer
+/// against a consumer on another core paces nothing. The blocking calls skip both there. Only
+/// ever a hint for how to wait, never for what is correct. `false` without `std`, under loom
+/// (the models must see the multi-CPU paths) and under Miri (which reports one CPU unless told
+/// otherwise, and should run the paths a multi-core machine runs: the one-CPU paths differ
+/// from them only in spin hints and one fence, not in any memory access).
+#[inline(always)]
+pub(crate) fn one_cpu() -> bool {
+    #[cfg(all(feature = "std", not(ryker_loom), not(miri)))]
+    {
+        use core::sync::atomic::{AtomicU8, Ordering};
+        const UNKNOWN: u8 = 0;
+        const YES: u8 = 1;
+        const NO: u8 = 2;
+        static ONE_CPU: AtomicU8 = AtomicU8::new(UNKNOWN);
+        #[cold]
+        fn detect() -> u8 {
+            match std::thread::available_parallelism() {
+                Ok(n) if n.get() == 1 => YES,
+                // Unknown (an error) counts as several: the behaviour measured as the default.
+                _ => NO,
+            }
+        }
+        // Relaxed: a cache of a fact about the process; a thread that sees UNKNOWN asks
+        // itself and gets the same answer (short of an affinity change meanwhile, which
+        // only changes how a wait is spent), so nothing is ordered by it.
+        let mut known = ONE_CPU.load(Ordering::Relaxed);
+        if known == UNKNOWN {
+            known = detect();
+            // Relaxed: as above.
+            ONE_CPU.store(known, Ordering::Relaxed);
+        }
+        known == YES
+    }
+    #[cfg(not(all(feature = "std", not(ryker_loom), not(miri))))]
+    false
+}
+
 /// A bounded exponential backoff that loom can see.
 ///
 /// crossbeam-utils' `Backoff` calls `std::thread::yield_now`, which loom cannot schedule around

@@ -415,11 +415,14 @@ impl<T, X: Attachment> Sender<T, X> {
             Ok(claim) => {
                 // Relaxed: a hint only (either way the protocol holds: the fenced publish is
                 // the stronger one).
-                if shared.senders.load(Ordering::Relaxed) == 1 {
+                if shared.senders.load(Ordering::Relaxed) == 1 && !crate::sync::one_cpu() {
                     // The only sender: keep the publish fence. Skipping it spares a locked
                     // instruction that only contending senders feel; measured on the 2-vCPU
                     // VM (docs/PERFORMANCE.md), a lone blocking sender without it ran at
                     // 0.4-0.7 of its speed with it, while 4 senders ran 1.8x faster without.
+                    // The fence paces the sender against a receiver on another core; on one
+                    // CPU there is none, and the fence only costs (thirteenth round: the
+                    // blocking rows at capacity 512 ran 1.3x faster without it and the spin).
                     shared.publish_fenced(claim, msg);
                 } else {
                     shared.publish(claim, msg);
