@@ -12,6 +12,10 @@
 # Each sweep writes its table (.txt) and its rows (.csv) to OUT_DIR, with `lscpu` and the
 # binary's `--version` beside them; a summary of ryker ÷ the best peer per row ends the run.
 # About 5-8 minutes on 16 cores (most of it the contended peers at 16 producers).
+# Each sweep runs under a time limit (RYKER_SYNC_LIMIT_S, default 360; RYKER_PAIRS_LIMIT_S,
+# default 180): at the limit it gets SIGINT, finishes its current run and writes what it has;
+# if that run never ends (a peer that hangs), SIGKILL 30 s later, and the CSV still holds every
+# finished group (`compare` rewrites it after each one), so the other sweep and the summary run.
 set -euo pipefail
 [[ $# -ge 2 ]] || { echo "usage: $0 RYKER_BIN OUT_DIR [THREADS]" >&2; exit 2; }
 bin=$1 out=$2
@@ -21,15 +25,19 @@ threads=${3:-$((cpus < 16 ? cpus : 16))}
 mkdir -p "$out"
 { lscpu; echo; "$bin" --version; } >"$out/machine.txt" 2>&1 || true
 run() {
-    local name=$1
-    shift
-    echo "=== $name: $bin compare $*"
+    local name=$1 limit=$2
+    shift 2
+    echo "=== $name: $bin compare $* (limit ${limit} s)"
     local t0=$SECONDS
-    "$bin" compare "$@" --csv "$out/$name.csv" >"$out/$name.txt" 2>&1 || echo "=== $name: exit $?"
+    # --foreground: without it timeout signals the command and then its own process group,
+    # so `compare` may see SIGINT twice, which it takes for "stop at once" (seen here: 1 run in
+    # 3 ended without writing its CSV).
+    timeout --foreground -s INT -k 30 "$limit" "$bin" compare "$@" --csv "$out/$name.csv" >"$out/$name.txt" 2>&1 ||
+        echo "=== $name: exit $? (124 or 137: stopped at the limit)"
     echo "=== $name: $((SECONDS - t0)) s"
 }
-run sync --contexts sync --threads-max "$threads" --capacity 512,4096 --repeat 3
-run pairs --contexts pairs --threads-max "$((threads / 2))" --capacity 512,4096 --repeat 3
+run sync "${RYKER_SYNC_LIMIT_S:-360}" --contexts sync --threads-max "$threads" --capacity 512,4096 --repeat 3
+run pairs "${RYKER_PAIRS_LIMIT_S:-180}" --contexts pairs --threads-max "$((threads / 2))" --capacity 512,4096 --repeat 3
 python3 - "$out" <<'PY' || true
 import csv, sys
 from collections import defaultdict
