@@ -175,20 +175,32 @@ fn has_write_prefetch() -> bool {
     known == YES
 }
 
-/// Whether this process may run on one CPU only (`std::thread::available_parallelism`, which
-/// on Linux counts the CPUs of the affinity mask and the cgroup's quota): asked on the first
-/// call, remembered in a static after that (the answer may cost system calls and file reads).
+/// Whether this process runs on one CPU only: asked on the first call, remembered in a static
+/// after that (the answer may cost system calls and file reads).
 ///
 /// On one CPU a thread that waits for another cannot see it make progress until it gives the
 /// CPU up: spinning first is time taken from the peer, and a fence that only paces a producer
-/// against a consumer on another core paces nothing. The blocking calls skip both there. Only
-/// ever a hint for how to wait, never for what is correct. `false` without `std`, under loom
-/// (the models must see the multi-CPU paths) and under Miri (which reports one CPU unless told
-/// otherwise, and should run the paths a multi-core machine runs: the one-CPU paths differ
-/// from them only in spin hints and one fence, not in any memory access).
+/// against a consumer on another core paces nothing. So there the blocking calls' waits
+/// (`blocking::spin_then`, `blocking::block_on_spin`) go straight to their OS yields, and a
+/// lone blocking sender publishes without the pacing fence. Only ever a hint for how to wait,
+/// never for what is correct.
+///
+/// One CPU means: `std::thread::available_parallelism` says 1 for the calling thread (its
+/// affinity mask, and on Linux the cgroup's CPU quota), and, on Linux, the process's main
+/// thread may run on one CPU only too (`sched_getaffinity` of the process id). The second
+/// check keeps a program that pins a thread to one core (thread-per-core designs), while its
+/// peers run on others, from reading as one CPU; a process started on one CPU (`taskset -c
+/// 0`, a one-vCPU machine) reads as one. A cgroup quota of one CPU on a larger machine does
+/// not (its threads still run side by side, within the quota).
+///
+/// `false` under loom (the models must see the multi-CPU paths) and under Miri (which
+/// reports one CPU unless told otherwise, and should run the paths a multi-core machine runs:
+/// the one-CPU paths differ from them only in spin hints and one fence, not in any memory
+/// access).
+#[cfg(feature = "std")]
 #[inline(always)]
 pub(crate) fn one_cpu() -> bool {
-    #[cfg(all(feature = "std", not(ryker_loom), not(miri)))]
+    #[cfg(not(any(ryker_loom, miri)))]
     {
         use core::sync::atomic::{AtomicU8, Ordering};
         const UNKNOWN: u8 = 0;
@@ -197,15 +209,39 @@ pub(crate) fn one_cpu() -> bool {
         static ONE_CPU: AtomicU8 = AtomicU8::new(UNKNOWN);
         #[cold]
         fn detect() -> u8 {
-            match std::thread::available_parallelism() {
-                Ok(n) if n.get() == 1 => YES,
-                // Unknown (an error) counts as several: the behaviour measured as the default.
-                _ => NO,
+            // Unknown (an error) counts as several: the behaviour measured as the default.
+            if !std::thread::available_parallelism().is_ok_and(|n| n.get() == 1) {
+                return NO;
             }
+            #[cfg(target_os = "linux")]
+            {
+                // SAFETY: `cpu_set_t` is plain bits (all zeros is the empty set);
+                // `sched_getaffinity` writes at most `size_of::<cpu_set_t>()` bytes into it
+                // and reads nothing else of ours. With more CPUs than the set holds it fails
+                // (EINVAL), which counts as several.
+                let cpus = unsafe {
+                    let mut set: libc::cpu_set_t = core::mem::zeroed();
+                    if libc::sched_getaffinity(
+                        libc::getpid(),
+                        core::mem::size_of::<libc::cpu_set_t>(),
+                        &mut set,
+                    ) == 0
+                    {
+                        libc::CPU_COUNT(&set)
+                    } else {
+                        2
+                    }
+                };
+                if cpus != 1 {
+                    return NO;
+                }
+            }
+            YES
         }
         // Relaxed: a cache of a fact about the process; a thread that sees UNKNOWN asks
-        // itself and gets the same answer (short of an affinity change meanwhile, which
-        // only changes how a wait is spent), so nothing is ordered by it.
+        // itself and stores its own answer (short of an affinity change meanwhile, the
+        // same), so nothing is ordered by it and a differing answer only changes how a wait
+        // is spent.
         let mut known = ONE_CPU.load(Ordering::Relaxed);
         if known == UNKNOWN {
             known = detect();
@@ -214,7 +250,7 @@ pub(crate) fn one_cpu() -> bool {
         }
         known == YES
     }
-    #[cfg(not(all(feature = "std", not(ryker_loom), not(miri))))]
+    #[cfg(any(ryker_loom, miri))]
     false
 }
 

@@ -36,7 +36,7 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -374,13 +374,13 @@ impl ContextArg {
     }
 }
 
-/// Replaces the contents of `file` with `text`.
-fn rewrite(file: &mut File, text: &str) -> io::Result<()> {
-    use std::io::Seek;
-    file.set_len(0)?;
-    file.rewind()?;
-    file.write_all(text.as_bytes())?;
-    file.flush()
+/// Replaces the file at `path` with one holding `text`, all at once: written beside it first,
+/// then renamed over it, so a process killed meanwhile leaves the previous contents whole.
+fn rewrite(path: &Path, text: &str) -> io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::fs::write(&partial, text)?;
+    std::fs::rename(&partial, path)
 }
 
 /// Whether this process may use one CPU only (the affinity mask or the cgroup's quota).
@@ -644,9 +644,10 @@ pub(crate) fn main(args: &CompareArgs) -> ExitCode {
         eprintln!("error: --json and --csv - both write to stdout; give --csv a file");
         return ExitCode::from(2);
     }
-    let mut csv_file = match args.csv.as_deref() {
+    // Created (empty) now, so that a path that cannot be written fails before any run.
+    let csv_file = match args.csv.as_deref() {
         Some(path) if !csv_stdout => match File::create(path) {
-            Ok(f) => Some(f),
+            Ok(_) => Some(path),
             Err(e) => {
                 eprintln!("error: --csv {}: {e}", path.display());
                 return ExitCode::from(2);
@@ -720,8 +721,8 @@ pub(crate) fn main(args: &CompareArgs) -> ExitCode {
                 rows.extend(group);
                 // The file holds every finished group at all times: a run killed later (a
                 // peer that never finishes, a lent machine's time running out) keeps them.
-                if let Some(f) = &mut csv_file {
-                    if let Err(e) = rewrite(f, &report::csv(&rows)) {
+                if let Some(path) = csv_file {
+                    if let Err(e) = rewrite(path, &report::csv(&rows)) {
                         eprintln!("error: --csv: {e}");
                         return ExitCode::FAILURE;
                     }
@@ -739,9 +740,9 @@ pub(crate) fn main(args: &CompareArgs) -> ExitCode {
     if csv_stdout {
         print!("{}", report::csv(&rows));
     }
-    if let Some(f) = &mut csv_file {
+    if let Some(path) = csv_file {
         // Also when no group finished (the header alone), as before.
-        if let Err(e) = rewrite(f, &report::csv(&rows)) {
+        if let Err(e) = rewrite(path, &report::csv(&rows)) {
             eprintln!("error: --csv: {e}");
             return ExitCode::FAILURE;
         }
@@ -1018,19 +1019,21 @@ mod tests {
     }
 
     /// The CSV file is rewritten after each group: a shorter text replaces a longer one
-    /// whole, with nothing of the old left after it.
+    /// whole, with nothing of the old left after it, and no partial file left beside it.
     #[test]
     fn rewrite_replaces_the_whole_file() {
         let path = std::env::temp_dir().join(format!("ryker-rewrite-{}.csv", std::process::id()));
-        let mut f = File::create(&path).unwrap();
-        rewrite(&mut f, "header\nrow 1\nrow 2\n").unwrap();
+        File::create(&path).unwrap();
+        rewrite(&path, "header\nrow 1\nrow 2\n").unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "header\nrow 1\nrow 2\n"
         );
-        rewrite(&mut f, "header\n").unwrap();
+        rewrite(&path, "header\n").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "header\n");
-        drop(f);
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        assert!(!Path::new(&partial).exists());
         std::fs::remove_file(&path).unwrap();
     }
 
