@@ -346,6 +346,11 @@ impl<T, X: Attachment> Sender<T, X> {
 
     /// Sends from a plain thread, parking it while the mailbox is full (as [`Sender::send`]).
     ///
+    /// A full mailbox is first retried for a moment: a few `spin_loop` rounds, then four OS
+    /// yields, then the thread parks until the receiver frees a slot. In a process that runs
+    /// on one CPU the spin rounds are skipped: they could only delay the receiver it waits
+    /// for.
+    ///
     /// Not for async code: parking a thread that runs an async runtime's tasks stalls the
     /// runtime (a single-threaded one for good, if the peer is a task on it). Use
     /// `send(msg).await` there, or call this from a thread meant for blocking (tokio's
