@@ -426,8 +426,9 @@ impl<T, X: Attachment> Sender<T, X> {
                     // VM (docs/PERFORMANCE.md), a lone blocking sender without it ran at
                     // 0.4-0.7 of its speed with it, while 4 senders ran 1.8x faster without.
                     // The fence paces the sender against a receiver on another core; on one
-                    // CPU there is none, and the fence only costs (thirteenth round: the
-                    // blocking rows at capacity 512 ran 1.3x faster without it and the spin).
+                    // CPU there is none, and the fence only costs (docs/PERFORMANCE.md,
+                    // thirteenth round: without it and the spin, the blocking rows at
+                    // capacity 512 ran 1.3-1.5x faster on one CPU).
                     shared.publish_fenced(claim, msg);
                 } else {
                     shared.publish(claim, msg);
