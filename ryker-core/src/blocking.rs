@@ -44,16 +44,14 @@ const YIELDS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 /// attempt cannot succeed yet: a hint reads the one line the peer writes when it makes
 /// progress, where a full attempt would also read (and so pull away from the peer) the line the
 /// peer is working on. The first and the last attempt are `Look::Full`, so a hint only decides
-/// how often we look in between, never what is found.
+/// how often we look in between, never what is found. On one CPU (`sync::one_cpu`) the
+/// retries skip their spin rounds (see [`retry`]).
 // Under loom the spin counts are 0 (every step is a scheduling point there already).
 // Always inlined: its first attempt is the whole of an uncontended blocking send or receive,
 // and whether LLVM inlined it into `blocking_send` moved with unrelated code elsewhere in the
 // crate (outlined, blocking SPSC at capacity 4096 measured 0.74 in 14 interleaved rounds;
 // docs/PERFORMANCE.md, seventh round).
-#[cfg_attr(
-    ryker_loom,
-    allow(clippy::absurd_extreme_comparisons, clippy::reversed_empty_ranges)
-)]
+#[cfg_attr(ryker_loom, allow(clippy::absurd_extreme_comparisons))]
 #[inline(always)]
 pub(crate) fn spin_then<R>(mut attempt: impl FnMut(Look) -> Option<R>) -> Option<R> {
     #[cfg(test)]
@@ -186,7 +184,7 @@ pub(crate) fn block_on_spin<F: Future>(future: F, spin: bool) -> F::Output {
     let mut future = pin!(future);
     WAKER.with(|waker| {
         let mut cx = Context::from_waker(waker);
-        // On one CPU, no spin-loop rounds: see `spin_then`.
+        // On one CPU, no spin-loop rounds: see `retry`.
         let start = if spin && crate::sync::one_cpu() {
             SPINS
         } else {
