@@ -35,10 +35,23 @@ thread::thread_local! {
 /// receive (the same trade crossbeam-channel makes). Retrying with `try_*` rather than by
 /// re-polling matters: every poll re-registers the waker, which would make every sender in
 /// the meantime take and wake it.
-const SPINS: u32 = if cfg!(ryker_loom) { 0 } else { 6 };
+pub(crate) const SPINS: u32 = if cfg!(ryker_loom) { 0 } else { 6 };
 const YIELDS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 
-/// Tries `attempt`, then retries it for a short while; `Some` as soon as it succeeds.
+/// The spin-loop rounds of a blocking receive (`Receiver::blocking_recv_many`): 4 rounds, 15
+/// `spin_loop` hints, where a send spins [`SPINS`] rounds (63 hints); then the same OS yields.
+///
+/// A receiver that spins on while its senders are not running holds the CPU they need. With
+/// more runnable threads than CPUs (four blocking senders and the receiver on two vCPUs), the
+/// two rounds a send keeps and a receive drops (16 and 32 hints) made the difference between
+/// the 4→1 rows running at crossfire's rate and running 1.4 times (capacity 512) to 2.3 times
+/// (4096) its rate, in 8 interleaved rounds; the one-sender rows, where a spinning receiver
+/// catches the next run from a sender on the other CPU, moved by 0.96-1.00x
+/// (docs/PERFORMANCE.md, fifteenth round). Shortening a send's spin as well did not help.
+pub(crate) const RECV_SPINS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
+
+/// Tries `attempt`, then retries it for a short while (`spins` spin-loop rounds, then a few OS
+/// yields); `Some` as soon as it succeeds.
 ///
 /// `attempt(Look::Hint)` may first check a cheap hint and give up at once when it says the
 /// attempt cannot succeed yet: a hint reads the one line the peer writes when it makes
@@ -53,7 +66,7 @@ const YIELDS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 // docs/PERFORMANCE.md, seventh round).
 #[cfg_attr(ryker_loom, allow(clippy::absurd_extreme_comparisons))]
 #[inline(always)]
-pub(crate) fn spin_then<R>(mut attempt: impl FnMut(Look) -> Option<R>) -> Option<R> {
+pub(crate) fn spin_then<R>(spins: u32, mut attempt: impl FnMut(Look) -> Option<R>) -> Option<R> {
     #[cfg(test)]
     let mut attempt = |look| {
         LOOKS.with(|looks| looks.set(looks.get() + 1));
@@ -62,11 +75,11 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut(Look) -> Option<R>) -> Option
     if let Some(done) = attempt(Look::Full) {
         return Some(done);
     }
-    if SPINS + YIELDS == 0 {
+    if spins + YIELDS == 0 {
         // No retries configured (loom): the one attempt was the last.
         return None;
     }
-    retry(attempt, crate::sync::one_cpu())
+    retry(attempt, spins, crate::sync::one_cpu())
 }
 
 /// The retries of [`spin_then`], out of line: the loop below unrolls into a dozen calls of
@@ -81,17 +94,17 @@ pub(crate) fn spin_then<R>(mut attempt: impl FnMut(Look) -> Option<R>) -> Option
     allow(clippy::absurd_extreme_comparisons, clippy::reversed_empty_ranges)
 )]
 #[inline(never)]
-fn retry<R>(mut attempt: impl FnMut(Look) -> Option<R>, one_cpu: bool) -> Option<R> {
-    let first = if one_cpu { SPINS } else { 0 };
-    for step in first..SPINS + YIELDS {
-        if step < SPINS {
+fn retry<R>(mut attempt: impl FnMut(Look) -> Option<R>, spins: u32, one_cpu: bool) -> Option<R> {
+    let first = if one_cpu { spins } else { 0 };
+    for step in first..spins + YIELDS {
+        if step < spins {
             for _ in 0..1u32 << step {
                 spin_loop();
             }
         } else {
             thread::yield_now();
         }
-        let look = if step < SPINS {
+        let look = if step < spins {
             Look::Hint
         } else {
             Look::HintLate
@@ -309,14 +322,15 @@ mod tests {
     use alloc::vec;
     use alloc::vec::Vec;
 
-    /// The looks of a wait that never succeeds, in order.
-    fn looks_of_a_failed_wait(one_cpu: bool) -> Vec<Look> {
+    /// The looks of a wait of `spins` spin rounds that never succeeds, in order.
+    fn looks_of_a_failed_wait(spins: u32, one_cpu: bool) -> Vec<Look> {
         let mut looks = Vec::new();
         let got = retry(
             |look| {
                 looks.push(look);
                 None::<()>
             },
+            spins,
             one_cpu,
         );
         assert_eq!(got, None);
@@ -325,18 +339,29 @@ mod tests {
 
     #[test]
     fn on_one_cpu_a_wait_yields_without_spinning_first() {
-        // Several CPUs: a look after each spin round and after each yield, then the last one.
-        let spread = looks_of_a_failed_wait(false);
-        assert_eq!(spread.len(), (SPINS + YIELDS + 1) as usize);
-        assert_eq!(
-            spread.iter().filter(|&&l| l == Look::Hint).count(),
-            SPINS as usize
-        );
-        // One CPU: the spin rounds are skipped, the yields (which let the peer run) are not.
-        let one = looks_of_a_failed_wait(true);
-        let mut expected = vec![Look::HintLate; YIELDS as usize];
-        expected.push(Look::Full);
-        assert_eq!(one, expected);
+        for spins in [SPINS, RECV_SPINS] {
+            // Several CPUs: a look after each spin round and after each yield, then the last.
+            let spread = looks_of_a_failed_wait(spins, false);
+            assert_eq!(spread.len(), (spins + YIELDS + 1) as usize);
+            assert_eq!(
+                spread.iter().filter(|&&l| l == Look::Hint).count(),
+                spins as usize
+            );
+            // One CPU: the spin rounds are skipped, the yields (which let the peer run) are not.
+            let one = looks_of_a_failed_wait(spins, true);
+            let mut expected = vec![Look::HintLate; YIELDS as usize];
+            expected.push(Look::Full);
+            assert_eq!(one, expected);
+        }
+    }
+
+    #[test]
+    fn a_receive_spins_fewer_rounds_than_a_send() {
+        // The receive's wait goes to its yields after RECV_SPINS rounds (see there).
+        assert!(RECV_SPINS < SPINS);
+        let recv = looks_of_a_failed_wait(RECV_SPINS, false);
+        let first_late = recv.iter().position(|&l| l == Look::HintLate);
+        assert_eq!(first_late, Some(RECV_SPINS as usize), "{recv:?}");
     }
 
     #[test]
@@ -348,6 +373,7 @@ mod tests {
                     looks += 1;
                     (looks == 3).then_some(looks)
                 },
+                SPINS,
                 one_cpu,
             );
             assert_eq!(got, Some(3), "one_cpu: {one_cpu}");

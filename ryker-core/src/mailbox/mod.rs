@@ -497,7 +497,7 @@ mod tests {
 
     /// The blocking receiver's spin never reads `tail` while the mailbox is open, so it would
     /// not see the closed bit: the flag set before every close (`Shared::close_ring`) makes it
-    /// find the end on its first look rather than after its whole spin (63 spin hints and 4
+    /// find the end on its first look rather than after its whole spin (15 spin hints and 4
     /// thread yields), for each way a mailbox closes.
     #[test]
     fn a_blocking_receive_sees_the_end_on_its_first_look() {

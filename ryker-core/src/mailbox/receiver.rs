@@ -812,7 +812,7 @@ impl<T, X: Attachment> Receiver<T, X> {
             // Spin briefly before parking, with plain pops: nothing is registered while
             // spinning, so senders are not made to wake us for messages we are about to see
             // anyway.
-            let ready = crate::blocking::spin_then(|look| {
+            let ready = crate::blocking::spin_then(crate::blocking::RECV_SPINS, |look| {
                 // While spinning, wait for a run of messages (the sender publishes them
                 // without the receiver reading the very slot it is writing); once yielding,
                 // for one.

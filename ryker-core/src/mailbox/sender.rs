@@ -393,7 +393,7 @@ impl<T, X: Attachment> Sender<T, X> {
         // Spin briefly for a slot before parking, unless others already wait (they go first).
         // Only a claim is retried: nothing is registered while spinning.
         let shared = &*self.shared;
-        let claim = crate::blocking::spin_then(|look| {
+        let claim = crate::blocking::spin_then(crate::blocking::SPINS, |look| {
             if look != crate::blocking::Look::Full && !shared.ring.tail_looks_free() {
                 return None;
             }
