@@ -358,7 +358,7 @@ mod tests {
     #[test]
     fn a_receive_spins_fewer_rounds_than_a_send() {
         // The receive's wait goes to its yields after RECV_SPINS rounds (see there).
-        assert!(RECV_SPINS < SPINS);
+        const { assert!(RECV_SPINS < SPINS) };
         let recv = looks_of_a_failed_wait(RECV_SPINS, false);
         let first_late = recv.iter().position(|&l| l == Look::HintLate);
         assert_eq!(first_late, Some(RECV_SPINS as usize), "{recv:?}");
