@@ -373,7 +373,56 @@ impl<T, X: Attachment> Sender<T, X> {
     /// [`AsyncContextProbe`](crate::blocking::AsyncContextProbe)), with a message saying what
     /// to call instead.
     #[cfg(feature = "std")]
+    #[inline]
     pub fn blocking_send(&self, msg: T) -> Result<Sent, SendError<T>> {
+        // The send that finds a free slot at once, inline in the caller: the first attempt of
+        // the wait below (no `poll_reserve` registration to leave, nobody queued ahead, a
+        // claim), with nothing else around it. As one function with the wait, every send paid
+        // for the wait's frame (six registers saved and restored, a stack frame) and its
+        // checks: measured under callgrind, the sending thread ran 158 instructions per
+        // message before and 122 after (docs/PERFORMANCE.md, fifteenth round).
+        let shared = &*self.shared;
+        if shared.overflow == Overflow::Busy
+            && self.reserve_wait().is_none()
+            && !shared.waiters.may_have_waiters()
+        {
+            if let Ok(claim) = shared.claim::<false>() {
+                self.publish_blocking(claim, msg);
+                return Ok(Sent::Queued);
+            }
+        }
+        self.blocking_send_wait(msg)
+    }
+
+    /// Publishes a blocking send's claim, with the publish fence for a lone sender on several
+    /// CPUs.
+    #[cfg(feature = "std")]
+    #[inline]
+    fn publish_blocking(&self, claim: Claim<'_, T>, msg: T) {
+        let shared = &*self.shared;
+        // Relaxed: a hint only (either way the protocol holds: the fenced publish is the
+        // stronger one).
+        if shared.senders.load(Ordering::Relaxed) == 1 && !crate::sync::one_cpu() {
+            // The only sender: keep the publish fence. Skipping it spares a locked
+            // instruction that only contending senders feel; measured on the 2-vCPU VM
+            // (docs/PERFORMANCE.md), a lone blocking sender without it ran at 0.4-0.7 of its
+            // speed with it, while 4 senders ran 1.8x faster without. The fence paces the
+            // sender against a receiver on another core; on one CPU there is none, and the
+            // fence only costs (docs/PERFORMANCE.md, thirteenth round: without it and the
+            // spin, the blocking rows at capacity 512 ran 1.3-1.5x faster on one CPU).
+            shared.publish_fenced(claim, msg);
+        } else {
+            shared.publish(claim, msg);
+        }
+    }
+
+    /// The rest of [`blocking_send`](Self::blocking_send), out of line: every policy but
+    /// `Busy`, a `poll_reserve` registration to leave, senders queued ahead, a full mailbox,
+    /// the close. It starts over with a first attempt of its own (the caller's may have lost
+    /// a race that is over by now).
+    #[cfg(feature = "std")]
+    #[inline(never)]
+    fn blocking_send_wait(&self, msg: T) -> Result<Sent, SendError<T>> {
         self.leave_reserve_wait();
         // The message stays in this frame until it is written into its slot: it is never
         // moved into a future (a large message used to be copied into every frame of
@@ -418,21 +467,7 @@ impl<T, X: Attachment> Sender<T, X> {
         };
         match claim {
             Ok(claim) => {
-                // Relaxed: a hint only (either way the protocol holds: the fenced publish is
-                // the stronger one).
-                if shared.senders.load(Ordering::Relaxed) == 1 && !crate::sync::one_cpu() {
-                    // The only sender: keep the publish fence. Skipping it spares a locked
-                    // instruction that only contending senders feel; measured on the 2-vCPU
-                    // VM (docs/PERFORMANCE.md), a lone blocking sender without it ran at
-                    // 0.4-0.7 of its speed with it, while 4 senders ran 1.8x faster without.
-                    // The fence paces the sender against a receiver on another core; on one
-                    // CPU there is none, and the fence only costs (docs/PERFORMANCE.md,
-                    // thirteenth round: without it and the spin, the blocking rows at
-                    // capacity 512 ran 1.3-1.5x faster on one CPU).
-                    shared.publish_fenced(claim, msg);
-                } else {
-                    shared.publish(claim, msg);
-                }
+                self.publish_blocking(claim, msg);
                 Ok(Sent::Queued)
             }
             Err(Closed) => Err(SendError::Closed(msg)),
