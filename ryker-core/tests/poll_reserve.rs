@@ -269,3 +269,23 @@ fn abort_reserve_after_send_gave_the_registration_up_has_nothing_to_abort() {
     assert_eq!(rx.try_recv(), Ok(0));
     drop(keep_open);
 }
+
+#[test]
+fn blocking_send_into_a_free_slot_still_gives_a_pending_poll_reserve_up() {
+    // The send that finds a slot at once (`blocking_send`'s inline first attempt, which never
+    // waits) must give the sender's stale `poll_reserve` registration up as its waiting path
+    // does: the freed slot woke the registration, and it must not outlive the send that took
+    // the slot, or `abort_reserve` would report a wait that is over.
+    let (mut tx, mut rx) = full_mailbox();
+    let keep_open = tx.clone();
+    let reserve_woken = reserve_pending_then_abandon(&mut tx);
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert_eq!(reserve_woken.count(), 1, "the freed slot woke the registration");
+    assert_eq!(tx.blocking_send(1), Ok(Sent::Queued));
+    assert!(
+        !tx.abort_reserve(),
+        "blocking_send gave the registration up: nothing to abort"
+    );
+    assert_eq!(rx.try_recv(), Ok(1));
+    drop(keep_open);
+}
