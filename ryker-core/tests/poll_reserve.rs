@@ -280,7 +280,11 @@ fn blocking_send_into_a_free_slot_still_gives_a_pending_poll_reserve_up() {
     let keep_open = tx.clone();
     let reserve_woken = reserve_pending_then_abandon(&mut tx);
     assert_eq!(rx.try_recv(), Ok(0));
-    assert_eq!(reserve_woken.count(), 1, "the freed slot woke the registration");
+    assert_eq!(
+        reserve_woken.count(),
+        1,
+        "the freed slot woke the registration"
+    );
     assert_eq!(tx.blocking_send(1), Ok(Sent::Queued));
     assert!(
         !tx.abort_reserve(),
