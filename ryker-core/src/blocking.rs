@@ -60,8 +60,9 @@ pub(crate) const RECV_SPINS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 /// how often we look in between, never what is found. On one CPU (`sync::one_cpu`) the
 /// retries skip their spin rounds (see [`retry`]).
 // Under loom the spin counts are 0 (every step is a scheduling point there already).
-// Always inlined: its first attempt is the whole of an uncontended blocking send or receive,
-// and whether LLVM inlined it into `blocking_send` moved with unrelated code elsewhere in the
+// Always inlined: its first attempt is the whole of an uncontended blocking receive (an
+// uncontended send is `Sender::blocking_send`'s own inline attempt; this is its wait's), and
+// whether LLVM inlined it into the blocking send moved with unrelated code elsewhere in the
 // crate (outlined, blocking SPSC at capacity 4096 measured 0.74 in 14 interleaved rounds;
 // docs/PERFORMANCE.md, seventh round).
 #[cfg_attr(ryker_loom, allow(clippy::absurd_extreme_comparisons))]
@@ -84,7 +85,7 @@ pub(crate) fn spin_then<R>(spins: u32, mut attempt: impl FnMut(Look) -> Option<R
 
 /// The retries of [`spin_then`], out of line: the loop below unrolls into a dozen calls of
 /// `attempt`, and with them inline LLVM kept `attempt` out of line everywhere, the first
-/// attempt (the whole of an uncontended send) included, which then paid a call and returned
+/// attempt (the whole of an uncontended receive) included, which then paid a call and returned
 /// its answer through memory. Out here, the first attempt stays inline in the caller.
 ///
 /// With `one_cpu` (`sync::one_cpu`) there are no spin-loop rounds: the peer cannot move while

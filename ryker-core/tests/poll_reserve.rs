@@ -272,10 +272,11 @@ fn abort_reserve_after_send_gave_the_registration_up_has_nothing_to_abort() {
 
 #[test]
 fn blocking_send_into_a_free_slot_still_gives_a_pending_poll_reserve_up() {
-    // The send that finds a slot at once (`blocking_send`'s inline first attempt, which never
-    // waits) must give the sender's stale `poll_reserve` registration up as its waiting path
-    // does: the freed slot woke the registration, and it must not outlive the send that took
-    // the slot, or `abort_reserve` would report a wait that is over.
+    // A free slot and nobody queued, but a stale `poll_reserve` registration on this sender:
+    // `blocking_send`'s inline first attempt must leave this case to its wait
+    // (`blocking_send_wait`), which gives the registration up. The freed slot woke the
+    // registration; had the inline attempt taken the slot, the registration would outlive
+    // the send and `abort_reserve` would report a wait that is over.
     let (mut tx, mut rx) = full_mailbox();
     let keep_open = tx.clone();
     let reserve_woken = reserve_pending_then_abandon(&mut tx);

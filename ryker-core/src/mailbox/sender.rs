@@ -910,7 +910,8 @@ impl<'a, T, X: Attachment> Future for ClaimFuture<'a, T, X> {
         // SAFETY: `wait` is structurally pinned and never moved.
         let (shared, waiter, registered) =
             unsafe { self.map_unchecked_mut(|c| &mut c.wait) }.project();
-        // A blocking send's claim: published straight after, in `blocking_send`.
+        // A blocking send's claim: published straight after, in `blocking_send_wait`
+        // (`publish_blocking`).
         shared.poll_claim::<false>(waiter, registered, cx)
     }
 }
