@@ -85,63 +85,130 @@ pub(crate) use imp::*;
 /// wrapper, so it is the same under loom).
 pub(crate) use crossbeam_utils::CachePadded;
 
-/// Asks the CPU to fetch the cache line at `p` ahead of time, for writing: a hint that changes
-/// no value and orders nothing. A producer streaming into the ring uses it on a slot a few
-/// places ahead of the one it claims, whose line the consumer touched last (it read the slot a
-/// lap ago, and in a shared ring wrote its stamp when it freed it): the transfer of that line
+/// How a lone producer asks the CPU to fetch the cache line of a slot ahead of the one it
+/// claims: a hint that changes no value and orders nothing. A producer streaming into the ring
+/// uses it on a slot a few places ahead, whose line the consumer touched last (it read the slot
+/// a lap ago, and in a shared ring wrote its stamp when it freed it): the transfer of that line
 /// then overlaps the work in between, instead of stalling the claim (a shared ring's claim
-/// loads the stamp) and leaving the slot's stores waiting in the store buffer (where anything that has to drain it, a locked instruction or a load that
-/// cannot be forwarded from a store, waits for them too).
+/// loads the stamp) and leaving the slot's stores waiting in the store buffer (where anything
+/// that has to drain it, a locked instruction or a load that cannot be forwarded from a store,
+/// waits for them too).
+///
+/// Chosen once per ring, when it is built ([`Prefetch::for_ring`]), and kept beside the ring's
+/// layout: a claim then tests one byte on a line it reads anyway. (Asking the process-wide
+/// answers on every claim, `has_write_prefetch` and `one_cpu`, each a `static` reached
+/// through the global offset table, and computing an address that was then checked against
+/// the slots' end twice, cost about twenty instructions per message; docs/PERFORMANCE.md,
+/// sixteenth round.)
 ///
 /// `prefetchw` asks for the line in a writable state, so the producer's stores to it need no
 /// second transfer; the x86-64 baseline does not include it (PRFCHW, CPUID leaf 0x8000_0001,
 /// ECX bit 8), and LLVM lowers `_MM_HINT_ET0` to the read prefetch `prefetcht0` without it,
-/// so the instruction is written out here and used only where the CPU reports it (checked
-/// once per process, see `has_write_prefetch`); elsewhere this is `prefetcht0`, and so it is
-/// in an SGX enclave, where CPUID faults. A no-op off x86-64 and under Miri; not built under
-/// loom.
+/// so the instruction is written out here and used only where the CPU reports it.
+/// Not built under loom.
 #[cfg(not(ryker_loom))]
-#[inline(always)]
-pub(crate) fn prefetch_for_write<T>(p: *const T) {
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    {
-        #[cfg(not(target_env = "sgx"))]
-        if has_write_prefetch() {
-            // SAFETY: `prefetchw` reads and writes no memory and cannot fault, whatever the
-            // address; the CPU has it (checked just above).
-            // `nomem` although a pointer goes in: the instruction only names an address, it
-            // accesses nothing, so the compiler need not write pending stores out before it.
-            #[allow(clippy::pointers_in_nomem_asm_block)]
-            unsafe {
-                core::arch::asm!(
-                    "prefetchw [{0}]",
-                    in(reg) p,
-                    options(nostack, preserves_flags, nomem)
-                );
-            }
-            return;
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Off x86-64 and under Miri only `Off` is ever made.
+#[cfg_attr(not(all(target_arch = "x86_64", not(miri))), allow(dead_code))]
+pub(crate) enum Prefetch {
+    /// Nothing is fetched: off x86-64, under Miri, on one CPU (the consumer runs on the same
+    /// CPU, so the line is already here, and the hint only costs), for a ring with fewer slots
+    /// than the distance ahead, and for a `static` ring (built before the CPU can be asked;
+    /// nothing prefetches through one).
+    Off,
+    /// `prefetcht0`: the CPU has no `prefetchw`, or CPUID cannot be asked (an SGX enclave,
+    /// where it faults).
+    Read,
+    /// `prefetchw`: only ever made by [`Prefetch::for_ring`], where CPUID reports it.
+    Write,
+}
+
+#[cfg(not(ryker_loom))]
+impl Prefetch {
+    /// What a ring built now uses: `Off` unless `fits` (the ring has at least as many slots as
+    /// the distance ahead), the CPU is x86-64, and (with `std`) the process runs on more than
+    /// one CPU (`one_cpu`); then `Write` where the CPU has `prefetchw`, `Read` elsewhere.
+    pub(crate) fn for_ring(fits: bool) -> Self {
+        #[cfg(feature = "std")]
+        if one_cpu() {
+            return Self::Off;
         }
-        // SAFETY: as above (`prefetcht0` cannot fault either); SSE is part of the x86-64
-        // baseline. (The intrinsic is a safe function on newer Rust.)
-        #[allow(unused_unsafe)]
-        unsafe {
-            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
+        if !fits {
+            return Self::Off;
         }
+        cpu_prefetch()
     }
-    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-    let _ = p;
+
+    /// Whether anything is fetched at all.
+    #[inline(always)]
+    pub(crate) fn is_on(self) -> bool {
+        self != Self::Off
+    }
+
+    /// Asks the CPU to fetch the line at `p` (any address: nothing is read or written through
+    /// it, and neither instruction can fault).
+    #[inline(always)]
+    pub(crate) fn fetch<T>(self, p: *const T) {
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        match self {
+            Self::Off => {}
+            Self::Read => {
+                // SAFETY: `prefetcht0` reads and writes no memory and cannot fault, whatever
+                // the address; SSE is part of the x86-64 baseline. (The intrinsic is a safe
+                // function on newer Rust.)
+                #[allow(unused_unsafe)]
+                unsafe {
+                    use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                    _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
+                }
+            }
+            Self::Write => {
+                // SAFETY: `prefetchw` reads and writes no memory and cannot fault, whatever
+                // the address; the CPU has it (`Write` is only made by `for_ring`, after
+                // CPUID said so).
+                // `nomem` although a pointer goes in: the instruction only names an address,
+                // it accesses nothing, so the compiler need not write pending stores out
+                // before it.
+                #[allow(clippy::pointers_in_nomem_asm_block)]
+                unsafe {
+                    core::arch::asm!(
+                        "prefetchw [{0}]",
+                        in(reg) p,
+                        options(nostack, preserves_flags, nomem)
+                    );
+                }
+            }
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+        let _ = (self, p);
+    }
+}
+
+/// What this CPU offers, whatever the ring and the process: `Write` where CPUID reports
+/// `prefetchw`, `Read` on other x86-64 CPUs (and in an SGX enclave, where CPUID faults), `Off`
+/// elsewhere and under Miri.
+#[cfg(not(ryker_loom))]
+fn cpu_prefetch() -> Prefetch {
+    #[cfg(all(target_arch = "x86_64", not(miri), not(target_env = "sgx")))]
+    if has_write_prefetch() {
+        return Prefetch::Write;
+    }
+    if cfg!(all(target_arch = "x86_64", not(miri))) {
+        Prefetch::Read
+    } else {
+        Prefetch::Off
+    }
 }
 
 /// Whether the CPU has `prefetchw` (PRFCHW): asked of CPUID on the first call, remembered in a
-/// static after that (CPUID can trap to the hypervisor in a VM: far too slow for every claim).
+/// static after that (CPUID can trap to the hypervisor in a VM: too slow for every ring built,
+/// see `Prefetch::for_ring`).
 #[cfg(all(
     target_arch = "x86_64",
     not(miri),
     not(ryker_loom),
     not(target_env = "sgx")
 ))]
-#[inline(always)]
 fn has_write_prefetch() -> bool {
     use core::sync::atomic::{AtomicU8, Ordering};
     const UNKNOWN: u8 = 0;
@@ -386,25 +453,33 @@ pub(crate) fn next_actor_id() -> usize {
 
 #[cfg(all(test, not(ryker_loom)))]
 mod tests {
-    use super::prefetch_for_write;
+    use super::Prefetch;
 
     // The hint must never fault, whatever it is given: a dangling, a null and a live address,
-    // on this CPU (a wrong answer from the CPUID check would run `prefetchw` where it is an
-    // invalid opcode, and the test process would die of it).
+    // with what this CPU was found to offer and with the read prefetch every x86-64 CPU has (a
+    // wrong answer from the CPUID check would run `prefetchw` where it is an invalid opcode,
+    // and the test process would die of it). `for_ring` is asked as if on several CPUs even
+    // where the tests run on one: `one_cpu` only ever turns it off.
     #[test]
     fn the_write_prefetch_is_a_hint_that_never_faults() {
         let live = [7_u64; 16];
-        for _ in 0..2 {
-            // Twice: the first call asks CPUID, the second reads the cached answer.
-            prefetch_for_write(live.as_ptr());
-            prefetch_for_write(core::ptr::null::<u64>());
-            prefetch_for_write(
+        let offered = [
+            Prefetch::for_ring(true),
+            Prefetch::for_ring(true),
+            super::cpu_prefetch(),
+            Prefetch::Read,
+            Prefetch::Off,
+        ];
+        for prefetch in offered {
+            prefetch.fetch(live.as_ptr());
+            prefetch.fetch(core::ptr::null::<u64>());
+            prefetch.fetch(
                 core::ptr::NonNull::<u64>::dangling()
                     .as_ptr()
                     .wrapping_add(usize::MAX / 64),
             );
             // Not even a canonical address on x86-64.
-            prefetch_for_write(core::ptr::null::<u64>().wrapping_sub(1));
+            prefetch.fetch(core::ptr::null::<u64>().wrapping_sub(1));
         }
         assert_eq!(live, [7; 16], "a prefetch writes nothing");
     }

@@ -386,23 +386,33 @@ impl<T, X: Attachment> Sender<T, X> {
             && self.reserve_wait().is_none()
             && !shared.waiters.may_have_waiters()
         {
-            if let Ok(claim) = shared.claim::<false>() {
-                self.publish_blocking(claim, msg);
+            // Asked once, for the claim's prefetch and the publish's fence.
+            let lone = self.is_lone();
+            if let Ok(claim) = shared.claim_with::<false>(|| lone) {
+                self.publish_blocking(claim, msg, lone);
                 return Ok(Sent::Queued);
             }
         }
         self.blocking_send_wait(msg)
     }
 
-    /// Publishes a blocking send's claim, with the publish fence for a lone sender on several
-    /// CPUs.
+    /// Whether this is the only sender: a hint for how to publish and prefetch, never for
+    /// what is correct.
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn is_lone(&self) -> bool {
+        // Relaxed: a hint only (either way the protocol holds: the fenced publish is the
+        // stronger one, and a prefetch orders nothing).
+        self.shared.senders.load(Ordering::Relaxed) == 1
+    }
+
+    /// Publishes a blocking send's claim, with the publish fence for a lone sender (`lone`,
+    /// from [`is_lone`](Self::is_lone)) on several CPUs.
     #[cfg(feature = "std")]
     #[inline]
-    fn publish_blocking(&self, claim: Claim<'_, T>, msg: T) {
+    fn publish_blocking(&self, claim: Claim<'_, T>, msg: T, lone: bool) {
         let shared = &*self.shared;
-        // Relaxed: a hint only (either way the protocol holds: the fenced publish is the
-        // stronger one).
-        if shared.senders.load(Ordering::Relaxed) == 1 && !crate::sync::one_cpu() {
+        if lone && !crate::sync::one_cpu() {
             // The only sender: keep the publish fence. Skipping it spares a locked
             // instruction that only contending senders feel; measured on the 2-vCPU VM
             // (docs/PERFORMANCE.md), a lone blocking sender without it ran at 0.4-0.7 of its
@@ -467,7 +477,7 @@ impl<T, X: Attachment> Sender<T, X> {
         };
         match claim {
             Ok(claim) => {
-                self.publish_blocking(claim, msg);
+                self.publish_blocking(claim, msg, self.is_lone());
                 Ok(Sent::Queued)
             }
             Err(Closed) => Err(SendError::Closed(msg)),

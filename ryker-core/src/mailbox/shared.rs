@@ -280,6 +280,18 @@ impl<T, X: Attachment> Shared<T, X> {
     /// send claims through here, so that a lone sender prefetches the slots it claims next.
     #[inline(always)]
     pub(super) fn claim<const HOLD: bool>(&self) -> Result<Claim<'_, T>, ClaimError> {
+        // Relaxed: a hint; nothing is read through it.
+        self.claim_with::<HOLD>(|| self.senders.load(Ordering::Relaxed) == 1)
+    }
+
+    /// [`claim`](Self::claim), with `lone` saying whether this is the only sender (asked only
+    /// where the ring prefetches at all): for a caller that has asked already
+    /// (`Sender::blocking_send`, which needs the answer for its publish too).
+    #[inline(always)]
+    pub(super) fn claim_with<const HOLD: bool>(
+        &self,
+        lone: impl FnOnce() -> bool,
+    ) -> Result<Claim<'_, T>, ClaimError> {
         // The single-consumer claim directly (every policy but `DropOldest`): `Ring::claim`'s
         // pick between the two is then not left to a call LLVM may keep out of line.
         let claimed = if self.exclusive_pop {
@@ -292,14 +304,16 @@ impl<T, X: Attachment> Shared<T, X> {
                 claim.hold();
             }
             // A lone sender streams into the slots ahead: fetch the next ones' lines early
-            // (`Ring::prefetch_ahead`). A hint only, so it is left out of the loom build,
-            // where the load would only add interleavings.
-            // Relaxed: a hint; nothing is read through it.
+            // (`Ring::prefetch_ahead`), where the ring prefetches at all (not on one CPU).
+            // A hint only, so it is left out of the loom build, where the load would only add
+            // interleavings.
             #[cfg(not(ryker_loom))]
-            if self.senders.load(Ordering::Relaxed) == 1 {
+            if self.ring.prefetches() && lone() {
                 self.ring.prefetch_ahead(claim);
             }
         }
+        #[cfg(ryker_loom)]
+        let _ = lone;
         claimed
     }
 

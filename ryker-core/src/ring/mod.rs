@@ -67,6 +67,8 @@ pub use self::storage::{Heap, Inline, Storage};
 use self::stamp::{Layout, EMPTY, FULL, RESERVED, SKIP};
 use crate::error::{ConfigError, ForcePushError};
 use crate::metrics::{flips, note_flip, read_flips, Counter};
+#[cfg(not(ryker_loom))]
+use crate::sync::Prefetch;
 use crate::sync::{fence, AtomicUsize, Backoff, CachePadded, Ordering};
 
 /// How many slots past its own a lone producer prefetches (`Ring::prefetch_ahead`).
@@ -107,6 +109,10 @@ pub struct Ring<T, S: Storage<T> = Heap> {
     single_consumer: bool,
     /// Wipe slot memory after every value leaves it.
     amnesia: bool,
+    /// How a lone producer prefetches the slot ahead (`prefetch_ahead`): chosen when the ring
+    /// is built (`Prefetch::for_ring`), here beside the layout, which every claim reads.
+    #[cfg(not(ryker_loom))]
+    prefetch: Prefetch,
     /// `SKIP` slots that `head` has passed (statistics; touched only on that rare path).
     skipped: Counter,
     /// Flips of the top bit of `tail` and of `head` (statistics: 64-bit ordinals on targets
@@ -419,6 +425,9 @@ impl<T, const N: usize> Ring<T, Inline<N>> {
             layout: Self::LAYOUT,
             single_consumer: false,
             amnesia: false,
+            // Built at compile time, before the CPU can be asked; nothing prefetches
+            // through a static ring (only the mailbox's and `split`'s producers do).
+            prefetch: Prefetch::Off,
             skipped: Counter::new(),
             tail_flips: AtomicUsize::new(0),
             head_flips: AtomicUsize::new(0),
@@ -462,6 +471,8 @@ impl<T, S: Storage<T>> Ring<T, S> {
             layout,
             single_consumer,
             amnesia,
+            #[cfg(not(ryker_loom))]
+            prefetch: Prefetch::for_ring(layout.capacity() >= PREFETCH_AHEAD),
             skipped: Counter::new(),
             tail_flips: AtomicUsize::new(top),
             head_flips: AtomicUsize::new(top),
@@ -476,37 +487,52 @@ impl<T, S: Storage<T>> Ring<T, S> {
     }
 
     /// Asks the CPU to fetch the slot [`PREFETCH_AHEAD`] places past `claim`'s, wrapping
-    /// around the end of the slots, for writing (`sync::prefetch_for_write`; a hint: nothing
-    /// is read, written or ordered). For a producer that is the only one: it will claim that
-    /// slot soon, and the slot's line was last touched by the consumer (read, a lap ago, and
-    /// in a shared ring written: its stamp), so fetching it now overlaps the transfer with the
-    /// work in between. With several producers the line is more likely another producer's
-    /// next write, and taking it away from them costs more than it saves (measured: 4-producer rows 7-28% slower with it; for
-    /// one producer, see docs/PERFORMANCE.md). The address stays inside the slots: a write
-    /// prefetch of the line past their end would take it away from whichever core owns that
-    /// unrelated memory. (With fewer slots than the distance the wrapped address can still be
-    /// past the end; then nothing is prefetched.)
+    /// around the end of the slots, for writing where it can (the ring's [`Prefetch`]; a hint:
+    /// nothing is read, written or ordered). For a producer that is the only one: it will
+    /// claim that slot soon, and the slot's line was last touched by the consumer (read, a lap
+    /// ago, and in a shared ring written: its stamp), so fetching it now overlaps the transfer
+    /// with the work in between. With several producers the line is more likely another
+    /// producer's next write, and taking it away from them costs more than it saves
+    /// (measured: 4-producer rows 7-28% slower with it; for one producer, see
+    /// docs/PERFORMANCE.md). The address stays inside the slots: a write prefetch of the line
+    /// past their end would take it away from whichever core owns that unrelated memory.
+    /// Called only where [`prefetches`](Self::prefetches) says so.
     #[cfg(not(ryker_loom))]
     #[inline]
     pub(crate) fn prefetch_ahead(&self, claim: &Claim<'_, T>) {
-        if let Some(ahead) = self.slot_ahead(claim.slot) {
-            crate::sync::prefetch_for_write(ahead);
-        }
+        debug_assert!(
+            self.prefetches(),
+            "a prefetch on a ring that does not prefetch"
+        );
+        self.prefetch.fetch(self.slot_ahead(claim.slot));
     }
 
-    /// The address [`PREFETCH_AHEAD`] slots past `slot` (one of ours), wrapped around the end;
-    /// `None` where that is still past the end (fewer slots than the distance).
+    /// Whether a lone producer's claim prefetches the slot ahead (`prefetch_ahead`): the
+    /// ring's [`Prefetch`], chosen when it was built.
+    #[cfg(not(ryker_loom))]
+    #[inline(always)]
+    pub(crate) fn prefetches(&self) -> bool {
+        self.prefetch.is_on()
+    }
+
+    /// The address [`PREFETCH_AHEAD`] slots past `slot` (one of ours), wrapped around the end.
+    /// Only for a ring of at least that many slots (a ring with fewer never prefetches,
+    /// `Prefetch::for_ring`): then one step back by the ring's length lands inside the slots.
     #[cfg(not(ryker_loom))]
     #[inline]
-    fn slot_ahead(&self, slot: *const Slot<T>) -> Option<*const Slot<T>> {
+    fn slot_ahead(&self, slot: *const Slot<T>) -> *const Slot<T> {
         let slots = self.slots.as_ref();
-        let end = slots.as_ptr_range().end;
+        debug_assert!(
+            slots.len() >= PREFETCH_AHEAD,
+            "no prefetch with so few slots"
+        );
         // Addresses only, never dereferenced: `wrapping_*` keeps them defined whatever they are.
-        let mut ahead = slot.wrapping_add(PREFETCH_AHEAD);
-        if ahead >= end {
-            ahead = ahead.wrapping_sub(slots.len());
+        let ahead = slot.wrapping_add(PREFETCH_AHEAD);
+        if ahead >= slots.as_ptr_range().end {
+            ahead.wrapping_sub(slots.len())
+        } else {
+            ahead
         }
-        (ahead < end).then_some(ahead)
     }
 
     /// The claim's CAS: moves `tail` from `tail` (open) to the next position, or returns the

@@ -252,10 +252,13 @@ impl<T> Producer<T> {
         match self.shared.ring.claim_single_consumer() {
             Ok(claim) => {
                 // A lone producer streams into the slots ahead: fetch the next ones' lines
-                // early (`Ring::prefetch_ahead`). A hint only, left out of the loom build.
+                // early (`Ring::prefetch_ahead`), where the ring prefetches at all. A hint
+                // only, left out of the loom build.
                 // Relaxed: a hint; nothing is read through it.
                 #[cfg(not(ryker_loom))]
-                if self.shared.producers.load(Ordering::Relaxed) == 1 {
+                if self.shared.ring.prefetches()
+                    && self.shared.producers.load(Ordering::Relaxed) == 1
+                {
                     self.shared.ring.prefetch_ahead(&claim);
                 }
                 claim.publish(value);

@@ -382,27 +382,37 @@ fn spinning_hints_say_when_a_full_look_may_succeed() {
 }
 
 // The lone sender's write prefetch must name one of the ring's own slots, the one
-// `PREFETCH_AHEAD` places on (wrapping around the end), or nothing: a write prefetch past the
-// end would pull an unrelated line away from whichever core owns it.
+// `PREFETCH_AHEAD` places on (wrapping around the end): a write prefetch past the end would pull
+// an unrelated line away from whichever core owns it. A ring with fewer slots never prefetches.
 #[cfg(not(ryker_loom))]
 #[test]
 fn the_prefetch_ahead_stays_inside_the_slots() {
     for cap in [1_usize, 2, 3, 4, 5, 7, 8, 512] {
         let ring = Ring::<u64>::with_capacity(cap).unwrap();
+        if cap < PREFETCH_AHEAD {
+            assert_eq!(ring.prefetch, Prefetch::Off, "capacity {cap}");
+            continue;
+        }
         let slots = ring.slots.as_ref();
         for (i, slot) in slots.iter().enumerate() {
-            let ahead = ring.slot_ahead(slot);
-            if cap >= PREFETCH_AHEAD {
-                let want: *const Slot<u64> = &slots[(i + PREFETCH_AHEAD) % cap];
-                assert_eq!(ahead, Some(want), "capacity {cap}, slot {i}");
-            } else if let Some(p) = ahead {
-                assert!(
-                    slots.as_ptr_range().contains(&p),
-                    "capacity {cap}, slot {i}: outside the slots"
-                );
-            }
+            let want: *const Slot<u64> = &slots[(i + PREFETCH_AHEAD) % cap];
+            assert_eq!(ring.slot_ahead(slot), want, "capacity {cap}, slot {i}");
         }
     }
+}
+
+// Each ring asks once, when built, how to prefetch: on x86-64 (outside Miri) with more than one
+// CPU it fetches (for writing where CPUID reports `prefetchw`), elsewhere never, and a static
+// ring never.
+#[cfg(all(not(ryker_loom), feature = "std"))]
+#[test]
+fn a_ring_prefetches_only_where_it_can_pay() {
+    let ring = Ring::<u64>::with_capacity(512).unwrap();
+    let expected = cfg!(all(target_arch = "x86_64", not(miri))) && !crate::sync::one_cpu();
+    assert_eq!(ring.prefetch.is_on(), expected, "{:?}", ring.prefetch);
+    assert_eq!(Prefetch::for_ring(false), Prefetch::Off);
+    static STATIC: crate::ring::StaticRing<u64, 512> = crate::ring::StaticRing::new();
+    assert_eq!(STATIC.prefetch, Prefetch::Off);
 }
 
 // ---- Single-consumer rings (`Ring::build(.., single_consumer: true, ..)`) ----------------------
