@@ -94,12 +94,12 @@ pub(crate) use crossbeam_utils::CachePadded;
 /// that has to drain it, a locked instruction or a load that cannot be forwarded from a store,
 /// waits for them too).
 ///
-/// Chosen once per ring, when it is built ([`Prefetch::for_ring`]), and kept beside the ring's
-/// layout: a claim then tests one byte on a line it reads anyway. (Asking the process-wide
-/// answers on every claim, `has_write_prefetch` and `one_cpu`, each a `static` reached
-/// through the global offset table, and computing an address that was then checked against
-/// the slots' end twice, cost about twenty instructions per message; docs/PERFORMANCE.md,
-/// sixteenth round.)
+/// Chosen once per ring, when it is built ([`Prefetch::for_ring`]), and kept in the ring: a
+/// claim tests a byte of the ring's own instead of `has_write_prefetch`'s `static`, reached
+/// through the global offset table, and the address needs one wrap check instead of two (a
+/// ring with fewer slots than the distance never prefetches). On one CPU nothing is fetched
+/// at all, which spares the whole prefetch, about 20 instructions per message (callgrind,
+/// docs/PERFORMANCE.md, sixteenth round); elsewhere the choice spares 3 or 4.
 ///
 /// `prefetchw` asks for the line in a writable state, so the producer's stores to it need no
 /// second transfer; the x86-64 baseline does not include it (PRFCHW, CPUID leaf 0x8000_0001,
@@ -108,8 +108,11 @@ pub(crate) use crossbeam_utils::CachePadded;
 /// Not built under loom.
 #[cfg(not(ryker_loom))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-// Off x86-64 and under Miri only `Off` is ever made.
-#[cfg_attr(not(all(target_arch = "x86_64", not(miri))), allow(dead_code))]
+// Off x86-64 and under Miri only `Off` is ever made, and in an SGX enclave never `Write`.
+#[cfg_attr(
+    not(all(target_arch = "x86_64", not(miri), not(target_env = "sgx"))),
+    allow(dead_code)
+)]
 pub(crate) enum Prefetch {
     /// Nothing is fetched: off x86-64, under Miri, on one CPU (the consumer runs on the same
     /// CPU, so the line is already here, and the hint only costs), for a ring with fewer slots
@@ -119,24 +122,32 @@ pub(crate) enum Prefetch {
     /// `prefetcht0`: the CPU has no `prefetchw`, or CPUID cannot be asked (an SGX enclave,
     /// where it faults).
     Read,
-    /// `prefetchw`: only ever made by [`Prefetch::for_ring`], where CPUID reports it.
+    /// `prefetchw`: only ever made by `cpu_prefetch`, where CPUID reports it.
     Write,
 }
 
 #[cfg(not(ryker_loom))]
 impl Prefetch {
     /// What a ring built now uses: `Off` unless `fits` (the ring has at least as many slots as
-    /// the distance ahead), the CPU is x86-64, and (with `std`) the process runs on more than
-    /// one CPU (`one_cpu`); then `Write` where the CPU has `prefetchw`, `Read` elsewhere.
+    /// the distance ahead) and (with `std`) the process runs on more than one CPU (`one_cpu`,
+    /// whose answer, remembered for the process, may be asked here first); then what the CPU
+    /// offers (`cpu_prefetch`).
     pub(crate) fn for_ring(fits: bool) -> Self {
         #[cfg(feature = "std")]
-        if one_cpu() {
-            return Self::Off;
+        let one_cpu = one_cpu();
+        #[cfg(not(feature = "std"))]
+        let one_cpu = false;
+        Self::choose(fits, one_cpu, cpu_prefetch)
+    }
+
+    /// `for_ring`'s rule, with the facts passed in (`cpu` is asked only when it matters).
+    #[inline]
+    fn choose(fits: bool, one_cpu: bool, cpu: impl FnOnce() -> Self) -> Self {
+        if fits && !one_cpu {
+            cpu()
+        } else {
+            Self::Off
         }
-        if !fits {
-            return Self::Off;
-        }
-        cpu_prefetch()
     }
 
     /// Whether anything is fetched at all.
@@ -164,7 +175,7 @@ impl Prefetch {
             }
             Self::Write => {
                 // SAFETY: `prefetchw` reads and writes no memory and cannot fault, whatever
-                // the address; the CPU has it (`Write` is only made by `for_ring`, after
+                // the address; the CPU has it (`Write` is only made by `cpu_prefetch`, after
                 // CPUID said so).
                 // `nomem` although a pointer goes in: the instruction only names an address,
                 // it accesses nothing, so the compiler need not write pending stores out
@@ -249,8 +260,14 @@ fn has_write_prefetch() -> bool {
 /// CPU up: spinning first is time taken from the peer, and a fence that only paces a producer
 /// against a consumer on another core paces nothing. So there the blocking calls' waits
 /// (`blocking::spin_then`, `blocking::block_on_spin`) go straight to their OS yields, and a
-/// lone blocking sender publishes without the pacing fence. Only ever a hint for how to wait,
-/// never for what is correct.
+/// lone blocking sender publishes without the pacing fence; and a ring built there never
+/// prefetches (`Prefetch::for_ring`). Only ever a hint for how to wait and fetch, never for
+/// what is correct.
+///
+/// Asked first by whichever comes first: the first ring built (any `Ring`, `split` or
+/// mailbox; with `std`) or a blocking call. The answer then stays for the process: a thread
+/// that asks describes the process as it is then, and a later change of affinity is not
+/// seen.
 ///
 /// One CPU means: `std::thread::available_parallelism` says 1 for the calling thread (its
 /// affinity mask, and on Linux the cgroup's CPU quota), and, on Linux, the process's main
@@ -456,17 +473,18 @@ mod tests {
     use super::Prefetch;
 
     // The hint must never fault, whatever it is given: a dangling, a null and a live address,
-    // with what this CPU was found to offer and with the read prefetch every x86-64 CPU has (a
-    // wrong answer from the CPUID check would run `prefetchw` where it is an invalid opcode,
-    // and the test process would die of it). `for_ring` is asked as if on several CPUs even
-    // where the tests run on one: `one_cpu` only ever turns it off.
+    // with what this CPU offers and with the read prefetch every x86-64 CPU has (a wrong answer
+    // from the CPUID check would run `prefetchw` where it is an invalid opcode, and the test
+    // process would die of it). `cpu_prefetch` twice: the first call may ask CPUID, the second
+    // reads the remembered answer; `for_ring` too, which is `Off` where the tests run on one
+    // CPU.
     #[test]
     fn the_write_prefetch_is_a_hint_that_never_faults() {
         let live = [7_u64; 16];
         let offered = [
-            Prefetch::for_ring(true),
-            Prefetch::for_ring(true),
             super::cpu_prefetch(),
+            super::cpu_prefetch(),
+            Prefetch::for_ring(true),
             Prefetch::Read,
             Prefetch::Off,
         ];
@@ -482,5 +500,28 @@ mod tests {
             prefetch.fetch(core::ptr::null::<u64>().wrapping_sub(1));
         }
         assert_eq!(live, [7; 16], "a prefetch writes nothing");
+    }
+
+    // The ring's choice: what the CPU offers only with enough slots and a second CPU, and the
+    // CPU is not asked otherwise.
+    #[test]
+    fn a_ring_prefetches_only_with_enough_slots_and_a_second_cpu() {
+        for cpu in [Prefetch::Read, Prefetch::Write, Prefetch::Off] {
+            let asked = core::cell::Cell::new(0);
+            let ask = || {
+                asked.set(asked.get() + 1);
+                cpu
+            };
+            assert_eq!(Prefetch::choose(true, false, ask), cpu);
+            assert_eq!(Prefetch::choose(false, false, ask), Prefetch::Off);
+            assert_eq!(Prefetch::choose(true, true, ask), Prefetch::Off);
+            assert_eq!(Prefetch::choose(false, true, ask), Prefetch::Off);
+            assert_eq!(asked.get(), 1, "the CPU asked only where it matters");
+        }
+        // What this machine offers: something on x86-64 outside Miri, nothing elsewhere.
+        assert_eq!(
+            super::cpu_prefetch().is_on(),
+            cfg!(all(target_arch = "x86_64", not(miri)))
+        );
     }
 }

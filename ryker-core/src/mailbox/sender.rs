@@ -386,9 +386,13 @@ impl<T, X: Attachment> Sender<T, X> {
             && self.reserve_wait().is_none()
             && !shared.waiters.may_have_waiters()
         {
-            // Asked once, for the claim's prefetch and the publish's fence.
-            let lone = self.is_lone();
-            if let Ok(claim) = shared.claim_with::<false>(|| lone) {
+            // Whether this is the only sender, asked once after the claim for both the claim's
+            // prefetch and the publish's fence: by the claim where the ring prefetches at all
+            // (`Shared::claim_with`), else here, at the publish (as in the loom build, where
+            // the prefetch is left out).
+            let mut lone = None;
+            if let Ok(claim) = shared.claim_with::<false>(|| *lone.insert(self.is_lone())) {
+                let lone = lone.unwrap_or_else(|| self.is_lone());
                 self.publish_blocking(claim, msg, lone);
                 return Ok(Sent::Queued);
             }

@@ -284,9 +284,10 @@ impl<T, X: Attachment> Shared<T, X> {
         self.claim_with::<HOLD>(|| self.senders.load(Ordering::Relaxed) == 1)
     }
 
-    /// [`claim`](Self::claim), with `lone` saying whether this is the only sender (asked only
-    /// where the ring prefetches at all): for a caller that has asked already
-    /// (`Sender::blocking_send`, which needs the answer for its publish too).
+    /// [`claim`](Self::claim), with `lone` saying whether this is the only sender: called once
+    /// the slot is claimed, and only where the ring prefetches at all (never in the loom
+    /// build), so a caller that needs the answer too (`Sender::blocking_send`, for its
+    /// publish) can keep it.
     #[inline(always)]
     pub(super) fn claim_with<const HOLD: bool>(
         &self,

@@ -110,7 +110,8 @@ pub struct Ring<T, S: Storage<T> = Heap> {
     /// Wipe slot memory after every value leaves it.
     amnesia: bool,
     /// How a lone producer prefetches the slot ahead (`prefetch_ahead`): chosen when the ring
-    /// is built (`Prefetch::for_ring`), here beside the layout, which every claim reads.
+    /// is built (`Prefetch::for_ring`), so that a claim reads the ring's own byte rather than
+    /// a `static` behind the global offset table.
     #[cfg(not(ryker_loom))]
     prefetch: Prefetch,
     /// `SKIP` slots that `head` has passed (statistics; touched only on that rare path).
