@@ -420,7 +420,10 @@ impl<T, X: Attachment> Sender<T, X> {
             // The only sender: keep the publish fence. Skipping it spares a locked
             // instruction that only contending senders feel; measured on the 2-vCPU VM
             // (docs/PERFORMANCE.md), a lone blocking sender without it ran at 0.4-0.7 of its
-            // speed with it, while 4 senders ran 1.8x faster without. The fence paces the
+            // speed with it (seventh round), while 4 senders ran 1.8x faster without. Since
+            // the receive's spin and run waits changed, the two measured level on that VM
+            // (sixteenth round, 6 rounds); the fence stays until a many-core run tells them
+            // apart. The fence paces the
             // sender against a receiver on another core; on one CPU there is none, and the
             // fence only costs (docs/PERFORMANCE.md, thirteenth round: without it and the
             // spin, the blocking rows at capacity 512 ran 1.3-1.5x faster on one CPU).
