@@ -529,6 +529,60 @@ mod tests {
         }
     }
 
+    /// A blocking receive mid-stream (the last one took more than one message) waits for a
+    /// run at its first look too, for its spin at most, and then takes what is there; one
+    /// that took a single message, a receive of one, and any receive on one CPU take what is
+    /// there at once.
+    #[test]
+    fn a_blocking_receive_mid_stream_waits_for_a_run_only_while_it_spins() {
+        let looks = |rx: &mut super::Receiver<u32>, out: &mut Vec<u32>, limit: usize| {
+            crate::blocking::LOOKS.with(|l| l.set(0));
+            let n = rx.blocking_recv_many(out, limit);
+            (n, crate::blocking::LOOKS.with(|l| l.get()))
+        };
+        // 64 slots: a run is 16 messages (a quarter of the ring, at most 16).
+        let (tx, mut rx) = channel::<u32>(MailboxConfig {
+            capacity: 64,
+            ..MailboxConfig::default()
+        });
+        let mut out = Vec::new();
+        let one_cpu = crate::sync::one_cpu();
+        for i in 0..3 {
+            tx.try_send(i).unwrap();
+        }
+        // Not mid-stream yet: all three on the first look.
+        assert_eq!(looks(&mut rx, &mut out, 64), (3, 1));
+        tx.try_send(3).unwrap();
+        tx.try_send(4).unwrap();
+        // Mid-stream: two is short of a run, so the first look passes them by, the spin waits
+        // for more, and the first yield takes the two (on one CPU, the first look does).
+        let (n, waited) = looks(&mut rx, &mut out, 64);
+        assert_eq!(n, 2);
+        if one_cpu {
+            assert_eq!(waited, 1);
+        } else {
+            assert!(waited > 1, "mid-stream, the first look waits for a run");
+        }
+        // A run is there: taken on the first look, mid-stream as it is.
+        for i in 5..25 {
+            tx.try_send(i).unwrap();
+        }
+        assert_eq!(looks(&mut rx, &mut out, 64), (20, 1));
+        // A run longer than the receive takes is not waited for: 4 of a limit of 4 at once.
+        for i in 25..29 {
+            tx.try_send(i).unwrap();
+        }
+        assert_eq!(looks(&mut rx, &mut out, 4), (4, 1));
+        // A receive of one never waits for a run (`blocking_recv`'s limit), mid-stream as it
+        // is; and having taken one message, the receiver is no longer mid-stream: the next
+        // receive takes what is there at once.
+        tx.try_send(29).unwrap();
+        assert_eq!(looks(&mut rx, &mut out, 1), (1, 1));
+        tx.try_send(30).unwrap();
+        assert_eq!(looks(&mut rx, &mut out, 64), (1, 1));
+        assert!(out.iter().copied().eq(0..31));
+    }
+
     /// A receiver that is not mid-stream takes what is there at once, and a closed mailbox is
     /// drained at once even mid-stream.
     #[test]

@@ -809,6 +809,19 @@ impl<T, X: Attachment> Receiver<T, X> {
         // Rounds in a row that found a send in flight and no message (see below).
         let mut stalls = 0u32;
         loop {
+            // Mid-stream (the last blocking receive took more than one message): the first
+            // look waits for a run as well, rather than take the few messages the sender has
+            // just published, right behind the slot it is writing. Measured on the 2-vCPU VM
+            // (docs/PERFORMANCE.md, sixteenth round): with one sender the receiver kept up,
+            // taking about 4 messages per call, and reading the slots' lines as the sender
+            // wrote them held the sender to about 20 M msg/s, half of what the split ring's
+            // producer moves. The wait is the spin's alone: once yielding, one message will
+            // do. A receive that took one message (a request/response exchange, a slow
+            // stream) takes what is there at once next time, and so does a receive of one
+            // (`blocking_recv`), for which there is no run to wait for.
+            // Not on one CPU (`one_cpu`): there the sender is not writing while we look.
+            let mid_stream =
+                limit > 1 && self.streaming == Streaming::Busy && !crate::sync::one_cpu();
             // Spin briefly before parking, with plain pops: nothing is registered while
             // spinning, so senders are not made to wake us for messages we are about to see
             // anyway.
@@ -816,9 +829,12 @@ impl<T, X: Attachment> Receiver<T, X> {
                 // While spinning, wait for a run of messages (the sender publishes them
                 // without the receiver reading the very slot it is writing); once yielding,
                 // for one.
+                // (A run longer than this receive takes is not waited for.)
+                let run = self.shared.ring.run_len().min(limit);
                 let ahead = match look {
+                    Look::Full if mid_stream => Some(run),
                     Look::Full => None,
-                    Look::Hint => Some(self.shared.ring.run_len()),
+                    Look::Hint => Some(run),
                     Look::HintLate => Some(1),
                 };
                 // While the mailbox is open: no fence and no look at `tail`
@@ -852,6 +868,11 @@ impl<T, X: Attachment> Receiver<T, X> {
                 }
             });
             if let Some(n) = ready {
+                self.streaming = if n > 1 {
+                    Streaming::Busy
+                } else {
+                    Streaming::Idle
+                };
                 return n;
             }
             // We have just looked again for a while: register straight away (the yield of a
