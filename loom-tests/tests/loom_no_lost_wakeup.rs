@@ -426,3 +426,28 @@ fn blocking_recv_meets_the_last_sender_leaving() {
         s.join().unwrap();
     });
 }
+
+/// A blocking receiver mid-stream (its last receive took two messages) whose first look passes
+/// by a message short of a run (8 slots: a run is 2), while the last sender sends one more and
+/// leaves on another thread: the receive goes on to its registration, which takes the message
+/// or is woken for it, and then the end is seen; nothing is lost, nothing arrives twice.
+#[test]
+fn blocking_recv_mid_stream_meets_the_last_sender_leaving() {
+    model(2, || {
+        let (tx, mut rx) = channel::<u32>(busy(8));
+        tx.try_send(0).unwrap();
+        tx.try_send(1).unwrap();
+        let tx2 = tx.clone();
+        drop(tx);
+        let s = spawn(move || {
+            assert_eq!(tx2.blocking_send(2), Ok(Sent::Queued));
+            drop(tx2);
+        });
+        let mut out = Vec::new();
+        // The first receive takes at least the two queued before: from then on, mid-stream.
+        assert!(rx.blocking_recv_many(&mut out, 8) >= 2);
+        while rx.blocking_recv_many(&mut out, 8) > 0 {}
+        assert_eq!(out, [0, 1, 2]);
+        s.join().unwrap();
+    });
+}
