@@ -57,8 +57,10 @@ pub(crate) const RECV_SPINS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 /// attempt cannot succeed yet: a hint reads the one line the peer writes when it makes
 /// progress, where a full attempt would also read (and so pull away from the peer) the line the
 /// peer is working on. The first and the last attempt are `Look::Full`, so a hint only decides
-/// how often we look in between, never what is found. On one CPU (`sync::one_cpu`) the
-/// retries skip their spin rounds (see [`retry`]).
+/// how often we look in between, never what is found; a caller may still gate its first look
+/// on a hint (the blocking receive mid-stream waits for a run there too), as long as the last
+/// look is a full one. On one CPU (`sync::one_cpu`) the retries skip their spin rounds (see
+/// [`retry`]).
 // Under loom the spin counts are 0 (every step is a scheduling point there already).
 // Always inlined: its first attempt is the whole of an uncontended blocking receive (an
 // uncontended send is `Sender::blocking_send`'s own inline attempt; this is its wait's), and

@@ -29,7 +29,9 @@ pub struct Receiver<T, X: Attachment = NoAttachment> {
     /// Receives since the last high-water sample.
     since_sample: u32,
     /// Whether senders look mid-stream, which decides how an empty mailbox is waited on (see
-    /// `poll_recv_many`).
+    /// `poll_recv_many`), and whether a blocking receive's first look waits for a run (see
+    /// `blocking_recv_many`, which sets it by its own rule: `Busy` after it took more than
+    /// one message, `Idle` otherwise).
     streaming: Streaming,
     /// Whether a wait for a run spins before it yields, as the last spins taught (`Spin`).
     spin: Spin,
@@ -508,8 +510,9 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// stream, `Pending` does not mean the mailbox is empty: poll again when woken, or take
     /// what is there with [`try_recv_many`](Self::try_recv_many). A wait that runs out is
     /// not started again until a receive takes more than one message. A close before a wait
-    /// begins is seen at once; one during it, when it runs out. A run of one (`recv`) and a
-    /// blocking receive never wait for a run.
+    /// begins is seen at once; one during it, when it runs out. A run of one (`recv`) never
+    /// waits for a run; a blocking receive mid-stream waits for one only while it spins
+    /// ([`blocking_recv_many`](Self::blocking_recv_many)).
     ///
     /// The next message's send may also be in progress (its slot claimed, not yet written):
     /// then the answer is `Pending` after a yield too, for as long as that lasts, since that
@@ -789,6 +792,13 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// empty (see [`Receiver::blocking_recv`] for where not to call it). Returns how many;
     /// `0` only when closed and drained, or when `limit` is 0.
     ///
+    /// Mid-stream (the last call took more than one message; on more than one CPU, for a
+    /// `limit` above 1) it waits briefly for a run of messages (a quarter of the ring, at
+    /// most 16, at most `limit`) before it takes fewer: a spin of 15 `spin_loop` hints, then
+    /// one message will do. A sender on another core then fills whole cache lines before the
+    /// receiver reads them. A message that arrives alone meanwhile waits out that spin and a
+    /// thread yield.
+    ///
     /// ```
     /// use std::collections::VecDeque;
     /// use ryker_core::mailbox::{channel, MailboxConfig};
@@ -816,11 +826,12 @@ impl<T, X: Attachment> Receiver<T, X> {
             // taking about 4 messages per call, and reading the slots' lines as the sender
             // wrote them held the sender to about 20 M msg/s, half of what the split ring's
             // producer moves. The wait is the spin's alone: once yielding, one message will
-            // do. A receive that took one message (a request/response exchange, a slow
-            // stream) takes what is there at once next time, and so does a receive of one
-            // (`blocking_recv`), for which there is no run to wait for.
+            // do, and the last look takes what is there. A receive that took one message (a
+            // request/response exchange, a slow stream) takes what is there at once next
+            // time, and so does a receive of one (`blocking_recv`), for which there is no run
+            // to wait for.
             // Not on one CPU (`one_cpu`): there the sender is not writing while we look.
-            let mid_stream =
+            let mut first_look_waits =
                 limit > 1 && self.streaming == Streaming::Busy && !crate::sync::one_cpu();
             // Spin briefly before parking, with plain pops: nothing is registered while
             // spinning, so senders are not made to wake us for messages we are about to see
@@ -831,8 +842,11 @@ impl<T, X: Attachment> Receiver<T, X> {
                 // for one.
                 // (A run longer than this receive takes is not waited for.)
                 let run = self.shared.ring.run_len().min(limit);
+                // Only the first look: the last (a full look after the yields) takes what is
+                // there.
+                let first = core::mem::take(&mut first_look_waits);
                 let ahead = match look {
-                    Look::Full if mid_stream => Some(run),
+                    Look::Full if first => Some(run),
                     Look::Full => None,
                     Look::Hint => Some(run),
                     Look::HintLate => Some(1),
@@ -881,7 +895,16 @@ impl<T, X: Attachment> Receiver<T, X> {
             let polled =
                 crate::blocking::with_thread_waker(|cx| self.poll_inner(cx, out, limit, false));
             match polled {
-                Polled::Ready(n) => return n,
+                Polled::Ready(n) => {
+                    // The blocking receive's own rule for being mid-stream (`poll_inner` may
+                    // have said `Busy` for a registration overtaken by one message).
+                    self.streaming = if n > 1 {
+                        Streaming::Busy
+                    } else {
+                        Streaming::Idle
+                    };
+                    return n;
+                }
                 // A sender will wake us (or has already: the park then returns at once).
                 Polled::Registered => {
                     stalls = 0;
