@@ -882,12 +882,7 @@ impl<T, X: Attachment> Receiver<T, X> {
                 }
             });
             if let Some(n) = ready {
-                self.streaming = if n > 1 {
-                    Streaming::Busy
-                } else {
-                    Streaming::Idle
-                };
-                return n;
+                return self.blocking_took(n);
             }
             // We have just looked again for a while: register straight away (the yield of a
             // mid-stream receiver, see `poll_recv_many`, would only repeat that).
@@ -895,16 +890,9 @@ impl<T, X: Attachment> Receiver<T, X> {
             let polled =
                 crate::blocking::with_thread_waker(|cx| self.poll_inner(cx, out, limit, false));
             match polled {
-                Polled::Ready(n) => {
-                    // The blocking receive's own rule for being mid-stream (`poll_inner` may
-                    // have said `Busy` for a registration overtaken by one message).
-                    self.streaming = if n > 1 {
-                        Streaming::Busy
-                    } else {
-                        Streaming::Idle
-                    };
-                    return n;
-                }
+                // (`poll_inner` may have said `Busy` for a registration overtaken by one
+                // message: the blocking receive's own rule applies.)
+                Polled::Ready(n) => return self.blocking_took(n),
                 // A sender will wake us (or has already: the park then returns at once).
                 Polled::Registered => {
                     stalls = 0;
@@ -926,6 +914,19 @@ impl<T, X: Attachment> Receiver<T, X> {
                 }
             }
         }
+    }
+
+    /// A blocking receive took `n` messages: mid-stream (`Busy`) if more than one, so that the
+    /// next one's first look waits for a run, else `Idle`. Returns `n`.
+    #[cfg(feature = "std")]
+    #[inline]
+    fn blocking_took(&mut self, n: usize) -> usize {
+        self.streaming = if n > 1 {
+            Streaming::Busy
+        } else {
+            Streaming::Idle
+        };
+        n
     }
 
     /// The former name of [`blocking_recv_many`](Self::blocking_recv_many).
