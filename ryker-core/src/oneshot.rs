@@ -25,6 +25,21 @@
 //!   `RX_WAKER` set. Both decisions are made on the one modification order of `state`, so the
 //!   sender reads the cell only after the receiver's last write to it and before none.
 //! - Both cells are dropped with the shared allocation, by whichever half goes last.
+//!
+//! # Reuse
+//! `Addr::ask` takes its slot from a small per-thread cache of answered slots
+//! ([`channel_reused`]) and gives it back once the answer is in ([`OneshotReceiver::recycle`]),
+//! so that a round trip allocates nothing once the thread has asked before. A slot goes back
+//! only when the receiver has seen `COMPLETE` and holds the last reference (`Arc::get_mut`,
+//! whose Acquire check orders every access the sending half made, its waker read included,
+//! before ours); it is then reset to a new slot's state. A slot the sending half still holds
+//! (it is between its RMW and its drop on another thread) is simply dropped, as before.
+//! With `std` only (the cache is a thread-local) and outside loom (whose models check the
+//! protocol, not the allocator). At most four slots per thread, of at most 256 bytes each (a
+//! larger reply's slot is allocated per call, as without the cache). A kept slot is not wiped:
+//! the last answer's bytes stay in it until the next answer overwrites them, as they stay in
+//! freed memory without the cache (`amnesia` covers mailbox slots and the actor's batch
+//! buffer, not reply slots).
 
 use core::fmt;
 use core::future::Future;
@@ -71,6 +86,26 @@ pub(crate) fn channel<T>() -> (OneshotSender<T>, OneshotReceiver<T>) {
             complete: false,
         },
     )
+}
+
+/// [`channel`] for `Addr::ask`: the slot comes from this thread's cache of answered slots of
+/// type `T` when there is one (see "Reuse" in the module docs); hand it back with
+/// [`OneshotReceiver::recycle`].
+#[inline]
+pub(crate) fn channel_reused<T: Send + 'static>() -> (OneshotSender<T>, OneshotReceiver<T>) {
+    #[cfg(all(feature = "std", not(ryker_loom)))]
+    if let Some(inner) = reuse::take::<T>() {
+        return (
+            OneshotSender {
+                inner: Some(inner.clone()),
+            },
+            OneshotReceiver {
+                inner,
+                complete: false,
+            },
+        );
+    }
+    channel()
 }
 
 /// The sending half: [`OneshotSender::send`] once, or drop it to say "no value".
@@ -187,9 +222,160 @@ impl<T> OneshotReceiver<T> {
     }
 }
 
+impl<T: Send + 'static> OneshotReceiver<T> {
+    /// Drops the receiver, giving its slot to this thread's cache (for [`channel_reused`])
+    /// when the answer is in and nobody else holds the slot; otherwise a plain drop.
+    #[inline]
+    pub(crate) fn recycle(self) {
+        #[cfg(all(feature = "std", not(ryker_loom)))]
+        if self.complete && core::mem::size_of::<Inner<T>>() <= reuse::MAX_SLOT_BYTES {
+            let this = core::mem::ManuallyDrop::new(self);
+            // SAFETY: `this` is never used or dropped again, so the `Arc` is moved out of it
+            // exactly once. (The drop it skips does nothing for a complete receiver.)
+            let mut inner = unsafe { core::ptr::read(&this.inner) };
+            if let Some(slot) = Arc::get_mut(&mut inner) {
+                slot.reset();
+                reuse::put(inner);
+            }
+        }
+    }
+}
+
+#[cfg(all(feature = "std", not(ryker_loom)))]
+impl<T> Inner<T> {
+    /// Back to a new slot's state; `&mut`: nobody else holds the slot.
+    fn reset(&mut self) {
+        *self.state.get_mut() = 0;
+        let value = self.value.with_mut(|cell| {
+            // SAFETY: `&mut self`: no other access to the cell exists.
+            unsafe { (*cell).take() }
+        });
+        let waker = self.waker.with_mut(|cell| {
+            // SAFETY: as above.
+            unsafe { (*cell).take() }
+        });
+        // Normally both `None` by now (the value was taken; a stored waker is dropped here
+        // rather than kept alive by the cache).
+        drop((value, waker));
+    }
+}
+
+/// The per-thread cache of answered slots (see "Reuse" in the module docs).
+///
+/// Written here: a slot is an `Arc<Inner<T>>` for the asker's `T`, so the cache keeps each one
+/// as a raw pointer beside its `TypeId` and the function that frees it, and hands a slot out
+/// only for the same `T`. At most [`SLOTS`](reuse::SLOTS) slots per thread, of any types; a
+/// slot that finds the cache full is freed.
+#[cfg(all(feature = "std", not(ryker_loom)))]
+mod reuse {
+    use super::Inner;
+    use crate::sync::Arc;
+    use core::any::TypeId;
+    use core::cell::RefCell;
+    use core::ptr::NonNull;
+
+    /// Slots kept per thread: enough for the reply types a thread asks for in turn.
+    pub(super) const SLOTS: usize = 4;
+
+    /// The largest slot kept (the reply inline, with the state word and the waker): a thread
+    /// keeps at most `SLOTS` of these. A slot for a larger reply is freed, as without the
+    /// cache.
+    pub(super) const MAX_SLOT_BYTES: usize = 256;
+
+    /// A cached slot: `Arc::into_raw` of an `Arc<Inner<T>>` with `TypeId::of::<T>() == ty`,
+    /// holding the only reference, in a new slot's state.
+    struct Cached {
+        ty: TypeId,
+        slot: NonNull<()>,
+        free: unsafe fn(NonNull<()>),
+    }
+
+    /// # Safety
+    /// `slot` is a [`Cached`] slot of type `T`, given up by the caller.
+    unsafe fn free<T>(slot: NonNull<()>) {
+        // SAFETY: the caller's contract: an `Arc<Inner<T>>` turned raw, whose reference we own.
+        drop(unsafe { Arc::from_raw(slot.as_ptr().cast::<Inner<T>>()) });
+    }
+
+    struct Cache([Option<Cached>; SLOTS]);
+
+    impl Drop for Cache {
+        fn drop(&mut self) {
+            for cached in self.0.iter_mut().filter_map(Option::take) {
+                // SAFETY: a `Cached` slot, given up here once (taken out of the cache).
+                unsafe { (cached.free)(cached.slot) };
+            }
+        }
+    }
+
+    std::thread_local! {
+        static CACHE: RefCell<Cache> = const { RefCell::new(Cache([const { None }; SLOTS])) };
+    }
+
+    /// A cached slot of type `T`, if this thread has one.
+    #[inline]
+    pub(super) fn take<T: Send + 'static>() -> Option<Arc<Inner<T>>> {
+        let ty = TypeId::of::<T>();
+        // `try_with`/`try_borrow_mut`: during the thread's exit, or re-entered (a drop inside
+        // `put`), there is simply no cached slot.
+        let cached = CACHE
+            .try_with(|cache| {
+                let mut cache = cache.try_borrow_mut().ok()?;
+                cache
+                    .0
+                    .iter_mut()
+                    .find(|c| c.as_ref().is_some_and(|c| c.ty == ty))?
+                    .take()
+            })
+            .ok()
+            .flatten()?;
+        // SAFETY: `cached.ty` is `T`'s, so this is the `Arc<Inner<T>>` that `put` turned raw;
+        // taken out of the cache, its reference is ours.
+        Some(unsafe { Arc::from_raw(cached.slot.as_ptr().cast::<Inner<T>>()) })
+    }
+
+    /// Keeps `slot` (the only reference, reset) for the next [`take`] of `T` on this thread,
+    /// or frees it when the cache is full or gone.
+    #[inline]
+    pub(super) fn put<T: Send + 'static>(slot: Arc<Inner<T>>) {
+        // The reference now lives in `raw` (`into_raw`'s pointer, which `from_raw` needs: it
+        // reaches the counts in front of the value), kept by the cache or freed below.
+        let raw = NonNull::new(Arc::into_raw(slot).cast_mut())
+            .expect("an Arc's pointer is not null")
+            .cast::<()>();
+        let kept = CACHE
+            .try_with(|cache| {
+                let Ok(mut cache) = cache.try_borrow_mut() else {
+                    return false;
+                };
+                let Some(cell) = cache.0.iter_mut().find(|c| c.is_none()) else {
+                    return false;
+                };
+                *cell = Some(Cached {
+                    ty: TypeId::of::<T>(),
+                    slot: raw,
+                    free: free::<T>,
+                });
+                true
+            })
+            .unwrap_or(false);
+        if !kept {
+            // SAFETY: not kept, so the reference `into_raw` gave up is ours to free, once.
+            unsafe { free::<T>(raw) };
+        }
+    }
+
+    /// How many slots this thread's cache holds (tests).
+    #[cfg(test)]
+    pub(super) fn cached() -> usize {
+        CACHE.with(|cache| cache.borrow().0.iter().flatten().count())
+    }
+}
+
 impl<T> Future for OneshotReceiver<T> {
     type Output = Option<T>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
         let inner = &*this.inner;
@@ -402,5 +588,131 @@ mod tests {
             assert_eq!(crate::blocking::block_on(rx), Some(5));
             sender.join().unwrap();
         }
+    }
+
+    /// Runs `f` on a thread of its own, so that it starts with an empty slot cache and its
+    /// cache is freed (and checked for leaks under Miri) when it ends.
+    fn on_a_fresh_thread(f: impl FnOnce() + Send + 'static) {
+        std::thread::spawn(f).join().unwrap();
+    }
+
+    /// The address of a receiver's slot.
+    fn slot_of<T>(rx: &OneshotReceiver<T>) -> *const Inner<T> {
+        Arc::as_ptr(&rx.inner)
+    }
+
+    #[test]
+    fn an_answered_slot_is_reused_as_new_by_the_next_ask_of_its_type() {
+        on_a_fresh_thread(|| {
+            let (tx, mut rx) = channel_reused::<u32>();
+            let first = slot_of(&rx);
+            let (count, waker) = counter();
+            assert_eq!(poll(&mut rx, &waker), Poll::Pending); // a waker is stored
+            assert_eq!(tx.send(7), Ok(()));
+            assert_eq!(poll(&mut rx, &waker), Poll::Ready(Some(7)));
+            drop(waker);
+            rx.recycle();
+            assert_eq!(reuse::cached(), 1);
+            assert_eq!(
+                StdArc::strong_count(&count),
+                1,
+                "the kept slot let go of the waker"
+            );
+            // The same slot, in a new slot's state: it waits, is woken once, answers.
+            let (tx, mut rx) = channel_reused::<u32>();
+            assert_eq!(slot_of(&rx), first);
+            assert_eq!(reuse::cached(), 0);
+            let (count, waker) = counter();
+            assert_eq!(poll(&mut rx, &waker), Poll::Pending);
+            assert_eq!(tx.send(8), Ok(()));
+            assert_eq!(count.0.load(SeqCst), 1);
+            assert_eq!(poll(&mut rx, &waker), Poll::Ready(Some(8)));
+            rx.recycle();
+            // "No answer" is an answer too: the slot comes back after a dropped sender.
+            let (tx, mut rx) = channel_reused::<u32>();
+            assert_eq!(slot_of(&rx), first);
+            drop(tx);
+            assert_eq!(poll(&mut rx, noop_waker_ref()), Poll::Ready(None));
+            rx.recycle();
+            assert_eq!(reuse::cached(), 1);
+        });
+    }
+
+    #[test]
+    fn a_slot_is_kept_only_when_answered_and_no_longer_shared() {
+        on_a_fresh_thread(|| {
+            // Unanswered: a plain drop, which closes the slot for its sender.
+            let (tx, rx) = channel_reused::<u32>();
+            rx.recycle();
+            assert_eq!(reuse::cached(), 0);
+            assert_eq!(tx.send(1), Err(1));
+            // Answered, but another reference is still out (a sender between its RMW and its
+            // drop, on another thread): not kept, and freed by the last holder.
+            let (tx, mut rx) = channel_reused::<u32>();
+            let other = rx.inner.clone();
+            assert_eq!(tx.send(2), Ok(()));
+            assert_eq!(poll(&mut rx, noop_waker_ref()), Poll::Ready(Some(2)));
+            rx.recycle();
+            assert_eq!(reuse::cached(), 0);
+            assert_eq!(Arc::strong_count(&other), 1);
+        });
+    }
+
+    #[test]
+    fn a_slot_goes_only_to_its_own_type_and_the_cache_is_bounded() {
+        on_a_fresh_thread(|| {
+            fn answered<T: Send + 'static>(value: T) -> *const () {
+                let (tx, mut rx) = channel_reused::<T>();
+                let slot = slot_of(&rx).cast::<()>();
+                assert!(tx.send(value).is_ok());
+                assert!(matches!(
+                    poll(&mut rx, noop_waker_ref()),
+                    Poll::Ready(Some(_))
+                ));
+                rx.recycle();
+                slot
+            }
+            let kept = answered(1u32);
+            // Another type never gets it.
+            let (_tx, rx) = channel_reused::<u64>();
+            assert_ne!(slot_of(&rx).cast::<()>(), kept);
+            assert_eq!(reuse::cached(), 1);
+            drop((_tx, rx));
+            // One slot per type at most: two answered asks of one type in a row keep one slot
+            // each time (the second takes the first's).
+            assert_eq!(answered(2u32), kept);
+            assert_eq!(reuse::cached(), 1);
+            // More types than the cache holds: it keeps `SLOTS`, and frees the others.
+            answered(String::from("a"));
+            answered(3u8);
+            answered(4u16);
+            answered(5i32);
+            answered(6i64);
+            assert_eq!(reuse::cached(), reuse::SLOTS);
+        });
+        on_a_fresh_thread(|| {
+            // A reply too large to keep: its slot is freed, and the next one is new.
+            type Large = [u64; 64];
+            assert!(core::mem::size_of::<Inner<Large>>() > reuse::MAX_SLOT_BYTES);
+            let (tx, mut rx) = channel_reused::<Large>();
+            assert!(tx.send([7; 64]).is_ok());
+            assert_eq!(poll(&mut rx, noop_waker_ref()), Poll::Ready(Some([7; 64])));
+            rx.recycle();
+            assert_eq!(reuse::cached(), 0);
+        });
+    }
+
+    #[test]
+    fn a_reused_slot_crosses_threads() {
+        on_a_fresh_thread(|| {
+            for _ in 0..if cfg!(miri) { 5 } else { 200 } {
+                let (tx, mut rx) = channel_reused::<u64>();
+                let sender = std::thread::spawn(move || tx.send(5).unwrap());
+                assert_eq!(crate::blocking::block_on(&mut rx), Some(5));
+                sender.join().unwrap();
+                rx.recycle();
+            }
+            assert_eq!(reuse::cached(), 1);
+        });
     }
 }

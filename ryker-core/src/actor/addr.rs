@@ -290,8 +290,9 @@ impl<A: Actor> Addr<A> {
     }
 
     /// Request-reply: builds the request around a [`Reply`] with `make`, sends it as
-    /// [`Addr::tell`] does, and waits for the handler's answer. One allocation per call (the
-    /// reply slot).
+    /// [`Addr::tell`] does, and waits for the handler's answer. The reply slot is one
+    /// allocation, made once per thread and reply type: an answered slot is kept for the
+    /// thread's next `ask` with the same `R` (with `std`; without it, one allocation per call).
     ///
     /// # Errors
     /// `Closed` if the actor stopped before the request was queued, `Dropped` under
@@ -352,20 +353,23 @@ impl<A: Actor> Addr<A> {
         &self,
         make: impl FnOnce(Reply<R>) -> A::Msg,
     ) -> Result<R, AskError> {
-        let (reply, answer) = crate::oneshot::channel();
+        let (reply, mut answer) = crate::oneshot::channel_reused();
         match self.tell(make(Reply(reply))).await {
             Ok(_) => {}
             Err(SendError::Closed(_)) => return Err(AskError::Closed),
             Err(SendError::Dropped) => return Err(AskError::Dropped),
         }
-        answer.await.ok_or(AskError::NoReply)
+        let answered = (&mut answer).await;
+        // Answered (or the `Reply` dropped): the slot goes back for this thread's next ask.
+        answer.recycle();
+        answered.ok_or(AskError::NoReply)
     }
 
     /// [`Addr::ask`] with one deadline for the whole round trip: for a slot in a full
     /// mailbox (`Overflow::Busy`), then for the answer. A request that was not queued in time
     /// comes back in [`AskTimeoutError::Full`], one refused by a closed mailbox in
     /// [`AskTimeoutError::Closed`]. The timer (from the actor's runtime) is one allocation per
-    /// call, besides the reply slot.
+    /// call, besides the reply slot (kept for reuse as in [`Addr::ask`], when answered in time).
     ///
     /// # Errors
     /// [`AskTimeoutError`]: `Full(msg)`, `Closed(msg)`, `Dropped`, `NoReply`, or `Timeout` when
@@ -439,7 +443,7 @@ impl<A: Actor> Addr<A> {
         make: impl FnOnce(Reply<R>) -> A::Msg,
         timeout: Duration,
     ) -> Result<R, AskTimeoutError<A::Msg>> {
-        let (reply, answer) = crate::oneshot::channel();
+        let (reply, mut answer) = crate::oneshot::channel_reused();
         let mut deadline = self.tx.attachment().sleep(timeout);
         match self.tx.try_send(self.envelope(make(Reply(reply)))) {
             Ok(_) => {}
@@ -452,8 +456,7 @@ impl<A: Actor> Addr<A> {
             Err(TrySendError::Closed(env)) => return Err(AskTimeoutError::Closed(env.msg)),
             Err(_) => return Err(AskTimeoutError::Dropped),
         }
-        let mut answer = answer;
-        core::future::poll_fn(|cx| {
+        let answered = core::future::poll_fn(|cx| {
             if let Poll::Ready(answered) = Pin::new(&mut answer).poll(cx) {
                 return Poll::Ready(answered.ok_or(AskTimeoutError::NoReply));
             }
@@ -462,7 +465,10 @@ impl<A: Actor> Addr<A> {
                 .poll(cx)
                 .map(|()| Err(AskTimeoutError::Timeout))
         })
-        .await
+        .await;
+        // Kept for reuse only if answered (`recycle` drops a slot still waiting plainly).
+        answer.recycle();
+        answered
     }
 
     /// Sends from a plain thread, parking it while the mailbox is full (as [`Addr::tell`]).
