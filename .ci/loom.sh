@@ -119,6 +119,13 @@ TWINS=(
     # The reply slot's receiver writes a new waker before withdrawing the old registration
     # (`OneshotReceiver::poll`): the answering side may be reading the cell meanwhile.
     'reply_swap|loom_actor|ask_repolled_with_a_new_waker_while_answered|Causality violation'
+    # An answered reply slot is reset for reuse without `Arc::get_mut`'s check that the
+    # answering side let go of it (`OneshotReceiver::recycle`): that side may still be reading
+    # the waker cell the reset takes.
+    'reply_reuse|loom_actor|ask_answer_wakes_the_waiting_asker|Causality violation'
+    # A reused reply slot keeps the previous answer's state word (`Inner::reset`): the next
+    # ask through it finds COMPLETE at once and takes the empty cell for its answer.
+    'reply_reset|loom_actor|ask_twice_through_a_reused_slot|answered'
     # A claim given up by an unwinding `poll_reserve` (the drop of its queued waker panicked)
     # is marked SKIP without waking the receiver (`GivenUpOnUnwind` in `Shared::poll_claim`).
     'unwind_wake|loom_poll_reserve|a_panicking_waker_drop_in_poll_reserve_still_wakes_the_receiver|deadlock'

@@ -896,6 +896,36 @@ fn ask_repolled_with_a_new_waker_while_answered() {
     model(2, || ask_and_await(true));
 }
 
+/// Two asks in a row from one task, as a client that asks again as soon as it has its answer:
+/// the first answer's slot goes back to the thread's cache only once the actor's side has let
+/// go of it (`Arc::get_mut`), and the second ask then takes it, reset. Whether the actor's
+/// thread has dropped its half by then or not, both answers arrive, in order, each message
+/// handled and dropped once.
+///
+/// Broken twin `reply_reset` (the reset leaves the state word as it was) must fail here: the
+/// second ask finds the first answer's `COMPLETE` and takes an empty cell for its answer.
+#[test]
+fn ask_twice_through_a_reused_slot() {
+    model(2, || {
+        let drops = Drops::new(2);
+        let Answering {
+            handle,
+            actor,
+            answered,
+            ..
+        } = spawn_answerer();
+        let addr = handle.addr();
+        for id in 0..2 {
+            let msg = block_on(addr.ask(|reply| Ask::Echo(drops.msg(id), reply)));
+            assert_eq!(msg.expect("answered").id, id);
+        }
+        drop(addr);
+        finish_answerer(handle, actor, 2);
+        assert_eq!(*answered.lock().unwrap(), [Answered::Sent, Answered::Sent]);
+        drops.assert_each_dropped_once();
+    });
+}
+
 /// An ask abandoned after its request was queued (its future dropped, as a timeout or a losing
 /// `select!` branch does) while the actor answers: the answer is either taken by the slot (and
 /// dropped with it) or handed back to the handler, and dropped exactly once either way.

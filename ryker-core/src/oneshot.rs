@@ -34,8 +34,9 @@
 //! whose Acquire check orders every access the sending half made, its waker read included,
 //! before ours); it is then reset to a new slot's state. A slot the sending half still holds
 //! (it is between its RMW and its drop on another thread) is simply dropped, as before.
-//! With `std` only (the cache is a thread-local) and outside loom (whose models check the
-//! protocol, not the allocator). At most four slots per thread, of at most 256 bytes each (a
+//! With `std` only (the cache is a thread-local; loom's under loom, so the ask models run the
+//! reuse, and twin `reply_reuse` resets a slot without that check). At most four slots per
+//! thread, of at most 256 bytes each (a
 //! larger reply's slot is allocated per call, as without the cache). A kept slot is not wiped:
 //! the last answer's bytes stay in it until the next answer overwrites them, as they stay in
 //! freed memory without the cache (`amnesia` covers mailbox slots and the actor's batch
@@ -93,7 +94,7 @@ pub(crate) fn channel<T>() -> (OneshotSender<T>, OneshotReceiver<T>) {
 /// [`OneshotReceiver::recycle`].
 #[inline]
 pub(crate) fn channel_reused<T: Send + 'static>() -> (OneshotSender<T>, OneshotReceiver<T>) {
-    #[cfg(all(feature = "std", not(ryker_loom)))]
+    #[cfg(feature = "std")]
     if let Some(inner) = reuse::take::<T>() {
         return (
             OneshotSender {
@@ -227,27 +228,45 @@ impl<T: Send + 'static> OneshotReceiver<T> {
     /// when the answer is in and nobody else holds the slot; otherwise a plain drop.
     #[inline]
     pub(crate) fn recycle(self) {
-        #[cfg(all(feature = "std", not(ryker_loom)))]
-        if self.complete && core::mem::size_of::<Inner<T>>() <= reuse::MAX_SLOT_BYTES {
+        #[cfg(feature = "std")]
+        if self.complete && reuse::keeps::<T>() {
             let this = core::mem::ManuallyDrop::new(self);
             // SAFETY: `this` is never used or dropped again, so the `Arc` is moved out of it
             // exactly once. (The drop it skips does nothing for a complete receiver.)
             let mut inner = unsafe { core::ptr::read(&this.inner) };
-            if let Some(slot) = Arc::get_mut(&mut inner) {
-                slot.reset();
+            // Broken twin `reply_reuse` (loom suite only) resets the slot without asking
+            // whether the sending half still holds it (it may be reading the waker cell).
+            #[cfg(not(ryker_loom_broken = "reply_reuse"))]
+            let unique = Arc::get_mut(&mut inner).is_some();
+            #[cfg(ryker_loom_broken = "reply_reuse")]
+            let unique = true;
+            if unique {
+                // SAFETY: `get_mut` found us the only holder, and its Acquire ordered every
+                // access the sending half made before this point.
+                unsafe { inner.reset() };
                 reuse::put(inner);
             }
         }
     }
 }
 
-#[cfg(all(feature = "std", not(ryker_loom)))]
+#[cfg(feature = "std")]
 impl<T> Inner<T> {
-    /// Back to a new slot's state; `&mut`: nobody else holds the slot.
-    fn reset(&mut self) {
-        *self.state.get_mut() = 0;
+    /// Back to a new slot's state.
+    ///
+    /// # Safety
+    /// Nobody else holds the slot, and every access another thread made to it happens-before
+    /// this call (`Arc::get_mut` said so). A shared reference, so that the loom build's twin
+    /// `reply_reuse`, which skips that check, plants a data race on the cells and not on the
+    /// `Arc`.
+    unsafe fn reset(&self) {
+        // Relaxed: nobody else reads the slot until it is handed out again, through this
+        // thread's cache (and, from there, to other threads only by the usual hand-offs).
+        // Broken twin `reply_reset` (loom suite only) leaves the old state.
+        #[cfg(not(ryker_loom_broken = "reply_reset"))]
+        self.state.store(0, Ordering::Relaxed);
         let value = self.value.with_mut(|cell| {
-            // SAFETY: `&mut self`: no other access to the cell exists.
+            // SAFETY: the caller's contract: no other access to the cell exists.
             unsafe { (*cell).take() }
         });
         let waker = self.waker.with_mut(|cell| {
@@ -266,7 +285,7 @@ impl<T> Inner<T> {
 /// as a raw pointer beside its `TypeId` and the function that frees it, and hands a slot out
 /// only for the same `T`. At most [`SLOTS`](reuse::SLOTS) slots per thread, of any types; a
 /// slot that finds the cache full is freed.
-#[cfg(all(feature = "std", not(ryker_loom)))]
+#[cfg(feature = "std")]
 mod reuse {
     use super::Inner;
     use crate::sync::Arc;
@@ -281,6 +300,13 @@ mod reuse {
     /// keeps at most `SLOTS` of these. A slot for a larger reply is freed, as without the
     /// cache.
     pub(super) const MAX_SLOT_BYTES: usize = 256;
+
+    /// Whether a slot of type `T` may be kept: not too large (`MAX_SLOT_BYTES`). Under loom
+    /// any size (loom's cells and atomics carry its bookkeeping, so every slot is larger).
+    #[inline]
+    pub(super) fn keeps<T>() -> bool {
+        cfg!(ryker_loom) || core::mem::size_of::<Inner<T>>() <= MAX_SLOT_BYTES
+    }
 
     /// A cached slot: `Arc::into_raw` of an `Arc<Inner<T>>` with `TypeId::of::<T>() == ty`,
     /// holding the only reference, in a new slot's state.
@@ -308,8 +334,19 @@ mod reuse {
         }
     }
 
-    std::thread_local! {
-        static CACHE: RefCell<Cache> = const { RefCell::new(Cache([const { None }; SLOTS])) };
+    impl Cache {
+        const EMPTY: Self = Cache([const { None }; SLOTS]);
+    }
+
+    // Initialised in place (`const`): no lazy-initialisation check on each access. loom's
+    // macro takes an expression only.
+    #[cfg(not(ryker_loom))]
+    crate::sync::thread::thread_local! {
+        static CACHE: RefCell<Cache> = const { RefCell::new(Cache::EMPTY) };
+    }
+    #[cfg(ryker_loom)]
+    crate::sync::thread::thread_local! {
+        static CACHE: RefCell<Cache> = RefCell::new(Cache::EMPTY);
     }
 
     /// A cached slot of type `T`, if this thread has one.
