@@ -122,10 +122,10 @@ TWINS=(
     # An answered reply slot is reset for reuse without `Arc::get_mut`'s check that the
     # answering side let go of it (`OneshotReceiver::recycle`): that side may still be reading
     # the waker cell the reset takes.
-    'reply_reuse|loom_actor|ask_answer_wakes_the_waiting_asker|Causality violation'
+    'reply_reuse|loom_actor|ask_answer_wakes_the_waiting_asker|Causality violation|currently reading from cell'
     # A reused reply slot keeps the previous answer's state word (`Inner::reset`): the next
     # ask through it finds COMPLETE at once and takes the empty cell for its answer.
-    'reply_reset|loom_actor|ask_twice_through_a_reused_slot|answered'
+    'reply_reset|loom_actor|ask_twice_through_a_reused_slot|answered: NoReply'
     # A claim given up by an unwinding `poll_reserve` (the drop of its queued waker panicked)
     # is marked SKIP without waking the receiver (`GivenUpOnUnwind` in `Shared::poll_claim`).
     'unwind_wake|loom_poll_reserve|a_panicking_waker_drop_in_poll_reserve_still_wakes_the_receiver|deadlock'

@@ -291,8 +291,11 @@ impl<A: Actor> Addr<A> {
 
     /// Request-reply: builds the request around a [`Reply`] with `make`, sends it as
     /// [`Addr::tell`] does, and waits for the handler's answer. The reply slot is one
-    /// allocation, made once per thread and reply type: an answered slot is kept for the
-    /// thread's next `ask` with the same `R` (with `std`; without it, one allocation per call).
+    /// allocation, usually made once per thread and reply type: with `std`, an answered slot
+    /// is kept for the thread's next `ask` with the same `R` (at most four per thread). An ask
+    /// still allocates when the actor's side has not let go of the last slot by the time the
+    /// answer is read (another thread), when the slot would exceed 256 bytes (its `R` inline,
+    /// with the slot's state and waker), when the thread's four are in use, and without `std`.
     ///
     /// # Errors
     /// `Closed` if the actor stopped before the request was queued, `Dropped` under

@@ -55,6 +55,8 @@ use core::marker::PhantomData;
 
 #[cfg(feature = "alloc")]
 pub(crate) use self::slot::wipe_spare;
+#[cfg(all(feature = "std", feature = "amnesia"))]
+pub(crate) use self::slot::zero_volatile;
 pub use self::slot::Slot;
 #[cfg(all(feature = "alloc", feature = "amnesia"))]
 pub use self::split::split_with_amnesia;

@@ -128,7 +128,7 @@ impl<T> Slot<T> {
 /// `p` is valid for writes of `size_of::<F>()` bytes, and all zero bytes is a valid `F`.
 #[cfg(feature = "amnesia")]
 #[inline]
-unsafe fn zero_volatile<F>(p: *mut F) {
+pub(crate) unsafe fn zero_volatile<F>(p: *mut F) {
     // SAFETY: forwarded from this function's contract.
     unsafe { zeroize::zeroize_flat_type(p) }
 }
