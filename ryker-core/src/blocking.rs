@@ -50,8 +50,36 @@ const YIELDS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 /// (docs/PERFORMANCE.md, fifteenth round). Shortening a send's spin as well did not help.
 pub(crate) const RECV_SPINS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 
+/// A yield that kept the thread off its CPU for longer than this handed the CPU to another
+/// thread for a turn of its own (a yield with nothing else to run returns in about 0.5 µs on
+/// the 2-vCPU VM; one that ran the sender on the same CPU took 150-280 µs there).
+#[cfg(not(ryker_loom))]
+const LONG_YIELD: std::time::Duration = std::time::Duration::from_micros(50);
+
+/// The OS yields of a wait of [`spin_then`], after its spin rounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Yields {
+    /// A few ([`YIELDS`]).
+    Plain,
+    /// As many, each timed: a yield that ran long ([`LONG_YIELD`]) is reported
+    /// (`Waited::yield_ran_long`), and ends the yielding (the last look follows).
+    Timed,
+    /// None: after the spin rounds, the last look (the caller parks next).
+    Skip,
+}
+
+/// What a wait of [`spin_then`] found, and how it went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Waited<R> {
+    /// The first successful attempt's answer; `None` if none succeeded.
+    pub(crate) found: Option<R>,
+    /// A timed yield ran long ([`Yields::Timed`]): another thread had this CPU for a turn
+    /// (whatever the last look found after it).
+    pub(crate) yield_ran_long: bool,
+}
+
 /// Tries `attempt`, then retries it for a short while (`spins` spin-loop rounds, then a few OS
-/// yields); `Some` as soon as it succeeds.
+/// yields, as `yields` says), until it succeeds.
 ///
 /// `attempt(Look::Hint)` may first check a cheap hint and give up at once when it says the
 /// attempt cannot succeed yet: a hint reads the one line the peer writes when it makes
@@ -69,20 +97,30 @@ pub(crate) const RECV_SPINS: u32 = if cfg!(ryker_loom) { 0 } else { 4 };
 // docs/PERFORMANCE.md, seventh round).
 #[cfg_attr(ryker_loom, allow(clippy::absurd_extreme_comparisons))]
 #[inline(always)]
-pub(crate) fn spin_then<R>(spins: u32, mut attempt: impl FnMut(Look) -> Option<R>) -> Option<R> {
+pub(crate) fn spin_then<R>(
+    spins: u32,
+    yields: Yields,
+    mut attempt: impl FnMut(Look) -> Option<R>,
+) -> Waited<R> {
     #[cfg(test)]
     let mut attempt = |look| {
         LOOKS.with(|looks| looks.set(looks.get() + 1));
         attempt(look)
     };
-    if let Some(done) = attempt(Look::Full) {
-        return Some(done);
+    if let found @ Some(_) = attempt(Look::Full) {
+        return Waited {
+            found,
+            yield_ran_long: false,
+        };
     }
     if spins + YIELDS == 0 {
         // No retries configured (loom): the one attempt was the last.
-        return None;
+        return Waited {
+            found: None,
+            yield_ran_long: false,
+        };
     }
-    retry(attempt, spins, crate::sync::one_cpu())
+    retry(attempt, spins, yields, crate::sync::one_cpu())
 }
 
 /// The retries of [`spin_then`], out of line: the loop below unrolls into a dozen calls of
@@ -97,12 +135,26 @@ pub(crate) fn spin_then<R>(spins: u32, mut attempt: impl FnMut(Look) -> Option<R
     allow(clippy::absurd_extreme_comparisons, clippy::reversed_empty_ranges)
 )]
 #[inline(never)]
-fn retry<R>(mut attempt: impl FnMut(Look) -> Option<R>, spins: u32, one_cpu: bool) -> Option<R> {
+fn retry<R>(
+    mut attempt: impl FnMut(Look) -> Option<R>,
+    spins: u32,
+    yields: Yields,
+    one_cpu: bool,
+) -> Waited<R> {
     let first = if one_cpu { spins } else { 0 };
-    for step in first..spins + YIELDS {
+    let yields_n = if yields == Yields::Skip { 0 } else { YIELDS };
+    let mut yield_ran_long = false;
+    for step in first..spins + yields_n {
         if step < spins {
             for _ in 0..1u32 << step {
                 spin_loop();
+            }
+        } else if yields == Yields::Timed {
+            if yield_ran_long_now() {
+                // To the last look: a sender that ran a whole turn has most likely left
+                // messages, and if not, more yields would only repeat this one.
+                yield_ran_long = true;
+                break;
             }
         } else {
             thread::yield_now();
@@ -112,11 +164,39 @@ fn retry<R>(mut attempt: impl FnMut(Look) -> Option<R>, spins: u32, one_cpu: boo
         } else {
             Look::HintLate
         };
-        if let Some(done) = attempt(look) {
-            return Some(done);
+        if let found @ Some(_) = attempt(look) {
+            return Waited {
+                found,
+                yield_ran_long,
+            };
         }
     }
-    attempt(Look::Full)
+    Waited {
+        found: attempt(Look::Full),
+        yield_ran_long,
+    }
+}
+
+/// Yields the CPU; `true` if that took longer than [`LONG_YIELD`].
+fn yield_ran_long_now() -> bool {
+    #[cfg(test)]
+    if LONG_YIELDS.with(|n| n.get()) > 0 {
+        // A test stands in for a scheduler that ran another thread meanwhile.
+        LONG_YIELDS.with(|n| n.set(n.get() - 1));
+        return true;
+    }
+    #[cfg(not(ryker_loom))]
+    {
+        let before = std::time::Instant::now();
+        thread::yield_now();
+        before.elapsed() > LONG_YIELD
+    }
+    // (Under loom there are no yields: `YIELDS` is 0.)
+    #[cfg(ryker_loom)]
+    {
+        thread::yield_now();
+        false
+    }
 }
 
 #[cfg(test)]
@@ -124,6 +204,9 @@ std::thread_local! {
     /// How many attempts [`spin_then`] has made on this thread (unit tests only: what a wait
     /// cost, counted rather than timed).
     pub(crate) static LOOKS: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    /// How many of this thread's next timed yields read as long whatever they took (unit
+    /// tests only: a scheduler that ran another thread meanwhile, on demand).
+    pub(crate) static LONG_YIELDS: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
 }
 
 /// How far one attempt of [`spin_then`] looks.
@@ -327,17 +410,68 @@ mod tests {
 
     /// The looks of a wait of `spins` spin rounds that never succeeds, in order.
     fn looks_of_a_failed_wait(spins: u32, one_cpu: bool) -> Vec<Look> {
+        let (looks, ran_long) = looks_and_end(spins, Yields::Plain, one_cpu, None);
+        assert!(!ran_long);
+        looks
+    }
+
+    /// The looks of a wait whose `success`-th look (from 1) succeeds, or none; and whether
+    /// it reported a long yield.
+    fn looks_and_end(
+        spins: u32,
+        yields: Yields,
+        one_cpu: bool,
+        success: Option<usize>,
+    ) -> (Vec<Look>, bool) {
         let mut looks = Vec::new();
-        let got = retry(
+        let waited = retry(
             |look| {
                 looks.push(look);
-                None::<()>
+                (Some(looks.len()) == success).then_some(())
             },
             spins,
+            yields,
             one_cpu,
         );
-        assert_eq!(got, None);
-        looks
+        assert_eq!(waited.found.is_some(), success.is_some());
+        (looks, waited.yield_ran_long)
+    }
+
+    #[test]
+    fn a_timed_wait_reports_a_long_yield_and_yields_no_more() {
+        // The first yield runs long: no look after it but the last, which may succeed or not;
+        // the long yield is reported either way.
+        let mut expected = vec![Look::Hint; RECV_SPINS as usize];
+        expected.push(Look::Full);
+        for last_finds in [None, Some(expected.len())] {
+            LONG_YIELDS.with(|n| n.set(1));
+            let (looks, ran_long) = looks_and_end(RECV_SPINS, Yields::Timed, false, last_finds);
+            assert!(ran_long, "{last_finds:?}");
+            assert_eq!(looks, expected);
+        }
+        // (Yields that return at once are not checked here: on a loaded machine a real yield
+        // may well run long.)
+    }
+
+    #[test]
+    fn only_a_timed_wait_times_its_yields() {
+        LONG_YIELDS.with(|n| n.set(1));
+        let (looks, ran_long) = looks_and_end(SPINS, Yields::Plain, false, None);
+        assert!(!ran_long);
+        assert_eq!(looks.len(), (SPINS + YIELDS + 1) as usize);
+        assert_eq!(LONG_YIELDS.with(|n| n.replace(0)), 1, "no yield was timed");
+    }
+
+    #[test]
+    fn a_wait_that_skips_its_yields_looks_after_each_spin_and_once_more() {
+        let (looks, ran_long) = looks_and_end(RECV_SPINS, Yields::Skip, false, None);
+        assert!(!ran_long);
+        let mut expected = vec![Look::Hint; RECV_SPINS as usize];
+        expected.push(Look::Full);
+        assert_eq!(looks, expected);
+        // On one CPU there are no spin rounds either: only the last look.
+        let (one, _) = looks_and_end(RECV_SPINS, Yields::Skip, true, None);
+        assert_eq!(one, [Look::Full]);
     }
 
     #[test]
@@ -377,9 +511,10 @@ mod tests {
                     (looks == 3).then_some(looks)
                 },
                 SPINS,
+                Yields::Plain,
                 one_cpu,
             );
-            assert_eq!(got, Some(3), "one_cpu: {one_cpu}");
+            assert_eq!(got.found, Some(3), "one_cpu: {one_cpu}");
         }
     }
 }

@@ -338,6 +338,94 @@ pub(crate) fn one_cpu() -> bool {
     false
 }
 
+/// Whether every thread that is ready to run could have a CPU of its own now: at most as
+/// many runnable threads on the machine (this one included) as CPUs this process may use.
+/// Asked by a blocking receive whose OS yield kept it off its CPU for a whole turn
+/// (`blocking::LONG_YIELD`), to tell the two reasons apart:
+///
+/// - More runnable threads than CPUs (four senders and a receiver on two CPUs, or a loaded
+///   machine): the yield did its job, handing the CPU to a thread that needed it, quite likely
+///   a sender; yielding stays the better wait (docs/PERFORMANCE.md, fifteenth round).
+/// - A CPU to spare: the scheduler has put the receiver on the same CPU as its sender while
+///   another sits idle (it packs threads onto fewer CPUs; the 2-vCPU VM's kernel does so on
+///   purpose, `sched_vcpu_pack`). A yield then hands the sender the CPU for its whole turn,
+///   about 170 µs there, and a receiver that keeps yielding never sleeps, so it is never
+///   placed anew and stays there (docs/PERFORMANCE.md, eighteenth round).
+///
+/// Linux only: the count is the fourth field of `/proc/loadavg` (the kernel's `nr_running`,
+/// summed over the CPUs when read), against `available_parallelism` (the affinity mask and
+/// the cgroup's quota). It costs a file read, about 5 µs, so the answer is kept for 10 ms per
+/// thread; it is only ever asked after a yield that took ten times that. `false` when it
+/// cannot tell (another OS, no `/proc`, a count it cannot read; in a container whose
+/// `/proc/loadavg` counts the whole host, usually too), and under loom and Miri: the
+/// receive then waits as it always did. Only ever a hint for how to wait, never for what is
+/// correct.
+#[cfg(feature = "std")]
+pub(crate) fn cpus_to_spare() -> bool {
+    #[cfg(test)]
+    if let Some(spare) = SPARE_CPUS.with(core::cell::Cell::get) {
+        return spare;
+    }
+    #[cfg(all(target_os = "linux", not(any(ryker_loom, miri))))]
+    {
+        use core::cell::Cell;
+        use std::time::{Duration, Instant};
+        /// How long an answer is kept.
+        const KEPT: Duration = Duration::from_millis(10);
+        std::thread_local! {
+            /// The last answer on this thread, and when it was read.
+            static LAST: Cell<Option<(Instant, bool)>> = const { Cell::new(None) };
+        }
+        let now = Instant::now();
+        if let Some((at, spare)) = LAST.get() {
+            if now.duration_since(at) < KEPT {
+                return spare;
+            }
+        }
+        let spare = read_cpus_to_spare();
+        LAST.set(Some((now, spare)));
+        spare
+    }
+    #[cfg(not(all(target_os = "linux", not(any(ryker_loom, miri)))))]
+    false
+}
+
+#[cfg(all(test, feature = "std"))]
+std::thread_local! {
+    /// What [`cpus_to_spare`] answers on this thread, when set (unit tests only: a machine
+    /// with or without an idle CPU, on demand).
+    pub(crate) static SPARE_CPUS: core::cell::Cell<Option<bool>> = const { core::cell::Cell::new(None) };
+}
+
+/// [`cpus_to_spare`]'s reading, without the cache.
+#[cfg(all(feature = "std", target_os = "linux", not(any(ryker_loom, miri))))]
+#[cold]
+fn read_cpus_to_spare() -> bool {
+    use std::io::Read;
+    let Ok(cpus) = std::thread::available_parallelism() else {
+        return false;
+    };
+    // The file is one short line; a stack buffer keeps the read free of allocations.
+    let mut buf = [0u8; 128];
+    let Ok(len) = std::fs::File::open("/proc/loadavg").and_then(|mut f| f.read(&mut buf)) else {
+        return false;
+    };
+    runnable_in_loadavg(&buf[..len]).is_some_and(|running| running <= cpus.get())
+}
+
+/// The runnable threads in a `/proc/loadavg` line (`"0.52 0.58 0.59 2/467 12345"`: the
+/// first half of the fourth field), or `None` if it does not read as one.
+#[cfg(feature = "std")]
+#[cfg_attr(
+    not(all(target_os = "linux", not(any(ryker_loom, miri)))),
+    allow(dead_code)
+)]
+fn runnable_in_loadavg(line: &[u8]) -> Option<usize> {
+    let line = core::str::from_utf8(line).ok()?;
+    let (running, _total) = line.split_ascii_whitespace().nth(3)?.split_once('/')?;
+    running.parse().ok()
+}
+
 /// A bounded exponential backoff that loom can see.
 ///
 /// crossbeam-utils' `Backoff` calls `std::thread::yield_now`, which loom cannot schedule around
@@ -471,6 +559,36 @@ pub(crate) fn next_actor_id() -> usize {
 #[cfg(all(test, not(ryker_loom)))]
 mod tests {
     use super::Prefetch;
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn the_runnable_count_is_read_from_a_loadavg_line() {
+        use super::runnable_in_loadavg as runnable;
+        assert_eq!(runnable(b"0.52 0.58 0.59 2/467 12345\n"), Some(2));
+        assert_eq!(runnable(b"12.00 9.10 8.00 131/2048 1"), Some(131));
+        // Anything else is "cannot tell".
+        for bad in [
+            &b""[..],
+            b"0.52 0.58 0.59",
+            b"0.52 0.58 0.59 2 467 12345",
+            b"0.52 0.58 0.59 x/467 12345",
+            b"0.52 0.58 0.59 -1/467 12345",
+            b"\xff\xfe 0.58 0.59 2/467 1",
+        ] {
+            assert_eq!(runnable(bad), None, "{bad:?}");
+        }
+    }
+
+    // The kernel's own line parses (either answer of `cpus_to_spare` is possible, depending
+    // on the load, so only the reading is checked), and counts this thread.
+    #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+    #[test]
+    fn the_kernels_loadavg_line_parses() {
+        let line = std::fs::read("/proc/loadavg").unwrap();
+        let running = super::runnable_in_loadavg(&line).expect("a loadavg line");
+        assert!(running >= 1, "this thread runs: {line:?}");
+        let _ = super::cpus_to_spare();
+    }
 
     // The hint must never fault, whatever it is given: a dangling, a null and a live address,
     // with what this CPU offers and with the read prefetch every x86-64 CPU has (a wrong answer

@@ -211,6 +211,123 @@ mod tests {
         });
     }
 
+    /// Runs a blocking receive of one on its own thread, with `long_yields` of its next timed
+    /// yields reading as long and `spare` as the machine's answer to "a CPU to spare?", and
+    /// sends it a message once it has registered to park (so its wait found nothing). Returns
+    /// the receiver, and how many of the long yields it did not take.
+    fn receive_after_a_wait(
+        tx: &super::Sender<u32>,
+        rx: super::Receiver<u32>,
+        long_yields: u32,
+        spare: bool,
+    ) -> (super::Receiver<u32>, u32) {
+        std::thread::scope(|s| {
+            let receiver = s.spawn(move || {
+                let mut rx = rx;
+                crate::blocking::LONG_YIELDS.with(|n| n.set(long_yields));
+                crate::sync::SPARE_CPUS.with(|c| c.set(Some(spare)));
+                assert_eq!(rx.blocking_recv(), Some(7));
+                (rx, crate::blocking::LONG_YIELDS.with(|n| n.get()))
+            });
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while !tx.shared.rx_waker.may_need_wake() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the receiver never parked"
+                );
+                std::thread::yield_now();
+            }
+            tx.try_send(7).unwrap();
+            receiver.join().unwrap()
+        })
+    }
+
+    /// A blocking receive whose yield ran long, with one sender and a CPU to spare (the
+    /// scheduler put the two on one CPU), parks without yielding for its next
+    /// `PARKING_WAITS` waits, then yields again; with no CPU to spare (more runnable threads
+    /// than CPUs: the yield gave a sender its turn), or with several senders, it goes on
+    /// yielding.
+    #[test]
+    fn a_long_yield_beside_the_one_sender_makes_the_next_waits_park_without_yielding() {
+        use super::receiver::PARKING_WAITS;
+        let (tx, rx) = channel::<u32>(MailboxConfig::default());
+        assert_eq!(rx.parking_waits, 0);
+        // The first yield runs long, a CPU is idle: the next waits park.
+        let (mut rx, left) = receive_after_a_wait(&tx, rx, 1, true);
+        assert_eq!(left, 0, "the first yield was timed");
+        assert_eq!(rx.parking_waits, PARKING_WAITS);
+        // Each of them: no yield at all (the long yield waiting for it is left over), and
+        // finding nothing in its spin rounds, one wait fewer to go.
+        for waits_left in (0..PARKING_WAITS).rev() {
+            let (back, left) = receive_after_a_wait(&tx, rx, 1, true);
+            rx = back;
+            assert_eq!(left, 1, "no yield, {waits_left} to go");
+            assert_eq!(rx.parking_waits, waits_left);
+        }
+        // Then it yields again (and, its first yield running long once more, parks again).
+        let (rx, left) = receive_after_a_wait(&tx, rx, 1, true);
+        assert_eq!(left, 0, "yields again");
+        assert_eq!(rx.parking_waits, PARKING_WAITS);
+        drop(rx);
+
+        // No CPU to spare: the long yield did its job, and the receive keeps yielding.
+        let (tx, rx) = channel::<u32>(MailboxConfig::default());
+        let (rx, left) = receive_after_a_wait(&tx, rx, 1, false);
+        assert_eq!(left, 0);
+        assert_eq!(rx.parking_waits, 0);
+        let (rx, left) = receive_after_a_wait(&tx, rx, 1, false);
+        assert_eq!(left, 0, "yields again");
+        assert_eq!(rx.parking_waits, 0);
+
+        // Two senders: as with no CPU to spare.
+        let (tx, rx) = channel::<u32>(MailboxConfig::default());
+        let _second = tx.clone();
+        let (rx, left) = receive_after_a_wait(&tx, rx, 1, true);
+        assert_eq!(left, 0);
+        assert_eq!(rx.parking_waits, 0);
+    }
+
+    /// A long yield counts when the last look after it finds messages too (what a sender
+    /// that ran its turn on our CPU leaves behind): a receive mid-stream waits for a run of
+    /// 16, finds 2 only at its last look, after a yield that ran long.
+    #[test]
+    fn a_long_yield_counts_when_the_last_look_finds_messages() {
+        if crate::sync::one_cpu() {
+            // On one CPU a receive takes what is there at its first look: no wait to look at.
+            return;
+        }
+        let (tx, mut rx) = channel::<u32>(MailboxConfig {
+            capacity: 64,
+            ..MailboxConfig::default()
+        });
+        crate::sync::SPARE_CPUS.with(|c| c.set(Some(true)));
+        let mut out = Vec::new();
+        let mut next = 0..;
+        let mut send = |n: usize| {
+            for i in next.by_ref().take(n) {
+                tx.try_send(i).unwrap();
+            }
+        };
+        // Mid-stream: the last receive took more than one message.
+        send(3);
+        assert_eq!(rx.blocking_recv_many(&mut out, 64), 3);
+        use super::receiver::PARKING_WAITS;
+        for (round, parking_before, parking_after) in
+            [(1, 0, PARKING_WAITS), (2, PARKING_WAITS, PARKING_WAITS - 1)]
+        {
+            assert_eq!(rx.parking_waits, parking_before, "round {round}");
+            send(2);
+            crate::blocking::LONG_YIELDS.with(|n| n.set(1));
+            assert_eq!(rx.blocking_recv_many(&mut out, 64), 2, "round {round}");
+            let left = crate::blocking::LONG_YIELDS.with(|n| n.replace(0));
+            // Round 1 yields once (long); round 2, parking, does not yield.
+            assert_eq!(left, u32::from(parking_before > 0), "round {round}");
+            assert_eq!(rx.parking_waits, parking_after, "round {round}");
+        }
+        crate::sync::SPARE_CPUS.with(|c| c.set(None));
+        assert!(out.iter().copied().eq(0..7));
+    }
+
     /// A permit may be held for long: the receiver parks on its slot (registered, not woken
     /// by itself) and the permit's send wakes it.
     #[test]

@@ -8,7 +8,7 @@ use core::task::{Context, Poll};
 use super::shared::Shared;
 use super::{Attachment, MailboxStats, NoAttachment};
 #[cfg(feature = "std")]
-use crate::blocking::Look;
+use crate::blocking::{Look, Yields};
 use crate::error::TryRecvError;
 use crate::ring::{EmptyCheck, Pop};
 use crate::sync::{fence, Arc, Backoff, Ordering};
@@ -35,7 +35,22 @@ pub struct Receiver<T, X: Attachment = NoAttachment> {
     streaming: Streaming,
     /// Whether a wait for a run spins before it yields, as the last spins taught (`Spin`).
     spin: Spin,
+    /// How many more blocking waits park after their spin rounds without yielding: set to
+    /// [`PARKING_WAITS`] when a blocking receive's yield ran long while its one sender could
+    /// have had a CPU of its own (the two look to share one); a look during the spin rounds
+    /// that finds messages (the sender runs beside us again) sets it to 0. See
+    /// `blocking_recv_many`.
+    #[cfg(feature = "std")]
+    pub(super) parking_waits: u8,
 }
+
+/// The blocking waits that park without yielding after a long yield ([`Receiver`]'s
+/// `parking_waits`). Bounded, so that a wrong guess (the check of spare CPUs is a snapshot)
+/// costs at most this many parks before the receive yields again: in the burst measurements of
+/// the eighteenth round (docs/PERFORMANCE.md), a receiver that parked found itself on the idle
+/// vCPU within a few waits.
+#[cfg(feature = "std")]
+pub(super) const PARKING_WAITS: u8 = 64;
 
 /// How the receiver waits the next time it finds the mailbox empty, or nearly so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -267,6 +282,8 @@ impl<T, X: Attachment> Receiver<T, X> {
             since_sample: 0,
             streaming: Streaming::Idle,
             spin: Spin::default(),
+            #[cfg(feature = "std")]
+            parking_waits: 0,
         }
     }
 
@@ -799,6 +816,13 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// receiver reads them. A message that arrives alone meanwhile waits out that spin and a
     /// thread yield.
     ///
+    /// Before it parks, an empty mailbox is waited on with a short spin and a few thread
+    /// yields. A yield that keeps the thread away for long (over 50 µs) while the mailbox has
+    /// one sender and, on Linux, the machine has no more runnable threads than CPUs, says the
+    /// scheduler has put this thread on its sender's CPU: the next waits (up to 64, until a
+    /// spin sees the sender publish) then park without yielding, so that the wake-up can
+    /// place the thread on a free CPU rather than wait out the sender's turn.
+    ///
     /// ```
     /// use std::collections::VecDeque;
     /// use ryker_core::mailbox::{channel, MailboxConfig};
@@ -835,8 +859,29 @@ impl<T, X: Attachment> Receiver<T, X> {
                 limit > 1 && self.streaming == Streaming::Busy && !crate::sync::one_cpu();
             // Spin briefly before parking, with plain pops: nothing is registered while
             // spinning, so senders are not made to wake us for messages we are about to see
-            // anyway.
-            let ready = crate::blocking::spin_then(crate::blocking::RECV_SPINS, |look| {
+            // anyway. Then yield a few times, timing each yield, unless a recent long one
+            // said we share our sender's CPU (`parking_waits`): a yield that runs long has
+            // handed the CPU to another thread for a whole turn. With more runnable threads
+            // than CPUs, or several senders, that is what the yield is for (quite likely a
+            // sender ran). With one sender and a CPU to spare, it means the scheduler put us
+            // on the sender's CPU: each yield then hands it the CPU for its whole turn, and a
+            // receiver that only ever yields never sleeps, so it is never placed anew.
+            // Measured on the 2-vCPU VM, whose kernel packs threads onto one vCPU on purpose:
+            // a lone message behind a burst of 64 waited 150-170 µs at p95 (as long for
+            // crossbeam-channel and crossfire), where a receiver that parks instead is woken
+            // on the idle vCPU (docs/PERFORMANCE.md, eighteenth round). Parking is also what
+            // loom checks (no yields there), so skipping them adds no path the models have
+            // not seen.
+            let yields = if self.parking_waits > 0 {
+                Yields::Skip
+            } else {
+                Yields::Timed
+            };
+            // Whether a look during the spin rounds found messages; how many looks there were.
+            let mut caught_in_spin = false;
+            let mut looks = 0u32;
+            let waited = crate::blocking::spin_then(crate::blocking::RECV_SPINS, yields, |look| {
+                looks += 1;
                 // While spinning, wait for a run of messages (the sender publishes them
                 // without the receiver reading the very slot it is writing); once yielding,
                 // for one.
@@ -878,10 +923,29 @@ impl<T, X: Attachment> Receiver<T, X> {
                 };
                 match self.pop_into(out, limit, check) {
                     (0, Drained::More | Drained::Yield) => None,
-                    (n, _) => Some(n),
+                    (n, _) => {
+                        caught_in_spin = look == Look::Hint;
+                        Some(n)
+                    }
                 }
             });
-            if let Some(n) = ready {
+            if caught_in_spin {
+                // The sender published while we spun: it runs beside us, not on our CPU.
+                self.parking_waits = 0;
+            } else if yields == Yields::Skip && looks > 1 {
+                // A wait that went past its first look without yielding: one fewer to go.
+                self.parking_waits -= 1;
+            }
+            // After a long yield the last look most likely found what the sender sent in its
+            // turn: the yield is what tells, not what was found. Relaxed: the count of
+            // senders is a hint here (a stale one only picks the other wait).
+            if waited.yield_ran_long
+                && self.shared.senders.load(Ordering::Relaxed) == 1
+                && crate::sync::cpus_to_spare()
+            {
+                self.parking_waits = PARKING_WAITS;
+            }
+            if let Some(n) = waited.found {
                 return self.blocking_took(n);
             }
             // We have just looked again for a while: register straight away (the yield of a

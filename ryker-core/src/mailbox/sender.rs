@@ -458,8 +458,9 @@ impl<T, X: Attachment> Sender<T, X> {
         }
         // Spin briefly for a slot before parking, unless others already wait (they go first).
         // Only a claim is retried: nothing is registered while spinning.
+        use crate::blocking::{Yields, SPINS};
         let shared = &*self.shared;
-        let claim = crate::blocking::spin_then(crate::blocking::SPINS, |look| {
+        let waited = crate::blocking::spin_then(SPINS, Yields::Plain, |look| {
             if look != crate::blocking::Look::Full && !shared.ring.tail_looks_free() {
                 return None;
             }
@@ -472,7 +473,7 @@ impl<T, X: Attachment> Sender<T, X> {
                 Err(ClaimError::Full) => None,
             }
         });
-        let claim = match claim {
+        let claim = match waited.found {
             Some(Some(claim)) => claim,
             // Wait for a slot with a waiter in `block_on`'s frame; the message waits here.
             Some(None) | None => crate::blocking::block_on_spin(
