@@ -4,11 +4,14 @@
 //! every message. `ryker enqueue` pushes messages through a real mailbox between threads, checks that every
 //! message arrived exactly once and in per-producer order, and reports throughput and latency
 //! next to `crossbeam_channel::bounded` measured in the same run with the same shape.
+//! `ryker burst` measures the delay of a lone message that follows a burst, for ryker and its
+//! peers, in rounds that rotate the order the queues run in.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod burst;
 mod compare;
 mod enqueue;
 mod overhead;
@@ -42,6 +45,8 @@ enum Command {
     Amnesia(overhead::OverheadArgs),
     /// ryker against crossbeam, tokio mpsc, async-channel, flume, kanal, thingbuf and crossfire (and, with `--features actor-peers`, actix, kameo, ractor and xtra), side by side: a table and CSV.
     Compare(compare::CompareArgs),
+    /// The delay of a lone message right after a burst, at a blocking batch receiver: ryker and its peers, rounds rotated, every message checked.
+    Burst(burst::BurstArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,5 +58,6 @@ fn main() -> ExitCode {
         Command::Spans(args) => overhead::main(overhead::Gate::Spans, &args),
         Command::Amnesia(args) => overhead::main(overhead::Gate::Amnesia, &args),
         Command::Compare(args) => compare::main(&args),
+        Command::Burst(args) => burst::main(&args),
     }
 }

@@ -1,4 +1,4 @@
-//! Percentile summaries of an `hdrhistogram`.
+//! Percentile summaries of an `hdrhistogram`, medians, and human-readable durations and rates.
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -48,6 +48,15 @@ impl Percentiles {
             nanos(self.max),
             self.samples
         )
+    }
+}
+
+/// The median of sorted values (the mean of the middle two for an even count; 0 for none).
+pub(crate) fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
     }
 }
 

@@ -713,3 +713,126 @@ fn overhead_gates_explain_the_feature_they_need_or_pass() {
         }
     }
 }
+
+// ---- ryker burst ----
+
+/// The queues `ryker burst` runs without `--only`, in round 1's order.
+const BURST_QUEUES: [&str; 6] = [
+    "ryker",
+    "ryker-recv",
+    "crossbeam-channel",
+    "crossfire",
+    "kanal",
+    "flume",
+];
+
+#[test]
+fn burst_small_run_prints_a_checked_row_of_figures_per_queue() {
+    let out = ryker(&["burst", "--iters", "200", "--rounds", "2"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    // A row: queue, p50, p95, p99, >100µs, (min .. max), same CPU, p95 apart, ratio, check.
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() == 12 && BURST_QUEUES.contains(&f[0]))
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|f| f[0]).collect();
+    assert_eq!(names, BURST_QUEUES, "one row per queue in:\n{stdout}");
+    let micros = |s: &str| s.trim_matches(['(', ')']).parse::<f64>();
+    for f in &rows {
+        let line = f.join(" ");
+        let (p50, p95, p99) = (micros(f[1]), micros(f[2]), micros(f[3]));
+        assert!(
+            matches!((&p50, &p95, &p99), (Ok(a), Ok(b), Ok(c)) if *a >= 0.0 && a <= b && b <= c),
+            "0 <= p50 <= p95 <= p99: {line}"
+        );
+        assert!(f[4].ends_with('%'), "the share over 100 µs: {line}");
+        let (low, high) = (micros(f[5]).unwrap(), micros(f[7]).unwrap());
+        assert!(
+            f[6] == ".." && low <= high,
+            "the p95 range, lowest first: {line}"
+        );
+        if cfg!(target_os = "linux") {
+            assert!(f[8].ends_with('%'), "the same-CPU share: {line}");
+            // The threads shared one CPU for every lone message, or the p95 apart is a number.
+            assert!(
+                f[8] == "100.0%" && f[9] == "n/a" || micros(f[9]).is_ok(),
+                "the p95 apart: {line}"
+            );
+        } else {
+            assert_eq!((f[8], f[9]), ("n/a", "n/a"), "{line}");
+        }
+        assert!(f[10].ends_with('x'), "the p95 ratio: {line}");
+        assert_eq!(f[11], "ok", "{line}");
+    }
+    assert_eq!(rows[0][10], "1.00x", "ryker against itself");
+    assert!(
+        stdout.contains("12 runs") && stdout.contains("check: ok on every row"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn burst_json_carries_every_round_of_every_queue_in_rotated_order() {
+    let out = ryker(&[
+        "burst",
+        "--iters",
+        "100",
+        "--rounds",
+        "3",
+        "--only",
+        "ryker,kanal,flume",
+        "--json",
+    ]);
+    assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(doc["ok"], true, "{doc}");
+    let runs = doc["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 3 * 3, "rounds x queues: {doc}");
+    let order: Vec<String> = runs
+        .iter()
+        .map(|r| format!("{} {}", r["round"], r["queue"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "1 ryker", "1 kanal", "1 flume", "2 kanal", "2 flume", "2 ryker", "3 flume", "3 ryker",
+            "3 kanal"
+        ],
+        "round r starts at queue r mod n"
+    );
+    for r in runs {
+        assert_eq!(r["ok"], true, "{r}");
+        assert_eq!(r["samples"], 100, "one lone message per iteration: {r}");
+        assert_eq!(r["received"], 100 * 65, "every message: {r}");
+        assert!(r["p95_ns"].as_u64().is_some_and(|p| p > 0), "{r}");
+    }
+    let rows = doc["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["p95_ratio_vs_ryker"], 1.0, "{doc}");
+}
+
+#[test]
+fn burst_rejects_bad_arguments_naming_the_flag_and_range() {
+    for (args, needles) in [
+        (&["burst", "--burst", "0"][..], &["--burst", "1..="][..]),
+        (&["burst", "--iters", "0"], &["--iters", "1..="]),
+        (&["burst", "--batch", "0"], &["--batch", "1..="]),
+        (&["burst", "--rounds", "0"], &["--rounds", "1..="]),
+        (
+            &["burst", "--capacity", "0"],
+            &["--capacity", "capacity = 0", "1..="],
+        ),
+        (
+            &["burst", "--only", "nosuchqueue"],
+            &["nosuchqueue", "kanal"],
+        ),
+    ] {
+        assert_usage_error(&ryker(args), &args.join(" "), needles);
+    }
+}

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::check::{Measured, BATCH};
 use super::exec::Shape;
 use super::{ContextArg, QueueArg};
+use crate::summary::median;
 use bench_support::Msg;
 
 /// At most this many distinct failures are kept per row.
@@ -113,15 +114,6 @@ pub(super) fn summarize(group: &mut [Row]) {
         row.ratio_vs_ryker = ryker
             .filter(|_| row.msgs_per_sec > 0.0)
             .map(|ryker| ryker / row.msgs_per_sec);
-    }
-}
-
-/// The median of sorted values (the mean of the middle two for an even count).
-fn median(sorted: &[f64]) -> f64 {
-    match sorted.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
     }
 }
 
