@@ -79,7 +79,7 @@ pub(crate) struct Waited<R> {
 }
 
 /// Tries `attempt`, then retries it for a short while (`spins` spin-loop rounds, then a few OS
-/// yields, as `yields` says), until it succeeds.
+/// yields, as `yields` says), until it succeeds or the retries run out.
 ///
 /// `attempt(Look::Hint)` may first check a cheap hint and give up at once when it says the
 /// attempt cannot succeed yet: a hint reads the one line the peer writes when it makes
@@ -103,8 +103,16 @@ pub(crate) fn spin_then<R>(
     mut attempt: impl FnMut(Look) -> Option<R>,
 ) -> Waited<R> {
     #[cfg(test)]
+    let mut this_wait = 0;
+    #[cfg(test)]
     let mut attempt = |look| {
         LOOKS.with(|looks| looks.set(looks.get() + 1));
+        this_wait += 1;
+        BEFORE_LOOK.with(|hook| {
+            if let Some(hook) = hook.borrow_mut().as_mut() {
+                hook(this_wait);
+            }
+        });
         attempt(look)
     };
     if let found @ Some(_) = attempt(Look::Full) {
@@ -129,7 +137,8 @@ pub(crate) fn spin_then<R>(
 /// its answer through memory. Out here, the first attempt stays inline in the caller.
 ///
 /// With `one_cpu` (`sync::one_cpu`) there are no spin-loop rounds: the peer cannot move while
-/// we spin, so the wait goes straight to the OS yields, which hand it the CPU.
+/// we spin, so the wait goes straight to the OS yields, which hand it the CPU (and, with
+/// `Yields::Skip`, straight to the last look).
 #[cfg_attr(
     ryker_loom,
     allow(clippy::absurd_extreme_comparisons, clippy::reversed_empty_ranges)
@@ -207,6 +216,12 @@ std::thread_local! {
     /// How many of this thread's next timed yields read as long whatever they took (unit
     /// tests only: a scheduler that ran another thread meanwhile, on demand).
     pub(crate) static LONG_YIELDS: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    /// Called before each look of a wait of [`spin_then`] on this thread with the look's
+    /// number in that wait, from 1 (unit tests only: a sender that publishes mid-wait, on
+    /// demand).
+    #[allow(clippy::type_complexity)]
+    pub(crate) static BEFORE_LOOK: core::cell::RefCell<Option<alloc::boxed::Box<dyn FnMut(u32)>>> =
+        const { core::cell::RefCell::new(None) };
 }
 
 /// How far one attempt of [`spin_then`] looks.

@@ -40,9 +40,8 @@ use bench_support::{Epoch, Msg};
 const ITERS: u32 = 4000;
 /// Iterations per run under `--quick` without `--iters`.
 const QUICK_ITERS: u32 = 500;
-/// Rounds without `--rounds`.
-const ROUNDS: u32 = 5;
-/// Rounds under `--quick` without `--rounds`.
+/// Rounds under `--quick` without `--rounds` (otherwise: as many as queues, so that each
+/// queue runs first once; see `round_order`).
 const QUICK_ROUNDS: u32 = 1;
 
 /// The latency above which a lone message counts as slow: the delay of a receiver that shares
@@ -84,7 +83,7 @@ pub(crate) struct BurstArgs {
     capacity: usize,
 
     /// Rounds: each runs every queue once, starting one queue further along the list than the
-    /// round before [default: 5; 1 with --quick].
+    /// round before [default: as many as queues, so that each runs first once; 1 with --quick].
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=99))]
     rounds: Option<u32>,
 
@@ -813,10 +812,14 @@ pub(crate) fn main(args: &BurstArgs) -> ExitCode {
         capacity: args.capacity,
         stall: (args.stall_timeout > 0).then(|| Duration::from_secs(args.stall_timeout)),
     };
-    let rounds = args
-        .rounds
-        .unwrap_or(if args.quick { QUICK_ROUNDS } else { ROUNDS });
     let queues = queues(&args.only);
+    // The first queue in a round meets the scheduler's placement differently from the others
+    // (docs/PERFORMANCE.md, eighteenth round): by default, each is first once.
+    let rounds = args.rounds.unwrap_or(if args.quick {
+        QUICK_ROUNDS
+    } else {
+        u32::try_from(queues.len()).expect("a handful of queues")
+    });
     if !args.json {
         print!("{}", preamble(&shape, &queues, rounds));
         let _ = io::stdout().flush();

@@ -247,9 +247,14 @@ mod tests {
     /// `PARKING_WAITS` waits, then yields again; with no CPU to spare (more runnable threads
     /// than CPUs: the yield gave a sender its turn), or with several senders, it goes on
     /// yielding.
+    #[cfg(target_os = "linux")]
     #[test]
     fn a_long_yield_beside_the_one_sender_makes_the_next_waits_park_without_yielding() {
         use super::receiver::PARKING_WAITS;
+        if crate::sync::one_cpu() {
+            // On one CPU the yields are not timed (no other CPU to be placed on).
+            return;
+        }
         let (tx, rx) = channel::<u32>(MailboxConfig::default());
         assert_eq!(rx.parking_waits, 0);
         // The first yield runs long, a CPU is idle: the next waits park.
@@ -290,6 +295,7 @@ mod tests {
     /// A long yield counts when the last look after it finds messages too (what a sender
     /// that ran its turn on our CPU leaves behind): a receive mid-stream waits for a run of
     /// 16, finds 2 only at its last look, after a yield that ran long.
+    #[cfg(target_os = "linux")]
     #[test]
     fn a_long_yield_counts_when_the_last_look_finds_messages() {
         if crate::sync::one_cpu() {
@@ -326,6 +332,32 @@ mod tests {
         }
         crate::sync::SPARE_CPUS.with(|c| c.set(None));
         assert!(out.iter().copied().eq(0..7));
+    }
+
+    /// A look during the spin rounds that finds a message (the sender publishing beside us)
+    /// ends the parking at once: the two run on different CPUs again.
+    #[test]
+    fn a_spin_that_catches_the_sender_ends_the_parking() {
+        use super::receiver::PARKING_WAITS;
+        if crate::sync::one_cpu() {
+            // On one CPU a wait has no spin rounds.
+            return;
+        }
+        let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+        rx.parking_waits = PARKING_WAITS;
+        // The first look finds nothing; the sender publishes before the second, the first
+        // spin round's.
+        let mut tx = Some(tx);
+        crate::blocking::BEFORE_LOOK.with(|hook| {
+            *hook.borrow_mut() = Some(alloc::boxed::Box::new(move |look| {
+                if look == 2 {
+                    tx.take().unwrap().try_send(7).unwrap();
+                }
+            }));
+        });
+        assert_eq!(rx.blocking_recv(), Some(7));
+        crate::blocking::BEFORE_LOOK.with(|hook| hook.borrow_mut().take());
+        assert_eq!(rx.parking_waits, 0);
     }
 
     /// A permit may be held for long: the receiver parks on its slot (registered, not woken

@@ -817,11 +817,13 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// thread yield.
     ///
     /// Before it parks, an empty mailbox is waited on with a short spin and a few thread
-    /// yields. A yield that keeps the thread away for long (over 50 µs) while the mailbox has
-    /// one sender and, on Linux, the machine has no more runnable threads than CPUs, says the
-    /// scheduler has put this thread on its sender's CPU: the next waits (up to 64, until a
-    /// spin sees the sender publish) then park without yielding, so that the wake-up can
-    /// place the thread on a free CPU rather than wait out the sender's turn.
+    /// yields. On Linux (and more than one CPU), a yield that keeps the thread away for long
+    /// (over 50 µs) ends that wait's yields; if the mailbox has one sender and the machine has
+    /// no more runnable threads than CPUs, it says the scheduler has put this thread on its
+    /// sender's CPU, and the next waits that find the mailbox empty (up to 64, until a spin
+    /// sees the sender publish) park without yielding, so that the wake-up can place the
+    /// thread on a free CPU rather than wait out the sender's turn. Elsewhere the wait always
+    /// yields before it parks.
     ///
     /// ```
     /// use std::collections::VecDeque;
@@ -869,13 +871,19 @@ impl<T, X: Attachment> Receiver<T, X> {
             // Measured on the 2-vCPU VM, whose kernel packs threads onto one vCPU on purpose:
             // a lone message behind a burst of 64 waited 150-170 µs at p95 (as long for
             // crossbeam-channel and crossfire), where a receiver that parks instead is woken
-            // on the idle vCPU (docs/PERFORMANCE.md, eighteenth round). Parking is also what
-            // loom checks (no yields there), so skipping them adds no path the models have
-            // not seen.
+            // on the idle vCPU (docs/PERFORMANCE.md, eighteenth round). A long yield also ends
+            // its own wait's yields, whatever the senders: its last look follows, then the
+            // registration. Timed only where a long yield can arm the parking: on Linux, on
+            // more than one CPU; elsewhere the yields are as they always were. Under loom
+            // there are no spins or yields at all (a wait is its first look, then the
+            // registration), so a wait that skips its yields ends in the registration the
+            // models check.
             let yields = if self.parking_waits > 0 {
                 Yields::Skip
-            } else {
+            } else if cfg!(target_os = "linux") && !crate::sync::one_cpu() {
                 Yields::Timed
+            } else {
+                Yields::Plain
             };
             // Whether a look during the spin rounds found messages; how many looks there were.
             let mut caught_in_spin = false;
