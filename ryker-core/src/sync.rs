@@ -402,12 +402,22 @@ std::thread_local! {
 #[cfg(all(feature = "std", target_os = "linux", not(any(ryker_loom, miri))))]
 #[cold]
 fn read_cpus_to_spare() -> bool {
+    use core::sync::atomic::{AtomicUsize, Ordering};
     use std::io::Read;
-    use std::sync::OnceLock;
-    /// The CPUs this process may use (0: unknown), asked once.
-    static CPUS: OnceLock<usize> = OnceLock::new();
-    let cpus = *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(0, |n| n.get()));
+    /// The CPUs this process may use: 0 until asked, `usize::MAX` when it cannot tell.
+    // (An atomic as `one_cpu`'s, not a `OnceLock`: the sanitizer build's std is not
+    // instrumented, so ThreadSanitizer cannot see a `OnceLock`'s synchronisation.)
+    static CPUS: AtomicUsize = AtomicUsize::new(0);
+    // Relaxed: a cache of a fact about the process, as `one_cpu`'s: a thread that sees it
+    // unset asks itself and stores its own answer (the same, short of an affinity change
+    // meanwhile); nothing else is read through it.
+    let mut cpus = CPUS.load(Ordering::Relaxed);
     if cpus == 0 {
+        cpus = std::thread::available_parallelism().map_or(usize::MAX, |n| n.get());
+        // Relaxed: as above.
+        CPUS.store(cpus, Ordering::Relaxed);
+    }
+    if cpus == usize::MAX {
         return false;
     }
     // The file is one short line: a stack buffer, no allocation.
