@@ -21,6 +21,10 @@ enum Break {
     Nothing,
     /// `yield_now` completes at once: the loop never gives the worker back.
     Yield,
+    /// `yield_now` wakes the task and returns `Pending` (the trait's default) instead of
+    /// tokio's yield: tokio requeues the task in its local queue, which it serves before a
+    /// task woken from another thread on all but every 31st turn.
+    SelfWake,
     /// `now` never advances: time-based yields never fire.
     Clock,
     /// `sleep` completes at once: timeouts fire immediately.
@@ -61,6 +65,7 @@ impl Runtime for Mutant {
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         let yielded: Boxed = match self.broken {
             Break::Yield => Box::pin(async {}),
+            Break::SelfWake => Box::pin(ryker_core::runtime::YieldNow::new()),
             _ => Box::pin(tokio::task::yield_now()),
         };
         yielded
@@ -113,6 +118,12 @@ fn control_unbroken_wrapper_passes() {
 #[should_panic(expected = "starved it on the one worker")]
 fn no_yield_starves_the_neighbour() {
     cases::fairness_endless_stream_does_not_starve_a_neighbour(on(Break::Yield));
+}
+
+#[test]
+#[should_panic(expected = "starved it on the one worker")]
+fn a_self_waking_yield_on_tokio_starves_a_neighbour_woken_from_another_thread() {
+    cases::fairness_endless_stream_does_not_starve_a_neighbour(on(Break::SelfWake));
 }
 
 #[test]
