@@ -75,6 +75,23 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         YieldNow(false)
     }
+
+    /// Gives the worker back to the tasks that are ready to run now, without waiting for
+    /// the runtime's I/O and timers as [`yield_now`](Self::yield_now) may. The actor loop
+    /// calls it at the end of a full batch when it has gone through a `yield_now` (or waited
+    /// on an empty mailbox) within the last `yield_ms`; otherwise it calls `yield_now`. So
+    /// the tasks already queued run after every batch, and the I/O driver and the timers get
+    /// the worker at least about every `yield_ms`.
+    ///
+    /// The default is [`yield_now`](Self::yield_now). Override it where the runtime's yield
+    /// costs more than a requeue and a cheaper one still lets every ready task run first:
+    /// tokio's `yield_now` parks the worker on its I/O driver for a zero-length wait before the
+    /// task runs again, which on a multi-thread runtime can also wake another worker
+    /// (docs/PERFORMANCE.md measures it); `ryker-tokio` requeues the task behind the worker's
+    /// ready tasks instead, while no task woken from another thread is waiting.
+    fn yield_to_ready(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.yield_now()
+    }
 }
 
 /// The default [`Runtime::yield_now`]: `Pending` once, waking itself first.

@@ -1,5 +1,7 @@
 //! When the run loop gives its worker back within a batch: every `yield_ms` (with jitter),
-//! reading the clock every `stride` messages.
+//! reading the clock every `stride` messages; and which yield it uses: the full one
+//! (`Runtime::yield_now`) at least every `yield_ms`, the one to the ready tasks
+//! (`Runtime::yield_to_ready`) in between.
 
 use core::time::Duration;
 
@@ -15,6 +17,9 @@ pub(super) struct Fairness<I> {
     since_check: u32,
     last_check: I,
     deadline: I,
+    /// The next yield must be a full one once the clock reads this: an interval after the
+    /// worker was last given back in full (a `yield_now`, or a wait on an empty mailbox).
+    full_deadline: I,
     /// The interval has been restarted without a clock read ([`Fairness::resume`]): the next
     /// check starts it instead of comparing with `deadline`.
     unstarted: bool,
@@ -37,6 +42,7 @@ where
             since_check: 0,
             last_check: now,
             deadline: now,
+            full_deadline: now,
             unstarted: false,
         };
         this.restart(now);
@@ -53,13 +59,36 @@ where
         Duration::from_nanos(ns)
     }
 
-    /// The actor just got the worker back (after a yield, or after waiting on an empty
-    /// mailbox): the interval starts now.
+    /// The actor just got the worker back after giving it back in full (a `yield_now`, or a
+    /// wait on an empty mailbox): the interval starts now, for both kinds of yield.
     pub(super) fn restart(&mut self, now: I) {
+        self.restart_after_ready(now);
+        self.full_deadline = self.deadline;
+    }
+
+    /// The actor just got the worker back after a `yield_to_ready`: the interval for the
+    /// time-based yield starts now, but the runtime's I/O and timers may not have had the
+    /// worker, so the next full yield stays due when it was. (Right after a wait on an empty
+    /// mailbox whose interval is not started yet, see `resume`, the wait counts as the full
+    /// give-back: as `restart`.)
+    pub(super) fn restart_after_ready(&mut self, now: I) {
+        let waited = self.unstarted;
         self.last_check = now;
         self.since_check = 0;
         self.deadline = now + self.interval();
         self.unstarted = false;
+        if waited {
+            self.full_deadline = self.deadline;
+        }
+    }
+
+    /// Whether the next yield must be a full one (`Runtime::yield_now`): a whole interval has
+    /// passed since the last, as of the last clock read (the end of a full batch usually
+    /// comes sooner while handlers are fast; the run loop makes every time-based yield a full
+    /// one whatever this says). Not while the interval waits to be started after a wait on an empty mailbox (`resume`):
+    /// that wait was one.
+    pub(super) fn full_yield_due(&self) -> bool {
+        !self.unstarted && self.last_check >= self.full_deadline
     }
 
     /// As [`restart`](Self::restart), after waiting on an empty mailbox, but without a clock
@@ -266,6 +295,79 @@ mod tests {
         // One slow message: past the interval, counted from the resume.
         let (handled, _) = run_until_yield(&mut fair, back, Duration::from_millis(2), 10);
         assert_eq!(handled, 1);
+    }
+
+    #[test]
+    fn a_full_yield_is_due_an_interval_after_the_last_one_whatever_the_yields_between() {
+        let (mut fair, t0) = fresh();
+        assert!(!fair.full_yield_due(), "just restarted");
+        // Yields to the ready tasks every 300 µs: each restarts the time-based interval but
+        // not the full one.
+        let mut now = t0;
+        for _ in 0..3 {
+            now = now + Duration::from_micros(300);
+            assert!(
+                !fair.check(now),
+                "the time-based interval restarts at every yield"
+            );
+            assert!(
+                !fair.full_yield_due(),
+                "{:?} after the full yield",
+                now - t0
+            );
+            fair.restart_after_ready(now);
+        }
+        // 1.2 ms after the last full one: due, though the last yield was 300 µs ago.
+        now = now + Duration::from_micros(300);
+        assert!(!fair.check(now));
+        assert!(fair.full_yield_due());
+        // A full yield starts both intervals again.
+        fair.restart(now);
+        assert!(!fair.full_yield_due());
+        now = now + Duration::from_micros(900);
+        assert!(!fair.check(now));
+        assert!(!fair.full_yield_due());
+        now = now + Duration::from_micros(100);
+        assert!(fair.check(now), "the time-based yield is due ...");
+        assert!(fair.full_yield_due(), "... and is a full one");
+    }
+
+    #[test]
+    fn a_wait_on_an_empty_mailbox_counts_as_a_full_yield() {
+        let (mut fair, now) = with_fast_stride();
+        // Long since the last full yield, then a wait: its deferred start makes no yield due.
+        let back = now + Duration::from_millis(50);
+        fair.resume(|| back);
+        assert!(!fair.full_yield_due(), "the wait was a full give-back");
+        // A yield to the ready tasks before the deferred start (a batch of 1 or 2): the
+        // interval starts there, the full one with it.
+        fair.restart_after_ready(back);
+        assert!(!fair.full_yield_due());
+        assert!(!fair.check(back + Duration::from_micros(900)));
+        assert!(!fair.full_yield_due());
+        assert!(fair.check(back + Duration::from_micros(1000)));
+        assert!(fair.full_yield_due());
+    }
+
+    #[test]
+    fn with_jitter_a_time_based_yield_can_come_before_a_full_one_is_due() {
+        // Why the run loop makes every time-based yield a full one itself (`give_back`): a
+        // full yield with a long interval drawn, a yield to the ready tasks soon after (a
+        // short batch) with a short one drawn, then batches that do not fill up (no yield)
+        // until the time-based one is due.
+        let config = ActorConfig {
+            yield_ms: 1,
+            jitter: true,
+            ..Default::default()
+        };
+        let t0 = 0u64.into_instant();
+        let found = (0..1000).any(|seed| {
+            let mut fair = Fairness::new(&config, seed, t0);
+            fair.restart_after_ready(t0 + Duration::from_micros(32));
+            let due = fair.deadline;
+            fair.check(due) && !fair.full_yield_due()
+        });
+        assert!(found, "no seed in 1000 draws such intervals");
     }
 
     /// A fake instant in nanoseconds.

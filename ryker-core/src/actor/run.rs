@@ -5,12 +5,20 @@
 //! with jitter) has passed since it last gave it back (by yielding, or by finding the mailbox
 //! empty; in that case counted from the second message after, see below). A batch that did
 //! not fill up does not force a yield: the mailbox was drained, so the next dequeue usually
-//! returns `Pending` anyway, and the clock check catches a stream that never lets it. The clock is read every `stride` messages, where `stride` doubles (up to 8)
-//! while handlers are fast and halves when they are slow, so a no-op handler does not pay a
-//! clock read per message and one that turns slow is noticed within 8 messages. After a wait on
-//! an empty mailbox, while handlers are fast, the interval starts at a clock read after the
-//! second message rather than with one (`Fairness::resume`): an actor woken for each message
-//! reads no clock, and one that turns slow right after the wait is noticed within 10.
+//! returns `Pending` anyway, and the clock check catches a stream that never lets it.
+//!
+//! A yield is a full one (`Runtime::yield_now`, behind the runtime's I/O and timers too) when
+//! it is time-based, or when `yield_ms` has passed since the last full one (or wait on an
+//! empty mailbox); otherwise it is one to the tasks ready to run (`Runtime::yield_to_ready`,
+//! which a runtime may make cheaper). A stream of fast full batches so lets the ready tasks in
+//! after every batch, and the I/O driver and the timers about every `yield_ms`.
+//!
+//! The clock is read every `stride` messages, where `stride` doubles (up to 8) while handlers
+//! are fast and halves when they are slow, so a no-op handler does not pay a clock read per
+//! message and one that turns slow is noticed within 8 messages. After a wait on an empty
+//! mailbox, while handlers are fast, the interval starts at a clock read after the second
+//! message rather than with one (`Fairness::resume`): an actor woken for each message reads no
+//! clock, and one that turns slow right after the wait is noticed within 10.
 //!
 //! A caught panic (in `handle` or `started`) gives the worker back before the actor goes on,
 //! whatever the budget says: a panic costs far more than a yield, and an actor that panics on
@@ -371,8 +379,7 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
                 }
             }
             if self.fair.after_message(|| self.rt.now()) {
-                self.rt.yield_now().await;
-                self.fair.restart(self.rt.now());
+                self.give_back(true).await;
                 full = false;
             }
         }
@@ -381,10 +388,25 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
         self.shared.observer.on_batch(handled as usize, || rx.len());
         if full {
             // A full batch: others may be waiting for this worker.
-            self.rt.yield_now().await;
-            self.fair.restart(self.rt.now());
+            self.give_back(false).await;
         }
         Ok(())
+    }
+
+    /// Gives the worker back once: in full (`Runtime::yield_now`, behind the runtime's I/O
+    /// and timers too) for a time-based yield (`timed`) and when `yield_ms` has passed since
+    /// the last full one, otherwise to the tasks ready to run (`Runtime::yield_to_ready`).
+    /// Either way every task already queued on the worker runs before the actor again; the
+    /// difference is the I/O driver, which on tokio costs a zero-length park of the worker
+    /// per yield (docs/PERFORMANCE.md). Both restart the fairness interval.
+    async fn give_back(&mut self, timed: bool) {
+        if timed || self.fair.full_yield_due() {
+            self.rt.yield_now().await;
+            self.fair.restart(self.rt.now());
+        } else {
+            self.rt.yield_to_ready().await;
+            self.fair.restart_after_ready(self.rt.now());
+        }
     }
 
     /// After a caught panic: a fresh actor that must start before the next message, or the

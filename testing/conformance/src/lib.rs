@@ -207,6 +207,7 @@ macro_rules! one_worker_suite {
             fairness_slow_handler_yields_within_a_batch,
             fairness_slow_handler_after_an_idle_wait_yields_within_a_batch,
             fairness_panicking_handler_does_not_starve_a_neighbour,
+            fairness_streaming_actor_lets_a_timer_fire,
         );
     };
 }

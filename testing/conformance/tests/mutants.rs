@@ -1,5 +1,5 @@
-//! The suite catches what it claims to: cases run on deliberately broken runtimes (a tokio
-//! current-thread runtime behind a wrapper that breaks one `Runtime` method) and must fail,
+//! The suite catches what it claims to: cases run on deliberately broken runtimes (`ryker-tokio`
+//! on a current-thread runtime behind a wrapper that breaks one `Runtime` method) and must fail,
 //! with the message of the check meant to catch that breakage. The unbroken wrapper passes
 //! the same cases, so each failure is the mutation's doing.
 //!
@@ -22,9 +22,13 @@ enum Break {
     /// `yield_now` completes at once: the loop never gives the worker back.
     Yield,
     /// `yield_now` wakes the task and returns `Pending` (the trait's default) instead of
-    /// tokio's yield: tokio requeues the task in its local queue, which it serves before a
-    /// task woken from another thread on all but every 31st turn.
+    /// tokio's yield, and `yield_to_ready` (by default `yield_now`) with it: tokio requeues
+    /// the task in its local queue, which it serves before a task woken from another thread
+    /// on all but every 31st turn, and polls its timers only every 61 tasks.
     SelfWake,
+    /// `yield_to_ready` always wakes the task itself, even while a task woken from another
+    /// thread waits in tokio's shared queue (`ryker-tokio` yields the tokio way then).
+    ReadyIgnoresSharedQueue,
     /// `now` never advances: time-based yields never fire.
     Clock,
     /// `sleep` completes at once: timeouts fire immediately.
@@ -33,9 +37,10 @@ enum Break {
 
 type Boxed = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
-/// Tokio on the current runtime, with one method broken.
+/// `ryker_tokio::Tokio` on the current runtime, with one method broken.
 #[derive(Clone, Debug)]
 struct Mutant {
+    tokio: ryker_tokio::Tokio,
     broken: Break,
     epoch: Instant,
 }
@@ -44,13 +49,13 @@ impl Runtime for Mutant {
     type Instant = Instant;
 
     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
-        drop(tokio::spawn(task));
+        self.tokio.spawn(task);
     }
 
     fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static {
         let sleep: Boxed = match self.broken {
             Break::Sleep => Box::pin(async {}),
-            _ => Box::pin(tokio::time::sleep(dur)),
+            _ => Box::pin(self.tokio.sleep(dur)),
         };
         sleep
     }
@@ -58,7 +63,7 @@ impl Runtime for Mutant {
     fn now(&self) -> Instant {
         match self.broken {
             Break::Clock => self.epoch,
-            _ => Instant::now(),
+            _ => self.tokio.now(),
         }
     }
 
@@ -66,7 +71,17 @@ impl Runtime for Mutant {
         let yielded: Boxed = match self.broken {
             Break::Yield => Box::pin(async {}),
             Break::SelfWake => Box::pin(ryker_core::runtime::YieldNow::new()),
-            _ => Box::pin(tokio::task::yield_now()),
+            _ => Box::pin(self.tokio.yield_now()),
+        };
+        yielded
+    }
+
+    fn yield_to_ready(&self) -> impl Future<Output = ()> + Send + 'static {
+        let yielded: Boxed = match self.broken {
+            // As the default does: these break the one yield.
+            Break::Yield | Break::SelfWake => Box::pin(self.yield_now()),
+            Break::ReadyIgnoresSharedQueue => Box::pin(ryker_core::runtime::YieldNow::new()),
+            _ => Box::pin(self.tokio.yield_to_ready()),
         };
         yielded
     }
@@ -91,6 +106,7 @@ impl Harness for OnMutant {
 
     fn runtime(&self) -> Mutant {
         Mutant {
+            tokio: ryker_tokio::Tokio::with_handle(self.rt.handle().clone()),
             broken: self.broken,
             epoch: self.rt.block_on(async { Instant::now() }),
         }
@@ -112,6 +128,7 @@ fn control_unbroken_wrapper_passes() {
     cases::fairness_slow_handler_after_an_idle_wait_yields_within_a_batch(on(Break::Nothing));
     cases::tell_timeout_hands_the_message_back(on(Break::Nothing));
     cases::fairness_panicking_handler_does_not_starve_a_neighbour(on(Break::Nothing));
+    cases::fairness_streaming_actor_lets_a_timer_fire(on(Break::Nothing));
 }
 
 #[test]
@@ -124,6 +141,18 @@ fn no_yield_starves_the_neighbour() {
 #[should_panic(expected = "starved it on the one worker")]
 fn a_self_waking_yield_on_tokio_starves_a_neighbour_woken_from_another_thread() {
     cases::fairness_endless_stream_does_not_starve_a_neighbour(on(Break::SelfWake));
+}
+
+#[test]
+#[should_panic(expected = "starved it on the one worker")]
+fn a_yield_to_ready_that_ignores_the_shared_queue_starves_a_neighbour() {
+    cases::fairness_endless_stream_does_not_starve_a_neighbour(on(Break::ReadyIgnoresSharedQueue));
+}
+
+#[test]
+#[should_panic(expected = "kept the runtime's timers from the one worker")]
+fn a_self_waking_yield_on_tokio_keeps_the_timers_from_the_worker() {
+    cases::fairness_streaming_actor_lets_a_timer_fire(on(Break::SelfWake));
 }
 
 #[test]

@@ -51,6 +51,22 @@ const FEED_LIMIT: u64 = 1_000_000;
 /// under 64, so it takes four in a row to pass by luck.
 const STREAM_BOUND: u64 = 96;
 
+/// Timer: the streaming actor's work per message, so that a `yield_ms` of 1 is about 50
+/// messages and a batch (32) about 640 µs.
+const TIMER_WORK: Duration = Duration::from_micros(20);
+
+/// Timer: how long the sleeper sleeps each time, and how many times in a row.
+const TIMER_SLEEP: Duration = Duration::from_millis(2);
+const TIMER_SLEEPS: usize = 5;
+
+/// Timer: how many of the streaming actor's messages may run while the sleeper sleeps once.
+/// Its 2 ms, the timer's resolution (tokio's is 1 ms) and a fair loop's full yield at least
+/// every `yield_ms` (1 ms, so within about 50 messages and the rest of a batch) come to about
+/// 220; on tokio the sleeps saw 100-200 (2026-12-06). A loop or a runtime whose yields never
+/// reach the timers leaves them to tokio's own poll of its driver every 61 tasks: here 61
+/// batches, about 1,950 messages. The bound is 20 batches.
+const TIMER_BOUND: u64 = 640;
+
 fn assert_one_worker<H: Harness>(h: &H) {
     assert_eq!(
         h.workers(),
@@ -331,6 +347,105 @@ pub fn fairness_endless_stream_does_not_starve_a_neighbour<H: Harness>(h: H) {
         // Every message the feeder sent it (all four, unless the feeder stopped early).
         let sent = lock(&counts.sent_at).len() as u64;
         assert_eq!(report.handled, sent, "{report:?}");
+    });
+}
+
+/// One worker; actor A (about 20 µs of work per message, 4096 slots, `batch_size` 32,
+/// `yield_ms` 1 without jitter) is fed by a plain thread that `try_tell`s as fast as it can, so
+/// its batches are always full and its mailbox never empty. A plain task on the same worker
+/// sleeps 2 ms (`Runtime::sleep`), five times in a row. Counted in A's messages, each sleep
+/// must end before A has handled 640 more (`TIMER_BOUND`): the run loop's yields after its
+/// full batches may skip the runtime's I/O driver and timers (`Runtime::yield_to_ready`), but
+/// at least every `yield_ms` one of them must be a full `yield_now` that does not.
+///
+/// Fails on: a run loop that never makes a full-batch yield a full one, a runtime whose
+/// `yield_now` only requeues the task where its timers are not polled (tokio with a
+/// self-waking yield, whose schedulers then poll the driver every 61 tasks: about 1,950 of
+/// A's messages per sleep; `tests/mutants.rs`).
+pub fn fairness_streaming_actor_lets_a_timer_fire<H: Harness>(h: H) {
+    assert_one_worker(&h);
+    let rt = h.runtime();
+    let counts = Arc::new(Counts::default());
+    h.block_on(async {
+        let busy = Busy {
+            counts: counts.clone(),
+            spin: TIMER_WORK,
+            ring_at: None,
+        };
+        let config = ActorConfig {
+            yield_ms: 1,
+            jitter: false,
+            ..config(
+                STREAM_CAPACITY,
+                Overflow::Busy,
+                ActorConfig::DEFAULT_BATCH_SIZE,
+            )
+        };
+        let a = ActorOptions::new(config)
+            .name("streaming")
+            .spawn(&rt, busy)
+            .expect("valid config");
+        let stop = Arc::new(AtomicBool::new(false));
+        let _stop_on_failure = SetOnDrop(stop.clone());
+        let fed_all = Latch::new(1);
+        let full = Latch::new(1);
+        let feeder = thread::spawn({
+            let (a, counts, stop) = (a.addr(), counts.clone(), stop.clone());
+            // The guard opens `full` however the feeder ends, so the body never waits on it
+            // for nothing.
+            let (done, full) = (fed_all.guard(), full.guard());
+            move || {
+                let _done = done;
+                let mut full = Some(full);
+                let mut sent = 0;
+                while sent < FEED_LIMIT && !stop.load(Ordering::Acquire) {
+                    match a.try_tell(Work::Item(sent)) {
+                        Ok(_) => {
+                            sent += 1;
+                            counts.fed.store(sent, Ordering::Release);
+                        }
+                        Err(TrySendError::Busy(_)) => {
+                            // The mailbox is full: A streams from here on.
+                            drop(full.take());
+                            std::hint::spin_loop();
+                        }
+                        Err(other) => panic!("feeding the streaming actor: {other:?}"),
+                    }
+                }
+            }
+        });
+        within("the streaming actor's mailbox to fill up", full.wait()).await;
+        let slept = Arc::new(Mutex::new(Vec::new()));
+        let woke = Latch::new(1);
+        rt.spawn({
+            let (rt, counts, slept) = (rt.clone(), counts.clone(), slept.clone());
+            let woke = woke.guard();
+            async move {
+                let _woke = woke;
+                for _ in 0..TIMER_SLEEPS {
+                    let before = counts.busy.load(Ordering::Acquire);
+                    rt.sleep(TIMER_SLEEP).await;
+                    let after = counts.busy.load(Ordering::Acquire);
+                    lock(&slept).push(after - before);
+                }
+            }
+        });
+        within("the sleeper to wake five times", woke.wait()).await;
+        stop.store(true, Ordering::Release);
+        within("the feeder to stop", fed_all.wait()).await;
+        feeder.join().expect("the feeder thread panicked");
+        let slept = lock(&slept).clone();
+        assert_eq!(slept.len(), TIMER_SLEEPS, "the sleeper did not finish");
+        let longest = slept.iter().copied().max().unwrap_or(0);
+        assert!(
+            longest < TIMER_BOUND,
+            "a {TIMER_SLEEP:?} sleep ended only after the streaming actor handled {longest} \
+             messages of {TIMER_WORK:?} each (all sleeps: {slept:?}; yield_ms 1): its yields \
+             kept the runtime's timers from the one worker"
+        );
+        let fed = counts.fed.load(Ordering::Acquire);
+        let report = stop_and_join("the streaming actor to shut down", a).await;
+        assert_eq!(report.handled, fed, "{report:?}");
     });
 }
 
