@@ -133,6 +133,10 @@ impl Runtime for Tokio {
 
 /// The tokio [`Runtime`] for a [`tokio::task::LocalSet`]: actors run on the set's thread
 /// (`tokio::task::spawn_local`), for thread-per-core layouts.
+///
+/// Every yield here is tokio's `yield_now` ([`Runtime::yield_to_ready`] keeps its default):
+/// a `LocalSet` also serves tasks woken from other threads only every so many turns, and tokio
+/// reports no depth for that queue, so the cheap requeue of [`Tokio`] could pass them over.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TokioLocal;
 
