@@ -117,6 +117,11 @@ impl Runtime for Tokio {
     /// time-based yield) a full [`yield_now`](Runtime::yield_now), so the I/O driver and the
     /// timers still get the worker that often, besides tokio's own poll of them every 61
     /// tasks.
+    ///
+    /// What waits longer than before: what tokio serves only with its driver, while an actor
+    /// streams full batches on the same worker. That is I/O readiness, timers, and on a
+    /// current-thread runtime the future given to `block_on`. Each waited at most one batch
+    /// before; now it waits up to `yield_ms` and a batch, or 61 batches if those come sooner.
     fn yield_to_ready(&self) -> impl Future<Output = ()> + Send + 'static {
         // A task woken from another thread after this read waits at most one more batch: the
         // next yield sees it.
