@@ -118,14 +118,15 @@ impl Actor for Clocked {
     }
 }
 
-/// Queues `messages` messages (at most 16 Ki) of `cost` each behind a hold on an actor with `batch_size` 32 and
+/// Queues `messages` messages of `cost` each behind a hold on an actor with `batch_size` 32 and
 /// `yield_ms` 1 (no jitter), lets them run, and returns the yields in order (clock readings in
 /// nanoseconds).
 fn yields_for(messages: u64, cost: Duration) -> Vec<(Kind, u64)> {
     let rt = Recording::default();
     let config = ActorConfig {
         mailbox: MailboxConfig {
-            capacity: 16 * 1024,
+            // Room for every message at once (the hold is taken before they are queued).
+            capacity: usize::try_from(messages).unwrap().next_power_of_two(),
             ..Default::default()
         },
         batch_size: 32,
