@@ -4,8 +4,9 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Arc;
+#[cfg(feature = "amnesia")]
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ryker_core::actor::{
@@ -16,17 +17,15 @@ use ryker_core::mailbox::MailboxConfig;
 use ryker_core::policy::Overflow;
 use ryker_core::runtime::Runtime;
 
-/// Every task on its own thread; [`Threads::join`] waits for them (Miri insists that no
-/// thread outlives the test).
+mod common;
+
+/// Every task on its own thread ([`common::TaskThreads`]), with the system clock.
 #[derive(Clone, Debug, Default)]
-struct Threads(Arc<Mutex<Vec<JoinHandle<()>>>>);
+struct Threads(common::TaskThreads);
 
 impl Threads {
     fn join(&self) {
-        let threads = std::mem::take(&mut *self.0.lock().unwrap());
-        for t in threads {
-            t.join().expect("a task thread");
-        }
+        self.0.join();
     }
 }
 
@@ -34,8 +33,7 @@ impl Runtime for Threads {
     type Instant = Instant;
 
     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
-        let t = std::thread::spawn(move || block_on(task));
-        self.0.lock().unwrap().push(t);
+        self.0.spawn(task);
     }
 
     // Not an `async fn`: the future must not borrow `self`.

@@ -6,13 +6,14 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use ryker_core::actor::{Actor, ActorConfig, ActorOptions, Context, Exit};
 use ryker_core::blocking::block_on;
 use ryker_core::mailbox::MailboxConfig;
 use ryker_core::runtime::{Runtime, YieldNow};
+
+mod common;
 
 /// A point on the fake clock, in nanoseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,7 +47,7 @@ enum Kind {
 struct Recording {
     clock: Arc<AtomicU64>,
     yields: Arc<Mutex<Vec<(Kind, u64)>>>,
-    threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    threads: common::TaskThreads,
 }
 
 impl Recording {
@@ -54,21 +55,13 @@ impl Recording {
         let now = self.clock.load(Ordering::SeqCst);
         self.yields.lock().unwrap().push((kind, now));
     }
-
-    fn join(&self) {
-        let threads = std::mem::take(&mut *self.threads.lock().unwrap());
-        for t in threads {
-            t.join().expect("a task thread");
-        }
-    }
 }
 
 impl Runtime for Recording {
     type Instant = Ns;
 
     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
-        let t = std::thread::spawn(move || block_on(task));
-        self.threads.lock().unwrap().push(t);
+        self.threads.spawn(task);
     }
 
     // Not an `async fn`: the future must not borrow `self`.
@@ -150,7 +143,7 @@ fn yields_for(messages: u64, cost: Duration) -> Vec<(Kind, u64)> {
     go.send(()).unwrap();
     drop(addr);
     let report = block_on(handle).expect("joined");
-    rt.join();
+    rt.threads.join();
     assert_eq!(report.exit, Exit::Released, "{report:?}");
     assert_eq!(report.handled, messages + 1, "{report:?}");
     let yields = rt.yields.lock().unwrap().clone();

@@ -9,8 +9,29 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
+use std::thread::JoinHandle;
+
+/// Runs every task it is given on a thread of its own (`ryker_core::blocking::block_on`);
+/// [`TaskThreads::join`] waits for them (Miri insists that no thread outlives the test). The
+/// `spawn` of the tests' own `Runtime`s.
+#[derive(Clone, Debug, Default)]
+pub struct TaskThreads(Arc<Mutex<Vec<JoinHandle<()>>>>);
+
+impl TaskThreads {
+    pub fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) {
+        let t = std::thread::spawn(move || ryker_core::blocking::block_on(task));
+        self.0.lock().unwrap().push(t);
+    }
+
+    pub fn join(&self) {
+        let threads = std::mem::take(&mut *self.0.lock().unwrap());
+        for t in threads {
+            t.join().expect("a task thread");
+        }
+    }
+}
 
 /// A waker that counts how often it was woken.
 #[derive(Default)]
