@@ -85,8 +85,8 @@ where
     /// Whether the next yield must be a full one (`Runtime::yield_now`): a whole interval has
     /// passed since the last, as of the last clock read (the end of a full batch usually
     /// comes sooner while handlers are fast; the run loop makes every time-based yield a full
-    /// one whatever this says). Not while the interval waits to be started after a wait on an empty mailbox (`resume`):
-    /// that wait was one.
+    /// one whatever this says). Not while the interval waits to be started after a wait on an
+    /// empty mailbox (`resume`): that wait was one.
     pub(super) fn full_yield_due(&self) -> bool {
         !self.unstarted && self.last_check >= self.full_deadline
     }
