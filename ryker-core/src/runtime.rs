@@ -85,8 +85,8 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     ///
     /// The default is [`yield_now`](Self::yield_now). Override it where the runtime's yield
     /// costs more than a requeue and a cheaper one still lets every ready task run first:
-    /// tokio's `yield_now` parks the worker on its I/O driver for a zero-length wait before the
-    /// task runs again, which on a multi-thread runtime can also wake another worker
+    /// tokio's `yield_now` holds the task back until its worker has polled the I/O driver (a
+    /// zero-length park), which on a multi-thread runtime can also wake another worker
     /// (docs/PERFORMANCE.md measures it); `ryker-tokio` requeues the task behind the worker's
     /// ready tasks instead, while no task woken from another thread is waiting.
     fn yield_to_ready(&self) -> impl Future<Output = ()> + Send + 'static {

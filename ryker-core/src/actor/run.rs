@@ -398,7 +398,7 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
     /// the last full one, otherwise to the tasks ready to run (`Runtime::yield_to_ready`).
     /// Either way every task already queued on the worker runs before the actor again; the
     /// difference is the I/O driver, which on tokio costs a zero-length park of the worker
-    /// per yield (docs/PERFORMANCE.md). Both restart the fairness interval.
+    /// per full yield (docs/PERFORMANCE.md). Both restart the fairness interval.
     async fn give_back(&mut self, timed: bool) {
         if timed || self.fair.full_yield_due() {
             self.rt.yield_now().await;
