@@ -1,6 +1,7 @@
 //! Which yield the actor run loop uses, on a runtime with a fake clock that records every
-//! yield: after a full batch it uses `Runtime::yield_to_ready` unless `yield_ms` has passed
-//! since its last `Runtime::yield_now`; every time-based yield is a `yield_now`.
+//! yield: after a full batch it uses `Runtime::yield_to_ready` unless `yield_ms` has passed,
+//! or 128 messages were handled, since its last `Runtime::yield_now`; every time-based yield
+//! is a `yield_now`.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -115,6 +116,11 @@ impl Actor for Clocked {
 /// `yield_ms` 1 (no jitter), lets them run, and returns the yields in order (clock readings in
 /// nanoseconds).
 fn yields_for(messages: u64, cost: Duration) -> Vec<(Kind, u64)> {
+    yields_with(messages, cost, 1)
+}
+
+/// As [`yields_for`], with the given `yield_ms`.
+fn yields_with(messages: u64, cost: Duration, yield_ms: u64) -> Vec<(Kind, u64)> {
     let rt = Recording::default();
     let config = ActorConfig {
         mailbox: MailboxConfig {
@@ -123,7 +129,7 @@ fn yields_for(messages: u64, cost: Duration) -> Vec<(Kind, u64)> {
             ..Default::default()
         },
         batch_size: 32,
-        yield_ms: 1,
+        yield_ms,
         jitter: false,
     };
     let handle = ActorOptions::new(config)
@@ -150,37 +156,53 @@ fn yields_for(messages: u64, cost: Duration) -> Vec<(Kind, u64)> {
     yields
 }
 
-/// Fast handlers (10 µs of fake time, a batch 320 µs): a yield after every full batch, each
-/// to the ready tasks but one at least every `yield_ms` and a batch, which is a full one.
+/// The message numbers (`cost_ns` each on the fake clock; the hold costs nothing) at which the
+/// full yields came.
+fn full_yields_at(yields: &[(Kind, u64)], cost_ns: u64) -> Vec<u64> {
+    yields
+        .iter()
+        .filter(|(kind, _)| *kind == Kind::Full)
+        .map(|&(_, at)| at / cost_ns)
+        .collect()
+}
+
+/// Fast handlers (10 µs of fake time, a batch 320 µs) and `yield_ms` far away: a yield after
+/// every full batch, each to the ready tasks but every fourth (128 messages since the last
+/// full one), which is a full one.
 ///
 /// Fails on: a loop that yields only with `yield_now` (no `yield_to_ready` at all), one that
-/// never makes a full-batch yield a full one (no `yield_now`), a full-yield deadline restarted
-/// by every yield (then never due while batches are shorter than `yield_ms`).
+/// never makes a full-batch yield a full one (no `yield_now`), a message count reset by the
+/// yields to the ready tasks (then never due).
 #[test]
-fn fast_full_batches_yield_to_ready_tasks_and_in_full_every_yield_ms() {
+fn fast_full_batches_yield_in_full_every_128_messages() {
     let batches = if cfg!(miri) { 8 } else { 64 };
-    let yields = yields_for(batches * 32, Duration::from_micros(10));
+    let yields = yields_with(batches * 32, Duration::from_micros(10), 1000);
     assert_eq!(
         yields.len() as u64,
         batches,
         "one yield per full batch: {yields:?}"
     );
-    let full: Vec<u64> = yields
-        .iter()
-        .filter(|(kind, _)| *kind == Kind::Full)
-        .map(|&(_, at)| at)
-        .collect();
-    // 1 ms after the last full yield, the first batch end: every fourth batch.
-    assert_eq!(full.len() as u64, batches / 4, "{yields:?}");
-    let mut last = 0;
-    for at in full {
-        assert!(
-            at - last <= 1_000_000 + 320_000,
-            "{} µs without a full yield: {yields:?}",
-            (at - last) / 1000
-        );
-        last = at;
-    }
+    let expected: Vec<u64> = (1..=batches / 4).map(|n| n * 128).collect();
+    assert_eq!(full_yields_at(&yields, 10_000), expected, "{yields:?}");
+}
+
+/// Handlers of 12 µs (a batch 384 µs) and `yield_ms` 1: the interval comes before the
+/// message count, so every third batch's yield (1.15 ms since the last full one) is a full
+/// one.
+///
+/// Fails on: a full-yield deadline restarted by every yield (then due only by the count, every
+/// fourth batch).
+#[test]
+fn fast_full_batches_yield_in_full_every_yield_ms() {
+    let batches = if cfg!(miri) { 9 } else { 63 };
+    let yields = yields_for(batches * 32, Duration::from_micros(12));
+    assert_eq!(
+        yields.len() as u64,
+        batches,
+        "one yield per full batch: {yields:?}"
+    );
+    let expected: Vec<u64> = (1..=batches / 3).map(|n| n * 96).collect();
+    assert_eq!(full_yields_at(&yields, 12_000), expected, "{yields:?}");
 }
 
 /// Slow handlers (100 µs of fake time, a batch 3.2 ms): every yield is time-based, about every

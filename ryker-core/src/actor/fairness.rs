@@ -20,6 +20,9 @@ pub(super) struct Fairness<I> {
     /// The next yield must be a full one once the clock reads this: an interval after the
     /// worker was last given back in full (a `yield_now`, or a wait on an empty mailbox).
     full_deadline: I,
+    /// Messages handled since the last `yield_now` (waits on an empty mailbox do not count
+    /// here): the next yield is a full one from `FULL_YIELD_EVERY` on.
+    since_full: u32,
     /// The interval has been restarted without a clock read ([`Fairness::resume`]): the next
     /// check starts it instead of comparing with `deadline`.
     unstarted: bool,
@@ -33,6 +36,15 @@ where
     /// within 8 messages (10 right after a wait on an empty mailbox, see `resume`).
     pub(super) const MAX_STRIDE: u32 = 8;
 
+    /// At most this many handled messages between full yields (`Runtime::yield_now`), however
+    /// fast the handlers: tokio's cooperative budget, after which a tokio task reading a
+    /// channel is held back behind the driver. A runtime holds such tasks back until its worker
+    /// parks (tokio's `yield_now`, a spent budget), and a yield to the ready tasks does not
+    /// park it: without this, a task that yields or spends its budget got one turn per
+    /// `yield_ms` beside a streaming actor (about 500 of its messages at 2 µs) instead of one
+    /// per batch. With it, one per 128 messages: as beside a tokio task.
+    pub(super) const FULL_YIELD_EVERY: u32 = 128;
+
     pub(super) fn new(config: &ActorConfig, seed: u64, now: I) -> Self {
         let mut this = Self {
             interval_ns: config.yield_ms.saturating_mul(1_000_000),
@@ -43,6 +55,7 @@ where
             last_check: now,
             deadline: now,
             full_deadline: now,
+            since_full: 0,
             unstarted: false,
         };
         this.restart(now);
@@ -64,13 +77,15 @@ where
     pub(super) fn restart(&mut self, now: I) {
         self.restart_after_ready(now);
         self.full_deadline = self.deadline;
+        self.since_full = 0;
     }
 
     /// The actor just got the worker back after a `yield_to_ready`: the interval for the
     /// time-based yield starts now, but the runtime's I/O and timers may not have had the
     /// worker, so the next full yield stays due when it was. (Right after a wait on an empty
     /// mailbox whose interval is not started yet, see `resume`, the wait counts as the full
-    /// give-back: as `restart`.)
+    /// give-back for the time: the full yield's deadline starts again, its message count
+    /// does not.)
     pub(super) fn restart_after_ready(&mut self, now: I) {
         let waited = self.unstarted;
         self.last_check = now;
@@ -82,13 +97,15 @@ where
         }
     }
 
-    /// Whether the next yield must be a full one (`Runtime::yield_now`): a whole interval has
-    /// passed since the last, as of the last clock read (the end of a full batch usually
+    /// Whether the next yield must be a full one (`Runtime::yield_now`): `FULL_YIELD_EVERY`
+    /// messages were handled since the last, or a whole interval has passed since it, as of
+    /// the last clock read (the end of a full batch usually
     /// comes sooner while handlers are fast; the run loop makes every time-based yield a full
     /// one whatever this says). Not while the interval waits to be started after a wait on an
     /// empty mailbox (`resume`): that wait was one.
     pub(super) fn full_yield_due(&self) -> bool {
-        !self.unstarted && self.last_check >= self.full_deadline
+        self.since_full >= Self::FULL_YIELD_EVERY
+            || (!self.unstarted && self.last_check >= self.full_deadline)
     }
 
     /// As [`restart`](Self::restart), after waiting on an empty mailbox, but without a clock
@@ -114,6 +131,9 @@ where
     /// `stride` messages).
     #[inline]
     pub(super) fn after_message(&mut self, now: impl FnOnce() -> I) -> bool {
+        // Wrapping: only a stream of batches that never fill up (so never yield) goes round,
+        // and the count then starts again from 0, as after a full yield.
+        self.since_full = self.since_full.wrapping_add(1);
         self.since_check += 1;
         if self.since_check < self.stride {
             return false;
@@ -368,6 +388,36 @@ mod tests {
             fair.check(due) && !fair.full_yield_due()
         });
         assert!(found, "no seed in 1000 draws such intervals");
+    }
+
+    #[test]
+    fn a_full_yield_is_due_every_128_messages_whatever_the_clock() {
+        let config = ActorConfig {
+            yield_ms: ActorConfig::MAX_YIELD_MS,
+            jitter: false,
+            ..Default::default()
+        };
+        let t0 = 0u64.into_instant();
+        let mut fair = Fairness::new(&config, 1, t0);
+        for round in 0..3 {
+            for n in 1..=Fairness::<Ns>::FULL_YIELD_EVERY {
+                assert!(!fair.after_message(|| t0), "the clock never moves");
+                if n % 32 == 0 && n < Fairness::<Ns>::FULL_YIELD_EVERY {
+                    assert!(!fair.full_yield_due(), "round {round}: after {n}");
+                    // A batch's yield to the ready tasks does not reset the count ...
+                    fair.restart_after_ready(t0);
+                }
+            }
+            assert!(fair.full_yield_due(), "round {round}");
+            // ... a full yield does; so does nothing else (a wait on an empty mailbox).
+            fair.resume(|| t0);
+            assert!(
+                fair.full_yield_due(),
+                "round {round}: the wait is no full yield here"
+            );
+            fair.restart(t0);
+            assert!(!fair.full_yield_due());
+        }
     }
 
     /// A fake instant in nanoseconds.

@@ -27,7 +27,8 @@ enum Break {
     /// on all but every 31st turn, and polls its timers only every 61 tasks.
     SelfWake,
     /// `yield_to_ready` always wakes the task itself, even while a task woken from another
-    /// thread waits in tokio's shared queue (`ryker-tokio` yields the tokio way then).
+    /// thread waits in tokio's shared queue (`ryker-tokio` yields the tokio way then): such a
+    /// task waits for the loop's next full yield (at most 128 messages) instead of one batch.
     ReadyIgnoresSharedQueue,
     /// `now` never advances: time-based yields never fire.
     Clock,
@@ -143,10 +144,18 @@ fn a_self_waking_yield_on_tokio_starves_a_neighbour_woken_from_another_thread() 
     cases::fairness_endless_stream_does_not_starve_a_neighbour(on(Break::SelfWake));
 }
 
+/// Up to eight runs: the loop's full yield every 128 messages serves the shared queue at the
+/// latest four batches on, so under this mutant the neighbour waits up to four batches, over
+/// the case's bound of three in most runs but not in every one (under load about one run in
+/// three passed). Eight passes in a row by luck are out of reach.
 #[test]
 #[should_panic(expected = "starved it on the one worker")]
 fn a_yield_to_ready_that_ignores_the_shared_queue_starves_a_neighbour() {
-    cases::fairness_endless_stream_does_not_starve_a_neighbour(on(Break::ReadyIgnoresSharedQueue));
+    for _ in 0..8 {
+        cases::fairness_endless_stream_does_not_starve_a_neighbour(on(
+            Break::ReadyIgnoresSharedQueue,
+        ));
+    }
 }
 
 #[test]
