@@ -78,17 +78,18 @@ pub trait Runtime: Clone + Send + Sync + 'static {
 
     /// Gives the worker back to the tasks that are ready to run now, without waiting for
     /// the runtime's I/O and timers as [`yield_now`](Self::yield_now) may. The actor loop
-    /// calls it at the end of a full batch when it has gone through a `yield_now` (or waited
-    /// on an empty mailbox) within the last `yield_ms`; otherwise it calls `yield_now`. So
-    /// the tasks already queued run after every batch, and the I/O driver and the timers get
-    /// the worker at least about every `yield_ms`.
+    /// calls it at the end of a full batch when its last `yield_now` (or, for the time, wait
+    /// on an empty mailbox) was less than `yield_ms` and 128 handled messages ago; otherwise it
+    /// calls `yield_now`. So the tasks already queued run after every batch, and the I/O
+    /// driver and the timers get the worker at least every 128 messages or about `yield_ms`.
     ///
     /// The default is [`yield_now`](Self::yield_now). Override it where the runtime's yield
     /// costs more than a requeue and a cheaper one still lets every ready task run first:
-    /// tokio's `yield_now` holds the task back until its worker has polled the I/O driver (a
-    /// zero-length park), which on a multi-thread runtime can also wake another worker
-    /// (docs/PERFORMANCE.md measures it); `ryker-tokio` requeues the task behind the worker's
-    /// ready tasks instead, while no task woken from another thread is waiting.
+    /// tokio's `yield_now` holds the task back until its worker has run out of other tasks and
+    /// parked (docs/PERFORMANCE.md measures the cost); `ryker-tokio` requeues the task behind
+    /// the worker's ready tasks instead, while no task woken from another thread is waiting.
+    /// What a runtime serves only when a worker parks then waits for the loop's next full
+    /// yield: at most 128 messages or `yield_ms` away.
     fn yield_to_ready(&self) -> impl Future<Output = ()> + Send + 'static {
         self.yield_now()
     }

@@ -105,23 +105,24 @@ impl Runtime for Tokio {
     /// `Pending` once) while the runtime's shared queue is empty, and is tokio's
     /// [`yield_now`](tokio::task::yield_now) otherwise.
     ///
-    /// Why both: tokio's yield holds the task back until its worker has polled the I/O
-    /// driver (a zero-length park, once it has run its other tasks), and on a multi-thread
-    /// runtime that can also wake another worker: with one producer, the actor's tell rows
-    /// ran 1.10-1.24x as fast without it (docs/PERFORMANCE.md). A
-    /// self-woken task goes to the back of its worker's own queue, behind every task ready
-    /// there. But tasks woken from other threads wait in the shared queue, which a busy worker
-    /// looks at only every so many turns (up to 31 batches went by before such a task in the
-    /// conformance suite): while one waits there, this is tokio's yield, which serves that
-    /// queue before the task runs again. The run loop makes every `yield_ms` (and each
-    /// time-based yield) a full [`yield_now`](Runtime::yield_now), so the I/O driver and the
-    /// timers still get the worker that often, besides tokio's own poll of them every 61
-    /// tasks.
+    /// Why both: tokio's yield holds the task back until its worker has run out of other
+    /// tasks and parked (a zero-length park that polls the I/O driver); with one producer,
+    /// the actor's tell rows ran 1.1-1.3x as fast with most of those yields replaced by this
+    /// one (docs/PERFORMANCE.md). A self-woken task goes to the back of its worker's own
+    /// queue, behind every task ready there. But tasks woken from other threads wait in the
+    /// shared queue, which a busy worker looks at only every so many turns (up to 31 batches
+    /// went by before such a task in the conformance suite): while one waits there, this is
+    /// tokio's yield, which serves that queue before the task runs again.
     ///
-    /// What waits longer than before: what tokio serves only with its driver, while an actor
-    /// streams full batches on the same worker. That is I/O readiness, timers, and on a
-    /// current-thread runtime the future given to `block_on`. Each waited at most one batch
-    /// before; now it waits up to `yield_ms` and a batch, or 61 batches if those come sooner.
+    /// The run loop makes every time-based yield a full [`yield_now`](Runtime::yield_now), and
+    /// a batch's yield too once 128 messages or `yield_ms` have gone by since the last full
+    /// one. What tokio serves only when its worker parks waits for those: I/O readiness,
+    /// timers, tasks it holds back (a task that called tokio's `yield_now` or spent its
+    /// cooperative budget), and on a current-thread runtime the future given to `block_on`;
+    /// on a multi-thread runtime, the worker also steals from the others only then. Each of
+    /// these waited at most one batch behind a streaming actor before; now up to four (128
+    /// messages) or `yield_ms` and a batch, whichever comes first. 128 is tokio's own budget:
+    /// a tokio task reading a channel is held back as often.
     fn yield_to_ready(&self) -> impl Future<Output = ()> + Send + 'static {
         // A task woken from another thread after this read waits at most one more batch: the
         // next yield sees it.

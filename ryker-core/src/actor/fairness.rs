@@ -1,7 +1,7 @@
 //! When the run loop gives its worker back within a batch: every `yield_ms` (with jitter),
 //! reading the clock every `stride` messages; and which yield it uses: the full one
-//! (`Runtime::yield_now`) at least every `yield_ms`, the one to the ready tasks
-//! (`Runtime::yield_to_ready`) in between.
+//! (`Runtime::yield_now`) at least every 128 messages and every `yield_ms`, the one to the
+//! ready tasks (`Runtime::yield_to_ready`) in between.
 
 use core::time::Duration;
 

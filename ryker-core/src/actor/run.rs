@@ -8,10 +8,11 @@
 //! returns `Pending` anyway, and the clock check catches a stream that never lets it.
 //!
 //! A yield is a full one (`Runtime::yield_now`, behind the runtime's I/O and timers too) when
-//! it is time-based, or when `yield_ms` has passed since the last full one (or wait on an
-//! empty mailbox); otherwise it is one to the tasks ready to run (`Runtime::yield_to_ready`,
-//! which a runtime may make cheaper). A stream of fast full batches so lets the ready tasks in
-//! after every batch, and the I/O driver and the timers about every `yield_ms`.
+//! it is time-based, or when 128 messages have been handled or `yield_ms` has passed since the
+//! last full one (for the time, or wait on an empty mailbox); otherwise it is one to the tasks
+//! ready to run (`Runtime::yield_to_ready`, which a runtime may make cheaper). A stream of fast
+//! full batches so lets the ready tasks in after every batch, and the I/O driver, the timers
+//! and what the runtime holds back until its worker parks every fourth batch at the latest.
 //!
 //! The clock is read every `stride` messages, where `stride` doubles (up to 8) while handlers
 //! are fast and halves when they are slow, so a no-op handler does not pay a clock read per
@@ -394,8 +395,9 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
     }
 
     /// Gives the worker back once: in full (`Runtime::yield_now`, behind the runtime's I/O
-    /// and timers too) for a time-based yield (`timed`) and when `yield_ms` has passed since
-    /// the last full one, otherwise to the tasks ready to run (`Runtime::yield_to_ready`).
+    /// and timers too) for a time-based yield (`timed`) and when 128 messages or `yield_ms`
+    /// have gone by since the last full one (`Fairness::full_yield_due`), otherwise to the
+    /// tasks ready to run (`Runtime::yield_to_ready`).
     /// Either way every task already queued on the worker runs before the actor again; the
     /// difference is the I/O driver, which on tokio costs a zero-length park of the worker
     /// per full yield (docs/PERFORMANCE.md). Both restart the fairness interval.
