@@ -41,8 +41,8 @@ where
     /// channel is held back behind the driver. A runtime holds such tasks back until its worker
     /// parks (tokio's `yield_now`, a spent budget), and a yield to the ready tasks does not
     /// park it: without this, a task that yields or spends its budget got one turn per
-    /// `yield_ms` beside a streaming actor (about 500 of its messages at 2 µs) instead of one
-    /// per batch. With it, one per 128 messages: as beside a tokio task.
+    /// `yield_ms` beside a streaming actor (about 500 of the actor's messages at 2 µs each)
+    /// instead of one per batch. With it, one per 128 messages: as beside a tokio task.
     pub(super) const FULL_YIELD_EVERY: u32 = 128;
 
     pub(super) fn new(config: &ActorConfig, seed: u64, now: I) -> Self {
@@ -98,11 +98,10 @@ where
     }
 
     /// Whether the next yield must be a full one (`Runtime::yield_now`): `FULL_YIELD_EVERY`
-    /// messages were handled since the last, or a whole interval has passed since it, as of
-    /// the last clock read (the end of a full batch usually
-    /// comes sooner while handlers are fast; the run loop makes every time-based yield a full
-    /// one whatever this says). Not while the interval waits to be started after a wait on an
-    /// empty mailbox (`resume`): that wait was one.
+    /// messages were handled since the last, or a whole interval has passed since it as of the
+    /// last clock read (the run loop makes every time-based yield a full one whatever this
+    /// says). The interval does not count while it waits to be started after a wait on an
+    /// empty mailbox (`resume`): for the time, that wait was one.
     pub(super) fn full_yield_due(&self) -> bool {
         self.since_full >= Self::FULL_YIELD_EVERY
             || (!self.unstarted && self.last_check >= self.full_deadline)
