@@ -1,7 +1,7 @@
 //! Which yield the actor run loop uses, on a runtime with a fake clock that records every
 //! yield: after a full batch it uses `Runtime::yield_to_ready` unless `yield_ms` has passed,
 //! or 128 messages were handled, since its last `Runtime::yield_now`; every time-based yield
-//! is a `yield_now`.
+//! is a `yield_now`, with jitter too.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,19 +42,36 @@ enum Kind {
     Ready,
 }
 
+/// One recorded yield.
+#[derive(Clone, Copy, Debug)]
+struct Yield {
+    kind: Kind,
+    /// The fake clock's reading, in nanoseconds.
+    at: u64,
+    /// Messages handled before it (the hold not counted).
+    after: u64,
+}
+
 /// Every task on its own thread; the clock moves only when a handler moves it; every yield
-/// is recorded with the clock's reading.
+/// is recorded with the clock's reading and the count of messages handled.
 #[derive(Clone, Debug, Default)]
 struct Recording {
     clock: Arc<AtomicU64>,
-    yields: Arc<Mutex<Vec<(Kind, u64)>>>,
+    handled: Arc<AtomicU64>,
+    yields: Arc<Mutex<Vec<Yield>>>,
     threads: common::TaskThreads,
 }
 
 impl Recording {
     fn note(&self, kind: Kind) {
-        let now = self.clock.load(Ordering::SeqCst);
-        self.yields.lock().unwrap().push((kind, now));
+        let at = self.clock.load(Ordering::SeqCst);
+        let after = self.handled.load(Ordering::SeqCst);
+        self.yields.lock().unwrap().push(Yield { kind, at, after });
+    }
+
+    /// The kind of the last yield, if there was one.
+    fn last_kind(&self) -> Option<Kind> {
+        self.yields.lock().unwrap().last().map(|y| y.kind)
     }
 }
 
@@ -92,35 +109,54 @@ enum Work {
     Hold(mpsc::Sender<()>, mpsc::Receiver<()>),
     /// Moves the clock on by this many nanoseconds.
     Cost(u64),
+    /// Moves the clock on by `fast` nanoseconds while the last yield was a full one (or there
+    /// was none yet), by `slow` after a yield to the ready tasks.
+    Adaptive { fast: u64, slow: u64 },
 }
 
-struct Clocked(Arc<AtomicU64>);
+struct Clocked(Recording);
 
 impl Actor for Clocked {
     type Msg = Work;
 
     async fn handle(&mut self, msg: Work, _ctx: &mut Context<Self>) {
-        match msg {
+        let ns = match msg {
             Work::Hold(entered, go) => {
                 entered.send(()).expect("the test waits for it");
                 go.recv().expect("the test lets it go");
+                return;
             }
-            Work::Cost(ns) => {
-                self.0.fetch_add(ns, Ordering::SeqCst);
-            }
-        }
+            Work::Cost(ns) => ns,
+            Work::Adaptive { fast, slow } => match self.0.last_kind() {
+                None | Some(Kind::Full) => fast,
+                Some(Kind::Ready) => slow,
+            },
+        };
+        self.0.clock.fetch_add(ns, Ordering::SeqCst);
+        self.0.handled.fetch_add(1, Ordering::SeqCst);
     }
 }
 
 /// Queues `messages` messages of `cost` each behind a hold on an actor with `batch_size` 32 and
-/// `yield_ms` 1 (no jitter), lets them run, and returns the yields in order (clock readings in
-/// nanoseconds).
-fn yields_for(messages: u64, cost: Duration) -> Vec<(Kind, u64)> {
+/// `yield_ms` 1 (no jitter), lets them run, and returns the yields in order.
+fn yields_for(messages: u64, cost: Duration) -> Vec<Yield> {
     yields_with(messages, cost, 1)
 }
 
 /// As [`yields_for`], with the given `yield_ms`.
-fn yields_with(messages: u64, cost: Duration, yield_ms: u64) -> Vec<(Kind, u64)> {
+fn yields_with(messages: u64, cost: Duration, yield_ms: u64) -> Vec<Yield> {
+    let ns = u64::try_from(cost.as_nanos()).unwrap();
+    run_behind_hold(messages, yield_ms, false, || Work::Cost(ns))
+}
+
+/// Queues `messages` messages made by `work` behind a hold on an actor with `batch_size` 32,
+/// `yield_ms` and `jitter`, lets them run, and returns the yields in order.
+fn run_behind_hold(
+    messages: u64,
+    yield_ms: u64,
+    jitter: bool,
+    mut work: impl FnMut() -> Work,
+) -> Vec<Yield> {
     let rt = Recording::default();
     let config = ActorConfig {
         mailbox: MailboxConfig {
@@ -128,12 +164,12 @@ fn yields_with(messages: u64, cost: Duration, yield_ms: u64) -> Vec<(Kind, u64)>
             capacity: usize::try_from(messages).unwrap().next_power_of_two(),
             ..Default::default()
         },
-        batch_size: 32,
+        batch_size: BATCH,
         yield_ms,
-        jitter: false,
+        jitter,
     };
     let handle = ActorOptions::new(config)
-        .spawn(&rt, Clocked(rt.clock.clone()))
+        .spawn(&rt, Clocked(rt.clone()))
         .expect("valid config");
     let addr = handle.addr();
     let (go, hold) = mpsc::channel();
@@ -142,9 +178,8 @@ fn yields_with(messages: u64, cost: Duration, yield_ms: u64) -> Vec<(Kind, u64)>
     // The actor took the hold alone (nothing else was queued): the batches after it are all
     // full.
     in_hold.recv().expect("the actor handles the hold");
-    let ns = u64::try_from(cost.as_nanos()).unwrap();
     for _ in 0..messages {
-        addr.try_tell(Work::Cost(ns)).expect("room");
+        addr.try_tell(work()).expect("room");
     }
     go.send(()).unwrap();
     drop(addr);
@@ -156,13 +191,15 @@ fn yields_with(messages: u64, cost: Duration, yield_ms: u64) -> Vec<(Kind, u64)>
     yields
 }
 
-/// The message numbers (`cost_ns` each on the fake clock; the hold costs nothing) at which the
-/// full yields came.
-fn full_yields_at(yields: &[(Kind, u64)], cost_ns: u64) -> Vec<u64> {
+/// The tests' `batch_size`.
+const BATCH: usize = 32;
+
+/// The message counts at which the full yields came.
+fn full_yields_at(yields: &[Yield]) -> Vec<u64> {
     yields
         .iter()
-        .filter(|(kind, _)| *kind == Kind::Full)
-        .map(|&(_, at)| at / cost_ns)
+        .filter(|y| y.kind == Kind::Full)
+        .map(|y| y.after)
         .collect()
 }
 
@@ -183,7 +220,7 @@ fn fast_full_batches_yield_in_full_every_128_messages() {
         "one yield per full batch: {yields:?}"
     );
     let expected: Vec<u64> = (1..=batches / 4).map(|n| n * 128).collect();
-    assert_eq!(full_yields_at(&yields, 10_000), expected, "{yields:?}");
+    assert_eq!(full_yields_at(&yields), expected, "{yields:?}");
 }
 
 /// Handlers of 12 µs (a batch 384 µs) and `yield_ms` 1: the interval comes before the
@@ -202,16 +239,15 @@ fn fast_full_batches_yield_in_full_every_yield_ms() {
         "one yield per full batch: {yields:?}"
     );
     let expected: Vec<u64> = (1..=batches / 3).map(|n| n * 96).collect();
-    assert_eq!(full_yields_at(&yields, 12_000), expected, "{yields:?}");
+    assert_eq!(full_yields_at(&yields), expected, "{yields:?}");
 }
 
 /// Slow handlers (100 µs of fake time, a batch 3.2 ms): every yield is time-based, about every
 /// `yield_ms`, and each is a full one.
 ///
-/// Fails on: a time-based yield that goes to the ready tasks only while no full one is due.
-/// (With jitter a time-based yield can come before a full one is due, after a stretch of
-/// batches that did not fill up: the unit tests of `Fairness` show it; the loop makes every
-/// time-based yield a full one itself.)
+/// Fails on: time-based yields to the ready tasks. (Without jitter a full one is always due by
+/// the time a time-based yield comes, so a loop that makes time-based yields full ones only
+/// when `Fairness::full_yield_due` says so passes here; the jitter case below fails it.)
 #[test]
 fn time_based_yields_are_full_ones() {
     let messages = if cfg!(miri) { 160 } else { 640 };
@@ -220,8 +256,50 @@ fn time_based_yields_are_full_ones() {
         yields.len() as u64 >= messages * 8 / 100,
         "about one yield per 10 messages: {yields:?}"
     );
+    assert!(yields.iter().all(|y| y.kind == Kind::Full), "{yields:?}");
+    // The clock is read after every slow message, so each comes exactly when the interval is
+    // up: 1 ms (10 messages) after the one before.
     assert!(
-        yields.iter().all(|(kind, _)| *kind == Kind::Full),
-        "{yields:?}"
+        yields.windows(2).all(|w| w[1].at - w[0].at == 1_000_000),
+        "one yield per 1 ms: {yields:?}"
+    );
+}
+
+/// With jitter, a time-based yield can come before a full one is due. A full yield starts
+/// both intervals with one draw (75%..125% of `yield_ms`); a yield to the ready tasks draws a
+/// new one for the time-based yield and leaves the full one due where it was. Here the
+/// handlers take 3 µs after a full yield and 50 µs after a yield to the ready tasks: each full
+/// yield is followed by a fast batch that ends in a yield to the ready tasks, then slow
+/// messages until the time-based yield, about one new interval later. That yield comes before
+/// the full one is due whenever the new draw is the shorter by more than the fast batch took
+/// (about one cycle in six). Every yield within a batch (after a message count that is not a
+/// multiple of 32) is time-based, and must be a full one.
+///
+/// Fails on: a loop whose time-based yields are full ones only when
+/// `Fairness::full_yield_due` says so (checked by hand: 10 runs out of 10).
+#[test]
+fn time_based_yields_are_full_ones_with_jitter() {
+    let messages = if cfg!(miri) { 480 } else { 4000 };
+    let yields = run_behind_hold(messages, 1, true, || Work::Adaptive {
+        fast: 3_000,
+        slow: 50_000,
+    });
+    let within_batch = |y: &Yield| y.after % BATCH as u64 != 0;
+    // The cycles: a time-based yield right after a yield to the ready tasks.
+    let cycles = yields
+        .windows(2)
+        .filter(|w| w[0].kind == Kind::Ready && within_batch(&w[1]))
+        .count() as u64;
+    assert!(
+        cycles >= messages / 100,
+        "about one cycle per 50 messages, got {cycles}: {yields:?}"
+    );
+    let ready_within: Vec<&Yield> = yields
+        .iter()
+        .filter(|y| within_batch(y) && y.kind == Kind::Ready)
+        .collect();
+    assert!(
+        ready_within.is_empty(),
+        "time-based yields to the ready tasks only: {ready_within:?} (all: {yields:?})"
     );
 }

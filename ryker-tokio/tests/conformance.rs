@@ -1,6 +1,8 @@
 //! The shared conformance suite (`ryker-conformance`) on tokio: every case on a current-thread
 //! runtime (which also runs the one-worker fairness cases) and on a multi-thread runtime with
-//! two workers.
+//! two workers; the one-worker fairness cases on a multi-thread runtime with one worker too
+//! (its scheduler, shared queue and driver are the multi-thread ones, where the actor's yields
+//! to the ready tasks check the shared queue).
 
 use std::future::Future;
 
@@ -61,4 +63,10 @@ mod multi_thread {
     use super::OnTokio;
 
     ryker_conformance::suite!(OnTokio::multi_thread(2));
+}
+
+mod multi_thread_one_worker {
+    use super::OnTokio;
+
+    ryker_conformance::one_worker_suite!(OnTokio::multi_thread(1));
 }
