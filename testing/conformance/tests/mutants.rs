@@ -164,6 +164,14 @@ fn a_self_waking_yield_on_tokio_keeps_the_timers_from_the_worker() {
     cases::fairness_streaming_actor_lets_a_timer_fire(on(Break::SelfWake));
 }
 
+/// A sleep that returns at once ends before the streaming actor can handle a message: the
+/// case must say it showed nothing rather than pass.
+#[test]
+#[should_panic(expected = "either way the case showed nothing")]
+fn instant_sleeps_leave_the_timer_case_nothing_to_show() {
+    cases::fairness_streaming_actor_lets_a_timer_fire(on(Break::Sleep));
+}
+
 #[test]
 #[should_panic(expected = "did not yield within its batch")]
 fn no_yield_holds_the_neighbour_for_the_batch() {

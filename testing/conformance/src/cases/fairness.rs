@@ -457,8 +457,9 @@ pub fn fairness_streaming_actor_lets_a_timer_fire<H: Harness>(h: H) {
         assert!(
             streamed == TIMER_SLEEPS,
             "the streaming actor handled {TIMER_STREAMED} messages or more during only \
-             {streamed} of {} sleeps (all: {slept:?}): it hardly ran beside the sleeper, and \
-             the case showed nothing",
+             {streamed} of {} sleeps (all: {slept:?}): it hardly ran beside the sleeper (its \
+             worker or its feeder kept off the CPU), or the sleeps did not last; either way the \
+             case showed nothing",
             slept.len()
         );
         let longest = slept.iter().copied().max().unwrap_or(0);
