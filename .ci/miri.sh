@@ -20,7 +20,8 @@
 # ryker-core/tests and the doc examples, with the amnesia feature so that the slot-wiping unsafe
 # code runs too (it only adds code; the plain paths are the same). The tests shrink themselves
 # under cfg(miri) (loop counts, proptest cases, the stress scale in tests/common/mod.rs): the
-# whole script takes about 2 minutes on 2 cores once built (both runs in parallel).
+# whole script takes about 6 minutes on 2 cores once built (both runs in parallel; 363 s in the
+# CI run of 2026-12-06, the Tree Borrows run the longer).
 #   - Isolation stays on (no -Zmiri-disable-isolation): no test needs the host's file system or
 #     environment under Miri (its clock is Miri's virtual one).
 #   - One seed per run (no -Zmiri-many-seeds): the TB run uses a different scheduling and
