@@ -4,15 +4,17 @@
 //! is a `yield_now`, with jitter too.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use ryker_core::actor::{Actor, ActorConfig, ActorOptions, Context, Exit};
 use ryker_core::blocking::block_on;
 use ryker_core::mailbox::MailboxConfig;
-use ryker_core::runtime::{Runtime, YieldNow};
+use ryker_core::runtime::Runtime;
 
 mod common;
 
@@ -52,14 +54,16 @@ struct Yield {
     after: u64,
 }
 
-/// Every task on its own thread; the clock moves only when a handler moves it; every yield
-/// is recorded with the clock's reading and the count of messages handled.
+/// Every task on its own thread; the clock moves only when a handler moves it, and by
+/// `away_ns` in every yield (the time the worker spent on other tasks); every yield is
+/// recorded with the clock's reading when it began and the count of messages handled.
 #[derive(Clone, Debug, Default)]
 struct Recording {
     clock: Arc<AtomicU64>,
     handled: Arc<AtomicU64>,
     yields: Arc<Mutex<Vec<Yield>>>,
     threads: common::TaskThreads,
+    away_ns: u64,
 }
 
 impl Recording {
@@ -72,6 +76,37 @@ impl Recording {
     /// The kind of the last yield, if there was one.
     fn last_kind(&self) -> Option<Kind> {
         self.yields.lock().unwrap().last().map(|y| y.kind)
+    }
+
+    /// A yield after which the clock has moved on by `away_ns`.
+    fn away(&self) -> Away {
+        Away {
+            yielded: false,
+            clock: self.clock.clone(),
+            ns: self.away_ns,
+        }
+    }
+}
+
+/// `Pending` once (waking itself first), as `ryker_core::runtime::YieldNow`; when it is done,
+/// the clock has moved on by `ns`: the time the other tasks took.
+struct Away {
+    yielded: bool,
+    clock: Arc<AtomicU64>,
+    ns: u64,
+}
+
+impl Future for Away {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        if self.yielded {
+            self.clock.fetch_add(self.ns, Ordering::SeqCst);
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 
@@ -94,12 +129,12 @@ impl Runtime for Recording {
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         self.note(Kind::Full);
-        YieldNow::new()
+        self.away()
     }
 
     fn yield_to_ready(&self) -> impl Future<Output = ()> + Send + 'static {
         self.note(Kind::Ready);
-        YieldNow::new()
+        self.away()
     }
 }
 
@@ -146,18 +181,20 @@ fn yields_for(messages: u64, cost: Duration) -> Vec<Yield> {
 /// As [`yields_for`], with the given `yield_ms`.
 fn yields_with(messages: u64, cost: Duration, yield_ms: u64) -> Vec<Yield> {
     let ns = u64::try_from(cost.as_nanos()).unwrap();
-    run_behind_hold(messages, yield_ms, false, || Work::Cost(ns))
+    run_behind_hold(Recording::default(), messages, yield_ms, false, || {
+        Work::Cost(ns)
+    })
 }
 
 /// Queues `messages` messages made by `work` behind a hold on an actor with `batch_size` 32,
-/// `yield_ms` and `jitter`, lets them run, and returns the yields in order.
+/// `yield_ms` and `jitter`, running on `rt`, lets them run, and returns the yields in order.
 fn run_behind_hold(
+    rt: Recording,
     messages: u64,
     yield_ms: u64,
     jitter: bool,
     mut work: impl FnMut() -> Work,
 ) -> Vec<Yield> {
-    let rt = Recording::default();
     let config = ActorConfig {
         mailbox: MailboxConfig {
             // Room for every message at once (the hold is taken before they are queued).
@@ -279,13 +316,14 @@ fn time_based_yields_are_full_ones() {
 /// batch's end must be due: 128 messages or the shortest draw (750 µs) after the last one.
 ///
 /// Fails on (checked by hand): a loop whose time-based yields are full ones only when
-/// `Fairness::full_yield_due` says so (10 runs of 10; under Miri, with 7 cycles, it would
-/// pass about one run in five); a time-based full yield that does not restart the full one's
-/// count and deadline (10 of 10).
+/// `Fairness::full_yield_due` says so (10 runs of 10; under Miri, with 1,280 messages and 20
+/// cycles, it would pass about one run in a hundred: Miri's run, whose seed is the same every
+/// time, fails it); a time-based full yield that does not restart the full one's count and
+/// deadline (10 of 10).
 #[test]
 fn time_based_yields_are_full_ones_with_jitter() {
-    let messages = if cfg!(miri) { 480 } else { 4000 };
-    let yields = run_behind_hold(messages, 1, true, || Work::Adaptive {
+    let messages = if cfg!(miri) { 1280 } else { 4000 };
+    let yields = run_behind_hold(Recording::default(), messages, 1, true, || Work::Adaptive {
         fast: 3_000,
         slow: 50_000,
     });
@@ -323,4 +361,36 @@ fn time_based_yields_are_full_ones_with_jitter() {
         }
         last_full = *y;
     }
+}
+
+/// Yields that take time: the worker spends 500 µs of fake time on other tasks in each, and
+/// the handlers take 20 µs (a batch 640 µs) with `yield_ms` 1, no jitter. The interval must
+/// start when the actor gets the worker back, not when it gave the worker up: then no batch
+/// lasts an interval, every yield comes at a batch's end, and they alternate: to the ready
+/// tasks after the first batch (640 µs since the interval began), in full after the next
+/// (the full one is due: 1.78 ms), and so on. A loop that read the clock before the yield
+/// would find its new interval 500 µs spent on return, and yield again within the batch.
+///
+/// Fails on (checked by hand, with 6 batches as under Miri too): the clock read before
+/// `yield_now` instead of after (from the third batch on, a time-based yield every 27
+/// messages), or before `yield_to_ready` (one within every second batch).
+#[test]
+fn the_interval_starts_when_the_worker_comes_back() {
+    let batches = if cfg!(miri) { 6 } else { 24 };
+    let rt = Recording {
+        away_ns: 500_000,
+        ..Recording::default()
+    };
+    let yields = run_behind_hold(rt, batches * BATCH as u64, 1, false, || Work::Cost(20_000));
+    let at_ends: Vec<u64> = yields.iter().map(|y| y.after).collect();
+    let expected: Vec<u64> = (1..=batches).map(|n| n * BATCH as u64).collect();
+    assert_eq!(
+        at_ends, expected,
+        "one yield per batch, at its end: {yields:?}"
+    );
+    let kinds: Vec<Kind> = yields.iter().map(|y| y.kind).collect();
+    let alternating: Vec<Kind> = (0..batches)
+        .map(|n| if n % 2 == 0 { Kind::Ready } else { Kind::Full })
+        .collect();
+    assert_eq!(kinds, alternating, "{yields:?}");
 }

@@ -346,6 +346,8 @@ mod tests {
         now = now + Duration::from_micros(900);
         assert!(!fair.check(now));
         assert!(!fair.full_yield_due());
+        // Exactly an interval after the full yield: both are due at their deadline, not after
+        // it (`>=`; a `>` in either fails here).
         now = now + Duration::from_micros(100);
         assert!(fair.check(now), "the time-based yield is due ...");
         assert!(fair.full_yield_due(), "... and is a full one");
