@@ -6,8 +6,9 @@
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 
+use async_std::io::ReadExt;
 use ryker_asyncstd::AsyncStd;
-use ryker_conformance::Harness;
+use ryker_conformance::{BoxedRead, ByteReader, Harness};
 
 /// The global runtime with one worker, held by one case at a time.
 struct OneWorker {
@@ -44,6 +45,25 @@ impl Harness for OneWorker {
 
     fn can_shut_down(&self) -> bool {
         false
+    }
+
+    fn watch(&self, stream: std::net::TcpStream) -> Option<Box<dyn ByteReader>> {
+        Some(Box::new(AsyncStdReader(async_std::net::TcpStream::from(
+            stream,
+        ))))
+    }
+}
+
+/// A socket read through async-std's reactor.
+struct AsyncStdReader(async_std::net::TcpStream);
+
+impl ByteReader for AsyncStdReader {
+    fn read_byte(&mut self) -> BoxedRead<'_> {
+        Box::pin(async move {
+            let mut byte = [0];
+            self.0.read_exact(&mut byte).await?;
+            Ok(byte[0])
+        })
     }
 }
 

@@ -6,9 +6,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use ryker_conformance::Harness;
+use ryker_conformance::{BoxedRead, ByteReader, Harness};
 use ryker_smol::Smol;
-use smol::Executor;
+use smol::io::AsyncReadExt;
+use smol::{Async, Executor};
 
 /// An executor made for one case, run by `block_on`'s thread and `workers - 1` more threads;
 /// actors spawn on it with `Smol::on`.
@@ -63,6 +64,24 @@ impl Harness for OnSmol {
 
     fn workers(&self) -> usize {
         self.workers
+    }
+
+    fn watch(&self, stream: std::net::TcpStream) -> Option<Box<dyn ByteReader>> {
+        let stream = Async::new(stream).expect("registered with smol's reactor");
+        Some(Box::new(SmolReader(stream)))
+    }
+}
+
+/// A socket read through smol's reactor.
+struct SmolReader(Async<std::net::TcpStream>);
+
+impl ByteReader for SmolReader {
+    fn read_byte(&mut self) -> BoxedRead<'_> {
+        Box::pin(async move {
+            let mut byte = [0];
+            self.0.read_exact(&mut byte).await?;
+            Ok(byte[0])
+        })
     }
 }
 

@@ -5,11 +5,12 @@
 //! to the ready tasks check the shared queue).
 
 use std::future::Future;
+use std::io;
 
-use ryker_conformance::Harness;
+use ryker_conformance::{BoxedRead, ByteReader, Harness};
 use ryker_tokio::Tokio;
 
-/// A tokio runtime built for one case, timer enabled; actors spawn through its handle.
+/// A tokio runtime built for one case, timer and I/O enabled; actors spawn through its handle.
 struct OnTokio {
     rt: tokio::runtime::Runtime,
     workers: usize,
@@ -19,7 +20,7 @@ impl OnTokio {
     /// `block_on` and every task share the calling thread.
     fn current_thread() -> Self {
         let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
+            .enable_all()
             .build()
             .expect("a tokio runtime");
         Self { rt, workers: 1 }
@@ -29,7 +30,7 @@ impl OnTokio {
     fn multi_thread(workers: usize) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
-            .enable_time()
+            .enable_all()
             .build()
             .expect("a tokio runtime");
         Self { rt, workers }
@@ -49,6 +50,33 @@ impl Harness for OnTokio {
 
     fn workers(&self) -> usize {
         self.workers
+    }
+
+    fn watch(&self, stream: std::net::TcpStream) -> Option<Box<dyn ByteReader>> {
+        let _entered = self.rt.enter();
+        stream.set_nonblocking(true).expect("a non-blocking socket");
+        let stream = tokio::net::TcpStream::from_std(stream).expect("registered with tokio");
+        Some(Box::new(TokioReader(stream)))
+    }
+}
+
+/// A socket read through tokio's I/O driver.
+struct TokioReader(tokio::net::TcpStream);
+
+impl ByteReader for TokioReader {
+    fn read_byte(&mut self) -> BoxedRead<'_> {
+        Box::pin(async move {
+            let mut byte = [0];
+            loop {
+                self.0.readable().await?;
+                match self.0.try_read(&mut byte) {
+                    Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                    Ok(_) => return Ok(byte[0]),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        })
     }
 }
 

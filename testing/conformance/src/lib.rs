@@ -4,7 +4,8 @@
 //! against [`Runtime`](ryker_core::runtime::Runtime), on tokio, smol and async-std.
 //!
 //! - [`Harness`] — what an adapter's test implements: a runtime, a way to block on a future
-//!   with it, how many workers it has, and whether it can be shut down.
+//!   with it, how many workers it has, whether it can be shut down, and a socket read through
+//!   its I/O driver ([`Harness::watch`], for the one I/O case).
 //! - [`suite!`] — one `#[test]` per case that holds on any runtime.
 //! - [`one_worker_suite!`] — the fairness cases, which need every actor on one worker.
 //! - [`cases`] — the cases themselves, one function each (the test names).
@@ -103,7 +104,27 @@ pub trait Harness: Sized + 'static {
     fn shutdown(self) {
         drop(self);
     }
+
+    /// For the I/O case ([`cases::fairness_streaming_actor_lets_io_through`]): `stream` (a
+    /// connected loopback TCP socket, still blocking) as the runtime's own TCP stream, so
+    /// that a read waits on the runtime's I/O driver. Called on the thread that calls
+    /// [`Harness::block_on`], outside it. The default, `None`, fails that case, naming this
+    /// method: a runtime's fairness is not shown until its I/O is.
+    fn watch(&self, stream: std::net::TcpStream) -> Option<Box<dyn ByteReader>> {
+        drop(stream);
+        None
+    }
 }
+
+/// A socket read through a runtime's I/O driver ([`Harness::watch`]).
+pub trait ByteReader: Send + 'static {
+    /// Waits until a byte can be read, and reads it; an error (`UnexpectedEof` included) once
+    /// the stream has ended.
+    fn read_byte(&mut self) -> BoxedRead<'_>;
+}
+
+/// What [`ByteReader::read_byte`] returns.
+pub type BoxedRead<'a> = core::pin::Pin<Box<dyn Future<Output = std::io::Result<u8>> + Send + 'a>>;
 
 /// Expands to one `#[test]` per runtime-independent case, each named after its function in
 /// [`cases`] and each running on a fresh harness from `$harness` (an expression evaluated once
@@ -208,6 +229,7 @@ macro_rules! one_worker_suite {
             fairness_slow_handler_after_an_idle_wait_yields_within_a_batch,
             fairness_panicking_handler_does_not_starve_a_neighbour,
             fairness_streaming_actor_lets_a_timer_fire,
+            fairness_streaming_actor_lets_io_through,
         );
     };
 }

@@ -7,10 +7,11 @@
 //! from outside; each case's documentation says how it would fail on them.
 
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::time::Duration;
 
-use ryker_conformance::{cases, Harness};
+use ryker_conformance::{cases, BoxedRead, ByteReader, Harness};
 use ryker_core::runtime::Runtime;
 use tokio::time::Instant;
 
@@ -96,7 +97,7 @@ struct OnMutant {
 
 fn on(broken: Break) -> OnMutant {
     let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .expect("a tokio runtime");
     OnMutant { rt, broken }
@@ -120,6 +121,33 @@ impl Harness for OnMutant {
     fn workers(&self) -> usize {
         1
     }
+
+    fn watch(&self, stream: std::net::TcpStream) -> Option<Box<dyn ByteReader>> {
+        let _entered = self.rt.enter();
+        stream.set_nonblocking(true).expect("a non-blocking socket");
+        let stream = tokio::net::TcpStream::from_std(stream).expect("registered with tokio");
+        Some(Box::new(TokioReader(stream)))
+    }
+}
+
+/// A socket read through tokio's I/O driver (as in `ryker-tokio`'s conformance test).
+struct TokioReader(tokio::net::TcpStream);
+
+impl ByteReader for TokioReader {
+    fn read_byte(&mut self) -> BoxedRead<'_> {
+        Box::pin(async move {
+            let mut byte = [0];
+            loop {
+                self.0.readable().await?;
+                match self.0.try_read(&mut byte) {
+                    Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                    Ok(_) => return Ok(byte[0]),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        })
+    }
 }
 
 #[test]
@@ -130,6 +158,7 @@ fn control_unbroken_wrapper_passes() {
     cases::tell_timeout_hands_the_message_back(on(Break::Nothing));
     cases::fairness_panicking_handler_does_not_starve_a_neighbour(on(Break::Nothing));
     cases::fairness_streaming_actor_lets_a_timer_fire(on(Break::Nothing));
+    cases::fairness_streaming_actor_lets_io_through(on(Break::Nothing));
 }
 
 #[test]
@@ -162,6 +191,15 @@ fn a_yield_to_ready_that_ignores_the_shared_queue_starves_a_neighbour() {
 #[should_panic(expected = "kept the runtime's timers from the one worker")]
 fn a_self_waking_yield_on_tokio_keeps_the_timers_from_the_worker() {
     cases::fairness_streaming_actor_lets_a_timer_fire(on(Break::SelfWake));
+}
+
+/// tokio then polls its I/O driver every 61 tasks (here 61 of the streaming actor's batches):
+/// each of the case's ten reads took 1,549 to 1,857 of its messages in the first run, where
+/// the bound is 640 (2026-12-07).
+#[test]
+#[should_panic(expected = "kept the runtime's I/O driver from the one worker")]
+fn a_self_waking_yield_on_tokio_keeps_the_io_driver_from_the_worker() {
+    cases::fairness_streaming_actor_lets_io_through(on(Break::SelfWake));
 }
 
 /// A sleep that returns at once ends before the streaming actor can handle a message: the

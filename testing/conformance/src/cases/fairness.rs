@@ -7,16 +7,18 @@
 //! Both measure in the busy actor's messages, not in time: how many more it handled between
 //! the moment the neighbour's message was sent and the moment the neighbour ran.
 
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ryker_core::prelude::*;
 
 use crate::probe::config;
 use crate::sync::stop_and_join;
-use crate::sync::{busy_spin, lock, within, Latch, SetOnDrop};
+use crate::sync::{busy_spin, lock, within, Latch, SetOnDrop, LIMIT};
 use crate::Harness;
 
 /// Endless stream: the busy actor's mailbox, full when the neighbour's message is sent.
@@ -74,6 +76,23 @@ const TIMER_TRIES: usize = 25;
 /// reach the timers leaves them to tokio's own poll of its driver every 61 tasks: here 61
 /// batches, about 1,950 messages. The bound is 20 batches.
 const TIMER_BOUND: u64 = 640;
+
+/// I/O: the streaming actor's messages between a read and the next write, so that every
+/// write finds it streaming.
+const IO_GAP: u64 = 64;
+
+/// I/O: how many reads must count, of at most how many. A read counts once the streaming
+/// actor had a batch or more queued when the byte was written and when it was read.
+const IO_READS: usize = 10;
+const IO_TRIES: usize = 40;
+const IO_QUEUED: u64 = 32;
+
+/// I/O: how many of the streaming actor's messages may run from a write to the read. A fair
+/// loop's full yield comes at least every `yield_ms` (1 ms, about 50 messages) or 128 messages,
+/// and the rest of a batch: about 100. A loop or a runtime whose yields never reach the I/O
+/// driver leaves it to tokio's own poll of its driver every 61 tasks: here up to 61 batches,
+/// about 1,950 messages. The bound is 20 batches, as the timer's.
+const IO_BOUND: u64 = 640;
 
 fn assert_one_worker<H: Harness>(h: &H) {
     assert_eq!(
@@ -378,6 +397,181 @@ pub fn fairness_streaming_actor_lets_a_timer_fire<H: Harness>(h: H) {
     let rt = h.runtime();
     let counts = Arc::new(Counts::default());
     h.block_on(async {
+        let streaming = Streaming::start(&rt, &counts).await;
+        let slept = Arc::new(Mutex::new(Vec::new()));
+        let woke = Latch::new(1);
+        rt.spawn({
+            let (rt, counts, slept) = (rt.clone(), counts.clone(), slept.clone());
+            let woke = woke.guard();
+            async move {
+                let _woke = woke;
+                let mut streamed = 0;
+                for _ in 0..TIMER_TRIES {
+                    let before = counts.busy.load(Ordering::Acquire);
+                    rt.sleep(TIMER_SLEEP).await;
+                    let after = counts.busy.load(Ordering::Acquire);
+                    lock(&slept).push(after - before);
+                    if after - before >= TIMER_STREAMED {
+                        streamed += 1;
+                        if streamed == TIMER_SLEEPS {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        within("the sleeper to finish", woke.wait()).await;
+        streaming.finish(&counts).await;
+        let slept = lock(&slept).clone();
+        let streamed = slept.iter().filter(|&&n| n >= TIMER_STREAMED).count();
+        assert!(
+            streamed == TIMER_SLEEPS,
+            "the streaming actor handled {TIMER_STREAMED} messages or more during only \
+             {streamed} of {} sleeps (all: {slept:?}): it hardly ran beside the sleeper (its \
+             worker or its feeder kept off the CPU), or the sleeps did not last; either way the \
+             case showed nothing",
+            slept.len()
+        );
+        let longest = slept.iter().copied().max().unwrap_or(0);
+        assert!(
+            longest < TIMER_BOUND,
+            "a {TIMER_SLEEP:?} sleep ended only after the streaming actor handled {longest} \
+             messages of {TIMER_WORK:?} each (all sleeps: {slept:?}; yield_ms 1): its yields \
+             kept the runtime's timers from the one worker"
+        );
+    });
+}
+
+/// One worker; the streaming actor A of the timer case (about 20 µs of work per message, 4096
+/// slots, `batch_size` 32, `yield_ms` 1 without jitter, its mailbox kept full by a plain
+/// thread). A plain task on the same worker reads a loopback TCP socket one byte at a time
+/// through the runtime's I/O driver ([`Harness::watch`]); a plain thread writes each byte once
+/// A has handled `IO_GAP` (64) messages since the last was read. Counted in A's messages from
+/// the write to the read, each byte must be read before A has handled 640 more (`IO_BOUND`):
+/// the run loop's yields after its full batches may skip the I/O driver
+/// (`Runtime::yield_to_ready`), but at least every 128 messages or `yield_ms` one of them must
+/// be a full `yield_now` that does not. A read counts towards the ten the case needs (of at
+/// most 40) only if A still had a batch or more queued at both ends (`IO_QUEUED`): a read
+/// that A's emptied mailbox let through (its feeder off the CPU on a loaded machine) shows
+/// nothing about its yields.
+///
+/// Fails on: a run loop that never makes a full-batch yield a full one, a runtime whose
+/// `yield_now` only requeues the task where its I/O driver is not polled (tokio with a
+/// self-waking yield polls its driver every 61 tasks: 1,549-1,857 of A's messages per read
+/// in a run; `tests/mutants.rs`). On tokio (current-thread and multi-thread with one worker),
+/// smol and async-std the reads took 1-225 (2026-12-07).
+pub fn fairness_streaming_actor_lets_io_through<H: Harness>(h: H) {
+    assert_one_worker(&h);
+    let rt = h.runtime();
+    let counts = Arc::new(Counts::default());
+    let listener = TcpListener::bind(("127.0.0.1", 0)).expect("a loopback listener");
+    let mut writer =
+        TcpStream::connect(listener.local_addr().expect("its address")).expect("connected");
+    writer.set_nodelay(true).expect("TCP_NODELAY");
+    let (socket, _) = listener.accept().expect("accepted");
+    let reader = h.watch(socket).expect(
+        "this harness gives no reader for the I/O case: implement `Harness::watch` with the \
+         runtime's own TCP stream",
+    );
+    h.block_on(async {
+        let streaming = Streaming::start(&rt, &counts).await;
+        // What the reader saw at each read: A's messages handled, and fed.
+        let (read_tx, read_rx) = mpsc::channel::<(u64, u64)>();
+        let done = Latch::new(1);
+        rt.spawn({
+            let counts = counts.clone();
+            let done = done.guard();
+            let mut reader = reader;
+            async move {
+                let _done = done;
+                for _ in 0..IO_TRIES {
+                    match reader.read_byte().await {
+                        Ok(_) => {
+                            let busy = counts.busy.load(Ordering::Acquire);
+                            let fed = counts.fed.load(Ordering::Acquire);
+                            if read_tx.send((busy, fed)).is_err() {
+                                return;
+                            }
+                        }
+                        // The writer is gone: it has what it needs, or it failed.
+                        Err(_) => return,
+                    }
+                }
+            }
+        });
+        let wrote = Latch::new(1);
+        let writer = thread::spawn({
+            let counts = counts.clone();
+            // However the writer ends, the guard opens `wrote`, and the socket it drops ends
+            // the reader's stream.
+            let wrote = wrote.guard();
+            move || {
+                let _wrote = wrote;
+                // (A's messages from the write to the read, whether A had a batch queued at
+                // both ends.)
+                let mut reads: Vec<(u64, bool)> = Vec::new();
+                let mut last = counts.busy.load(Ordering::Acquire);
+                while reads.len() < IO_TRIES && reads.iter().filter(|r| r.1).count() < IO_READS {
+                    let gap = Instant::now();
+                    while counts.busy.load(Ordering::Acquire) < last + IO_GAP {
+                        assert!(
+                            gap.elapsed() < LIMIT,
+                            "the streaming actor stopped handling messages"
+                        );
+                        thread::yield_now();
+                    }
+                    let busy = counts.busy.load(Ordering::Acquire);
+                    let queued = counts.fed.load(Ordering::Acquire).saturating_sub(busy);
+                    writer.write_all(&[1]).expect("writing a byte");
+                    let (busy_read, fed_read) = read_rx
+                        .recv_timeout(LIMIT)
+                        .expect("the reader read no byte within the limit");
+                    let queued_read = fed_read.saturating_sub(busy_read);
+                    reads.push((
+                        busy_read.saturating_sub(busy),
+                        queued >= IO_QUEUED && queued_read >= IO_QUEUED,
+                    ));
+                    last = busy_read;
+                }
+                reads
+            }
+        });
+        within("the writer to finish", wrote.wait()).await;
+        let reads = writer.join().expect("the writer thread panicked");
+        within("the reader to finish", done.wait()).await;
+        streaming.finish(&counts).await;
+        let counted = reads.iter().filter(|r| r.1).count();
+        assert!(
+            counted == IO_READS,
+            "the streaming actor had a batch queued around only {counted} of {} reads \
+             (all, in its messages: {reads:?}): its feeder kept off the CPU, so the case \
+             showed nothing",
+            reads.len()
+        );
+        let longest = reads.iter().map(|r| r.0).max().unwrap_or(0);
+        assert!(
+            longest < IO_BOUND,
+            "a byte written to the socket was read only after the streaming actor handled \
+             {longest} messages of {TIMER_WORK:?} each (all reads: {reads:?}; yield_ms 1): \
+             its yields kept the runtime's I/O driver from the one worker"
+        );
+    });
+}
+
+/// The streaming actor of the timer and I/O cases, and the plain thread feeding it.
+struct Streaming {
+    a: ActorHandle<Busy>,
+    stop: Arc<AtomicBool>,
+    _stop_on_failure: SetOnDrop,
+    fed_all: Arc<Latch>,
+    feeder: thread::JoinHandle<()>,
+}
+
+impl Streaming {
+    /// Spawns actor A (`TIMER_WORK` per message, 4096 slots, `batch_size` 32, `yield_ms` 1
+    /// without jitter) and a plain thread that `try_tell`s it as fast as it can, spinning
+    /// while its mailbox is full; returns once the mailbox has been full.
+    async fn start<R: Runtime>(rt: &R, counts: &Arc<Counts>) -> Self {
         let busy = Busy {
             counts: counts.clone(),
             spin: TIMER_WORK,
@@ -394,10 +588,10 @@ pub fn fairness_streaming_actor_lets_a_timer_fire<H: Harness>(h: H) {
         };
         let a = ActorOptions::new(config)
             .name("streaming")
-            .spawn(&rt, busy)
+            .spawn(rt, busy)
             .expect("valid config");
         let stop = Arc::new(AtomicBool::new(false));
-        let _stop_on_failure = SetOnDrop(stop.clone());
+        let stop_on_failure = SetOnDrop(stop.clone());
         let fed_all = Latch::new(1);
         let full = Latch::new(1);
         let feeder = thread::spawn({
@@ -426,53 +620,24 @@ pub fn fairness_streaming_actor_lets_a_timer_fire<H: Harness>(h: H) {
             }
         });
         within("the streaming actor's mailbox to fill up", full.wait()).await;
-        let slept = Arc::new(Mutex::new(Vec::new()));
-        let woke = Latch::new(1);
-        rt.spawn({
-            let (rt, counts, slept) = (rt.clone(), counts.clone(), slept.clone());
-            let woke = woke.guard();
-            async move {
-                let _woke = woke;
-                let mut streamed = 0;
-                for _ in 0..TIMER_TRIES {
-                    let before = counts.busy.load(Ordering::Acquire);
-                    rt.sleep(TIMER_SLEEP).await;
-                    let after = counts.busy.load(Ordering::Acquire);
-                    lock(&slept).push(after - before);
-                    if after - before >= TIMER_STREAMED {
-                        streamed += 1;
-                        if streamed == TIMER_SLEEPS {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
-        within("the sleeper to finish", woke.wait()).await;
-        stop.store(true, Ordering::Release);
-        within("the feeder to stop", fed_all.wait()).await;
-        feeder.join().expect("the feeder thread panicked");
-        let slept = lock(&slept).clone();
-        let streamed = slept.iter().filter(|&&n| n >= TIMER_STREAMED).count();
-        assert!(
-            streamed == TIMER_SLEEPS,
-            "the streaming actor handled {TIMER_STREAMED} messages or more during only \
-             {streamed} of {} sleeps (all: {slept:?}): it hardly ran beside the sleeper (its \
-             worker or its feeder kept off the CPU), or the sleeps did not last; either way the \
-             case showed nothing",
-            slept.len()
-        );
-        let longest = slept.iter().copied().max().unwrap_or(0);
-        assert!(
-            longest < TIMER_BOUND,
-            "a {TIMER_SLEEP:?} sleep ended only after the streaming actor handled {longest} \
-             messages of {TIMER_WORK:?} each (all sleeps: {slept:?}; yield_ms 1): its yields \
-             kept the runtime's timers from the one worker"
-        );
+        Self {
+            a,
+            stop,
+            _stop_on_failure: stop_on_failure,
+            fed_all,
+            feeder,
+        }
+    }
+
+    /// Stops the feeder, then A; A must have handled every message fed to it.
+    async fn finish(self, counts: &Counts) {
+        self.stop.store(true, Ordering::Release);
+        within("the feeder to stop", self.fed_all.wait()).await;
+        self.feeder.join().expect("the feeder thread panicked");
         let fed = counts.fed.load(Ordering::Acquire);
-        let report = stop_and_join("the streaming actor to shut down", a).await;
+        let report = stop_and_join("the streaming actor to shut down", self.a).await;
         assert_eq!(report.handled, fed, "{report:?}");
-    });
+    }
 }
 
 /// One worker; actor A (`batch_size` 64, `yield_ms` 1, no jitter) has 256 messages queued,
