@@ -353,6 +353,20 @@ mod tests {
         assert!(fair.full_yield_due(), "... and is a full one");
     }
 
+    /// The clock was last read past the full yield's deadline, then the mailbox ran empty: the
+    /// wait gave the worker back in full, so until the deferred start no full yield is due (a
+    /// batch of one or two messages, ending before that start, yields to the ready tasks).
+    #[test]
+    fn a_wait_after_the_full_deadline_leaves_no_full_yield_due() {
+        let (mut fair, now) = with_fast_stride();
+        let late = now + Duration::from_millis(2);
+        assert!(fair.check(late), "past the deadline");
+        assert!(fair.full_yield_due(), "and past the full one's");
+        fair.resume(|| late + Duration::from_millis(50));
+        assert!(fair.unstarted, "fast handlers: the start is deferred");
+        assert!(!fair.full_yield_due(), "the wait was a full give-back");
+    }
+
     #[test]
     fn a_wait_on_an_empty_mailbox_counts_as_a_full_yield() {
         let (mut fair, now) = with_fast_stride();

@@ -194,8 +194,8 @@ fn a_self_waking_yield_on_tokio_keeps_the_timers_from_the_worker() {
 }
 
 /// tokio then polls its I/O driver every 61 tasks (here 61 of the streaming actor's batches):
-/// each of the case's ten reads took 1,549 to 1,857 of its messages in the first run, where
-/// the bound is 640 (2026-12-07).
+/// the case's reads took up to 1,850-1,860 of its messages in each run (2026-12-07), where
+/// the bound is 640.
 #[test]
 #[should_panic(expected = "kept the runtime's I/O driver from the one worker")]
 fn a_self_waking_yield_on_tokio_keeps_the_io_driver_from_the_worker() {

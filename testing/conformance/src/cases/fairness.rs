@@ -77,21 +77,31 @@ const TIMER_TRIES: usize = 25;
 /// batches, about 1,950 messages. The bound is 20 batches.
 const TIMER_BOUND: u64 = 640;
 
-/// I/O: the streaming actor's messages between a read and the next write, so that every
-/// write finds it streaming.
+/// I/O: the streaming actor's work per message and its `yield_ms`: a batch (32 messages)
+/// takes about 640 µs, a fifteenth of `yield_ms`, so its full yields come by the message count
+/// (every 128 messages), and no time-based yield stands in for them, even on a loaded machine
+/// that stretches its batches several times.
+const IO_WORK: Duration = Duration::from_micros(20);
+const IO_YIELD_MS: u64 = 10;
+
+/// I/O: the streaming actor's messages at least between a read and the next write, so that
+/// every write finds it streaming. The writer sleeps in between (it does not spin: a spinning
+/// writer took the CPU from the worker, and its own sleep then gave it back just in time for
+/// a time-based yield).
 const IO_GAP: u64 = 64;
 
-/// I/O: how many reads must count, of at most how many. A read counts once the streaming
-/// actor had a batch or more queued when the byte was written and when it was read.
+/// I/O: how many reads must count, of at most how many. A read counts when the streaming
+/// actor had more messages queued at the write than it handled until the read: its mailbox
+/// never ran empty in between (an empty one lets the worker park, and the parked worker polls
+/// the I/O driver whatever the yields do).
 const IO_READS: usize = 10;
 const IO_TRIES: usize = 40;
-const IO_QUEUED: u64 = 32;
 
 /// I/O: how many of the streaming actor's messages may run from a write to the read. A fair
-/// loop's full yield comes at least every `yield_ms` (1 ms, about 50 messages) or 128 messages,
-/// and the rest of a batch: about 100. A loop or a runtime whose yields never reach the I/O
-/// driver leaves it to tokio's own poll of its driver every 61 tasks: here up to 61 batches,
-/// about 1,950 messages. The bound is 20 batches, as the timer's.
+/// loop's full yield comes at least every 128 messages, plus the rest of a batch: about 160.
+/// A loop or a runtime whose yields never reach the I/O driver leaves it to tokio's own poll of
+/// its driver every 61 tasks: here up to 61 batches, about 1,950 messages. The bound is 20
+/// batches.
 const IO_BOUND: u64 = 640;
 
 fn assert_one_worker<H: Harness>(h: &H) {
@@ -388,16 +398,20 @@ pub fn fairness_endless_stream_does_not_starve_a_neighbour<H: Harness>(h: H) {
 /// sleep in which A hardly ran (its worker or its feeder off the CPU on a loaded machine)
 /// passes whatever the yields do, and the case fails rather than pass on such sleeps alone.
 ///
-/// Fails on: a run loop that never makes a full-batch yield a full one, a runtime whose
-/// `yield_now` only requeues the task where its timers are not polled (tokio with a
-/// self-waking yield, whose schedulers then poll the driver every 61 tasks: about 1,950 of
-/// A's messages per sleep; `tests/mutants.rs`).
+/// Fails on: a runtime whose `yield_now` only requeues the task where its timers are not
+/// polled (tokio with a self-waking yield, whose schedulers then poll the driver every 61
+/// tasks: about 1,950 of A's messages per sleep; `tests/mutants.rs`), a run loop that never
+/// makes a yield a full one. A loop that makes only its time-based yields full ones fails it
+/// while A's batches take less than `yield_ms` (every yield is then one to the ready tasks at
+/// a batch's end, each restarting the interval); on a loaded machine, where they take longer,
+/// it can pass. The I/O case below, whose batches are far shorter than its `yield_ms`, fails
+/// that loop under load too.
 pub fn fairness_streaming_actor_lets_a_timer_fire<H: Harness>(h: H) {
     assert_one_worker(&h);
     let rt = h.runtime();
     let counts = Arc::new(Counts::default());
     h.block_on(async {
-        let streaming = Streaming::start(&rt, &counts).await;
+        let streaming = Streaming::start(&rt, &counts, TIMER_WORK, 1).await;
         let slept = Arc::new(Mutex::new(Vec::new()));
         let woke = Latch::new(1);
         rt.spawn({
@@ -442,30 +456,34 @@ pub fn fairness_streaming_actor_lets_a_timer_fire<H: Harness>(h: H) {
     });
 }
 
-/// One worker; the streaming actor A of the timer case (about 20 µs of work per message, 4096
-/// slots, `batch_size` 32, `yield_ms` 1 without jitter, its mailbox kept full by a plain
-/// thread). A plain task on the same worker reads a loopback TCP socket one byte at a time
-/// through the runtime's I/O driver ([`Harness::watch`]); a plain thread writes each byte once
-/// A has handled `IO_GAP` (64) messages since the last was read. Counted in A's messages from
-/// the write to the read, each byte must be read before A has handled 640 more (`IO_BOUND`):
-/// the run loop's yields after its full batches may skip the I/O driver
-/// (`Runtime::yield_to_ready`), but at least every 128 messages or `yield_ms` one of them must
-/// be a full `yield_now` that does not. A read counts towards the ten the case needs (of at
-/// most 40) only if A still had a batch or more queued at both ends (`IO_QUEUED`): a read
-/// that A's emptied mailbox let through (its feeder off the CPU on a loaded machine) shows
-/// nothing about its yields.
+/// One worker; actor A (about 20 µs of work per message, 4096 slots, `batch_size` 32,
+/// `yield_ms` 10 without jitter, its mailbox kept full by a plain thread, as in the timer case). A plain
+/// task on the same worker reads a loopback TCP socket one byte at a time through the
+/// runtime's I/O driver ([`Harness::watch`]); a plain thread writes each byte once A has
+/// handled at least `IO_GAP` (64) messages since the last was read. Counted in A's messages
+/// from the write to the read, each byte must be read before A has handled 640 more
+/// (`IO_BOUND`): the run loop's yields after its full batches may skip the I/O driver
+/// (`Runtime::yield_to_ready`), but at least every 128 messages one of them must be a full
+/// `yield_now` that does not. Ten reads must count, of at most 40: a read counts when A's
+/// mailbox never ran empty between the write and the read (`IO_READS`).
 ///
-/// Fails on: a run loop that never makes a full-batch yield a full one, a runtime whose
-/// `yield_now` only requeues the task where its I/O driver is not polled (tokio with a
-/// self-waking yield polls its driver every 61 tasks: 1,549-1,857 of A's messages per read
-/// in a run; `tests/mutants.rs`). On tokio (current-thread and multi-thread with one worker),
-/// smol and async-std the reads took 1-225 (2026-12-07).
+/// On tokio this is the worker's own driver, polled when the worker parks (a full yield, or
+/// its own poll every 61 tasks). smol and async-std read sockets through async-io's reactor,
+/// which another thread may drive: there the case shows that a task woken from another thread
+/// gets the worker, as the endless-stream case does.
+///
+/// Fails on: a run loop that makes only its time-based yields full ones, or none at all, and a
+/// runtime whose `yield_now` only requeues the task where its I/O driver is not polled (tokio
+/// with a self-waking yield: `tests/mutants.rs`). Each leaves the socket to tokio's poll every
+/// 61 tasks: reads of up to 1,850-1,900 of A's messages in every run (2026-12-07), with both
+/// CPUs loaded too, where the bound is 640. On tokio, smol and async-std the reads took 0-202
+/// (60 runs with both CPUs loaded).
 pub fn fairness_streaming_actor_lets_io_through<H: Harness>(h: H) {
     assert_one_worker(&h);
     let rt = h.runtime();
     let counts = Arc::new(Counts::default());
     let listener = TcpListener::bind(("127.0.0.1", 0)).expect("a loopback listener");
-    let mut writer =
+    let writer =
         TcpStream::connect(listener.local_addr().expect("its address")).expect("connected");
     writer.set_nodelay(true).expect("TCP_NODELAY");
     let (socket, _) = listener.accept().expect("accepted");
@@ -474,9 +492,9 @@ pub fn fairness_streaming_actor_lets_io_through<H: Harness>(h: H) {
          runtime's own TCP stream",
     );
     h.block_on(async {
-        let streaming = Streaming::start(&rt, &counts).await;
-        // What the reader saw at each read: A's messages handled, and fed.
-        let (read_tx, read_rx) = mpsc::channel::<(u64, u64)>();
+        let streaming = Streaming::start(&rt, &counts, IO_WORK, IO_YIELD_MS).await;
+        // A's messages handled when the reader read each byte, or how the read failed.
+        let (read_tx, read_rx) = mpsc::channel::<Result<u64, String>>();
         let done = Latch::new(1);
         rt.spawn({
             let counts = counts.clone();
@@ -485,16 +503,14 @@ pub fn fairness_streaming_actor_lets_io_through<H: Harness>(h: H) {
             async move {
                 let _done = done;
                 for _ in 0..IO_TRIES {
-                    match reader.read_byte().await {
-                        Ok(_) => {
-                            let busy = counts.busy.load(Ordering::Acquire);
-                            let fed = counts.fed.load(Ordering::Acquire);
-                            if read_tx.send((busy, fed)).is_err() {
-                                return;
-                            }
-                        }
-                        // The writer is gone: it has what it needs, or it failed.
-                        Err(_) => return,
+                    let read = match reader.read_byte().await {
+                        Ok(_) => Ok(counts.busy.load(Ordering::Acquire)),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    // Stop once the writer has what it needs, or after a failed read (which
+                    // also ends when the writer drops its socket).
+                    if read_tx.send(read.clone()).is_err() || read.is_err() {
+                        return;
                     }
                 }
             }
@@ -502,13 +518,13 @@ pub fn fairness_streaming_actor_lets_io_through<H: Harness>(h: H) {
         let wrote = Latch::new(1);
         let writer = thread::spawn({
             let counts = counts.clone();
-            // However the writer ends, the guard opens `wrote`, and the socket it drops ends
-            // the reader's stream.
             let wrote = wrote.guard();
             move || {
+                // However the writer ends, it drops its socket (ending the reader's stream)
+                // and then opens `wrote`: locals drop in reverse order.
                 let _wrote = wrote;
-                // (A's messages from the write to the read, whether A had a batch queued at
-                // both ends.)
+                let mut writer = writer;
+                // (A's messages from the write to the read, whether the read counts.)
                 let mut reads: Vec<(u64, bool)> = Vec::new();
                 let mut last = counts.busy.load(Ordering::Acquire);
                 while reads.len() < IO_TRIES && reads.iter().filter(|r| r.1).count() < IO_READS {
@@ -518,19 +534,18 @@ pub fn fairness_streaming_actor_lets_io_through<H: Harness>(h: H) {
                             gap.elapsed() < LIMIT,
                             "the streaming actor stopped handling messages"
                         );
-                        thread::yield_now();
+                        thread::sleep(Duration::from_micros(50));
                     }
                     let busy = counts.busy.load(Ordering::Acquire);
                     let queued = counts.fed.load(Ordering::Acquire).saturating_sub(busy);
                     writer.write_all(&[1]).expect("writing a byte");
-                    let (busy_read, fed_read) = read_rx
-                        .recv_timeout(LIMIT)
-                        .expect("the reader read no byte within the limit");
-                    let queued_read = fed_read.saturating_sub(busy_read);
-                    reads.push((
-                        busy_read.saturating_sub(busy),
-                        queued >= IO_QUEUED && queued_read >= IO_QUEUED,
-                    ));
+                    let busy_read = match read_rx.recv_timeout(LIMIT) {
+                        Ok(Ok(busy_read)) => busy_read,
+                        Ok(Err(e)) => panic!("the reader failed: {e}"),
+                        Err(e) => panic!("the reader read no byte within the limit: {e}"),
+                    };
+                    let took = busy_read.saturating_sub(busy);
+                    reads.push((took, queued > took));
                     last = busy_read;
                 }
                 reads
@@ -543,17 +558,17 @@ pub fn fairness_streaming_actor_lets_io_through<H: Harness>(h: H) {
         let counted = reads.iter().filter(|r| r.1).count();
         assert!(
             counted == IO_READS,
-            "the streaming actor had a batch queued around only {counted} of {} reads \
-             (all, in its messages: {reads:?}): its feeder kept off the CPU, so the case \
-             showed nothing",
+            "the streaming actor's mailbox stayed non-empty from write to read in only \
+             {counted} of {} reads (all, in its messages: {reads:?}): its feeder kept off the \
+             CPU, so the case showed nothing",
             reads.len()
         );
         let longest = reads.iter().map(|r| r.0).max().unwrap_or(0);
         assert!(
             longest < IO_BOUND,
             "a byte written to the socket was read only after the streaming actor handled \
-             {longest} messages of {TIMER_WORK:?} each (all reads: {reads:?}; yield_ms 1): \
-             its yields kept the runtime's I/O driver from the one worker"
+             {longest} messages of {IO_WORK:?} each (all reads: {reads:?}; yield_ms \
+             {IO_YIELD_MS}): its yields kept the runtime's I/O driver from the one worker"
         );
     });
 }
@@ -568,17 +583,22 @@ struct Streaming {
 }
 
 impl Streaming {
-    /// Spawns actor A (`TIMER_WORK` per message, 4096 slots, `batch_size` 32, `yield_ms` 1
-    /// without jitter) and a plain thread that `try_tell`s it as fast as it can, spinning
-    /// while its mailbox is full; returns once the mailbox has been full.
-    async fn start<R: Runtime>(rt: &R, counts: &Arc<Counts>) -> Self {
+    /// Spawns actor A (`work` per message, 4096 slots, `batch_size` 32, `yield_ms` without
+    /// jitter) and a plain thread that `try_tell`s it as fast as it can, spinning while its
+    /// mailbox is full; returns once the mailbox has been full.
+    async fn start<R: Runtime>(
+        rt: &R,
+        counts: &Arc<Counts>,
+        work: Duration,
+        yield_ms: u64,
+    ) -> Self {
         let busy = Busy {
             counts: counts.clone(),
-            spin: TIMER_WORK,
+            spin: work,
             ring_at: None,
         };
         let config = ActorConfig {
-            yield_ms: 1,
+            yield_ms,
             jitter: false,
             ..config(
                 STREAM_CAPACITY,
