@@ -100,6 +100,11 @@ TWINS=(
     # No SeqCst fence between registering the loop's waker and re-reading the ABORT flag
     # (`poll_guarded`): an abort racing a pending handler neither is seen nor wakes the loop.
     'abort_wake|loom_actor|abort_cuts_pending_handler|deadlock'
+    # The same, for a `stopped` that hangs after a shutdown: the abort must still cut it.
+    'abort_wake|loom_actor|abort_cuts_a_stopped_a_shutdown_began|deadlock'
+    # A later abort sets only the first abort's flag (`request_abort`): the `stopped` an
+    # abort began, which watches the later flag, is never cut short.
+    'abort_again|loom_actor|a_second_abort_cuts_the_stopped_the_first_began|deadlock'
     # A notification is spent on a `poll_reserve` registration (`Waiter::new_unbound`), the
     # old behaviour: a caller that abandons its pending `poll_reserve` starves other senders.
     'reserve_consumes|loom_poll_reserve|abandoned_poll_reserve_does_not_starve_send|deadlock'

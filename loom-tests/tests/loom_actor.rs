@@ -537,6 +537,90 @@ fn abort_cuts_pending_handler() {
     });
 }
 
+/// Its `stopped` never finishes: it says it has begun, then awaits [`Never`].
+struct StuckStop {
+    entered: Arc<AtomicBool>,
+}
+
+impl Actor for StuckStop {
+    type Msg = Msg;
+
+    async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+        drop(msg);
+    }
+
+    async fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        // Release: pairs with the Acquire in `wait_until_stopping`.
+        self.entered.store(true, Ordering::Release);
+        Never.await;
+    }
+}
+
+/// Waits (yielding) until a [`StuckStop`]'s `stopped` has begun.
+fn wait_until_stopping(entered: &AtomicBool) {
+    // Acquire: pairs with the Release in `StuckStop::stopped`.
+    while !entered.load(Ordering::Acquire) {
+        loom::thread::yield_now();
+    }
+}
+
+/// The user's scenario "shut down, wait a while, then abort" with a `stopped` that hangs:
+/// once `stopped` has begun, `abort` races the loop registering its waker for it (the Dekker
+/// pair of `request_abort` and `poll_guarded`, for the flag `next_abort` chose). The abort must
+/// cut `stopped` short and end the loop with `Exit::Aborted`; nothing is discarded (the
+/// shutdown handled the queue). Broken twin `abort_wake` must deadlock it.
+#[test]
+fn abort_cuts_a_stopped_a_shutdown_began() {
+    model(3, || {
+        let entered = Arc::new(AtomicBool::new(false));
+        let (rt, handle) = spawn_actor(
+            config(1, 1),
+            StuckStop {
+                entered: entered.clone(),
+            },
+        );
+        let actor = run_loop(&rt);
+        handle.shutdown();
+        wait_until_stopping(&entered);
+        let aborted = {
+            handle.abort();
+            Started::poll_once(handle)
+        };
+
+        actor.join().unwrap();
+        let report = report(aborted);
+        assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+        assert_eq!(report.discarded, 0, "{report:?}");
+    });
+}
+
+/// An abort lets the `stopped` it begins run (`started` and `stopped` come in pairs); a second
+/// abort, racing the loop's registration for it, cuts that `stopped` short. Broken twin
+/// `abort_again` (a later abort sets only the first abort's flag) must deadlock it.
+#[test]
+fn a_second_abort_cuts_the_stopped_the_first_began() {
+    model(3, || {
+        let entered = Arc::new(AtomicBool::new(false));
+        let (rt, handle) = spawn_actor(
+            config(1, 1),
+            StuckStop {
+                entered: entered.clone(),
+            },
+        );
+        let actor = run_loop(&rt);
+        handle.abort();
+        wait_until_stopping(&entered);
+        let aborted = {
+            handle.abort();
+            Started::poll_once(handle)
+        };
+
+        actor.join().unwrap();
+        let report = report(aborted);
+        assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+    });
+}
+
 /// `WeakSender::upgrade` races the last `Sender`'s drop (mailbox level): the upgrade either
 /// returns `None` (and keeps doing so: a mailbox closed by its last sender is never reopened),
 /// or a sender whose `try_send` is accepted (it keeps the mailbox open) and whose message the

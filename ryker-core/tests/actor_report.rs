@@ -327,6 +327,60 @@ fn abort_catches_a_panicking_destructor_inside_the_cut_handler() {
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 }
 
+/// Panics on message 0; its destructor panics too (unless already unwinding).
+struct Fragile(Arc<AtomicU64>);
+
+impl Actor for Fragile {
+    type Msg = u64;
+
+    async fn handle(&mut self, msg: u64, _ctx: &mut Context<Self>) {
+        assert!(msg != 0, "the planted panic in a handler");
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Fragile {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("the planted panic in the actor's destructor");
+        }
+    }
+}
+
+/// The actor's own destructor panics: on the actor a restart replaces, and on the last one at
+/// the end. Both panics are caught and counted; the messages queued behind the restart are
+/// still handled, and the task ends with its report.
+///
+/// Fails on: the old actor dropped plainly when the fresh one replaces it, or at the end (the
+/// panic unwinds out of the actor's task: `JoinError`, and the queued messages are dropped
+/// with the task, in no report).
+#[test]
+fn a_panicking_actor_destructor_is_counted_and_loses_nothing() {
+    let handled = Arc::new(AtomicU64::new(0));
+    let rt = Threads::default();
+    let fresh = handled.clone();
+    let handle = ActorOptions::new(ActorConfig::default())
+        .restart(1, Duration::from_secs(60), move || Fragile(fresh.clone()))
+        .spawn(&rt, Fragile(handled.clone()))
+        .expect("valid config");
+    let addr = handle.addr();
+    for msg in 0..4 {
+        assert!(addr.try_tell(msg).is_ok());
+    }
+    drop(addr);
+    handle.shutdown();
+    let report = block_on(handle).expect("the actor's task ends normally, with its report");
+    rt.join();
+    assert_eq!(report.exit, Exit::Shutdown, "{report:?}");
+    // The handler's panic and the two destructors'.
+    assert_eq!(
+        (report.handled, report.restarts, report.panics),
+        (3, 1, 3),
+        "{report:?}"
+    );
+    assert_eq!(handled.load(Ordering::SeqCst), 3);
+}
+
 /// After a panic under `Supervision::Stop`, the queued messages go to the dead-letter hook as
 /// undelivered. `report.panics` counts every panic the loop caught, whatever the hook does:
 /// the handler's and one per panicking destructor, whether a message is dropped without a hook

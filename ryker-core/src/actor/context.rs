@@ -121,7 +121,8 @@ pub trait Actor: Send + Sized + 'static {
 
     /// Runs once after the last message, when the actor stops by shutdown, by
     /// [`Context::stop`], because every [`Addr`] is gone, or by abort. It does not run after a
-    /// panic (the actor's state may be broken; its `Drop` still runs).
+    /// panic (the actor's state may be broken; its `Drop` still runs). An abort requested
+    /// while it runs cuts it short at its next `.await` (`ActorHandle::abort`).
     ///
     /// ```
     /// use std::sync::mpsc;

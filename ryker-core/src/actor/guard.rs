@@ -1,5 +1,5 @@
-//! Polling an actor's futures under its guard: panics are caught (under `std`), and a
-//! handler is cut short by an abort.
+//! Polling an actor's futures under its guard: panics are caught (under `std`), and an abort
+//! cuts a handler short, or a `stopped` that began before it.
 
 use alloc::string::String;
 use core::future::Future;
@@ -7,8 +7,22 @@ use core::mem::ManuallyDrop;
 use core::pin::{pin, Pin};
 use core::task::{Context as TaskContext, Poll};
 
-use super::shared::ActorShared;
+use super::shared::{AbortFlag, ActorShared};
 use crate::observe::{in_span, Span};
+
+/// Which abort requests cut a guarded future short, at its next `.await`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Cut {
+    /// None: `started`, which `stopped` must follow.
+    Never,
+    /// Any, also one requested before the first poll (the future is then never polled): a
+    /// handler.
+    Abort,
+    /// One that sets this flag ([`ActorShared::next_abort`], taken before the first poll),
+    /// seen once the future is pending: `stopped`, which so always begins, and which an abort
+    /// requested before it (the one this stop may be for) lets finish.
+    After(AbortFlag),
+}
 
 /// How one guarded poll of an actor's future ended.
 pub(super) enum Outcome {
@@ -68,24 +82,28 @@ pub(super) fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
     }
 }
 
-/// One poll of a handler (or hook) future under the actor's guard: abort (when `abortable`)
+/// One poll of a handler (or hook) future under the actor's guard: an abort (as `cut` says)
 /// and panics end it.
 pub(super) fn poll_guarded<F: Future<Output = ()>>(
     fut: Pin<&mut F>,
     shared: &ActorShared,
     span: &Span,
-    abortable: bool,
+    cut: Cut,
     cx: &mut TaskContext<'_>,
 ) -> Poll<Outcome> {
-    if abortable && shared.aborted() {
+    if cut == Cut::Abort && shared.aborted() {
         return Poll::Ready(Outcome::Aborted(None));
     }
     match poll_caught(fut, span, cx) {
         Poll::Ready(Ok(())) => Poll::Ready(Outcome::Done),
         Poll::Ready(Err(panic)) => Poll::Ready(Outcome::Panicked(panic)),
-        Poll::Pending if !abortable => Poll::Pending,
         Poll::Pending => {
-            if shared.wait_for_abort(cx.waker()) {
+            let flag = match cut {
+                Cut::Never => return Poll::Pending,
+                Cut::Abort => AbortFlag::FIRST,
+                Cut::After(flag) => flag,
+            };
+            if shared.wait_for_abort(cx.waker(), flag) {
                 Poll::Ready(Outcome::Aborted(None))
             } else {
                 Poll::Pending
@@ -145,9 +163,9 @@ pub(super) async fn guarded<F: Future<Output = ()>>(
     fut: F,
     shared: &ActorShared,
     span: &Span,
-    abortable: bool,
+    cut: Cut,
 ) -> Outcome {
-    guarded_in_place(pin!(ManuallyDrop::new(fut)), shared, span, abortable).await
+    guarded_in_place(pin!(ManuallyDrop::new(fut)), shared, span, cut).await
 }
 
 /// [`guarded`], for a future the caller has pinned where it was made: the handler future,
@@ -161,12 +179,12 @@ pub(super) fn guarded_in_place<'a, F: Future<Output = ()> + 'a>(
     slot: Pin<&'a mut ManuallyDrop<F>>,
     shared: &'a ActorShared,
     span: &'a Span,
-    abortable: bool,
+    cut: Cut,
 ) -> impl Future<Output = Outcome> + 'a {
     let mut fut = InPlace::new(slot);
     async move {
         let outcome =
-            core::future::poll_fn(|cx| poll_guarded(fut.get(), shared, span, abortable, cx)).await;
+            core::future::poll_fn(|cx| poll_guarded(fut.get(), shared, span, cut, cx)).await;
         match outcome {
             // Only a future cut short can still hold the message (a finished `async fn`
             // future, or one that panicked, has dropped its locals already): the others are
@@ -228,7 +246,7 @@ mod tests {
         {
             let slot = pin!(ManuallyDrop::new(Handler(drops.clone())));
             // Made, never polled (a caller dropped between the call and the first poll).
-            drop(guarded_in_place(slot, &shared, &span, true));
+            drop(guarded_in_place(slot, &shared, &span, Cut::Abort));
         }
         assert_eq!(
             drops.load(Ordering::Relaxed),
@@ -237,7 +255,7 @@ mod tests {
         );
         {
             let slot = pin!(ManuallyDrop::new(Handler(drops.clone())));
-            let mut guarded = pin!(guarded_in_place(slot, &shared, &span, true));
+            let mut guarded = pin!(guarded_in_place(slot, &shared, &span, Cut::Abort));
             let waker = futures::task::noop_waker();
             let mut cx = TaskContext::from_waker(&waker);
             assert!(guarded.as_mut().poll(&mut cx).is_pending());

@@ -231,6 +231,12 @@ impl<A: Actor> ActorHandle<A> {
     /// first: `started` and `stopped` always come in pairs. Also escalates a
     /// [`shutdown`](Self::shutdown) that takes too long.
     ///
+    /// An abort also cuts short, at its next `.await`, a `stopped` that was already running
+    /// when it was requested: one a shutdown began (the exit is then `Exit::Aborted`, with
+    /// nothing discarded: the shutdown had handled the queue), or one an earlier abort began.
+    /// So "abort, then join" ends a stop whose `stopped` hangs; the `stopped` an abort itself
+    /// begins still runs, until the next abort.
+    ///
     /// The queued messages are discarded, even those queued while `started` still ran:
     ///
     /// ```

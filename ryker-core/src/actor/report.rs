@@ -82,8 +82,9 @@ pub struct ActorReport {
     /// Messages whose handler ran to completion.
     pub handled: u64,
     /// Panics caught: in handlers, `started`, `stopped`, the restart factory and the
-    /// dead-letter hook, and in the destructors of messages discarded (by an abort, also the
-    /// one a cut-short handler held) or handed on as undelivered while the actor stopped. The
+    /// dead-letter hook, in the actor's own destructor (the actor a restart replaces, or the
+    /// last), and in the destructors of messages discarded (by an abort, also the one a
+    /// cut-short handler held) or handed on as undelivered while the actor stopped. The
     /// same panics are counted whether or not a dead-letter hook is installed.
     pub panics: u64,
     /// Fresh actors made by the supervisor.

@@ -40,7 +40,7 @@ use core::pin::pin;
 
 use super::context::{Actor, Context, Mail};
 use super::fairness::Fairness;
-use super::guard::{call_caught, guarded, guarded_in_place, Outcome};
+use super::guard::{call_caught, guarded, guarded_in_place, Cut, Outcome};
 use super::report::{ActorReport, DeadLetter, Exit};
 use super::shared::{ActorShared, Finish};
 use super::supervisor::Supervisor;
@@ -72,7 +72,11 @@ pub(super) async fn recover<A: Actor, R: Runtime>(
     rt.yield_now().await;
     fair.restart(rt.now());
     if shared.aborted() {
-        // The fresh actor never started: it is dropped without `started` or `stopped`.
+        // The fresh actor never started: it is dropped without `started` or `stopped`, and
+        // a panic of its destructor is counted like any other.
+        if let Err(panic) = call_caught(|| drop(fresh)) {
+            sup.note_panic(panic, report);
+        }
         return Err(Exit::Aborted);
     }
     Ok(fresh)
@@ -275,7 +279,7 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
                 current.started(&mut self.ctx),
                 self.shared,
                 &self.no_span,
-                false,
+                Cut::Never,
             )
             .await
             {
@@ -364,7 +368,7 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
             // stores to reach the cache (docs/PERFORMANCE.md: 54% of the loop's samples
             // on it; the tell rows 10-27% faster without it). `guarded_in_place` drops it.
             let handler = pin!(ManuallyDrop::new(current.handle(env.msg, &mut self.ctx)));
-            match guarded_in_place(handler, self.shared, &span, true).await {
+            match guarded_in_place(handler, self.shared, &span, Cut::Abort).await {
                 Outcome::Done => handled += 1,
                 Outcome::Aborted(drop_panic) => {
                     self.report.handled += handled;
@@ -423,6 +427,7 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
             &mut self.report,
         )
         .await;
+        self.drop_actor();
         match recovered {
             Ok(fresh) => {
                 self.actor = Some(fresh);
@@ -430,9 +435,17 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
                 self.need_start = true;
                 Ok(())
             }
-            Err(exit) => {
-                self.actor = None;
-                Err(exit)
+            Err(exit) => Err(exit),
+        }
+    }
+
+    /// Drops the actor (after a panic, or at the end), catching a panic of its destructor:
+    /// counted like any other, it must not end the task while messages are still queued
+    /// (they would be dropped with the task, in no report).
+    fn drop_actor(&mut self) {
+        if let Some(old) = self.actor.take() {
+            if let Err(panic) = call_caught(|| drop(old)) {
+                self.sup.note_panic(panic, &mut self.report);
             }
         }
     }
@@ -487,29 +500,41 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
             // The drains above refill the buffer without a wipe in between: all of it.
             wipe_buffer(&mut self.buf, usize::MAX);
         }
+        let mut exit = exit;
         if exit != Exit::Panicked && self.started {
             if let Some(current) = self.actor.as_mut() {
-                if let Outcome::Panicked(panic) = guarded(
+                // An abort requested from here on cuts `stopped` short at its next `.await`;
+                // one requested before (the abort this stop may be for) lets it finish. So
+                // `abort` also ends a stop whose `stopped` hangs, after a shutdown or after
+                // an earlier abort.
+                let cut = Cut::After(self.shared.next_abort());
+                match guarded(
                     current.stopped(&mut self.ctx),
                     self.shared,
                     &self.no_span,
-                    false,
+                    cut,
                 )
                 .await
                 {
-                    self.sup.note_panic(panic, &mut self.report);
+                    Outcome::Done => {}
+                    Outcome::Panicked(panic) => self.sup.note_panic(panic, &mut self.report),
+                    Outcome::Aborted(drop_panic) => {
+                        exit = Exit::Aborted;
+                        if let Some(panic) = drop_panic {
+                            self.sup.note_panic(panic, &mut self.report);
+                        }
+                    }
                 }
             }
         }
+        self.drop_actor();
         let Self {
-            actor,
             rx,
             mut report,
             received,
             overflow,
             ..
         } = self;
-        drop(actor);
         drop(rx);
         report.exit = exit;
         report.mailbox = settled(weak.stats(), received, overflow);

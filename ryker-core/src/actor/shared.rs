@@ -22,6 +22,19 @@ pub(super) const SHUTDOWN: usize = 0b001;
 pub(super) const ABORT: usize = 0b010;
 /// The loop has finished.
 pub(super) const FINISHED: usize = 0b100;
+/// `handle.abort()` was called again after `ABORT` was set: it cuts a `stopped` that began
+/// after the first abort ([`ActorShared::next_abort`]).
+const ABORT_AGAIN: usize = 0b1000;
+
+/// The flag the next `handle.abort()` sets: what a future that an abort requested from now on
+/// should cut short watches (`guard::Cut::After`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct AbortFlag(usize);
+
+impl AbortFlag {
+    /// The first abort's flag: what a handler watches.
+    pub(super) const FIRST: Self = Self(ABORT);
+}
 
 /// The runtime's timer, type-erased so `Addr<A>` need not name the runtime.
 pub(crate) trait Sleeper: Send + Sync {
@@ -42,7 +55,7 @@ pub(crate) struct ActorShared {
     name: Box<str>,
     sleeper: Box<dyn Sleeper>,
     pub(crate) observer: Observer,
-    /// `SHUTDOWN | ABORT | FINISHED`.
+    /// `SHUTDOWN | ABORT | FINISHED | ABORT_AGAIN`.
     flags: AtomicUsize,
     /// The loop's waker while a handler is pending, so an abort can cut the handler short.
     waker: WakerCell,
@@ -100,7 +113,14 @@ impl ActorShared {
     pub(crate) fn request_abort(&self) {
         // SeqCst RMW + fence: Dekker pair with `poll_guarded`, which registers its waker,
         // fences, and loads the flag. Either it sees ABORT or we see its waker.
-        self.flags.fetch_or(ABORT, Ordering::SeqCst);
+        let before = self.flags.fetch_or(ABORT, Ordering::SeqCst);
+        // Broken twin `abort_again` (loom suite only) leaves this out: a later abort then
+        // sets nothing a `stopped` begun after the first watches.
+        if before & ABORT != 0 && cfg!(not(ryker_loom_broken = "abort_again")) {
+            // A later abort, for a `stopped` that began after the first (`next_abort`). SeqCst
+            // and before the fence below: the same Dekker pair, for the flag that one watches.
+            self.flags.fetch_or(ABORT_AGAIN, Ordering::SeqCst);
+        }
         fence(Ordering::SeqCst);
         if self.waker.may_need_wake() {
             self.waker.wake();
@@ -114,17 +134,32 @@ impl ActorShared {
         self.flags.load(Ordering::Relaxed) & ABORT != 0
     }
 
-    /// A handler is pending: registers the loop's `waker` for an abort, then says whether an
-    /// abort was requested meanwhile (the caller then cuts the handler short).
-    pub(super) fn wait_for_abort(&self, waker: &core::task::Waker) -> bool {
+    /// The flag the next abort request sets: [`AbortFlag::FIRST`] until an abort has been
+    /// requested, then the one every later request sets. A future that watches it is cut
+    /// short by an abort requested from now on, not by one requested before.
+    pub(super) fn next_abort(&self) -> AbortFlag {
+        // Relaxed: a load that misses an abort requested on another thread just before only
+        // makes that abort count as requested from now on (the two were concurrent). An
+        // abort the loop itself has seen (its `Exit::Aborted`) this thread's later load sees
+        // too (coherence).
+        if self.flags.load(Ordering::Relaxed) & ABORT == 0 {
+            AbortFlag::FIRST
+        } else {
+            AbortFlag(ABORT_AGAIN)
+        }
+    }
+
+    /// A handler (or `stopped`) is pending: registers the loop's `waker` for an abort, then
+    /// says whether `flag` was set meanwhile (the caller then cuts the future short).
+    pub(super) fn wait_for_abort(&self, waker: &core::task::Waker, flag: AbortFlag) -> bool {
         self.waker.register(waker);
-        // SeqCst fence: pairs with `request_abort` (store ABORT, fence, check the waker).
+        // SeqCst fence: pairs with `request_abort` (set the flags, fence, check the waker).
         // Broken twin `abort_wake` (loom suite only) leaves it out.
         #[cfg(not(ryker_loom_broken = "abort_wake"))]
         fence(Ordering::SeqCst);
-        // Relaxed: ordered by the fence above (either this load sees ABORT or
+        // Relaxed: ordered by the fence above (either this load sees the flag or
         // `request_abort`'s check sees the waker).
-        self.flags.load(Ordering::Relaxed) & ABORT != 0
+        self.flags.load(Ordering::Relaxed) & flag.0 != 0
     }
 
     pub(super) fn shutdown_requested(&self) -> bool {
