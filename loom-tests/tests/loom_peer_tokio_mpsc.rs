@@ -1,6 +1,7 @@
 //! tokio's loom models of its bounded `mpsc` channel (tokio 1.54.1,
 //! `src/sync/tests/loom_mpsc.rs`), ported to the mailbox as an independent check: each model
-//! names the tokio model it comes from.
+//! names the tokio model it comes from. Three more take single-threaded tests of tokio's
+//! `tests/sync_mpsc.rs` about permits and the close onto two threads (the last three models).
 //!
 //! Not ported: `closing_unbounded_tx`, `closing_unbounded_rx`, `dropping_unbounded_tx`
 //! (unbounded channel only); `len_during_close_block_cap` and
@@ -278,4 +279,68 @@ fn peer_tokio_len_during_close_1() {
 #[test]
 fn peer_tokio_len_during_close_after_a_lap() {
     len_during_close(1, true);
+}
+
+/// From tokio's `dropping_last_permit_wakes_closed_receiver` and
+/// `sending_last_permit_wakes_closed_receiver` (single-threaded tests there), with the permit
+/// on a thread of its own: the sender reserves the only slot, closes the mailbox and then
+/// drops or sends through its permit, while the receiver waits: it gets the message if one
+/// was sent, then the end.
+fn last_permit_wakes_closed_receiver(send: bool) {
+    model(4, move || {
+        let (tx, mut rx) = channel::<u32>(bounded(1));
+        // Another sender outlives the permit, so that the last sender's drop (which wakes
+        // the receiver too) comes after the wait: the permit's send or drop must wake it.
+        let keep = tx.clone();
+        let th = spawn(move || {
+            let permit = block_on(tx.reserve()).expect("the receiver is alive");
+            tx.close();
+            if send {
+                permit.send(7);
+            } else {
+                drop(permit);
+            }
+        });
+        if send {
+            assert_eq!(block_on(rx.recv()), Some(7));
+        }
+        assert_eq!(block_on(rx.recv()), None);
+        th.join().unwrap();
+        drop(keep);
+    });
+}
+
+/// From tokio's `dropping_last_permit_wakes_closed_receiver`.
+#[test]
+fn peer_tokio_dropping_last_permit_wakes_closed_receiver() {
+    last_permit_wakes_closed_receiver(false);
+}
+
+/// From tokio's `sending_last_permit_wakes_closed_receiver`.
+#[test]
+fn peer_tokio_sending_last_permit_wakes_closed_receiver() {
+    last_permit_wakes_closed_receiver(true);
+}
+
+/// From tokio's `recv_close_gets_none_reserved` (single-threaded there), with the second
+/// reservation on a thread of its own: the receiver closes the mailbox while a permit holds
+/// its only slot and another sender waits for room (or is about to); the waiting sender is
+/// woken and refused, the permit's message is still received, then the end.
+#[test]
+fn peer_tokio_recv_close_gets_none_reserved() {
+    model(4, || {
+        let (tx1, mut rx) = channel::<u32>(bounded(1));
+        let tx2 = tx1.clone();
+        let permit1 = block_on(tx1.reserve()).unwrap();
+        let th = spawn(move || block_on(tx2.reserve()).is_err());
+        rx.close();
+        permit1.send(123);
+        assert_eq!(block_on(rx.recv()), Some(123));
+        assert!(
+            th.join().unwrap(),
+            "the only slot was held, then the mailbox closed"
+        );
+        drop(tx1);
+        assert_eq!(block_on(rx.recv()), None);
+    });
 }
