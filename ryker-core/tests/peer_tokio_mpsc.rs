@@ -105,19 +105,6 @@ impl<F: Future> Task<F> {
     fn is_woken(&self) -> bool {
         self.wakes.count() > self.seen
     }
-
-    /// Polls until ready, following the wake-ups: a `Pending` must have woken the task
-    /// already (a yield: the mailbox's receive yields after stepping over a ring's worth of
-    /// given-up slots), at most `yields` times. A `Pending` that nobody has woken fails.
-    fn ready_following_wakes(&mut self, yields: usize) -> F::Output {
-        for _ in 0..=yields {
-            match self.poll() {
-                Poll::Ready(out) => return out,
-                Poll::Pending => assert!(self.is_woken(), "pending, and nobody woke it"),
-            }
-        }
-        panic!("still pending after {yields} yields");
-    }
 }
 
 /// A permit at once, or `None` if the mailbox is full (tokio's `try_reserve`; the mailbox has
@@ -461,10 +448,9 @@ fn failed_reserve_wakes_closed_receiver() {
     // so the receiver sees the end at once (it steps over the given-up slot).
     assert!(reserve.is_woken());
     assert!(matches!(reserve.poll(), Poll::Ready(Err(Closed))));
-    // (Differs from tokio, whose poll is ready at once: with one slot, the given-up slot is a
-    // ring's worth of them, and the receive yields once after stepping over it.)
+    // As tokio: ready at once, also where the given-up slots are the whole ring.
     let mut recv = Task::new(rx.recv());
-    assert_eq!(recv.ready_following_wakes(1), None);
+    assert_eq!(recv.poll(), Poll::Ready(None));
 }
 
 // From tokio's `cancelled_reserve_wakes_closed_receiver`.
@@ -484,8 +470,7 @@ fn cancelled_reserve_wakes_closed_receiver() {
         assert!(!recv.is_woken());
         drop(permit);
         assert!(recv.is_woken());
-        // (It may yield once first, as in `failed_reserve_wakes_closed_receiver`.)
-        assert_eq!(recv.ready_following_wakes(1), None);
+        assert_eq!(recv.poll(), Poll::Ready(None));
     }
 }
 
@@ -1573,5 +1558,45 @@ fn len_and_is_empty_as_the_ring_wraps_under_every_policy() {
             assert_eq!(rx.len(), i, "{overflow}");
         }
         assert!(rx.is_empty(), "{overflow}");
+    }
+}
+
+// From tokio's `try_recv_after_receiver_close_with_permit`, with permits holding every slot
+// (tokio's test has one permit in 5 slots; with `channel(1)`, or 5 permits, tokio answers
+// `Disconnected` just the same). Once the permits are dropped the mailbox is closed and
+// drained, and `try_recv` must say `Closed` (its documented contract), for each policy and
+// for `try_recv_many` too.
+#[test]
+fn try_recv_after_receiver_close_with_permits_holding_every_slot() {
+    for overflow in Overflow::ALL {
+        for capacity in [1, 2, 5] {
+            let (tx, mut rx) = channel::<()>(policy(capacity, overflow));
+            let permits: Vec<_> = (0..capacity)
+                .map(|_| try_reserve(&tx).unwrap().unwrap())
+                .collect();
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+            rx.close();
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+            drop(permits);
+            assert_eq!(
+                rx.try_recv(),
+                Err(TryRecvError::Closed),
+                "{overflow}, capacity {capacity}"
+            );
+        }
+        // The same through `try_recv_many`, and with the last sender's drop as the close.
+        let (tx, mut rx) = channel::<()>(policy(2, overflow));
+        let permits = [
+            try_reserve(&tx).unwrap().unwrap(),
+            try_reserve(&tx).unwrap().unwrap(),
+        ];
+        drop(permits);
+        drop(tx);
+        let mut out = Vec::new();
+        assert_eq!(
+            rx.try_recv_many(&mut out, 8),
+            Err(TryRecvError::Closed),
+            "{overflow}: try_recv_many"
+        );
     }
 }

@@ -311,8 +311,10 @@ impl<T, X: Attachment> Receiver<T, X> {
             count: 0,
         };
         let mut end = Drained::More;
-        // Abandoned slots (dropped permits) are stepped over, at most a ring's worth per call.
-        let mut skip_budget = self.shared.ring.capacity();
+        // Abandoned slots (dropped permits) are stepped over, at most a ring's worth per call,
+        // and then the slot after them is looked at: where every slot was given up, that look
+        // finds the end (or a value) instead of answering "not yet" on a drained mailbox.
+        let mut skip_budget = self.shared.ring.capacity() + 1;
         while taken < limit {
             if self.shared.exclusive_pop {
                 // The published values ahead, in one go (`Ring::take_run_exclusive`).
