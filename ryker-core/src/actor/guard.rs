@@ -84,6 +84,11 @@ pub(super) fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
 
 /// One poll of a handler (or hook) future under the actor's guard: an abort (as `cut` says)
 /// and panics end it.
+///
+/// Always inlined, so the handler's constant `Cut::Abort` folds away: the `tell_handle` perf
+/// gate (callgrind) measured 329.2 instructions per message without, 323.4 with, and 320.0
+/// with the `abortable: bool` this replaced.
+#[inline(always)]
 pub(super) fn poll_guarded<F: Future<Output = ()>>(
     fut: Pin<&mut F>,
     shared: &ActorShared,
