@@ -100,6 +100,11 @@ TWINS=(
     # No SeqCst fence between registering the loop's waker and re-reading the ABORT flag
     # (`poll_guarded`): an abort racing a pending handler neither is seen nor wakes the loop.
     'abort_wake|loom_actor|abort_cuts_pending_handler|deadlock'
+    # A registration that found a sender mid-wake (`WakerCell::register` answers false: it
+    # woke the receiver's own waker and stored nothing) taken for a registration to park on
+    # (`Receiver::poll_inner`): a blocking receiver parks (at once), registers again and finds
+    # the same wake in progress, without ever letting the preempted sender finish it.
+    'mid_wake|loom_peer_thingbuf|peer_thingbuf_blocking_recv_spins_while_a_sender_is_mid_wake|maximum number of branches'
     # The same, for a `stopped` that hangs after a shutdown: the abort must still cut it.
     'abort_wake|loom_actor|abort_cuts_a_stopped_a_shutdown_began|deadlock'
     # A later abort sets only the first abort's flag (`request_abort`): the `stopped` an

@@ -12,10 +12,14 @@
 //!   peer_channels.rs `rx_closes_with_senders_of_every_kind` cover the idea.
 //! - The blocking twins of models already ported in their async form (`spsc_recv_then_close`,
 //!   `spsc_send_recv_in_order_*`), except where the blocking path differs (`tx_close_wakes`,
-//!   `spsc_recv_then_try_send`).
+//!   `tx_close_drains_queue`, `spsc_recv_then_try_send`, `mpsc_send_recv_no_wrap`).
+//!
+//! FAILING (open bug, see `blocking_recv_spins_while_a_sender_is_mid_wake` below): the blocking
+//! models `blocking_mpsc_send_recv_no_wrap` and `blocking_tx_close_drains_queue` exceed loom's
+//! branch limit, as does the smallest form of the scenario.
 #![cfg(ryker_loom)]
 
-use loom_tests::{block_on, model, spawn, Drops};
+use loom_tests::{block_on, model, spawn, spawn_joined_late, Drops};
 use ryker_core::error::SendError;
 use ryker_core::mailbox::{channel, MailboxConfig};
 
@@ -250,5 +254,72 @@ fn peer_thingbuf_tx_close_drains_queue() {
         }
         assert_eq!(block_on(rx.recv()), None);
         producer.join().unwrap();
+    });
+}
+
+/// thingbuf mpsc_blocking.rs `mpsc_send_recv_no_wrap`: two blocking senders, two slots, a
+/// blocking receiver
+#[test]
+fn peer_thingbuf_blocking_mpsc_send_recv_no_wrap() {
+    model(2, || {
+        let (tx, mut rx) = channel::<usize>(config(2));
+        let tx2 = tx.clone();
+        let p1 = spawn_joined_late(move || tx.blocking_send(10).unwrap());
+        let p2 = spawn_joined_late(move || tx2.blocking_send(20).unwrap());
+        let mut results = Vec::new();
+        while let Some(v) = rx.blocking_recv() {
+            results.push(v);
+        }
+        p1.join();
+        p2.join();
+        results.sort_unstable();
+        assert_eq!(results, [10, 20]);
+    });
+}
+
+/// thingbuf mpsc_blocking.rs `tx_close_drains_queue`, with a blocking sender that has to wait
+/// for room (one slot, two messages)
+#[test]
+fn peer_thingbuf_blocking_tx_close_drains_queue() {
+    model(2, || {
+        let (tx, mut rx) = channel::<usize>(config(1));
+        let producer = spawn_joined_late(move || {
+            for i in 0..2 {
+                tx.blocking_send(i).unwrap();
+            }
+        });
+        for i in 0..2 {
+            assert_eq!(rx.blocking_recv(), Some(i));
+        }
+        assert_eq!(rx.blocking_recv(), None);
+        producer.join();
+    });
+}
+
+/// The smallest form of the failure of the two blocking models above (a port of thingbuf
+/// mpsc_blocking.rs `tx_close_drains_queue` with one message): one `blocking_send` from the only
+/// sender, which then goes, against a `blocking_recv` of the message and then of the end.
+///
+/// FAILS with "Model exceeded maximum number of branches" at preemption bound 3 (the project's
+/// own `loom_no_lost_wakeup::blocking_recv_meets_the_last_sender_leaving`, the same scenario,
+/// fails the same way under `LOOM_MAX_PREEMPTIONS=3`; it runs at bound 2). The receiver loops
+/// without ever yielding: the sender is preempted inside `WakerCell::wake` (its `take` has set
+/// WAKING) after publishing; the receiver's next wait finds nothing, registers, and
+/// `WakerCell::register` (waker.rs, the `prev & WAKING != 0` branch) wakes the receiver's own
+/// thread waker at once; the re-check finds nothing, `poll_inner` answers `Registered`, and
+/// `blocking_recv_many` (receiver.rs, the `Polled::Registered` arm) parks, which returns at once
+/// on that self-wake, and goes round again, with no yield anywhere in the loop, for as long as
+/// the sender stays preempted. Adding a yield after that park (as the `Polled::Yielded` arm's
+/// `back_off_stalled` does) makes this model and the two above pass. Natively the receiver
+/// burns its CPU until the sender is scheduled again; a receiver that outranks the sender on
+/// its core (real-time priority), the case `back_off_stalled` was written for, never lets it.
+#[test]
+fn peer_thingbuf_blocking_recv_spins_while_a_sender_is_mid_wake() {
+    model(3, || {
+        let (tx, mut rx) = channel::<usize>(config(2));
+        let producer = spawn_joined_late(move || tx.blocking_send(1).unwrap());
+        assert_eq!(rx.blocking_recv(), Some(1));
+        assert_eq!(rx.blocking_recv(), None);
+        producer.join();
     });
 }

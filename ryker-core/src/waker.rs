@@ -55,7 +55,12 @@ impl WakerCell {
     /// caller re-checks its condition after this returns, with a SeqCst fence in between (the
     /// "register, then try again" discipline); a wake that raced the registration is not lost
     /// either way: it wakes `waker` directly.
-    pub(crate) fn register(&self, waker: &Waker) {
+    ///
+    /// Returns `false` when a wake was in progress: `waker` was then woken at once and nothing
+    /// is stored. A caller that waits by parking must not just park and register again then
+    /// (the park returns at once): while the waking thread is preempted in the middle of its
+    /// wake, that loop would spin without letting it run.
+    pub(crate) fn register(&self, waker: &Waker) -> bool {
         // Acquire: pairs with the Release that ends a `take`, so the taker's removal of the
         // previous waker happens-before we write the cell.
         let prev = self.state.fetch_or(REGISTERING, Ordering::Acquire);
@@ -66,7 +71,7 @@ impl WakerCell {
             // Release: our REGISTERING bit is the only thing we changed; pairs with nothing
             // that reads data, it only hands the bit back.
             self.state.fetch_and(!REGISTERING, Ordering::Release);
-            return;
+            return false;
         }
         let old = self.waker.with_mut(|cell| {
             // SAFETY: we hold REGISTERING and no taker holds WAKING (checked above; a taker
@@ -97,6 +102,7 @@ impl WakerCell {
             }
         }
         drop(old);
+        true
     }
 
     /// Whether a waker may be stored or a registration is in progress: senders call

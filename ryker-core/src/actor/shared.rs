@@ -152,7 +152,8 @@ impl ActorShared {
     /// A handler (or `stopped`) is pending: registers the loop's `waker` for an abort, then
     /// says whether `flag` was set meanwhile (the caller then cuts the future short).
     pub(super) fn wait_for_abort(&self, waker: &core::task::Waker, flag: AbortFlag) -> bool {
-        self.waker.register(waker);
+        // A wake in progress (`false`) has woken `waker` already: the loop is polled again.
+        let _ = self.waker.register(waker);
         // SeqCst fence: pairs with `request_abort` (set the flags, fence, check the waker).
         // Broken twin `abort_wake` (loom suite only) leaves it out.
         #[cfg(not(ryker_loom_broken = "abort_wake"))]

@@ -695,7 +695,9 @@ impl<T, X: Attachment> Receiver<T, X> {
             cx.waker().wake_by_ref();
             return Polled::Yielded;
         }
-        self.shared.rx_waker.register(cx.waker());
+        // `false`: a sender was waking the cell; it woke `cx`'s waker at once and stored
+        // nothing, so this wait is a yield, not a registration (see the end of this function).
+        let registered = self.shared.rx_waker.register(cx.waker());
         // SeqCst fence: pairs with the fence in `after_publish`, and with the SeqCst claim
         // CAS of a plain send (module docs). It is the re-check's only fence: nothing is
         // stored between it and the re-check's read of `tail`, so the ring's own fence
@@ -712,7 +714,18 @@ impl<T, X: Attachment> Receiver<T, X> {
         match self.pop_into(out, limit, EmptyCheck::CallerFenced) {
             (0, Drained::More) => {
                 self.streaming = Streaming::Idle;
-                Polled::Registered
+                // A wake in progress woke us instead of storing the waker: to a blocking
+                // receiver that is a yield (it backs off, letting a preempted sender finish
+                // its wake), not a registration to park on: its park would return at once, and
+                // registering again would find the same wake in progress, for as long as the
+                // sender stays preempted (found by the ported thingbuf loom models,
+                // `loom_peer_thingbuf`). To a task both are `Pending`.
+                // Broken twin `mid_wake` (loom suite only) parks on it as on a registration.
+                if registered || cfg!(ryker_loom_broken = "mid_wake") {
+                    Polled::Registered
+                } else {
+                    Polled::Yielded
+                }
             }
             (0, Drained::Yield) => {
                 self.shared.rx_waker.disarm();
@@ -972,9 +985,10 @@ impl<T, X: Attachment> Receiver<T, X> {
                     stalls = 0;
                     crate::blocking::park();
                 }
-                // A send is in flight (or we stepped over a run of abandoned slots): no one
-                // will wake us for it, and re-polling at once would only pull the slot's and
-                // `tail`'s lines away from the sender that is writing them.
+                // A send is in flight (or we stepped over a run of abandoned slots, or a
+                // sender was in the middle of waking us): no one will wake us for it, and
+                // re-polling at once would only pull the slot's and `tail`'s lines away from
+                // the sender that is writing them.
                 Polled::Yielded => {
                     // The poll woke this thread's waker itself: take that unpark token back
                     // (the park returns at once), or the next real park would not wait.
