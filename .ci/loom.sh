@@ -18,7 +18,9 @@
 #
 # Builds go to target/loom; a twin's binaries are copied to target/loom/twins/NAME. Every
 # model runs under `ulimit -v` (RYKER_LOOM_MEM_KB, default 8 GiB) and a timeout
-# (RYKER_LOOM_TIMEOUT seconds per model, default 300). LOOM_MAX_PREEMPTIONS, if set, overrides
+# (RYKER_LOOM_TIMEOUT seconds per model, default 300). The suite's models run
+# RYKER_LOOM_JOBS at a time (default: the number of CPUs), each still alone in its process; the
+# twins one at a time. LOOM_MAX_PREEMPTIONS, if set, overrides
 # every model's own preemption bound. Logs: target/ci-logs/loom-*.log.
 set -euo pipefail
 # shellcheck source=.ci/lib.sh
@@ -31,6 +33,8 @@ mkdir -p "$LOG_DIR"
 MEM_KB=${RYKER_LOOM_MEM_KB:-8388608}
 TIMEOUT=${RYKER_LOOM_TIMEOUT:-300}
 FILTER=${RYKER_LOOM_FILTER:-}
+JOBS=${RYKER_LOOM_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "RYKER_LOOM_JOBS must be a whole number of 1 or more, not '$JOBS'"
 
 # Broken twins: NAME|TEST BINARY|MODEL|PATTERN its failure report must match (an extended
 # regex; it may itself contain `|`). ryker-core must have a `ryker_loom_broken = "NAME"` cfg and
@@ -214,6 +218,8 @@ suite() {
     section "loom suite: build (RUSTFLAGS=--cfg ryker_loom)"
     local bins
     bins=$(build "" "$LOG_DIR/build-suite.json")
+    # Every model to run, as "NAME<TAB>EXE<TAB>MODEL".
+    local -a queue=()
     while IFS=$'\t' read -r name exe; do
         [[ $name == loom_* ]] || continue
         local models ignored
@@ -224,24 +230,48 @@ suite() {
         [[ -z $ignored ]] || die "$name has #[ignore]d models (not allowed, see the top of this script): $ignored"
         for model in $models; do
             [[ -z $FILTER || $model == *"$FILTER"* || $name == *"$FILTER"* ]] || continue
-            local log="$LOG_DIR/$name-$model.log"
-            note "$name::$model"
-            run_model "$exe" "$model" "$log"
-            local result=pass
-            if ((RC == 124 || RC == 137)); then
-                result="FAIL (timeout ${TIMEOUT}s)"
-            elif ((RC != 0)); then
-                result="FAIL (exit $RC)"
-            fi
-            if [[ $result != pass ]]; then
-                FAILED=1
-                grep -aE -m3 'panicked|deadlock|Causality|violation|assert|Model exceeded' "$log" | sed 's/^/   | /' || true
-                note "log: $log"
-            fi
-            note "$result in ${ELAPSED}s"
-            RESULTS+=("suite|$name::$model|$result|$ELAPSED|$ITERS")
+            queue+=("$name"$'\t'"$exe"$'\t'"$model")
         done
     done <<<"$bins"
+    # JOBS models at a time, each in a subshell that leaves its outcome in "$log.outcome"
+    # (RC, seconds, interleavings); the results are read back in the queue's order.
+    note "${#queue[@]} models, $JOBS at a time"
+    local entry name exe model log running=0
+    for entry in "${queue[@]}"; do
+        IFS=$'\t' read -r name exe model <<<"$entry"
+        log="$LOG_DIR/$name-$model.log"
+        rm -f "$log.outcome"
+        note "start $name::$model"
+        (
+            run_model "$exe" "$model" "$log"
+            echo "$RC $ELAPSED $ITERS" >"$log.outcome"
+        ) &
+        running=$((running + 1))
+        if ((running >= JOBS)); then
+            wait -n || true
+            running=$((running - 1))
+        fi
+    done
+    wait || true
+    for entry in "${queue[@]}"; do
+        IFS=$'\t' read -r name exe model <<<"$entry"
+        log="$LOG_DIR/$name-$model.log"
+        local rc=255 secs=- iters=-
+        [[ -f $log.outcome ]] && read -r rc secs iters <"$log.outcome"
+        local result=pass
+        if ((rc == 124 || rc == 137)); then
+            result="FAIL (timeout ${TIMEOUT}s)"
+        elif ((rc != 0)); then
+            result="FAIL (exit $rc)"
+        fi
+        note "$name::$model: $result in ${secs}s"
+        if [[ $result != pass ]]; then
+            FAILED=1
+            grep -aE -m3 'panicked|deadlock|Causality|violation|assert|Model exceeded' "$log" | sed 's/^/   | /' || true
+            note "log: $log"
+        fi
+        RESULTS+=("suite|$name::$model|$result|$secs|$iters")
+    done
 }
 
 # has_hook NAME: whether ryker-core has a `ryker_loom_broken = "NAME"` cfg.
