@@ -564,6 +564,28 @@ fn wait_until_stopping(entered: &AtomicBool) {
     }
 }
 
+/// Spawns a [`StuckStop`] and runs its loop; `stop` ends the actor's mail (a shutdown or a
+/// first abort); once `stopped` has begun, an abort races the loop's registration for it and
+/// must cut it short. Returns the report.
+fn abort_a_stuck_stop(stop: impl FnOnce(&ActorHandle<StuckStop>)) -> ActorReport {
+    let entered = Arc::new(AtomicBool::new(false));
+    let (rt, handle) = spawn_actor(
+        config(1, 1),
+        StuckStop {
+            entered: entered.clone(),
+        },
+    );
+    let actor = run_loop(&rt);
+    stop(&handle);
+    wait_until_stopping(&entered);
+    let aborted = {
+        handle.abort();
+        Started::poll_once(handle)
+    };
+    actor.join().unwrap();
+    report(aborted)
+}
+
 /// The user's scenario "shut down, wait a while, then abort" with a `stopped` that hangs:
 /// once `stopped` has begun, `abort` races the loop registering its waker for it (the Dekker
 /// pair of `request_abort` and `poll_guarded`, for the flag `next_abort` chose). The abort must
@@ -572,23 +594,7 @@ fn wait_until_stopping(entered: &AtomicBool) {
 #[test]
 fn abort_cuts_a_stopped_a_shutdown_began() {
     model(3, || {
-        let entered = Arc::new(AtomicBool::new(false));
-        let (rt, handle) = spawn_actor(
-            config(1, 1),
-            StuckStop {
-                entered: entered.clone(),
-            },
-        );
-        let actor = run_loop(&rt);
-        handle.shutdown();
-        wait_until_stopping(&entered);
-        let aborted = {
-            handle.abort();
-            Started::poll_once(handle)
-        };
-
-        actor.join().unwrap();
-        let report = report(aborted);
+        let report = abort_a_stuck_stop(ActorHandle::shutdown);
         assert_eq!(report.exit, Exit::Aborted, "{report:?}");
         assert_eq!(report.discarded, 0, "{report:?}");
     });
@@ -600,23 +606,7 @@ fn abort_cuts_a_stopped_a_shutdown_began() {
 #[test]
 fn a_second_abort_cuts_the_stopped_the_first_began() {
     model(3, || {
-        let entered = Arc::new(AtomicBool::new(false));
-        let (rt, handle) = spawn_actor(
-            config(1, 1),
-            StuckStop {
-                entered: entered.clone(),
-            },
-        );
-        let actor = run_loop(&rt);
-        handle.abort();
-        wait_until_stopping(&entered);
-        let aborted = {
-            handle.abort();
-            Started::poll_once(handle)
-        };
-
-        actor.join().unwrap();
-        let report = report(aborted);
+        let report = abort_a_stuck_stop(ActorHandle::abort);
         assert_eq!(report.exit, Exit::Aborted, "{report:?}");
     });
 }
