@@ -97,6 +97,75 @@ fn tracked(id: u64, drops: &Arc<AtomicUsize>) -> Tracked {
     }
 }
 
+/// Spawns `threads` scoped senders in `s`, the `k`-th running `send(k, its clone of tx)`, and
+/// drops `tx`: the receiver sees the end once every sender is done.
+fn spawn_senders<'scope, T, F>(
+    s: &'scope thread::Scope<'scope, '_>,
+    tx: Sender<T>,
+    threads: usize,
+    send: F,
+) where
+    T: Send + 'scope,
+    F: Fn(usize, &Sender<T>) + Copy + Send + 'scope,
+{
+    for k in 0..threads {
+        let tx = tx.clone();
+        s.spawn(move || send(k, &tx));
+    }
+}
+
+/// Sends `0..count` with `send` through a mailbox of 3 slots while another thread checks that
+/// `recv` takes them in order, then the end.
+fn spsc_in_order(
+    count: usize,
+    send: impl Fn(&Sender<usize>, usize),
+    recv: impl Fn(&mut Receiver<usize>) -> Option<usize> + Send,
+) {
+    let (tx, mut rx) = channel::<usize>(config(3));
+    thread::scope(|s| {
+        s.spawn(move || {
+            for i in 0..count {
+                assert_eq!(recv(&mut rx), Some(i));
+            }
+            assert_eq!(recv(&mut rx), None);
+        });
+        for i in 0..count {
+            send(&tx, i);
+        }
+        drop(tx);
+    });
+}
+
+/// Fills a mailbox of one slot with `send`, then checks that a second `send`, on another
+/// thread, fails with `Closed` once the receiver is dropped.
+fn receiver_drop_fails_a_waiting_send(
+    send: impl Fn(&Sender<()>) -> Result<Sent, SendError<()>> + Sync,
+) {
+    let (tx, rx) = channel::<()>(config(1));
+    // The first send fills the slot before the receiver can go (the pause below only orders
+    // the second one, which is refused whether it waits first or not).
+    assert_eq!(send(&tx), Ok(Sent::Queued));
+    let send = &send;
+    thread::scope(|s| {
+        s.spawn(move || {
+            assert_eq!(send(&tx), Err(SendError::Closed(())));
+        });
+        pause();
+        drop(rx);
+    });
+}
+
+/// Checks that `recv` on an empty mailbox of one slot, on another thread, gets the end once
+/// the sender is dropped.
+fn sender_drop_ends_a_waiting_recv(recv: impl FnOnce(&mut Receiver<()>) -> Option<()> + Send) {
+    let (tx, mut rx) = channel::<()>(config(1));
+    thread::scope(|s| {
+        s.spawn(move || assert_eq!(recv(&mut rx), None));
+        pause();
+        drop(tx);
+    });
+}
+
 /// Receives until the end, with `blocking_recv`.
 fn drain<T>(rx: &mut Receiver<T>) -> Vec<T> {
     let mut out = Vec::new();
@@ -457,47 +526,26 @@ mod crossbeam {
     // crossbeam-channel array.rs `disconnect_wakes_sender`
     #[test]
     fn disconnect_wakes_sender() {
-        let (tx, rx) = channel::<()>(config(1));
-        // The first send fills the slot before the receiver can go (the pause below only
-        // orders the second one, which is refused whether it waits first or not).
-        assert_eq!(tx.blocking_send(()), Ok(Sent::Queued));
-        thread::scope(|s| {
-            s.spawn(move || {
-                assert_eq!(tx.blocking_send(()), Err(SendError::Closed(())));
-            });
-            pause();
-            drop(rx);
-        });
+        receiver_drop_fails_a_waiting_send(|tx| tx.blocking_send(()));
         disconnect_wakes_receiver();
     }
 
     // crossbeam-channel array.rs `disconnect_wakes_receiver`
     fn disconnect_wakes_receiver() {
-        let (tx, mut rx) = channel::<()>(config(1));
-        thread::scope(|s| {
-            s.spawn(move || assert_eq!(rx.blocking_recv(), None));
-            pause();
-            drop(tx);
-        });
+        sender_drop_ends_a_waiting_recv(|rx| rx.blocking_recv());
     }
 
     // crossbeam-channel array.rs `spsc`
     #[test]
     fn spsc() {
         let count = pick(50_000, 4);
-        let (tx, mut rx) = channel::<usize>(config(3));
-        thread::scope(|s| {
-            s.spawn(move || {
-                for i in 0..count {
-                    assert_eq!(rx.blocking_recv(), Some(i));
-                }
-                assert_eq!(rx.blocking_recv(), None);
-            });
-            for i in 0..count {
+        spsc_in_order(
+            count,
+            |tx, i| {
                 tx.blocking_send(i).unwrap();
-            }
-            drop(tx);
-        });
+            },
+            |rx| rx.blocking_recv(),
+        );
     }
 
     // crossbeam-channel array.rs `mpmc`, many senders and the one receiver
@@ -508,15 +556,11 @@ mod crossbeam {
         let (tx, mut rx) = channel::<usize>(config(3));
         let mut seen = vec![0usize; count];
         thread::scope(|s| {
-            for _ in 0..THREADS {
-                let tx = tx.clone();
-                s.spawn(move || {
-                    for i in 0..count {
-                        tx.blocking_send(i).unwrap();
-                    }
-                });
-            }
-            drop(tx);
+            spawn_senders(s, tx, THREADS, move |_, tx| {
+                for i in 0..count {
+                    tx.blocking_send(i).unwrap();
+                }
+            });
             while let Some(n) = rx.blocking_recv() {
                 seen[n] += 1;
             }
@@ -988,15 +1032,11 @@ mod crossbeam {
         const SENDERS: usize = if cfg!(miri) { 2 } else { 8 };
         let (tx, mut rx) = channel::<(usize, usize)>(config(1));
         thread::scope(|s| {
-            for p in 0..SENDERS {
-                let tx = tx.clone();
-                s.spawn(move || {
-                    for i in 0..amt {
-                        tx.blocking_send((p, i)).unwrap();
-                    }
-                });
-            }
-            drop(tx);
+            spawn_senders(s, tx, SENDERS, move |p, tx| {
+                for i in 0..amt {
+                    tx.blocking_send((p, i)).unwrap();
+                }
+            });
             let mut next = [0usize; SENDERS];
             while let Some((p, i)) = rx.blocking_recv() {
                 assert_eq!(i, next[p], "sender {p} out of order");
@@ -1219,27 +1259,13 @@ mod async_channel {
     // async-channel bounded.rs `close_wakes_sender`
     #[test]
     fn close_wakes_sender() {
-        let (tx, rx) = channel::<()>(config(1));
-        // As in `crossbeam::disconnect_wakes_sender`: the first send before the thread.
-        assert_eq!(block_on(tx.send(())), Ok(Sent::Queued));
-        thread::scope(|s| {
-            s.spawn(move || {
-                assert_eq!(block_on(tx.send(())), Err(SendError::Closed(())));
-            });
-            pause();
-            drop(rx);
-        });
+        receiver_drop_fails_a_waiting_send(|tx| block_on(tx.send(())));
         close_wakes_receiver();
     }
 
     // async-channel bounded.rs `close_wakes_receiver`
     fn close_wakes_receiver() {
-        let (tx, mut rx) = channel::<()>(config(1));
-        thread::scope(|s| {
-            s.spawn(move || assert_eq!(block_on(rx.recv()), None));
-            pause();
-            drop(tx);
-        });
+        sender_drop_ends_a_waiting_recv(|rx| block_on(rx.recv()));
     }
 
     // async-channel bounded.rs `forget_blocked_sender`: a send future polled once and kept,
@@ -1284,19 +1310,13 @@ mod async_channel {
     #[test]
     fn spsc() {
         let count = pick(20_000, 4);
-        let (tx, mut rx) = channel::<usize>(config(3));
-        thread::scope(|s| {
-            s.spawn(move || {
-                for i in 0..count {
-                    assert_eq!(block_on(rx.recv()), Some(i));
-                }
-                assert_eq!(block_on(rx.recv()), None);
-            });
-            for i in 0..count {
+        spsc_in_order(
+            count,
+            |tx, i| {
                 block_on(tx.send(i)).unwrap();
-            }
-            drop(tx);
-        });
+            },
+            |rx| block_on(rx.recv()),
+        );
     }
 
     // async-channel bounded.rs `mpmc`, many async senders and the one receiver taking runs
@@ -1307,15 +1327,11 @@ mod async_channel {
         let (tx, mut rx) = channel::<usize>(config(3));
         let mut seen = vec![0usize; count];
         thread::scope(|s| {
-            for _ in 0..THREADS {
-                let tx = tx.clone();
-                s.spawn(move || {
-                    for i in 0..count {
-                        block_on(tx.send(i)).unwrap();
-                    }
-                });
-            }
-            drop(tx);
+            spawn_senders(s, tx, THREADS, move |_, tx| {
+                for i in 0..count {
+                    block_on(tx.send(i)).unwrap();
+                }
+            });
             let mut batch = Vec::new();
             while block_on(rx.recv_many(&mut batch, 8)) > 0 {
                 for n in batch.drain(..) {
@@ -1514,15 +1530,11 @@ mod flume {
         let mut drained = Vec::new();
         assert_eq!(rx.try_recv_many(&mut drained, usize::MAX), Ok(5));
         thread::scope(|s| {
-            for _ in 0..threads {
-                let tx = tx.clone();
-                s.spawn(move || {
-                    for i in 0..per_thread {
-                        tx.blocking_send(i).unwrap();
-                    }
-                });
-            }
-            drop(tx);
+            spawn_senders(s, tx, threads, move |_, tx| {
+                for i in 0..per_thread {
+                    tx.blocking_send(i).unwrap();
+                }
+            });
             let sum: u64 = drain(&mut rx).into_iter().sum();
             assert_eq!(sum, (0..per_thread).sum::<u64>() * threads as u64);
         });
@@ -2088,17 +2100,13 @@ mod thingbuf {
         let (tx, mut rx) = channel::<usize>(config(N_SENDS / 2));
         let mut results = HashSet::new();
         thread::scope(|s| {
-            for n in 0..producers {
-                let tx = tx.clone();
-                s.spawn(move || {
-                    block_on(async {
-                        for i in 0..N_SENDS {
-                            tx.send(n * N_SENDS + i).await.unwrap();
-                        }
-                    })
-                });
-            }
-            drop(tx);
+            spawn_senders(s, tx, producers, move |n, tx| {
+                block_on(async {
+                    for i in 0..N_SENDS {
+                        tx.send(n * N_SENDS + i).await.unwrap();
+                    }
+                })
+            });
             block_on(async {
                 while let Some(v) = rx.recv().await {
                     assert!(results.insert(v), "{v} received twice");
@@ -2119,15 +2127,11 @@ mod thingbuf {
         let (tx, mut rx) = channel::<usize>(config(N_SENDS / 2));
         let mut results = HashSet::new();
         thread::scope(|s| {
-            for n in 0..producers {
-                let tx = tx.clone();
-                s.spawn(move || {
-                    for i in 0..N_SENDS {
-                        tx.blocking_send(n * N_SENDS + i).unwrap();
-                    }
-                });
-            }
-            drop(tx);
+            spawn_senders(s, tx, producers, move |n, tx| {
+                for i in 0..N_SENDS {
+                    tx.blocking_send(n * N_SENDS + i).unwrap();
+                }
+            });
             for v in drain(&mut rx) {
                 assert!(results.insert(v), "{v} received twice");
             }

@@ -60,6 +60,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use common::{poll_once, CountingWaker};
 use futures::executor::block_on;
+use futures::future::BoxFuture;
 use futures::task::noop_waker_ref;
 use futures::FutureExt;
 use ryker_core::error::{Closed, SendError, TryRecvError, TrySendError};
@@ -124,6 +125,47 @@ fn rounds(full: usize) -> usize {
 
 /// tokio's 100-message fills (a tenth under Miri).
 const FILL: usize = if cfg!(miri) { 10 } else { 100 };
+
+/// Sends 1 and 2 from another thread through a mailbox of 16 slots, then drops the sender;
+/// checks that `next` receives 1, 2, then the end.
+fn receives_1_2_then_none(
+    next: impl for<'a> Fn(&'a mut Receiver<i32>) -> BoxFuture<'a, Option<i32>>,
+) {
+    let (tx, mut rx) = channel::<i32>(bounded(16));
+    let sender = std::thread::spawn(move || {
+        block_on(async {
+            tx.send(1).await.unwrap();
+            tx.send(2).await.unwrap();
+        })
+    });
+    block_on(async {
+        assert_eq!(next(&mut rx).await, Some(1));
+        assert_eq!(next(&mut rx).await, Some(2));
+        assert_eq!(next(&mut rx).await, None);
+    });
+    sender.join().unwrap();
+}
+
+/// A mailbox of 10 slots into which `send` has put 0 to 9, each accepted.
+fn ten_sent_into_ten_slots() -> (Sender<i32>, Receiver<i32>) {
+    let (tx, rx) = channel::<i32>(bounded(10));
+    for i in 0..10 {
+        assert!(block_on(tx.send(i)).is_ok());
+    }
+    (tx, rx)
+}
+
+/// A message that counts its drops, and panics in its destructor when its flag is set.
+struct PanicOnDrop(bool, Arc<AtomicUsize>);
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        if self.0 {
+            panic!("panic!");
+        }
+    }
+}
 
 // From tokio's `AssertRefUnwindSafe`/`AssertUnwindSafe` impls (bounded types only).
 #[test]
@@ -220,37 +262,13 @@ fn reserve_disarm() {
 #[test]
 fn send_recv_stream_with_buffer() {
     use futures::StreamExt;
-    let (tx, mut rx) = channel::<i32>(bounded(16));
-    let sender = std::thread::spawn(move || {
-        block_on(async {
-            tx.send(1).await.unwrap();
-            tx.send(2).await.unwrap();
-        })
-    });
-    block_on(async {
-        assert_eq!(rx.next().await, Some(1));
-        assert_eq!(rx.next().await, Some(2));
-        assert_eq!(rx.next().await, None);
-    });
-    sender.join().unwrap();
+    receives_1_2_then_none(|rx| rx.next().boxed());
 }
 
 // From tokio's `async_send_recv_with_buffer`.
 #[test]
 fn async_send_recv_with_buffer() {
-    let (tx, mut rx) = channel::<i32>(bounded(16));
-    let sender = std::thread::spawn(move || {
-        block_on(async {
-            tx.send(1).await.unwrap();
-            tx.send(2).await.unwrap();
-        })
-    });
-    block_on(async {
-        assert_eq!(rx.recv().await, Some(1));
-        assert_eq!(rx.recv().await, Some(2));
-        assert_eq!(rx.recv().await, None);
-    });
-    sender.join().unwrap();
+    receives_1_2_then_none(|rx| rx.recv().boxed());
 }
 
 // From tokio's `async_send_recv_many_with_buffer`.
@@ -890,20 +908,14 @@ fn test_rx_is_not_closed_when_there_are_senders() {
 // From tokio's `test_rx_is_not_closed_when_there_are_senders_and_buffer_filled`.
 #[test]
 fn test_rx_is_not_closed_when_there_are_senders_and_buffer_filled() {
-    let (tx, rx) = channel::<i32>(bounded(10));
-    for i in 0..10 {
-        assert!(block_on(tx.send(i)).is_ok());
-    }
+    let (_tx, rx) = ten_sent_into_ten_slots();
     assert!(!rx.is_closed());
 }
 
 // From tokio's `test_rx_is_closed_when_there_are_no_senders_and_there_are_messages`.
 #[test]
 fn test_rx_is_closed_when_there_are_no_senders_and_there_are_messages() {
-    let (tx, rx) = channel::<i32>(bounded(10));
-    for i in 0..10 {
-        assert!(block_on(tx.send(i)).is_ok());
-    }
+    let (tx, rx) = ten_sent_into_ten_slots();
     drop(tx);
     assert!(rx.is_closed());
 }
@@ -911,10 +923,7 @@ fn test_rx_is_closed_when_there_are_no_senders_and_there_are_messages() {
 // From tokio's `test_rx_is_closed_when_there_are_messages_and_close_is_called`.
 #[test]
 fn test_rx_is_closed_when_there_are_messages_and_close_is_called() {
-    let (tx, mut rx) = channel::<i32>(bounded(10));
-    for i in 0..10 {
-        assert!(block_on(tx.send(i)).is_ok());
-    }
+    let (_tx, mut rx) = ten_sent_into_ten_slots();
     rx.close();
     assert!(rx.is_closed());
 }
@@ -937,20 +946,14 @@ fn test_rx_is_not_empty_when_there_are_messages_in_the_buffer() {
 // From tokio's `test_rx_is_not_empty_when_the_buffer_is_full`.
 #[test]
 fn test_rx_is_not_empty_when_the_buffer_is_full() {
-    let (tx, rx) = channel::<i32>(bounded(10));
-    for i in 0..10 {
-        assert!(block_on(tx.send(i)).is_ok());
-    }
+    let (_tx, rx) = ten_sent_into_ten_slots();
     assert!(!rx.is_empty());
 }
 
 // From tokio's `test_rx_is_not_empty_when_all_but_one_messages_are_consumed`.
 #[test]
 fn test_rx_is_not_empty_when_all_but_one_messages_are_consumed() {
-    let (tx, mut rx) = channel::<i32>(bounded(10));
-    for i in 0..10 {
-        assert!(block_on(tx.send(i)).is_ok());
-    }
+    let (_tx, mut rx) = ten_sent_into_ten_slots();
     for _ in 0..9 {
         assert!(block_on(rx.recv()).is_some());
     }
@@ -960,10 +963,7 @@ fn test_rx_is_not_empty_when_all_but_one_messages_are_consumed() {
 // From tokio's `test_rx_is_empty_when_all_messages_are_consumed`.
 #[test]
 fn test_rx_is_empty_when_all_messages_are_consumed() {
-    let (tx, mut rx) = channel::<i32>(bounded(10));
-    for i in 0..10 {
-        assert!(block_on(tx.send(i)).is_ok());
-    }
+    let (_tx, mut rx) = ten_sent_into_ten_slots();
     while rx.try_recv().is_ok() {}
     assert!(rx.is_empty());
 }
@@ -971,10 +971,7 @@ fn test_rx_is_empty_when_all_messages_are_consumed() {
 // From tokio's `test_rx_is_empty_all_senders_are_dropped_and_messages_consumed`.
 #[test]
 fn test_rx_is_empty_all_senders_are_dropped_and_messages_consumed() {
-    let (tx, mut rx) = channel::<i32>(bounded(10));
-    for i in 0..10 {
-        assert!(block_on(tx.send(i)).is_ok());
-    }
+    let (tx, mut rx) = ten_sent_into_ten_slots();
     drop(tx);
     for _ in 0..10 {
         assert!(block_on(rx.recv()).is_some());
@@ -1115,22 +1112,12 @@ fn permit_send_panicking_rx_waker() {
 // every queued message even though the first one's destructor panics.
 #[test]
 fn drop_all_elements_during_panic() {
-    struct A(bool, Arc<AtomicUsize>);
-    impl Drop for A {
-        fn drop(&mut self) {
-            self.1.fetch_add(1, Ordering::Relaxed);
-            if self.0 {
-                panic!("panic!");
-            }
-        }
-    }
-
     let counter = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = channel::<A>(bounded(4));
+    let (tx, rx) = channel::<PanicOnDrop>(bounded(4));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        tx.try_send(A(true, counter.clone())).unwrap();
-        tx.try_send(A(false, counter.clone())).unwrap();
-        tx.try_send(A(false, counter.clone())).unwrap();
+        tx.try_send(PanicOnDrop(true, counter.clone())).unwrap();
+        tx.try_send(PanicOnDrop(false, counter.clone())).unwrap();
+        tx.try_send(PanicOnDrop(false, counter.clone())).unwrap();
         drop(rx);
     }));
     assert!(result.is_err(), "the first destructor's panic goes on");
@@ -1510,21 +1497,11 @@ fn dropping_rx_drops_queued_messages_under_every_policy() {
 // From tokio's `drop_all_elements_during_panic`, per policy.
 #[test]
 fn drop_all_elements_during_panic_under_every_policy() {
-    struct A(bool, Arc<AtomicUsize>);
-    impl Drop for A {
-        fn drop(&mut self) {
-            self.1.fetch_add(1, Ordering::Relaxed);
-            if self.0 {
-                panic!("panic!");
-            }
-        }
-    }
-
     for overflow in Overflow::ALL {
         let counter = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = channel::<A>(policy(4, overflow));
+        let (tx, rx) = channel::<PanicOnDrop>(policy(4, overflow));
         for first in [true, false, false] {
-            tx.try_send(A(first, counter.clone())).unwrap();
+            tx.try_send(PanicOnDrop(first, counter.clone())).unwrap();
         }
         let result = panic::catch_unwind(AssertUnwindSafe(|| drop(rx)));
         assert!(result.is_err(), "{overflow}");

@@ -118,6 +118,39 @@ async fn let_others_run() {
     }
 }
 
+/// Spawns four sending tasks, `send(i)` for the `i`-th; each answers how many messages it got
+/// accepted.
+fn four_senders<F>(send: impl FnMut(usize) -> F) -> tokio::task::JoinSet<u64>
+where
+    F: Future<Output = u64> + Send + 'static,
+{
+    let mut senders = tokio::task::JoinSet::new();
+    for fut in (0..4).map(send) {
+        senders.spawn(fut);
+    }
+    senders
+}
+
+/// Waits until `addr` has accepted `at_least` messages, stops the actor with `stop`, and
+/// returns how many the `senders` got accepted in all once each has finished.
+async fn stop_under_load<A: Actor>(
+    handle: &ActorHandle<A>,
+    addr: &Addr<A>,
+    at_least: u64,
+    stop: impl FnOnce(&ActorHandle<A>),
+    mut senders: tokio::task::JoinSet<u64>,
+) -> u64 {
+    while addr.stats().accepted < at_least {
+        tokio::task::yield_now().await;
+    }
+    stop(handle);
+    let mut accepted = 0;
+    while let Some(n) = senders.join_next().await {
+        accepted += n.unwrap();
+    }
+    accepted
+}
+
 fn mailbox(capacity: usize, overflow: Overflow) -> ActorConfig {
     ActorConfig {
         mailbox: MailboxConfig {
@@ -250,6 +283,16 @@ async fn hold(addr: &Addr<Probe>) -> oneshot::Sender<()> {
     addr.tell(Cmd::Hold(entered_tx, gate)).await.unwrap();
     entered.await.expect("the handler holds the message");
     open
+}
+
+/// Spawns a probe whose `started` waits for the returned gate, on a `Busy` mailbox of
+/// `capacity`; returns its handle, an address, the gate and the probe's log.
+fn spawn_gated(capacity: usize) -> (ActorHandle<Probe>, Addr<Probe>, oneshot::Sender<()>, Log) {
+    let log = Log::default();
+    let (probe, open) = Probe::gated(&log);
+    let handle = ryker_tokio::spawn_with(probe, &mailbox(capacity, Overflow::Busy)).unwrap();
+    let addr = handle.addr();
+    (handle, addr, open, log)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,11 +492,7 @@ fn xtra_tell_returns_once_queued_not_once_handled() {
 #[test]
 fn xtra_waiting_senders_are_served_in_arrival_order() {
     on_current(async {
-        let log = Log::default();
-        let (probe, open) = Probe::gated(&log);
-        let config = mailbox(1, Overflow::Busy);
-        let handle = ryker_tokio::spawn_with(probe, &config).unwrap();
-        let addr = handle.addr();
+        let (handle, addr, open, _log) = spawn_gated(1);
         addr.try_tell(Cmd::Note(1)).unwrap();
         let mut second = Box::pin(addr.tell(Cmd::Note(2)));
         let mut third = Box::pin(addr.tell(Cmd::Note(3)));
@@ -472,11 +511,7 @@ fn xtra_waiting_senders_are_served_in_arrival_order() {
 #[test]
 fn xtra_address_send_exercises_backpressure() {
     on_current(async {
-        let log = Log::default();
-        let (probe, open) = Probe::gated(&log);
-        let config = mailbox(1, Overflow::Busy);
-        let mut handle = ryker_tokio::spawn_with(probe, &config).unwrap();
-        let addr = handle.addr();
+        let (mut handle, addr, open, _log) = spawn_gated(1);
         assert!(matches!(addr.try_tell(Cmd::Note(1)), Ok(Sent::Queued)));
         assert!(matches!(
             addr.try_tell(Cmd::Note(2)),
@@ -1714,6 +1749,30 @@ fn an_actor_messaging_itself() {
     });
 }
 
+/// Sends `sender`'s numbered items to `addr` until the mailbox closes; returns how many were
+/// accepted.
+async fn send_seq_until_closed(addr: Addr<Sequencer>, sender: usize) -> u64 {
+    let mut accepted = 0u64;
+    for seq in 0.. {
+        let sent = if seq % 2 == 0 {
+            addr.tell(SeqMsg::Item(sender, seq))
+                .await
+                .map_err(|e| e.into_inner())
+        } else {
+            match addr.try_tell(SeqMsg::Item(sender, seq)) {
+                Err(TrySendError::Busy(msg)) => addr.tell(msg).await.map_err(|e| e.into_inner()),
+                other => other.map_err(|e| e.into_inner()),
+            }
+        };
+        match sent {
+            Ok(_) => accepted += 1,
+            Err(Some(_closed)) => return accepted,
+            Err(None) => unreachable!("Busy waits, nothing is dropped"),
+        }
+    }
+    unreachable!()
+}
+
 // ryker: messages sent while a shutdown races them are handled or refused, never lost
 // (xtra `handle_left_messages`, ractor `actor_drain_messages`, with concurrent senders)
 #[test]
@@ -1721,42 +1780,9 @@ fn shutdown_racing_senders_handles_every_accepted_message() {
     on_multi(async {
         let config = mailbox(8, Overflow::Busy);
         let mut handle = ryker_tokio::spawn_with(Sequencer::default(), &config).unwrap();
-        let mut tasks = tokio::task::JoinSet::new();
-        for sender in 0..4 {
-            let addr = handle.addr();
-            tasks.spawn(async move {
-                let mut accepted = 0u64;
-                for seq in 0.. {
-                    let sent = if seq % 2 == 0 {
-                        addr.tell(SeqMsg::Item(sender, seq))
-                            .await
-                            .map_err(|e| e.into_inner())
-                    } else {
-                        match addr.try_tell(SeqMsg::Item(sender, seq)) {
-                            Err(TrySendError::Busy(msg)) => {
-                                addr.tell(msg).await.map_err(|e| e.into_inner())
-                            }
-                            other => other.map_err(|e| e.into_inner()),
-                        }
-                    };
-                    match sent {
-                        Ok(_) => accepted += 1,
-                        Err(Some(_closed)) => return accepted,
-                        Err(None) => unreachable!("Busy waits, nothing is dropped"),
-                    }
-                }
-                unreachable!()
-            });
-        }
+        let senders = four_senders(|sender| send_seq_until_closed(handle.addr(), sender));
         let addr = handle.addr();
-        while addr.stats().accepted < 2_000 {
-            tokio::task::yield_now().await;
-        }
-        handle.shutdown();
-        let mut accepted = 0;
-        while let Some(n) = tasks.join_next().await {
-            accepted += n.unwrap();
-        }
+        let accepted = stop_under_load(&handle, &addr, 2_000, ActorHandle::shutdown, senders).await;
         let report = handle.join().await.unwrap();
         assert_eq!(report.exit, Exit::Shutdown);
         assert_eq!(report.handled, accepted, "every accepted message handled");
@@ -1769,11 +1795,7 @@ fn shutdown_racing_senders_handles_every_accepted_message() {
 #[test]
 fn cancelled_tell_and_ask_futures() {
     on_current(async {
-        let log = Log::default();
-        let (probe, open) = Probe::gated(&log);
-        let config = mailbox(1, Overflow::Busy);
-        let handle = ryker_tokio::spawn_with(probe, &config).unwrap();
-        let addr = handle.addr();
+        let (handle, addr, open, log) = spawn_gated(1);
         addr.try_tell(Cmd::Note(1)).unwrap();
         // A tell waiting on the full mailbox, cancelled by select!.
         tokio::select! {
@@ -1819,11 +1841,7 @@ fn cancelled_tell_and_ask_futures() {
 #[test]
 fn cancelled_waiting_tells_leave_the_others_in_order() {
     on_current(async {
-        let log = Log::default();
-        let (probe, open) = Probe::gated(&log);
-        let config = mailbox(4, Overflow::Busy);
-        let handle = ryker_tokio::spawn_with(probe, &config).unwrap();
-        let addr = handle.addr();
+        let (handle, addr, open, _log) = spawn_gated(4);
         for n in 0..4 {
             addr.try_tell(Cmd::Note(n)).unwrap();
         }
@@ -2313,18 +2331,22 @@ fn cancelled_tells_racing_a_draining_actor_are_exactly_once() {
     });
 }
 
+/// Spawns a `Slow` actor that naps on every 25th item, on a `Busy` mailbox of one slot.
+fn spawn_napper() -> ActorHandle<Slow> {
+    let napper = Slow {
+        nap_every: Some(25),
+        ..Default::default()
+    };
+    ryker_tokio::spawn_with(napper, &mailbox(1, Overflow::Busy)).unwrap()
+}
+
 // ryker: `tell_timeout` against a draining actor: each message is either delivered (`Ok`) or
 // handed back (`Timeout`), never both, never neither (actix `test_message_timeout`, for tells)
 #[test]
 fn tell_timeout_races_are_exactly_once() {
     on_multi(async {
         let drops = Arc::new(AtomicUsize::new(0));
-        let config = mailbox(1, Overflow::Busy);
-        let napper = Slow {
-            nap_every: Some(25),
-            ..Default::default()
-        };
-        let mut handle = ryker_tokio::spawn_with(napper, &config).unwrap();
+        let mut handle = spawn_napper();
         let addr = handle.addr();
         let (mut delivered, mut returned) = (Vec::new(), Vec::new());
         for i in 0..300u32 {
@@ -2348,12 +2370,7 @@ fn tell_timeout_races_are_exactly_once() {
 #[test]
 fn ask_timeout_races_are_exactly_once() {
     on_multi(async {
-        let config = mailbox(1, Overflow::Busy);
-        let napper = Slow {
-            nap_every: Some(25),
-            ..Default::default()
-        };
-        let mut handle = ryker_tokio::spawn_with(napper, &config).unwrap();
+        let mut handle = spawn_napper();
         let addr = handle.addr();
         let mut queued = Vec::new();
         let mut refused = 0;
@@ -2423,19 +2440,9 @@ fn abort_racing_senders_accounts_for_every_message() {
         let drops = Arc::new(AtomicUsize::new(0));
         let config = mailbox(8, Overflow::Busy);
         let mut handle = ryker_tokio::spawn_with(Slow::default(), &config).unwrap();
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..4 {
-            tasks.spawn(send_until_closed(handle.addr(), drops.clone()));
-        }
+        let senders = four_senders(|_| send_until_closed(handle.addr(), drops.clone()));
         let addr = handle.addr();
-        while addr.stats().accepted < 1_000 {
-            tokio::task::yield_now().await;
-        }
-        handle.abort();
-        let mut accepted = 0;
-        while let Some(n) = tasks.join_next().await {
-            accepted += n.unwrap();
-        }
+        let accepted = stop_under_load(&handle, &addr, 1_000, ActorHandle::abort, senders).await;
         let report = handle.join().await.unwrap();
         assert_eq!(report.exit, Exit::Aborted);
         assert_eq!(report.handled + report.discarded, accepted);
@@ -2469,19 +2476,9 @@ fn restarts_racing_senders_lose_no_message() {
         let options =
             ActorOptions::new(config).restart(4_096, Duration::from_secs(60), fresh.clone());
         let mut handle = ryker_tokio::spawn_with_options(fresh(), options).unwrap();
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..4 {
-            tasks.spawn(send_until_closed(handle.addr(), drops.clone()));
-        }
+        let senders = four_senders(|_| send_until_closed(handle.addr(), drops.clone()));
         let addr = handle.addr();
-        while addr.stats().accepted < 2_000 {
-            tokio::task::yield_now().await;
-        }
-        handle.shutdown();
-        let mut accepted = 0;
-        while let Some(n) = tasks.join_next().await {
-            accepted += n.unwrap();
-        }
+        let accepted = stop_under_load(&handle, &addr, 2_000, ActorHandle::shutdown, senders).await;
         let report = handle.join().await.unwrap();
         assert_eq!(report.exit, Exit::Shutdown);
         assert!(report.panics > 0);
@@ -2811,11 +2808,7 @@ fn a_thousand_released_actors_all_stop() {
 #[test]
 fn a_woken_waiting_sender_that_gives_up_passes_its_turn_on() {
     on_current(async {
-        let log = Log::default();
-        let (probe, open) = Probe::gated(&log);
-        let config = mailbox(1, Overflow::Busy);
-        let handle = ryker_tokio::spawn_with(probe, &config).unwrap();
-        let addr = handle.addr();
+        let (handle, addr, open, _log) = spawn_gated(1);
         addr.try_tell(Cmd::Note(1)).unwrap();
         let mut first = Box::pin(addr.tell(Cmd::Note(2)));
         let mut second = Box::pin(addr.tell(Cmd::Note(3)));
@@ -2838,11 +2831,7 @@ fn a_woken_waiting_sender_that_gives_up_passes_its_turn_on() {
 #[test]
 fn a_tell_timeout_expiring_as_its_slot_frees_is_exactly_once() {
     on_current(async {
-        let log = Log::default();
-        let (probe, open) = Probe::gated(&log);
-        let config = mailbox(1, Overflow::Busy);
-        let handle = ryker_tokio::spawn_with(probe, &config).unwrap();
-        let addr = handle.addr();
+        let (handle, addr, open, _log) = spawn_gated(1);
         addr.try_tell(Cmd::Note(1)).unwrap();
         let mut timed = Box::pin(addr.tell_timeout(Cmd::Note(2), Duration::from_millis(5)));
         let mut second = Box::pin(addr.tell(Cmd::Note(3)));
@@ -2886,6 +2875,22 @@ impl Actor for StuckStop {
     }
 }
 
+/// Spawns a `StuckStop`; returns its handle, the signal that its `stopped` began, and the gate
+/// that would end that `stopped`.
+fn spawn_stuck_stop() -> (
+    ActorHandle<StuckStop>,
+    oneshot::Receiver<()>,
+    oneshot::Sender<()>,
+) {
+    let (entered_tx, entered) = oneshot::channel();
+    let (open, gate) = oneshot::channel::<()>();
+    let handle = ryker_tokio::spawn(StuckStop {
+        entered: Some(entered_tx),
+        gate: Some(gate),
+    });
+    (handle, entered, open)
+}
+
 // ractor tests.rs `kill_interrupts_lifecycle_hooks` (its third part: a kill interrupts a
 // `post_stop` that never ends). ryker: `abort` escalates a shutdown that takes too long, a
 // `stopped` that hangs included: it cuts a `stopped` already running at its next `.await`, and
@@ -2893,12 +2898,7 @@ impl Actor for StuckStop {
 #[test]
 fn ractor_kill_interrupts_a_stopped_that_hangs() {
     on_current(async {
-        let (entered_tx, entered) = oneshot::channel();
-        let (open, gate) = oneshot::channel::<()>();
-        let mut handle = ryker_tokio::spawn(StuckStop {
-            entered: Some(entered_tx),
-            gate: Some(gate),
-        });
+        let (mut handle, entered, open) = spawn_stuck_stop();
         handle.addr().tell(()).await.unwrap();
         handle.shutdown();
         entered.await.expect("`stopped` runs");
@@ -2916,12 +2916,7 @@ fn ractor_kill_interrupts_a_stopped_that_hangs() {
 #[test]
 fn a_second_abort_cuts_the_stopped_the_first_began() {
     on_current(async {
-        let (entered_tx, entered) = oneshot::channel();
-        let (open, gate) = oneshot::channel::<()>();
-        let mut handle = ryker_tokio::spawn(StuckStop {
-            entered: Some(entered_tx),
-            gate: Some(gate),
-        });
+        let (mut handle, entered, open) = spawn_stuck_stop();
         handle.abort();
         entered.await.expect("`stopped` runs after an abort");
         let_others_run().await;
