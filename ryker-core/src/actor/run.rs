@@ -453,7 +453,11 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
     /// Phase 4: the end. After a panic, what is left goes to the dead-letter hook; after an
     /// abort, it is discarded; otherwise the mailbox was already drained. Then `stopped` runs
     /// (not after a panic, and only if `started` completed), and the report is made exact.
-    async fn stop(mut self, exit: Exit, weak: &WeakSender<Mail<A>, ActorShared>) -> ActorReport {
+    async fn stop(
+        mut self,
+        mut exit: Exit,
+        weak: &WeakSender<Mail<A>, ActorShared>,
+    ) -> ActorReport {
         match exit {
             Exit::Panicked => {
                 // Stop after a panic: senders see `Closed` from now on; what is queued goes to
@@ -500,7 +504,6 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
             // The drains above refill the buffer without a wipe in between: all of it.
             wipe_buffer(&mut self.buf, usize::MAX);
         }
-        let mut exit = exit;
         if exit != Exit::Panicked && self.started {
             if let Some(current) = self.actor.as_mut() {
                 // An abort requested from here on cuts `stopped` short at its next `.await`;
