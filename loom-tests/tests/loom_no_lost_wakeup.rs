@@ -14,7 +14,7 @@ use core::future::{poll_fn, Future};
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 
-use loom_tests::{block_on, model, send_via_reserve, spawn};
+use loom_tests::{block_on, model, send_via_reserve, spawn, spawn_joined_late};
 use ryker_core::error::SendError;
 use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
 
@@ -215,7 +215,7 @@ fn sender_woken_by_recv() {
 /// the sender's registration. The scenario of any actor or batch consumer behind a burst.
 #[test]
 fn sender_woken_by_a_run() {
-    model(2, || {
+    model(3, || {
         let (tx, mut rx) = channel::<u32>(busy(2));
         tx.try_send(0).unwrap();
         tx.try_send(1).unwrap();
@@ -392,17 +392,20 @@ fn waiting_sender_woken_by_close() {
 /// registrations): a sender blocked on full and a receiver blocked on empty wake each other.
 #[test]
 fn blocking_send_and_recv() {
-    model(2, || {
+    model(3, || {
         let (tx, mut rx) = channel::<u32>(busy(1));
         let tx2 = tx.clone();
-        let s = spawn(move || {
+        // The receive of 2 may find it on its re-check with its thread's waker still
+        // registered; the sender's later wake then unparks the receiver's thread wherever it
+        // is, joining included (`spawn_joined_late`).
+        let s = spawn_joined_late(move || {
             for m in [1, 2] {
                 assert_eq!(tx2.blocking_send(m), Ok(Sent::Queued));
             }
         });
         assert_eq!(rx.blocking_recv(), Some(1));
         assert_eq!(rx.blocking_recv(), Some(2));
-        s.join().unwrap();
+        s.join();
         drop(tx);
         assert_eq!(rx.blocking_recv(), None);
     });
@@ -413,7 +416,7 @@ fn blocking_send_and_recv() {
 /// stamp-only one before; either way it gets the message, then the end, and neither early.
 #[test]
 fn blocking_recv_meets_the_last_sender_leaving() {
-    model(2, || {
+    model(3, || {
         let (tx, mut rx) = channel::<u32>(busy(2));
         let tx2 = tx.clone();
         drop(tx);
@@ -433,7 +436,7 @@ fn blocking_recv_meets_the_last_sender_leaving() {
 /// or is woken for it, and then the end is seen; nothing is lost, nothing arrives twice.
 #[test]
 fn blocking_recv_mid_stream_meets_the_last_sender_leaving() {
-    model(2, || {
+    model(3, || {
         let (tx, mut rx) = channel::<u32>(busy(8));
         tx.try_send(0).unwrap();
         tx.try_send(1).unwrap();
