@@ -611,6 +611,86 @@ fn a_second_abort_cuts_the_stopped_the_first_began() {
     });
 }
 
+/// Pending once (it wakes its own waker), then ready: one `.await` at which a guard can cut
+/// the future short.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// Its `stopped` says it has begun, then waits once ([`YieldOnce`]) and ends: a `stopped` that
+/// would hang, had it awaited [`Never`] instead, and that an abort it is subject to cuts short
+/// at that wait.
+struct SlowStop {
+    entered: Arc<AtomicBool>,
+}
+
+impl Actor for SlowStop {
+    type Msg = Msg;
+
+    async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+        drop(msg);
+    }
+
+    async fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        // SeqCst: ordered against the main thread's load by the two SeqCst fences between
+        // (`request_abort`'s and `wait_for_abort`'s); see the model.
+        self.entered.store(true, Ordering::SeqCst);
+        YieldOnce(false).await;
+    }
+}
+
+/// review: "shut down, then abort" where the abort lands after the loop has seen the
+/// shutdown's close (its exit is `Shutdown`, the stop is the shutdown's) but before `stopped`
+/// begins. Such an abort is not "the abort this stop is for" (the loop never saw it), so it
+/// must cut `stopped` short at its first `.await`, as one a moment later does
+/// (`abort_cuts_a_stopped_a_shutdown_began`): otherwise a `stopped` that hangs is never cut,
+/// and "abort, then join" hangs with it. The main thread tells "the abort came before
+/// `stopped` began" by reading `entered` after `abort` (`request_abort`'s SeqCst fence is
+/// sequenced between them; `wait_for_abort`'s fence follows the store of `entered`: whichever
+/// fence comes first, either the loop's look at the flags sees the abort, or this load sees
+/// `entered`). `next_abort`, which reads the flags without regard to the exit, took the
+/// abort for one before the stop and let `stopped` run to its end: exit `Shutdown`.
+#[test]
+fn review_an_abort_between_a_shutdowns_end_and_stopped_cuts_stopped() {
+    model(3, || {
+        let entered = Arc::new(AtomicBool::new(false));
+        let (rt, handle) = spawn_actor(
+            config(1, 1),
+            SlowStop {
+                entered: entered.clone(),
+            },
+        );
+        let actor = run_loop(&rt);
+        handle.shutdown();
+        handle.abort();
+        let before = !entered.load(Ordering::SeqCst);
+        let joined = Started::poll_once(handle);
+        actor.join().unwrap();
+        let report = report(joined);
+        if before {
+            assert_eq!(
+                report.exit,
+                Exit::Aborted,
+                "an abort requested before `stopped` began, for a stop the loop began for the \
+                 shutdown, let `stopped` run to its end (one that hangs would never end): \
+                 {report:?}"
+            );
+        }
+    });
+}
+
 /// `WeakSender::upgrade` races the last `Sender`'s drop (mailbox level): the upgrade either
 /// returns `None` (and keeps doing so: a mailbox closed by its last sender is never reopened),
 /// or a sender whose `try_send` is accepted (it keeps the mailbox open) and whose message the

@@ -2911,6 +2911,30 @@ fn ractor_kill_interrupts_a_stopped_that_hangs() {
     });
 }
 
+// review: two aborts requested before `stopped` begins (an escalation timer and the user, or an
+// `abort` called twice) are both aborts "requested before" it: the `stopped` they begin must
+// run like the one a single abort begins (`ActorShared::next_abort`: "cut short by an abort
+// requested from now on, not by one requested before"), and only a later abort cuts it.
+#[test]
+fn review_two_aborts_before_stopped_let_the_stopped_they_begin_run() {
+    on_current(async {
+        let (mut handle, entered, open) = spawn_stuck_stop();
+        // The actor's task has not run yet (one thread): both aborts come before `stopped`.
+        handle.abort();
+        handle.abort();
+        entered.await.expect("`stopped` runs after an abort");
+        let_others_run().await;
+        assert!(
+            !handle.is_finished() && !open.is_closed(),
+            "an abort requested before `stopped` began cut it short at its first `.await`"
+        );
+        handle.abort();
+        let report = handle.join().await.unwrap();
+        assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+        assert!(open.is_closed(), "the cut-short `stopped` was dropped");
+    });
+}
+
 // ryker: the `stopped` an abort begins runs (`started` and `stopped` come in pairs), and the
 // next abort cuts it short like the first cuts a handler.
 #[test]

@@ -233,7 +233,9 @@ impl<A: Actor> ActorHandle<A> {
     ///
     /// An abort also cuts short, at its next `.await`, a `stopped` that was already running
     /// when it was requested: one a shutdown began (the exit is then `Exit::Aborted`, with
-    /// nothing discarded: the shutdown had handled the queue), or one an earlier abort began.
+    /// nothing discarded: the shutdown had handled the queue; also when the abort came after
+    /// the loop took the shutdown's end but before `stopped` began), or one an earlier abort
+    /// began (aborts requested before that `stopped` began, however many, let it run).
     /// So "abort, then join" ends a stop whose `stopped` hangs; the `stopped` an abort itself
     /// begins still runs, until the next abort.
     ///

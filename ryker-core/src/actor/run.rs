@@ -507,10 +507,12 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
         if exit != Exit::Panicked && self.started {
             if let Some(current) = self.actor.as_mut() {
                 // An abort requested from here on cuts `stopped` short at its next `.await`;
-                // one requested before (the abort this stop may be for) lets it finish. So
+                // so does one requested before that the loop did not take for its exit (after
+                // a shutdown, a `Context::stop` or a release). Only the aborts before, when
+                // the exit is `Aborted` (the abort this stop is for), let it finish. So
                 // `abort` also ends a stop whose `stopped` hangs, after a shutdown or after
                 // an earlier abort.
-                let cut = Cut::After(self.shared.next_abort());
+                let cut = Cut::After(self.shared.next_abort(exit == Exit::Aborted));
                 match guarded(
                     current.stopped(&mut self.ctx),
                     self.shared,

@@ -134,18 +134,29 @@ impl ActorShared {
         self.flags.load(Ordering::Relaxed) & ABORT != 0
     }
 
-    /// The flag the next abort request sets: [`AbortFlag::FIRST`] until an abort has been
-    /// requested, then the one every later request sets. A future that watches it is cut
-    /// short by an abort requested from now on, not by one requested before.
-    pub(super) fn next_abort(&self) -> AbortFlag {
-        // Relaxed: a load that misses an abort requested on another thread just before only
-        // makes that abort count as requested from now on (the two were concurrent). An
-        // abort the loop itself has seen (its `Exit::Aborted`) this thread's later load sees
-        // too (coherence).
-        if self.flags.load(Ordering::Relaxed) & ABORT == 0 {
-            AbortFlag::FIRST
-        } else {
+    /// The flag a `stopped` about to begin watches, so that an abort requested from now on
+    /// cuts it short and one requested before does not, where one before is "the abort this
+    /// stop is for": only when the loop itself took an abort for its exit (`aborted_exit`).
+    ///
+    /// A stop the loop began for anything else (shutdown, `Context::stop`, release) watches
+    /// ABORT: every abort cuts its `stopped`, also one requested after the loop took its exit
+    /// but before this call (the loop never saw it; taking it for "before" would let a hung
+    /// `stopped` hang on). A stop for an abort watches ABORT_AGAIN, which this clears: a second
+    /// abort requested before now (`abort` called twice, or while a fresh actor's `started`
+    /// still ran) was before the stop too, and must not cut the `stopped` the abort began.
+    pub(super) fn next_abort(&self, aborted_exit: bool) -> AbortFlag {
+        if aborted_exit {
+            // Relaxed: an abort whose `fetch_or(ABORT_AGAIN)` comes after this in the flags'
+            // modification order is one from now on, and the Dekker pair of `request_abort`
+            // and `wait_for_abort` (the fences) makes the re-check see it or the abort wake
+            // us; one before it was concurrent with this call and counts as before. An abort
+            // requested by a thread that saw `stopped` begin comes after it (happens-before,
+            // so coherence). Every abort from now on sets ABORT_AGAIN: the loop saw ABORT, so
+            // their `fetch_or(ABORT)` finds it set.
+            self.flags.fetch_and(!ABORT_AGAIN, Ordering::Relaxed);
             AbortFlag(ABORT_AGAIN)
+        } else {
+            AbortFlag::FIRST
         }
     }
 
