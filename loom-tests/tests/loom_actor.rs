@@ -634,6 +634,8 @@ impl Future for YieldOnce {
 /// at that wait.
 struct SlowStop {
     entered: Arc<AtomicBool>,
+    /// Set once `stopped` has run to its end (not cut short).
+    finished: Arc<AtomicBool>,
 }
 
 impl Actor for SlowStop {
@@ -648,6 +650,8 @@ impl Actor for SlowStop {
         // (`request_abort`'s and `wait_for_abort`'s); see the model.
         self.entered.store(true, Ordering::SeqCst);
         YieldOnce(false).await;
+        // Release: pairs with the Acquire load after the join (which orders it anyway).
+        self.finished.store(true, Ordering::Release);
     }
 }
 
@@ -661,7 +665,8 @@ impl Actor for SlowStop {
 /// sequenced between them; `wait_for_abort`'s fence follows the store of `entered`: whichever
 /// fence comes first, either the loop's look at the flags sees the abort, or this load sees
 /// `entered`). `next_abort`, which reads the flags without regard to the exit, took the
-/// abort for one before the stop and let `stopped` run to its end: exit `Shutdown`.
+/// abort for one before the stop and let `stopped` run to its end: exit `Shutdown`. Broken
+/// twin `stop_exit` (that first version) must fail it.
 #[test]
 fn review_an_abort_between_a_shutdowns_end_and_stopped_cuts_stopped() {
     model(3, || {
@@ -670,6 +675,7 @@ fn review_an_abort_between_a_shutdowns_end_and_stopped_cuts_stopped() {
             config(1, 1),
             SlowStop {
                 entered: entered.clone(),
+                finished: Arc::new(AtomicBool::new(false)),
             },
         );
         let actor = run_loop(&rt);
@@ -688,6 +694,36 @@ fn review_an_abort_between_a_shutdowns_end_and_stopped_cuts_stopped() {
                  {report:?}"
             );
         }
+    });
+}
+
+/// review: `abort` called twice before `stopped` begins (here both before the loop first
+/// runs): both are "the abort this stop is for", so the `stopped` they begin runs to its end,
+/// as after a single abort (`ActorShared::next_abort`); only an abort requested after it began
+/// cuts it (`a_second_abort_cuts_the_stopped_the_first_began`). Broken twin `abort_sticky`
+/// (the second abort's mark is not cleared when `stopped` begins) must fail it.
+#[test]
+fn aborts_before_stopped_let_the_stopped_they_begin_run() {
+    model(3, || {
+        let finished = Arc::new(AtomicBool::new(false));
+        let (rt, handle) = spawn_actor(
+            config(1, 1),
+            SlowStop {
+                entered: Arc::new(AtomicBool::new(false)),
+                finished: finished.clone(),
+            },
+        );
+        handle.abort();
+        handle.abort();
+        let actor = run_loop(&rt);
+        let joined = Started::poll_once(handle);
+        actor.join().unwrap();
+        let report = report(joined);
+        assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+        assert!(
+            finished.load(Ordering::Acquire),
+            "a second abort requested before `stopped` began cut it short"
+        );
     });
 }
 

@@ -145,6 +145,11 @@ impl ActorShared {
     /// abort requested before now (`abort` called twice, or while a fresh actor's `started`
     /// still ran) was before the stop too, and must not cut the `stopped` the abort began.
     pub(super) fn next_abort(&self, aborted_exit: bool) -> AbortFlag {
+        // Broken twin `stop_exit` (loom suite only): tells "a stop for an abort" by the flags,
+        // as the first version did, so an abort the loop never saw lets a shutdown's `stopped`
+        // run to its end.
+        #[cfg(ryker_loom_broken = "stop_exit")]
+        let aborted_exit = self.flags.load(Ordering::Relaxed) & ABORT != 0;
         if aborted_exit {
             // Relaxed: an abort whose `fetch_or(ABORT_AGAIN)` comes after this in the flags'
             // modification order is one from now on, and the Dekker pair of `request_abort`
@@ -153,6 +158,9 @@ impl ActorShared {
             // requested by a thread that saw `stopped` begin comes after it (happens-before,
             // so coherence). Every abort from now on sets ABORT_AGAIN: the loop saw ABORT, so
             // their `fetch_or(ABORT)` finds it set.
+            // Broken twin `abort_sticky` (loom suite only) leaves it out: a second abort
+            // before `stopped` begins then cuts it at its first `.await`.
+            #[cfg(not(ryker_loom_broken = "abort_sticky"))]
             self.flags.fetch_and(!ABORT_AGAIN, Ordering::Relaxed);
             AbortFlag(ABORT_AGAIN)
         } else {
