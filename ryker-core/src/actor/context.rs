@@ -122,7 +122,9 @@ pub trait Actor: Send + Sized + 'static {
     /// Runs once after the last message, when the actor stops by shutdown, by
     /// [`Context::stop`], because every [`Addr`] is gone, or by abort. It does not run after a
     /// panic (the actor's state may be broken; its `Drop` still runs). An abort requested
-    /// while it runs cuts it short at its next `.await` (`ActorHandle::abort`).
+    /// while it runs cuts it short at its next `.await` (`ActorHandle::abort`), as does one
+    /// requested before it began that the loop did not stop for (after a shutdown); the
+    /// aborts the loop stopped for let it run.
     ///
     /// ```
     /// use std::sync::mpsc;

@@ -149,7 +149,10 @@ impl ActorShared {
         // as the first version did, so an abort the loop never saw lets a shutdown's `stopped`
         // run to its end.
         #[cfg(ryker_loom_broken = "stop_exit")]
-        let aborted_exit = self.flags.load(Ordering::Relaxed) & ABORT != 0;
+        let aborted_exit = {
+            let _by_the_exit = aborted_exit;
+            self.flags.load(Ordering::Relaxed) & ABORT != 0
+        };
         if aborted_exit {
             // Relaxed: an abort whose `fetch_or(ABORT_AGAIN)` comes after this in the flags'
             // modification order is one from now on, and the Dekker pair of `request_abort`
