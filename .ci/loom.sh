@@ -116,7 +116,7 @@ TWINS=(
     'abort_again|loom_actor|a_second_abort_cuts_the_stopped_the_first_began|deadlock'
     # A stop's `stopped` takes the flag it watches from the flags, not the exit
     # (`ActorShared::next_abort`): an abort the loop never saw lets a shutdown's `stopped` run.
-    'stop_exit|loom_actor|review_an_abort_between_a_shutdowns_end_and_stopped_cuts_stopped|let `stopped` run to its end'
+    'stop_exit|loom_actor|an_abort_between_a_shutdowns_end_and_stopped_cuts_stopped|let `stopped` run to its end'
     # The mark of a second abort requested before `stopped` begins is not cleared.
     'abort_sticky|loom_actor|aborts_before_stopped_let_the_stopped_they_begin_run|cut it short'
     # A notification is spent on a `poll_reserve` registration (`Waiter::new_unbound`), the

@@ -655,7 +655,7 @@ impl Actor for SlowStop {
     }
 }
 
-/// review: "shut down, then abort" where the abort lands after the loop has seen the
+/// "Shut down, then abort" where the abort lands after the loop has seen the
 /// shutdown's close (its exit is `Shutdown`, the stop is the shutdown's) but before `stopped`
 /// begins. Such an abort is not "the abort this stop is for" (the loop never saw it), so it
 /// must cut `stopped` short at its first `.await`, as one a moment later does
@@ -668,7 +668,7 @@ impl Actor for SlowStop {
 /// abort for one before the stop and let `stopped` run to its end: exit `Shutdown`. Broken
 /// twin `stop_exit` (that first version) must fail it.
 #[test]
-fn review_an_abort_between_a_shutdowns_end_and_stopped_cuts_stopped() {
+fn an_abort_between_a_shutdowns_end_and_stopped_cuts_stopped() {
     model(3, || {
         let entered = Arc::new(AtomicBool::new(false));
         let (rt, handle) = spawn_actor(
@@ -697,7 +697,7 @@ fn review_an_abort_between_a_shutdowns_end_and_stopped_cuts_stopped() {
     });
 }
 
-/// review: `abort` called twice before `stopped` begins (here both before the loop first
+/// `abort` called twice before `stopped` begins (here both before the loop first
 /// runs): both are "the abort this stop is for", so the `stopped` they begin runs to its end,
 /// as after a single abort (`ActorShared::next_abort`); only an abort requested after it began
 /// cuts it (`a_second_abort_cuts_the_stopped_the_first_began`). Broken twin `abort_sticky`

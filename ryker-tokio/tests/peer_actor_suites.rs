@@ -2911,12 +2911,12 @@ fn ractor_kill_interrupts_a_stopped_that_hangs() {
     });
 }
 
-// review: two aborts requested before `stopped` begins (an escalation timer and the user, or an
+// ryker: two aborts requested before `stopped` begins (an escalation timer and the user, or an
 // `abort` called twice) are both aborts "requested before" it: the `stopped` they begin must
 // run like the one a single abort begins (`ActorShared::next_abort`: "cut short by an abort
 // requested from now on, not by one requested before"), and only a later abort cuts it.
 #[test]
-fn review_two_aborts_before_stopped_let_the_stopped_they_begin_run() {
+fn two_aborts_before_stopped_let_the_stopped_they_begin_run() {
     on_current(async {
         let (mut handle, entered, open) = spawn_stuck_stop();
         // The actor's task has not run yet (one thread): both aborts come before `stopped`.
