@@ -352,6 +352,9 @@ twins) twins ;;
 esac
 summary
 note "total $((SECONDS - start))s"
+# A filter that matches nothing would otherwise end in "every broken twin caught" having run
+# none (the filter is a plain substring of a model's, file's or twin's name, not a pattern).
+((${#RESULTS[@]} > 0)) || die "loom: nothing ran (RYKER_LOOM_FILTER='$FILTER' matches no model or twin)"
 ((FAILED == 0)) || die "loom: some models failed or some twins were not caught (table above)"
 case $MODE in
 all) section "loom: suite passed, every broken twin caught" ;;
