@@ -44,9 +44,7 @@
 //!   runtime adapters own timeouts;
 //! * `blocking_recv_async`, `blocking_send_async`: the mailbox panics on a blocking call inside
 //!   async code only where a runtime adapter installs its probe (`AsyncContextProbe`), which
-//!   ryker-core's tests have none of;
-//! * `sender_strong_count_*`, `sender_weak_count_*`, `sender_strong_and_weak_conut`: the mailbox
-//!   has no `strong_count`/`weak_count`/`sender_strong_count`/`sender_weak_count`.
+//!   ryker-core's tests have none of.
 
 mod common;
 
@@ -1361,6 +1359,116 @@ fn test_rx_is_closed_when_dropping_all_senders_except_weak_senders() {
     let _weak_sender = tx.clone().downgrade();
     drop(tx);
     assert!(rx.is_closed());
+}
+
+// From tokio's `sender_strong_count_when_cloned`.
+#[test]
+fn sender_strong_count_when_cloned() {
+    let (tx, rx) = channel::<()>(bounded(1));
+    let tx2 = tx.clone();
+    assert_eq!(tx.strong_count(), 2);
+    assert_eq!(tx2.strong_count(), 2);
+    assert_eq!(rx.sender_strong_count(), 2);
+}
+
+// From tokio's `sender_weak_count_when_downgraded`.
+#[test]
+fn sender_weak_count_when_downgraded() {
+    let (tx, _rx) = channel::<()>(bounded(1));
+    let weak = tx.downgrade();
+    assert_eq!(tx.weak_count(), 1);
+    assert_eq!(weak.weak_count(), 1);
+}
+
+// From tokio's `sender_strong_count_when_dropped`.
+#[test]
+fn sender_strong_count_when_dropped() {
+    let (tx, rx) = channel::<()>(bounded(1));
+    let tx2 = tx.clone();
+    drop(tx2);
+    assert_eq!(tx.strong_count(), 1);
+    assert_eq!(rx.sender_strong_count(), 1);
+}
+
+// From tokio's `sender_weak_count_when_dropped`.
+#[test]
+fn sender_weak_count_when_dropped() {
+    let (tx, rx) = channel::<()>(bounded(1));
+    let weak = tx.downgrade();
+    drop(weak);
+    assert_eq!(tx.weak_count(), 0);
+    assert_eq!(rx.sender_weak_count(), 0);
+}
+
+// From tokio's `sender_strong_and_weak_conut` (sic).
+#[test]
+fn sender_strong_and_weak_conut() {
+    let (tx, rx) = channel::<()>(bounded(1));
+    let tx2 = tx.clone();
+    let weak = tx.downgrade();
+    let weak2 = tx2.downgrade();
+
+    assert_eq!(tx.strong_count(), 2);
+    assert_eq!(tx2.strong_count(), 2);
+    assert_eq!(weak.strong_count(), 2);
+    assert_eq!(weak2.strong_count(), 2);
+    assert_eq!(rx.sender_strong_count(), 2);
+
+    assert_eq!(tx.weak_count(), 2);
+    assert_eq!(tx2.weak_count(), 2);
+    assert_eq!(weak.weak_count(), 2);
+    assert_eq!(weak2.weak_count(), 2);
+    assert_eq!(rx.sender_weak_count(), 2);
+
+    drop(tx2);
+    drop(weak2);
+
+    assert_eq!(tx.strong_count(), 1);
+    assert_eq!(weak.strong_count(), 1);
+    assert_eq!(rx.sender_strong_count(), 1);
+
+    assert_eq!(tx.weak_count(), 1);
+    assert_eq!(weak.weak_count(), 1);
+    assert_eq!(rx.sender_weak_count(), 1);
+}
+
+// Beyond tokio's suite: the counts through the paths tokio's tests do not take (a weak
+// sender's clone and upgrade, the last sender's drop), and `same_channel` on both kinds.
+#[test]
+fn sender_counts_follow_clone_upgrade_and_the_last_drop() {
+    let (tx, rx) = channel::<()>(bounded(1));
+    let weak = tx.downgrade();
+    let weak2 = weak.clone();
+    assert_eq!(rx.sender_weak_count(), 2);
+    let up = weak2.upgrade().expect("`tx` is alive");
+    assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (2, 2));
+    drop(weak2);
+    assert_eq!((up.strong_count(), up.weak_count()), (2, 1));
+    drop((tx, up));
+    assert_eq!((weak.strong_count(), weak.weak_count()), (0, 1));
+    assert!(weak.upgrade().is_none());
+    assert_eq!(
+        rx.sender_strong_count(),
+        0,
+        "a failed upgrade counts nothing"
+    );
+    drop(weak);
+    assert_eq!(rx.sender_weak_count(), 0);
+}
+
+// Beyond tokio's suite: `same_channel` on senders and weak senders (tokio's has it on
+// `Sender` and tests it in doc examples only).
+#[test]
+fn same_channel_tells_mailboxes_apart() {
+    let (a, _rx_a) = channel::<u8>(bounded(1));
+    let (b, _rx_b) = channel::<u8>(bounded(1));
+    assert!(a.same_channel(&a));
+    assert!(a.same_channel(&a.clone()));
+    assert!(!a.same_channel(&b));
+    assert!(a.downgrade().same_channel(&a.downgrade()));
+    assert!(!a.downgrade().same_channel(&b.downgrade()));
+    let up = a.downgrade().upgrade().expect("`a` is alive");
+    assert!(up.same_channel(&a));
 }
 
 // ---- The same scenarios under every overflow policy ----

@@ -1135,6 +1135,37 @@ impl<T, X: Attachment> Receiver<T, X> {
         self.shared.ring.is_empty()
     }
 
+    /// Number of live [`Sender`](super::Sender)s of this mailbox (a snapshot; see
+    /// [`Sender::strong_count`](super::Sender::strong_count)).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, rx) = channel::<u32>(MailboxConfig::default());
+    /// let tx2 = tx.clone();
+    /// assert_eq!(rx.sender_strong_count(), 2);
+    /// drop((tx, tx2));
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.shared.strong_count()
+    }
+
+    /// Number of live [`WeakSender`](super::WeakSender)s of this mailbox (a snapshot; see
+    /// [`Sender::weak_count`](super::Sender::weak_count)).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, rx) = channel::<u32>(MailboxConfig::default());
+    /// let weak = tx.downgrade();
+    /// drop(tx); // a weak sender outlives the last sender, and still counts
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(rx.sender_weak_count(), 0);
+    /// ```
+    pub fn sender_weak_count(&self) -> usize {
+        self.shared.weak_count()
+    }
+
     /// The mailbox's counters.
     ///
     /// ```

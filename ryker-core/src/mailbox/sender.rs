@@ -531,9 +531,56 @@ impl<T, X: Attachment> Sender<T, X> {
     /// # drop(rx);
     /// ```
     pub fn downgrade(&self) -> WeakSender<T, X> {
+        // Relaxed: `weak_count`'s counter only; nothing is read through it.
+        self.shared.weak_senders.fetch_add(1, Ordering::Relaxed);
         WeakSender {
             shared: self.shared.clone(),
         }
+    }
+
+    /// Whether `other` sends to the same mailbox as this sender (tokio's `same_channel`).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, _rx) = channel::<u32>(MailboxConfig::default());
+    /// let (other, _other_rx) = channel::<u32>(MailboxConfig::default());
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Self) -> bool {
+        core::ptr::eq(&*self.shared, &*other.shared)
+    }
+
+    /// Number of live [`Sender`]s of this mailbox, this one included (a snapshot: other
+    /// threads may clone or drop senders at any time). A [`WeakSender`] does not count (see
+    /// [`Sender::weak_count`]).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, rx) = channel::<u32>(MailboxConfig::default());
+    /// let tx2 = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// drop(tx2);
+    /// assert_eq!(tx.strong_count(), 1);
+    /// assert_eq!(rx.sender_strong_count(), 1);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.shared.strong_count()
+    }
+
+    /// Number of live [`WeakSender`]s of this mailbox (a snapshot, as
+    /// [`Sender::strong_count`]).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, _rx) = channel::<u32>(MailboxConfig::default());
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.shared.weak_count()
     }
 
     /// The state attached to this mailbox.
@@ -641,6 +688,50 @@ impl<T, X: Attachment> WeakSender<T, X> {
         self.shared.ring.is_closed()
     }
 
+    /// Whether `other` sends to the same mailbox as this weak sender.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, _rx) = channel::<u32>(MailboxConfig::default());
+    /// let (other, _other_rx) = channel::<u32>(MailboxConfig::default());
+    /// assert!(tx.downgrade().same_channel(&tx.downgrade()));
+    /// assert!(!tx.downgrade().same_channel(&other.downgrade()));
+    /// ```
+    pub fn same_channel(&self, other: &Self) -> bool {
+        core::ptr::eq(&*self.shared, &*other.shared)
+    }
+
+    /// Number of live [`Sender`]s of this mailbox (a snapshot, as [`Sender::strong_count`]):
+    /// 0 once every sender is gone, when [`upgrade`](Self::upgrade) returns `None`.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, _rx) = channel::<u32>(MailboxConfig::default());
+    /// let weak = tx.downgrade();
+    /// assert_eq!(weak.strong_count(), 1);
+    /// drop(tx);
+    /// assert_eq!(weak.strong_count(), 0);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.shared.strong_count()
+    }
+
+    /// Number of live [`WeakSender`]s of this mailbox, this one included (a snapshot, as
+    /// [`Sender::strong_count`]).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, _rx) = channel::<u32>(MailboxConfig::default());
+    /// let weak = tx.downgrade();
+    /// let weak2 = weak.clone();
+    /// assert_eq!(weak.weak_count(), 2);
+    /// drop(weak2);
+    /// assert_eq!(weak.weak_count(), 1);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.shared.weak_count()
+    }
+
     /// The mailbox's counters.
     ///
     /// ```
@@ -662,9 +753,18 @@ impl<T, X: Attachment> WeakSender<T, X> {
 
 impl<T, X: Attachment> Clone for WeakSender<T, X> {
     fn clone(&self) -> Self {
+        // Relaxed: `weak_count`'s counter only; nothing is read through it.
+        self.shared.weak_senders.fetch_add(1, Ordering::Relaxed);
         Self {
             shared: self.shared.clone(),
         }
+    }
+}
+
+impl<T, X: Attachment> Drop for WeakSender<T, X> {
+    fn drop(&mut self) {
+        // Relaxed: `weak_count`'s counter only; nothing is read through it.
+        self.shared.weak_senders.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

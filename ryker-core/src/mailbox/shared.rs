@@ -59,6 +59,10 @@ pub(super) struct Shared<T, X> {
     /// The receiver is gone: every accepted message it did not receive and that was not
     /// evicted is discarded (statistics only; see `stats`).
     pub(super) rx_gone: AtomicBool,
+    /// Live `WeakSender`s, for `weak_count` only: nothing in the protocol reads it, and only
+    /// making, cloning and dropping a weak sender writes it (away from `senders`, which the
+    /// send path reads).
+    pub(super) weak_senders: AtomicUsize,
     /// Written by the receiver (and by senders that find the mailbox full).
     pub(super) high_water: AtomicUsize,
     pub(super) attachment: X,
@@ -82,6 +86,7 @@ impl<T, X: Attachment> Shared<T, X> {
             abandoned: Counter::new(),
             discarded: Counter::new(),
             rx_gone: AtomicBool::new(false),
+            weak_senders: AtomicUsize::new(0),
             high_water: AtomicUsize::new(0),
             attachment,
         }
@@ -153,6 +158,19 @@ impl<T, X: Attachment> Shared<T, X> {
         if self.overflow == Overflow::DropOldest && self.waiters.may_have_waiters() {
             self.waiters.notify(1);
         }
+    }
+
+    /// Live `Sender`s (a snapshot; tokio's `strong_count`), owned permits' senders included.
+    pub(super) fn strong_count(&self) -> usize {
+        // Relaxed: a snapshot for the caller; nothing is read through it, and the count
+        // itself is exact whenever nobody makes or drops a sender meanwhile.
+        self.senders.load(Ordering::Relaxed)
+    }
+
+    /// Live `WeakSender`s (a snapshot; tokio's `weak_count`).
+    pub(super) fn weak_count(&self) -> usize {
+        // Relaxed: as `strong_count`.
+        self.weak_senders.load(Ordering::Relaxed)
     }
 
     /// Closes the ring; every close of the mailbox goes through here.
