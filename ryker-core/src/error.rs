@@ -160,7 +160,9 @@ impl fmt::Display for ConfigError {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TrySendError<T> {
-    /// The mailbox is full and its policy is `Busy`: the message is handed back.
+    /// The mailbox is full and its policy is `Busy`: the message is handed back. (A
+    /// reservation, `Sender::try_reserve`, gets `Busy(())` from a full mailbox whatever the
+    /// policy.)
     Busy(T),
     /// The mailbox is full and its policy is `DropNewest`: the message was dropped and counted
     /// in `MailboxStats::dropped_newest`.
@@ -355,7 +357,8 @@ impl<T> TrySendError<T> {
         matches!(self, Self::Closed(_))
     }
 
-    /// Whether the mailbox was full under the `Busy` policy.
+    /// Whether the mailbox was full under the `Busy` policy (or, for `Sender::try_reserve`,
+    /// under any policy).
     ///
     /// ```
     /// use ryker_core::mailbox::{channel, MailboxConfig};

@@ -9,9 +9,10 @@
 //!   `try_push`) and [`ring::Consumer`] (`try_pop`, `pop_batch`): no CAS and no slot write to
 //!   pop; the last producer's drop closes it.
 //! - [`mailbox::channel`] / [`mailbox::try_channel`] — a bounded MPSC mailbox:
-//!   [`mailbox::Sender`] (`try_send`, `send`, `poll_reserve` → [`mailbox::Permit`]) and
-//!   [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`, `recv_many`, `close`); with the
-//!   `futures` feature the receiver is a `Stream` and `mailbox::PollSender` a `Sink`.
+//!   [`mailbox::Sender`] (`try_send`, `send`, `poll_reserve`/`try_reserve` →
+//!   [`mailbox::Permit`]) and [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`,
+//!   `recv_many`, `close`); with the `futures` feature the receiver is a `Stream` and
+//!   `mailbox::PollSender` a `Sink`.
 //! - [`mailbox::MailboxConfig`] — capacity, [`policy::Overflow`] policy (`Busy`, `DropNewest`,
 //!   `DropOldest`) and amnesia (wipe slots after use, feature `amnesia`).
 //! - [`metrics::MailboxStats`] — counters; [`metrics::Attachment`] — hooks for a metrics backend.

@@ -106,10 +106,15 @@ impl<F: Future> Task<F> {
     }
 }
 
-/// A permit at once, or `None` if the mailbox is full (tokio's `try_reserve`; the mailbox has
-/// none: a `reserve` polled once and dropped if pending, which leaves no registration).
+/// tokio's `try_reserve` in the shape these tests were first written in, through
+/// `Sender::try_reserve`: a permit at once, or `None` if the mailbox is full.
 fn try_reserve<T>(tx: &Sender<T>) -> Option<Result<Permit<'_, T>, Closed>> {
-    tx.reserve().now_or_never()
+    match tx.try_reserve() {
+        Ok(permit) => Some(Ok(permit)),
+        Err(TrySendError::Busy(())) => None,
+        Err(TrySendError::Closed(())) => Some(Err(Closed)),
+        Err(other) => panic!("`try_reserve` answered {other:?}"),
+    }
 }
 
 /// Loop counts: Miri runs some 10^4 times slower.
@@ -530,13 +535,20 @@ fn try_send_fail_with_try_recv() {
     assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
 }
 
-// From tokio's `try_reserve_fails` (`try_reserve` is a `reserve` polled once, and also
-// `poll_reserve` with `abort_reserve`).
+// From tokio's `try_reserve_fails` (and the same with a `reserve` polled once, and with
+// `poll_reserve` and `abort_reserve`).
 #[test]
 fn try_reserve_fails() {
     let (mut tx, mut rx) = channel::<&str>(bounded(1));
-    let permit = try_reserve(&tx).unwrap().unwrap();
-    assert!(try_reserve(&tx).is_none(), "full");
+    let permit = tx.try_reserve().unwrap();
+    match tx.try_reserve() {
+        Err(TrySendError::Busy(())) => {}
+        other => panic!("full: {other:?}"),
+    }
+    assert!(
+        tx.reserve().now_or_never().is_none(),
+        "full for `reserve` too"
+    );
     permit.send("foo");
     assert_eq!(block_on(rx.recv()), Some("foo"));
     // A dropped permit gives its slot up: the receiver steps over it, and it is free again.

@@ -14,9 +14,7 @@ use super::shared::{take_msg, Refused, Shared};
 use super::Overflow;
 use super::{Attachment, MailboxStats, NoAttachment, Sent};
 use crate::error::{Closed, SendError, TrySendError};
-use crate::ring::Claim;
-#[cfg(feature = "std")]
-use crate::ring::ClaimError;
+use crate::ring::{Claim, ClaimError};
 use crate::sync::{Arc, Ordering};
 use crate::wait_list::{WaitState, Waiter};
 
@@ -198,6 +196,46 @@ impl<T, X: Attachment> Sender<T, X> {
         self.leave_reserve_wait();
         Reserve {
             wait: Wait::new(&self.shared),
+        }
+    }
+
+    /// Reserves a free slot without waiting (tokio's `try_reserve`). The returned [`Permit`]
+    /// sends into that slot without failing; dropping it gives the slot up, as for
+    /// [`Sender::reserve`].
+    ///
+    /// A reservation is the backpressure path whatever the overflow policy: a full mailbox
+    /// answers `Busy(())` under `Busy`, `DropNewest` and `DropOldest` alike. Nothing is
+    /// dropped (there is no message yet) and nothing is evicted (a `DropOldest` eviction makes
+    /// room for a message in hand, which a reservation does not have). Like
+    /// [`Sender::try_send`], it does not queue behind senders waiting for a slot. A refusal is
+    /// not a refused send: it is not counted in [`MailboxStats::busy`].
+    ///
+    /// # Errors
+    /// [`TrySendError::Busy`]`(())` when every slot is taken (a slot given up by a dropped
+    /// permit is free again once the receiver has stepped over it);
+    /// [`TrySendError::Closed`]`(())` when the mailbox is closed. Never `Dropped`.
+    ///
+    /// ```
+    /// use ryker_core::error::TrySendError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig, Overflow};
+    /// let config = MailboxConfig { capacity: 1, overflow: Overflow::DropOldest, ..Default::default() };
+    /// let (tx, mut rx) = channel::<u32>(config);
+    /// let permit = tx.try_reserve().unwrap();
+    /// assert_eq!(tx.try_reserve().unwrap_err(), TrySendError::Busy(())); // evicts nothing
+    /// permit.send(1);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// rx.close();
+    /// assert_eq!(tx.try_reserve().unwrap_err(), TrySendError::Closed(()));
+    /// ```
+    #[inline]
+    pub fn try_reserve(&self) -> Result<Permit<'_, T, X>, TrySendError<()>> {
+        match self.shared.claim::<true>() {
+            Ok(claim) => Ok(Permit::new(claim, &self.shared)),
+            Err(ClaimError::Closed) => Err(TrySendError::Closed(())),
+            Err(ClaimError::Full) => {
+                self.shared.note_full();
+                Err(TrySendError::Busy(()))
+            }
         }
     }
 
