@@ -10,9 +10,9 @@
 //!   pop; the last producer's drop closes it.
 //! - [`mailbox::channel`] / [`mailbox::try_channel`] — a bounded MPSC mailbox:
 //!   [`mailbox::Sender`] (`try_send`, `send`, `poll_reserve`/`try_reserve` →
-//!   [`mailbox::Permit`]) and [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`,
-//!   `recv_many`, `close`); with the `futures` feature the receiver is a `Stream` and
-//!   `mailbox::PollSender` a `Sink`.
+//!   [`mailbox::Permit`], `reserve_owned`/`try_reserve_owned` → [`mailbox::OwnedPermit`]) and
+//!   [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`, `recv_many`, `close`); with the
+//!   `futures` feature the receiver is a `Stream` and `mailbox::PollSender` a `Sink`.
 //! - [`mailbox::MailboxConfig`] — capacity, [`policy::Overflow`] policy (`Busy`, `DropNewest`,
 //!   `DropOldest`) and amnesia (wipe slots after use, feature `amnesia`).
 //! - [`metrics::MailboxStats`] — counters; [`metrics::Attachment`] — hooks for a metrics backend.

@@ -32,14 +32,6 @@
 //!   `reserve_many_on_closed_channel`, `try_reserve_many_on_closed_channel`,
 //!   `try_reserve_many_full`, `drop_permit_iterator_releases_permits`,
 //!   `dropping_last_permit_iterator_wakes_closed_receiver`;
-//! * `OwnedPermit` (`reserve_owned`/`try_reserve_owned`/`OwnedPermit::release`), which the
-//!   mailbox lacks (a `Permit` borrows its sender, so no permit outlives every sender):
-//!   `dropping_last_owned_permit_wakes_closed_receiver`,
-//!   `sending_last_owned_permit_wakes_closed_receiver`,
-//!   `releasing_last_owned_permit_wakes_closed_receiver`,
-//!   `test_rx_is_not_closed_when_there_are_permits_but_not_senders`; the weak-suite tests
-//!   `downgrade_get_permit_upgrade_no_senders` and `downgrade_upgrade_get_permit_no_senders`
-//!   are ported with a borrowed permit, which keeps its sender alive;
 //! * `send_timeout` (`recv_timeout`, `recv_timeout_panic`): ryker-core has no clock; the
 //!   runtime adapters own timeouts;
 //! * `blocking_recv_async`, `blocking_send_async`: the mailbox panics on a blocking call inside
@@ -63,7 +55,8 @@ use futures::task::noop_waker_ref;
 use futures::FutureExt;
 use ryker_core::error::{Closed, SendError, TryRecvError, TrySendError};
 use ryker_core::mailbox::{
-    channel, try_channel, MailboxConfig, Overflow, Permit, Receiver, Sender, Sent, WeakSender,
+    channel, try_channel, MailboxConfig, Overflow, OwnedPermit, Permit, Receiver, Sender, Sent,
+    WeakSender,
 };
 
 /// A `Busy` mailbox of `capacity` slots (tokio's `mpsc::channel(capacity)`).
@@ -625,6 +618,49 @@ fn dropping_last_permit_wakes_closed_receiver() {
     assert_eq!(recv.poll(), Poll::Ready(None));
 }
 
+// From tokio's `dropping_last_owned_permit_wakes_closed_receiver`: the permit holds the only
+// sender, so its drop gives the slot up and closes the mailbox.
+#[test]
+fn dropping_last_owned_permit_wakes_closed_receiver() {
+    let (tx, mut rx) = channel::<()>(bounded(100));
+    let permit = tx.try_reserve_owned().unwrap();
+    rx.close();
+    let mut recv = Task::new(rx.recv());
+    assert!(recv.poll().is_pending());
+    drop(permit);
+    assert!(recv.is_woken());
+    assert_eq!(recv.poll(), Poll::Ready(None));
+}
+
+// From tokio's `sending_last_owned_permit_wakes_closed_receiver`.
+#[test]
+fn sending_last_owned_permit_wakes_closed_receiver() {
+    let (tx, mut rx) = channel::<()>(bounded(100));
+    let permit = tx.try_reserve_owned().unwrap();
+    rx.close();
+    let mut recv = Task::new(rx.recv());
+    assert!(recv.poll().is_pending());
+    let sender = permit.send(());
+    assert!(recv.is_woken());
+    assert_eq!(recv.poll(), Poll::Ready(Some(())));
+    drop(sender);
+}
+
+// From tokio's `releasing_last_owned_permit_wakes_closed_receiver`. The released sender keeps
+// the mailbox's senders alive, but the receiver closed it: the end comes at once.
+#[test]
+fn releasing_last_owned_permit_wakes_closed_receiver() {
+    let (tx, mut rx) = channel::<()>(bounded(100));
+    let permit = tx.try_reserve_owned().unwrap();
+    rx.close();
+    let mut recv = Task::new(rx.recv());
+    assert!(recv.poll().is_pending());
+    let inert_sender = permit.release();
+    assert!(recv.is_woken());
+    assert_eq!(recv.poll(), Poll::Ready(None));
+    drop(inert_sender);
+}
+
 // From tokio's `sending_last_permit_wakes_closed_receiver`.
 #[test]
 fn sending_last_permit_wakes_closed_receiver() {
@@ -667,7 +703,12 @@ fn dropping_rx_closes_channel_for_try() {
     assert!(matches!(try_reserve(&tx), Some(Err(Closed))));
     let mut cx = Context::from_waker(noop_waker_ref());
     assert!(matches!(tx.poll_reserve(&mut cx), Poll::Ready(Err(Closed))));
+    let tx = match tx.try_reserve_owned() {
+        Err(TrySendError::Closed(tx)) => tx,
+        other => panic!("closed: {other:?}"),
+    };
     assert_eq!(Arc::strong_count(&msg), 1);
+    drop(tx);
 }
 
 // From tokio's `dropping_rx_drops_sender_wakers_outside_lock`: a waiting sender's waker holds
@@ -699,6 +740,45 @@ fn dropping_rx_drops_sender_wakers_outside_lock() {
         reserve.as_mut().poll(&mut cx),
         Poll::Ready(Err(Closed))
     ));
+}
+
+// From tokio's `dropping_rx_drops_sender_wakers_outside_lock`, as tokio writes it: the
+// waiting sender's waker holds an owned permit, whose drop gives its slot up (which wakes the
+// receiver and may notify senders) and drops its sender. Dropping the receiver drops that
+// waker; done under the wait list's lock, this would deadlock.
+#[test]
+fn dropping_rx_drops_sender_wakers_outside_lock_with_an_owned_permit() {
+    struct PermitInWaker(#[allow(dead_code)] Mutex<OwnedPermit<i32>>);
+    impl Wake for PermitInWaker {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    let (tx, rx) = channel::<i32>(bounded(2));
+    let permit = tx.clone().try_reserve_owned().unwrap();
+    tx.try_send(1).unwrap();
+    // The mailbox is full, so `reserve` waits.
+    let mut reserve = Box::pin(tx.reserve());
+    let waker = Waker::from(Arc::new(PermitInWaker(Mutex::new(permit))));
+    assert!(reserve
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    drop(waker);
+    drop(rx);
+    assert!(tx.is_closed());
+    let mut cx = Context::from_waker(noop_waker_ref());
+    assert!(matches!(
+        reserve.as_mut().poll(&mut cx),
+        Poll::Ready(Err(Closed))
+    ));
+}
+
+// From tokio's `test_rx_is_not_closed_when_there_are_permits_but_not_senders`.
+#[test]
+fn test_rx_is_not_closed_when_there_are_permits_but_not_senders() {
+    let (tx, rx) = channel::<()>(bounded(10));
+    let _permit = block_on(tx.reserve_owned()).expect("Failed to reserve permit");
+    assert!(!rx.is_closed());
 }
 
 // From tokio's `dropping_rx_drops_sender_wakers_outside_lock`, for the other place a waiting
@@ -1326,10 +1406,19 @@ fn downgrade_drop_upgrade() {
     assert!(weak_tx.upgrade().is_none());
 }
 
-// From tokio's `downgrade_get_permit_upgrade_no_senders` (an owned permit there; a permit
-// borrows its sender here, so the sender lives as long as the permit does).
+// From tokio's `downgrade_get_permit_upgrade_no_senders`.
 #[test]
 fn downgrade_get_permit_upgrade_no_senders() {
+    let (tx, _rx) = channel::<i32>(bounded(1));
+    let weak_tx = tx.downgrade();
+    let _permit = block_on(tx.reserve_owned()).unwrap();
+    assert!(weak_tx.upgrade().is_some());
+}
+
+// From tokio's `downgrade_get_permit_upgrade_no_senders`, with a borrowed permit, which keeps
+// its sender alive as long as it lives.
+#[test]
+fn downgrade_get_borrowed_permit_upgrade_no_senders() {
     let (tx, mut rx) = channel::<i32>(bounded(1));
     let weak_tx = tx.downgrade();
     let permit = block_on(tx.reserve()).unwrap();
@@ -1346,6 +1435,17 @@ fn downgrade_get_permit_upgrade_no_senders() {
 // From tokio's `downgrade_upgrade_get_permit_no_senders`.
 #[test]
 fn downgrade_upgrade_get_permit_no_senders() {
+    let (tx, _rx) = channel::<i32>(bounded(1));
+    let tx2 = tx.clone();
+    let _permit = block_on(tx.reserve_owned()).unwrap();
+    let weak_tx = tx2.downgrade();
+    drop(tx2);
+    assert!(weak_tx.upgrade().is_some());
+}
+
+// From tokio's `downgrade_upgrade_get_permit_no_senders`, with a borrowed permit.
+#[test]
+fn downgrade_upgrade_get_borrowed_permit_no_senders() {
     let (tx, _rx) = channel::<i32>(bounded(1));
     let tx2 = tx.clone();
     let _permit = block_on(tx.reserve()).unwrap();

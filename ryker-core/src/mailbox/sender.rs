@@ -1,5 +1,5 @@
-//! The sending half: [`Sender`], [`WeakSender`], the reservation [`Permit`], and the send
-//! futures.
+//! The sending half: [`Sender`], [`WeakSender`], the reservations [`Permit`] and
+//! [`OwnedPermit`], and the send futures.
 
 use alloc::boxed::Box;
 use core::fmt;
@@ -14,7 +14,7 @@ use super::shared::{take_msg, Refused, Shared};
 use super::Overflow;
 use super::{Attachment, MailboxStats, NoAttachment, Sent};
 use crate::error::{Closed, SendError, TrySendError};
-use crate::ring::{Claim, ClaimError};
+use crate::ring::{Claim, ClaimError, DetachedClaim};
 use crate::sync::{Arc, Ordering};
 use crate::wait_list::{WaitState, Waiter};
 
@@ -237,6 +237,66 @@ impl<T, X: Attachment> Sender<T, X> {
                 Err(TrySendError::Busy(()))
             }
         }
+    }
+
+    /// Waits for a free slot and reserves it, as [`Sender::reserve`], into a permit that owns
+    /// this sender (tokio's `reserve_owned`): an [`OwnedPermit`] borrows nothing, so it can be
+    /// moved into a task or kept in a struct. Its sender keeps the mailbox open; sending or
+    /// releasing the permit hands the sender back.
+    ///
+    /// # Cancel safety
+    /// As [`Sender::reserve`]'s: dropping the future before it completes reserves nothing,
+    /// and gives up its place among the waiting senders (passing on a wake-up it had
+    /// received). The sender is dropped with the future.
+    ///
+    /// # Errors
+    /// [`Closed`] when the mailbox is closed; the sender is dropped.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let permit = futures::executor::block_on(tx.clone().reserve_owned()).unwrap();
+    /// let task = std::thread::spawn(move || {
+    ///     let tx = permit.send(1); // the sender comes back
+    ///     tx.try_send(2).unwrap();
+    /// });
+    /// task.join().unwrap();
+    /// assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(1), Ok(2)));
+    /// # drop(tx);
+    /// ```
+    pub async fn reserve_owned(self) -> Result<OwnedPermit<T, X>, Closed> {
+        let claim = self.reserve().await?.detach();
+        Ok(OwnedPermit::new(claim, self))
+    }
+
+    /// Reserves a free slot without waiting, as [`Sender::try_reserve`], into a permit that
+    /// owns this sender (tokio's `try_reserve_owned`; see [`Sender::reserve_owned`]).
+    ///
+    /// # Errors
+    /// As [`Sender::try_reserve`] (`Busy` when every slot is taken, under every policy;
+    /// `Closed` when the mailbox is closed), with this sender handed back in the error.
+    ///
+    /// ```
+    /// use ryker_core::error::TrySendError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+    /// let permit = tx.clone().try_reserve_owned().unwrap();
+    /// let tx = match tx.try_reserve_owned() {
+    ///     Err(TrySendError::Busy(tx)) => tx, // full: the sender is handed back
+    ///     other => panic!("{other:?}"),
+    /// };
+    /// drop(permit.send(1));
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// # drop(tx);
+    /// ```
+    pub fn try_reserve_owned(self) -> Result<OwnedPermit<T, X>, TrySendError<Self>> {
+        let claim = match self.try_reserve().map(Permit::detach) {
+            Ok(claim) => claim,
+            Err(TrySendError::Busy(())) => return Err(TrySendError::Busy(self)),
+            Err(TrySendError::Closed(())) => return Err(TrySendError::Closed(self)),
+            Err(TrySendError::Dropped) => unreachable!("a reservation drops nothing"),
+        };
+        Ok(OwnedPermit::new(claim, self))
     }
 
     /// Gives up a reservation in progress, as tokio-util's `PollSender::abort_send`: after a
@@ -590,8 +650,8 @@ impl<T, X: Attachment> Sender<T, X> {
     }
 
     /// Number of live [`Sender`]s of this mailbox, this one included (a snapshot: other
-    /// threads may clone or drop senders at any time). A [`WeakSender`] does not count (see
-    /// [`Sender::weak_count`]).
+    /// threads may clone or drop senders at any time). The sender an [`OwnedPermit`] holds
+    /// counts; a [`WeakSender`] does not (see [`Sender::weak_count`]).
     ///
     /// ```
     /// use ryker_core::mailbox::{channel, MailboxConfig};
@@ -890,6 +950,16 @@ impl<'a, T, X: Attachment> Permit<'a, T, X> {
         }
     }
 
+    /// The permit's claim, taken off its borrows for an [`OwnedPermit`], whose sender keeps
+    /// the ring alive.
+    fn detach(mut self) -> DetachedClaim {
+        let claim = self
+            .claim
+            .take()
+            .expect("a permit holds its claim until it is used");
+        claim.detach(&self.shared.ring)
+    }
+
     /// Sends `msg` into the reserved slot.
     ///
     /// ```
@@ -912,14 +982,7 @@ impl<'a, T, X: Attachment> Permit<'a, T, X> {
 impl<T, X: Attachment> Drop for Permit<'_, T, X> {
     fn drop(&mut self) {
         if let Some(claim) = self.claim.take() {
-            // Give the slot up: it is published as SKIP, which the receiver steps over; the
-            // receiver may be waiting on exactly this slot, so wake it after the store.
-            drop(claim);
-            // Relaxed: statistics counter.
-            self.shared.abandoned.add(1);
-            // Broken twin `skip_wake` (loom suite only) forgets this wake-up.
-            #[cfg(not(ryker_loom_broken = "skip_wake"))]
-            self.shared.after_publish();
+            self.shared.give_up(claim);
         }
     }
 }
@@ -927,6 +990,112 @@ impl<T, X: Attachment> Drop for Permit<'_, T, X> {
 impl<T, X: Attachment> fmt::Debug for Permit<'_, T, X> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Permit").finish_non_exhaustive()
+    }
+}
+
+/// A reserved slot that owns its [`Sender`] (see [`Sender::reserve_owned`]): a [`Permit`]
+/// that borrows nothing. Sending through it cannot fail, and gives the sender back.
+///
+/// Dropping it unused gives the slot up, as a dropped `Permit` does (the receiver steps over
+/// it, and is woken if it waits on it), and then drops the sender: a permit that held the last
+/// sender closes the mailbox, and the receiver sees the end.
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+/// let permit = tx.try_reserve_owned().unwrap();
+/// assert!(!rx.is_closed()); // the permit's sender keeps the mailbox open
+/// let tx = permit.release(); // the slot is given up, the sender comes back
+/// assert!(rx.try_recv().is_err()); // the receiver steps over the slot
+/// tx.try_send(2).unwrap();
+/// drop(tx);
+/// assert_eq!(rx.blocking_recv(), Some(2));
+/// assert_eq!(rx.blocking_recv(), None);
+/// ```
+pub struct OwnedPermit<T, X: Attachment = NoAttachment> {
+    /// The reserved slot, off its borrow of the ring that `sender` keeps alive; `None` once
+    /// sent or released.
+    claim: Option<DetachedClaim>,
+    /// `None` only once sent or released.
+    sender: Option<Sender<T, X>>,
+}
+
+impl<T, X: Attachment> OwnedPermit<T, X> {
+    /// Wraps a held claim (see [`Permit::new`]) detached from `sender`'s ring.
+    fn new(claim: DetachedClaim, sender: Sender<T, X>) -> Self {
+        OwnedPermit {
+            claim: Some(claim),
+            sender: Some(sender),
+        }
+    }
+
+    /// The claim and the sender, taken out: sending or releasing.
+    fn take(&mut self) -> (DetachedClaim, Sender<T, X>) {
+        match (self.claim.take(), self.sender.take()) {
+            (Some(claim), Some(sender)) => (claim, sender),
+            _ => unreachable!("an owned permit is used once"),
+        }
+    }
+
+    /// Sends `msg` into the reserved slot and hands the sender back.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<&str>(MailboxConfig::default());
+    /// let first = tx.try_reserve_owned().unwrap();
+    /// let tx = first.send("first");
+    /// tx.try_send("second").unwrap();
+    /// assert_eq!((rx.try_recv(), rx.try_recv()), (Ok("first"), Ok("second")));
+    /// ```
+    pub fn send(mut self, msg: T) -> Sender<T, X> {
+        let (claim, sender) = self.take();
+        let shared = &*sender.shared;
+        // SAFETY: `claim` was detached from this ring, the ring of the sender it came with
+        // (`Sender::reserve_owned`, `Sender::try_reserve_owned`).
+        let claim = unsafe { shared.ring.reattach(claim) };
+        shared.publish_fenced(claim, msg);
+        sender
+    }
+
+    /// Gives the reserved slot up without sending (as dropping the permit does) and hands the
+    /// sender back (tokio's `release`).
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// let tx = tx.try_reserve_owned().unwrap().release();
+    /// assert!(rx.try_recv().is_err());
+    /// assert_eq!(tx.stats().accepted, 0);
+    /// ```
+    pub fn release(mut self) -> Sender<T, X> {
+        let (claim, sender) = self.take();
+        give_up_detached(&sender, claim);
+        sender
+    }
+}
+
+/// Gives up an owned permit's slot (`Shared::give_up`).
+fn give_up_detached<T, X: Attachment>(sender: &Sender<T, X>, claim: DetachedClaim) {
+    let shared = &*sender.shared;
+    // SAFETY: `claim` was detached from this ring, the ring of the sender it came with.
+    let claim = unsafe { shared.ring.reattach(claim) };
+    shared.give_up(claim);
+}
+
+impl<T, X: Attachment> Drop for OwnedPermit<T, X> {
+    fn drop(&mut self) {
+        if let (Some(claim), Some(sender)) = (self.claim.take(), self.sender.take()) {
+            // The slot first, then the sender: if it is the last one, its drop closes the
+            // mailbox, and the receiver, woken by both, steps over the slot to the end.
+            give_up_detached(&sender, claim);
+            drop(sender);
+        }
+    }
+}
+
+impl<T, X: Attachment> fmt::Debug for OwnedPermit<T, X> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedPermit").finish_non_exhaustive()
     }
 }
 
@@ -1129,3 +1298,5 @@ impl<T, X: Attachment + RefUnwindSafe> UnwindSafe for WeakSender<T, X> {}
 impl<T, X: Attachment + RefUnwindSafe> RefUnwindSafe for WeakSender<T, X> {}
 impl<T, X: Attachment + RefUnwindSafe> UnwindSafe for Permit<'_, T, X> {}
 impl<T, X: Attachment + RefUnwindSafe> RefUnwindSafe for Permit<'_, T, X> {}
+impl<T, X: Attachment + RefUnwindSafe> UnwindSafe for OwnedPermit<T, X> {}
+impl<T, X: Attachment + RefUnwindSafe> RefUnwindSafe for OwnedPermit<T, X> {}

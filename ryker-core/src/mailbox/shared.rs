@@ -173,6 +173,17 @@ impl<T, X: Attachment> Shared<T, X> {
         self.weak_senders.load(Ordering::Relaxed)
     }
 
+    /// Gives up a permit's claim (a `Permit` or an `OwnedPermit` dropped or released unused):
+    /// its slot is published as SKIP, which the receiver steps over. The receiver may be parked
+    /// on exactly this slot (`RESERVED`), so it is woken after the store.
+    pub(super) fn give_up(&self, claim: Claim<'_, T>) {
+        drop(claim);
+        self.abandoned.add(1);
+        // Broken twin `skip_wake` (loom suite only) forgets this wake-up.
+        #[cfg(not(ryker_loom_broken = "skip_wake"))]
+        self.after_publish();
+    }
+
     /// Closes the ring; every close of the mailbox goes through here.
     pub(super) fn close_ring(&self) {
         // Before the close: a receiver that has seen the closed bit (`is_closed`, a fenced

@@ -325,6 +325,45 @@ impl<T> Claim<'_, T> {
     }
 }
 
+impl<'a, T> Claim<'a, T> {
+    /// Takes the claim off its borrow of `ring` (which must be the ring it was made by), for
+    /// an owner that keeps the ring alive by other means: the mailbox's `OwnedPermit`, through
+    /// its sender's `Arc`. [`Ring::reattach`] makes it a claim again.
+    ///
+    /// # Panics
+    /// If the claim is not one of `ring`'s (a bug in the caller).
+    pub(crate) fn detach<S: Storage<T>>(self, ring: &'a Ring<T, S>) -> DetachedClaim {
+        let slots = ring.slots.as_ref();
+        // Addresses only, never dereferenced: the slot's index from its offset. A `Slot` holds
+        // its stamp, so it is never zero-sized.
+        let offset = (self.slot as *const Slot<T> as usize).wrapping_sub(slots.as_ptr() as usize);
+        let index = offset / core::mem::size_of::<Slot<T>>();
+        assert!(
+            slots
+                .get(index)
+                .is_some_and(|slot| core::ptr::eq(slot, self.slot)),
+            "a claim detached from a ring that did not make it"
+        );
+        let detached = DetachedClaim {
+            index,
+            lap: self.lap,
+        };
+        // The slot stays ours, now through `detached`: no SKIP here.
+        core::mem::forget(self);
+        detached
+    }
+}
+
+/// A [`Claim`] taken off its borrow of the ring ([`Claim::detach`]): the slot's index and the
+/// claim's lap. Plain data, and not `Clone`: its owner turns it back into a claim with
+/// [`Ring::reattach`] to publish or give the slot up. Dropped as it is, it leaves the slot
+/// held for good, as a forgotten `Claim` does; its owner's `Drop` reattaches it instead.
+#[derive(Debug)]
+pub(crate) struct DetachedClaim {
+    index: usize,
+    lap: usize,
+}
+
 impl<T> Drop for Claim<'_, T> {
     fn drop(&mut self) {
         // Release: pairs with the Acquire stamp load of the consumer that steps over the slot.
@@ -487,6 +526,18 @@ impl<T, S: Storage<T>> Ring<T, S> {
     #[inline]
     fn slot(&self, pos: usize) -> &Slot<T> {
         &self.slots.as_ref()[self.layout.index(pos)]
+    }
+
+    /// The claim that [`Claim::detach`] took off this ring, again.
+    ///
+    /// # Safety
+    /// `claim` was detached from this ring (not another one with as many slots): the claim it
+    /// becomes then owns its slot, as the original did, and writes it (`Claim::publish`).
+    pub(crate) unsafe fn reattach(&self, claim: DetachedClaim) -> Claim<'_, T> {
+        Claim {
+            slot: &self.slots.as_ref()[claim.index],
+            lap: claim.lap,
+        }
     }
 
     /// Asks the CPU to fetch the slot [`PREFETCH_AHEAD`] places past `claim`'s, wrapping
