@@ -98,6 +98,8 @@ TWINS=(
     'pass_on|loom_no_lost_wakeup|dropped_send_future_passes_its_wakeup_on|deadlock'
     # A dropped permit marks its slot SKIP without waking the receiver (`Permit::drop`).
     'skip_wake|loom_permit|dropped_permit_wakes_waiting_receiver|deadlock'
+    # The same give-up (`Shared::give_up`) for an owned permit released on another thread.
+    'skip_wake|loom_owned_permit|released_owned_permit_wakes_waiting_receiver|deadlock'
     # The evicting sender moves `head` with a plain store instead of the CAS (`Ring::force`):
     # it and a racing receiver can both take the oldest message.
     'evict|loom_drop_oldest|eviction_races_receive|Causality violation|dropped twice|delivered twice'
