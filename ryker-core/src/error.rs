@@ -227,6 +227,51 @@ pub enum TryRecvError {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Closed;
 
+/// Why [`Sender::reserve_many`](crate::mailbox::Sender::reserve_many) or
+/// [`Sender::try_reserve_many`](crate::mailbox::Sender::try_reserve_many) reserved nothing
+/// (they reserve all `n` slots or none).
+///
+/// ```
+/// use ryker_core::error::ReserveManyError;
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, _rx) = channel::<u32>(MailboxConfig { capacity: 4, ..Default::default() });
+/// let err = tx.try_reserve_many(5).unwrap_err();
+/// assert_eq!(err, ReserveManyError::TooMany { n: 5, capacity: 4 });
+/// assert_eq!(
+///     err.to_string(),
+///     "cannot reserve n = 5 slots at once: n must be in 0..=4 (the mailbox's capacity)"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReserveManyError {
+    /// Fewer than `n` slots are free now, under every overflow policy (`try_reserve_many`
+    /// only: `reserve_many` waits).
+    Busy,
+    /// The mailbox is closed.
+    Closed,
+    /// `n` is above the mailbox's capacity: no wait could ever reserve that many at once.
+    TooMany {
+        /// The number of slots asked for.
+        n: usize,
+        /// The mailbox's capacity: `n` must be in `0..=capacity`.
+        capacity: usize,
+    },
+}
+
+impl fmt::Display for ReserveManyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Busy => f.write_str("mailbox busy"),
+            Self::Closed => f.write_str("mailbox closed"),
+            Self::TooMany { n, capacity } => write!(
+                f,
+                "cannot reserve n = {n} slots at once: n must be in 0..={capacity} (the mailbox's capacity)"
+            ),
+        }
+    }
+}
+
 /// A string that names no [`Overflow`](crate::policy::Overflow) policy.
 ///
 /// ```
@@ -708,6 +753,7 @@ mod std_impls {
     impl std::error::Error for TryPopError {}
     impl std::error::Error for TryRecvError {}
     impl std::error::Error for Closed {}
+    impl std::error::Error for ReserveManyError {}
     impl<T> std::error::Error for SendTimeoutError<T> {}
     impl std::error::Error for AskError {}
     impl<M> std::error::Error for AskTimeoutError<M> {}

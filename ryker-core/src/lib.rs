@@ -10,7 +10,8 @@
 //!   pop; the last producer's drop closes it.
 //! - [`mailbox::channel`] / [`mailbox::try_channel`] — a bounded MPSC mailbox:
 //!   [`mailbox::Sender`] (`try_send`, `send`, `poll_reserve`/`try_reserve` →
-//!   [`mailbox::Permit`], `reserve_owned`/`try_reserve_owned` → [`mailbox::OwnedPermit`]) and
+//!   [`mailbox::Permit`], `reserve_owned`/`try_reserve_owned` → [`mailbox::OwnedPermit`],
+//!   `reserve_many`/`try_reserve_many` → [`mailbox::PermitIterator`]) and
 //!   [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`, `recv_many`, `close`); with the
 //!   `futures` feature the receiver is a `Stream` and `mailbox::PollSender` a `Sink`.
 //! - [`mailbox::MailboxConfig`] — capacity, [`policy::Overflow`] policy (`Busy`, `DropNewest`,
@@ -25,7 +26,7 @@
 //! - [`prelude`] — the actor API in one `use` (what the adapter crates re-export).
 //! - [`blocking::block_on`] — run a future on the current thread (under `std`).
 //! - [`error`] — every error, one vocabulary: `ConfigError`, `TrySendError`, `SendError`,
-//!   `TryRecvError`, `Closed`, `ForcePushError`, `PushError`, `TryPopError`.
+//!   `TryRecvError`, `Closed`, `ReserveManyError`, `ForcePushError`, `PushError`, `TryPopError`.
 //!
 //! Progress guarantee: lock-free except that a sender stalled between claiming a slot and
 //! publishing it holds up the messages behind that slot (never loses them), and a receiver

@@ -30,6 +30,8 @@ fn public_types_are_send_sync_and_unpin_where_expected() {
     send_sync::<Receiver<Vec<u8>>>();
     send_sync::<Permit<'static, Vec<u8>>>();
     send_sync::<ryker_core::mailbox::OwnedPermit<Vec<u8>>>();
+    send_sync::<ryker_core::mailbox::PermitIterator<'static, Vec<u8>>>();
+    send_sync::<ryker_core::error::ReserveManyError>();
     send_sync::<Ring<Vec<u8>>>();
     send_sync::<StaticRing<Vec<u8>, 4>>();
     send_sync::<TrySendError<Vec<u8>>>();
@@ -48,6 +50,7 @@ fn public_types_are_send_sync_and_unpin_where_expected() {
     unwind_safe::<ryker_core::mailbox::WeakSender<std::cell::Cell<u8>>>();
     unwind_safe::<Permit<'static, std::cell::Cell<u8>>>();
     unwind_safe::<ryker_core::mailbox::OwnedPermit<std::cell::Cell<u8>>>();
+    unwind_safe::<ryker_core::mailbox::PermitIterator<'static, std::cell::Cell<u8>>>();
     unpin::<ryker_core::mailbox::OwnedPermit<Vec<u8>>>();
     // The send future is `Send` (it can be awaited in a spawned task) but pinned: it holds the
     // intrusive wait-list entry.
@@ -57,12 +60,17 @@ fn public_types_are_send_sync_and_unpin_where_expected() {
     fn reserve_future_is_send(tx: &Sender<Vec<u8>>) -> impl Send + '_ {
         tx.reserve()
     }
+    fn reserve_many_future_is_send(tx: &Sender<Vec<u8>>) -> impl Send + '_ {
+        tx.reserve_many(2)
+    }
     fn reserve_owned_future_is_send(tx: Sender<Vec<u8>>) -> impl Send {
         tx.reserve_owned()
     }
     let (tx, _rx) = channel::<Vec<u8>>(MailboxConfig::default());
     drop(send_future_is_send(&tx));
     drop(reserve_owned_future_is_send(tx.clone()));
+    drop(reserve_many_future_is_send(&tx));
+    send_sync::<ryker_core::mailbox::ReserveMany<'static, Vec<u8>>>();
     drop(reserve_future_is_send(&tx));
     send_sync::<ryker_core::mailbox::SendFuture<'static, Vec<u8>>>();
     send_sync::<ryker_core::mailbox::Reserve<'static, Vec<u8>>>();

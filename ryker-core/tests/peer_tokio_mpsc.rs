@@ -11,7 +11,11 @@
 //! * `Sender::capacity` is tokio's `max_capacity`; tokio's `capacity` (free slots) is
 //!   `capacity() - len()` here, and `len` counts reserved slots;
 //! * `TrySendError::Busy` is tokio's `Full`, `TryRecvError::Closed` its `Disconnected`;
-//! * a capacity of 0 is a configuration error (`try_channel`), and `channel` panics on it.
+//! * a capacity of 0 is a configuration error (`try_channel`), and `channel` panics on it;
+//! * `reserve_many(n)`/`try_reserve_many(n)` above the capacity answer
+//!   `ReserveManyError::TooMany` (tokio: an error above its semaphore's limit, `Full` from
+//!   `try_reserve_many`), and a waiting `reserve_many` holds no slot until it can take all `n`
+//!   (tokio's takes them as they come).
 //!
 //! Not ported:
 //!
@@ -25,13 +29,6 @@
 //!   `test_rx_unbounded_is_closed_when_dropping_all_senders_except_weak_senders`,
 //!   `unbounded_sender_*_count*` (`drop_all_elements_during_panic` is unbounded in tokio; its
 //!   scenario is ported to the bounded mailbox);
-//! * `reserve_many`/`try_reserve_many`/`PermitIterator`, which the mailbox lacks:
-//!   `failed_reserve_many_wakes_closed_receiver`, `cancelled_reserve_many_wakes_closed_receiver`,
-//!   `reserve_many_above_cap`, `try_reserve_many_zero`, `reserve_many_zero`,
-//!   `try_reserve_many_edge_cases`, `reserve_many_and_send`, `try_reserve_many_and_send`,
-//!   `reserve_many_on_closed_channel`, `try_reserve_many_on_closed_channel`,
-//!   `try_reserve_many_full`, `drop_permit_iterator_releases_permits`,
-//!   `dropping_last_permit_iterator_wakes_closed_receiver`;
 //! * `send_timeout` (`recv_timeout`, `recv_timeout_panic`): ryker-core has no clock; the
 //!   runtime adapters own timeouts;
 //! * `blocking_recv_async`, `blocking_send_async`: the mailbox panics on a blocking call inside
@@ -53,7 +50,7 @@ use futures::executor::block_on;
 use futures::future::BoxFuture;
 use futures::task::noop_waker_ref;
 use futures::FutureExt;
-use ryker_core::error::{Closed, SendError, TryRecvError, TrySendError};
+use ryker_core::error::{Closed, ReserveManyError, SendError, TryRecvError, TrySendError};
 use ryker_core::mailbox::{
     channel, try_channel, MailboxConfig, Overflow, OwnedPermit, Permit, Receiver, Sender, Sent,
     WeakSender,
@@ -614,6 +611,224 @@ fn dropping_last_permit_wakes_closed_receiver() {
     let mut recv = Task::new(rx.recv());
     assert!(recv.poll().is_pending());
     drop(permit);
+    assert!(recv.is_woken());
+    assert_eq!(recv.poll(), Poll::Ready(None));
+}
+
+// From tokio's `failed_reserve_many_wakes_closed_receiver`. Differs from tokio: a waiting
+// `reserve_many` holds no slot (it claims all `n` at once or none), so the receiver is woken
+// by the held permit's drop already, and sees the end; the reservation then fails with
+// nothing to give back.
+#[test]
+fn failed_reserve_many_wakes_closed_receiver() {
+    let (tx, mut rx) = channel::<()>(bounded(2));
+    let permit = tx.try_reserve().unwrap();
+    let mut reserve = Task::new(tx.reserve_many(2));
+    assert!(reserve.poll().is_pending());
+    assert_eq!(tx.len(), 1, "the waiting reservation holds no slot");
+    rx.close();
+    let mut recv = Task::new(rx.recv());
+    assert!(recv.poll().is_pending());
+    drop(permit);
+    assert!(recv.is_woken());
+    assert!(matches!(
+        reserve.poll(),
+        Poll::Ready(Err(ReserveManyError::Closed))
+    ));
+    assert_eq!(recv.poll(), Poll::Ready(None));
+}
+
+// From tokio's `cancelled_reserve_many_wakes_closed_receiver`; differs as above (the
+// receiver is woken by the permit's drop, and the cancelled reservation has nothing to give
+// back and wakes nobody).
+#[test]
+fn cancelled_reserve_many_wakes_closed_receiver() {
+    let (tx, mut rx) = channel::<()>(bounded(2));
+    let permit = tx.try_reserve().unwrap();
+    let mut reserve = Task::new(tx.reserve_many(2));
+    assert!(reserve.poll().is_pending());
+    rx.close();
+    let mut recv = Task::new(rx.recv());
+    assert!(recv.poll().is_pending());
+    drop(permit);
+    assert!(recv.is_woken());
+    drop(reserve);
+    assert_eq!(recv.poll(), Poll::Ready(None));
+}
+
+// From tokio's `reserve_many_above_cap` (tokio's limit is its semaphore's `MAX_PERMITS`; the
+// mailbox's is its capacity, and the error names both).
+#[test]
+fn reserve_many_above_cap() {
+    let (tx, _rx) = channel::<()>(bounded(1));
+    for n in [2, usize::MAX >> 3, usize::MAX] {
+        assert_eq!(
+            block_on(tx.reserve_many(n)).unwrap_err(),
+            ReserveManyError::TooMany { n, capacity: 1 }
+        );
+    }
+}
+
+// From tokio's `try_reserve_many_zero`.
+#[test]
+fn try_reserve_many_zero() {
+    let (tx, rx) = channel::<()>(bounded(1));
+    // Succeeds when not closed.
+    assert!(tx.try_reserve_many(0).unwrap().next().is_none());
+    // Even when the mailbox is full.
+    tx.try_send(()).unwrap();
+    assert!(tx.try_reserve_many(0).unwrap().next().is_none());
+    drop(rx);
+    // Closed error when closed.
+    assert_eq!(
+        tx.try_reserve_many(0).unwrap_err(),
+        ReserveManyError::Closed
+    );
+}
+
+// From tokio's `reserve_many_zero`.
+#[test]
+fn reserve_many_zero() {
+    let (tx, rx) = channel::<()>(bounded(1));
+    assert!(block_on(tx.reserve_many(0)).unwrap().next().is_none());
+    block_on(tx.send(())).unwrap();
+    assert!(block_on(tx.reserve_many(0)).unwrap().next().is_none());
+    drop(rx);
+    assert_eq!(
+        block_on(tx.reserve_many(0)).unwrap_err(),
+        ReserveManyError::Closed
+    );
+}
+
+// From tokio's `try_reserve_many_edge_cases` (tokio answers `Full` above its limit; the
+// mailbox answers `TooMany`, naming the allowed range).
+#[test]
+fn try_reserve_many_edge_cases() {
+    let (tx, rx) = channel::<()>(bounded(1));
+    let mut permit = tx.try_reserve_many(0).unwrap();
+    assert!(permit.next().is_none());
+    for n in [usize::MAX >> 3, usize::MAX] {
+        let err = tx.try_reserve_many(n).unwrap_err();
+        assert_eq!(err, ReserveManyError::TooMany { n, capacity: 1 });
+        assert!(err.to_string().contains("0..=1"), "{err}");
+    }
+    drop(rx);
+    assert!(block_on(tx.reserve_many(0)).is_err());
+}
+
+// From tokio's `reserve_many_and_send`.
+#[test]
+fn reserve_many_and_send() {
+    let (tx, mut rx) = channel::<&str>(bounded(100));
+    for i in 0..rounds(100) {
+        for permit in block_on(tx.reserve_many(i)).unwrap() {
+            permit.send("foo");
+            assert_eq!(block_on(rx.recv()), Some("foo"));
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    }
+}
+
+// From tokio's `try_reserve_many_and_send`.
+#[test]
+fn try_reserve_many_and_send() {
+    let (tx, mut rx) = channel::<&str>(bounded(100));
+    for i in 0..rounds(100) {
+        for permit in tx.try_reserve_many(i).unwrap() {
+            permit.send("foo");
+            assert_eq!(block_on(rx.recv()), Some("foo"));
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    }
+}
+
+// From tokio's `reserve_many_on_closed_channel`.
+#[test]
+fn reserve_many_on_closed_channel() {
+    let (tx, rx) = channel::<()>(bounded(100));
+    drop(rx);
+    assert_eq!(
+        block_on(tx.reserve_many(10)).unwrap_err(),
+        ReserveManyError::Closed
+    );
+}
+
+// From tokio's `try_reserve_many_on_closed_channel`.
+#[test]
+fn try_reserve_many_on_closed_channel() {
+    let (tx, rx) = channel::<usize>(bounded(100));
+    drop(rx);
+    assert_eq!(
+        tx.try_reserve_many(10).unwrap_err(),
+        ReserveManyError::Closed
+    );
+}
+
+// From tokio's `try_reserve_many_full`. tokio's `capacity()` (free slots) is
+// `capacity() - len()` here. Differs from tokio: the permits a partly used iterator drops
+// give their slots up as slots the receiver steps over, so they are free again only once the
+// receiver has passed them, not at the drop.
+#[test]
+fn try_reserve_many_full() {
+    let free = |tx: &Sender<usize>| tx.capacity() - tx.len();
+    for n in 1..rounds(100) {
+        for k in 0..n {
+            let (tx, mut rx) = channel::<usize>(bounded(n));
+            let permits = tx.try_reserve_many(n).unwrap();
+            assert_eq!(permits.len(), n);
+            assert_eq!(free(&tx), 0);
+            assert_eq!(tx.try_reserve_many(1).unwrap_err(), ReserveManyError::Busy);
+            for permit in permits.take(k) {
+                permit.send(0);
+            }
+            // The n - k permits not used were given up: their slots wait for the receiver.
+            assert_eq!(free(&tx), 0);
+            assert_eq!(tx.try_reserve_many(1).unwrap_err(), ReserveManyError::Busy);
+            for _ in 0..k {
+                assert_eq!(block_on(rx.recv()), Some(0));
+            }
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // steps over the rest
+                                                                 // Now that everything was received, all n slots are free again.
+            assert_eq!(free(&tx), n);
+            assert_eq!(tx.try_reserve_many(n).unwrap().len(), n);
+        }
+    }
+}
+
+// From tokio's `drop_permit_iterator_releases_permits`; differs as `drop_permit_releases_permit`
+// does: the slots are free again (and the waiting reservation woken) once the receiver has
+// stepped over them.
+#[test]
+fn drop_permit_iterator_releases_permits() {
+    for n in 1..rounds(100) {
+        let (tx1, mut rx) = channel::<i32>(bounded(n));
+        let tx2 = tx1.clone();
+        let permits = block_on(tx1.reserve_many(n)).unwrap();
+        let mut reserve2 = Task::new(tx2.reserve_many(n));
+        assert!(reserve2.poll().is_pending());
+        drop(permits);
+        assert!(!reserve2.is_woken());
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+        assert!(reserve2.is_woken());
+        let permits = match reserve2.poll() {
+            Poll::Ready(Ok(permits)) => permits,
+            other => panic!("{n} slots are free: {other:?}"),
+        };
+        drop(permits);
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+        assert_eq!(tx1.capacity() - tx1.len(), n);
+    }
+}
+
+// From tokio's `dropping_last_permit_iterator_wakes_closed_receiver`.
+#[test]
+fn dropping_last_permit_iterator_wakes_closed_receiver() {
+    let (tx, mut rx) = channel::<()>(bounded(100));
+    let permits = tx.try_reserve_many(1).unwrap();
+    rx.close();
+    let mut recv = Task::new(rx.recv());
+    assert!(recv.poll().is_pending());
+    drop(permits);
     assert!(recv.is_woken());
     assert_eq!(recv.poll(), Poll::Ready(None));
 }

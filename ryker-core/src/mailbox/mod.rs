@@ -49,7 +49,9 @@ mod shared;
 mod stream;
 
 pub use receiver::Receiver;
-pub use sender::{OwnedPermit, Permit, Reserve, SendFuture, Sender, WeakSender};
+pub use sender::{
+    OwnedPermit, Permit, PermitIterator, Reserve, ReserveMany, SendFuture, Sender, WeakSender,
+};
 use shared::Shared;
 #[cfg(feature = "futures")]
 pub use stream::PollSender;

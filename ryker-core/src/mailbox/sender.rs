@@ -1,5 +1,5 @@
-//! The sending half: [`Sender`], [`WeakSender`], the reservations [`Permit`] and
-//! [`OwnedPermit`], and the send futures.
+//! The sending half: [`Sender`], [`WeakSender`], the reservations ([`Permit`],
+//! [`OwnedPermit`], [`PermitIterator`]), and the send and reserve futures.
 
 use alloc::boxed::Box;
 use core::fmt;
@@ -13,8 +13,8 @@ use super::shared::{take_msg, Refused, Shared};
 #[cfg(feature = "std")]
 use super::Overflow;
 use super::{Attachment, MailboxStats, NoAttachment, Sent};
-use crate::error::{Closed, SendError, TrySendError};
-use crate::ring::{Claim, ClaimError, DetachedClaim};
+use crate::error::{Closed, ReserveManyError, SendError, TrySendError};
+use crate::ring::{Claim, ClaimError, ClaimRun, DetachedClaim};
 use crate::sync::{Arc, Ordering};
 use crate::wait_list::{WaitState, Waiter};
 
@@ -236,6 +236,85 @@ impl<T, X: Attachment> Sender<T, X> {
                 self.shared.note_full();
                 Err(TrySendError::Busy(()))
             }
+        }
+    }
+
+    /// Reserves `n` slots at once without waiting, all or none (tokio's `try_reserve_many`):
+    /// the returned [`PermitIterator`] yields `n` [`Permit`]s, in slot order. Permits it has
+    /// not yielded when dropped give their slots up.
+    ///
+    /// As [`Sender::try_reserve`]: the same under every overflow policy (nothing dropped or
+    /// evicted), not queued behind waiting senders, a refusal not counted as a refused send.
+    /// `n = 0` reserves nothing and succeeds while the mailbox is open.
+    ///
+    /// # Errors
+    /// [`ReserveManyError::TooMany`] when `n` is above the capacity (the allowed range is
+    /// `0..=capacity`); [`ReserveManyError::Closed`] when the mailbox is closed;
+    /// [`ReserveManyError::Busy`] when fewer than `n` slots are free (then none is taken).
+    ///
+    /// ```
+    /// use ryker_core::error::ReserveManyError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 3, ..Default::default() });
+    /// let permits = tx.try_reserve_many(2).unwrap();
+    /// assert_eq!(tx.try_reserve_many(2).unwrap_err(), ReserveManyError::Busy); // one slot left
+    /// for (permit, msg) in permits.zip([1, 2]) {
+    ///     permit.send(msg);
+    /// }
+    /// assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(1), Ok(2)));
+    /// assert!(matches!(tx.try_reserve_many(4), Err(ReserveManyError::TooMany { n: 4, capacity: 3 })));
+    /// ```
+    pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T, X>, ReserveManyError> {
+        let shared = &*self.shared;
+        if let Some(settled) = shared.reserve_many_at_once(n) {
+            return settled.map(|run| PermitIterator::new(run, shared));
+        }
+        match shared.claim_run(n) {
+            Ok(run) => Ok(PermitIterator::new(run, shared)),
+            Err(ClaimError::Closed) => Err(ReserveManyError::Closed),
+            Err(ClaimError::Full) => {
+                shared.note_full();
+                Err(ReserveManyError::Busy)
+            }
+        }
+    }
+
+    /// Waits until `n` slots are free at once and reserves them, all or none (tokio's
+    /// `reserve_many`): the future's [`PermitIterator`] yields `n` [`Permit`]s, in slot order.
+    /// Permits it has not yielded when dropped give their slots up.
+    ///
+    /// It waits in line with the other waiting senders, whatever the overflow policy (as
+    /// [`Sender::reserve`]); first come, first served: while it waits at the front for `n`
+    /// slots, the senders behind it wait too. `n = 0` reserves nothing and completes at once
+    /// while the mailbox is open. Waiting allocates nothing.
+    ///
+    /// # Cancel safety
+    /// As [`Sender::reserve`]'s: dropping the future before it completes reserves nothing; its
+    /// place among the waiting senders is given up and a wake-up it had received is passed on.
+    ///
+    /// # Errors
+    /// [`ReserveManyError::TooMany`] at once when `n` is above the capacity (no wait could
+    /// ever free that many slots; the allowed range is `0..=capacity`);
+    /// [`ReserveManyError::Closed`] when the mailbox is closed. Never `Busy`.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 4, ..Default::default() });
+    /// futures::executor::block_on(async {
+    ///     let permits = tx.reserve_many(3).await.unwrap();
+    ///     assert_eq!(permits.len(), 3);
+    ///     for (i, permit) in permits.enumerate() {
+    ///         permit.send(i as u32);
+    ///     }
+    ///     assert!(tx.reserve_many(5).await.is_err()); // above the capacity
+    /// });
+    /// assert_eq!((rx.try_recv(), rx.try_recv(), rx.try_recv()), (Ok(0), Ok(1), Ok(2)));
+    /// ```
+    pub fn reserve_many(&self, n: usize) -> ReserveMany<'_, T, X> {
+        self.leave_reserve_wait();
+        ReserveMany {
+            wait: Wait::new(&self.shared),
+            n,
         }
     }
 
@@ -993,6 +1072,63 @@ impl<T, X: Attachment> fmt::Debug for Permit<'_, T, X> {
     }
 }
 
+/// The permits of [`Sender::reserve_many`] and [`Sender::try_reserve_many`] (tokio's
+/// `PermitIterator`): yields one [`Permit`] per reserved slot, in slot order. Dropping it
+/// gives up the slots of the permits it has not yielded (the receiver steps over them, and is
+/// woken if it waits on one).
+///
+/// ```
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 3, ..Default::default() });
+/// let mut permits = tx.try_reserve_many(3).unwrap();
+/// permits.next().unwrap().send(1);
+/// assert_eq!(permits.len(), 2);
+/// drop(permits); // the two slots left are given up
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// assert!(rx.try_recv().is_err()); // stepped over
+/// assert_eq!(tx.stats().accepted, 1);
+/// ```
+pub struct PermitIterator<'a, T, X: Attachment = NoAttachment> {
+    run: ClaimRun<'a, T>,
+    shared: &'a Shared<T, X>,
+}
+
+impl<'a, T, X: Attachment> PermitIterator<'a, T, X> {
+    fn new(run: ClaimRun<'a, T>, shared: &'a Shared<T, X>) -> Self {
+        PermitIterator { run, shared }
+    }
+}
+
+impl<'a, T, X: Attachment> Iterator for PermitIterator<'a, T, X> {
+    type Item = Permit<'a, T, X>;
+
+    fn next(&mut self) -> Option<Permit<'a, T, X>> {
+        self.run.next().map(|claim| Permit::new(claim, self.shared))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.run.size_hint()
+    }
+}
+
+impl<T, X: Attachment> ExactSizeIterator for PermitIterator<'_, T, X> {}
+
+impl<T, X: Attachment> core::iter::FusedIterator for PermitIterator<'_, T, X> {}
+
+impl<T, X: Attachment> Drop for PermitIterator<'_, T, X> {
+    fn drop(&mut self) {
+        self.shared.give_up_rest(&mut self.run);
+    }
+}
+
+impl<T, X: Attachment> fmt::Debug for PermitIterator<'_, T, X> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PermitIterator")
+            .field("left", &self.run.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// A reserved slot that owns its [`Sender`] (see [`Sender::reserve_owned`]): a [`Permit`]
 /// that borrows nothing. Sending through it cannot fail, and gives the sender back.
 ///
@@ -1284,6 +1420,59 @@ impl<'a, T, X: Attachment> Future for Reserve<'a, T, X> {
     }
 }
 
+/// The future returned by [`Sender::reserve_many`].
+///
+/// ```
+/// use std::future::Future;
+/// use std::task::{Context, Poll};
+/// use futures::task::noop_waker_ref;
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 2, ..Default::default() });
+/// tx.try_send(1).unwrap();
+/// let mut cx = Context::from_waker(noop_waker_ref());
+/// let mut reserve = std::pin::pin!(tx.reserve_many(2));
+/// assert!(reserve.as_mut().poll(&mut cx).is_pending()); // one slot free, two wanted
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// let Poll::Ready(Ok(permits)) = reserve.as_mut().poll(&mut cx) else { panic!("two are free") };
+/// assert_eq!(permits.len(), 2);
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct ReserveMany<'a, T, X: Attachment = NoAttachment> {
+    wait: Wait<'a, T, X>,
+    n: usize,
+}
+
+impl<'a, T, X: Attachment> Future for ReserveMany<'a, T, X> {
+    type Output = Result<PermitIterator<'a, T, X>, ReserveManyError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `wait` is structurally pinned (only used through `Pin::new_unchecked`
+        // below, never moved); `n` is not pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        let n = this.n;
+        // SAFETY: see above: `wait` is never moved.
+        let (shared, waiter, registered) = unsafe { Pin::new_unchecked(&mut this.wait) }.project();
+        if let Some(settled) = shared.reserve_many_at_once(n) {
+            return Poll::Ready(settled.map(|run| PermitIterator::new(run, shared)));
+        }
+        shared
+            .poll_claim_run(n, waiter, registered, cx)
+            .map(|claimed| match claimed {
+                Ok(run) => Ok(PermitIterator::new(run, shared)),
+                Err(Closed) => Err(ReserveManyError::Closed),
+            })
+    }
+}
+
+impl<T, X: Attachment> fmt::Debug for ReserveMany<'_, T, X> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReserveMany")
+            .field("n", &self.n)
+            .field("registered", &self.wait.registered)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T, X: Attachment> fmt::Debug for Reserve<'_, T, X> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reserve")
@@ -1300,3 +1489,5 @@ impl<T, X: Attachment + RefUnwindSafe> UnwindSafe for Permit<'_, T, X> {}
 impl<T, X: Attachment + RefUnwindSafe> RefUnwindSafe for Permit<'_, T, X> {}
 impl<T, X: Attachment + RefUnwindSafe> UnwindSafe for OwnedPermit<T, X> {}
 impl<T, X: Attachment + RefUnwindSafe> RefUnwindSafe for OwnedPermit<T, X> {}
+impl<T, X: Attachment + RefUnwindSafe> UnwindSafe for PermitIterator<'_, T, X> {}
+impl<T, X: Attachment + RefUnwindSafe> RefUnwindSafe for PermitIterator<'_, T, X> {}

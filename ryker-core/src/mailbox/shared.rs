@@ -5,9 +5,9 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::{Attachment, MailboxConfig, Overflow, Sent};
-use crate::error::{Closed, TrySendError};
+use crate::error::{Closed, ReserveManyError, TrySendError};
 use crate::metrics::{Counter, MailboxStats};
-use crate::ring::{Claim, ClaimError, EmptyCheck, Forced, Pop, Ring};
+use crate::ring::{Claim, ClaimError, ClaimRun, EmptyCheck, Forced, Pop, Ring};
 use crate::sync::{fence, AtomicBool, AtomicUsize, CachePadded, Ordering};
 use crate::wait_list::{WaitList, WaitState, Waiter};
 use crate::waker::WakerCell;
@@ -360,6 +360,76 @@ impl<T, X: Attachment> Shared<T, X> {
         registered: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Claim<'_, T>, Closed>> {
+        self.poll_claim_with(w, registered, cx, || self.claim::<HOLD>())
+    }
+
+    /// Waits for `n` slots at once (`1..=capacity`) and claims them, held (`RESERVED`) as a
+    /// permit's are: [`poll_claim`](Self::poll_claim) with a run for a claim. A waiter that is
+    /// notified while fewer than `n` slots are free keeps its place at the front, as a woken
+    /// sender that finds its slot taken does, so those queued behind it wait too (first come,
+    /// first served, as tokio's semaphore).
+    pub(super) fn poll_claim_run(
+        &self,
+        n: usize,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<ClaimRun<'_, T>, Closed>> {
+        self.poll_claim_with(w, registered, cx, || self.claim_run(n))
+    }
+
+    /// Claims the `n` slots from `tail` at once (`1..=capacity`), held as a permit's are.
+    pub(super) fn claim_run(&self, n: usize) -> Result<ClaimRun<'_, T>, ClaimError> {
+        let run = self.ring.claim_run(n)?;
+        run.hold();
+        Ok(run)
+    }
+
+    /// What `reserve_many(n)` and `try_reserve_many(n)` answer before any claim: `TooMany`
+    /// above the capacity, and for `n = 0` an empty run, or `Closed` on a closed mailbox (as
+    /// tokio). `None` when `n` is in `1..=capacity`: the caller claims.
+    pub(super) fn reserve_many_at_once(
+        &self,
+        n: usize,
+    ) -> Option<Result<ClaimRun<'_, T>, ReserveManyError>> {
+        let capacity = self.ring.capacity();
+        if n > capacity {
+            return Some(Err(ReserveManyError::TooMany { n, capacity }));
+        }
+        if n > 0 {
+            return None;
+        }
+        Some(if self.ring.is_closed() {
+            Err(ReserveManyError::Closed)
+        } else {
+            Ok(ClaimRun::empty(&self.ring))
+        })
+    }
+
+    /// Gives up the claims of a run that were not handed out (the unused permits of a
+    /// dropped `PermitIterator`), as [`give_up`](Self::give_up) does for one.
+    pub(super) fn give_up_rest(&self, run: &mut ClaimRun<'_, T>) {
+        let left = run.len();
+        if left == 0 {
+            return;
+        }
+        run.for_each(drop);
+        self.abandoned.add(left);
+        // Broken twin `skip_wake` (loom suite only) forgets this wake-up.
+        #[cfg(not(ryker_loom_broken = "skip_wake"))]
+        self.after_publish();
+    }
+
+    /// The wait of [`poll_claim`](Self::poll_claim) and
+    /// [`poll_claim_run`](Self::poll_claim_run), with `claim` for the claim it tries.
+    #[inline(always)]
+    fn poll_claim_with<C>(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        cx: &mut Context<'_>,
+        claim: impl Fn() -> Result<C, ClaimError>,
+    ) -> Poll<Result<C, Closed>> {
         let mut front = false;
         if *registered {
             // One critical section: refreshing the waker of a queued waiter and noticing a
@@ -393,7 +463,7 @@ impl<T, X: Attachment> Shared<T, X> {
         }
         // A sender that finds others waiting queues behind them instead of overtaking.
         if front || !self.waiters.may_have_waiters() {
-            match self.claim::<HOLD>() {
+            match claim() {
                 Ok(claim) => return Poll::Ready(Ok(claim)),
                 Err(ClaimError::Closed) => return Poll::Ready(Err(Closed)),
                 Err(ClaimError::Full) => {}
@@ -405,7 +475,7 @@ impl<T, X: Attachment> Shared<T, X> {
         *registered = true;
         // SeqCst fence: pairs with the receiver's fence in `notify_senders` (module docs).
         fence(Ordering::SeqCst);
-        let result = match self.claim::<HOLD>() {
+        let result = match claim() {
             Ok(claim) => Ok(claim),
             Err(ClaimError::Closed) => Err(Closed),
             Err(ClaimError::Full) => return Poll::Pending,
@@ -658,12 +728,13 @@ impl<T, X: Attachment> Shared<T, X> {
 /// wait list. Dropped with the claim still in it only by a panic on the way (the drop of the
 /// waker we had queued): the claim is then given up (`Claim`'s drop marks the slot SKIP) and
 /// the receiver woken, after that store.
-struct GivenUpOnUnwind<'a, T, X: Attachment> {
+struct GivenUpOnUnwind<'a, T, X: Attachment, C> {
     shared: &'a Shared<T, X>,
-    claim: Option<Claim<'a, T>>,
+    /// A `Claim`, or a `ClaimRun` (whose drop gives each of its claims up).
+    claim: Option<C>,
 }
 
-impl<T, X: Attachment> Drop for GivenUpOnUnwind<'_, T, X> {
+impl<T, X: Attachment, C> Drop for GivenUpOnUnwind<'_, T, X, C> {
     fn drop(&mut self) {
         if let Some(claim) = self.claim.take() {
             drop(claim);

@@ -354,6 +354,87 @@ impl<'a, T> Claim<'a, T> {
     }
 }
 
+/// A run of claimed slots ([`Ring::claim_run`]): yields one [`Claim`] per slot, in order.
+/// The claims it has not yielded when dropped are given up (each slot marked `SKIP`, as a
+/// dropped `Claim` does).
+pub(crate) struct ClaimRun<'a, T, S: Storage<T> = Heap> {
+    ring: &'a Ring<T, S>,
+    /// The position of the next claim to yield.
+    pos: usize,
+    /// How many claims are left to yield.
+    left: usize,
+}
+
+impl<T, S: Storage<T>> ClaimRun<'_, T, S> {
+    /// An empty run (nothing claimed), for a request of 0 slots.
+    pub(crate) fn empty(ring: &Ring<T, S>) -> ClaimRun<'_, T, S> {
+        ClaimRun {
+            ring,
+            pos: 0,
+            left: 0,
+        }
+    }
+
+    /// Marks every slot left in the run as held by a permit ([`Claim::hold`]).
+    pub(crate) fn hold(&self) {
+        let layout = self.ring.layout;
+        let mut pos = self.pos;
+        for _ in 0..self.left {
+            // Relaxed: as `Claim::hold`'s store; only the claim's own later Release store
+            // (the publish or the SKIP) hands the slot on.
+            self.ring
+                .slot(pos)
+                .stamp
+                .store(layout.lap(pos) | RESERVED, Ordering::Relaxed);
+            pos = layout.next(pos);
+        }
+    }
+
+    /// How many claims are left to yield.
+    pub(crate) fn len(&self) -> usize {
+        self.left
+    }
+}
+
+impl<'a, T, S: Storage<T>> Iterator for ClaimRun<'a, T, S> {
+    type Item = Claim<'a, T>;
+
+    fn next(&mut self) -> Option<Claim<'a, T>> {
+        if self.left == 0 {
+            return None;
+        }
+        let ring = self.ring;
+        let claim = Claim {
+            slot: ring.slot(self.pos),
+            lap: ring.layout.lap(self.pos),
+        };
+        self.pos = ring.layout.next(self.pos);
+        self.left -= 1;
+        Some(claim)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<T, S: Storage<T>> Drop for ClaimRun<'_, T, S> {
+    fn drop(&mut self) {
+        // Each claim not yielded is given up by its own drop (SKIP).
+        for claim in self.by_ref() {
+            drop(claim);
+        }
+    }
+}
+
+impl<T, S: Storage<T>> fmt::Debug for ClaimRun<'_, T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClaimRun")
+            .field("left", &self.left)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A [`Claim`] taken off its borrow of the ring ([`Claim::detach`]): the slot's index and the
 /// claim's lap. Plain data, and not `Clone`: its owner turns it back into a claim with
 /// [`Ring::reattach`] to publish or give the slot up. Dropped as it is, it leaves the slot
@@ -787,6 +868,95 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     contention.spin();
                 }
             }
+        }
+    }
+
+    /// Claims the `n` slots from `tail` at once (`1..=capacity`), or none: one CAS moves
+    /// `tail` past all of them, made only once every one of them is free. `Full` when fewer
+    /// than `n` slots are free (in a shared ring, also while a consumer is still freeing one
+    /// of them: no wait here).
+    pub(crate) fn claim_run(&self, n: usize) -> Result<ClaimRun<'_, T, S>, ClaimError> {
+        let layout = self.layout;
+        debug_assert!((1..=layout.capacity()).contains(&n), "a run of {n} slots");
+        let mut contention = Backoff::new();
+        // Relaxed: a starting guess; `run_is_free` validates it and the CAS settles it.
+        let mut tail = self.tail.pos.load(Ordering::Relaxed);
+        loop {
+            if layout.is_closed(tail) {
+                return Err(ClaimError::Closed);
+            }
+            if !self.run_is_free(tail, n) {
+                // Full, unless `tail` moved on meanwhile (then the check was about stale
+                // positions). Relaxed: a fresh guess, validated as above.
+                let now = self.tail.pos.load(Ordering::Relaxed);
+                if now == tail {
+                    return Err(ClaimError::Full);
+                }
+                tail = now;
+                contention.spin();
+                continue;
+            }
+            let next = layout.advance(tail, n);
+            // SeqCst on success, as `advance_tail`'s: the claim's half of the receiver
+            // wake-up, and the link that carries `head`'s copy from claim to claim in a
+            // single-consumer ring (this CAS continues the release sequence of the last
+            // claim's). Relaxed on failure: only a fresh guess.
+            match self.tail.pos.compare_exchange_weak(
+                tail,
+                next,
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    note_flip(&self.tail_flips, tail, next);
+                    return Ok(ClaimRun {
+                        ring: self,
+                        pos: tail,
+                        left: n,
+                    });
+                }
+                Err(current) => {
+                    tail = current;
+                    contention.spin();
+                }
+            }
+        }
+    }
+
+    /// Whether the `n` slots from position `tail` are all free for their laps. A look that
+    /// finds them taken fences (SeqCst) and looks once more, as a single claim's full check
+    /// does, so a claim and a pop racing on a full/empty ring cannot both miss the other.
+    fn run_is_free(&self, tail: usize, n: usize) -> bool {
+        if self.run_looks_free(tail, n) {
+            return true;
+        }
+        // SeqCst fence: pairs with the fence of the consumer's empty check (`pop_impl`) and
+        // with the receiver's fence in `Shared::notify_senders`, as the full check of
+        // `claim_single_consumer` and `claim_slot` does.
+        fence(Ordering::SeqCst);
+        self.run_looks_free(tail, n)
+    }
+
+    /// One look for [`run_is_free`](Self::run_is_free).
+    fn run_looks_free(&self, tail: usize, n: usize) -> bool {
+        let layout = self.layout;
+        if self.single_consumer {
+            // The last slot of the run is free once `head` has moved past the position it
+            // held a lap before; the one consumer frees slots in order, so then all are.
+            let before = layout.advance(tail, n - 1).wrapping_sub(layout.one_lap());
+            // Acquire: pairs with the consumer's Release store of `head` (`pop_impl`,
+            // exclusive), made after it moved the slot's value out: its reads of the slots
+            // happen-before our writes.
+            Layout::is_after(self.head.load(Ordering::Acquire), before)
+        } else {
+            // Consumers of a shared ring free slots out of order (each with its own stamp
+            // store): every slot is looked at.
+            (0..n).all(|k| {
+                let pos = layout.advance(tail, k);
+                // Acquire: pairs with the consumer's Release store of `lap | EMPTY`
+                // (`pop_slot`), as in `claim_slot`.
+                self.slot(pos).stamp.load(Ordering::Acquire) == layout.lap(pos) | EMPTY
+            })
         }
     }
 

@@ -126,7 +126,7 @@ impl Layout {
         }
     }
 
-    /// The position `k` steps after `pos` (which must not carry the closed bit), `k < cap`.
+    /// The position `k` steps after `pos` (which must not carry the closed bit), `k <= cap`.
     // Used by the receivers' hints (`Ring::head_looks_ready`), the blocking calls' spinning
     // hints (`std`) and the tests.
     #[inline]

@@ -707,3 +707,121 @@ fn a_run_whose_sink_panics_frees_what_it_took() {
         "every value dropped once"
     );
 }
+
+#[test]
+fn a_claim_run_takes_all_its_slots_or_none_across_the_word_wrap() {
+    for single_consumer in [false, true] {
+        for cap in [1usize, 2, 3, 8] {
+            let layout = Layout::new(cap).unwrap();
+            let start = layout.lap(usize::MAX).wrapping_sub(2 * layout.one_lap());
+            let ring = Ring::<u64>::build(cap, false, single_consumer, start).unwrap();
+            let pop = |ring: &Ring<u64>| {
+                if single_consumer {
+                    pop_single(ring)
+                } else {
+                    ring.try_pop()
+                }
+            };
+            let first = ring.ordinals();
+            let (mut next_in, mut next_out) = (0u64, 0u64);
+            let rounds = if cfg!(miri) { 4 * cap } else { 10 * cap };
+            for round in 0..rounds {
+                // A run of `n` slots from a varying start index when that many are free,
+                // else a refusal that takes nothing; one more slot is refused when full.
+                let n = 1 + round % cap;
+                let free = cap - ring.len();
+                if free >= n {
+                    let run = ring.claim_run(n).unwrap();
+                    assert_eq!(run.len(), n);
+                    for claim in run {
+                        claim.publish(next_in);
+                        next_in += 1;
+                    }
+                } else {
+                    // Too few free: nothing is taken.
+                    assert!(matches!(ring.claim_run(n), Err(ClaimError::Full)));
+                    assert_eq!(cap - ring.len(), free, "cap {cap}, round {round}");
+                }
+                if ring.len() == cap {
+                    assert!(matches!(ring.claim_run(1), Err(ClaimError::Full)));
+                }
+                for _ in 0..=(round % cap) {
+                    if let Some(v) = pop(&ring) {
+                        assert_eq!(v, next_out);
+                        next_out += 1;
+                    }
+                }
+            }
+            while let Some(v) = pop(&ring) {
+                assert_eq!(v, next_out);
+                next_out += 1;
+            }
+            assert_eq!(next_in, next_out);
+            assert!(next_in > 0);
+            let (claims, removals, skipped) = ring.ordinals();
+            assert_eq!(
+                (
+                    claims.wrapping_sub(first.0),
+                    removals.wrapping_sub(first.1),
+                    skipped
+                ),
+                (next_in, next_out, 0),
+                "every claim of a run is counted once"
+            );
+            assert!(
+                ring.tail.pos.load(Ordering::Relaxed) < start,
+                "cap {cap} (single consumer: {single_consumer}) did not wrap"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_dropped_claim_run_gives_up_the_claims_it_did_not_yield() {
+    for single_consumer in [false, true] {
+        let ring = Ring::<u64>::build(4, false, single_consumer, 0).unwrap();
+        let mut run = ring.claim_run(3).unwrap();
+        run.hold();
+        run.next().unwrap().publish(7);
+        drop(run);
+        assert!(matches!(ring.claim_run(2), Err(ClaimError::Full)));
+        ring.try_push(8).unwrap();
+        let pop = |ring: &Ring<u64>| {
+            if single_consumer {
+                pop_single(ring)
+            } else {
+                ring.try_pop()
+            }
+        };
+        assert_eq!(pop(&ring), Some(7));
+        assert_eq!(pop(&ring), Some(8)); // past the two given-up slots
+        assert_eq!(ring.ordinals().2, 2);
+        assert_eq!(ring.claim_run(4).unwrap().len(), 4);
+        ring.close();
+        assert!(matches!(ring.claim_run(1), Err(ClaimError::Closed)));
+    }
+}
+
+#[test]
+fn a_detached_claim_reattaches_to_its_slot() {
+    let ring = Ring::<u64>::build(3, false, true, 0).unwrap();
+    ring.try_push(1).unwrap();
+    let claim = ring.claim().unwrap();
+    let detached = claim.detach(&ring);
+    ring.try_push(3).unwrap();
+    // SAFETY: detached from this ring, reattached once.
+    unsafe { ring.reattach(detached) }.publish(2);
+    assert_eq!(
+        [pop_single(&ring), pop_single(&ring), pop_single(&ring)],
+        [Some(1), Some(2), Some(3)]
+    );
+}
+
+#[test]
+#[should_panic(expected = "a claim detached from a ring that did not make it")]
+fn a_claim_detached_from_another_ring_panics() {
+    let ring = Ring::<u64>::build(2, false, true, 0).unwrap();
+    let other = Ring::<u64>::build(2, false, true, 0).unwrap();
+    let claim = ring.claim().unwrap();
+    let _ = claim.detach(&other);
+}
