@@ -100,6 +100,10 @@ TWINS=(
     'skip_wake|loom_permit|dropped_permit_wakes_waiting_receiver|deadlock'
     # The same give-up (`Shared::give_up`) for an owned permit released on another thread.
     'skip_wake|loom_owned_permit|released_owned_permit_wakes_waiting_receiver|deadlock'
+    # ... and for the unused permits of a dropped `PermitIterator` (`Shared::give_up_rest`).
+    'skip_wake|loom_reserve_many|dropped_permit_iterator_wakes_waiting_receiver|deadlock'
+    # A `reserve_many` waiting for a run of slots, against the fence before the wait-list read.
+    'notify|loom_reserve_many|reserve_many_woken_by_the_receivers_frees|deadlock'
     # The evicting sender moves `head` with a plain store instead of the CAS (`Ring::force`):
     # it and a racing receiver can both take the oldest message.
     'evict|loom_drop_oldest|eviction_races_receive|Causality violation|dropped twice|delivered twice'
