@@ -11,7 +11,7 @@
 //! - [`mailbox::channel`] / [`mailbox::try_channel`] — a bounded MPSC mailbox:
 //!   [`mailbox::Sender`] (`try_send`, `send`, `poll_reserve`/`try_reserve` →
 //!   [`mailbox::Permit`], `reserve_owned`/`try_reserve_owned` → [`mailbox::OwnedPermit`],
-//!   `reserve_many`/`try_reserve_many` → [`mailbox::PermitIterator`]) and
+//!   `reserve_many`/`try_reserve_many` → [`mailbox::PermitIterator`], `closed`) and
 //!   [`mailbox::Receiver`] (`try_recv`, `recv`, `poll_recv`, `recv_many`, `close`); with the
 //!   `futures` feature the receiver is a `Stream` and `mailbox::PollSender` a `Sink`.
 //! - [`mailbox::MailboxConfig`] — capacity, [`policy::Overflow`] policy (`Busy`, `DropNewest`,

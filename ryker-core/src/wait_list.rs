@@ -121,7 +121,8 @@ struct Links {
 // SAFETY: see `Waiter`: the pointers are only followed under the lock that owns `Links`.
 unsafe impl Send for Links {}
 
-/// The list of senders waiting for space.
+/// The list of senders waiting for space (the mailbox keeps a second one, notified only on
+/// close, for `Sender::closed` futures).
 pub(crate) struct WaitList {
     /// Number of queued waiters; written under the lock, read without it by notifiers.
     len: AtomicUsize,

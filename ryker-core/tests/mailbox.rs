@@ -71,6 +71,7 @@ fn public_types_are_send_sync_and_unpin_where_expected() {
     drop(reserve_owned_future_is_send(tx.clone()));
     drop(reserve_many_future_is_send(&tx));
     send_sync::<ryker_core::mailbox::ReserveMany<'static, Vec<u8>>>();
+    send_sync::<ryker_core::mailbox::WhenClosed<'static, Vec<u8>>>();
     drop(reserve_future_is_send(&tx));
     send_sync::<ryker_core::mailbox::SendFuture<'static, Vec<u8>>>();
     send_sync::<ryker_core::mailbox::Reserve<'static, Vec<u8>>>();

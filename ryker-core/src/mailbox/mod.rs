@@ -51,6 +51,7 @@ mod stream;
 pub use receiver::Receiver;
 pub use sender::{
     OwnedPermit, Permit, PermitIterator, Reserve, ReserveMany, SendFuture, Sender, WeakSender,
+    WhenClosed,
 };
 use shared::Shared;
 #[cfg(feature = "futures")]

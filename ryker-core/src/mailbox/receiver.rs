@@ -1072,6 +1072,7 @@ impl<T, X: Attachment> Receiver<T, X> {
     pub fn close(&mut self) {
         self.shared.close_ring();
         self.shared.waiters.notify_all();
+        self.shared.wake_close_waiters();
     }
 
     /// Whether the mailbox is closed (by either side, or because every sender is gone). A

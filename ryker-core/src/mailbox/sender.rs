@@ -16,7 +16,7 @@ use super::{Attachment, MailboxStats, NoAttachment, Sent};
 use crate::error::{Closed, ReserveManyError, SendError, TrySendError};
 use crate::ring::{Claim, ClaimError, ClaimRun, DetachedClaim};
 use crate::sync::{Arc, Ordering};
-use crate::wait_list::{WaitState, Waiter};
+use crate::wait_list::{WaitList, WaitState, Waiter};
 
 /// The sending half of a mailbox. Clone it for more senders.
 ///
@@ -459,6 +459,35 @@ impl<T, X: Attachment> Sender<T, X> {
     #[inline]
     pub fn is_closed(&self) -> bool {
         self.shared.ring.is_closed()
+    }
+
+    /// Completes once the mailbox is closed (tokio's `closed`): by the receiver's `close` or
+    /// drop, or by a [`Sender::close`]; at once if it is closed already. For a producer that
+    /// should stop working once nobody will receive what it makes.
+    ///
+    /// It waits apart from the senders waiting for a slot: nothing but a close wakes it, and
+    /// it never takes a wake-up meant for them. Waiting allocates nothing.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the future before it completes leaves nothing behind.
+    ///
+    /// ```
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, rx) = channel::<u32>(MailboxConfig::default());
+    /// let producer = std::thread::spawn(move || {
+    ///     futures::executor::block_on(tx.closed()); // until nobody listens
+    ///     assert!(tx.try_send(1).unwrap_err().is_closed());
+    /// });
+    /// drop(rx);
+    /// producer.join().unwrap();
+    /// ```
+    pub fn closed(&self) -> WhenClosed<'_, T, X> {
+        WhenClosed {
+            shared: &self.shared,
+            waiter: Waiter::new(),
+            registered: false,
+            _pinned: PhantomPinned,
+        }
     }
 
     /// Number of slots.
@@ -1417,6 +1446,99 @@ impl<'a, T, X: Attachment> Future for Reserve<'a, T, X> {
         shared
             .poll_claim::<true>(waiter, registered, cx)
             .map(|claim| claim.map(|claim| Permit::new(claim, shared)))
+    }
+}
+
+/// The future returned by [`Sender::closed`].
+///
+/// ```
+/// use std::future::Future;
+/// use std::task::{Context, Poll};
+/// use futures::task::noop_waker_ref;
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+/// let mut cx = Context::from_waker(noop_waker_ref());
+/// let mut closed = std::pin::pin!(tx.closed());
+/// assert!(closed.as_mut().poll(&mut cx).is_pending());
+/// rx.close();
+/// assert_eq!(closed.as_mut().poll(&mut cx), Poll::Ready(()));
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct WhenClosed<'a, T, X: Attachment = NoAttachment> {
+    shared: &'a Shared<T, X>,
+    /// Our place in `Shared::close_waiters` (never in the list of senders waiting for a
+    /// slot).
+    waiter: Waiter,
+    /// Whether `waiter` may be in the list.
+    registered: bool,
+    _pinned: PhantomPinned,
+}
+
+/// The list a `closed` future waits in: `Shared::close_waiters`. Broken twin `closed_list`
+/// (loom suite only) waits in the senders' list instead, where a freed slot's notification
+/// can land on the `closed` future and be lost to the sender waiting for that slot.
+fn close_list<T, X: Attachment>(shared: &Shared<T, X>) -> &WaitList {
+    if cfg!(ryker_loom_broken = "closed_list") {
+        &shared.waiters
+    } else {
+        &shared.close_waiters
+    }
+}
+
+impl<T, X: Attachment> WhenClosed<'_, T, X> {
+    /// The pinned waiter and the flag.
+    fn project(self: Pin<&mut Self>) -> (&Shared<T, X>, Pin<&Waiter>, &mut bool) {
+        // SAFETY: `waiter` is never moved out of the pinned future (only borrowed, pinned,
+        // below); `shared` and `registered` are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `waiter` stays at this address until the future is dropped, and `Drop`
+        // takes it out of the list first.
+        let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
+        (this.shared, waiter, &mut this.registered)
+    }
+}
+
+impl<T, X: Attachment> Future for WhenClosed<'_, T, X> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let (shared, waiter, registered) = self.project();
+        if !shared.ring.is_closed() {
+            // Queued, or its waker refreshed. Only a close wakes this list
+            // (`Shared::wake_close_waiters`), after the ring's close.
+            // SAFETY: `Drop` (or the return below) takes `waiter` out of the list before it
+            // is moved or dropped, and it is used with this list only.
+            unsafe { close_list(shared).register(waiter, cx.waker(), false) };
+            *registered = true;
+            // The check after the registration's critical section: a close whose wake-up
+            // took the lock before it is seen here (the lock orders the close before this
+            // load); one that took it after finds us queued.
+            if !shared.ring.is_closed() {
+                return Poll::Pending;
+            }
+        }
+        if core::mem::take(registered) {
+            close_list(shared).remove(waiter);
+        }
+        Poll::Ready(())
+    }
+}
+
+impl<T, X: Attachment> Drop for WhenClosed<'_, T, X> {
+    fn drop(&mut self) {
+        if self.registered {
+            // SAFETY: the waiter is pinned (we are being dropped in place).
+            let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
+            close_list(self.shared).remove(waiter);
+        }
+    }
+}
+
+impl<T, X: Attachment> fmt::Debug for WhenClosed<'_, T, X> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WhenClosed")
+            .field("registered", &self.registered)
+            .finish_non_exhaustive()
     }
 }
 

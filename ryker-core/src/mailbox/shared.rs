@@ -59,6 +59,10 @@ pub(super) struct Shared<T, X> {
     /// The receiver is gone: every accepted message it did not receive and that was not
     /// evicted is discarded (statistics only; see `stats`).
     pub(super) rx_gone: AtomicBool,
+    /// `Sender::closed` futures waiting for the close: a list of its own, never notified one
+    /// by one (only `notify_all`, by `close_waiters_wake` after a close), so no wake-up meant
+    /// for a sender waiting for a slot in `waiters` ever lands on one of them.
+    pub(super) close_waiters: WaitList,
     /// Live `WeakSender`s, for `weak_count` only: nothing in the protocol reads it, and only
     /// making, cloning and dropping a weak sender writes it (away from `senders`, which the
     /// send path reads).
@@ -87,6 +91,7 @@ impl<T, X: Attachment> Shared<T, X> {
             discarded: Counter::new(),
             rx_gone: AtomicBool::new(false),
             weak_senders: AtomicUsize::new(0),
+            close_waiters: WaitList::new(),
             high_water: AtomicUsize::new(0),
             attachment,
         }
@@ -198,12 +203,27 @@ impl<T, X: Attachment> Shared<T, X> {
     }
 
     /// Closes the ring and wakes everyone who waits: the receiver (it drains, then sees the
-    /// end) and every waiting sender (they get `Closed`).
+    /// end), every waiting sender (they get `Closed`) and every `Sender::closed` future.
     pub(super) fn close(&self) {
         self.close_ring();
         // Straight after the closing RMW: a receiver waiting on empty must see the end.
         self.after_publish();
         self.waiters.notify_all();
+        self.wake_close_waiters();
+    }
+
+    /// Wakes every `Sender::closed` future; called after the ring's close by `Shared::close`
+    /// and `Receiver::close` (so also by the receiver's drop). The last sender's drop, the
+    /// other close, needs no call: a `closed` future borrows a live sender.
+    ///
+    /// No fence: `notify_all` takes the list's lock after the close, and a `closed` future
+    /// checks the ring after its registration's critical section. Either that section came
+    /// first, and `notify_all` finds the future queued, or the lock orders the close before
+    /// the future's check, which then sees it.
+    pub(super) fn wake_close_waiters(&self) {
+        // Broken twin `closed_wake` (loom suite only) forgets this wake-up.
+        #[cfg(not(ryker_loom_broken = "closed_wake"))]
+        self.close_waiters.notify_all();
     }
 
     /// The receiver half of the sender wake-up protocol: `freed` slots were just freed.
