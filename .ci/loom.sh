@@ -104,6 +104,11 @@ TWINS=(
     'skip_wake|loom_reserve_many|dropped_permit_iterator_wakes_waiting_receiver|deadlock'
     # A `reserve_many` waiting for a run of slots, against the fence before the wait-list read.
     'notify|loom_reserve_many|reserve_many_woken_by_the_receivers_frees|deadlock'
+    # A `Sender::closed` future waits in the senders' wait list, where a freed slot's
+    # notification can land on it and be lost to the sender waiting for that slot.
+    'closed_list|loom_closed|closed_never_takes_a_waiting_senders_wakeup|deadlock'
+    # The close does not wake the `Sender::closed` futures (`Shared::wake_close_waiters`).
+    'closed_wake|loom_closed|closed_races_receiver_drop|deadlock'
     # The evicting sender moves `head` with a plain store instead of the CAS (`Ring::force`):
     # it and a racing receiver can both take the oldest message.
     'evict|loom_drop_oldest|eviction_races_receive|Causality violation|dropped twice|delivered twice'
