@@ -154,6 +154,58 @@ fn a_waiting_reserve_many_keeps_its_turn_and_the_senders_behind_it_wait() {
     assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(11), Ok(3)));
 }
 
+/// A full mailbox emptied by one batch receive, with a `reserve_many` and a `send` waiting in
+/// line: the batch frees room for both, and both are woken for it (the first in line does not
+/// keep the second's wake-up).
+#[test]
+fn one_batch_receive_wakes_a_waiting_reserve_many_and_the_sender_behind_it() {
+    // Busy: under the drop policies a `send` on a full mailbox does not wait.
+    let overflow = Overflow::Busy;
+    let (tx, mut rx) = channel::<u32>(config(4, overflow));
+    for m in 0..4 {
+        tx.try_send(m).unwrap();
+    }
+    let (woken_many, waker_many) = CountingWaker::new();
+    let mut many = pin!(tx.reserve_many(2));
+    assert!(
+        poll_once(many.as_mut(), &waker_many).is_pending(),
+        "{overflow}"
+    );
+    let (woken_send, waker_send) = CountingWaker::new();
+    let mut send = pin!(tx.send(9));
+    assert!(
+        poll_once(send.as_mut(), &waker_send).is_pending(),
+        "{overflow}"
+    );
+    let mut got = Vec::new();
+    assert_eq!(rx.try_recv_many(&mut got, 8), Ok(4), "{overflow}");
+    assert!(
+        woken_many.count() >= 1,
+        "{overflow}: the first in line is woken"
+    );
+    assert!(
+        woken_send.count() >= 1,
+        "{overflow}: so is the sender behind it"
+    );
+    let permits = match poll_once(many.as_mut(), &waker_many) {
+        Poll::Ready(Ok(permits)) => permits,
+        other => panic!(
+            "{overflow}: four slots are free: {:?}",
+            other.map(|r| r.map(|p| p.len()))
+        ),
+    };
+    assert_eq!(
+        poll_once(send.as_mut(), &waker_send),
+        Poll::Ready(Ok(Sent::Queued)),
+        "{overflow}"
+    );
+    for (permit, msg) in permits.zip([5, 6]) {
+        permit.send(msg);
+    }
+    assert_eq!(rx.try_recv_many(&mut got, 8), Ok(3), "{overflow}");
+    assert_eq!(got, [0, 1, 2, 3, 5, 6, 9], "{overflow}");
+}
+
 #[test]
 fn a_dropped_reserve_many_passes_its_wake_up_on() {
     let (tx, mut rx) = channel::<u32>(config(1, Overflow::Busy));

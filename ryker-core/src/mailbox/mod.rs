@@ -853,5 +853,13 @@ mod tests {
         );
         assert!(tx.try_send(1).is_ok());
         assert_eq!(rx.try_recv(), Ok(1));
+        // The given-up claim was never a message: the statistics count the two sent, both
+        // received, nothing discarded.
+        let stats = rx.stats();
+        assert_eq!(
+            (stats.accepted, stats.received, stats.discarded),
+            (2, 2, 0),
+            "{stats:?}"
+        );
     }
 }

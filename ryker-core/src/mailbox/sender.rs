@@ -284,9 +284,11 @@ impl<T, X: Attachment> Sender<T, X> {
     /// Permits it has not yielded when dropped give their slots up.
     ///
     /// It waits in line with the other waiting senders, whatever the overflow policy (as
-    /// [`Sender::reserve`]); first come, first served: while it waits at the front for `n`
-    /// slots, the senders behind it wait too. `n = 0` reserves nothing and completes at once
-    /// while the mailbox is open. Waiting allocates nothing.
+    /// [`Sender::reserve`]). A receive that frees one slot wakes the first in line: while
+    /// this waits at the front for `n` slots, the senders behind it wait too. A receive that
+    /// frees several wakes as many waiters, and one behind may then take a slot before this
+    /// has its `n` (unlike tokio's semaphore, which keeps strict order). `n = 0` reserves
+    /// nothing and completes at once while the mailbox is open. Waiting allocates nothing.
     ///
     /// # Cancel safety
     /// As [`Sender::reserve`]'s: dropping the future before it completes reserves nothing; its

@@ -386,8 +386,9 @@ impl<T, X: Attachment> Shared<T, X> {
     /// Waits for `n` slots at once (`1..=capacity`) and claims them, held (`RESERVED`) as a
     /// permit's are: [`poll_claim`](Self::poll_claim) with a run for a claim. A waiter that is
     /// notified while fewer than `n` slots are free keeps its place at the front, as a woken
-    /// sender that finds its slot taken does, so those queued behind it wait too (first come,
-    /// first served, as tokio's semaphore).
+    /// sender that finds its slot taken does, so those queued behind it wait too, except the
+    /// ones a receive that freed several slots woke with it (`notify_senders` wakes one waiter
+    /// per freed slot).
     pub(super) fn poll_claim_run(
         &self,
         n: usize,
@@ -443,7 +444,7 @@ impl<T, X: Attachment> Shared<T, X> {
     /// The wait of [`poll_claim`](Self::poll_claim) and
     /// [`poll_claim_run`](Self::poll_claim_run), with `claim` for the claim it tries.
     #[inline(always)]
-    fn poll_claim_with<C>(
+    fn poll_claim_with<C: Claims>(
         &self,
         w: Pin<&Waiter>,
         registered: &mut bool,
@@ -746,18 +747,39 @@ impl<T, X: Attachment> Shared<T, X> {
 
 /// A claim between `Shared::poll_claim`'s re-check and its return, while the waiter leaves the
 /// wait list. Dropped with the claim still in it only by a panic on the way (the drop of the
-/// waker we had queued): the claim is then given up (`Claim`'s drop marks the slot SKIP) and
-/// the receiver woken, after that store.
-struct GivenUpOnUnwind<'a, T, X: Attachment, C> {
+/// waker we had queued): the claim is then given up (`Claim`'s drop marks the slot SKIP),
+/// counted as abandoned, as a dropped permit's is, and the receiver woken, after that store.
+struct GivenUpOnUnwind<'a, T, X: Attachment, C: Claims> {
     shared: &'a Shared<T, X>,
     /// A `Claim`, or a `ClaimRun` (whose drop gives each of its claims up).
     claim: Option<C>,
 }
 
-impl<T, X: Attachment, C> Drop for GivenUpOnUnwind<'_, T, X, C> {
+/// What [`GivenUpOnUnwind`] holds: one claim or a run of them, and how many slots that is.
+trait Claims {
+    fn slots(&self) -> usize;
+}
+
+impl<T> Claims for Claim<'_, T> {
+    fn slots(&self) -> usize {
+        1
+    }
+}
+
+impl<T> Claims for ClaimRun<'_, T> {
+    fn slots(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<T, X: Attachment, C: Claims> Drop for GivenUpOnUnwind<'_, T, X, C> {
     fn drop(&mut self) {
         if let Some(claim) = self.claim.take() {
+            let slots = claim.slots();
             drop(claim);
+            // A claim never published is no message: `stats` takes it out of `accepted`
+            // (claims made less claims abandoned), as for a dropped permit.
+            self.shared.abandoned.add(slots);
             // Broken twin `unwind_wake` (loom suite only) forgets this wake-up.
             #[cfg(not(ryker_loom_broken = "unwind_wake"))]
             self.shared.after_publish();
