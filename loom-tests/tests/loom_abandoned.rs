@@ -314,3 +314,77 @@ fn poll_reserve_abandoned_with_its_sender_dropped() {
     static WOKEN: Reached = Reached::new();
     poll_reserve_walked_away(WalkAway::Drop, &WOKEN);
 }
+
+/// `select!` over `rx.recv()` and another branch that wins: the receive is polled once (it
+/// registers its waker, or, mid-stream, yields) and dropped; later the task makes a new
+/// `recv()` and awaits it. Meanwhile a sender on another thread sends messages 1 and 2 into
+/// the empty 2-slot mailbox; its wake-up may go to the dropped receive's waker (taken, or
+/// being woken, as the new receive registers).
+///
+/// Must hold: the new receive is not left waiting (the registration replaces the old waker,
+/// and the re-check after it finds a message the old waker was woken for); a message the
+/// first poll returned is the task's; both arrive, in order, once each.
+fn recv_lost_a_select(mid_stream: bool, woken: Option<&'static Reached>) {
+    model(2, move || {
+        let drops = Drops::new(if mid_stream { 4 } else { 2 });
+        let (tx, mut rx) = channel(busy(2));
+        let mut got = Vec::new();
+        if mid_stream {
+            // Two at once: the receiver looks mid-stream, and its next poll on empty yields.
+            tx.try_send(drops.msg(0)).unwrap();
+            tx.try_send(drops.msg(1)).unwrap();
+            let mut out = Vec::new();
+            assert_eq!(block_on(rx.recv_many(&mut out, 2)), 2);
+            got.extend(out.iter().map(|m: &Msg| m.id));
+        }
+        let first = got.len();
+        let tx_s = tx.clone();
+        let d = drops.clone();
+        let s = spawn(move || {
+            for id in first..first + 2 {
+                assert_eq!(tx_s.try_send(d.msg(id)), Ok(Sent::Queued), "two free slots");
+            }
+        });
+        let r = spawn(move || {
+            let (flag, waker) = Flag::new();
+            {
+                let mut recv = pin!(rx.recv());
+                if let Poll::Ready(m) = poll_with(recv.as_mut(), &waker) {
+                    got.push(m.expect("the mailbox is open").id);
+                }
+                // The other branch won: the receive is dropped.
+            }
+            while got.len() < first + 2 {
+                got.push(block_on(rx.recv()).expect("the mailbox is open").id);
+            }
+            if let Some(woken) = woken.filter(|_| flag.woken()) {
+                woken.hit();
+            }
+            (rx, got)
+        });
+        s.join().unwrap();
+        let (rx, got) = r.join().unwrap();
+        drop(tx);
+        let expected: Vec<usize> = (0..first + 2).collect();
+        assert_eq!(got, expected, "in order, once each");
+        finish(rx, Vec::new(), &drops, &[]);
+    });
+    if let Some(woken) = woken {
+        woken.assert_reached("a wake-up that went to the dropped receive's waker");
+    }
+}
+
+/// [`recv_lost_a_select`] with an idle receiver: the first poll registers its waker.
+#[test]
+fn recv_dropped_by_select_then_recv_again() {
+    static WOKEN: Reached = Reached::new();
+    recv_lost_a_select(false, Some(&WOKEN));
+}
+
+/// [`recv_lost_a_select`] with a receiver mid-stream (it has just taken two messages at
+/// once): the first poll yields (wakes its own waker) instead of registering, so whether
+/// that waker was woken says nothing here.
+#[test]
+fn recv_dropped_by_select_mid_stream_then_recv_again() {
+    recv_lost_a_select(true, None);
+}
