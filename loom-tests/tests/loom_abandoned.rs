@@ -388,3 +388,249 @@ fn recv_dropped_by_select_then_recv_again() {
 fn recv_dropped_by_select_mid_stream_then_recv_again() {
     recv_lost_a_select(true, None);
 }
+
+/// A message whose destructor panics (`Bomb` with `panics`), once: what it panics with, which
+/// [`silence_bombs`] keeps out of the output.
+const BOMB: &str = "a message's destructor panicked";
+
+/// A message that may panic when dropped; its [`Msg`] is dropped (and counted) either way, as
+/// the rest of a value is when its `Drop` panics.
+struct Bomb {
+    msg: Msg,
+    panics: bool,
+}
+
+impl Bomb {
+    fn new(drops: &Drops, id: usize, panics: bool) -> Self {
+        Self {
+            msg: drops.msg(id),
+            panics,
+        }
+    }
+}
+
+impl core::fmt::Debug for Bomb {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Bomb({}, panics: {})", self.msg.id, self.panics)
+    }
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        if self.panics && !std::thread::panicking() {
+            panic!("{BOMB}");
+        }
+    }
+}
+
+/// Keeps the expected panic out of the output (loom runs a model thousands of times); any
+/// other panic is reported as usual.
+fn silence_bombs() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload().downcast_ref::<String>().map(String::as_str) != Some(BOMB) {
+            default(info);
+        }
+    }));
+}
+
+/// Runs `f`, catching a panic; `true` if it panicked with [`BOMB`] (any other panic goes on).
+fn caught_bomb(f: impl FnOnce()) -> bool {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(()) => false,
+        Err(payload) => match payload.downcast_ref::<String>().map(String::as_str) {
+            Some(BOMB) => true,
+            _ => std::panic::resume_unwind(payload),
+        },
+    }
+}
+
+/// An actor stops with its mailbox full (capacity 2: message 0, then message 1, whose
+/// destructor panics) while a sender waits in `send(2).await`. The receiver takes message 0
+/// (freeing a slot the sender may take), then goes: `close` and then its drop (`close`), or
+/// its drop alone. The mailbox documents that dropping the receiver closes the mailbox, wakes
+/// waiting senders (they get `Closed` and their message back) and drops the messages still
+/// queued past a destructor that panics, the first such panic then going on.
+///
+/// Must hold: the receiver's drop panics with message 1's panic; the waiting sender is woken
+/// (queued before the close, or `Closed(2)`); every message, 2 included wherever it ends (the
+/// receiver's drain, the ring's drop with the last sender, the sender's hands), is dropped
+/// exactly once; the counters say `accepted == received + discarded`.
+fn receiver_leaves_a_panicking_message(close_first: bool, drained_past: &'static Reached) {
+    silence_bombs();
+    model(3, move || {
+        let drops = Drops::new(3);
+        let (tx, mut rx) = channel(busy(2));
+        tx.try_send(Bomb::new(&drops, 0, false)).unwrap();
+        tx.try_send(Bomb::new(&drops, 1, true)).unwrap();
+        let tx_s = tx.clone();
+        let d = drops.clone();
+        let s = spawn(move || match block_on(tx_s.send(Bomb::new(&d, 2, false))) {
+            Ok(sent) => {
+                assert_eq!(sent, Sent::Queued);
+                true
+            }
+            Err(SendError::Closed(back)) => {
+                assert_eq!(back.msg.id, 2);
+                false
+            }
+            Err(other) => panic!("the Busy policy never answers {other:?}"),
+        });
+        let r = spawn(move || {
+            assert_eq!(rx.try_recv().expect("the mailbox is full").msg.id, 0);
+            caught_bomb(move || {
+                if close_first {
+                    rx.close();
+                }
+                drop(rx);
+            })
+        });
+        let queued = s.join().unwrap();
+        assert!(
+            r.join().unwrap(),
+            "message 1's panic goes on out of the drop"
+        );
+        if queued && drops.count(2) == 1 {
+            // Queued behind message 1, and dropped by the drain that went on past its panic.
+            drained_past.hit();
+        }
+        let stats = tx.stats();
+        assert_eq!(stats.received, 1, "{stats:?}");
+        assert_eq!(
+            stats.accepted,
+            stats.received + stats.discarded,
+            "{stats:?}"
+        );
+        drop(tx);
+        drops.assert_each_dropped_once();
+    });
+    drained_past.assert_reached("message 2 queued and dropped by the drain past the panic");
+}
+
+/// [`receiver_leaves_a_panicking_message`]: `Receiver::close`, then the drop.
+#[test]
+fn receiver_closed_and_dropped_with_a_panicking_message_queued() {
+    static DRAINED_PAST: Reached = Reached::new();
+    receiver_leaves_a_panicking_message(true, &DRAINED_PAST);
+}
+
+/// [`receiver_leaves_a_panicking_message`]: the drop alone closes.
+#[test]
+fn receiver_dropped_with_a_panicking_message_queued() {
+    static DRAINED_PAST: Reached = Reached::new();
+    receiver_leaves_a_panicking_message(false, &DRAINED_PAST);
+}
+
+/// A sender `try_send`s message 0, whose destructor panics, then message 1, into an empty
+/// 2-slot mailbox while the receiver is dropped; the last sender goes after both. Where
+/// message 0 ends decides where its panic surfaces: the receiver's drop drains it (queued
+/// before the drain), the sender gets it back refused (`Closed`) and drops it, or, when its
+/// send was in flight as the drain passed (claimed, not yet published), the ring drops it with
+/// the last sender's drop, past the panic to message 1 behind it.
+///
+/// Must hold: message 0 panics exactly once, in one of those three places; every message is
+/// dropped exactly once; no memory is leaked (loom checks its `Arc`s).
+#[test]
+fn a_panicking_message_goes_with_the_last_handle() {
+    static WITH_THE_RING: Reached = Reached::new();
+    silence_bombs();
+    model(3, || {
+        let drops = Drops::new(2);
+        let (tx, rx) = channel(busy(2));
+        let tx_s = tx.clone();
+        let d = drops.clone();
+        let s = spawn(move || {
+            let mut panics = 0;
+            for (id, bomb) in [(0, true), (1, false)] {
+                let refused = caught_bomb(|| match tx_s.try_send(Bomb::new(&d, id, bomb)) {
+                    Ok(sent) => assert_eq!(sent, Sent::Queued),
+                    Err(err) => assert!(err.is_closed(), "two free slots: {err:?}"),
+                });
+                panics += usize::from(refused);
+            }
+            panics
+        });
+        let r = spawn(move || usize::from(caught_bomb(move || drop(rx))));
+        let panics = s.join().unwrap() + r.join().unwrap();
+        let last = usize::from(caught_bomb(move || drop(tx)));
+        if last == 1 {
+            WITH_THE_RING.hit();
+        }
+        assert_eq!(panics + last, 1, "message 0 panics once");
+        drops.assert_each_dropped_once();
+    });
+    WITH_THE_RING.assert_reached("message 0 dropped with the ring, by the last sender's drop");
+}
+
+/// A task holds a permit (`reserve().await`, then work before `permit.send`) on a 1-slot
+/// mailbox while the receiver closes it and drains: the receiver reaches the held slot and
+/// waits on it, across the close. Then the task sends through the permit (`send`) or gives up
+/// (drops it: a timeout, an error in its work).
+///
+/// Must hold: the receiver is woken by the permit's publish or give-up, gets message 0 if it
+/// was sent through the permit (a reservation made before the close is accepted), and then the
+/// end; a reserve the close came before gets `Closed`; every message is dropped once.
+fn permit_across_the_close(send: bool, held: &'static Reached) {
+    model(3, move || {
+        let drops = Drops::new(1);
+        let (tx, mut rx) = channel(busy(1));
+        let tx_s = tx.clone();
+        let d = drops.clone();
+        let s = spawn(move || {
+            let Ok(permit) = block_on(tx_s.reserve()) else {
+                // The close came first; the message is never sent.
+                drop(d.msg(0));
+                return false;
+            };
+            loom::thread::yield_now();
+            if send {
+                permit.send(d.msg(0));
+            } else {
+                drop(permit);
+                drop(d.msg(0));
+            }
+            send
+        });
+        let r = spawn(move || {
+            rx.close();
+            let mut got = Vec::new();
+            let mut waited = false;
+            let end = block_on(core::future::poll_fn(|cx| loop {
+                match rx.poll_recv(cx) {
+                    Poll::Ready(Some(m)) => got.push(m.id),
+                    Poll::Ready(None) => return Poll::Ready(()),
+                    Poll::Pending => {
+                        // Not empty: the slot is claimed (the permit's), not yet published.
+                        waited |= !rx.is_empty();
+                        return Poll::Pending;
+                    }
+                }
+            }));
+            let () = end;
+            (rx, got, waited)
+        });
+        let sent = s.join().unwrap();
+        let (rx, got, waited) = r.join().unwrap();
+        if waited {
+            held.hit();
+        }
+        drop(tx);
+        let expected: &[usize] = if sent { &[0] } else { &[] };
+        finish(rx, got, &drops, expected);
+    });
+    held.assert_reached("the receiver waited on the held slot after its close");
+}
+
+/// [`permit_across_the_close`]: the task sends through the permit.
+#[test]
+fn permit_sent_across_the_close() {
+    static HELD: Reached = Reached::new();
+    permit_across_the_close(true, &HELD);
+}
+
+/// [`permit_across_the_close`]: the task drops the permit unused.
+#[test]
+fn permit_dropped_across_the_close() {
+    static HELD: Reached = Reached::new();
+    permit_across_the_close(false, &HELD);
+}
