@@ -595,7 +595,7 @@ fn permit_across_the_close(send: bool, held: &'static Reached) {
             rx.close();
             let mut got = Vec::new();
             let mut waited = false;
-            let end = block_on(core::future::poll_fn(|cx| loop {
+            block_on(core::future::poll_fn(|cx| loop {
                 match rx.poll_recv(cx) {
                     Poll::Ready(Some(m)) => got.push(m.id),
                     Poll::Ready(None) => return Poll::Ready(()),
@@ -606,7 +606,6 @@ fn permit_across_the_close(send: bool, held: &'static Reached) {
                     }
                 }
             }));
-            let () = end;
             (rx, got, waited)
         });
         let sent = s.join().unwrap();
