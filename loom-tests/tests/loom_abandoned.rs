@@ -633,3 +633,40 @@ fn permit_dropped_across_the_close() {
     static HELD: Reached = Reached::new();
     permit_across_the_close(false, &HELD);
 }
+
+/// A task reserves the only slot of a 1-slot mailbox (`reserve().await`), and while it works,
+/// another task of the thread waits in `send(0).await` for room; then the work fails (or times
+/// out) and the permit is dropped unused. The receiver meanwhile waits on the held slot.
+///
+/// Must hold: the permit's drop wakes the receiver, which steps over the given-up slot; that
+/// frees it, and the waiting send is woken for it and completes; message 0 arrives once.
+#[test]
+fn permit_dropped_while_a_sender_waits_behind_it() {
+    static BEHIND: Reached = Reached::new();
+    model(2, || {
+        let drops = Drops::new(1);
+        let (tx, mut rx) = channel(busy(1));
+        let (tx_a, tx_b) = (tx.clone(), tx.clone());
+        let d = drops.clone();
+        let s = spawn(move || {
+            let permit = block_on(tx_a.reserve()).expect("the mailbox is open");
+            let mut permit = Some(permit);
+            let sent = block_on_then(tx_b.send(d.msg(0)), || {
+                // The work failed: the permit is dropped unused, with the send queued behind.
+                drop(permit.take());
+                BEHIND.hit();
+            });
+            assert_eq!(sent, Ok(Sent::Queued));
+            assert!(permit.is_none(), "the held slot kept the send waiting");
+        });
+        let r = spawn(move || {
+            let got = block_on(rx.recv()).expect("the mailbox is open").id;
+            (rx, got)
+        });
+        s.join().unwrap();
+        let (rx, got) = r.join().unwrap();
+        drop(tx);
+        finish(rx, vec![got], &drops, &[0]);
+    });
+    BEHIND.assert_reached("the permit dropped with a send queued behind it");
+}
