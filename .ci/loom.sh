@@ -79,6 +79,9 @@ TWINS=(
     # The receiver parks on a plain send's claim in flight (`Pop::NotReady`), whose publish is
     # not followed by a fence: the sender's waker load can miss the registration.
     'coming|loom_no_lost_wakeup|receiver_meets_a_send_preempted_mid_claim|deadlock'
+    # The same reached with two threads and no bystander: a `recv()` dropped by `select!` and
+    # made again, whose registration races a send.
+    'coming|loom_abandoned|recv_dropped_by_select_then_recv_again|deadlock'
     # A permit's publish (the receiver may be parked on its RESERVED slot) with no SeqCst fence
     # before the waker load (`Shared::after_publish`).
     'held_wake|loom_permit|held_permit_sent_wakes_waiting_receiver|deadlock'
@@ -96,6 +99,9 @@ TWINS=(
     'refresh|loom_no_lost_wakeup|sender_repolled_while_queued|deadlock'
     # A waiter dropped after being notified does not pass the notification on (`cancel_wait`).
     'pass_on|loom_no_lost_wakeup|dropped_send_future_passes_its_wakeup_on|deadlock'
+    # The same at preemption bound 2 (the model above runs at 1): a `send` dropped under a
+    # timeout as the slot frees, with two threads.
+    'pass_on|loom_abandoned|send_under_a_timeout_passes_its_wakeup_on|deadlock'
     # A dropped permit marks its slot SKIP without waking the receiver (`Permit::drop`).
     'skip_wake|loom_permit|dropped_permit_wakes_waiting_receiver|deadlock'
     # The same give-up (`Shared::give_up`) for an owned permit released on another thread.
@@ -109,6 +115,9 @@ TWINS=(
     'closed_list|loom_closed|closed_never_takes_a_waiting_senders_wakeup|deadlock'
     # The close does not wake the `Sender::closed` futures (`Shared::wake_close_waiters`).
     'closed_wake|loom_closed|closed_races_receiver_drop|deadlock'
+    # The same across the receiver's close: the receiver waits on the held slot of a closed
+    # mailbox, and only the permit's drop can wake it for the end.
+    'skip_wake|loom_abandoned|permit_dropped_across_the_close|deadlock'
     # The evicting sender moves `head` with a plain store instead of the CAS (`Ring::force`):
     # it and a racing receiver can both take the oldest message.
     'evict|loom_drop_oldest|eviction_races_receive|Causality violation|dropped twice|delivered twice'
@@ -133,6 +142,8 @@ TWINS=(
     # A notification is spent on a `poll_reserve` registration (`Waiter::new_unbound`), the
     # old behaviour: a caller that abandons its pending `poll_reserve` starves other senders.
     'reserve_consumes|loom_poll_reserve|abandoned_poll_reserve_does_not_starve_send|deadlock'
+    # The same with the caller falling back to `try_send` on the sender it left registered.
+    'reserve_consumes|loom_abandoned|poll_reserve_abandoned_for_try_send|deadlock'
     # No Acquire fence where a receiver finds the ring closed and empty (`Ring::pop_impl`): the
     # actor loop can miss the SHUTDOWN flag set before the close and report `Released`.
     'close_acquire|loom_actor|shutdown_of_idle_actor_reports_shutdown|exit: Released'
