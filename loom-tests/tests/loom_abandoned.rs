@@ -397,7 +397,7 @@ fn recv_dropped_by_select_mid_stream_then_recv_again() {
     recv_lost_a_select(true, None);
 }
 
-/// A message whose destructor panics (`Bomb` with `panics`), once: what it panics with, which
+/// What a message whose destructor panics (`Bomb` with `panics`) panics with, which
 /// [`silence_bombs`] keeps out of the output.
 const BOMB: &str = "a message's destructor panicked";
 
@@ -431,12 +431,13 @@ impl Drop for Bomb {
     }
 }
 
-/// Keeps the expected panic out of the output (loom runs a model thousands of times); any
-/// other panic is reported as usual.
+/// Keeps the expected panics ([`BOMB`] and the panicking waker's) out of the output (loom
+/// runs a model thousands of times); any other panic is reported as usual.
 fn silence_bombs() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.payload().downcast_ref::<String>().map(String::as_str) != Some(BOMB) {
+        let message = info.payload().downcast_ref::<String>().map(String::as_str);
+        if message != Some(BOMB) && message != Some(panicky::WAKER_PANIC) {
             default(info);
         }
     }));
@@ -677,4 +678,128 @@ fn permit_dropped_while_a_sender_waits_behind_it() {
         finish(rx, vec![got], &drops, &[0]);
     });
     BEHIND.assert_reached("the permit dropped with a send queued behind it");
+}
+
+/// A waker whose clones panic when dropped while `armed` (a misbehaving executor's waker, or
+/// one that owns a value with a panicking destructor): the first clone dropped while armed
+/// disarms it and panics with [`WAKER_PANIC`]. Waking it does nothing (a wake by value leaks
+/// its clone's reference: acceptable in a model).
+mod panicky {
+    use core::task::{RawWaker, RawWakerVTable, Waker};
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    use std::sync::Arc;
+
+    /// What a clone's drop panics with.
+    pub(crate) const WAKER_PANIC: &str = "a waker's drop panicked";
+
+    pub(crate) struct Panicky {
+        pub(crate) armed: AtomicBool,
+    }
+
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, drop_waker);
+
+    fn clone(data: *const ()) -> RawWaker {
+        // SAFETY: `data` came from `Arc::into_raw` and that reference is still held.
+        unsafe { Arc::increment_strong_count(data.cast::<Panicky>()) };
+        RawWaker::new(data, &VTABLE)
+    }
+
+    fn noop(_: *const ()) {}
+
+    fn drop_waker(data: *const ()) {
+        // SAFETY: each clone holds one strong reference, given back here.
+        let panicky = unsafe { Arc::from_raw(data.cast::<Panicky>()) };
+        let was_armed = panicky.armed.swap(false, Relaxed);
+        drop(panicky);
+        if was_armed && !std::thread::panicking() {
+            panic!("{WAKER_PANIC}");
+        }
+    }
+
+    /// An armed waker; the returned handle disarms it.
+    pub(crate) fn waker() -> (Arc<Panicky>, Waker) {
+        let panicky = Arc::new(Panicky {
+            armed: AtomicBool::new(false),
+        });
+        let data = Arc::into_raw(panicky.clone()).cast::<()>();
+        // SAFETY: the vtable keeps `RawWaker`'s contract: clone takes a reference, drop gives
+        // one back, and the wake functions do nothing with it.
+        let waker = unsafe { Waker::from_raw(RawWaker::new(data, &VTABLE)) };
+        (panicky, waker)
+    }
+}
+
+/// Runs `f`, catching a panic; `true` if it panicked with `panicky::WAKER_PANIC` (any other
+/// panic goes on).
+fn caught_waker_panic(f: impl FnOnce()) -> bool {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(()) => false,
+        Err(payload) => match payload.downcast_ref::<String>().map(String::as_str) {
+            Some(panicky::WAKER_PANIC) => true,
+            _ => std::panic::resume_unwind(payload),
+        },
+    }
+}
+
+/// [`send_under_a_timeout_passes_its_wakeup_on`] with a waker whose drop panics, armed once
+/// the send has queued it: the send (message 1) either finds the slot on its re-check and
+/// leaves the wait list, dropping the queued waker, which panics out of the poll (the claim it
+/// made is given up: `Shared::poll_claim`'s `GivenUpOnUnwind`), or stays queued and panics out
+/// of its drop when its timeout fires. The message is dropped with the future either way.
+///
+/// Must hold: the other send, waiting in `send(2).await`, completes (a slot given up on unwind
+/// is stepped over and freed; a waiter whose waker is still queued held no notification);
+/// message 1 is never delivered unless its poll sent it; every message is dropped once.
+#[test]
+fn send_with_a_panicking_waker_under_a_timeout() {
+    static UNWOUND: Reached = Reached::new();
+    static DROP_PANICKED: Reached = Reached::new();
+    silence_bombs();
+    model(2, || {
+        let (drops, tx, rx) = full(3);
+        let (tx_a, tx_b) = (tx.clone(), tx.clone());
+        let d = drops.clone();
+        let s = spawn(move || {
+            let (panicky, waker) = panicky::waker();
+            let mut a = Some(Box::pin(tx_a.send(d.msg(1))));
+            // Armed from the first poll on: only a clone the send queued is dropped while armed
+            // (the poll borrows `waker`, and a wake takes the clone without dropping it).
+            panicky.armed.store(true, Relaxed);
+            let mut a_sent = false;
+            let unwound = caught_waker_panic(|| {
+                if let Poll::Ready(sent) = poll_with(a.as_mut().unwrap().as_mut(), &waker) {
+                    assert_eq!(sent, Ok(Sent::Queued));
+                    a_sent = true;
+                }
+            });
+            if unwound || a_sent {
+                a = None;
+            }
+            if unwound {
+                UNWOUND.hit();
+            }
+            // The timeout fires: the queued waker's drop may panic out of the future's.
+            let mut time_out = || {
+                if let Some(a) = a.take() {
+                    if caught_waker_panic(move || drop(a)) {
+                        DROP_PANICKED.hit();
+                    }
+                }
+            };
+            let sent = block_on_then(tx_b.send(d.msg(2)), &mut time_out);
+            assert_eq!(sent, Ok(Sent::Queued));
+            // Or only now, if the other send found room at once.
+            time_out();
+            panicky.armed.store(false, Relaxed);
+            a_sent
+        });
+        let r = spawn(move || receive_until(rx, 2));
+        let a_sent = s.join().unwrap();
+        let (rx, got) = r.join().unwrap();
+        drop(tx);
+        let expected: &[usize] = if a_sent { &[0, 1, 2] } else { &[0, 2] };
+        finish(rx, got, &drops, expected);
+    });
+    UNWOUND.assert_reached("the send's poll unwound with its claim given up");
+    DROP_PANICKED.assert_reached("the queued send's drop panicked");
 }
