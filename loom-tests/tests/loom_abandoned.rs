@@ -16,8 +16,9 @@
 //! `poll_reserve_abandoned_for_try_send`; `coming` deadlocks
 //! `recv_dropped_by_select_then_recv_again`; `skip_wake` deadlocks
 //! `permit_dropped_across_the_close`; `unwind_wake` deadlocks
-//! `send_with_a_panicking_waker_under_a_timeout`. No twin plants a bug in the drain past a panicking
-//! destructor: the panicking-message models are failed only by `publish` (and `refresh`).
+//! `send_with_a_panicking_waker_under_a_timeout`. No twin plants a bug in the drain past a
+//! panicking destructor: the panicking-message models are failed only by `publish` (and
+//! `refresh`).
 #![cfg(ryker_loom)]
 
 use core::future::Future;
