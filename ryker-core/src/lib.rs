@@ -18,9 +18,10 @@
 //!   `DropOldest`) and amnesia (wipe slots after use, feature `amnesia`).
 //! - [`metrics::MailboxStats`] — counters; [`metrics::Attachment`] — hooks for a metrics backend.
 //! - [`actor`] — the actor layer: [`actor::Actor`] (state + async `handle`), [`actor::Addr`]
-//!   (`tell`, `try_tell`, `tell_timeout`, `ask`), [`actor::ActorHandle`] (`shutdown`, `abort`,
-//!   `join`), [`actor::ActorOptions`] (config, name, [`actor::Supervision`], dead letters) and
-//!   [`actor::ActorConfig`] (mailbox + fairness budget, loadable from `CONFIG.toml`).
+//!   (`tell`, `try_tell`, `tell_timeout`, `ask`; `downgrade` to a [`actor::WeakAddr`]),
+//!   [`actor::ActorHandle`] (`shutdown`, `abort`, `join`), [`actor::ActorOptions`] (config,
+//!   name, [`actor::Supervision`], dead letters) and [`actor::ActorConfig`] (mailbox + fairness
+//!   budget, loadable from `CONFIG.toml`).
 //! - [`runtime::Runtime`] — the four-method trait (spawn, sleep, clock, yield) an async runtime
 //!   implements to run actors; the adapter crates are exactly that.
 //! - [`prelude`] — the actor API in one `use` (what the adapter crates re-export).

@@ -15,12 +15,13 @@
 //!   `actor_can_be_restarted`, `two_actors_on_address_*`, `actor_stops_on_stop_all_message`;
 //!   actix `SyncArbiter`, `test_stop_after_drop_sync_*`, `test_restart_sync_actor`): a ryker
 //!   mailbox belongs to one actor; its restarts are supervision restarts (ported).
-//! - weak addresses, address equality and hashing, type-erased recipients and message
-//!   channels (xtra `address_debug`'s counts, `message_channel_debug`, `test_addr_cmp_hash_eq`,
-//!   `scoped_task`; actix `test_weak_*`, `test_recipient_*`, `test_address_eq`,
-//!   `test_address_hash`; ractor `derived_actor_ref`, `runtime_message_typing`,
-//!   `test_sending_message_to_invalid_actor_type`): ryker has none of these (`Context::addr`
-//!   is the only weak form); the `Debug` part is ported.
+//! - type-erased recipients and message channels, and address counts (xtra `address_debug`'s
+//!   counts, `message_channel_debug`, `scoped_task`; actix `test_weak_recipient*`,
+//!   `test_recipient_*`; ractor `derived_actor_ref`, `runtime_message_typing`,
+//!   `test_sending_message_to_invalid_actor_type`): ryker has none of these; the `Debug` part
+//!   is ported. Weak addresses, address equality and hashing are ported (actix
+//!   `test_weak_address`, `test_weak_addr_partial_equality`, `test_address_eq`,
+//!   `test_address_hash`; xtra `test_addr_cmp_hash_eq` without its ordering of addresses).
 //! - streams, sinks, intervals, timers, spawned futures inside an actor and `AtomicResponse`
 //!   futures (actix `test_stream*`, `test_sink*`, `test_fut*`, `test_run_*`, `test_add_timeout*`,
 //!   `test_*wait_context`, `test_cancel_*`, `test_current_context_handle`; ractor `time/`,
@@ -59,7 +60,7 @@ use tokio::sync::oneshot;
 use ryker_tokio::{
     Actor, ActorConfig, ActorHandle, ActorOptions, Addr, AskError, AskTimeoutError, Context,
     DeadLetter, Exit, JoinError, MailboxConfig, Overflow, Reply, SendError, SendTimeoutError, Sent,
-    SpawnActor, TrySendError,
+    SpawnActor, TrySendError, WeakAddr,
 };
 
 /// The upper bound that turns a hang into a failure; never a measure of speed.
@@ -574,6 +575,39 @@ fn xtra_address_debug() {
     });
 }
 
+// xtra basic.rs `test_addr_cmp_hash_eq` (ryker: no ordering of addresses and no message
+// channels; an address equals its weak form, where xtra's compares them unequal and uses
+// `same_actor` for that)
+#[test]
+fn xtra_test_addr_cmp_hash_eq() {
+    on_current(async {
+        let first = ryker_tokio::spawn(Probe::default());
+        let second = ryker_tokio::spawn(Probe::default());
+        let (addr1, addr2) = (first.addr(), second.addr());
+        assert_ne!(addr1, addr2);
+        assert_eq!(addr1, addr1.clone());
+        assert_eq!(addr1, addr1.downgrade());
+        assert_eq!(addr1.downgrade(), addr1);
+        assert_ne!(addr1, addr2.downgrade());
+        let hash = |addr: &Addr<Probe>| {
+            use std::hash::{BuildHasher, RandomState};
+            let state = RandomState::new();
+            (
+                state.hash_one(addr),
+                state.hash_one(addr.clone()),
+                state.hash_one(addr.downgrade()),
+            )
+        };
+        let (a, b, c) = hash(&addr1);
+        assert!(
+            a == b && b == c,
+            "an address, its clone and its weak form hash alike"
+        );
+        first.shutdown();
+        second.shutdown();
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // actix 0.13, tests/*.rs
 // ---------------------------------------------------------------------------------------------
@@ -930,6 +964,146 @@ fn actix_test_different_message_result_types() {
             Ok(Err("no".to_string()))
         );
         handle.shutdown();
+    });
+}
+
+// actix test_address.rs `test_address_eq`
+#[test]
+fn actix_test_address_eq() {
+    on_current(async {
+        let log = Log::default();
+        let first = ryker_tokio::spawn(Probe::new(&log));
+        let addr0 = first.addr();
+        let addr01 = addr0.clone();
+        let addr02 = addr01.clone();
+        assert!(addr0 == addr01);
+        assert!(addr0 == addr02);
+        let second = ryker_tokio::spawn(Probe::new(&log));
+        assert!(addr0 != second.addr());
+        first.shutdown();
+        second.shutdown();
+    });
+}
+
+// actix test_address.rs `test_address_hash`
+#[test]
+fn actix_test_address_hash() {
+    on_current(async {
+        let log = Log::default();
+        let first = ryker_tokio::spawn(Probe::new(&log));
+        let addr0 = first.addr();
+        let addr01 = addr0.clone();
+        let mut addresses = std::collections::HashSet::new();
+        addresses.insert(addr0.clone());
+        addresses.insert(addr01.clone());
+        assert_eq!(addresses.len(), 1);
+        assert!(addresses.contains(&addr0));
+        assert!(addresses.contains(&addr01));
+        let second = ryker_tokio::spawn(Probe::new(&log));
+        let addr1 = second.addr();
+        addresses.insert(addr1.clone());
+        assert_eq!(addresses.len(), 2);
+        assert!(addresses.contains(&addr1));
+        assert!(addresses.remove(&addr0));
+        assert!(!addresses.contains(&addr0));
+        assert!(!addresses.contains(&addr01));
+        assert_eq!(addresses.len(), 1);
+        assert!(addresses.contains(&addr1));
+        first.shutdown();
+        second.shutdown();
+    });
+}
+
+// actix test_address.rs `test_weak_address` (ryker: the handle is an address too, so the
+// actor whose last address is dropped stops once its handle lets go, here by a shutdown and
+// a join)
+#[test]
+fn actix_test_weak_address() {
+    on_current(async {
+        let log = Log::default();
+        let mut first = ryker_tokio::spawn(Probe::new(&log));
+        let second = ryker_tokio::spawn(Probe::new(&log));
+        let (addr1, addr2) = (first.addr(), second.addr());
+        let (weak1, weak2) = (addr1.downgrade(), addr2.downgrade());
+        drop(addr1);
+        first.shutdown();
+        bounded(first.join()).await.unwrap();
+        assert!(weak1.upgrade().is_none(), "the first actor has stopped");
+        assert!(weak1.is_closed());
+        match weak2.upgrade() {
+            Some(addr) => assert!(addr2 == addr),
+            None => panic!("the second actor runs: its weak address upgrades"),
+        }
+        second.shutdown();
+    });
+}
+
+// actix test_address.rs `test_weak_addr_partial_equality`: equality of weak addresses holds
+// whether their actors run or have stopped
+#[test]
+fn actix_test_weak_addr_partial_equality() {
+    on_current(async {
+        let log = Log::default();
+        let mut first = ryker_tokio::spawn(Probe::new(&log));
+        let mut second = ryker_tokio::spawn(Probe::new(&log));
+        let (actor1, actor2) = (first.addr(), second.addr());
+        let weak1 = actor1.downgrade();
+        let weak1_again = actor1.downgrade();
+        let weak2 = actor2.downgrade();
+        assert!(!actor1.is_closed() && !actor2.is_closed());
+        let check_equality_assertions = || {
+            assert_eq!(weak1, weak1);
+            assert_eq!(weak1, weak1_again);
+            assert_eq!(weak2, weak2);
+            assert_ne!(weak1, weak2);
+            assert_ne!(weak1_again, weak2);
+        };
+        check_equality_assertions();
+        assert_eq!(weak1.upgrade().unwrap(), weak1.upgrade().unwrap());
+        assert_eq!(weak1.upgrade().unwrap(), weak1_again.upgrade().unwrap());
+        assert_eq!(weak2.upgrade().unwrap(), weak2.upgrade().unwrap());
+        assert_ne!(weak1.upgrade().unwrap(), weak2.upgrade().unwrap());
+        assert_ne!(weak1_again.upgrade().unwrap(), weak2.upgrade().unwrap());
+        drop(actor1);
+        first.shutdown();
+        bounded(first.join()).await.unwrap();
+        assert!(!actor2.is_closed());
+        check_equality_assertions();
+        drop(actor2);
+        second.shutdown();
+        bounded(second.join()).await.unwrap();
+        check_equality_assertions();
+    });
+}
+
+// ryker: a `WeakAddr` does not keep its actor running (the actor stops when its last `Addr`
+// and its handle are gone), and `Context::weak_addr` is the actor's own, always there
+#[test]
+fn a_weak_address_does_not_keep_its_actor_running() {
+    struct Registers(Option<oneshot::Sender<WeakAddr<Registers>>>);
+    impl Actor for Registers {
+        type Msg = ();
+        async fn started(&mut self, ctx: &mut Context<Self>) {
+            if let Some(tx) = self.0.take() {
+                let _ = tx.send(ctx.weak_addr());
+            }
+        }
+        async fn handle(&mut self, (): (), _: &mut Context<Self>) {}
+    }
+    on_current(async {
+        let (tx, rx) = oneshot::channel();
+        let mut handle = ryker_tokio::spawn(Registers(Some(tx)));
+        let addr = handle.addr();
+        let own = bounded(rx).await.unwrap();
+        assert_eq!(own, addr, "the actor's own weak address is its address");
+        let weak = addr.downgrade();
+        drop(addr);
+        // The handle's own address is the last one: letting it go (a join gives it up) stops
+        // the actor although `own` and `weak` are alive.
+        let report = bounded(handle.join()).await.unwrap();
+        assert_eq!(report.exit, Exit::Released, "{report:?}");
+        assert!(own.upgrade().is_none() && weak.upgrade().is_none());
+        assert_eq!(own, weak, "still equal after the actor stopped");
     });
 }
 

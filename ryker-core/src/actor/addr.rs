@@ -3,6 +3,7 @@
 use alloc::boxed::Box;
 use core::fmt;
 use core::future::Future;
+use core::hash::{Hash, Hasher};
 use core::pin::Pin;
 use core::task::Poll;
 use core::time::Duration;
@@ -37,13 +38,166 @@ impl<A: Actor> fmt::Debug for Addr<A> {
     }
 }
 
+/// An actor's address that does not keep it running ([`Addr::downgrade`]): the actor stops
+/// when every [`Addr`] and its [`ActorHandle`] are gone, whatever `WeakAddr`s are left.
+/// [`upgrade`](Self::upgrade) gives an [`Addr`] back while the actor's mailbox is open. A
+/// `WeakAddr` keeps the mailbox's memory (not the actor) until it is dropped.
+///
+/// Equal to another `WeakAddr` or an [`Addr`] of the same actor, and hashed as they are, so
+/// it stays a usable key after the actor has stopped.
+pub struct WeakAddr<A: Actor> {
+    weak: WeakSender<Mail<A>, ActorShared>,
+}
+
+impl<A: Actor> WeakAddr<A> {
+    /// The actor's address, while its mailbox is open (some [`Addr`] or the
+    /// [`ActorHandle`] is alive, and no shutdown or abort closed it); `None` after.
+    pub fn upgrade(&self) -> Option<Addr<A>> {
+        self.weak.upgrade().map(Addr::from_sender)
+    }
+
+    /// Whether the actor's mailbox is closed (it stops, or has stopped, taking nothing more).
+    pub fn is_closed(&self) -> bool {
+        self.weak.is_closed()
+    }
+
+    /// The actor's name ([`Addr::name`]).
+    pub fn name(&self) -> &str {
+        self.weak.attachment().name()
+    }
+}
+
+impl<A: Actor> Clone for WeakAddr<A> {
+    fn clone(&self) -> Self {
+        Self {
+            weak: self.weak.clone(),
+        }
+    }
+}
+
+impl<A: Actor> fmt::Debug for WeakAddr<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakAddr")
+            .field("name", &self.name())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl<A: Actor> PartialEq for WeakAddr<A> {
+    fn eq(&self, other: &Self) -> bool {
+        self.weak.same_channel(&other.weak)
+    }
+}
+
+impl<A: Actor> Eq for WeakAddr<A> {}
+
+impl<A: Actor> Hash for WeakAddr<A> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.weak.channel_addr().hash(state);
+    }
+}
+
+impl<A: Actor> PartialEq<Addr<A>> for WeakAddr<A> {
+    fn eq(&self, other: &Addr<A>) -> bool {
+        other == self
+    }
+}
+
+/// Two addresses are equal when they are addresses of the same actor (the same mailbox, which
+/// the actor keeps across supervision restarts); the hash is the mailbox's, so an `Addr` is a
+/// key for sets and maps. (Clippy's `mutable_key_type` sees the atomics inside and flags such
+/// a key; the hashed address never changes: list `ryker_core::actor::addr::Addr` under
+/// `ignore-interior-mutability` in `clippy.toml`, as this workspace does.)
+///
+/// ```
+/// # use ryker_core::actor::{Actor, Context, SpawnActor};
+/// # use ryker_core::runtime::Runtime;
+/// # #[derive(Clone)] struct Rt;
+/// # impl Runtime for Rt {
+/// #     type Instant = std::time::Instant;
+/// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+/// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+/// #     }
+/// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+/// #         async move { std::thread::sleep(d) }
+/// #     }
+/// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+/// # }
+/// struct Nop;
+/// impl Actor for Nop {
+///     type Msg = ();
+///     async fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+/// let (a, b) = (Rt.spawn_actor(Nop), Rt.spawn_actor(Nop));
+/// assert_eq!(a.addr(), a.addr().clone());
+/// assert_ne!(a.addr(), b.addr());
+/// let known: std::collections::HashSet<_> = [a.addr(), a.addr(), b.addr()].into();
+/// assert_eq!(known.len(), 2);
+/// # a.shutdown(); b.shutdown();
+/// ```
+impl<A: Actor> PartialEq for Addr<A> {
+    fn eq(&self, other: &Self) -> bool {
+        self.tx.same_channel(&other.tx)
+    }
+}
+
+impl<A: Actor> Eq for Addr<A> {}
+
+impl<A: Actor> Hash for Addr<A> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.tx.channel_addr().hash(state);
+    }
+}
+
+impl<A: Actor> PartialEq<WeakAddr<A>> for Addr<A> {
+    fn eq(&self, other: &WeakAddr<A>) -> bool {
+        self.tx.channel_addr() == other.weak.channel_addr()
+    }
+}
+
 impl<A: Actor> Addr<A> {
     pub(super) fn from_sender(tx: Sender<Mail<A>, ActorShared>) -> Self {
         Self { tx }
     }
 
-    pub(super) fn downgrade(&self) -> WeakSender<Mail<A>, ActorShared> {
+    pub(super) fn weak_sender(&self) -> WeakSender<Mail<A>, ActorShared> {
         self.tx.downgrade()
+    }
+
+    /// An address that does not keep the actor running ([`WeakAddr`]): for registries,
+    /// observers and actors that refer to each other in a cycle.
+    ///
+    /// ```
+    /// # use ryker_core::actor::{Actor, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         async move { std::thread::sleep(d) }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Nop;
+    /// impl Actor for Nop {
+    ///     type Msg = ();
+    ///     async fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    /// let mut handle = Rt.spawn_actor(Nop);
+    /// let weak = handle.addr().downgrade();
+    /// assert!(weak.upgrade().is_some()); // the handle keeps the actor running
+    /// handle.shutdown();
+    /// ryker_core::blocking::block_on(handle.join()).unwrap();
+    /// assert!(weak.upgrade().is_none()); // stopped: its mailbox is closed
+    /// ```
+    pub fn downgrade(&self) -> WeakAddr<A> {
+        WeakAddr {
+            weak: self.tx.downgrade(),
+        }
     }
 
     #[inline]
@@ -969,5 +1123,13 @@ impl<A: Actor> Context<A> {
     /// ```
     pub fn addr(&self) -> Option<Addr<A>> {
         self.weak.upgrade().map(Addr::from_sender)
+    }
+
+    /// The actor's own address as a [`WeakAddr`], always (it does not keep the actor running):
+    /// for handing out to observers or registries that must not keep it alive.
+    pub fn weak_addr(&self) -> WeakAddr<A> {
+        WeakAddr {
+            weak: self.weak.clone(),
+        }
     }
 }

@@ -99,7 +99,7 @@ impl<A: Actor> fmt::Debug for ActorHandle<A> {
 impl<A: Actor> ActorHandle<A> {
     pub(super) fn new(addr: Addr<A>, done: crate::oneshot::OneshotReceiver<ActorReport>) -> Self {
         Self {
-            weak: addr.downgrade(),
+            weak: addr.weak_sender(),
             addr: Some(addr),
             done,
             outcome: None,

@@ -56,7 +56,7 @@
 //! Each file depends only on those listed before it (a test checks there is no cycle):
 //! `shared` (the per-actor state in the mailbox's attachment: name, control flags, the
 //! loop's waker), `context` (the [`Actor`] trait and its [`Context`]), `report` (exits,
-//! supervision, dead letters, the final [`ActorReport`]), `addr` ([`Addr`], [`Reply`]),
+//! supervision, dead letters, the final [`ActorReport`]), `addr` ([`Addr`], [`WeakAddr`], [`Reply`]),
 //! `guard` (polling a handler under panic and abort), `fairness` (when to yield),
 //! `supervisor` (restarts and the dead-letter hook), `run` (the run loop), `handle`
 //! ([`ActorHandle`]), `options` ([`ActorOptions`], spawning).
@@ -79,7 +79,7 @@ pub use crate::error::{
     AskError, AskTimeoutError, JoinError, SendError, SendTimeoutError, TrySendError,
 };
 pub use crate::mailbox::Sent;
-pub use addr::{Addr, Reply};
+pub use addr::{Addr, Reply, WeakAddr};
 pub use context::{Actor, Context};
 pub use handle::{ActorHandle, Join};
 pub use options::{ActorOptions, SpawnActor};

@@ -759,6 +759,13 @@ impl<T, X: Attachment> Sender<T, X> {
         core::ptr::eq(&*self.shared, &*other.shared)
     }
 
+    /// The address of the mailbox's shared state: equal for two handles exactly when
+    /// [`same_channel`](Self::same_channel) says so, and stable while this handle lives (for
+    /// hashing the actor addresses built on it).
+    pub(crate) fn channel_addr(&self) -> usize {
+        core::ptr::from_ref::<Shared<T, X>>(&self.shared) as usize
+    }
+
     /// Number of live [`Sender`]s of this mailbox, this one included (a snapshot: other
     /// threads may clone or drop senders at any time). The sender an [`OwnedPermit`] holds
     /// counts; a [`WeakSender`] does not (see [`Sender::weak_count`]).
@@ -907,6 +914,13 @@ impl<T, X: Attachment> WeakSender<T, X> {
     /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         core::ptr::eq(&*self.shared, &*other.shared)
+    }
+
+    /// The address of the mailbox's shared state: equal for two handles exactly when
+    /// [`same_channel`](Self::same_channel) says so, and stable while this handle lives (for
+    /// hashing the actor addresses built on it).
+    pub(crate) fn channel_addr(&self) -> usize {
+        core::ptr::from_ref::<Shared<T, X>>(&self.shared) as usize
     }
 
     /// Number of live [`Sender`]s of this mailbox (a snapshot, as [`Sender::strong_count`]):
