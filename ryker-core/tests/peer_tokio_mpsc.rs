@@ -29,8 +29,9 @@
 //!   `test_rx_unbounded_is_closed_when_dropping_all_senders_except_weak_senders`,
 //!   `unbounded_sender_*_count*` (`drop_all_elements_during_panic` is unbounded in tokio; its
 //!   scenario is ported to the bounded mailbox);
-//! * `send_timeout` (`recv_timeout`, `recv_timeout_panic`): ryker-core has no clock; the
-//!   runtime adapters own timeouts;
+//! * `recv_timeout_panic`: tokio's timer panics outside a tokio runtime; ryker-core has no
+//!   clock, and its `Sender::send_before` takes the caller's deadline future instead
+//!   (`recv_timeout` is ported with it);
 //! * `blocking_recv_async`, `blocking_send_async`: the mailbox panics on a blocking call inside
 //!   async code only where a runtime adapter installs its probe (`AsyncContextProbe`), which
 //!   ryker-core's tests have none of.
@@ -2011,4 +2012,45 @@ fn try_recv_after_receiver_close_with_permits_holding_every_slot() {
             "{overflow}: try_recv_many"
         );
     }
+}
+
+// tokio `recv_timeout` (the send's timeout; tokio names it after the receiver that never reads)
+#[test]
+fn recv_timeout() {
+    use ryker_core::error::SendTimeoutError::{Closed, Timeout};
+    // tokio's deadlines are 1 s for the sends that find room and 100 ms for the one that does
+    // not. Here a deadline that never comes stands for the first (room is there at once) and
+    // one that has already come for the second (no thread and no sleep, so the test is the
+    // same under Miri): what is checked is the outcome, not the clock.
+    let never = std::future::pending::<()>;
+    block_on(async {
+        let (tx, rx) = channel::<u32>(bounded(5));
+        for m in [10, 20, 30, 40, 50] {
+            assert_eq!(tx.send_before(m, never()).await, Ok(Sent::Queued));
+        }
+        assert_eq!(
+            tx.send_before(60, std::future::ready(())).await,
+            Err(Timeout(60))
+        );
+        drop(rx);
+        assert_eq!(tx.send_before(70, never()).await, Err(Closed(70)));
+    });
+}
+
+// ryker: a `send_before` waiting on a full mailbox takes the slot a receive frees before its
+// deadline, and a receive is what wakes it
+#[test]
+fn send_before_takes_the_slot_freed_before_its_deadline() {
+    let (tx, mut rx) = channel::<u32>(bounded(1));
+    tx.try_send(1).unwrap();
+    let (woken, waker) = CountingWaker::new();
+    let mut send = std::pin::pin!(tx.send_before(2, std::future::pending::<()>()));
+    assert!(poll_once(send.as_mut(), &waker).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert!(woken.count() >= 1, "the freed slot woke the waiting send");
+    assert_eq!(
+        poll_once(send.as_mut(), &waker),
+        Poll::Ready(Ok(Sent::Queued))
+    );
+    assert_eq!(rx.try_recv(), Ok(2));
 }

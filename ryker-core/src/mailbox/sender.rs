@@ -13,7 +13,7 @@ use super::shared::{take_msg, Refused, Shared};
 #[cfg(feature = "std")]
 use super::Overflow;
 use super::{Attachment, MailboxStats, NoAttachment, Sent};
-use crate::error::{Closed, ReserveManyError, SendError, TrySendError};
+use crate::error::{Closed, ReserveManyError, SendError, SendTimeoutError, TrySendError};
 use crate::ring::{Claim, ClaimError, ClaimRun, DetachedClaim};
 use crate::sync::{Arc, Ordering};
 use crate::wait_list::{WaitList, WaitState, Waiter};
@@ -196,6 +196,69 @@ impl<T, X: Attachment> Sender<T, X> {
         self.leave_reserve_wait();
         Reserve {
             wait: Wait::new(&self.shared),
+        }
+    }
+
+    /// Sends, waiting for space until `deadline` completes (tokio's `send_timeout`, with the
+    /// timer left to the caller: ryker-core has no clock, so pass your runtime's sleep, e.g.
+    /// `tokio::time::sleep(d)`). A free slot is taken at once, as [`Sender::try_send`] takes
+    /// it; a full mailbox is answered by its overflow policy as `try_send` answers it, except
+    /// that under `Busy` the send waits in line with the other waiting senders (as
+    /// [`Sender::reserve`]) until a slot frees up, the mailbox closes or the deadline comes.
+    ///
+    /// # Errors
+    /// [`SendTimeoutError::Timeout`] with the message when the deadline came first;
+    /// [`SendTimeoutError::Closed`] with the message when the mailbox is closed;
+    /// [`SendTimeoutError::Dropped`] under `DropNewest` with a full mailbox (counted).
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropped before it completes, it has sent nothing (the message is dropped
+    /// with the future) and gives its place among the waiting senders up, passing on a
+    /// wake-up it had received. Use the error's message to retry instead.
+    ///
+    /// ```
+    /// use ryker_core::error::SendTimeoutError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig, Sent};
+    /// use futures::executor::block_on;
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+    /// let never = std::future::pending::<()>();
+    /// assert_eq!(block_on(tx.send_before(1, never)), Ok(Sent::Queued));
+    /// // Full: a deadline that has already come hands the message back.
+    /// let now = std::future::ready(());
+    /// assert_eq!(block_on(tx.send_before(2, now)), Err(SendTimeoutError::Timeout(2)));
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// drop(rx);
+    /// let never = std::future::pending::<()>();
+    /// assert_eq!(block_on(tx.send_before(3, never)), Err(SendTimeoutError::Closed(3)));
+    /// ```
+    pub async fn send_before<D: Future<Output = ()>>(
+        &self,
+        msg: T,
+        deadline: D,
+    ) -> Result<Sent, SendTimeoutError<T>> {
+        let msg = match self.try_send(msg) {
+            Ok(sent) => return Ok(sent),
+            Err(TrySendError::Dropped) => return Err(SendTimeoutError::Dropped),
+            Err(TrySendError::Closed(msg)) => return Err(SendTimeoutError::Closed(msg)),
+            Err(TrySendError::Busy(msg)) => msg,
+        };
+        let mut reserve = core::pin::pin!(self.reserve());
+        let mut deadline = core::pin::pin!(deadline);
+        // The reservation first: a slot that is free when the deadline comes is still taken.
+        let outcome = core::future::poll_fn(|cx| {
+            if let Poll::Ready(permit) = reserve.as_mut().poll(cx) {
+                return Poll::Ready(Some(permit));
+            }
+            deadline.as_mut().poll(cx).map(|()| None)
+        })
+        .await;
+        match outcome {
+            Some(Ok(permit)) => {
+                permit.send(msg);
+                Ok(Sent::Queued)
+            }
+            Some(Err(Closed)) => Err(SendTimeoutError::Closed(msg)),
+            None => Err(SendTimeoutError::Timeout(msg)),
         }
     }
 
