@@ -422,15 +422,7 @@ impl<A: Actor> Addr<A> {
         env: Mail<A>,
         deadline: &mut Pin<Box<dyn Future<Output = ()> + Send>>,
     ) -> Result<Sent, SendTimeoutError<Mail<A>>> {
-        let mut reserve = core::pin::pin!(self.tx.reserve());
-        let outcome = core::future::poll_fn(|cx| {
-            if let Poll::Ready(permit) = reserve.as_mut().poll(cx) {
-                return Poll::Ready(Some(permit));
-            }
-            deadline.as_mut().poll(cx).map(|()| None)
-        })
-        .await;
-        match outcome {
+        match self.tx.reserve_before(deadline.as_mut()).await {
             Some(Ok(permit)) => {
                 permit.send(env);
                 Ok(Sent::Queued)

@@ -242,17 +242,7 @@ impl<T, X: Attachment> Sender<T, X> {
             Err(TrySendError::Closed(msg)) => return Err(SendTimeoutError::Closed(msg)),
             Err(TrySendError::Busy(msg)) => msg,
         };
-        let mut reserve = core::pin::pin!(self.reserve());
-        let mut deadline = core::pin::pin!(deadline);
-        // The reservation first: a slot that is free when the deadline comes is still taken.
-        let outcome = core::future::poll_fn(|cx| {
-            if let Poll::Ready(permit) = reserve.as_mut().poll(cx) {
-                return Poll::Ready(Some(permit));
-            }
-            deadline.as_mut().poll(cx).map(|()| None)
-        })
-        .await;
-        match outcome {
+        match self.reserve_before(deadline).await {
             Some(Ok(permit)) => {
                 permit.send(msg);
                 Ok(Sent::Queued)
@@ -260,6 +250,24 @@ impl<T, X: Attachment> Sender<T, X> {
             Some(Err(Closed)) => Err(SendTimeoutError::Closed(msg)),
             None => Err(SendTimeoutError::Timeout(msg)),
         }
+    }
+
+    /// [`Sender::reserve`] until `deadline` completes: `None` if the deadline came first (the
+    /// reservation, dropped, gives its place up and passes on a wake-up it had received).
+    pub(crate) async fn reserve_before<D: Future<Output = ()>>(
+        &self,
+        deadline: D,
+    ) -> Option<Result<Permit<'_, T, X>, Closed>> {
+        let mut reserve = core::pin::pin!(self.reserve());
+        let mut deadline = core::pin::pin!(deadline);
+        // The reservation first: a slot that is free when the deadline comes is still taken.
+        core::future::poll_fn(|cx| {
+            if let Poll::Ready(permit) = reserve.as_mut().poll(cx) {
+                return Poll::Ready(Some(permit));
+            }
+            deadline.as_mut().poll(cx).map(|()| None)
+        })
+        .await
     }
 
     /// Reserves a free slot without waiting (tokio's `try_reserve`). The returned [`Permit`]
