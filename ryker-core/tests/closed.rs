@@ -7,17 +7,9 @@ mod common;
 use std::pin::pin;
 use std::task::Poll;
 
-use common::{poll_once, CountingWaker};
+use common::{config, poll_once, CountingWaker};
 use futures::executor::block_on;
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
-
-fn config(capacity: usize, overflow: Overflow) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow,
-        ..MailboxConfig::default()
-    }
-}
+use ryker_core::mailbox::{channel, Overflow, Sent};
 
 #[test]
 fn completes_on_every_kind_of_close_and_at_once_when_closed() {

@@ -7,20 +7,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 
-use common::{poll_once, CountingWaker, Tracked};
+use common::{config, poll_once, CountingWaker, Tracked};
 use ryker_core::error::{Closed, SendError, TryRecvError, TrySendError};
 use ryker_core::mailbox::{
     channel, try_channel, MailboxConfig, MailboxStats, Overflow, Permit, Receiver, Sender, Sent,
 };
 use ryker_core::ring::{Ring, StaticRing};
-
-fn config(capacity: usize, overflow: Overflow) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow,
-        ..MailboxConfig::default()
-    }
-}
 
 #[test]
 fn public_types_are_send_sync_and_unpin_where_expected() {

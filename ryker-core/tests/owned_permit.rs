@@ -9,18 +9,10 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
 
-use common::{poll_once, CountingWaker};
+use common::{config, poll_once, CountingWaker};
 use futures::executor::block_on;
 use ryker_core::error::{Closed, TryRecvError, TrySendError};
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
-
-fn config(capacity: usize, overflow: Overflow) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow,
-        ..MailboxConfig::default()
-    }
-}
+use ryker_core::mailbox::{channel, Overflow, Sent};
 
 #[test]
 fn an_owned_permit_counts_as_a_sender_and_hands_it_back() {

@@ -7,18 +7,10 @@ mod common;
 use std::pin::pin;
 use std::task::Poll;
 
-use common::{poll_once, CountingWaker};
+use common::{config, poll_once, CountingWaker};
 use futures::executor::block_on;
 use ryker_core::error::{ReserveManyError, TryRecvError};
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
-
-fn config(capacity: usize, overflow: Overflow) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow,
-        ..MailboxConfig::default()
-    }
-}
+use ryker_core::mailbox::{channel, Overflow, Sent};
 
 #[test]
 fn too_few_free_slots_take_nothing_under_every_policy() {

@@ -7,17 +7,9 @@ mod common;
 use std::pin::pin;
 use std::task::Poll;
 
-use common::{poll_once, CountingWaker};
+use common::{config, poll_once, CountingWaker};
 use ryker_core::error::{TryRecvError, TrySendError};
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
-
-fn config(capacity: usize, overflow: Overflow) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow,
-        ..MailboxConfig::default()
-    }
-}
+use ryker_core::mailbox::{channel, Overflow, Sent};
 
 #[test]
 fn a_full_mailbox_answers_busy_under_every_policy_and_loses_nothing() {

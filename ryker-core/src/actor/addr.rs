@@ -40,8 +40,8 @@ impl<A: Actor> fmt::Debug for Addr<A> {
 
 /// An actor's address that does not keep it running ([`Addr::downgrade`]): the actor stops
 /// when every [`Addr`] and its [`ActorHandle`] are gone, whatever `WeakAddr`s are left.
-/// [`upgrade`](Self::upgrade) gives an [`Addr`] back while the actor's mailbox is open. A
-/// `WeakAddr` keeps the mailbox's memory (not the actor) until it is dropped.
+/// [`upgrade`](Self::upgrade) gives an [`Addr`] back while some `Addr` is alive. A `WeakAddr`
+/// keeps the mailbox's memory (not the actor) until it is dropped.
 ///
 /// Equal to another `WeakAddr` or an [`Addr`] of the same actor, and hashed as they are, so
 /// it stays a usable key after the actor has stopped.
@@ -50,18 +50,97 @@ pub struct WeakAddr<A: Actor> {
 }
 
 impl<A: Actor> WeakAddr<A> {
-    /// The actor's address, while its mailbox is open (some [`Addr`] or the
-    /// [`ActorHandle`] is alive, and no shutdown or abort closed it); `None` after.
+    /// The actor's address, while some [`Addr`] is alive (the [`ActorHandle`] holds one until
+    /// it is joined); `None` once every one is gone. An address upgraded after a shutdown or an
+    /// abort is one to a closed mailbox: its sends fail with `Closed`.
+    ///
+    /// ```
+    /// # use ryker_core::actor::{Actor, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         async move { std::thread::sleep(d) }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// # struct Nop;
+    /// # impl Actor for Nop {
+    /// #     type Msg = ();
+    /// #     async fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// # }
+    /// let mut handle = Rt.spawn_actor(Nop);
+    /// let weak = handle.addr().downgrade();
+    /// weak.upgrade().expect("the handle keeps the actor running").try_tell(()).unwrap();
+    /// handle.shutdown();
+    /// ryker_core::blocking::block_on(handle.join()).unwrap(); // the handle lets its address go
+    /// assert!(weak.upgrade().is_none());
+    /// ```
     pub fn upgrade(&self) -> Option<Addr<A>> {
         self.weak.upgrade().map(Addr::from_sender)
     }
 
     /// Whether the actor's mailbox is closed (it stops, or has stopped, taking nothing more).
+    ///
+    /// ```
+    /// # use ryker_core::actor::{Actor, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         async move { std::thread::sleep(d) }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// # struct Nop;
+    /// # impl Actor for Nop {
+    /// #     type Msg = ();
+    /// #     async fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// # }
+    /// let handle = Rt.spawn_actor(Nop);
+    /// let weak = handle.addr().downgrade();
+    /// assert!(!weak.is_closed());
+    /// handle.shutdown();
+    /// assert!(weak.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.weak.is_closed()
     }
 
     /// The actor's name ([`Addr::name`]).
+    ///
+    /// ```
+    /// # use ryker_core::actor::{Actor, Context, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         async move { std::thread::sleep(d) }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// # struct Nop;
+    /// # impl Actor for Nop {
+    /// #     type Msg = ();
+    /// #     async fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// # }
+    /// use ryker_core::actor::ActorOptions;
+    /// let handle = Rt.spawn_actor_with_options(Nop, ActorOptions::default().name("nop")).unwrap();
+    /// assert_eq!(handle.addr().downgrade().name(), "nop");
+    /// # handle.shutdown();
+    /// ```
     pub fn name(&self) -> &str {
         self.weak.attachment().name()
     }
@@ -1119,6 +1198,36 @@ impl<A: Actor> Context<A> {
 
     /// The actor's own address as a [`WeakAddr`], always (it does not keep the actor running):
     /// for handing out to observers or registries that must not keep it alive.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use ryker_core::actor::{Actor, Context, SpawnActor, WeakAddr};
+    /// # use ryker_core::runtime::Runtime;
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         async move { std::thread::sleep(d) }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Tells whoever asks where it lives, without keeping itself alive.
+    /// struct Registers(mpsc::Sender<WeakAddr<Registers>>);
+    /// impl Actor for Registers {
+    ///     type Msg = ();
+    ///     async fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         self.0.send(ctx.weak_addr()).unwrap();
+    ///     }
+    ///     async fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    /// let (tx, registered) = mpsc::channel();
+    /// let handle = Rt.spawn_actor(Registers(tx));
+    /// assert_eq!(registered.recv().unwrap(), handle.addr());
+    /// # handle.shutdown();
+    /// ```
     pub fn weak_addr(&self) -> WeakAddr<A> {
         WeakAddr {
             weak: self.weak.clone(),

@@ -89,3 +89,15 @@ pub fn scale(full: usize) -> usize {
         _ => full,
     }
 }
+
+/// A mailbox of `capacity` slots under `overflow`, the rest as the defaults.
+pub fn config(
+    capacity: usize,
+    overflow: ryker_core::mailbox::Overflow,
+) -> ryker_core::mailbox::MailboxConfig {
+    ryker_core::mailbox::MailboxConfig {
+        capacity,
+        overflow,
+        ..ryker_core::mailbox::MailboxConfig::default()
+    }
+}
