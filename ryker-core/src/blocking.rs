@@ -328,6 +328,70 @@ pub(crate) fn block_on_spin<F: Future>(future: F, spin: bool) -> F::Output {
     })
 }
 
+/// A deadline on the host's clock, as a future: ready once `Instant::now()` has reached it.
+/// It registers no waker: the one thing that polls it, [`block_on_until`], parks with a
+/// timeout that ends at the deadline, then polls again. (Polled by anything else it would
+/// never wake its task.)
+#[cfg(not(ryker_loom))]
+pub(crate) struct Expiry(pub(crate) std::time::Instant);
+
+#[cfg(not(ryker_loom))]
+impl Future for Expiry {
+    type Output = ();
+
+    fn poll(self: core::pin::Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if std::time::Instant::now() >= self.0 {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// The instant `timeout` from now; a timeout too long for the clock (`Duration::MAX`, say)
+/// gives a deadline a century away, as good as none.
+#[cfg(not(ryker_loom))]
+pub(crate) fn deadline_after(timeout: core::time::Duration) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + core::time::Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
+/// Polls `future` on this thread, parking between polls until it is woken or `deadline` comes,
+/// whichever is first, and returns its output. The future must end by itself once `deadline`
+/// has passed: it races its wait against an [`Expiry`] of the same deadline (`send_before`,
+/// `recv_before`), which this polls again after the park that ends at the deadline. So the
+/// timeout is decided by the future (which, in ryker's, gives up its place and passes on a
+/// wake-up it had), never by dropping it half-way here.
+///
+/// # Panics
+/// When it would park inside async code that a runtime adapter recognises, as [`block_on`].
+// No spin before parking, unlike the untimed blocking calls: these are for waits that are
+// expected to last (a worker thread's poll for work with a heartbeat, a send that gives up
+// under overload), not for streaming. Not under loom: loom has no clock and no park_timeout;
+// the futures these run (`send_before`, `recv_before`) are loom's, with a future deadline.
+#[cfg(not(ryker_loom))]
+pub(crate) fn block_on_until<F: Future>(future: F, deadline: std::time::Instant) -> F::Output {
+    let mut future = pin!(future);
+    WAKER.with(|waker| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            // `Pending` after the deadline would mean a future that does not end by itself:
+            // poll it again rather than park with no timeout left.
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if !left.is_zero() {
+                // As in `block_on_spin`: a wake since the poll leaves the unpark token set, so
+                // this returns at once; a spurious return (or the timeout) just polls again.
+                forbid_async_context();
+                std::thread::park_timeout(left);
+            }
+        }
+    })
+}
+
 // ---- Blocking inside an async runtime -------------------------------------------------------
 
 /// How an async runtime's adapter tells ryker that the calling thread is running that
@@ -406,7 +470,7 @@ pub(crate) fn forbid_async_context() {
         if (probe.in_async_context)() {
             panic!(
                 "ryker: a blocking call (`blocking_send`, `blocking_recv`, `blocking_tell` or \
-                 `block_on`) would park a thread that is running {runtime}'s async code, which \
+                 their `_timeout` forms, or `block_on`) would park a thread that is running {runtime}'s async code, which \
                  stalls the runtime (a single-threaded one for good: a silent deadlock). In \
                  async code use `.send(msg).await`, `.recv().await` or `.tell(msg).await` \
                  instead, or {instead}.",

@@ -214,6 +214,30 @@ pub enum TryRecvError {
     Closed,
 }
 
+/// Why [`Receiver::recv_before`](crate::mailbox::Receiver::recv_before) or
+/// `Receiver::blocking_recv_timeout` returned no message.
+///
+/// ```
+/// use ryker_core::error::RecvTimeoutError;
+/// use ryker_core::mailbox::{channel, MailboxConfig};
+/// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+/// let now = std::future::ready(());
+/// assert_eq!(futures::executor::block_on(rx.recv_before(now)), Err(RecvTimeoutError::Timeout));
+/// drop(tx);
+/// let never = std::future::pending::<()>();
+/// assert_eq!(futures::executor::block_on(rx.recv_before(never)), Err(RecvTimeoutError::Closed));
+/// assert_eq!(RecvTimeoutError::Timeout.to_string(), "timed out waiting for a message");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecvTimeoutError {
+    /// No message came before the deadline (one whose send was still in progress counts as
+    /// not yet there).
+    Timeout,
+    /// The mailbox is closed and every accepted message has been received.
+    Closed,
+}
+
 /// The mailbox is closed.
 ///
 /// ```
@@ -536,6 +560,15 @@ impl fmt::Display for TryRecvError {
     }
 }
 
+impl fmt::Display for RecvTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Timeout => "timed out waiting for a message",
+            Self::Closed => "mailbox closed",
+        })
+    }
+}
+
 impl fmt::Display for Closed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("mailbox closed")
@@ -752,6 +785,7 @@ mod std_impls {
     impl<T> std::error::Error for PushError<T> {}
     impl std::error::Error for TryPopError {}
     impl std::error::Error for TryRecvError {}
+    impl std::error::Error for RecvTimeoutError {}
     impl std::error::Error for Closed {}
     impl std::error::Error for ReserveManyError {}
     impl<T> std::error::Error for SendTimeoutError<T> {}

@@ -27,7 +27,7 @@
 //! - [`prelude`] — the actor API in one `use` (what the adapter crates re-export).
 //! - [`blocking::block_on`] — run a future on the current thread (under `std`).
 //! - [`error`] — every error, one vocabulary: `ConfigError`, `TrySendError`, `SendError`,
-//!   `TryRecvError`, `Closed`, `ReserveManyError`, `ForcePushError`, `PushError`, `TryPopError`.
+//!   `TryRecvError`, `RecvTimeoutError`, `Closed`, `ReserveManyError`, `ForcePushError`, `PushError`, `TryPopError`.
 //!
 //! Progress guarantee: lock-free except that a sender stalled between claiming a slot and
 //! publishing it holds up the messages behind that slot (never loses them), and a receiver

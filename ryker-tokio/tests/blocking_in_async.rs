@@ -121,6 +121,25 @@ fn recv_blocking_on_an_empty_mailbox_in_a_current_thread_runtime_panics() {
     assert_says_what_to_do(&message);
 }
 
+#[test]
+fn the_timed_blocking_calls_panic_in_a_current_thread_runtime_too() {
+    ryker_tokio::install_blocking_check();
+    let rt = current_thread();
+    let message = must_panic(|slot| {
+        let (tx, rx) = channel::<u32>(full_mailbox_config());
+        tx.try_send(0).unwrap();
+        arm(slot, move || drop(rx));
+        let _ = rt.block_on(async { tx.blocking_send_timeout(1, LIMIT * 2) });
+    });
+    assert_says_what_to_do(&message);
+    let message = must_panic(|slot| {
+        let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+        arm(slot, move || drop(tx));
+        let _ = rt.block_on(async { rx.blocking_recv_timeout(LIMIT * 2) });
+    });
+    assert_says_what_to_do(&message);
+}
+
 /// Does nothing with its messages.
 struct Idle;
 

@@ -774,6 +774,85 @@ impl<A: Actor> Addr<A> {
             })
     }
 
+    /// [`blocking_tell`](Self::blocking_tell) for at most `timeout`: from a plain thread, waits
+    /// while the mailbox is full under `busy` until a slot frees up, the actor stops or the
+    /// time is up ([`Sender::blocking_send_timeout`](crate::mailbox::Sender::blocking_send_timeout)
+    /// under the actor's mailbox); a full mailbox under a drop policy answers at once, as
+    /// [`Addr::try_tell`]. The blocking twin of [`Addr::tell_timeout`], counted as it is
+    /// (`mailbox_timeout_total` under the `metrics` feature).
+    ///
+    /// # Errors
+    /// `Timeout` with the message when the time was up first, `Closed` with the message when
+    /// the actor stopped, `Dropped` under `drop_newest` with a full mailbox (counted).
+    ///
+    /// # Panics
+    /// When it would have to wait inside async code that a runtime adapter can recognise, as
+    /// [`Addr::blocking_tell`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, ActorConfig, Context, SendTimeoutError, Sent, SpawnActor};
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// Reads no message until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    ///
+    /// impl Actor for Gated {
+    ///     type Msg = u32;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let (open, gate) = oneshot::channel();
+    /// let mailbox = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
+    /// let handle = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap();
+    /// let addr = handle.addr();
+    /// // A plain thread, outside any async runtime.
+    /// assert_eq!(addr.blocking_tell_timeout(1, Duration::from_secs(60)), Ok(Sent::Queued));
+    /// // Full, and the actor reads nothing: the message comes back when the time is up.
+    /// assert_eq!(addr.blocking_tell_timeout(2, Duration::from_millis(5)), Err(SendTimeoutError::Timeout(2)));
+    /// open.send(()).unwrap(); // the actor reads 1: a slot frees up
+    /// assert_eq!(addr.blocking_tell_timeout(3, Duration::from_secs(60)), Ok(Sent::Queued));
+    /// # handle.shutdown();
+    /// ```
+    #[cfg(all(feature = "std", not(ryker_loom)))]
+    pub fn blocking_tell_timeout(
+        &self,
+        msg: A::Msg,
+        timeout: Duration,
+    ) -> Result<Sent, SendTimeoutError<A::Msg>> {
+        self.tx
+            .blocking_send_timeout(self.envelope(msg), timeout)
+            .map_err(|e| match e {
+                SendTimeoutError::Timeout(env) => {
+                    self.tx.attachment().observer.on_timeout();
+                    SendTimeoutError::Timeout(env.msg)
+                }
+                SendTimeoutError::Closed(env) => SendTimeoutError::Closed(env.msg),
+                _ => SendTimeoutError::Dropped,
+            })
+    }
+
     /// The former name of [`blocking_tell`](Self::blocking_tell).
     #[cfg(feature = "std")]
     #[deprecated(

@@ -2,6 +2,7 @@
 //! drop.
 
 use core::fmt;
+use core::future::Future;
 use core::panic::{RefUnwindSafe, UnwindSafe};
 use core::task::{Context, Poll};
 
@@ -9,7 +10,7 @@ use super::shared::Shared;
 use super::{Attachment, MailboxStats, NoAttachment};
 #[cfg(feature = "std")]
 use crate::blocking::{Look, Yields};
-use crate::error::TryRecvError;
+use crate::error::{RecvTimeoutError, TryRecvError};
 use crate::ring::{EmptyCheck, Pop};
 use crate::sync::{fence, Arc, Backoff, Ordering};
 
@@ -764,6 +765,48 @@ impl<T, X: Attachment> Receiver<T, X> {
         core::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
 
+    /// Receives the next message, waiting until `deadline` completes (the timer is the
+    /// caller's, as for [`Sender::send_before`](crate::mailbox::Sender::send_before): ryker-core
+    /// has no clock; pass your runtime's sleep, e.g. `tokio::time::sleep(d)`). A message that
+    /// is there when the deadline comes is still taken.
+    ///
+    /// # Errors
+    /// [`RecvTimeoutError::Timeout`] when the deadline came first;
+    /// [`RecvTimeoutError::Closed`] once the mailbox is closed and drained.
+    ///
+    /// # Cancel safety
+    /// Cancel safe, as [`Receiver::recv`]: a message is taken only on the poll that returns it.
+    ///
+    /// ```
+    /// use ryker_core::error::RecvTimeoutError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// use futures::executor::block_on;
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// tx.try_send(1).unwrap();
+    /// // Queued before the deadline: taken, even with a deadline that has already come.
+    /// assert_eq!(block_on(rx.recv_before(std::future::ready(()))), Ok(1));
+    /// assert_eq!(block_on(rx.recv_before(std::future::ready(()))), Err(RecvTimeoutError::Timeout));
+    /// drop(tx);
+    /// let never = std::future::pending::<()>();
+    /// assert_eq!(block_on(rx.recv_before(never)), Err(RecvTimeoutError::Closed));
+    /// ```
+    pub async fn recv_before<D: Future<Output = ()>>(
+        &mut self,
+        deadline: D,
+    ) -> Result<T, RecvTimeoutError> {
+        let mut deadline = core::pin::pin!(deadline);
+        // The receive first: a message queued when the deadline comes is still taken.
+        core::future::poll_fn(|cx| match self.poll_recv(cx) {
+            Poll::Ready(Some(msg)) => Poll::Ready(Ok(msg)),
+            Poll::Ready(None) => Poll::Ready(Err(RecvTimeoutError::Closed)),
+            Poll::Pending => deadline
+                .as_mut()
+                .poll(cx)
+                .map(|()| Err(RecvTimeoutError::Timeout)),
+        })
+        .await
+    }
+
     /// Receives up to `limit` messages into `out` (see [`Receiver::poll_recv_many`]); returns
     /// how many. `0` only when closed and drained, or when `limit` is 0.
     ///
@@ -811,6 +854,47 @@ impl<T, X: Attachment> Receiver<T, X> {
         let mut one = One(None);
         self.blocking_recv_many(&mut one, 1);
         one.0
+    }
+
+    /// Receives from a plain thread, parking it until a message comes or `timeout` has
+    /// passed (crossbeam-channel's `recv_timeout`). A message that is there when the time is
+    /// up is still taken. Not for async code (see [`Receiver::blocking_recv`]); there, use
+    /// [`recv_before`](Self::recv_before) with your runtime's sleep.
+    ///
+    /// Unlike [`blocking_recv`](Self::blocking_recv) it does not spin before it parks: it is
+    /// for waits expected to last (a worker's wait for work with a heartbeat), not for
+    /// streaming.
+    ///
+    /// # Errors
+    /// [`RecvTimeoutError::Timeout`] when `timeout` passed first (at once for a zero
+    /// `timeout` and an empty mailbox); [`RecvTimeoutError::Closed`] once the mailbox is closed
+    /// and drained.
+    ///
+    /// # Panics
+    /// When it would have to wait inside async code that a runtime adapter can recognise, as
+    /// [`Receiver::blocking_recv`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ryker_core::error::RecvTimeoutError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig::default());
+    /// assert_eq!(rx.blocking_recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+    /// let t = std::thread::spawn(move || tx.blocking_send(5).unwrap());
+    /// assert_eq!(rx.blocking_recv_timeout(Duration::from_secs(60)), Ok(5));
+    /// t.join().unwrap();
+    /// assert_eq!(rx.blocking_recv_timeout(Duration::from_secs(60)), Err(RecvTimeoutError::Closed));
+    /// ```
+    #[cfg(all(feature = "std", not(ryker_loom)))]
+    pub fn blocking_recv_timeout(
+        &mut self,
+        timeout: core::time::Duration,
+    ) -> Result<T, RecvTimeoutError> {
+        let deadline = crate::blocking::deadline_after(timeout);
+        crate::blocking::block_on_until(
+            self.recv_before(crate::blocking::Expiry(deadline)),
+            deadline,
+        )
     }
 
     /// The former name of [`blocking_recv`](Self::blocking_recv).

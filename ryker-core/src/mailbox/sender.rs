@@ -771,6 +771,55 @@ impl<T, X: Attachment> Sender<T, X> {
         }
     }
 
+    /// Sends from a plain thread, parking it while the mailbox is full for at most `timeout`
+    /// (crossbeam-channel's `send_timeout`). A free slot is taken at once; a full mailbox is
+    /// answered by its overflow policy as [`Sender::try_send`] answers it, except that under
+    /// `Busy` the send waits in line with the other waiting senders until a slot frees up,
+    /// the mailbox closes or the time is up: [`Sender::send_before`] with a deadline on the
+    /// host's clock. Not for async code (see [`Sender::blocking_send`]); there, use
+    /// `send_before` with your runtime's sleep.
+    ///
+    /// Unlike [`blocking_send`](Self::blocking_send) it does not spin before it parks: it is
+    /// for waits expected to last (a send that gives up under overload), not for streaming.
+    ///
+    /// # Errors
+    /// [`SendTimeoutError::Timeout`] with the message when the time was up first (at once
+    /// for a zero `timeout` and a full mailbox); [`SendTimeoutError::Closed`] with the message
+    /// when the mailbox is closed; [`SendTimeoutError::Dropped`] under `DropNewest` with a full
+    /// mailbox (counted).
+    ///
+    /// # Panics
+    /// When it would have to wait inside async code that a runtime adapter can recognise, as
+    /// [`Sender::blocking_send`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ryker_core::error::SendTimeoutError;
+    /// use ryker_core::mailbox::{channel, MailboxConfig, Sent};
+    /// let (tx, mut rx) = channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+    /// assert_eq!(tx.blocking_send_timeout(1, Duration::from_secs(60)), Ok(Sent::Queued));
+    /// // Full, and nobody receives: the message comes back when the time is up.
+    /// assert_eq!(tx.blocking_send_timeout(2, Duration::from_millis(1)), Err(SendTimeoutError::Timeout(2)));
+    /// let t = std::thread::spawn(move || (rx.blocking_recv(), rx));
+    /// // A slot frees up within the timeout.
+    /// assert_eq!(tx.blocking_send_timeout(3, Duration::from_secs(60)), Ok(Sent::Queued));
+    /// let (first, mut rx) = t.join().unwrap();
+    /// assert_eq!(first, Some(1));
+    /// assert_eq!(rx.try_recv(), Ok(3));
+    /// ```
+    #[cfg(all(feature = "std", not(ryker_loom)))]
+    pub fn blocking_send_timeout(
+        &self,
+        msg: T,
+        timeout: core::time::Duration,
+    ) -> Result<Sent, SendTimeoutError<T>> {
+        let deadline = crate::blocking::deadline_after(timeout);
+        crate::blocking::block_on_until(
+            self.send_before(msg, crate::blocking::Expiry(deadline)),
+            deadline,
+        )
+    }
+
     /// The former name of [`blocking_send`](Self::blocking_send).
     #[cfg(feature = "std")]
     #[deprecated(since = "0.1.0", note = "renamed to `blocking_send`, as in tokio")]
