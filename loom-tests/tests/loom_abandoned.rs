@@ -12,7 +12,8 @@
 //! interleaving, that some interleaving reached the case it is about (`Reached`).
 //!
 //! Broken twins (the full matrix is in loom-tests/README.md): `pass_on` deadlocks
-//! `send_under_a_timeout_passes_its_wakeup_on`; `reserve_consumes` deadlocks
+//! `send_under_a_timeout_passes_its_wakeup_on` and `send_before_whose_deadline_comes_as_the_slot_frees`;
+//! `reserve_consumes` deadlocks
 //! `poll_reserve_abandoned_for_try_send`; `coming` deadlocks
 //! `recv_dropped_by_select_then_recv_again`; `skip_wake` deadlocks
 //! `permit_dropped_across_the_close`; `unwind_wake` deadlocks
@@ -29,7 +30,7 @@ use std::sync::Arc;
 use std::task::Wake;
 
 use loom_tests::{block_on, block_on_then, model, spawn, Drops, Msg};
-use ryker_core::error::SendError;
+use ryker_core::error::{SendError, SendTimeoutError};
 use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Receiver, Sender, Sent};
 
 fn busy(capacity: usize) -> MailboxConfig {
@@ -169,6 +170,84 @@ fn send_under_a_timeout_passes_its_wakeup_on() {
         finish(rx, got, &drops, expected);
     });
     PASSED_ON.assert_reached("the send dropped after the receiver's notification woke it");
+}
+
+/// `tx.send_before(1, deadline)` whose deadline comes as the slot frees (what
+/// `blocking_send_timeout` and `Addr::tell_timeout` run): polled once (queued, the mailbox
+/// full), then polled again after its deadline has come, while another send of the same
+/// thread waits queued behind it and the receiver takes message 0. The second poll races the
+/// reservation against the deadline inside `send_before`: the reservation first, so a slot
+/// notified to it by then is taken; otherwise the deadline wins, the reservation is dropped
+/// inside `send_before` and the message comes back in `Timeout`.
+///
+/// Must hold: as `send_under_a_timeout_passes_its_wakeup_on` (the second send completes;
+/// message 1 is delivered exactly when `send_before` said `Queued`; every message dropped
+/// once); and a `Timeout` hands message 1 back.
+#[test]
+fn send_before_whose_deadline_comes_as_the_slot_frees() {
+    static TIMED_OUT_WOKEN: Reached = Reached::new();
+    model(2, || {
+        let (drops, tx, rx) = full(3);
+        let (tx_a, tx_b) = (tx.clone(), tx.clone());
+        let d = drops.clone();
+        let s = spawn(move || {
+            let (flag, waker) = Flag::new();
+            let due = AtomicBool::new(false);
+            let deadline = core::future::poll_fn(|_| {
+                if due.load(Relaxed) {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            });
+            let mut a = Box::pin(tx_a.send_before(d.msg(1), deadline));
+            let first = poll_with(a.as_mut(), &waker);
+            // The deadline comes: `send_before` is polled once more. Right after the second
+            // send's first poll returned `Pending` (queued), or after it completed on that
+            // poll (a slot it took as the receiver freed one).
+            let deadline_comes = || {
+                due.store(true, Relaxed);
+                let outcome = match first {
+                    Poll::Ready(sent) => sent,
+                    Poll::Pending => {
+                        let woken = flag.woken();
+                        let Poll::Ready(outcome) = poll_with(a.as_mut(), &waker) else {
+                            panic!("send_before pending after its deadline")
+                        };
+                        if woken && outcome.is_err() {
+                            TIMED_OUT_WOKEN.hit();
+                        }
+                        outcome
+                    }
+                };
+                match outcome {
+                    Ok(Sent::Queued) => true,
+                    Err(SendTimeoutError::Timeout(m)) => {
+                        assert_eq!(m.id, 1, "the timed-out message comes back");
+                        false
+                    }
+                    other => panic!("send_before: {other:?}"),
+                }
+            };
+            let mut step = Some(deadline_comes);
+            let mut a_sent = None;
+            let sent = block_on_then(tx_b.send(d.msg(2)), || {
+                a_sent = Some(step.take().unwrap()());
+            });
+            assert_eq!(sent, Ok(Sent::Queued));
+            let a_sent = a_sent.unwrap_or_else(|| step.take().unwrap()());
+            drop(a);
+            a_sent
+        });
+        let r = spawn(move || receive_until(rx, 2));
+        let a_sent = s.join().unwrap();
+        let (rx, got) = r.join().unwrap();
+        drop(tx);
+        let expected: &[usize] = if a_sent { &[0, 1, 2] } else { &[0, 2] };
+        finish(rx, got, &drops, expected);
+    });
+    TIMED_OUT_WOKEN
+        .assert_reached("send_before timed out after the receiver's notification woke it");
 }
 
 /// The same with `timeout(.., tx.reserve()).await`: a `reserve` future polled once (queued)
