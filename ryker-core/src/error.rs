@@ -103,6 +103,15 @@ impl ConfigError {
         }
     }
 
+    /// A zero period for `Addr::tell_every`.
+    pub(crate) const fn timer_period(value: core::time::Duration) -> Self {
+        Self {
+            field: "period",
+            value: Value::Span(value),
+            allowed: "above zero",
+        }
+    }
+
     pub(crate) const fn amnesia_unavailable() -> Self {
         Self {
             field: "amnesia",

@@ -18,7 +18,7 @@ pub use crate::actor::ConfigFileError;
 pub use crate::actor::{
     Actor, ActorConfig, ActorHandle, ActorOptions, ActorReport, Addr, AskError, AskTimeoutError,
     Context, DeadLetter, Exit, JoinError, Reply, SendError, SendTimeoutError, Sent, SpawnActor,
-    Supervision, TrySendError, WeakAddr,
+    Supervision, Timer, TrySendError, WeakAddr,
 };
 pub use crate::error::ConfigError;
 pub use crate::mailbox::{MailboxConfig, MailboxStats, Overflow};

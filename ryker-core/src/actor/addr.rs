@@ -1,6 +1,7 @@
 //! [`Addr`], an actor's address, and [`Reply`], where an answer to `ask` goes.
 
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use core::fmt;
 use core::future::Future;
 use core::hash::{Hash, Hasher};
@@ -9,8 +10,11 @@ use core::task::Poll;
 use core::time::Duration;
 
 use super::context::{Actor, Context, Mail};
-use super::shared::ActorShared;
-use crate::error::{AskError, AskTimeoutError, SendError, SendTimeoutError, TrySendError};
+use super::shared::{ActorShared, Sleeper};
+use super::timer::{self, Timer};
+use crate::error::{
+    AskError, AskTimeoutError, ConfigError, SendError, SendTimeoutError, TrySendError,
+};
 use crate::mailbox::{MailboxStats, Sender, Sent, WeakSender};
 use crate::observe::Envelope;
 
@@ -143,6 +147,13 @@ impl<A: Actor> WeakAddr<A> {
     /// ```
     pub fn name(&self) -> &str {
         self.weak.attachment().name()
+    }
+}
+
+impl<A: Actor> WeakAddr<A> {
+    /// The actor's runtime (its timer, clock and spawner), for a timer task.
+    pub(super) fn shared_runtime(&self) -> Arc<dyn Sleeper> {
+        self.weak.attachment().runtime()
     }
 }
 
@@ -512,6 +523,124 @@ impl<A: Actor> Addr<A> {
                 Err(SendTimeoutError::Timeout(env))
             }
         }
+    }
+
+    /// Queues `msg` once `delay` has passed on the actor's runtime (actix's `notify_later`,
+    /// ractor's `send_after`): a task on that runtime sleeps, then [`tell`](Self::tell)s it
+    /// (waiting for space under `busy`, counted under a drop policy). The task holds a
+    /// [`WeakAddr`], so the timer does not keep the actor running; if the actor has stopped
+    /// by then, `msg` is dropped unsent. [`Timer::cancel`] stops it before it fires.
+    ///
+    /// One allocation for the task and one for the runtime's sleep, per call; no order is
+    /// promised between the timer's message and other senders' messages of the same instant.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ryker_core::actor::{Actor, Context, Reply, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// enum Msg { Remind(&'static str), Seen(Reply<Vec<&'static str>>) }
+    /// struct Diary(Vec<&'static str>);
+    ///
+    /// impl Actor for Diary {
+    ///     type Msg = Msg;
+    ///     async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Remind(note) => self.0.push(note),
+    ///             Msg::Seen(reply) => { let _ = reply.send(self.0.clone()); }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let handle = Rt.spawn_actor(Diary(Vec::new()));
+    /// let addr = handle.addr();
+    /// let timer = addr.tell_after(Duration::from_millis(5), Msg::Remind("stand up"));
+    /// while !timer.is_finished() { std::thread::sleep(Duration::from_millis(1)); }
+    /// let seen = ryker_core::blocking::block_on(addr.ask(Msg::Seen)).unwrap();
+    /// assert_eq!(seen, ["stand up"]);
+    /// # handle.shutdown();
+    /// ```
+    pub fn tell_after(&self, delay: Duration, msg: A::Msg) -> Timer {
+        timer::tell_after(self.downgrade(), delay, msg)
+    }
+
+    /// Queues `make()` every `period` on the actor's runtime (actix's `run_interval`, ractor's
+    /// `send_interval`), the first one `period` from now, until [`Timer::cancel`] or until the
+    /// actor stops. A task on that runtime keeps the timeline `period`, `2 * period`, ... on
+    /// the runtime's clock and [`tell`](Self::tell)s a message at each point: under `busy` a
+    /// full mailbox makes the tick wait for space, and the points it missed meanwhile are
+    /// skipped, not made up in a burst; under a drop policy a tick into a full mailbox is
+    /// counted as the policy says. The task holds a [`WeakAddr`]: it does not keep the actor
+    /// running, and ends at the first tick after the actor stopped.
+    ///
+    /// One allocation for the task when it starts, and one per tick for the runtime's sleep.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming `period` when it is zero.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ryker_core::actor::{Actor, Context, Reply, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// enum Msg { Tick, Count(Reply<u32>) }
+    /// struct Ticks(u32);
+    ///
+    /// impl Actor for Ticks {
+    ///     type Msg = Msg;
+    ///     async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Tick => self.0 += 1,
+    ///             Msg::Count(reply) => { let _ = reply.send(self.0); }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let handle = Rt.spawn_actor(Ticks(0));
+    /// let addr = handle.addr();
+    /// let timer = addr.tell_every(Duration::from_millis(2), || Msg::Tick).unwrap();
+    /// while ryker_core::blocking::block_on(addr.ask(Msg::Count)).unwrap() < 3 {
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
+    /// timer.cancel();
+    /// assert!(addr.tell_every(Duration::ZERO, || Msg::Tick).unwrap_err().to_string().contains("period"));
+    /// # handle.shutdown();
+    /// ```
+    pub fn tell_every(
+        &self,
+        period: Duration,
+        make: impl FnMut() -> A::Msg + Send + 'static,
+    ) -> Result<Timer, ConfigError> {
+        if period.is_zero() {
+            return Err(ConfigError::timer_period(period));
+        }
+        Ok(timer::tell_every(self.downgrade(), period, make))
     }
 
     /// Request-reply: builds the request around a [`Reply`] with `make`, sends it as

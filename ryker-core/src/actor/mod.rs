@@ -71,6 +71,7 @@ mod report;
 mod run;
 mod shared;
 mod supervisor;
+mod timer;
 
 pub use crate::config::ActorConfig;
 #[cfg(feature = "toml")]
@@ -84,3 +85,4 @@ pub use context::{Actor, Context};
 pub use handle::{ActorHandle, Join};
 pub use options::{ActorOptions, SpawnActor};
 pub use report::{ActorReport, DeadLetter, Exit, Supervision};
+pub use timer::Timer;

@@ -4,6 +4,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
@@ -36,14 +37,37 @@ impl AbortFlag {
     pub(super) const FIRST: Self = Self(ABORT);
 }
 
-/// The runtime's timer, type-erased so `Addr<A>` need not name the runtime.
+/// A boxed future, as the type-erased runtime takes and gives them.
+pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The runtime's timer, clock and spawner, type-erased so `Addr<A>` need not name the runtime.
 pub(crate) trait Sleeper: Send + Sync {
-    fn sleep(&self, dur: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+    /// [`Runtime::sleep`], boxed.
+    fn sleep(&self, dur: Duration) -> BoxFuture;
+    /// [`Runtime::spawn`] of a boxed task (the timers of `Addr::tell_after` and `tell_every`).
+    fn spawn(&self, task: BoxFuture);
+    /// The time since the actor was spawned, on the runtime's clock: the timeline the ticks
+    /// of `Addr::tell_every` are laid on.
+    fn elapsed(&self) -> Duration;
 }
 
-impl<R: Runtime> Sleeper for R {
-    fn sleep(&self, dur: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(Runtime::sleep(self, dur))
+/// A runtime and the instant its actor was spawned.
+struct Clock<R: Runtime> {
+    runtime: R,
+    base: R::Instant,
+}
+
+impl<R: Runtime> Sleeper for Clock<R> {
+    fn sleep(&self, dur: Duration) -> BoxFuture {
+        Box::pin(Runtime::sleep(&self.runtime, dur))
+    }
+
+    fn spawn(&self, task: BoxFuture) {
+        self.runtime.spawn(task);
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.runtime.now() - self.base
     }
 }
 
@@ -53,7 +77,8 @@ impl<R: Runtime> Sleeper for R {
 /// [`Addr`]: crate::actor::Addr
 pub(crate) struct ActorShared {
     name: Box<str>,
-    sleeper: Box<dyn Sleeper>,
+    /// Shared with the timer tasks of `Addr::tell_after` and `tell_every`.
+    sleeper: Arc<dyn Sleeper>,
     pub(crate) observer: Observer,
     /// `SHUTDOWN | ABORT | FINISHED | ABORT_AGAIN`.
     flags: AtomicUsize,
@@ -87,7 +112,10 @@ impl ActorShared {
         Self {
             observer: Observer::new(&name),
             name: name.into_boxed_str(),
-            sleeper: Box::new(runtime),
+            sleeper: Arc::new(Clock {
+                base: runtime.now(),
+                runtime,
+            }),
             flags: AtomicUsize::new(0),
             waker: WakerCell::new(),
         }
@@ -97,8 +125,13 @@ impl ActorShared {
         &self.name
     }
 
-    pub(crate) fn sleep(&self, dur: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    pub(crate) fn sleep(&self, dur: Duration) -> BoxFuture {
         self.sleeper.sleep(dur)
+    }
+
+    /// The actor's runtime, for a timer task that outlives this borrow.
+    pub(crate) fn runtime(&self) -> Arc<dyn Sleeper> {
+        self.sleeper.clone()
     }
 
     /// Marks a graceful shutdown; the caller closes the mailbox right after.

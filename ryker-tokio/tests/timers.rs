@@ -1,0 +1,269 @@
+//! `Addr::tell_after` and `Addr::tell_every` on tokio, with tokio's clock paused: time moves
+//! only when every task waits, straight to the next timer, so what each test reads at a given
+//! instant is determined, not a race with a real clock. Ported: ractor's `time::tests`
+//! `test_intervals` and `test_send_after` (`send_interval`, `send_after`).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::{sleep, Instant};
+
+use ryker_tokio::{Actor, Context, Exit, MailboxConfig, Overflow, Reply};
+
+const MS: Duration = Duration::from_millis(1);
+
+/// Notes the instant (from the test's start) of every tick.
+enum Msg {
+    Tick(u32),
+    Seen(Reply<Vec<(u32, Duration)>>),
+}
+
+struct Log {
+    start: Instant,
+    ticks: Vec<(u32, Duration)>,
+}
+
+impl Log {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            ticks: Vec::new(),
+        }
+    }
+}
+
+impl Actor for Log {
+    type Msg = Msg;
+    async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+        match msg {
+            Msg::Tick(n) => self.ticks.push((n, self.start.elapsed())),
+            Msg::Seen(reply) => {
+                let _ = reply.send(self.ticks.clone());
+            }
+        }
+    }
+}
+
+async fn seen(addr: &ryker_tokio::Addr<Log>) -> Vec<(u32, Duration)> {
+    addr.ask(Msg::Seen).await.unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn tell_after_queues_its_message_once_the_delay_has_passed() {
+    let handle = ryker_tokio::spawn(Log::new());
+    let addr = handle.addr();
+    let timer = addr.tell_after(10 * MS, Msg::Tick(1));
+    sleep(9 * MS).await;
+    assert!(seen(&addr).await.is_empty(), "not before its delay");
+    assert!(!timer.is_finished());
+    sleep(2 * MS).await;
+    assert_eq!(seen(&addr).await, [(1, 10 * MS)]);
+    assert!(
+        timer.is_finished(),
+        "its one message queued, the task ended"
+    );
+    handle.shutdown();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_timer_sends_nothing_and_ends_at_once() {
+    let mut handle = ryker_tokio::spawn(Log::new());
+    let addr = handle.addr();
+    let once = addr.tell_after(10 * MS, Msg::Tick(1));
+    let every = addr.tell_every(10 * MS, || Msg::Tick(2)).unwrap();
+    sleep(5 * MS).await;
+    once.cancel();
+    let again = addr.tell_every(3 * MS, || Msg::Tick(3)).unwrap();
+    sleep(MS).await;
+    every.cancel();
+    sleep(100 * MS).await;
+    let ticks = seen(&addr).await;
+    assert!(
+        ticks.iter().all(|&(n, _)| n == 3),
+        "only the timer not cancelled ticked: {ticks:?}"
+    );
+    again.cancel();
+    let ticked = seen(&addr).await.len();
+    sleep(100 * MS).await;
+    assert_eq!(seen(&addr).await.len(), ticked, "no tick after the cancel");
+    handle.shutdown();
+    assert_eq!(handle.join().await.unwrap().exit, Exit::Shutdown);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_timers_task_ends_before_its_next_tick() {
+    let handle = ryker_tokio::spawn(Log::new());
+    let addr = handle.addr();
+    let alive = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    let before = alive();
+    let timer = addr.tell_after(Duration::from_secs(3600), Msg::Tick(1));
+    let probe = addr.tell_after(Duration::from_secs(3600), Msg::Tick(2));
+    tokio::task::yield_now().await; // both timer tasks start their hour-long sleep
+    assert_eq!(alive(), before + 2);
+    timer.cancel();
+    // One millisecond on (nowhere near the hour), the cancelled timer's task is gone; the
+    // other still sleeps.
+    sleep(MS).await;
+    assert_eq!(alive(), before + 1, "the cancel ended its task at once");
+    assert!(!probe.is_finished());
+    assert!(seen(&addr).await.is_empty());
+    probe.cancel();
+    sleep(MS).await;
+    assert_eq!(alive(), before);
+    handle.shutdown();
+}
+
+#[tokio::test(start_paused = true)]
+async fn tell_every_ticks_on_its_timeline() {
+    let handle = ryker_tokio::spawn(Log::new());
+    let addr = handle.addr();
+    let mut n = 0;
+    let timer = addr
+        .tell_every(10 * MS, move || {
+            n += 1;
+            Msg::Tick(n)
+        })
+        .unwrap();
+    sleep(45 * MS).await;
+    let ticks = seen(&addr).await;
+    assert_eq!(
+        ticks,
+        [(1, 10 * MS), (2, 20 * MS), (3, 30 * MS), (4, 40 * MS)]
+    );
+    timer.cancel();
+    sleep(100 * MS).await;
+    assert_eq!(seen(&addr).await.len(), 4, "no tick after the cancel");
+    handle.shutdown();
+}
+
+/// Handles a tick slowly: the first one takes 35 ms.
+struct Slow(Log);
+
+impl Actor for Slow {
+    type Msg = Msg;
+    async fn handle(&mut self, msg: Msg, ctx: &mut Context<Self>) {
+        if let Msg::Tick(1) = msg {
+            sleep(35 * MS).await;
+        }
+        // The log's handler, for the rest.
+        match msg {
+            Msg::Tick(n) => self.0.ticks.push((n, self.0.start.elapsed())),
+            Msg::Seen(reply) => {
+                let _ = reply.send(self.0.ticks.clone());
+            }
+        }
+        let _ = ctx;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn ticks_missed_while_waiting_for_space_are_skipped_not_bunched() {
+    let config = ryker_tokio::ActorConfig {
+        mailbox: MailboxConfig {
+            capacity: 1,
+            overflow: Overflow::Busy,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let handle = ryker_tokio::spawn_with(Slow(Log::new()), &config).unwrap();
+    let addr = handle.addr();
+    let mut n = 0;
+    let timer = addr
+        .tell_every(10 * MS, move || {
+            n += 1;
+            Msg::Tick(n)
+        })
+        .unwrap();
+    sleep(105 * MS).await;
+    timer.cancel();
+    let ticks = addr.ask(Msg::Seen).await.unwrap();
+    // Tick 1 at 10 ms holds the actor until 45 ms. Tick 2 (20 ms) fills the one slot; tick 3
+    // (30 ms) waits for space, queued at 45 ms when the actor takes tick 2, and handled at
+    // once. The point at 40 ms is then past: skipped, not sent late; the next is 50 ms, then
+    // every 10 ms. (Times are when the actor handled each tick.)
+    let at: Vec<u32> = ticks.iter().map(|&(_, t)| t.as_millis() as u32).collect();
+    assert_eq!(at, [45, 45, 45, 50, 60, 70, 80, 90, 100], "{ticks:?}");
+    handle.shutdown();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timer_does_not_keep_its_actor_running_and_ends_with_it() {
+    let mut handle = ryker_tokio::spawn(Log::new());
+    let addr = handle.addr();
+    let timer = addr.tell_every(10 * MS, || Msg::Tick(0)).unwrap();
+    let later = addr.tell_after(Duration::from_secs(3600), Msg::Tick(1));
+    drop(addr);
+    // Only the handle's address is left: the join releases it, and the actor stops even
+    // though its timers run.
+    let report = handle.join().await.unwrap();
+    assert_eq!(report.exit, Exit::Released);
+    sleep(20 * MS).await;
+    assert!(
+        timer.is_finished(),
+        "the interval ended at its first tick after the stop"
+    );
+    sleep(Duration::from_secs(3600)).await;
+    assert!(later.is_finished());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_period_is_refused_by_name() {
+    let handle = ryker_tokio::spawn(Log::new());
+    let err = handle
+        .addr()
+        .tell_every(Duration::ZERO, || Msg::Tick(0))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid config: period = 0ns (allowed: above zero)"
+    );
+    handle.shutdown();
+}
+
+/// Counts its messages.
+struct Counter(Arc<AtomicU32>);
+
+impl Actor for Counter {
+    type Msg = ();
+    async fn handle(&mut self, _: (), _ctx: &mut Context<Self>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// ractor `time::tests::test_intervals` (`send_interval`), with tokio's clock paused.
+#[tokio::test(start_paused = true)]
+async fn ractor_test_intervals() {
+    let counter = Arc::new(AtomicU32::new(0));
+    let mut handle = ryker_tokio::spawn(Counter(counter.clone()));
+    let interval = handle.addr().tell_every(10 * MS, || ()).unwrap();
+    // Started, but the first tick is a period away.
+    assert_eq!(counter.load(Ordering::Relaxed), 0);
+    sleep(150 * MS).await;
+    handle.shutdown();
+    handle.join().await.unwrap();
+    sleep(10 * MS).await;
+    assert!(interval.is_finished(), "the interval ends with its actor");
+    assert!(counter.load(Ordering::Relaxed) >= 7);
+}
+
+// ractor `time::tests::test_send_after`, with tokio's clock paused.
+#[tokio::test(start_paused = true)]
+async fn ractor_test_send_after() {
+    let counter = Arc::new(AtomicU32::new(0));
+    let mut handle = ryker_tokio::spawn(Counter(counter.clone()));
+    let send_after = handle.addr().tell_after(10 * MS, ());
+    assert_eq!(counter.load(Ordering::Relaxed), 0);
+    while counter.load(Ordering::Relaxed) != 1 {
+        sleep(MS).await;
+    }
+    handle.shutdown();
+    handle.join().await.unwrap();
+    assert!(send_after.is_finished());
+    assert_eq!(counter.load(Ordering::Relaxed), 1);
+}
