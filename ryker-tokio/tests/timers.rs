@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::{sleep, Instant};
 
-use ryker_tokio::{Actor, Context, Exit, MailboxConfig, Overflow, Reply};
+use ryker_tokio::{Actor, Context, Exit, MailboxConfig, Overflow, Reply, Timer};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -31,11 +31,8 @@ impl Log {
             ticks: Vec::new(),
         }
     }
-}
 
-impl Actor for Log {
-    type Msg = Msg;
-    async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+    fn note(&mut self, msg: Msg) {
         match msg {
             Msg::Tick(n) => self.ticks.push((n, self.start.elapsed())),
             Msg::Seen(reply) => {
@@ -43,6 +40,23 @@ impl Actor for Log {
             }
         }
     }
+}
+
+impl Actor for Log {
+    type Msg = Msg;
+    async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+        self.note(msg);
+    }
+}
+
+/// Ticks 1, 2, 3, ... every `period`.
+fn numbered_ticks<A: Actor<Msg = Msg>>(addr: &ryker_tokio::Addr<A>, period: Duration) -> Timer {
+    let mut n = 0;
+    addr.tell_every(period, move || {
+        n += 1;
+        Msg::Tick(n)
+    })
+    .unwrap()
 }
 
 async fn seen(addr: &ryker_tokio::Addr<Log>) -> Vec<(u32, Duration)> {
@@ -122,13 +136,7 @@ async fn a_cancelled_timers_task_ends_before_its_next_tick() {
 async fn tell_every_ticks_on_its_timeline() {
     let handle = ryker_tokio::spawn(Log::new());
     let addr = handle.addr();
-    let mut n = 0;
-    let timer = addr
-        .tell_every(10 * MS, move || {
-            n += 1;
-            Msg::Tick(n)
-        })
-        .unwrap();
+    let timer = numbered_ticks(&addr, 10 * MS);
     sleep(45 * MS).await;
     let ticks = seen(&addr).await;
     assert_eq!(
@@ -146,18 +154,11 @@ struct Slow(Log);
 
 impl Actor for Slow {
     type Msg = Msg;
-    async fn handle(&mut self, msg: Msg, ctx: &mut Context<Self>) {
+    async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
         if let Msg::Tick(1) = msg {
             sleep(35 * MS).await;
         }
-        // The log's handler, for the rest.
-        match msg {
-            Msg::Tick(n) => self.0.ticks.push((n, self.0.start.elapsed())),
-            Msg::Seen(reply) => {
-                let _ = reply.send(self.0.ticks.clone());
-            }
-        }
-        let _ = ctx;
+        self.0.note(msg);
     }
 }
 
@@ -173,13 +174,7 @@ async fn ticks_missed_while_waiting_for_space_are_skipped_not_bunched() {
     };
     let handle = ryker_tokio::spawn_with(Slow(Log::new()), &config).unwrap();
     let addr = handle.addr();
-    let mut n = 0;
-    let timer = addr
-        .tell_every(10 * MS, move || {
-            n += 1;
-            Msg::Tick(n)
-        })
-        .unwrap();
+    let timer = numbered_ticks(&addr, 10 * MS);
     sleep(105 * MS).await;
     timer.cancel();
     let ticks = addr.ask(Msg::Seen).await.unwrap();
