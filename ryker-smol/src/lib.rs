@@ -126,3 +126,103 @@ pub fn spawn_with_options<A: Actor>(
 ) -> Result<ActorHandle<A>, ConfigError> {
     Smol::global().spawn_actor_with_options(actor, options)
 }
+
+/// `send_timeout` on ryker's mailbox with smol's timer: [`Sender::send_before`] with
+/// `async move { smol::Timer::after(timeout).await; }` as the deadline (as `ryker-tokio`'s `SenderExt`, tokio's name). In scope
+/// with `use ryker_smol::SenderExt`.
+///
+/// [`Sender::send_before`]: ryker_core::mailbox::Sender::send_before
+pub trait SenderExt<T> {
+    /// Sends, waiting for space for at most `timeout`: a free slot is taken at once; a full
+    /// mailbox is answered by its overflow policy as `try_send` answers it, except that under
+    /// `busy` the send waits in line until a slot frees up, the mailbox closes, or the time is
+    /// up.
+    ///
+    /// # Errors
+    /// `Timeout(msg)` when the time was up first, `Closed(msg)` when the mailbox is closed,
+    /// `Dropped` under `drop_newest` with a full mailbox (counted).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ryker_smol::{MailboxConfig, SendTimeoutError, Sent, SenderExt};
+    /// let config = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let (tx, _rx) = ryker_smol::ryker_core::mailbox::channel::<u32>(config);
+    /// smol::block_on(async {
+    ///     assert_eq!(tx.send_timeout(1, Duration::from_millis(5)).await, Ok(Sent::Queued));
+    ///     let full = tx.send_timeout(2, Duration::from_millis(5)).await;
+    ///     assert_eq!(full, Err(SendTimeoutError::Timeout(2)));
+    /// });
+    /// ```
+    fn send_timeout(
+        &self,
+        msg: T,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Sent, SendTimeoutError<T>>> + Send
+    where
+        T: Send;
+}
+
+impl<T, X: ryker_core::mailbox::Attachment> SenderExt<T> for ryker_core::mailbox::Sender<T, X> {
+    fn send_timeout(
+        &self,
+        msg: T,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Sent, SendTimeoutError<T>>> + Send
+    where
+        T: Send,
+    {
+        self.send_before(msg, async move {
+            smol::Timer::after(timeout).await;
+        })
+    }
+}
+
+/// A receive with a time limit on ryker's mailbox, with smol's timer:
+/// [`Receiver::recv_before`] with `async move { smol::Timer::after(timeout).await; }` as the deadline. In scope with
+/// `use ryker_smol::ReceiverExt`.
+///
+/// [`Receiver::recv_before`]: ryker_core::mailbox::Receiver::recv_before
+pub trait ReceiverExt<T> {
+    /// Receives the next message, waiting for at most `timeout`. A message there when the time
+    /// is up is still taken. Cancel safe.
+    ///
+    /// # Errors
+    /// `RecvTimeoutError::Timeout` when the time was up first, `RecvTimeoutError::Closed` once
+    /// the mailbox is closed and drained.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ryker_smol::ReceiverExt;
+    /// use ryker_smol::ryker_core::error::RecvTimeoutError;
+    /// let (tx, mut rx) = ryker_smol::ryker_core::mailbox::channel::<u32>(Default::default());
+    /// smol::block_on(async {
+    ///     let none = rx.recv_timeout(Duration::from_millis(5)).await;
+    ///     assert_eq!(none, Err(RecvTimeoutError::Timeout));
+    ///     tx.try_send(1).unwrap();
+    ///     drop(tx);
+    ///     assert_eq!(rx.recv_timeout(Duration::from_millis(5)).await, Ok(1));
+    ///     let end = rx.recv_timeout(Duration::from_millis(5)).await;
+    ///     assert_eq!(end, Err(RecvTimeoutError::Closed));
+    /// });
+    /// ```
+    fn recv_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<T, ryker_core::error::RecvTimeoutError>> + Send
+    where
+        T: Send;
+}
+
+impl<T, X: ryker_core::mailbox::Attachment> ReceiverExt<T> for ryker_core::mailbox::Receiver<T, X> {
+    fn recv_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<T, ryker_core::error::RecvTimeoutError>> + Send
+    where
+        T: Send,
+    {
+        self.recv_before(async move {
+            smol::Timer::after(timeout).await;
+        })
+    }
+}

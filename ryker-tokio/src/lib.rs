@@ -300,6 +300,104 @@ struct Readme;
 #[doc = include_str!("../../docs/ACTORS.md")]
 struct ActorsGuide;
 
+/// tokio's `Sender::send_timeout` on ryker's mailbox: [`Sender::send_before`] with
+/// `tokio::time::sleep(timeout)` as the deadline. In scope with `use ryker_tokio::SenderExt`.
+///
+/// [`Sender::send_before`]: ryker_core::mailbox::Sender::send_before
+pub trait SenderExt<T> {
+    /// Sends, waiting for space for at most `timeout` on tokio's clock (paused in
+    /// `start_paused` tests). A free slot is taken at once; a full mailbox is answered by its
+    /// overflow policy as `try_send` answers it, except that under `busy` the send waits in
+    /// line until a slot frees up, the mailbox closes, or the time is up.
+    ///
+    /// # Errors
+    /// `Timeout(msg)` when the time was up first, `Closed(msg)` when the mailbox is closed,
+    /// `Dropped` under `drop_newest` with a full mailbox (counted).
+    ///
+    /// # Panics
+    /// Outside a tokio runtime with its timer enabled, as `tokio::time::sleep`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ryker_tokio::{MailboxConfig, SendTimeoutError, Sent, SenderExt};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let (tx, _rx) = ryker_tokio::ryker_core::mailbox::channel::<u32>(MailboxConfig { capacity: 1, ..Default::default() });
+    /// assert_eq!(tx.send_timeout(1, Duration::from_millis(5)).await, Ok(Sent::Queued));
+    /// assert_eq!(tx.send_timeout(2, Duration::from_millis(5)).await, Err(SendTimeoutError::Timeout(2)));
+    /// # });
+    /// ```
+    fn send_timeout(
+        &self,
+        msg: T,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<Sent, SendTimeoutError<T>>> + Send
+    where
+        T: Send;
+}
+
+impl<T, X: ryker_core::mailbox::Attachment> SenderExt<T> for ryker_core::mailbox::Sender<T, X> {
+    fn send_timeout(
+        &self,
+        msg: T,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<Sent, SendTimeoutError<T>>> + Send
+    where
+        T: Send,
+    {
+        self.send_before(msg, tokio::time::sleep(timeout))
+    }
+}
+
+/// A receive with a time limit on ryker's mailbox: [`Receiver::recv_before`] with
+/// `tokio::time::sleep(timeout)` as the deadline (the same as `tokio::time::timeout(d,
+/// rx.recv())`, with the end of the stream and the timeout told apart in one error). In scope
+/// with `use ryker_tokio::ReceiverExt`.
+///
+/// [`Receiver::recv_before`]: ryker_core::mailbox::Receiver::recv_before
+pub trait ReceiverExt<T> {
+    /// Receives the next message, waiting for at most `timeout` on tokio's clock. A message
+    /// there when the time is up is still taken. Cancel safe.
+    ///
+    /// # Errors
+    /// `RecvTimeoutError::Timeout` when the time was up first, `RecvTimeoutError::Closed` once
+    /// the mailbox is closed and drained.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime with its timer enabled, as `tokio::time::sleep`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ryker_tokio::ReceiverExt;
+    /// use ryker_tokio::ryker_core::error::RecvTimeoutError;
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let (tx, mut rx) = ryker_tokio::ryker_core::mailbox::channel::<u32>(Default::default());
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(5)).await, Err(RecvTimeoutError::Timeout));
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(5)).await, Ok(1));
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(5)).await, Err(RecvTimeoutError::Closed));
+    /// # });
+    /// ```
+    fn recv_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<T, ryker_core::error::RecvTimeoutError>> + Send
+    where
+        T: Send;
+}
+
+impl<T, X: ryker_core::mailbox::Attachment> ReceiverExt<T> for ryker_core::mailbox::Receiver<T, X> {
+    fn recv_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<T, ryker_core::error::RecvTimeoutError>> + Send
+    where
+        T: Send,
+    {
+        self.recv_before(tokio::time::sleep(timeout))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::in_tokio_async_context as probe;
