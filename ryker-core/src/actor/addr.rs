@@ -11,7 +11,7 @@ use core::time::Duration;
 
 use super::context::{Actor, Context, Mail};
 use super::shared::{ActorShared, Sleeper};
-use super::timer::{self, Timer};
+use super::timer::{self, next_tick, Timer};
 use crate::error::{
     AskError, AskTimeoutError, ConfigError, SendError, SendTimeoutError, TrySendError,
 };
@@ -574,7 +574,7 @@ impl<A: Actor> Addr<A> {
     /// # handle.shutdown();
     /// ```
     pub fn tell_after(&self, delay: Duration, msg: A::Msg) -> Timer {
-        timer::tell_after(self.downgrade(), delay, msg)
+        spawn_tell_after(self.downgrade(), delay, msg)
     }
 
     /// Queues `make()` every `period` on the actor's runtime (actix's `run_interval`, ractor's
@@ -640,7 +640,7 @@ impl<A: Actor> Addr<A> {
         if period.is_zero() {
             return Err(ConfigError::timer_period(period));
         }
-        Ok(timer::tell_every(self.downgrade(), period, make))
+        Ok(spawn_tell_every(self.downgrade(), period, make))
     }
 
     /// Request-reply: builds the request around a [`Reply`] with `make`, sends it as
@@ -1441,4 +1441,47 @@ impl<A: Actor> Context<A> {
             weak: self.weak.clone(),
         }
     }
+}
+
+/// Spawns the task of [`Addr::tell_after`] (see `timer.rs`).
+fn spawn_tell_after<A: Actor>(weak: WeakAddr<A>, delay: Duration, msg: A::Msg) -> Timer {
+    let (handle, mut cancel) = timer::timer();
+    let runtime = weak.shared_runtime();
+    let sleep = runtime.sleep(delay);
+    runtime.spawn(Box::pin(async move {
+        if !cancel.sleep(sleep).await {
+            return;
+        }
+        if let Some(addr) = weak.upgrade() {
+            // `Closed`: the actor stopped meanwhile; `Dropped`: counted by the mailbox.
+            let _ = addr.tell(msg).await;
+        }
+    }));
+    handle
+}
+
+/// Spawns the task of [`Addr::tell_every`] (see `timer.rs`); `period` is above zero.
+fn spawn_tell_every<A: Actor>(
+    weak: WeakAddr<A>,
+    period: Duration,
+    mut make: impl FnMut() -> A::Msg + Send + 'static,
+) -> Timer {
+    let (handle, mut cancel) = timer::timer();
+    let runtime = weak.shared_runtime();
+    runtime.clone().spawn(Box::pin(async move {
+        let mut next = runtime.elapsed() + period;
+        loop {
+            let now = runtime.elapsed();
+            if next > now && !cancel.sleep(runtime.sleep(next - now)).await {
+                return;
+            }
+            let Some(addr) = weak.upgrade() else { return };
+            if let Err(SendError::Closed(_)) = addr.tell(make()).await {
+                return;
+            }
+            drop(addr);
+            next = next_tick(next, period, runtime.elapsed());
+        }
+    }));
+    handle
 }

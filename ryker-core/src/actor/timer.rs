@@ -2,7 +2,8 @@
 //! [`Addr::tell_every`] (actix's `notify_later` and `run_interval`, ractor's `send_after` and
 //! `send_interval`), and the [`Timer`] that stops them.
 //!
-//! Each timer is one task on the actor's runtime (spawned through the runtime the actor was
+//! The tasks themselves are spawned in `addr.rs` (this file knows no address). Each timer is
+//! one task on the actor's runtime (spawned through the runtime the actor was
 //! spawned on) holding a [`WeakAddr`]: it does not keep the actor running. At each tick it
 //! upgrades the address, queues the message with [`Addr::tell`] (so under `busy` a full
 //! mailbox makes the tick wait for space, and under a drop policy the tick is counted as the
@@ -22,10 +23,7 @@ use core::pin::Pin;
 use core::task::Poll;
 use core::time::Duration;
 
-use super::addr::WeakAddr;
-use super::context::Actor;
 use super::shared::BoxFuture;
-use crate::error::SendError;
 use crate::oneshot::{self, OneshotReceiver, OneshotSender};
 
 /// A running [`Addr::tell_after`] or [`Addr::tell_every`]: [`cancel`](Self::cancel) stops it.
@@ -132,12 +130,12 @@ impl Timer {
 
 /// The timer task's side of the cancel signal: `Some` until the [`Timer`] is dropped without
 /// cancelling (then nothing can cancel any more, and it is not polled again).
-struct Cancel(Option<OneshotReceiver<()>>);
+pub(super) struct Cancel(Option<OneshotReceiver<()>>);
 
 impl Cancel {
     /// Waits for `sleep` unless a cancel comes first: `true` once `sleep` has completed,
     /// `false` when cancelled.
-    async fn sleep(&mut self, sleep: BoxFuture) -> bool {
+    pub(super) async fn sleep(&mut self, sleep: BoxFuture) -> bool {
         let mut sleep = sleep;
         core::future::poll_fn(|cx| {
             if let Some(cancel) = &mut self.0 {
@@ -155,58 +153,15 @@ impl Cancel {
 }
 
 /// Makes a timer: the [`Timer`] and the task's side of its cancel signal.
-fn timer() -> (Timer, Cancel) {
+pub(super) fn timer() -> (Timer, Cancel) {
     let (cancel, watch) = oneshot::channel();
     (Timer { cancel }, Cancel(Some(watch)))
-}
-
-/// Spawns the task of [`Addr::tell_after`](super::Addr::tell_after).
-pub(super) fn tell_after<A: Actor>(weak: WeakAddr<A>, delay: Duration, msg: A::Msg) -> Timer {
-    let (handle, mut cancel) = timer();
-    let runtime = weak.shared_runtime();
-    let sleep = runtime.sleep(delay);
-    runtime.spawn(alloc::boxed::Box::pin(async move {
-        if !cancel.sleep(sleep).await {
-            return;
-        }
-        if let Some(addr) = weak.upgrade() {
-            // `Closed`: the actor stopped meanwhile; `Dropped`: counted by the mailbox.
-            let _ = addr.tell(msg).await;
-        }
-    }));
-    handle
-}
-
-/// Spawns the task of [`Addr::tell_every`](super::Addr::tell_every); `period` is above zero.
-pub(super) fn tell_every<A: Actor>(
-    weak: WeakAddr<A>,
-    period: Duration,
-    mut make: impl FnMut() -> A::Msg + Send + 'static,
-) -> Timer {
-    let (handle, mut cancel) = timer();
-    let runtime = weak.shared_runtime();
-    runtime.clone().spawn(alloc::boxed::Box::pin(async move {
-        let mut next = runtime.elapsed() + period;
-        loop {
-            let now = runtime.elapsed();
-            if next > now && !cancel.sleep(runtime.sleep(next - now)).await {
-                return;
-            }
-            let Some(addr) = weak.upgrade() else { return };
-            if let Err(SendError::Closed(_)) = addr.tell(make()).await {
-                return;
-            }
-            drop(addr);
-            next = next_tick(next, period, runtime.elapsed());
-        }
-    }));
-    handle
 }
 
 /// The tick after `last` on the timeline `last + k * period`, skipping those already past at
 /// `now` (a tick that waited for space, or a slow runtime, does not make a burst of the ticks
 /// it missed).
-fn next_tick(last: Duration, period: Duration, now: Duration) -> Duration {
+pub(super) fn next_tick(last: Duration, period: Duration, now: Duration) -> Duration {
     let next = last + period;
     if next > now {
         return next;
