@@ -17,9 +17,9 @@
 //! `poll_reserve_abandoned_for_try_send`; `coming` deadlocks
 //! `recv_dropped_by_select_then_recv_again`; `skip_wake` deadlocks
 //! `permit_dropped_across_the_close`; `unwind_wake` deadlocks
-//! `send_with_a_panicking_waker_under_a_timeout`. No twin plants a bug in the drain past a
-//! panicking destructor: the panicking-message models are failed only by `publish` (and
-//! `refresh`).
+//! `send_with_a_panicking_waker_under_a_timeout`; `drain_rest` (the drain past a panicking
+//! destructor stops at the panic) fails `receiver_dropped_with_a_panicking_message_queued` and
+//! `held_messages_go_with_the_last_handle_past_a_panic`.
 #![cfg(ryker_loom)]
 
 use core::future::Future;
@@ -535,33 +535,37 @@ fn caught_bomb(f: impl FnOnce()) -> bool {
     }
 }
 
-/// An actor stops with its mailbox full (capacity 2: message 0, then message 1, whose
-/// destructor panics) while a sender waits in `send(2).await`. The receiver takes message 0
-/// (freeing a slot the sender may take), then goes: `close` and then its drop, or its drop
-/// alone (which closes). The mailbox documents that dropping the receiver closes the mailbox, wakes
-/// waiting senders (they get `Closed` and their message back) and drops the messages still
-/// queued past a destructor that panics, the first such panic then going on.
+/// An actor stops with its mailbox full (capacity 3: message 0, then message 1, whose
+/// destructor panics, then message 2) while a sender waits in `send(3).await`. The receiver
+/// takes message 0 (freeing a slot the sender may take), then goes: `close` and then its drop,
+/// or its drop alone (which closes). The mailbox documents that dropping the receiver closes
+/// the mailbox, wakes waiting senders (they get `Closed` and their message back) and drops the
+/// messages still queued past a destructor that panics, the first such panic then going on.
 ///
-/// Must hold: the receiver's drop panics with message 1's panic; the waiting sender is woken
-/// (queued before the close, or `Closed(2)`); every message, 2 included wherever it ends (the
-/// receiver's drain, the ring's drop with the last sender, the sender's hands), is dropped
-/// exactly once; the counters say `accepted == received + discarded`.
+/// Must hold: the receiver's drop panics with message 1's panic; by then message 2, queued
+/// behind it before the receiver went, has been dropped by the drain that went on past the
+/// panic (checked before the last sender goes, which would drop it with the ring); the waiting
+/// sender is woken (queued before the close, or `Closed(3)`); every message, 3 included
+/// wherever it ends (the receiver's drain, the ring's drop with the last sender, the sender's
+/// hands), is dropped exactly once; the counters say `accepted == received + discarded`.
+/// Broken twin `drain_rest` (the drain stops at the panic) fails the check of message 2.
 fn receiver_leaves_a_panicking_message(close_first: bool, drained_past: &'static Reached) {
     silence_bombs();
     model(3, move || {
-        let drops = Drops::new(3);
-        let (tx, mut rx) = channel(busy(2));
+        let drops = Drops::new(4);
+        let (tx, mut rx) = channel(busy(3));
         tx.try_send(Bomb::new(&drops, 0, false)).unwrap();
         tx.try_send(Bomb::new(&drops, 1, true)).unwrap();
+        tx.try_send(Bomb::new(&drops, 2, false)).unwrap();
         let tx_s = tx.clone();
         let d = drops.clone();
-        let s = spawn(move || match block_on(tx_s.send(Bomb::new(&d, 2, false))) {
+        let s = spawn(move || match block_on(tx_s.send(Bomb::new(&d, 3, false))) {
             Ok(sent) => {
                 assert_eq!(sent, Sent::Queued);
                 true
             }
             Err(SendError::Closed(back)) => {
-                assert_eq!(back.msg.id, 2);
+                assert_eq!(back.msg.id, 3);
                 false
             }
             Err(other) => panic!("the Busy policy never answers {other:?}"),
@@ -580,8 +584,13 @@ fn receiver_leaves_a_panicking_message(close_first: bool, drained_past: &'static
             r.join().unwrap(),
             "message 1's panic goes on out of the drop"
         );
-        if queued && drops.count(2) == 1 {
-            // Queued behind message 1, and dropped by the drain that went on past its panic.
+        assert_eq!(
+            drops.count(2),
+            1,
+            "message 2, queued behind message 1, is dropped by the drain past its panic"
+        );
+        if queued && drops.count(3) == 1 {
+            // Sent into the slot message 0 freed, and dropped by the drain past the panic.
             drained_past.hit();
         }
         let stats = tx.stats();
@@ -594,7 +603,7 @@ fn receiver_leaves_a_panicking_message(close_first: bool, drained_past: &'static
         drop(tx);
         drops.assert_each_dropped_once();
     });
-    drained_past.assert_reached("message 2 queued and dropped by the drain past the panic");
+    drained_past.assert_reached("message 3 queued and dropped by the drain past the panic");
 }
 
 /// [`receiver_leaves_a_panicking_message`]: `Receiver::close`, then the drop.
@@ -650,6 +659,44 @@ fn a_panicking_message_goes_with_the_last_handle() {
         drops.assert_each_dropped_once();
     });
     WITH_THE_RING.assert_reached("message 0 dropped with the ring, by the last sender's drop");
+}
+
+/// Two owned permits, reserved on an empty 2-slot mailbox before the threads start, are sent
+/// on one thread (message 0, whose destructor panics, then message 1) while the receiver is
+/// dropped on another; the last sender goes after both. The receiver's drain drops what is
+/// published when it passes and stops at the first slot still held; what it leaves is dropped
+/// with the ring, by the last sender's drop: both messages when the drain passed before
+/// either was sent (reached), and then the ring's drop must go on past message 0's panic.
+///
+/// Must hold: message 0 panics exactly once (in the drain or in the ring's drop); every
+/// message is dropped exactly once. Broken twin `drain_rest` (the ring's drop stops at the
+/// panic) leaves message 1 undropped.
+#[test]
+fn held_messages_go_with_the_last_handle_past_a_panic() {
+    static BOTH_WITH_THE_RING: Reached = Reached::new();
+    silence_bombs();
+    model(3, || {
+        let drops = Drops::new(2);
+        let (tx, rx) = channel(busy(2));
+        let first = tx.clone().try_reserve_owned().expect("two free slots");
+        let second = tx.clone().try_reserve_owned().expect("two free slots");
+        let d = drops.clone();
+        let s = spawn(move || {
+            drop(first.send(Bomb::new(&d, 0, true)));
+            drop(second.send(Bomb::new(&d, 1, false)));
+        });
+        let r = spawn(move || usize::from(caught_bomb(move || drop(rx))));
+        s.join().unwrap();
+        let drained = r.join().unwrap();
+        let left_to_the_ring = drained == 0 && drops.count(1) == 0;
+        let last = usize::from(caught_bomb(move || drop(tx)));
+        if left_to_the_ring {
+            BOTH_WITH_THE_RING.hit();
+        }
+        assert_eq!(drained + last, 1, "message 0 panics once");
+        drops.assert_each_dropped_once();
+    });
+    BOTH_WITH_THE_RING.assert_reached("both messages dropped with the ring, past the panic");
 }
 
 /// A task holds a permit (`reserve().await`, then work before `permit.send`) on a 1-slot

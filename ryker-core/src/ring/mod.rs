@@ -1787,8 +1787,13 @@ unsafe fn drop_live<T, S: Storage<T>>(ring: &Ring<T, S>, pos: usize, end: usize)
                 pos: next,
                 end,
             };
+            // Broken twin `drain_rest` (loom suite only) lets the guard go first: a panicking
+            // destructor leaves the values behind it undropped.
+            #[cfg(ryker_loom_broken = "drain_rest")]
+            core::mem::forget(rest);
             // SAFETY: exclusive access (the contract above) and the slot holds a value.
             unsafe { slot.drop_value(ring.amnesia) };
+            #[cfg(not(ryker_loom_broken = "drain_rest"))]
             core::mem::forget(rest);
         }
         pos = next;
@@ -1835,8 +1840,12 @@ unsafe fn drop_values<T>(slots: &[Slot<T>], amnesia: bool) {
                 rest: &slots[i + 1..],
                 amnesia,
             };
+            // Broken twin `drain_rest` (loom suite only), as in `drop_live`.
+            #[cfg(ryker_loom_broken = "drain_rest")]
+            core::mem::forget(rest);
             // SAFETY: exclusive access (the contract above) and the slot holds a value.
             unsafe { slot.drop_value(amnesia) };
+            #[cfg(not(ryker_loom_broken = "drain_rest"))]
             core::mem::forget(rest);
         }
     }
