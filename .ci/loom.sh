@@ -173,6 +173,9 @@ TWINS=(
     # The same for a plain `send().await`: its claim, given up on the unwind, is not held, but
     # the receiver may have parked on empty before it, and the slot stays full of SKIP.
     'unwind_wake|loom_abandoned|send_with_a_panicking_waker_under_a_timeout|deadlock'
+    # A watcher of the actor's end (`Addr::stopped`) does not look at the flags again after
+    # registering (`StopWatch::poll`): a loop that finishes in between wakes nobody.
+    'stop_recheck|loom_actor|watchers_of_the_stop_are_woken_once|woken exactly once'
     # The drain past a panicking destructor lets its guard go before the destructor runs
     # (`Shared::discard_queued`, and the ring's `drop_live`/`drop_values`): a panic ends the
     # drain, and what is queued behind the message is not dropped with the receiver.

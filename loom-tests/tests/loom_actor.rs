@@ -1178,3 +1178,104 @@ fn ask_unanswered_ends_with_no_reply() {
         drops.assert_each_dropped_once();
     });
 }
+
+// ---- several watchers of one actor's end (`Addr::stopped`, `WeakAddr::stopped`,
+// `ActorHandle::stopped`).
+
+/// A waker that counts its wake-ups. Plain std atomics: bookkeeping of the model, not part of
+/// what loom checks.
+#[derive(Default)]
+struct Wakes(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for Wakes {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Wakes {
+    fn new() -> (std::sync::Arc<Self>, Waker) {
+        let wakes = std::sync::Arc::new(Self::default());
+        let waker = Waker::from(wakes.clone());
+        (wakes, waker)
+    }
+
+    fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Interleavings of [`watchers_of_the_stop_are_woken_once`] in which the kept watcher
+/// registered before the loop's end (and so needed its wake-up).
+static WATCHER_WAITED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Two watchers of an actor's end, polled once each on the main thread right after a
+/// `shutdown` while the loop stops on its own thread: one through a `WeakAddr`
+/// (`WeakAddr::stopped`), kept; one through the handle (`ActorHandle::stopped`), dropped
+/// mid-wait (a timeout, a `select!` that took another branch), perhaps while the loop's end is
+/// waking the list. Each poll may find the actor finished, or register as the loop ends.
+///
+/// Must hold, once the loop's thread has returned: a watcher whose poll answered is told
+/// `Ok(Exit::Shutdown)`; the kept watcher, if its poll was `Pending`, has been woken exactly
+/// once and then answers `Ok(Exit::Shutdown)` (no watcher is woken more than once); the report
+/// says `Exit::Shutdown` and `stopped` ran once. Broken twin `stop_recheck` (the watcher does
+/// not look at the flags again after registering) leaves a watcher that registered as the
+/// loop ended unwoken.
+#[test]
+fn watchers_of_the_stop_are_woken_once() {
+    model(3, || {
+        let log = SharedLog::default();
+        let (rt, mut handle) = spawn_actor(config(1, 1), Recorder { log: log.clone() });
+        let weak = handle.addr().downgrade();
+        let actor = run_loop(&rt);
+        handle.shutdown();
+
+        let (kept_wakes, kept_waker) = Wakes::new();
+        let (dropped_wakes, dropped_waker) = Wakes::new();
+        let mut kept = Box::pin(weak.stopped());
+        let mut dropped = Box::pin(handle.stopped());
+        let first = kept
+            .as_mut()
+            .poll(&mut TaskContext::from_waker(&kept_waker));
+        let dropped_first = dropped
+            .as_mut()
+            .poll(&mut TaskContext::from_waker(&dropped_waker));
+        drop(dropped);
+
+        actor.join().unwrap();
+        match first {
+            Poll::Ready(exit) => assert_eq!(exit, Ok(Exit::Shutdown)),
+            Poll::Pending => {
+                WATCHER_WAITED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                assert_eq!(
+                    kept_wakes.count(),
+                    1,
+                    "a watcher registered as the loop ended is woken exactly once"
+                );
+                let again = kept
+                    .as_mut()
+                    .poll(&mut TaskContext::from_waker(&kept_waker));
+                assert_eq!(again, Poll::Ready(Ok(Exit::Shutdown)));
+            }
+        }
+        assert!(kept_wakes.count() <= 1, "woken more than once");
+        assert!(dropped_wakes.count() <= 1, "woken more than once");
+        if let Poll::Ready(exit) = dropped_first {
+            assert_eq!(exit, Ok(Exit::Shutdown));
+        }
+        drop(kept);
+        let report = report(Started::poll_once(handle.join()));
+        assert_eq!(report.exit, Exit::Shutdown, "{report:?}");
+        assert_eq!(log.lock().unwrap().stopped, 1, "`stopped` runs once");
+    });
+    let waited = WATCHER_WAITED.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        waited > 0,
+        "no interleaving had the watcher wait for the loop's end"
+    );
+    eprintln!("the kept watcher waited in {waited} interleavings");
+}

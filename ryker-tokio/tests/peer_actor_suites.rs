@@ -1,6 +1,7 @@
 //! The test suites of three other actor frameworks — xtra 0.6 (`tests/basic.rs`), actix 0.13
 //! (`tests/*.rs`) and ractor 0.16 (`src/actor/tests.rs`, `src/actor/supervision_tests.rs`,
-//! `src/rpc/tests.rs`) — ported to ryker's actor API on tokio, as an independent check of
+//! `src/rpc/tests.rs`) — and kameo 0.22's tests of waiting for an actor's end
+//! (`wait_for_shutdown`) ported to ryker's actor API on tokio, as an independent check of
 //! ryker's contract (docs/ACTORS.md). Each test names its source in a one-line comment; where
 //! ryker's documented semantics differ, the test asserts ryker's rule and says what differs.
 //! Scenarios the brief asked for that none of the three suites covers as such (per-sender
@@ -40,8 +41,6 @@
 //!   `SpawnErr`, `cancelling_spawn_future_runs_lifecycle_cleanup`,
 //!   `dropping_unpolled_start_future_runs_lifecycle_cleanup`): ryker's spawn returns at once and
 //!   `started` runs in the actor's task; the panic-in-startup case is ported.
-//! - several waiters on one actor's death (ractor `wait_for_death`): `ActorHandle::join` takes
-//!   `&mut self`, one joiner; its repeatability is ported.
 //! - status transitions, tracing output and derive macros (ractor
 //!   `actor_status_transitions_are_monotonic`, `concurrent_shutdown_transitions_elect_cleanup_once`;
 //!   xtra `instrumentation.rs`, `public_api.rs`; actix `derive.rs`): internals or macros ryker
@@ -1424,9 +1423,33 @@ fn ractor_actor_drain_messages() {
     });
 }
 
-// ractor tests.rs `wait_for_death` (ryker: one joiner; a join cut short is repeatable)
+// ractor tests.rs `wait_for_death` (ryker: `Addr::stopped`; the 100 ms bound on each wait is
+// the hang guard of `on_current`; the stop comes from the handle, ryker's `stop`)
 #[test]
 fn ractor_wait_for_death() {
+    on_current(async {
+        let done = Arc::new(AtomicUsize::new(0));
+        let mut handle = ryker_tokio::spawn(SlowStop { done: done.clone() });
+        let addr = handle.addr();
+        let (first_wait, second_wait, ()) = tokio::join!(addr.stopped(), addr.stopped(), async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            handle.shutdown();
+        });
+        assert_eq!(first_wait, Ok(Exit::Shutdown));
+        assert_eq!(second_wait, Ok(Exit::Shutdown));
+        // ractor's post_stop sleeps before the end; ours too, and both waits came after it.
+        assert_eq!(done.load(Ordering::SeqCst), 1);
+        assert_eq!(handle.join().await.unwrap().exit, Exit::Shutdown);
+        for _ in 0..3 {
+            assert_eq!(addr.stopped().await, Ok(Exit::Shutdown));
+        }
+    });
+}
+
+// ractor tests.rs `wait_for_death`, with `join` (ryker: the report has one joiner, on
+// `&mut self`; a join cut short is repeatable)
+#[test]
+fn ractor_wait_for_death_with_join() {
     on_current(async {
         let log = Log::default();
         let mut handle = ryker_tokio::spawn(Probe::new(&log));
@@ -1439,6 +1462,36 @@ fn ractor_wait_for_death() {
         for _ in 0..3 {
             assert_eq!(handle.join().await.as_ref(), Ok(&report));
         }
+    });
+}
+
+// kameo 0.22 actor_ref.rs `ActorRef::wait_for_shutdown_result` (its doc example; ryker: `kill`
+// is `abort`, the reason is `Exit`; hooks return `()`, so its hook-error half has no port)
+#[test]
+fn kameo_wait_for_shutdown_result() {
+    on_current(async {
+        let handle = ryker_tokio::spawn(Probe::default());
+        let addr = handle.addr();
+        handle.abort();
+        assert_eq!(addr.stopped().await, Ok(Exit::Aborted));
+        // After the end, at once, as often as asked, through a weak address too.
+        assert_eq!(addr.stopped().await, Ok(Exit::Aborted));
+        assert_eq!(addr.downgrade().stopped().await, Ok(Exit::Aborted));
+    });
+}
+
+// kameo 0.22 request/ask.rs `bounded_ask_requests_actor_not_running` (ryker: `ActorNotRunning`
+// is `AskError::Closed`; no blocking ask)
+#[test]
+fn kameo_bounded_ask_requests_actor_not_running() {
+    on_multi(async {
+        let handle =
+            ryker_tokio::spawn_with(Probe::default(), &mailbox(100, Overflow::Busy)).unwrap();
+        let addr = handle.addr();
+        handle.shutdown();
+        assert_eq!(addr.stopped().await, Ok(Exit::Shutdown));
+        assert_eq!(addr.ask(|r| Cmd::Echo(42, r)).await, Err(AskError::Closed));
+        assert!(addr.try_tell(Cmd::Note(1)).unwrap_err().is_closed());
     });
 }
 

@@ -10,10 +10,11 @@ use core::task::Poll;
 use core::time::Duration;
 
 use super::context::{Actor, Context, Mail};
-use super::shared::{ActorShared, Sleeper};
+use super::report::Exit;
+use super::shared::{ActorShared, Sleeper, StopWatch};
 use super::timer::{self, next_tick, Timer};
 use crate::error::{
-    AskError, AskTimeoutError, ConfigError, SendError, SendTimeoutError, TrySendError,
+    AskError, AskTimeoutError, ConfigError, JoinError, SendError, SendTimeoutError, TrySendError,
 };
 use crate::mailbox::{MailboxStats, Sender, Sent, WeakSender};
 use crate::observe::Envelope;
@@ -148,6 +149,56 @@ impl<A: Actor> WeakAddr<A> {
     pub fn name(&self) -> &str {
         self.weak.attachment().name()
     }
+
+    /// Completes once the actor has stopped for good, as [`Addr::stopped`], without keeping
+    /// it running: the way to watch an actor that others stop (or that stops when its last
+    /// [`Addr`] goes).
+    ///
+    /// # Errors
+    /// [`JoinError`] if the runtime dropped the actor's task before it finished.
+    ///
+    /// # Cancel safety
+    /// Cancel safe, as [`Addr::stopped`].
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, Context, Exit, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         async move { std::thread::sleep(d) }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Nop;
+    /// impl Actor for Nop {
+    ///     type Msg = ();
+    ///     async fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let mut handle = Rt.spawn_actor(Nop);
+    /// let weak = handle.addr().downgrade();
+    /// let watcher = std::thread::spawn(move || ryker_core::blocking::block_on(weak.stopped()));
+    /// // The watcher does not keep the actor running: joining the handle lets its own
+    /// // address go, the last one, and the actor stops.
+    /// let report = ryker_core::blocking::block_on(handle.join()).unwrap();
+    /// assert_eq!(report.exit, Exit::Released);
+    /// assert_eq!(watcher.join().unwrap(), Ok(Exit::Released));
+    /// ```
+    pub async fn stopped(&self) -> Result<Exit, JoinError> {
+        watch_stop(self.weak.attachment()).await
+    }
+}
+
+/// Waits for the actor whose state `shared` is to stop for good (`Addr::stopped` and its
+/// kin): its exit, or `JoinError` if its task was dropped unfinished.
+pub(super) async fn watch_stop(shared: &ActorShared) -> Result<Exit, JoinError> {
+    Exit::from_code(StopWatch::new(shared).await).ok_or(JoinError)
 }
 
 impl<A: Actor> WeakAddr<A> {
@@ -1060,6 +1111,65 @@ impl<A: Actor> Addr<A> {
     /// ```
     pub fn name(&self) -> &str {
         self.tx.attachment().name()
+    }
+
+    /// Completes once the actor has stopped for good: its loop has ended, after `stopped` ran
+    /// (where it runs) and the report was made; at once if it has stopped already. A restart
+    /// under [`Supervision::Restart`](super::Supervision::Restart) is no end. Any number of
+    /// tasks may wait at once, through one address or many; the end wakes each once. It
+    /// answers the [`Exit`]; the full [`ActorReport`](super::ActorReport) is
+    /// [`ActorHandle::join`](super::ActorHandle::join)'s.
+    ///
+    /// An `Addr` keeps the actor running, so waiting through one does not end it: a
+    /// shutdown, an abort, [`Context::stop`] or a panic under `Supervision::Stop` must. To
+    /// watch without keeping the actor alive, wait through a [`WeakAddr`]
+    /// ([`WeakAddr::stopped`]). (Not [`is_closed`](Self::is_closed): the mailbox closes when
+    /// the stop begins; this waits for its end.) Waiting allocates nothing.
+    ///
+    /// # Errors
+    /// [`JoinError`] if the runtime dropped the actor's task before it finished.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the future takes its waker out of the actor's list of watchers,
+    /// and changes nothing else.
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, Context, Exit, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         async move { std::thread::sleep(d) }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let handle = Rt.spawn_actor(Worker);
+    /// let watchers: Vec<_> = (0..3)
+    ///     .map(|_| {
+    ///         let addr = handle.addr();
+    ///         std::thread::spawn(move || ryker_core::blocking::block_on(addr.stopped()))
+    ///     })
+    ///     .collect();
+    /// handle.shutdown();
+    /// for watcher in watchers {
+    ///     assert_eq!(watcher.join().unwrap(), Ok(Exit::Shutdown));
+    /// }
+    /// // Once stopped, at once.
+    /// assert_eq!(ryker_core::blocking::block_on(handle.addr().stopped()), Ok(Exit::Shutdown));
+    /// ```
+    pub async fn stopped(&self) -> Result<Exit, JoinError> {
+        watch_stop(self.tx.attachment()).await
     }
 
     /// Messages queued now (a snapshot).

@@ -5,9 +5,9 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::addr::Addr;
+use super::addr::{watch_stop, Addr};
 use super::context::{Actor, Mail};
-use super::report::ActorReport;
+use super::report::{ActorReport, Exit};
 use super::shared::ActorShared;
 use crate::error::JoinError;
 use crate::mailbox::WeakSender;
@@ -392,6 +392,53 @@ impl<A: Actor> ActorHandle<A> {
     /// ```
     pub fn is_finished(&self) -> bool {
         self.weak.attachment().is_finished()
+    }
+
+    /// Completes once the actor has stopped for good, as [`Addr::stopped`], through `&self`:
+    /// any number of tasks may wait on one handle (where [`join`](Self::join), which answers
+    /// the whole report, takes `&mut self`). Until it is joined, the handle's own address
+    /// keeps the actor running, so waiting here ends nothing by itself: after a
+    /// [`shutdown`](Self::shutdown) or an [`abort`](Self::abort), or for an actor that stops
+    /// itself.
+    ///
+    /// # Errors
+    /// [`JoinError`] if the runtime dropped the actor's task before it finished.
+    ///
+    /// # Cancel safety
+    /// Cancel safe, as [`Addr::stopped`].
+    ///
+    /// ```
+    /// use ryker_core::actor::{Actor, Context, Exit, SpawnActor};
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         async move { std::thread::sleep(d) }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     async fn handle(&mut self, _: u32, _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let mut handle = Rt.spawn_actor(Worker);
+    /// handle.abort();
+    /// let exit = ryker_core::blocking::block_on(handle.stopped()).unwrap();
+    /// assert_eq!(exit, Exit::Aborted);
+    /// assert!(handle.is_finished());
+    /// // The report is the join's.
+    /// let report = ryker_core::blocking::block_on(handle.join()).unwrap();
+    /// assert_eq!(report.exit, exit);
+    /// ```
+    pub async fn stopped(&self) -> Result<Exit, JoinError> {
+        watch_stop(self.weak.attachment()).await
     }
 
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<ActorReport, JoinError>> {

@@ -70,6 +70,33 @@ pub enum Exit {
     Aborted,
 }
 
+impl Exit {
+    /// The exit as a small non-zero number, for `ActorShared::finish` to keep beside the
+    /// FINISHED flag (0 there means the loop never made a report).
+    pub(super) const fn code(self) -> usize {
+        match self {
+            Exit::Shutdown => 1,
+            Exit::Stopped => 2,
+            Exit::Released => 3,
+            Exit::Panicked => 4,
+            Exit::Aborted => 5,
+        }
+    }
+
+    /// The exit [`code`](Self::code) stands for; `None` for 0 (no report: the runtime
+    /// dropped the task).
+    pub(super) const fn from_code(code: usize) -> Option<Self> {
+        match code {
+            1 => Some(Exit::Shutdown),
+            2 => Some(Exit::Stopped),
+            3 => Some(Exit::Released),
+            4 => Some(Exit::Panicked),
+            5 => Some(Exit::Aborted),
+            _ => None,
+        }
+    }
+}
+
 /// An actor's final figures, returned by [`ActorHandle::shutdown`], [`ActorHandle::abort`] and
 /// [`ActorHandle::join`].
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -177,7 +177,7 @@ pub(super) async fn run<A: Actor, R: Runtime>(
 ) {
     let shared = weak.attachment();
     // Marks the actor finished when the loop ends, also when the runtime drops the task.
-    let finish = Finish(shared);
+    let finish = Finish::new(shared);
     let mut run = Run::new(rt, shared, actor, rx, &weak, config, sup);
     let exit = loop {
         if let Err(exit) = run.start().await {
@@ -192,7 +192,8 @@ pub(super) async fn run<A: Actor, R: Runtime>(
         }
     };
     let report = run.stop(exit, &weak).await;
-    drop(finish);
+    // The report is final: the watchers (`Addr::stopped`) are woken with its exit.
+    drop(finish.with_exit(report.exit.code()));
     // The handle may be gone (detached): then nobody wants the report.
     let _ = done.send(report);
 }

@@ -1,6 +1,7 @@
 //! The per-actor state that lives in the mailbox's attachment ([`ActorShared`]): the name,
-//! the runtime's timer, the observer, the control flags (shutdown, abort, finished) and the
-//! loop's waker that an abort wakes.
+//! the runtime's timer, the observer, the control flags (shutdown, abort, finished, and the
+//! exit beside them), the loop's waker that an abort wakes, and the list of futures waiting
+//! for the actor's end ([`StopWatch`], `Addr::stopped`).
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -8,6 +9,7 @@ use alloc::sync::Arc;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
+use core::task::{Context, Poll};
 use core::time::Duration;
 
 use crate::mailbox::Attachment;
@@ -15,6 +17,7 @@ use crate::observe::Observer;
 use crate::policy::Overflow;
 use crate::runtime::Runtime;
 use crate::sync::{fence, AtomicUsize, Ordering};
+use crate::wait_list::{WaitList, Waiter};
 use crate::waker::WakerCell;
 
 /// `handle.shutdown()` was called.
@@ -26,6 +29,9 @@ pub(super) const FINISHED: usize = 0b100;
 /// `handle.abort()` was called again after `ABORT` was set: it cuts a `stopped` that began
 /// after the first abort ([`ActorShared::next_abort`]).
 const ABORT_AGAIN: usize = 0b1000;
+/// Where the exit's code (`Exit::code`, 0 for none) sits in the flags: above the four flags,
+/// set together with FINISHED by one RMW (`ActorShared::finish`).
+const EXIT_SHIFT: u32 = 4;
 
 /// The flag the next `handle.abort()` sets: what a future that an abort requested from now on
 /// should cut short watches (`guard::Cut::After`).
@@ -80,10 +86,12 @@ pub(crate) struct ActorShared {
     /// Shared with the timer tasks of `Addr::tell_after` and `tell_every`.
     sleeper: Arc<dyn Sleeper>,
     pub(crate) observer: Observer,
-    /// `SHUTDOWN | ABORT | FINISHED | ABORT_AGAIN`.
+    /// `SHUTDOWN | ABORT | FINISHED | ABORT_AGAIN`, and the exit's code from `EXIT_SHIFT` up.
     flags: AtomicUsize,
     /// The loop's waker while a handler is pending, so an abort can cut the handler short.
     waker: WakerCell,
+    /// The [`StopWatch`] futures waiting for FINISHED; `finish` wakes them all, once.
+    stop_waiters: WaitList,
 }
 
 impl fmt::Debug for ActorShared {
@@ -118,6 +126,7 @@ impl ActorShared {
             }),
             flags: AtomicUsize::new(0),
             waker: WakerCell::new(),
+            stop_waiters: WaitList::new(),
         }
     }
 
@@ -229,19 +238,140 @@ impl ActorShared {
         self.flags.load(Ordering::Acquire) & FINISHED != 0
     }
 
-    pub(super) fn finish(&self) {
-        // Release: see `is_finished`.
-        self.flags.fetch_or(FINISHED, Ordering::Release);
+    /// The exit's code once the loop has finished (`Some(0)`: finished without a report, the
+    /// runtime dropped the task); `None` while it runs.
+    pub(super) fn finished_exit(&self) -> Option<usize> {
+        // Acquire: pairs with the Release RMW in `finish`, as `is_finished` does, so a watcher
+        // that sees FINISHED sees what the loop did before (its `stopped`, its report).
+        let flags = self.flags.load(Ordering::Acquire);
+        (flags & FINISHED != 0).then_some(flags >> EXIT_SHIFT)
+    }
+
+    /// Marks the loop finished with the exit `code` (0: none), then wakes every [`StopWatch`].
+    fn finish(&self, code: usize) {
+        // Release: see `is_finished` and `finished_exit`. The code goes in the same RMW, so a
+        // watcher that sees FINISHED sees the exit with it.
+        self.flags
+            .fetch_or(FINISHED | code << EXIT_SHIFT, Ordering::Release);
+        // No fence: `notify_all` takes the list's lock after the RMW above, and a watcher
+        // reads the flags after its registration's critical section (`StopWatch::poll`).
+        // Either that section came first, and `notify_all` finds the watcher queued, or the
+        // lock orders this RMW before the watcher's load, which then sees FINISHED.
+        self.stop_waiters.notify_all();
     }
 }
 
-/// Marks the actor finished and releases the loop's waker when the loop ends — also when the
-/// runtime drops the task mid-flight.
-pub(super) struct Finish<'a>(pub(super) &'a ActorShared);
+/// Marks the actor finished, releases the loop's waker and wakes the watchers when the loop
+/// ends — also when the runtime drops the task mid-flight (then with no exit).
+pub(super) struct Finish<'a> {
+    shared: &'a ActorShared,
+    /// The exit's code (`Exit::code`) once the report is made; 0 until then.
+    code: usize,
+}
+
+impl<'a> Finish<'a> {
+    pub(super) fn new(shared: &'a ActorShared) -> Self {
+        Self { shared, code: 0 }
+    }
+
+    /// The loop made its report, with the exit of this `code`: the drop finishes with it.
+    pub(super) fn with_exit(mut self, code: usize) -> Self {
+        self.code = code;
+        self
+    }
+}
 
 impl Drop for Finish<'_> {
     fn drop(&mut self) {
-        self.0.waker.disarm();
-        self.0.finish();
+        self.shared.waker.disarm();
+        self.shared.finish(self.code);
+    }
+}
+
+/// Waits for the actor's loop to finish: the future inside `Addr::stopped` (and
+/// `WeakAddr::stopped`, `ActorHandle::stopped`). Any number may wait at once, each in
+/// `stop_waiters`, in its own pinned [`Waiter`] (no allocation); the loop's end wakes them
+/// all, once. Its output is the exit's code ([`ActorShared::finished_exit`]).
+///
+/// Cancel safe: dropping it takes its waiter (and the waker in it) out of the list.
+pub(crate) struct StopWatch<'a> {
+    shared: &'a ActorShared,
+    /// Our place in `stop_waiters`.
+    waiter: Waiter,
+    /// Whether `waiter` may be in the list.
+    registered: bool,
+}
+
+impl<'a> StopWatch<'a> {
+    pub(crate) fn new(shared: &'a ActorShared) -> Self {
+        Self {
+            shared,
+            waiter: Waiter::new(),
+            registered: false,
+        }
+    }
+
+    /// The pinned waiter and the flag.
+    fn project(self: Pin<&mut Self>) -> (&'a ActorShared, Pin<&Waiter>, &mut bool) {
+        // SAFETY: `waiter` is never moved out of the pinned future (only borrowed, pinned,
+        // below); `shared` and `registered` are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `waiter` stays at this address until the future is dropped, and `Drop`
+        // takes it out of the list first.
+        let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
+        (this.shared, waiter, &mut this.registered)
+    }
+
+    /// Takes `waiter` out of the list if it may be there. A notification it held is not
+    /// passed on: the loop's end wakes every watcher (`notify_all`), none is owed one.
+    fn leave(shared: &ActorShared, waiter: Pin<&Waiter>, registered: &mut bool) {
+        if core::mem::take(registered) {
+            shared.stop_waiters.remove(waiter);
+        }
+    }
+}
+
+impl Future for StopWatch<'_> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let (shared, waiter, registered) = self.project();
+        if let Some(code) = shared.finished_exit() {
+            Self::leave(shared, waiter, registered);
+            return Poll::Ready(code);
+        }
+        // Queued, or its waker refreshed (or queued again after a wake-up that came before
+        // the flag was seen: harmless, the check below finds it).
+        // SAFETY: `Drop` (or `leave`) takes `waiter` out of the list before it is moved or
+        // dropped, and it is used with `stop_waiters` only.
+        unsafe { shared.stop_waiters.register(waiter, cx.waker(), false) };
+        *registered = true;
+        // The check after the registration's critical section (see `ActorShared::finish`).
+        // Broken twin `stop_recheck` (loom suite only) leaves it out: a loop that finishes
+        // between the first check and the registration wakes nobody.
+        #[cfg(not(ryker_loom_broken = "stop_recheck"))]
+        if let Some(code) = shared.finished_exit() {
+            Self::leave(shared, waiter, registered);
+            return Poll::Ready(code);
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for StopWatch<'_> {
+    fn drop(&mut self) {
+        if self.registered {
+            // SAFETY: the waiter is pinned (we are being dropped in place).
+            let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
+            self.shared.stop_waiters.remove(waiter);
+        }
+    }
+}
+
+impl fmt::Debug for StopWatch<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StopWatch")
+            .field("registered", &self.registered)
+            .finish_non_exhaustive()
     }
 }
