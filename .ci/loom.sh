@@ -176,6 +176,9 @@ TWINS=(
     # A watcher of the actor's end (`Addr::stopped`) does not look at the flags again after
     # registering (`StopWatch::poll`): a loop that finishes in between wakes nobody.
     'stop_recheck|loom_actor|watchers_of_the_stop_are_woken_once|woken exactly once'
+    # The loop's end reads the watchers' list length with no SeqCst fence after setting
+    # FINISHED (`ActorShared::finish`): it and a registering watcher can miss each other.
+    'stop_fence|loom_actor|watchers_of_the_stop_are_woken_once|woken exactly once'
     # The drain past a panicking destructor lets its guard go before the destructor runs
     # (`Shared::discard_queued`, and the ring's `drop_live`/`drop_values`): a panic ends the
     # drain, and what is queued behind the message is not dropped with the receiver.

@@ -20,6 +20,10 @@
 //! arm, a timeout), one that gives up, and a handler that drops the reply unanswered. Broken
 //! twins `reply_recheck` and `reply_swap` must fail `ask_answer_wakes_the_waiting_asker`
 //! (deadlock) and `ask_repolled_with_a_new_waker_while_answered` (causality violation).
+//!
+//! The last model, `watchers_of_the_stop_are_woken_once`, has watchers of the actor's end
+//! (`Addr::stopped` and its kin) race the loop's end; broken twins `stop_recheck` (no re-check
+//! after registering) and `stop_fence` (no fence at the end) leave one unwoken.
 #![cfg(ryker_loom)]
 
 use core::future::Future;

@@ -253,11 +253,16 @@ impl ActorShared {
         // watcher that sees FINISHED sees the exit with it.
         self.flags
             .fetch_or(FINISHED | code << EXIT_SHIFT, Ordering::Release);
-        // No fence: `notify_all` takes the list's lock after the RMW above, and a watcher
-        // reads the flags after its registration's critical section (`StopWatch::poll`).
-        // Either that section came first, and `notify_all` finds the watcher queued, or the
-        // lock orders this RMW before the watcher's load, which then sees FINISHED.
-        self.stop_waiters.notify_all();
+        // SeqCst fence: pairs with the fence in `StopWatch::poll` between registering and
+        // re-reading the flags (store-buffering, as `Shared::notify_senders` with a sender's
+        // registration): either that re-check sees FINISHED or the load of the list's length
+        // below sees the registration. So the common end, with nobody watching, takes no lock.
+        // Broken twin `stop_fence` (loom suite only) leaves it out.
+        #[cfg(not(ryker_loom_broken = "stop_fence"))]
+        fence(Ordering::SeqCst);
+        if self.stop_waiters.may_have_waiters() {
+            self.stop_waiters.notify_all();
+        }
     }
 }
 
@@ -346,9 +351,13 @@ impl Future for StopWatch<'_> {
         // dropped, and it is used with `stop_waiters` only.
         unsafe { shared.stop_waiters.register(waiter, cx.waker(), false) };
         *registered = true;
-        // The check after the registration's critical section (see `ActorShared::finish`).
-        // Broken twin `stop_recheck` (loom suite only) leaves it out: a loop that finishes
-        // between the first check and the registration wakes nobody.
+        // SeqCst fence: pairs with the fence in `ActorShared::finish` between setting FINISHED
+        // and reading the list's length: either the check below sees FINISHED or the finish
+        // sees us queued and wakes us.
+        fence(Ordering::SeqCst);
+        // The check after the registration. Broken twin `stop_recheck` (loom suite only)
+        // leaves it out: a loop that finishes between the first check and the registration
+        // wakes nobody.
         #[cfg(not(ryker_loom_broken = "stop_recheck"))]
         if let Some(code) = shared.finished_exit() {
             Self::leave(shared, waiter, registered);
