@@ -556,24 +556,19 @@ impl<A: Actor> Addr<A> {
             })
     }
 
-    /// Queues `env` into a full mailbox once a slot frees up, unless `deadline` fires first
-    /// (`Timeout`, handed back) or the mailbox closes (`Closed`, handed back).
+    /// Queues `env` into a full mailbox once a slot frees up (under `DropOldest`, once the
+    /// oldest message can be evicted), unless `deadline` fires first (`Timeout`, handed back)
+    /// or the mailbox closes (`Closed`, handed back).
     async fn queue_before(
         &self,
         env: Mail<A>,
         deadline: &mut Pin<Box<dyn Future<Output = ()> + Send>>,
     ) -> Result<Sent, SendTimeoutError<Mail<A>>> {
-        match self.tx.reserve_before(deadline.as_mut()).await {
-            Some(Ok(permit)) => {
-                permit.send(env);
-                Ok(Sent::Queued)
-            }
-            Some(Err(crate::error::Closed)) => Err(SendTimeoutError::Closed(env)),
-            None => {
-                self.tx.attachment().observer.on_timeout();
-                Err(SendTimeoutError::Timeout(env))
-            }
+        let queued = self.tx.send_waiting_before(env, deadline.as_mut()).await;
+        if let Err(SendTimeoutError::Timeout(_)) = &queued {
+            self.tx.attachment().observer.on_timeout();
         }
+        queued
     }
 
     /// Queues `msg` once `delay` has passed on the actor's runtime (actix's `notify_later`,

@@ -203,8 +203,10 @@ impl<T, X: Attachment> Sender<T, X> {
     /// timer left to the caller: ryker-core has no clock, so pass your runtime's sleep, e.g.
     /// `tokio::time::sleep(d)`). A free slot is taken at once, as [`Sender::try_send`] takes
     /// it; a full mailbox is answered by its overflow policy as `try_send` answers it, except
-    /// that under `Busy` the send waits in line with the other waiting senders (as
-    /// [`Sender::reserve`]) until a slot frees up, the mailbox closes or the deadline comes.
+    /// that where `try_send` would answer `Busy` the send waits as [`Sender::send`] does until
+    /// the mailbox closes or the deadline comes: under `Busy` in line with the other waiting
+    /// senders until a slot frees up, under `DropOldest` (whose oldest slot was still being
+    /// written, or held by a permit) until the oldest message can be evicted.
     ///
     /// # Errors
     /// [`SendTimeoutError::Timeout`] with the message when the deadline came first;
@@ -242,32 +244,39 @@ impl<T, X: Attachment> Sender<T, X> {
             Err(TrySendError::Closed(msg)) => return Err(SendTimeoutError::Closed(msg)),
             Err(TrySendError::Busy(msg)) => msg,
         };
-        match self.reserve_before(deadline).await {
-            Some(Ok(permit)) => {
-                permit.send(msg);
-                Ok(Sent::Queued)
-            }
-            Some(Err(Closed)) => Err(SendTimeoutError::Closed(msg)),
-            None => Err(SendTimeoutError::Timeout(msg)),
-        }
+        self.send_waiting_before(msg, deadline).await
     }
 
-    /// [`Sender::reserve`] until `deadline` completes: `None` if the deadline came first (the
-    /// reservation, dropped, gives its place up and passes on a wake-up it had received).
-    pub(crate) async fn reserve_before<D: Future<Output = ()>>(
+    /// The wait of [`Sender::send_before`] (and `Addr::tell_timeout`) once `try_send` has
+    /// answered `Busy`: the message waits as in [`Sender::send`] (`Shared::poll_send`, in line
+    /// with the other waiting senders; under `DropOldest` until the oldest slot is published
+    /// and can be evicted, not until the receiver frees a slot) until `deadline` completes.
+    /// Cancel safe as `send`: dropped, it gives its place up and passes on a wake-up it had
+    /// received.
+    pub(crate) async fn send_waiting_before<D: Future<Output = ()>>(
         &self,
+        msg: T,
         deadline: D,
-    ) -> Option<Result<Permit<'_, T, X>, Closed>> {
-        let mut reserve = core::pin::pin!(self.reserve());
+    ) -> Result<Sent, SendTimeoutError<T>> {
+        self.leave_reserve_wait();
+        let mut msg = Some(msg);
+        let mut wait = core::pin::pin!(Wait::new(&self.shared));
         let mut deadline = core::pin::pin!(deadline);
-        // The reservation first: a slot that is free when the deadline comes is still taken.
-        core::future::poll_fn(|cx| {
-            if let Poll::Ready(permit) = reserve.as_mut().poll(cx) {
-                return Poll::Ready(Some(permit));
+        // The send first: room that is there when the deadline comes is still taken.
+        let settled = core::future::poll_fn(|cx| {
+            let (shared, waiter, registered) = wait.as_mut().project();
+            if let Poll::Ready(settled) = shared.poll_send(waiter, registered, &mut msg, cx) {
+                return Poll::Ready(Some(settled));
             }
             deadline.as_mut().poll(cx).map(|()| None)
         })
-        .await
+        .await;
+        match settled {
+            Some(Ok(sent)) => Ok(sent),
+            Some(Err(Refused::Closed)) => Err(SendTimeoutError::Closed(take_msg(&mut msg))),
+            Some(Err(Refused::Dropped)) => Err(SendTimeoutError::Dropped),
+            None => Err(SendTimeoutError::Timeout(take_msg(&mut msg))),
+        }
     }
 
     /// Reserves a free slot without waiting (tokio's `try_reserve`). The returned [`Permit`]
