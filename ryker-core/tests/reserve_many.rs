@@ -272,3 +272,38 @@ fn runs_from_several_producers_arrive_exactly_once_in_order() {
         assert_eq!(next, [per_producer; PRODUCERS as usize], "{overflow}");
     }
 }
+
+/// A `reserve_many` that was woken for a freed slot, found fewer than `n` free and went back to
+/// the front, then is dropped: the slot it was woken for is still free, and the sender waiting
+/// behind it must be woken for it (as tokio's semaphore hands a dropped `reserve_many`'s
+/// partial permits to the next waiter). Here the slot after the free one is held by a permit
+/// whose holder waits for that sender, so nothing else would ever wake it.
+#[test]
+fn a_reserve_many_dropped_after_going_back_to_the_front_passes_its_wake_up_on() {
+    let (tx, mut rx) = channel::<u32>(config(2, Overflow::Busy));
+    tx.try_send(1).unwrap();
+    let held = tx.try_reserve().unwrap();
+    let (woken_many, waker_many) = CountingWaker::new();
+    let mut many = Box::pin(tx.reserve_many(2));
+    assert!(poll_once(many.as_mut(), &waker_many).is_pending());
+    let (woken_send, waker_send) = CountingWaker::new();
+    let mut send = pin!(tx.send(3));
+    assert!(poll_once(send.as_mut(), &waker_send).is_pending());
+    // One slot freed: the first in line is woken, finds one of two, and goes back to the front.
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert!(woken_many.count() >= 1);
+    assert!(poll_once(many.as_mut(), &waker_many).is_pending());
+    assert_eq!(woken_send.count(), 0, "the sender behind waits its turn");
+    // It gives up (a timeout, a `select!`): the free slot is the sender's now.
+    drop(many);
+    assert!(
+        woken_send.count() >= 1,
+        "the dropped reserve_many kept the wake-up for the free slot"
+    );
+    assert_eq!(
+        poll_once(send.as_mut(), &waker_send),
+        Poll::Ready(Ok(Sent::Queued))
+    );
+    held.send(2);
+    assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(2), Ok(3)));
+}
