@@ -372,7 +372,9 @@ impl<T, X: Attachment> Sender<T, X> {
     ///
     /// # Cancel safety
     /// As [`Sender::reserve`]'s: dropping the future before it completes reserves nothing; its
-    /// place among the waiting senders is given up and a wake-up it had received is passed on.
+    /// place among the waiting senders is given up and a wake-up it had received is passed on,
+    /// as are those it went back to the front of the line with (too few slots free for `n`),
+    /// so the senders behind it are woken for the slots they were kept from.
     ///
     /// # Errors
     /// [`ReserveManyError::TooMany`] at once when `n` is above the capacity (no wait could
@@ -397,6 +399,7 @@ impl<T, X: Attachment> Sender<T, X> {
         ReserveMany {
             wait: Wait::new(&self.shared),
             n,
+            kept: 0,
         }
     }
 
@@ -1707,6 +1710,9 @@ impl<T, X: Attachment> fmt::Debug for WhenClosed<'_, T, X> {
 pub struct ReserveMany<'a, T, X: Attachment = NoAttachment> {
     wait: Wait<'a, T, X>,
     n: usize,
+    /// Wake-ups this future went back to the front of the line with, too few slots free for
+    /// its run (`Shared::poll_claim_run`): passed on if it is dropped before it completes.
+    kept: usize,
 }
 
 impl<'a, T, X: Attachment> Future for ReserveMany<'a, T, X> {
@@ -1722,12 +1728,31 @@ impl<'a, T, X: Attachment> Future for ReserveMany<'a, T, X> {
         if let Some(settled) = shared.reserve_many_at_once(n) {
             return Poll::Ready(settled.map(|run| PermitIterator::new(run, shared)));
         }
-        shared
-            .poll_claim_run(n, waiter, registered, cx)
-            .map(|claimed| match claimed {
-                Ok(run) => Ok(PermitIterator::new(run, shared)),
-                Err(Closed) => Err(ReserveManyError::Closed),
-            })
+        let polled = shared.poll_claim_run(n, waiter, registered, &mut this.kept, cx);
+        if polled.is_ready() {
+            // Settled: the run took its slots (or the mailbox closed and woke everyone).
+            this.kept = 0;
+        }
+        polled.map(|claimed| match claimed {
+            Ok(run) => Ok(PermitIterator::new(run, shared)),
+            Err(Closed) => Err(ReserveManyError::Closed),
+        })
+    }
+}
+
+impl<T, X: Attachment> Drop for ReserveMany<'_, T, X> {
+    fn drop(&mut self) {
+        if self.kept > 0 && self.wait.registered {
+            // Given up while back at the front with wake-ups for slots that may still be free:
+            // leave the line (passing on one it has not looked at yet), then wake as many
+            // waiters behind for them. A wake-up too many only makes a waiter look again.
+            // SAFETY: the waiter is pinned (we are being dropped in place); `Wait`'s own drop,
+            // after this, finds it unregistered.
+            let waiter = unsafe { Pin::new_unchecked(&self.wait.waiter) };
+            let shared = self.wait.shared;
+            shared.cancel_wait(waiter, &mut self.wait.registered);
+            shared.waiters.notify(self.kept.min(self.n));
+        }
     }
 }
 

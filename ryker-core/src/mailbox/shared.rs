@@ -380,7 +380,9 @@ impl<T, X: Attachment> Shared<T, X> {
         registered: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Claim<'_, T>, Closed>> {
-        self.poll_claim_with(w, registered, cx, || self.claim::<HOLD>())
+        // A one-slot claim that fails after a wake-up found no slot free: it keeps nothing.
+        let mut kept = 0;
+        self.poll_claim_with(w, registered, cx, &mut kept, || self.claim::<HOLD>())
     }
 
     /// Waits for `n` slots at once (`1..=capacity`) and claims them, held (`RESERVED`) as a
@@ -389,14 +391,19 @@ impl<T, X: Attachment> Shared<T, X> {
     /// sender that finds its slot taken does, so those queued behind it wait too, except the
     /// ones a receive that freed several slots woke with it (`notify_senders` wakes one waiter
     /// per freed slot).
+    ///
+    /// `kept` counts the wake-ups this waiter went back to the front with: each was for a
+    /// freed slot that may still be free, which the waiters behind it were not woken for. Its
+    /// owner passes them on if it gives up (`ReserveMany`'s drop).
     pub(super) fn poll_claim_run(
         &self,
         n: usize,
         w: Pin<&Waiter>,
         registered: &mut bool,
+        kept: &mut usize,
         cx: &mut Context<'_>,
     ) -> Poll<Result<ClaimRun<'_, T>, Closed>> {
-        self.poll_claim_with(w, registered, cx, || self.claim_run(n))
+        self.poll_claim_with(w, registered, cx, kept, || self.claim_run(n))
     }
 
     /// Claims the `n` slots from `tail` at once (`1..=capacity`), held as a permit's are.
@@ -449,6 +456,7 @@ impl<T, X: Attachment> Shared<T, X> {
         w: Pin<&Waiter>,
         registered: &mut bool,
         cx: &mut Context<'_>,
+        kept: &mut usize,
         claim: impl Fn() -> Result<C, ClaimError>,
     ) -> Poll<Result<C, Closed>> {
         let mut front = false;
@@ -488,6 +496,11 @@ impl<T, X: Attachment> Shared<T, X> {
                 Ok(claim) => return Poll::Ready(Ok(claim)),
                 Err(ClaimError::Closed) => return Poll::Ready(Err(Closed)),
                 Err(ClaimError::Full) => {}
+            }
+            if front {
+                // Our turn, and too few slots for a run: back to the front, keeping the
+                // wake-up (see `poll_claim_run`).
+                *kept = kept.saturating_add(1);
             }
         }
         self.note_full();
