@@ -146,7 +146,8 @@ impl<T, X: Attachment> Shared<T, X> {
     /// close), called right after the store, in straight-line code.
     ///
     /// Under `DropOldest` a sender may also be waiting for exactly this publish (the oldest
-    /// slot was claimed but unpublished, so it could not be evicted): it is notified here too.
+    /// slot was claimed but unpublished, so it could not be evicted): every waiting sender is
+    /// notified here too.
     #[inline]
     pub(super) fn after_publish(&self) {
         // SeqCst fence: pairs with the fence in `Receiver::poll_*` between registering the
@@ -161,7 +162,12 @@ impl<T, X: Attachment> Shared<T, X> {
             self.rx_waker.wake();
         }
         if self.overflow == Overflow::DropOldest && self.waiters.may_have_waiters() {
-            self.waiters.notify(1);
+            // Every waiter, not the first: a publish frees no slot, so a reservation waiting
+            // ahead (`reserve`, `reserve_many`: they wait for a free slot under every policy)
+            // would take a single wake-up, find no room, go back to the front and keep it,
+            // while the send behind it that could evict now slept on
+            // (tests/drop_oldest_waits.rs). A reservation woken for nothing looks once more.
+            self.waiters.notify(usize::MAX);
         }
     }
 
