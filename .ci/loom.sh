@@ -118,6 +118,10 @@ TWINS=(
     # The same across the receiver's close: the receiver waits on the held slot of a closed
     # mailbox, and only the permit's drop can wake it for the end.
     'skip_wake|loom_abandoned|permit_dropped_across_the_close|deadlock'
+    # Under `DropOldest` a publish wakes only the first waiting sender (`Shared::after_publish`):
+    # a `reserve` waiting ahead takes the wake-up, finds no free slot and keeps it, and the
+    # `send` waiting behind it to evict sleeps on.
+    'oldest_wake_one|loom_review|drop_oldest_publish_wakes_the_send_behind_a_waiting_reserve|deadlock'
     # The evicting sender moves `head` with a plain store instead of the CAS (`Ring::force`):
     # it and a racing receiver can both take the oldest message.
     'evict|loom_drop_oldest|eviction_races_receive|Causality violation|dropped twice|delivered twice'
