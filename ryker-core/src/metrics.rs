@@ -32,7 +32,8 @@ use crate::sync::{AtomicUsize, Ordering};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MailboxStats {
-    /// Messages queued (by `try_send`, `send` or a permit).
+    /// Messages queued (by `try_send`, `send` or a permit). A permit's message counts once it
+    /// is sent: a reservation is no message, and one given up takes nothing back.
     pub accepted: u64,
     /// Sends refused with `Busy` (mailbox full under `Overflow::Busy`, or the oldest slot
     /// still being written under `Overflow::DropOldest`).

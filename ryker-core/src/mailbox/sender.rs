@@ -1230,6 +1230,8 @@ impl<'a, T, X: Attachment> Permit<'a, T, X> {
     #[inline]
     pub fn send(mut self, msg: T) {
         if let Some(claim) = self.claim.take() {
+            // Counted before the publish, as a plain send is counted by its claim.
+            self.shared.permits_sent.add(1);
             self.shared.publish_fenced(claim, msg);
         }
     }
@@ -1366,6 +1368,8 @@ impl<T, X: Attachment> OwnedPermit<T, X> {
         // SAFETY: `claim` was detached from this ring, the ring of the sender it came with
         // (`Sender::reserve_owned`, `Sender::try_reserve_owned`).
         let claim = unsafe { shared.ring.reattach(claim) };
+        // Counted before the publish, as `Permit::send`.
+        shared.permits_sent.add(1);
         shared.publish_fenced(claim, msg);
         sender
     }

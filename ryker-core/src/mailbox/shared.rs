@@ -52,8 +52,17 @@ pub(super) struct Shared<T, X> {
     pub(super) busy: Counter,
     pub(super) dropped_newest: Counter,
     pub(super) dropped_oldest: Counter,
-    /// Permits dropped without sending (their slots become SKIP).
+    /// Plain claims (a send's, not held by a permit) given up unpublished: a `send` or a
+    /// blocking send whose queued waker panicked as it left the wait list (`GivenUpOnUnwind`).
+    /// Their slots become SKIP.
     pub(super) abandoned: Counter,
+    /// Claims held by permits (`Claim::hold`, `ClaimRun::hold`), counted when held: no message
+    /// yet, so `stats` takes them out of `accepted` until their permit sends (`permits_sent`).
+    /// A permit given up is counted nowhere else: its reservation never was a message.
+    pub(super) reserved: Counter,
+    /// Messages sent through permits (`Permit::send`, `OwnedPermit::send`), counted just
+    /// before the publish, as a plain send is counted by its claim.
+    pub(super) permits_sent: Counter,
     /// Messages the receiver's drop popped and dropped.
     pub(super) discarded: Counter,
     /// The receiver is gone: every accepted message it did not receive and that was not
@@ -88,6 +97,8 @@ impl<T, X: Attachment> Shared<T, X> {
             dropped_newest: Counter::new(),
             dropped_oldest: Counter::new(),
             abandoned: Counter::new(),
+            reserved: Counter::new(),
+            permits_sent: Counter::new(),
             discarded: Counter::new(),
             rx_gone: AtomicBool::new(false),
             weak_senders: AtomicUsize::new(0),
@@ -191,9 +202,10 @@ impl<T, X: Attachment> Shared<T, X> {
     /// Gives up a permit's claim (a `Permit` or an `OwnedPermit` dropped or released unused):
     /// its slot is published as SKIP, which the receiver steps over. The receiver may be parked
     /// on exactly this slot (`RESERVED`), so it is woken after the store.
+    /// A held claim: its reservation was never counted as a message (`reserved`), so nothing
+    /// is counted here.
     pub(super) fn give_up(&self, claim: Claim<'_, T>) {
         drop(claim);
-        self.abandoned.add(1);
         // Broken twin `skip_wake` (loom suite only) forgets this wake-up.
         #[cfg(not(ryker_loom_broken = "skip_wake"))]
         self.after_publish();
@@ -362,6 +374,7 @@ impl<T, X: Attachment> Shared<T, X> {
         if let Ok(claim) = &claimed {
             if HOLD {
                 claim.hold();
+                self.reserved.add(1);
             }
             // A lone sender streams into the slots ahead: fetch the next ones' lines early
             // (`Ring::prefetch_ahead`), where the ring prefetches at all (not on one CPU).
@@ -392,7 +405,7 @@ impl<T, X: Attachment> Shared<T, X> {
     ) -> Poll<Result<Claim<'_, T>, Closed>> {
         // A one-slot claim that fails after a wake-up found no slot free: it keeps nothing.
         let mut kept = 0;
-        self.poll_claim_with(w, registered, cx, &mut kept, || self.claim::<HOLD>())
+        self.poll_claim_with(w, registered, cx, &mut kept, HOLD, || self.claim::<HOLD>())
     }
 
     /// Waits for `n` slots at once (`1..=capacity`) and claims them, held (`RESERVED`) as a
@@ -413,13 +426,14 @@ impl<T, X: Attachment> Shared<T, X> {
         kept: &mut usize,
         cx: &mut Context<'_>,
     ) -> Poll<Result<ClaimRun<'_, T>, Closed>> {
-        self.poll_claim_with(w, registered, cx, kept, || self.claim_run(n))
+        self.poll_claim_with(w, registered, cx, kept, true, || self.claim_run(n))
     }
 
     /// Claims the `n` slots from `tail` at once (`1..=capacity`), held as a permit's are.
     pub(super) fn claim_run(&self, n: usize) -> Result<ClaimRun<'_, T>, ClaimError> {
         let run = self.ring.claim_run(n)?;
         run.hold();
+        self.reserved.add(run.len());
         Ok(run)
     }
 
@@ -451,15 +465,16 @@ impl<T, X: Attachment> Shared<T, X> {
         if left == 0 {
             return;
         }
+        // Held claims: nothing to count (see `give_up`).
         run.for_each(drop);
-        self.abandoned.add(left);
         // Broken twin `skip_wake` (loom suite only) forgets this wake-up.
         #[cfg(not(ryker_loom_broken = "skip_wake"))]
         self.after_publish();
     }
 
     /// The wait of [`poll_claim`](Self::poll_claim) and
-    /// [`poll_claim_run`](Self::poll_claim_run), with `claim` for the claim it tries.
+    /// [`poll_claim_run`](Self::poll_claim_run), with `claim` for the claim it tries and
+    /// `held` for whether it holds what it claims (a permit's claims are counted in `reserved`).
     #[inline(always)]
     fn poll_claim_with<C: Claims>(
         &self,
@@ -467,6 +482,7 @@ impl<T, X: Attachment> Shared<T, X> {
         registered: &mut bool,
         cx: &mut Context<'_>,
         kept: &mut usize,
+        held: bool,
         claim: impl Fn() -> Result<C, ClaimError>,
     ) -> Poll<Result<C, Closed>> {
         let mut front = false;
@@ -534,6 +550,7 @@ impl<T, X: Attachment> Shared<T, X> {
         let mut leaving = GivenUpOnUnwind {
             shared: self,
             claim: result.ok(),
+            held,
         };
         self.waiters.remove(w);
         *registered = false;
@@ -700,10 +717,19 @@ impl<T, X: Attachment> Shared<T, X> {
         // and the differences saturate: a snapshot taken mid-operation is off by that
         // operation, never wrapped.
         let abandoned = self.abandoned.get();
+        let reserved = self.reserved.get();
         let dropped_oldest = self.dropped_oldest.get();
         let popped_and_discarded = self.discarded.get();
         let (claims, removals, skipped) = self.ring.ordinals();
-        let accepted = claims.saturating_sub(abandoned);
+        // Read after the positions: counted before its permit's publish, so a message the
+        // receiver has taken is in it.
+        let permits_sent = self.permits_sent.get();
+        // Plain claims (less those given up unpublished), and the permits' messages: a
+        // reservation is not a message until it is sent, and one given up never was.
+        let accepted = claims
+            .saturating_sub(reserved)
+            .saturating_sub(abandoned)
+            .saturating_add(permits_sent);
         let received = removals
             .saturating_sub(skipped)
             .saturating_sub(dropped_oldest)
@@ -782,6 +808,8 @@ struct GivenUpOnUnwind<'a, T, X: Attachment, C: Claims> {
     shared: &'a Shared<T, X>,
     /// A `Claim`, or a `ClaimRun` (whose drop gives each of its claims up).
     claim: Option<C>,
+    /// Whether the claim is held (a permit's: counted in `reserved` already).
+    held: bool,
 }
 
 /// What [`GivenUpOnUnwind`] holds: one claim or a run of them, and how many slots that is.
@@ -806,9 +834,11 @@ impl<T, X: Attachment, C: Claims> Drop for GivenUpOnUnwind<'_, T, X, C> {
         if let Some(claim) = self.claim.take() {
             let slots = claim.slots();
             drop(claim);
-            // A claim never published is no message: `stats` takes it out of `accepted`
-            // (claims made less claims abandoned), as for a dropped permit.
-            self.shared.abandoned.add(slots);
+            // A claim never published is no message: a plain one is taken out of `accepted`
+            // here (`abandoned`); a held one never was in it (`reserved`).
+            if !self.held {
+                self.shared.abandoned.add(slots);
+            }
             // Broken twin `unwind_wake` (loom suite only) forgets this wake-up.
             #[cfg(not(ryker_loom_broken = "unwind_wake"))]
             self.shared.after_publish();
