@@ -36,7 +36,7 @@ pub struct MailboxStats {
     /// is sent: a reservation is no message, and one given up takes nothing back.
     pub accepted: u64,
     /// Sends refused with `Busy` (mailbox full under `Overflow::Busy`, or the oldest slot
-    /// still being written under `Overflow::DropOldest`).
+    /// still being written, or held by a permit, under `Overflow::DropOldest`).
     pub busy: u64,
     /// Incoming messages dropped under `Overflow::DropNewest`.
     pub dropped_newest: u64,

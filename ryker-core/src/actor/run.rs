@@ -113,7 +113,7 @@ pub(super) async fn drain_all<A: Actor>(
 /// high, `dropped_oldest` one low). The loop knows exactly how many it received, so the
 /// report takes that, and counts every other accepted message that is not `discarded` as
 /// evicted, which settles in-flight evictions. (`accepted` is settled: the closed ring takes
-/// no claims, and the actor layer never abandons a permit.)
+/// no claims, and the actor layer reserves no slot.)
 pub(super) fn settled(mut stats: MailboxStats, received: u64, overflow: Overflow) -> MailboxStats {
     stats.received = received;
     if overflow == Overflow::DropOldest {

@@ -54,8 +54,9 @@ impl<T, X: Attachment> Sender<T, X> {
     /// # Errors
     /// When the mailbox is full, what its [`Overflow`] policy says: `Busy(msg)` (handed back),
     /// `Dropped` (`DropNewest`: dropped and counted); under `DropOldest` the oldest message is
-    /// evicted and this returns `Ok(Sent::DisplacedOldest)` (or `Busy(msg)` in the rare case the
-    /// oldest slot is still being written by another sender). `Closed(msg)` after a close; a
+    /// evicted and this returns `Ok(Sent::DisplacedOldest)` (or `Busy(msg)` while the oldest
+    /// slot is still being written by another sender, which is rare, or held by a permit, which
+    /// lasts until the permit is sent or dropped). `Closed(msg)` after a close; a
     /// send refused with `Closed` has not touched the mailbox (under `DropOldest` it evicted
     /// nothing).
     ///
