@@ -143,3 +143,25 @@ fn a_producer_thread_stops_when_the_receiver_goes() {
     drop(rx);
     assert!(producer.join().unwrap() >= 100);
 }
+
+/// Polled with a new waker each time (a task moved between executors, a `select!` that
+/// rebuilds its context): the close wakes the latest waker once, none of the earlier ones,
+/// and the future completes; polled again after that, it stays complete.
+#[test]
+fn the_close_wakes_the_latest_waker_only() {
+    let (tx, mut rx) = channel::<u32>(config(1, Overflow::Busy));
+    let mut closed = pin!(tx.closed());
+    let wakers: Vec<_> = (0..3).map(|_| CountingWaker::new()).collect();
+    for (_, waker) in &wakers {
+        assert!(poll_once(closed.as_mut(), waker).is_pending());
+    }
+    rx.close();
+    let counts: Vec<usize> = wakers.iter().map(|(woken, _)| woken.count()).collect();
+    assert_eq!(
+        counts,
+        [0, 0, 1],
+        "only the waker of the last poll is woken"
+    );
+    assert_eq!(poll_once(closed.as_mut(), &wakers[0].1), Poll::Ready(()));
+    assert_eq!(poll_once(closed.as_mut(), &wakers[1].1), Poll::Ready(()));
+}

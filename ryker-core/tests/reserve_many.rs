@@ -307,3 +307,38 @@ fn a_reserve_many_dropped_after_going_back_to_the_front_passes_its_wake_up_on() 
     held.send(2);
     assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(2), Ok(3)));
 }
+
+/// A run that starts at the last slot wraps to the first ones, under every policy: its
+/// permits, sent out of order, still deliver in slot order; and a run of the whole capacity is
+/// refused while one slot is still taken.
+#[test]
+fn a_run_wraps_around_the_end_of_the_slots_in_order() {
+    for overflow in Overflow::ALL {
+        let (tx, mut rx) = channel::<u32>(config(3, overflow));
+        for m in [0, 1] {
+            tx.try_send(m).unwrap();
+        }
+        assert_eq!(rx.try_recv(), Ok(0), "{overflow}");
+        assert_eq!(
+            tx.try_reserve_many(3).unwrap_err(),
+            ReserveManyError::Busy,
+            "{overflow}: one slot taken"
+        );
+        assert_eq!(rx.try_recv(), Ok(1), "{overflow}");
+        // Head and tail are at the last slot: a run of three takes it and the first two.
+        let permits = tx.try_reserve_many(3).unwrap();
+        assert!(tx.try_reserve().is_err(), "{overflow}: every slot reserved");
+        let mut permits: Vec<_> = permits.collect();
+        permits.pop().unwrap().send(12);
+        permits.pop().unwrap().send(11);
+        assert_eq!(
+            rx.try_recv(),
+            Err(TryRecvError::Empty),
+            "{overflow}: the first is held"
+        );
+        permits.pop().unwrap().send(10);
+        let got: Vec<u32> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+        assert_eq!(got, [10, 11, 12], "{overflow}");
+        assert_eq!(rx.stats().accepted, 5, "{overflow}");
+    }
+}
