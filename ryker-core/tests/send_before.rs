@@ -72,3 +72,13 @@ fn drop_oldest_send_before_is_not_timed_out_by_a_stalled_receiver() {
     assert_eq!(rx.try_recv(), Ok(3));
     assert_eq!(rx.stats().dropped_oldest, 1);
 }
+
+/// The future can move to another thread (a multi-threaded executor's task) whenever the
+/// message and the deadline can.
+#[test]
+fn send_before_is_send() {
+    fn assert_send<F: std::future::Future + Send>(_: &F) {}
+    let (tx, _rx) = channel::<u32>(config(1, Overflow::DropOldest));
+    let fut = tx.send_before(1, std::future::pending::<()>());
+    assert_send(&fut);
+}
