@@ -17,8 +17,8 @@
 pub use crate::actor::ConfigFileError;
 pub use crate::actor::{
     Actor, ActorConfig, ActorHandle, ActorOptions, ActorReport, Addr, AskError, AskTimeoutError,
-    Context, DeadLetter, Exit, JoinError, Reply, SendError, SendTimeoutError, Sent, SpawnActor,
-    Supervision, Timer, TrySendError, WeakAddr,
+    Context, DeadLetter, Exit, JoinError, Recipient, Reply, SendError, SendTimeoutError, Sent,
+    SpawnActor, Supervision, Timer, TrySendError, WeakAddr, WeakRecipient,
 };
 pub use crate::error::ConfigError;
 pub use crate::mailbox::{MailboxConfig, MailboxStats, Overflow};

@@ -208,6 +208,13 @@ impl<A: Actor> WeakAddr<A> {
     }
 }
 
+impl<A: Actor> WeakAddr<A> {
+    /// The mailbox's weak sending half (for `WeakRecipient`).
+    pub(super) fn weak_sender_ref(&self) -> &WeakSender<Mail<A>, ActorShared> {
+        &self.weak
+    }
+}
+
 impl<A: Actor> Clone for WeakAddr<A> {
     fn clone(&self) -> Self {
         Self {
@@ -304,6 +311,11 @@ impl<A: Actor> Addr<A> {
 
     pub(super) fn weak_sender(&self) -> WeakSender<Mail<A>, ActorShared> {
         self.tx.downgrade()
+    }
+
+    /// The mailbox's sending half (for `Recipient`).
+    pub(super) fn sender(&self) -> &Sender<Mail<A>, ActorShared> {
+        &self.tx
     }
 
     /// An address that does not keep the actor running ([`WeakAddr`]): for registries,
@@ -1340,7 +1352,7 @@ impl<A: Actor> Addr<A> {
 }
 
 /// Where the answer to an [`Addr::ask`] goes: the handler calls [`Reply::send`].
-pub struct Reply<R>(crate::oneshot::OneshotSender<R>);
+pub struct Reply<R>(pub(super) crate::oneshot::OneshotSender<R>);
 
 impl<R> Reply<R> {
     /// Answers the request.

@@ -57,7 +57,8 @@
 //! `shared` (the per-actor state in the mailbox's attachment: name, control flags, the
 //! loop's waker), `context` (the [`Actor`] trait and its [`Context`]), `report` (exits,
 //! supervision, dead letters, the final [`ActorReport`]), `addr` ([`Addr`], [`WeakAddr`], [`Reply`]),
-//! `guard` (polling a handler under panic and abort), `fairness` (when to yield),
+//! `recipient` ([`Recipient`], [`WeakRecipient`]: an address named by a message type), `guard`
+//! (polling a handler under panic and abort), `fairness` (when to yield),
 //! `supervisor` (restarts and the dead-letter hook), `run` (the run loop), `handle`
 //! ([`ActorHandle`]), `options` ([`ActorOptions`], spawning).
 
@@ -67,6 +68,7 @@ mod fairness;
 mod guard;
 mod handle;
 mod options;
+mod recipient;
 mod report;
 mod run;
 mod shared;
@@ -84,5 +86,6 @@ pub use addr::{Addr, Reply, WeakAddr};
 pub use context::{Actor, Context};
 pub use handle::{ActorHandle, Join};
 pub use options::{ActorOptions, SpawnActor};
+pub use recipient::{Recipient, WeakRecipient};
 pub use report::{ActorReport, DeadLetter, Exit, Supervision};
 pub use timer::Timer;

@@ -280,6 +280,59 @@ impl<T, X: Attachment> Sender<T, X> {
         }
     }
 
+    /// [`Sender::try_send`] of a message that `make` turns into a `T` only once its slot is
+    /// sure (an actor's `Recipient`, whose caller's message becomes the actor's by `From`):
+    /// the same outcome and counts under every policy, with `msg` itself handed back on `Busy`
+    /// and `Closed`. If `make` panics, its slot is given up as a dropped permit's is.
+    pub(crate) fn try_send_with<M>(
+        &self,
+        msg: M,
+        make: &impl Fn(M) -> T,
+    ) -> Result<Sent, TrySendError<M>> {
+        self.shared.try_send_with(msg, make)
+    }
+
+    /// One poll of [`Sender::send`] for a message that `make` turns into a `T` once its slot
+    /// is sure, with the caller's pinned `w` as its place in the wait list (`registered` says
+    /// whether it may be in it). On `Closed(())` the message is still in `msg`. The caller
+    /// calls [`cancel_wait`](Self::cancel_wait) before it moves or drops `w`.
+    pub(crate) fn poll_send_with<M>(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        msg: &mut Option<M>,
+        make: &impl Fn(M) -> T,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Sent, SendError<()>>> {
+        self.shared
+            .poll_send_with(w, registered, msg, make, cx)
+            .map(|polled| match polled {
+                Ok(sent) => Ok(sent),
+                Err(Refused::Closed) => Err(SendError::Closed(())),
+                Err(Refused::Dropped) => Err(SendError::Dropped),
+            })
+    }
+
+    /// One poll of a wait in line for a slot, whatever the policy (the wait of
+    /// [`Sender::reserve`]), that then publishes `make(msg)` into it at once. On `Closed` the
+    /// message is still in `msg`. As [`poll_send_with`](Self::poll_send_with) for `w`.
+    pub(crate) fn poll_queue_with<M>(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        msg: &mut Option<M>,
+        make: &impl Fn(M) -> T,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Closed>> {
+        self.shared.poll_queue_with(w, registered, msg, make, cx)
+    }
+
+    /// Takes `w` out of the wait list for good, passing on a wake-up it had received and not
+    /// used (what dropping a send future does).
+    pub(crate) fn cancel_wait(&self, w: Pin<&Waiter>, registered: &mut bool) {
+        self.shared.cancel_wait(w, registered);
+    }
+
     /// Reserves a free slot without waiting (tokio's `try_reserve`). The returned [`Permit`]
     /// sends into that slot without failing; dropping it gives the slot up, as for
     /// [`Sender::reserve`].

@@ -7,7 +7,7 @@ use core::task::{Context, Poll};
 use super::{Attachment, MailboxConfig, Overflow, Sent};
 use crate::error::{Closed, ReserveManyError, TrySendError};
 use crate::metrics::{Counter, MailboxStats};
-use crate::ring::{Claim, ClaimError, ClaimRun, EmptyCheck, Forced, Pop, Ring};
+use crate::ring::{Claim, ClaimError, ClaimRun, EmptyCheck, ForceClaim, Forced, Pop, Ring};
 use crate::sync::{fence, AtomicBool, AtomicUsize, CachePadded, Ordering};
 use crate::wait_list::{WaitList, WaitState, Waiter};
 use crate::waker::WakerCell;
@@ -264,7 +264,7 @@ impl<T, X: Attachment> Shared<T, X> {
     /// A claim found the mailbox full: apply the `Busy` or `DropNewest` policy.
     #[cold]
     #[inline(never)]
-    pub(super) fn full(&self, msg: T) -> Result<Sent, TrySendError<T>> {
+    pub(super) fn full<M>(&self, msg: M) -> Result<Sent, TrySendError<M>> {
         self.note_full();
         if self.overflow == Overflow::DropNewest {
             self.dropped_newest.add(1);
@@ -657,6 +657,19 @@ impl<T, X: Attachment> Shared<T, X> {
         msg: &mut Option<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Sent, Refused>> {
+        self.poll_force_with(w, registered, msg, cx, |msg| self.try_attempt(msg, false))
+    }
+
+    /// [`poll_force`](Self::poll_force) with `attempt` for its `try_attempt(msg, false)`: the
+    /// wait, whatever the message's type.
+    fn poll_force_with<M>(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        msg: &mut Option<M>,
+        cx: &mut Context<'_>,
+        attempt: impl Fn(&mut Option<M>) -> Option<Result<Sent, Refused>>,
+    ) -> Poll<Result<Sent, Refused>> {
         let mut front = false;
         if *registered {
             match self.waiters.refresh(w, cx.waker()) {
@@ -668,7 +681,7 @@ impl<T, X: Attachment> Shared<T, X> {
                 WaitState::Idle => *registered = false,
             }
         }
-        if let Some(result) = self.try_attempt(msg, false) {
+        if let Some(result) = attempt(msg) {
             return Poll::Ready(result);
         }
         // SAFETY: our owner unregisters `w` before moving or dropping it.
@@ -676,13 +689,175 @@ impl<T, X: Attachment> Shared<T, X> {
         *registered = true;
         // SeqCst fence: pairs with the fences in `after_publish` and `notify_senders`.
         fence(Ordering::SeqCst);
-        let result = match self.try_attempt(msg, false) {
+        let result = match attempt(msg) {
             Some(result) => result,
             None => return Poll::Pending,
         };
         self.waiters.remove(w);
         *registered = false;
         Poll::Ready(result)
+    }
+
+    /// [`try_send`](Self::try_send) of a message that `make` turns into a `T` only once its
+    /// slot is sure (a `Recipient`'s message, converted into the actor's): the same steps and
+    /// counts under every policy, with `msg` itself handed back on `Busy` and `Closed`, and
+    /// dropped under `DropNewest`. See [`publish_with`](Self::publish_with) for a `make` that
+    /// panics.
+    pub(super) fn try_send_with<M>(
+        &self,
+        msg: M,
+        make: &impl Fn(M) -> T,
+    ) -> Result<Sent, TrySendError<M>> {
+        if self.overflow == Overflow::DropOldest {
+            return self.force_send_with(msg, make, true);
+        }
+        match self.claim::<false>() {
+            Ok(claim) => {
+                self.publish_with(claim, msg, make);
+                Ok(Sent::Queued)
+            }
+            Err(ClaimError::Closed) => Err(TrySendError::Closed(msg)),
+            Err(ClaimError::Full) => self.full(msg),
+        }
+    }
+
+    /// [`force_send`](Self::force_send) of a message that `make` turns into a `T` once its
+    /// slot (a free one, or the oldest one, its message displaced) is claimed.
+    fn force_send_with<M>(
+        &self,
+        msg: M,
+        make: &impl Fn(M) -> T,
+        count_busy: bool,
+    ) -> Result<Sent, TrySendError<M>> {
+        match self.ring.force_claim() {
+            ForceClaim::Claimed(claim, evicted) => {
+                // Dropped after the claim's own guard (declared before it): if `make` panics,
+                // the displaced message is counted and dropped once the claim is given up, as
+                // `force_send` counts it once its own message is published.
+                let displaced = Displaced {
+                    shared: self,
+                    msg: evicted,
+                };
+                let sent = if displaced.msg.is_some() {
+                    Sent::DisplacedOldest
+                } else {
+                    Sent::Queued
+                };
+                self.publish_with(claim, msg, make);
+                drop(displaced);
+                Ok(sent)
+            }
+            ForceClaim::Busy => {
+                self.note_full();
+                if count_busy {
+                    self.count_busy();
+                }
+                Err(TrySendError::Busy(msg))
+            }
+            // Refused before it touched the ring: nothing was evicted.
+            ForceClaim::Closed => Err(TrySendError::Closed(msg)),
+        }
+    }
+
+    /// Writes `make(msg)` into `claim`'s slot and publishes it: as [`publish`](Self::publish)
+    /// does for a plain send's claim, or as `force_send` does (the fenced publish) under
+    /// `DropOldest`. `make` runs between the claim and the publish; if it panics, the claim is
+    /// given up as a dropped permit's is (`GivenUpOnUnwind`: the slot becomes SKIP, counted in
+    /// `abandoned`, the receiver woken) and the panic propagates.
+    #[inline]
+    fn publish_with<M>(&self, claim: Claim<'_, T>, msg: M, make: &impl Fn(M) -> T) {
+        let mut held = GivenUpOnUnwind {
+            shared: self,
+            claim: Some(claim),
+        };
+        let value = make(msg);
+        if let Some(claim) = held.claim.take() {
+            if self.overflow == Overflow::DropOldest {
+                self.publish_fenced(claim, value);
+            } else {
+                self.publish(claim, value);
+            }
+        }
+    }
+
+    /// [`try_attempt`](Self::try_attempt) through [`try_send_with`](Self::try_send_with).
+    fn try_attempt_with<M>(
+        &self,
+        msg: &mut Option<M>,
+        make: &impl Fn(M) -> T,
+        count_busy: bool,
+    ) -> Option<Result<Sent, Refused>> {
+        let result = match self.overflow {
+            Overflow::DropOldest => self.force_send_with(take_msg(msg), make, count_busy),
+            _ => self.try_send_with(take_msg(msg), make),
+        };
+        match result {
+            Ok(sent) => Some(Ok(sent)),
+            Err(TrySendError::Closed(back)) => {
+                *msg = Some(back);
+                Some(Err(Refused::Closed))
+            }
+            Err(TrySendError::Dropped) => Some(Err(Refused::Dropped)),
+            Err(TrySendError::Busy(back)) => {
+                *msg = Some(back);
+                None
+            }
+        }
+    }
+
+    /// [`poll_send`](Self::poll_send) of a message that `make` turns into a `T` once its slot
+    /// is sure: the same wait under every policy (`Busy`: in line for a slot; `DropNewest`:
+    /// none; `DropOldest`: only while the oldest slot is still being written).
+    pub(super) fn poll_send_with<M>(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        msg: &mut Option<M>,
+        make: &impl Fn(M) -> T,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Sent, Refused>> {
+        match self.overflow {
+            Overflow::Busy => match self.poll_claim::<false>(w, registered, cx) {
+                Poll::Ready(Ok(claim)) => {
+                    self.publish_with(claim, take_msg(msg), make);
+                    Poll::Ready(Ok(Sent::Queued))
+                }
+                Poll::Ready(Err(Closed)) => Poll::Ready(Err(Refused::Closed)),
+                Poll::Pending => Poll::Pending,
+            },
+            Overflow::DropNewest => match self.try_attempt_with(msg, make, true) {
+                Some(result) => Poll::Ready(result),
+                // As in `poll_send`: not reached today (a full mailbox answers `Dropped`).
+                None => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+            },
+            Overflow::DropOldest => self.poll_force_with(w, registered, msg, cx, |msg| {
+                self.try_attempt_with(msg, make, false)
+            }),
+        }
+    }
+
+    /// Waits in line for a slot whatever the policy (as a reservation does), then publishes
+    /// `make(msg)` into it: the wait of `Addr::tell_timeout` after its first try, for a
+    /// message converted once its slot is sure.
+    pub(super) fn poll_queue_with<M>(
+        &self,
+        w: Pin<&Waiter>,
+        registered: &mut bool,
+        msg: &mut Option<M>,
+        make: &impl Fn(M) -> T,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Closed>> {
+        match self.poll_claim::<false>(w, registered, cx) {
+            Poll::Ready(Ok(claim)) => {
+                self.publish_with(claim, take_msg(msg), make);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(closed)) => Poll::Ready(Err(closed)),
+            Poll::Pending => Poll::Pending,
+        }
     }
 
     /// Leaves the wait list for good; passes on a notification we never used.
@@ -842,6 +1017,22 @@ impl<T, X: Attachment, C: Claims> Drop for GivenUpOnUnwind<'_, T, X, C> {
             // Broken twin `unwind_wake` (loom suite only) forgets this wake-up.
             #[cfg(not(ryker_loom_broken = "unwind_wake"))]
             self.shared.after_publish();
+        }
+    }
+}
+
+/// The message a `DropOldest` send displaced, until that send's own message is published:
+/// counted and dropped (`Shared::evicted`) when this is dropped, after the send's claim is
+/// published, or given up if building its message panicked.
+struct Displaced<'a, T, X: Attachment> {
+    shared: &'a Shared<T, X>,
+    msg: Option<T>,
+}
+
+impl<T, X: Attachment> Drop for Displaced<'_, T, X> {
+    fn drop(&mut self) {
+        if let Some(msg) = self.msg.take() {
+            self.shared.evicted(msg);
         }
     }
 }

@@ -257,6 +257,16 @@ struct FullSlot<'a, T> {
     slot: &'a Slot<T>,
 }
 
+/// What a forced claim found ([`Ring::force_claim`]): a slot, or why there is none.
+pub(crate) enum ForceClaim<'a, T> {
+    /// A slot to publish into, and the oldest value if one was displaced to free it.
+    Claimed(Claim<'a, T>, Option<T>),
+    /// A claimed-but-unpublished slot was the oldest: nothing to evict yet.
+    Busy,
+    /// Closed, and the ring untouched.
+    Closed,
+}
+
 /// What a forced push did when it failed.
 #[derive(Debug)]
 pub(crate) enum Forced<T> {
@@ -1335,7 +1345,25 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// and the value is published as from any claim made before the close. Consumers that
     /// catch up with such a slot see its previous-lap stamp and wait for the publish instead
     /// of reporting the end (`pop_impl`).
+    #[inline]
     pub(crate) fn force(&self, value: T) -> Forced<T> {
+        match self.force_claim() {
+            ForceClaim::Claimed(claim, evicted) => {
+                claim.publish(value);
+                Forced::Pushed(evicted)
+            }
+            ForceClaim::Busy => Forced::Busy(value),
+            ForceClaim::Closed => Forced::Closed(value),
+        }
+    }
+
+    /// The claim of [`force`](Self::force), for a caller that builds the value only once it
+    /// holds a slot: a free slot, or, when the ring is full, the oldest one, its value
+    /// displaced. The caller publishes the claim straight away (a consumer that reaches the
+    /// slot meanwhile sees a claim in flight and looks again, as for any plain claim), or
+    /// drops it, which marks the slot `SKIP`.
+    #[inline]
+    pub(crate) fn force_claim(&self) -> ForceClaim<'_, T> {
         debug_assert!(
             !self.single_consumer,
             "an eviction from a single-consumer ring"
@@ -1359,12 +1387,9 @@ impl<T, S: Storage<T>> Ring<T, S> {
                     OnFull::Wait
                 }
             }) {
-                Ok(claim) => {
-                    claim.publish(value);
-                    return Forced::Pushed(None);
-                }
-                Err(Stopped::Closed) => return Forced::Closed(value),
-                Err(Stopped::WaitedOut) => return Forced::Busy(value),
+                Ok(claim) => return ForceClaim::Claimed(claim, None),
+                Err(Stopped::Closed) => return ForceClaim::Closed,
+                Err(Stopped::WaitedOut) => return ForceClaim::Busy,
                 Err(Stopped::Full(full)) => full,
             };
             let FullSlot {
@@ -1407,12 +1432,11 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 #[cfg(ryker_loom_broken = "close_evict")]
                 if !self.old_claim_after_evict(tail, slot, lap) {
                     drop(evicted);
-                    return Forced::Closed(value);
+                    return ForceClaim::Closed;
                 }
                 #[cfg(not(ryker_loom_broken = "close_evict"))]
                 self.advance_tail_after_evict(tail);
-                Claim { slot, lap }.publish(value);
-                return Forced::Pushed(evicted);
+                return ForceClaim::Claimed(Claim { slot, lap }, evicted);
             }
             // A consumer (or another evicting producer) moved `head` first: progress was made.
             contention.spin();
