@@ -16,13 +16,22 @@
 //!   `actor_can_be_restarted`, `two_actors_on_address_*`, `actor_stops_on_stop_all_message`;
 //!   actix `SyncArbiter`, `test_stop_after_drop_sync_*`, `test_restart_sync_actor`): a ryker
 //!   mailbox belongs to one actor; its restarts are supervision restarts (ported).
-//! - type-erased recipients and message channels, and address counts (xtra `address_debug`'s
-//!   counts, `message_channel_debug`, `scoped_task`; actix `test_weak_recipient*`,
-//!   `test_recipient_*`; ractor `derived_actor_ref`, `runtime_message_typing`,
-//!   `test_sending_message_to_invalid_actor_type`): ryker has none of these; the `Debug` part
-//!   is ported. Weak addresses, address equality and hashing are ported (actix
-//!   `test_weak_address`, `test_weak_addr_partial_equality`, `test_address_eq`,
-//!   `test_address_hash`; xtra `test_addr_cmp_hash_eq` without its ordering of addresses).
+//! - address counts and scoped tasks (xtra `address_debug`'s counts, `message_channel_debug`'s
+//!   counts, `scoped_task`): ryker has neither; the `Debug` parts are ported.
+//! - messages typed at run time (ractor `runtime_message_typing`,
+//!   `test_sending_message_to_invalid_actor_type`): a ryker `Recipient<M>` is typed at compile
+//!   time (`A::Msg: From<M>`), so there is no wrong type to send at run time.
+//! - `send_after` through a derived reference (ractor `derived_actor_ref`'s timer part): no
+//!   timer API; the rest of `derived_actor_ref` is ported.
+//!
+//! Ported since ryker has type-erased recipients (`Recipient<M>`, `WeakRecipient<M>`): actix
+//! `test_weak_recipient`, `test_weak_recipient_can_be_cloned`,
+//! `test_recipient_can_be_downgraded`, `test_recipient_eq`, `test_recipient_hash`; ractor
+//! `derived_actor_ref`; xtra `receiving_async_on_message_channel_returns_immediately_after_dispatch`,
+//! `message_channel_debug` (without counts) and the message-channel part of
+//! `test_addr_cmp_hash_eq`. Weak addresses, address equality and hashing are ported (actix
+//! `test_weak_address`, `test_weak_addr_partial_equality`, `test_address_eq`,
+//! `test_address_hash`; xtra `test_addr_cmp_hash_eq` without its ordering of addresses).
 //! - streams, sinks, intervals, timers, spawned futures inside an actor and `AtomicResponse`
 //!   futures (actix `test_stream*`, `test_sink*`, `test_fut*`, `test_run_*`, `test_add_timeout*`,
 //!   `test_*wait_context`, `test_cancel_*`, `test_current_context_handle`; ractor `time/`,
@@ -58,8 +67,8 @@ use tokio::sync::oneshot;
 
 use ryker_tokio::{
     Actor, ActorConfig, ActorHandle, ActorOptions, Addr, AskError, AskTimeoutError, Context,
-    DeadLetter, Exit, JoinError, MailboxConfig, Overflow, Reply, SendError, SendTimeoutError, Sent,
-    SpawnActor, TrySendError, WeakAddr,
+    DeadLetter, Exit, JoinError, MailboxConfig, Overflow, Recipient, Reply, SendError,
+    SendTimeoutError, Sent, SpawnActor, TrySendError, WeakAddr, WeakRecipient,
 };
 
 /// The upper bound that turns a hang into a failure; never a measure of speed.
@@ -1756,6 +1765,292 @@ fn ractor_test_supervision_panic_in_post_stop() {
             (Exit::Shutdown, 1, 1)
         );
         assert_eq!(letters.events(), ["panicked: on purpose: Boom in stopped"]);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Type-erased recipients: actix 0.13 `Recipient`/`WeakRecipient` (tests/test_address.rs),
+// ractor 0.16 `DerivedActorRef` (src/actor/tests.rs), xtra 0.6 `MessageChannel` (tests/basic.rs)
+// ---------------------------------------------------------------------------------------------
+
+/// actix's `Ping`: the message the recipients below are named by.
+struct Ping;
+
+/// Counts pings; `Ping` is one of its messages (actix `PingCounterActor`, `MyActor`).
+struct PingCounter(usize);
+
+enum PingMsg {
+    Ping(Ping),
+    Count(Reply<usize>),
+}
+
+impl From<Ping> for PingMsg {
+    fn from(ping: Ping) -> Self {
+        PingMsg::Ping(ping)
+    }
+}
+
+impl Actor for PingCounter {
+    type Msg = PingMsg;
+
+    async fn handle(&mut self, msg: PingMsg, _: &mut Context<Self>) {
+        match msg {
+            PingMsg::Ping(Ping) => self.0 += 1,
+            PingMsg::Count(reply) => {
+                let _ = reply.send(self.0);
+            }
+        }
+    }
+}
+
+/// A second actor type that takes `Ping` as its whole message type (actix `MyActor3`).
+struct PingSink;
+
+impl Actor for PingSink {
+    type Msg = Ping;
+
+    async fn handle(&mut self, _: Ping, _: &mut Context<Self>) {}
+}
+
+// actix test_address.rs `test_weak_recipient` (ryker: the handle is an address too; the first
+// actor stops once its handle lets go, here by a shutdown and a join, instead of `run_later`)
+#[test]
+fn actix_test_weak_recipient() {
+    on_current(async {
+        let mut first = ryker_tokio::spawn(PingCounter(0));
+        let second = ryker_tokio::spawn(PingSink);
+        let (addr1, addr2) = (first.addr(), second.addr());
+        let recipient2: Recipient<Ping> = addr2.clone().recipient();
+        let weak1: WeakRecipient<Ping> = addr1.downgrade().recipient();
+        let weak2: WeakRecipient<Ping> = addr2.downgrade().recipient();
+        drop(addr1);
+        first.shutdown();
+        bounded(first.join()).await.unwrap();
+        assert!(weak1.upgrade().is_none(), "the first actor has stopped");
+        match weak2.upgrade() {
+            Some(recipient) => assert!(recipient2 == recipient),
+            None => panic!("the second actor runs: its weak recipient upgrades"),
+        }
+        second.shutdown();
+    });
+}
+
+// actix test_address.rs `test_weak_recipient_can_be_cloned`
+#[test]
+fn actix_test_weak_recipient_can_be_cloned() {
+    on_current(async {
+        let handle = ryker_tokio::spawn(PingCounter(0));
+        let addr = handle.addr();
+        let weak_recipient: WeakRecipient<Ping> = addr.downgrade().recipient();
+        let weak_recipient_clone = weak_recipient.clone();
+        weak_recipient
+            .upgrade()
+            .expect("must be able to upgrade the weak recipient here")
+            .tell(Ping)
+            .await
+            .expect("send must not fail");
+        weak_recipient_clone
+            .upgrade()
+            .expect("must be able to upgrade the cloned weak recipient here")
+            .tell(Ping)
+            .await
+            .expect("send must not fail");
+        let pings = addr.ask(PingMsg::Count).await.unwrap();
+        assert_eq!(
+            pings, 2,
+            "both the weak recipient and its clone sent a ping"
+        );
+        handle.shutdown();
+    });
+}
+
+// actix test_address.rs `test_recipient_can_be_downgraded`
+#[test]
+fn actix_test_recipient_can_be_downgraded() {
+    on_current(async {
+        let handle = ryker_tokio::spawn(PingCounter(0));
+        let addr = handle.addr();
+        let strong_recipient: Recipient<Ping> = addr.clone().recipient();
+        // the downgrade method
+        let weak_recipient: WeakRecipient<Ping> = strong_recipient.downgrade();
+        // the From trait
+        let converted_weak_recipient = WeakRecipient::from(strong_recipient);
+        weak_recipient
+            .upgrade()
+            .expect("upgrade of weak recipient must not fail here")
+            .tell(Ping)
+            .await
+            .unwrap();
+        converted_weak_recipient
+            .upgrade()
+            .expect("upgrade of weak recipient must not fail here")
+            .tell(Ping)
+            .await
+            .unwrap();
+        let ping_count = addr.ask(PingMsg::Count).await.unwrap();
+        assert_eq!(
+            ping_count, 2,
+            "weak recipients must not fail to send a message"
+        );
+        handle.shutdown();
+    });
+}
+
+// actix test_address.rs `test_recipient_eq`
+#[test]
+fn actix_test_recipient_eq() {
+    on_current(async {
+        let first = ryker_tokio::spawn(PingCounter(0));
+        let addr0 = first.addr();
+        let recipient01 = addr0.clone().recipient::<Ping>();
+        let recipient02 = addr0.recipient::<Ping>();
+        assert!(recipient01 == recipient02);
+        let recipient03 = recipient01.clone();
+        assert!(recipient01 == recipient03);
+        let second = ryker_tokio::spawn(PingCounter(0));
+        let recipient11 = second.addr().recipient::<Ping>();
+        assert!(recipient01 != recipient11);
+        first.shutdown();
+        second.shutdown();
+    });
+}
+
+// actix test_address.rs `test_recipient_hash`
+#[test]
+fn actix_test_recipient_hash() {
+    on_current(async {
+        let first = ryker_tokio::spawn(PingCounter(0));
+        let addr0 = first.addr();
+        let recipient01 = addr0.clone().recipient::<Ping>();
+        let recipient02 = addr0.recipient::<Ping>();
+        let mut recipients = std::collections::HashSet::new();
+        recipients.insert(recipient01.clone());
+        recipients.insert(recipient02.clone());
+        assert_eq!(recipients.len(), 1);
+        assert!(recipients.contains(&recipient01));
+        assert!(recipients.contains(&recipient02));
+        let second = ryker_tokio::spawn(PingCounter(0));
+        let recipient11 = second.addr().recipient::<Ping>();
+        recipients.insert(recipient11.clone());
+        assert_eq!(recipients.len(), 2);
+        assert!(recipients.contains(&recipient11));
+        assert!(recipients.remove(&recipient01));
+        assert!(!recipients.contains(&recipient01));
+        assert!(!recipients.contains(&recipient02));
+        assert_eq!(recipients.len(), 1);
+        assert!(recipients.contains(&recipient11));
+        first.shutdown();
+        second.shutdown();
+    });
+}
+
+// ractor tests.rs `derived_actor_ref` (without its `send_after` timer: ryker's actor API has
+// none; a drained stop stands for `drain_and_wait`)
+#[test]
+fn ractor_derived_actor_ref() {
+    /// Adds up what it is sent.
+    struct TestActor(Arc<AtomicUsize>);
+    impl Actor for TestActor {
+        type Msg = u32;
+        async fn handle(&mut self, message: u32, _: &mut Context<Self>) {
+            self.0.fetch_add(message as usize, Ordering::Relaxed);
+        }
+    }
+    on_current(async {
+        let result_counter = Arc::new(AtomicUsize::new(0));
+        let mut handle = ryker_tokio::spawn(TestActor(result_counter.clone()));
+        let actor = handle.addr();
+        let mut sum = 0;
+        let from_u8: Recipient<u8> = actor.recipient();
+        let u8_message: u8 = 1;
+        sum += usize::from(u8_message);
+        from_u8
+            .tell(u8_message)
+            .await
+            .expect("Failed to send message to actor");
+        let from_u16: Recipient<u16> = actor.recipient();
+        let u16_message: u16 = 2;
+        sum += usize::from(u16_message);
+        from_u16
+            .tell(u16_message)
+            .await
+            .expect("Failed to send message to actor");
+        drop((actor, from_u8));
+        handle.shutdown(); // handles what is queued, then stops
+        bounded(handle.join()).await.unwrap();
+        assert_eq!(result_counter.load(Ordering::Relaxed), sum);
+        // A send to a stopped actor hands the caller's message back, not the converted one.
+        let message: u16 = 3;
+        assert_eq!(
+            from_u16.try_tell(message),
+            Err(TrySendError::Closed(message))
+        );
+        assert_eq!(
+            from_u16.tell(message).await,
+            Err(SendError::Closed(message))
+        );
+    });
+}
+
+// xtra basic.rs `receiving_async_on_message_channel_returns_immediately_after_dispatch`
+// (ryker: a `tell` through a recipient completes on its first poll when there is room; the
+// handler's answer is an `ask` apart)
+#[test]
+fn xtra_receiving_async_on_message_channel_returns_immediately_after_dispatch() {
+    on_current(async {
+        let handle = ryker_tokio::spawn(PingCounter(0));
+        let channel: Recipient<Ping> = handle.addr().recipient();
+        let mut send_future = Box::pin(channel.tell(Ping));
+        match poll_once(&mut send_future) {
+            Poll::Ready(sent) => assert!(matches!(sent, Ok(Sent::Queued))),
+            Poll::Pending => panic!("dispatch should be immediate on first poll"),
+        }
+        assert_eq!(handle.addr().ask(PingMsg::Count).await, Ok(1));
+        handle.shutdown();
+    });
+}
+
+// xtra basic.rs `message_channel_debug` (ryker: a recipient shows its actor's name and whether
+// it is closed, not address counts)
+#[test]
+fn xtra_message_channel_debug() {
+    on_current(async {
+        let options = ActorOptions::default().name("greeter");
+        let handle = ryker_tokio::spawn_with_options(PingCounter(0), options).unwrap();
+        let mc: Recipient<Ping> = handle.addr().recipient();
+        let weak_mc = mc.downgrade();
+        assert_eq!(
+            format!("{mc:?}"),
+            r#"Recipient { name: "greeter", closed: false }"#
+        );
+        assert_eq!(
+            format!("{weak_mc:?}"),
+            r#"WeakRecipient { name: "greeter", closed: false }"#
+        );
+        handle.shutdown();
+        assert_eq!(
+            format!("{mc:?}"),
+            r#"Recipient { name: "greeter", closed: true }"#
+        );
+    });
+}
+
+// xtra basic.rs `test_addr_cmp_hash_eq`, its message-channel part (ryker: `same_actor` is `==`
+// between a recipient and a weak one)
+#[test]
+fn xtra_test_message_channel_cmp_eq() {
+    on_current(async {
+        let first = ryker_tokio::spawn(PingCounter(0));
+        let second = ryker_tokio::spawn(PingCounter(0));
+        let chan1: Recipient<Ping> = first.addr().recipient();
+        let chan2: Recipient<Ping> = second.addr().recipient();
+        assert!(chan1.eq(&chan1));
+        assert!(!chan1.eq(&chan2));
+        assert!(chan1 == chan1.downgrade());
+        assert!(chan1 != chan2.downgrade());
+        assert!(chan1 == first.addr() && chan1 != second.addr());
+        first.shutdown();
+        second.shutdown();
     });
 }
 

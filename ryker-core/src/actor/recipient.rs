@@ -1126,6 +1126,25 @@ impl<M> PartialEq<Recipient<M>> for WeakRecipient<M> {
     }
 }
 
+/// [`Recipient::downgrade`], as a conversion (actix's `WeakRecipient::from`).
+impl<M> From<Recipient<M>> for WeakRecipient<M> {
+    fn from(recipient: Recipient<M>) -> Self {
+        recipient.downgrade()
+    }
+}
+
+/// [`WeakAddr::recipient`], as a conversion.
+impl<A: Actor, M> From<WeakAddr<A>> for WeakRecipient<M>
+where
+    A::Msg: From<M>,
+{
+    fn from(weak: WeakAddr<A>) -> Self {
+        Self {
+            weak: Arc::new(weak),
+        }
+    }
+}
+
 impl<A: Actor> Addr<A> {
     /// This address as a [`Recipient<M>`]: named by a message type `M` the actor accepts
     /// (`A::Msg: From<M>`), not by the actor's type. One allocation.
@@ -1208,9 +1227,7 @@ impl<A: Actor> WeakAddr<A> {
     where
         A::Msg: From<M>,
     {
-        WeakRecipient {
-            weak: Arc::new(self.clone()),
-        }
+        WeakRecipient::from(self.clone())
     }
 }
 
