@@ -291,7 +291,7 @@ fn try_tell_under_drop_newest_drops_and_counts_as_the_addr() {
         let dropped = Err(TrySendError::Dropped);
         assert_eq!(
             outcomes,
-            [Ok(Sent::Queued), Ok(Sent::Queued), dropped.clone(), dropped]
+            [Ok(Sent::Queued), Ok(Sent::Queued), dropped, dropped]
         );
         assert_eq!(seen, [1, 2]);
     });
@@ -354,12 +354,7 @@ fn tell_and_blocking_tell_under_the_drop_policies_never_wait_and_count_as_the_ad
                 ]
             } else {
                 let displaced = Ok(Sent::DisplacedOldest);
-                [
-                    Ok(Sent::Queued),
-                    displaced.clone(),
-                    displaced.clone(),
-                    displaced,
-                ]
+                [Ok(Sent::Queued), displaced, displaced, displaced]
             };
             assert_eq!(through_recipient, expected, "{overflow}");
             assert_eq!(
@@ -545,12 +540,17 @@ fn recipients_are_equal_and_hashed_as_their_addresses() {
         assert_eq!(r1, r1_again);
         assert_eq!(r1, r1.clone());
         assert_ne!(r1, r2);
-        assert!(r1 == addr1 && addr1 == r1 && r1 != addr2 && addr2 != r1);
+        assert!(r1 == addr1, "a recipient equals its address");
+        assert!(addr1 == r1, "and the other way round");
+        assert!(r1 != addr2, "not another actor's");
+        assert!(addr2 != r1, "nor another actor's its");
         assert_eq!(hash_of(&r1), hash_of(&addr1));
         assert_eq!(hash_of(&r1_again), hash_of(&addr1.downgrade()));
         let weak1 = r1.downgrade();
         assert_eq!(weak1, r1_again.downgrade());
-        assert!(weak1 == r1 && r1 == weak1 && weak1 != r2);
+        assert!(weak1 == r1, "a weak recipient equals its recipient");
+        assert!(r1 == weak1, "and the other way round");
+        assert!(weak1 != r2, "not another actor's");
         assert_eq!(hash_of(&weak1), hash_of(&addr1));
         // Recipients of another message type of the same actor are still its addresses.
         let whole: Recipient<Msg> = addr1.recipient();
@@ -592,8 +592,10 @@ fn ask_through_a_recipient() {
 
 #[test]
 fn context_recipient_is_the_actors_own() {
+    /// The actor's own recipients, strong (while another address is alive) and weak.
+    type Both = (Option<Recipient<Note>>, WeakRecipient<Note>);
     /// Hands out its own recipients when it starts.
-    struct Own(Option<oneshot::Sender<(Option<Recipient<Note>>, WeakRecipient<Note>)>>);
+    struct Own(Option<oneshot::Sender<Both>>);
     impl Actor for Own {
         type Msg = Note;
         async fn started(&mut self, ctx: &mut Context<Self>) {
