@@ -37,7 +37,7 @@ use loom::sync::{Arc, Mutex};
 use loom_tests::{block_on, model, spawn, Drops, Msg};
 use ryker_core::actor::{
     Actor, ActorConfig, ActorHandle, ActorOptions, ActorReport, AskError, Context, Exit, JoinError,
-    Reply, SendError, Sent, TrySendError,
+    Recipient, Reply, SendError, Sent, TrySendError,
 };
 use ryker_core::mailbox::{channel, MailboxConfig, Overflow};
 use ryker_core::runtime::Runtime;
@@ -927,6 +927,127 @@ fn abort_report_counts_a_racing_eviction() {
         let (addr, accepted_1) = sender.join().unwrap();
         let settled = addr.stats();
         drop(addr);
+        let m = report.mailbox;
+        assert_eq!(report.exit, Exit::Aborted, "{report:?}");
+        assert_eq!(m.accepted, 1 + u64::from(accepted_1), "{report:?}");
+        assert_eq!(m.received, report.handled + report.discarded, "{report:?}");
+        assert_eq!(
+            m.accepted,
+            m.received + m.dropped_oldest + m.discarded,
+            "{report:?}"
+        );
+        assert_eq!(
+            (m.accepted, m.received, m.dropped_oldest, m.discarded),
+            (
+                settled.accepted,
+                settled.received,
+                settled.dropped_oldest,
+                settled.discarded
+            ),
+            "report {m:?} vs settled {settled:?}"
+        );
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// The message type of the recipients below: not the actor's, so that a refused message
+/// visibly comes back as the caller's, and the conversion (`From`) runs inside the send.
+struct Wrapped(Msg);
+
+impl From<Wrapped> for Msg {
+    fn from(Wrapped(msg): Wrapped) -> Msg {
+        msg
+    }
+}
+
+/// [`shutdown_races_tell_blocking`] through a `Recipient<Wrapped>`: the send that waits for
+/// the one slot (`Sender::poll_send_with`, the conversion after the claim) is woken by the
+/// loop freeing the slot or by the close; each message is handled or handed back as the
+/// caller's `Wrapped`, exactly once.
+#[test]
+fn shutdown_races_recipient_blocking_tell() {
+    model(2, || {
+        let drops = Drops::new(2);
+        let log = SharedLog::default();
+        let (rt, handle) = spawn_actor(config(1, 1), Recorder { log: log.clone() });
+        let recipient: Recipient<Wrapped> = handle.addr().recipient();
+        let sent = recipient.try_tell(Wrapped(drops.msg(0)));
+        assert!(matches!(sent, Ok(Sent::Queued)), "{sent:?}");
+        let actor = run_loop(&rt);
+        let d = drops.clone();
+        let sender = spawn(move || match recipient.blocking_tell(Wrapped(d.msg(1))) {
+            Ok(Sent::Queued) => None,
+            Err(SendError::Closed(Wrapped(msg))) => {
+                assert_eq!(msg.id, 1, "the refused message comes back");
+                Some(msg)
+            }
+            other => panic!("unexpected blocking_tell result {other:?}"),
+        });
+        let stopped = {
+            handle.shutdown();
+            Started::poll_once(handle)
+        };
+
+        actor.join().unwrap();
+        let returned = sender.join().unwrap();
+        let report = report(stopped);
+
+        let log = log.lock().unwrap();
+        match &returned {
+            None => assert_eq!(log.handled, [0, 1], "an accepted message was not handled"),
+            Some(_) => assert_eq!(log.handled, [0], "a refused message was handled"),
+        }
+        assert_shutdown_exit(&report);
+        assert_eq!(report.handled, log.handled.len() as u64, "{report:?}");
+        drop(returned);
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// [`abort_report_counts_a_racing_eviction`] through a `Recipient<Wrapped>`: the eviction
+/// claims the oldest slot first (`Ring::force_claim`) and converts the message after, and the
+/// final report is exact whatever the order.
+#[test]
+fn abort_report_counts_a_racing_recipient_eviction() {
+    model(2, || {
+        let drops = Drops::new(2);
+        let log = SharedLog::default();
+        let config = ActorConfig {
+            mailbox: MailboxConfig {
+                capacity: 1,
+                overflow: Overflow::DropOldest,
+                amnesia: false,
+            },
+            ..config(1, 1)
+        };
+        let (rt, handle) = spawn_actor(config, Recorder { log: log.clone() });
+        let recipient: Recipient<Wrapped> = handle.addr().recipient();
+        let sent = recipient.try_tell(Wrapped(drops.msg(0)));
+        assert!(matches!(sent, Ok(Sent::Queued)), "{sent:?}");
+        let d = drops.clone();
+        let sender = spawn(move || {
+            let sent = recipient.try_tell(Wrapped(d.msg(1)));
+            let accepted = match sent {
+                Ok(_) => true,
+                Err(TrySendError::Closed(Wrapped(msg))) => {
+                    assert_eq!(msg.id, 1, "the refused message comes back");
+                    false
+                }
+                other => panic!("unexpected try_tell result {other:?}"),
+            };
+            (recipient, accepted)
+        });
+        let aborted = {
+            handle.abort();
+            Started::poll_once(handle)
+        };
+        let actor = run_loop(&rt);
+
+        actor.join().unwrap();
+        let report = report(aborted);
+        let (recipient, accepted_1) = sender.join().unwrap();
+        let settled = recipient.stats();
+        drop(recipient);
         let m = report.mailbox;
         assert_eq!(report.exit, Exit::Aborted, "{report:?}");
         assert_eq!(m.accepted, 1 + u64::from(accepted_1), "{report:?}");
