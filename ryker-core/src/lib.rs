@@ -18,7 +18,9 @@
 //!   `DropOldest`) and amnesia (wipe slots after use, feature `amnesia`).
 //! - [`metrics::MailboxStats`] — counters; [`metrics::Attachment`] — hooks for a metrics backend.
 //! - [`actor`] — the actor layer: [`actor::Actor`] (state + async `handle`), [`actor::Addr`]
-//!   (`tell`, `try_tell`, `tell_timeout`, `ask`; `downgrade` to a [`actor::WeakAddr`]),
+//!   (`tell`, `try_tell`, `tell_timeout`, `ask`; `downgrade` to a [`actor::WeakAddr`];
+//!   `recipient` to a [`actor::Recipient`], the address named by a message type, and its
+//!   [`actor::WeakRecipient`]),
 //!   [`actor::ActorHandle`] (`shutdown`, `abort`, `join`), [`actor::ActorOptions`] (config,
 //!   name, [`actor::Supervision`], dead letters) and [`actor::ActorConfig`] (mailbox + fairness
 //!   budget, loadable from `CONFIG.toml`).

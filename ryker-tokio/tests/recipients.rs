@@ -20,8 +20,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use ryker_tokio::{
-    Actor, ActorConfig, ActorHandle, AskError, Context, Exit, MailboxConfig, MailboxStats,
-    Overflow, Recipient, Reply, SendError, SendTimeoutError, Sent, TrySendError, WeakRecipient,
+    Actor, ActorConfig, ActorHandle, AskError, AskTimeoutError, Context, Exit, MailboxConfig,
+    MailboxStats, Overflow, Recipient, Reply, SendError, SendTimeoutError, Sent, TrySendError,
+    WeakRecipient,
 };
 
 /// The upper bound that turns a hang into a failure; never a measure of speed.
@@ -591,6 +592,41 @@ fn ask_through_a_recipient() {
 }
 
 #[test]
+fn ask_timeout_through_a_recipient_hands_the_request_back_and_counts_as_the_addr() {
+    /// The recorder's question, with its own reply inside.
+    struct Seen(Reply<Vec<u32>>);
+    impl From<Seen> for Msg {
+        fn from(Seen(reply): Seen) -> Self {
+            Msg::Seen(reply)
+        }
+    }
+    on_current(async {
+        let (by_addr, open_addr) = gated(1, Overflow::Busy);
+        let (by_recipient, open_recipient) = gated(1, Overflow::Busy);
+        let addr = by_addr.addr();
+        let questions: Recipient<Seen> = by_recipient.addr().recipient();
+        let ms = Duration::from_millis;
+        // Queued (filling the mailbox), not answered in time.
+        let through_addr = addr.ask_timeout(Msg::Seen, ms(5)).await.unwrap_err();
+        let through_recipient = questions.ask_timeout(Seen, ms(5)).await.unwrap_err();
+        assert!(matches!(through_addr, AskTimeoutError::Timeout));
+        assert!(matches!(through_recipient, AskTimeoutError::Timeout));
+        // Full until the deadline: the request comes back as the caller built it.
+        let through_addr = addr.ask_timeout(Msg::Seen, ms(5)).await.unwrap_err();
+        let through_recipient = questions.ask_timeout(Seen, ms(5)).await.unwrap_err();
+        assert!(matches!(through_addr, AskTimeoutError::Full(Msg::Seen(_))));
+        assert!(matches!(through_recipient, AskTimeoutError::Full(Seen(_))));
+        assert_eq!(questions.stats(), addr.stats());
+        assert_eq!((questions.stats().accepted, questions.stats().busy), (1, 1));
+        open_addr.send(()).unwrap();
+        open_recipient.send(()).unwrap();
+        assert_eq!(questions.ask_timeout(Seen, LIMIT).await.ok(), Some(vec![]));
+        by_addr.shutdown();
+        by_recipient.shutdown();
+    });
+}
+
+#[test]
 fn context_recipient_is_the_actors_own() {
     /// The actor's own recipients, strong (while another address is alive) and weak.
     type Both = (Option<Recipient<Note>>, WeakRecipient<Note>);
@@ -665,7 +701,7 @@ fn a_conversion_that_panics_gives_its_slot_up() {
 
 #[test]
 fn recipients_are_send_sync_and_their_futures_send() {
-    fn send_sync<T: Send + Sync + Clone>() {}
+    fn send_sync<T: Send + Sync + Unpin + Clone>() {}
     fn send<T: Send>(_: &T) {}
     send_sync::<Recipient<Note>>();
     send_sync::<WeakRecipient<Note>>();

@@ -10,6 +10,10 @@
 //! every overflow policy answers and counts exactly as for the `Addr` (the same steps of the
 //! mailbox, ryker-core's `Sender::try_send_with` and its kin). Sending allocates nothing per
 //! message.
+//!
+//! Under the `metrics` feature the message is timestamped as it is queued (an `Addr`'s as
+//! its send begins): a recipient's mailbox-latency sample leaves out a wait for a slot, and a
+//! refused send takes no sample.
 
 // `alloc`'s `Arc`, not the sync shim's: it is only the shared handle to an `Addr` (whose
 // mailbox does its own counting); no protocol runs through its count, and loom's `Arc` cannot
@@ -26,7 +30,7 @@ use core::time::Duration;
 use super::addr::{Addr, Reply, WeakAddr};
 use super::context::{Actor, Context, Mail};
 use super::shared::ActorShared;
-use crate::error::{AskError, Closed, SendError, SendTimeoutError, TrySendError};
+use crate::error::{AskError, AskTimeoutError, Closed, SendError, SendTimeoutError, TrySendError};
 use crate::mailbox::{MailboxStats, Sent};
 use crate::observe::Envelope;
 use crate::wait_list::Waiter;
@@ -56,6 +60,7 @@ trait Tell<M>: Send + Sync {
     fn is_closed(&self) -> bool;
     fn name(&self) -> &str;
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool;
     fn capacity(&self) -> usize;
     fn stats(&self) -> MailboxStats;
     fn channel_addr(&self) -> usize;
@@ -139,6 +144,10 @@ where
 
     fn len(&self) -> usize {
         Addr::len(self)
+    }
+
+    fn is_empty(&self) -> bool {
+        Addr::is_empty(self)
     }
 
     fn capacity(&self) -> usize {
@@ -483,6 +492,18 @@ impl<M> Recipient<M> {
             Err(TrySendError::Busy(msg)) => msg,
         };
         let mut deadline = self.tell.sleep(timeout);
+        self.queue_before(msg, &mut deadline).await
+    }
+
+    /// Queues `msg` into a full mailbox once a slot frees up (in line with the other waiting
+    /// senders, whatever the policy, as `Addr`'s reservation waits), unless `deadline` fires
+    /// first (`Timeout`, counted) or the mailbox closes (`Closed`); the message is handed back
+    /// either way.
+    async fn queue_before(
+        &self,
+        msg: M,
+        deadline: &mut Pin<Box<dyn Future<Output = ()> + Send>>,
+    ) -> Result<Sent, SendTimeoutError<M>> {
         let mut msg = Some(msg);
         let waiter = pin!(Waiter::new());
         let mut line = InLine {
@@ -589,6 +610,110 @@ impl<M> Recipient<M> {
         // Answered (or the `Reply` dropped): the slot goes back for this thread's next ask.
         answer.recycle();
         answered.ok_or(AskError::NoReply)
+    }
+
+    /// [`Recipient::ask`] with one deadline for the whole round trip, as [`Addr::ask_timeout`]:
+    /// for a slot in a full mailbox (`Overflow::Busy`), then for the answer. A request that was
+    /// not queued comes back, the caller's own `M`, in [`AskTimeoutError::Full`] or
+    /// [`AskTimeoutError::Closed`]. The timer is one allocation per call.
+    ///
+    /// # Errors
+    /// As [`Addr::ask_timeout`]: `Full(request)`, `Closed(request)`, `Dropped`, `NoReply`, or
+    /// `Timeout` when the request was queued but not answered in time.
+    ///
+    /// # Cancel safety
+    /// As [`Addr::ask`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::channel::oneshot;
+    /// use ryker_core::actor::{Actor, ActorConfig, AskTimeoutError, Context, Recipient, Reply, SpawnActor};
+    /// use ryker_core::mailbox::MailboxConfig;
+    /// # use ryker_core::runtime::Runtime;
+    /// # // A runtime that runs each task on a thread of its own; its timer is a thread too.
+    /// # #[derive(Clone)] struct Rt;
+    /// # impl Runtime for Rt {
+    /// #     type Instant = std::time::Instant;
+    /// #     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+    /// #         std::thread::spawn(move || ryker_core::blocking::block_on(f));
+    /// #     }
+    /// #     fn sleep(&self, d: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+    /// #         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #         std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #         async move { let _ = rx.await; }
+    /// #     }
+    /// #     fn now(&self) -> std::time::Instant { std::time::Instant::now() }
+    /// # }
+    /// /// A question, with its own reply inside.
+    /// struct Answer(Reply<u32>);
+    ///
+    /// /// Answers 42, but reads nothing until its gate opens.
+    /// struct Gated(Option<oneshot::Receiver<()>>);
+    /// impl Actor for Gated {
+    ///     type Msg = Reply<u32>;
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         if let Some(gate) = self.0.take() {
+    ///             let _ = gate.await;
+    ///         }
+    ///     }
+    ///     async fn handle(&mut self, reply: Reply<u32>, _ctx: &mut Context<Self>) {
+    ///         let _ = reply.send(42);
+    ///     }
+    /// }
+    /// impl From<Answer> for Reply<u32> {
+    ///     fn from(Answer(reply): Answer) -> Self {
+    ///         reply
+    ///     }
+    /// }
+    ///
+    /// # ryker_core::blocking::block_on(async {
+    /// let (open, gate) = oneshot::channel();
+    /// let mailbox = MailboxConfig { capacity: 1, ..Default::default() };
+    /// let config = ActorConfig { mailbox, ..Default::default() };
+    /// let handle = Rt.spawn_actor_with(Gated(Some(gate)), &config).unwrap();
+    /// let questions: Recipient<Answer> = handle.addr().recipient();
+    /// let ms = Duration::from_millis;
+    /// // Queued (it fills the mailbox), but not answered in time.
+    /// let err = questions.ask_timeout(Answer, ms(10)).await.unwrap_err();
+    /// assert!(matches!(err, AskTimeoutError::Timeout));
+    /// // The mailbox stays full: the caller's request comes back, never queued.
+    /// let err = questions.ask_timeout(Answer, ms(10)).await.unwrap_err();
+    /// assert!(matches!(err, AskTimeoutError::Full(Answer(_))));
+    /// open.send(()).unwrap();
+    /// assert_eq!(questions.ask_timeout(Answer, ms(5_000)).await.ok(), Some(42));
+    /// # });
+    /// ```
+    pub async fn ask_timeout<R: Send + 'static>(
+        &self,
+        make: impl FnOnce(Reply<R>) -> M,
+        timeout: Duration,
+    ) -> Result<R, AskTimeoutError<M>> {
+        let (reply, mut answer) = crate::oneshot::channel_reused();
+        let mut deadline = self.tell.sleep(timeout);
+        match self.tell.try_tell(make(Reply(reply))) {
+            Ok(_) => {}
+            Err(TrySendError::Busy(msg)) => match self.queue_before(msg, &mut deadline).await {
+                Ok(_) => {}
+                Err(SendTimeoutError::Timeout(msg)) => return Err(AskTimeoutError::Full(msg)),
+                Err(SendTimeoutError::Closed(msg)) => return Err(AskTimeoutError::Closed(msg)),
+                Err(_) => return Err(AskTimeoutError::Dropped),
+            },
+            Err(TrySendError::Closed(msg)) => return Err(AskTimeoutError::Closed(msg)),
+            Err(_) => return Err(AskTimeoutError::Dropped),
+        }
+        let answered = poll_fn(|cx| {
+            if let Poll::Ready(answered) = Pin::new(&mut answer).poll(cx) {
+                return Poll::Ready(answered.ok_or(AskTimeoutError::NoReply));
+            }
+            deadline
+                .as_mut()
+                .poll(cx)
+                .map(|()| Err(AskTimeoutError::Timeout))
+        })
+        .await;
+        // Kept for reuse only if answered (`recycle` drops a slot still waiting plainly).
+        answer.recycle();
+        answered
     }
 
     /// Sends from a plain thread, parking it while the mailbox is full, as
@@ -825,7 +950,7 @@ impl<M> Recipient<M> {
     /// assert!(!recipient.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.tell.len() == 0
+        self.tell.is_empty()
     }
 
     /// The mailbox's capacity.
