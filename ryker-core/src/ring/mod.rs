@@ -1362,7 +1362,6 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// displaced. The caller publishes the claim straight away (a consumer that reaches the
     /// slot meanwhile sees a claim in flight and looks again, as for any plain claim), or
     /// drops it, which marks the slot `SKIP`.
-    #[inline]
     pub(crate) fn force_claim(&self) -> ForceClaim<'_, T> {
         debug_assert!(
             !self.single_consumer,
