@@ -110,6 +110,7 @@ TWINS=(
     'skip_wake|loom_reserve_many|dropped_permit_iterator_wakes_waiting_receiver|deadlock'
     # A `reserve_many` waiting for a run of slots, against the fence before the wait-list read.
     'notify|loom_reserve_many|reserve_many_woken_by_the_receivers_frees|deadlock'
+    'notify|loom_actor|recipient_tell_woken_by_the_loop_freeing_a_slot|deadlock'
     # A `Sender::closed` future waits in the senders' wait list, where a freed slot's
     # notification can land on it and be lost to the sender waiting for that slot.
     'closed_list|loom_closed|closed_never_takes_a_waiting_senders_wakeup|deadlock'

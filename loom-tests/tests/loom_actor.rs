@@ -1004,6 +1004,41 @@ fn shutdown_races_recipient_blocking_tell() {
     });
 }
 
+/// A recipient's `blocking_tell` waits on a full one-slot mailbox (message 0 queued first)
+/// until the loop frees the slot: only the receiver's notification can wake it (nothing
+/// closes the mailbox until the send is done), and message 1 is then queued and handled.
+///
+/// Broken twin `notify` (no fence in `notify_senders`) must deadlock it.
+#[test]
+fn recipient_tell_woken_by_the_loop_freeing_a_slot() {
+    model(2, || {
+        let drops = Drops::new(2);
+        let log = SharedLog::default();
+        let (rt, handle) = spawn_actor(config(1, 1), Recorder { log: log.clone() });
+        let recipient: Recipient<Wrapped> = handle.addr().recipient();
+        let sent = recipient.try_tell(Wrapped(drops.msg(0)));
+        assert!(matches!(sent, Ok(Sent::Queued)), "{sent:?}");
+        let actor = run_loop(&rt);
+        let d = drops.clone();
+        let sender = spawn(move || {
+            let sent = recipient.blocking_tell(Wrapped(d.msg(1)));
+            assert!(matches!(sent, Ok(Sent::Queued)), "{sent:?}");
+        });
+        sender.join().unwrap();
+        let stopped = {
+            handle.shutdown();
+            Started::poll_once(handle)
+        };
+
+        actor.join().unwrap();
+        let report = report(stopped);
+        assert_shutdown_exit(&report);
+        assert_eq!(log.lock().unwrap().handled, [0, 1]);
+        assert_eq!(report.handled, 2, "{report:?}");
+        drops.assert_each_dropped_once();
+    });
+}
+
 /// [`abort_report_counts_a_racing_eviction`] through a `Recipient<Wrapped>`: the eviction
 /// claims the oldest slot first (`Ring::force_claim`) and converts the message after, and the
 /// final report is exact whatever the order.
