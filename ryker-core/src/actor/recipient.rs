@@ -30,7 +30,7 @@ use core::time::Duration;
 use super::addr::{Addr, Reply, WeakAddr};
 use super::context::{Actor, Context, Mail};
 use super::shared::ActorShared;
-use crate::error::{AskError, AskTimeoutError, Closed, SendError, SendTimeoutError, TrySendError};
+use crate::error::{AskError, AskTimeoutError, SendError, SendTimeoutError, TrySendError};
 use crate::mailbox::{MailboxStats, Sent};
 use crate::observe::Envelope;
 use crate::wait_list::Waiter;
@@ -46,14 +46,6 @@ trait Tell<M>: Send + Sync {
         msg: &mut Option<M>,
         cx: &mut TaskContext<'_>,
     ) -> Poll<Result<Sent, SendError<()>>>;
-    /// One poll of `tell_timeout`'s wait for a slot; on `Closed` the message is still in `msg`.
-    fn poll_queue(
-        &self,
-        w: Pin<&Waiter>,
-        registered: &mut bool,
-        msg: &mut Option<M>,
-        cx: &mut TaskContext<'_>,
-    ) -> Poll<Result<(), Closed>>;
     fn cancel_wait(&self, w: Pin<&Waiter>, registered: &mut bool);
     fn sleep(&self, timeout: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
     fn on_timeout(&self);
@@ -108,18 +100,6 @@ where
         let tx = self.sender();
         let make = |msg| envelope::<A, M>(tx.attachment(), msg);
         tx.poll_send_with(w, registered, msg, &make, cx)
-    }
-
-    fn poll_queue(
-        &self,
-        w: Pin<&Waiter>,
-        registered: &mut bool,
-        msg: &mut Option<M>,
-        cx: &mut TaskContext<'_>,
-    ) -> Poll<Result<(), Closed>> {
-        let tx = self.sender();
-        let make = |msg| envelope::<A, M>(tx.attachment(), msg);
-        tx.poll_queue_with(w, registered, msg, &make, cx)
     }
 
     fn cancel_wait(&self, w: Pin<&Waiter>, registered: &mut bool) {
@@ -495,10 +475,10 @@ impl<M> Recipient<M> {
         self.queue_before(msg, &mut deadline).await
     }
 
-    /// Queues `msg` into a full mailbox once a slot frees up (in line with the other waiting
-    /// senders, whatever the policy, as `Addr`'s reservation waits), unless `deadline` fires
-    /// first (`Timeout`, counted) or the mailbox closes (`Closed`); the message is handed back
-    /// either way.
+    /// Queues `msg` into a full mailbox as [`Addr::tell`] waits (under `busy`, once a slot frees
+    /// up, in line with the other waiting senders; under `drop_oldest`, once the oldest
+    /// message can be evicted), unless `deadline` fires first (`Timeout`, counted) or the
+    /// mailbox closes (`Closed`); the message is handed back either way.
     async fn queue_before(
         &self,
         msg: M,
@@ -511,12 +491,13 @@ impl<M> Recipient<M> {
             waiter: waiter.as_ref(),
             registered: false,
         };
-        // The slot first: one that is free when the deadline comes is still taken (as
-        // `Addr::tell_timeout`'s reservation).
+        // The send first: room that is there when the deadline comes is still taken. It waits
+        // as `tell` does (as `Addr::tell_timeout` does): under `busy` in line for a slot, under
+        // `drop_oldest` until the oldest message can be evicted.
         let queued = poll_fn(|cx| {
             let polled = line
                 .tell
-                .poll_queue(line.waiter, &mut line.registered, &mut msg, cx);
+                .poll_tell(line.waiter, &mut line.registered, &mut msg, cx);
             if let Poll::Ready(queued) = polled {
                 return Poll::Ready(Some(queued));
             }
@@ -525,8 +506,9 @@ impl<M> Recipient<M> {
         .await;
         drop(line);
         match queued {
-            Some(Ok(())) => Ok(Sent::Queued),
-            Some(Err(Closed)) => Err(SendTimeoutError::Closed(settled(&mut msg))),
+            Some(Ok(sent)) => Ok(sent),
+            Some(Err(SendError::Closed(()))) => Err(SendTimeoutError::Closed(settled(&mut msg))),
+            Some(Err(SendError::Dropped)) => Err(SendTimeoutError::Dropped),
             None => {
                 self.tell.on_timeout();
                 Err(SendTimeoutError::Timeout(settled(&mut msg)))

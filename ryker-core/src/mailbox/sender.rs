@@ -313,20 +313,6 @@ impl<T, X: Attachment> Sender<T, X> {
             })
     }
 
-    /// One poll of a wait in line for a slot, whatever the policy (the wait of
-    /// [`Sender::reserve`]), that then publishes `make(msg)` into it at once. On `Closed` the
-    /// message is still in `msg`. As [`poll_send_with`](Self::poll_send_with) for `w`.
-    pub(crate) fn poll_queue_with<M>(
-        &self,
-        w: Pin<&Waiter>,
-        registered: &mut bool,
-        msg: &mut Option<M>,
-        make: &impl Fn(M) -> T,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<(), Closed>> {
-        self.shared.poll_queue_with(w, registered, msg, make, cx)
-    }
-
     /// Takes `w` out of the wait list for good, passing on a wake-up it had received and not
     /// used (what dropping a send future does).
     pub(crate) fn cancel_wait(&self, w: Pin<&Waiter>, registered: &mut bool) {

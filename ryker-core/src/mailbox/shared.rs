@@ -769,6 +769,7 @@ impl<T, X: Attachment> Shared<T, X> {
         let mut held = GivenUpOnUnwind {
             shared: self,
             claim: Some(claim),
+            held: false,
         };
         let value = make(msg);
         if let Some(claim) = held.claim.take() {
@@ -836,27 +837,6 @@ impl<T, X: Attachment> Shared<T, X> {
             Overflow::DropOldest => self.poll_force_with(w, registered, msg, cx, |msg| {
                 self.try_attempt_with(msg, make, false)
             }),
-        }
-    }
-
-    /// Waits in line for a slot whatever the policy (as a reservation does), then publishes
-    /// `make(msg)` into it: the wait of `Addr::tell_timeout` after its first try, for a
-    /// message converted once its slot is sure.
-    pub(super) fn poll_queue_with<M>(
-        &self,
-        w: Pin<&Waiter>,
-        registered: &mut bool,
-        msg: &mut Option<M>,
-        make: &impl Fn(M) -> T,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<(), Closed>> {
-        match self.poll_claim::<false>(w, registered, cx) {
-            Poll::Ready(Ok(claim)) => {
-                self.publish_with(claim, take_msg(msg), make);
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(closed)) => Poll::Ready(Err(closed)),
-            Poll::Pending => Poll::Pending,
         }
     }
 
