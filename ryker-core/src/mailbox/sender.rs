@@ -825,10 +825,11 @@ impl<T, X: Attachment> Sender<T, X> {
 
     /// Sends from a plain thread, parking it while the mailbox is full for at most `timeout`
     /// (crossbeam-channel's `send_timeout`). A free slot is taken at once; a full mailbox is
-    /// answered by its overflow policy as [`Sender::try_send`] answers it, except that under
-    /// `Busy` the send waits in line with the other waiting senders until a slot frees up,
-    /// the mailbox closes or the time is up: [`Sender::send_before`] with a deadline on the
-    /// host's clock. Not for async code (see [`Sender::blocking_send`]); there, use
+    /// answered by its overflow policy as [`Sender::try_send`] answers it, except that where
+    /// `try_send` would answer `Busy` the send waits as [`Sender::send`] does (under `Busy` in
+    /// line with the other waiting senders for a slot, under `DropOldest` until the oldest
+    /// message can be evicted) until the mailbox closes or the time is up:
+    /// [`Sender::send_before`] with a deadline on the host's clock. Not for async code (see [`Sender::blocking_send`]); there, use
     /// `send_before` with your runtime's sleep.
     ///
     /// Unlike [`blocking_send`](Self::blocking_send) it does not spin before it parks: it is
