@@ -1161,12 +1161,15 @@ struct Answering {
     forgot: Arc<AtomicBool>,
 }
 
-/// Spawns an [`Answerer`] and runs its loop on its own thread.
+/// Spawns an [`Answerer`] and runs its loop on its own thread. Its batches have room for two
+/// requests, as an actor's (64 by default) have for more than one: a receive that takes one
+/// request then leaves the loop's next receive to register before it looks (the receiver's
+/// `register_first`, twin `register_blind`), as after every `ask` in a program.
 fn spawn_answerer() -> Answering {
     let answered = Arc::new(Mutex::new(Vec::new()));
     let forgot = Arc::new(AtomicBool::new(false));
     let (rt, handle) = spawn_actor(
-        config(1, 1),
+        config(1, 2),
         Answerer {
             answered: answered.clone(),
             forgot: forgot.clone(),

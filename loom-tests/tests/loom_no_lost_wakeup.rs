@@ -73,6 +73,43 @@ fn receiver_woken_by_send_many() {
     });
 }
 
+/// Request and response, as an actor answers `ask`s: the receiver takes all there is
+/// (`recv_many` with room for more), answers it, and waits again, while the client, once
+/// answered, sends the next request. A receive that took fewer than it had room for registers
+/// before it looks (`register_first`); the next request may come before that registration,
+/// while the receiver is still answering. Broken twin `register_blind` (the poll that
+/// registered first parks without looking) deadlocks here.
+#[test]
+fn request_response_receiver_registers_before_it_looks() {
+    model(3, || {
+        let (tx, mut rx) = channel::<u32>(busy(4));
+        let (answer_tx, mut answers) = channel::<u32>(busy(4));
+        let keep = tx.clone();
+        let client = spawn(move || {
+            for i in 0..2 {
+                assert_eq!(tx.try_send(i), Ok(Sent::Queued), "one request at a time");
+                assert_eq!(block_on(answers.recv()), Some(i + 10), "the answer to {i}");
+            }
+        });
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            let from = got.len();
+            let n = block_on(rx.recv_many(&mut got, 4));
+            assert!(n >= 1, "recv_many returned 0 before the end");
+            for &i in &got[from..] {
+                assert_eq!(
+                    answer_tx.try_send(i + 10),
+                    Ok(Sent::Queued),
+                    "room for answers"
+                );
+            }
+        }
+        assert_eq!(got, [0, 1]);
+        client.join().unwrap();
+        drop(keep);
+    });
+}
+
 /// A sender is preempted between its claim and its publish while the receiver looks, registers
 /// and looks again. A plain send's publish is not followed by a fence, so the receiver must not
 /// park on a claim in flight: broken twin `coming` (it parks there) deadlocks here. A bystander

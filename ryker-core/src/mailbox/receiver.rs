@@ -34,6 +34,12 @@ pub struct Receiver<T, X: Attachment = NoAttachment> {
     /// `blocking_recv_many`, which sets it by its own rule: `Busy` after it took more than
     /// one message, `Idle` otherwise).
     streaming: Streaming,
+    /// Whether the next poll registers before it looks (`poll_inner`): the last one took
+    /// every message there was (fewer than it could have) and the receiver is `Idle`. Then
+    /// the next poll, after the caller has handled what it took, most likely finds the mailbox
+    /// empty (request/response: the actor loop after each ask), and a look before the
+    /// registration would only be repeated after it.
+    register_first: bool,
     /// Whether a wait for a run spins before it yields, as the last spins taught (`Spin`).
     spin: Spin,
     /// How many more blocking waits park after their spin rounds without yielding: set to
@@ -282,6 +288,7 @@ impl<T, X: Attachment> Receiver<T, X> {
             shared,
             since_sample: 0,
             streaming: Streaming::Idle,
+            register_first: false,
             spin: Spin::default(),
             #[cfg(feature = "std")]
             parking_waits: 0,
@@ -659,26 +666,34 @@ impl<T, X: Attachment> Receiver<T, X> {
             cx.waker().wake_by_ref();
             return Polled::Yielded;
         }
-        // The first look needs no fence of its own: an "empty" here only sends us to
-        // register and re-check after the fence below (`EmptyCheck::CallerFenced`).
-        match self.pop_into(out, limit, EmptyCheck::CallerFenced) {
-            (0, Drained::More) => {}
-            (0, Drained::Yield) => {
-                cx.waker().wake_by_ref();
-                return Polled::Yielded;
-            }
-            (n, _) => {
-                self.streaming = match self.streaming {
-                    // The wait for a run ran out: not mid-stream enough to wait again.
-                    Streaming::RanOut => Streaming::Idle,
-                    // More than one message at once, or messages found after a yield:
-                    // mid-stream. A single message leaves the state as it is
-                    // (request/response stays `Idle`).
-                    Streaming::Waiting(_) => Streaming::Busy,
-                    _ if n > 1 => Streaming::Busy,
-                    other => other,
-                };
-                return Polled::Ready(n);
+        // The look before the registration, unless the last poll took all there was
+        // (`register_first`): the register, fence, look below is the whole protocol, and
+        // this look only saves a registration when something is there.
+        let register_first = core::mem::take(&mut self.register_first);
+        if !register_first {
+            // The first look needs no fence of its own: an "empty" here only sends us to
+            // register and re-check after the fence below (`EmptyCheck::CallerFenced`).
+            match self.pop_into(out, limit, EmptyCheck::CallerFenced) {
+                (0, Drained::More) => {}
+                (0, Drained::Yield) => {
+                    cx.waker().wake_by_ref();
+                    return Polled::Yielded;
+                }
+                (n, _) => {
+                    self.streaming = match self.streaming {
+                        // The wait for a run ran out: not mid-stream enough to wait again.
+                        Streaming::RanOut => Streaming::Idle,
+                        // More than one message at once, or messages found after a yield:
+                        // mid-stream. A single message leaves the state as it is
+                        // (request/response stays `Idle`).
+                        Streaming::Waiting(_) => Streaming::Busy,
+                        _ if n > 1 => Streaming::Busy,
+                        other => other,
+                    };
+                    // Fewer than asked for: the look stopped at a slot with nothing in it.
+                    self.register_first = n < limit && self.streaming == Streaming::Idle;
+                    return Polled::Ready(n);
+                }
             }
         }
         if self.streaming == Streaming::Busy {
@@ -706,6 +721,13 @@ impl<T, X: Attachment> Receiver<T, X> {
         // `recheck_fence` (loom suite only) leaves it out.
         #[cfg(not(ryker_loom_broken = "recheck_fence"))]
         fence(Ordering::SeqCst);
+        // Deliberately broken twin `register_blind` (loom suite only): a poll that registered
+        // first takes the last poll's "empty" for its own and parks without looking, though a
+        // send may have come in between (while the caller handled what the last poll took).
+        #[cfg(ryker_loom_broken = "register_blind")]
+        if register_first {
+            return Polled::Registered;
+        }
         #[cfg(ryker_loom_broken = "recheck")]
         {
             // Deliberately broken twin: no re-check after registering the waker.
