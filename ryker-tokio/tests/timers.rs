@@ -221,6 +221,22 @@ async fn a_zero_period_is_refused_by_name() {
     handle.shutdown();
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_period_too_long_for_the_clock_waits_for_ever() {
+    let handle = ryker_tokio::spawn(Log::new());
+    let addr = handle.addr();
+    sleep(MS).await; // the actor's clock has left zero
+    let timer = numbered_ticks(&addr, Duration::MAX);
+    sleep(Duration::from_secs(3600)).await;
+    assert!(
+        !timer.is_finished(),
+        "the timer's task waits for its first tick, at the end of the clock"
+    );
+    assert!(seen(&addr).await.is_empty());
+    timer.cancel();
+    handle.shutdown();
+}
+
 /// Counts its messages.
 struct Counter(Arc<AtomicU32>);
 

@@ -191,4 +191,12 @@ mod tests {
         assert_eq!(next_tick(10 * MS, 10 * MS, 45 * MS), 50 * MS);
         assert_eq!(next_tick(10 * MS, 10 * MS, 50 * MS), 60 * MS);
     }
+
+    #[test]
+    fn the_timeline_ends_at_the_end_of_the_clock() {
+        let end = Duration::MAX;
+        assert_eq!(next_tick(end - 5 * MS, 10 * MS, end - 6 * MS), end);
+        assert_eq!(next_tick(end - 5 * MS, 10 * MS, end - MS), end);
+        assert_eq!(next_tick(10 * MS, end, 12 * MS), end);
+    }
 }
