@@ -642,7 +642,8 @@ impl<A: Actor> Addr<A> {
     /// full mailbox makes the tick wait for space, and the points it missed meanwhile are
     /// skipped, not made up in a burst; under a drop policy a tick into a full mailbox is
     /// counted as the policy says. The task holds a [`WeakAddr`]: it does not keep the actor
-    /// running, and ends at the first tick after the actor stopped.
+    /// running, and ends at the first tick after the actor stopped. A period past the end of
+    /// the clock (`Duration::MAX`) makes a timer that never ticks until it is cancelled.
     ///
     /// One allocation for the task when it starts, and one per tick for the runtime's sleep.
     ///
@@ -1586,7 +1587,8 @@ fn spawn_tell_every<A: Actor>(
     let (handle, mut cancel) = timer::timer();
     let runtime = weak.shared_runtime();
     runtime.clone().spawn(Box::pin(async move {
-        let mut next = runtime.elapsed() + period;
+        // Saturating, as in `next_tick`: a period too long for the clock is a tick never due.
+        let mut next = runtime.elapsed().saturating_add(period);
         loop {
             let now = runtime.elapsed();
             if next > now && !cancel.sleep(runtime.sleep(next - now)).await {

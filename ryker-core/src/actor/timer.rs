@@ -160,9 +160,10 @@ pub(super) fn timer() -> (Timer, Cancel) {
 
 /// The tick after `last` on the timeline `last + k * period`, skipping those already past at
 /// `now` (a tick that waited for space, or a slow runtime, does not make a burst of the ticks
-/// it missed).
+/// it missed). The timeline ends at `Duration::MAX`: a tick beyond it (a period such as
+/// `Duration::MAX`, "never") is put there, a point the clock does not reach.
 pub(super) fn next_tick(last: Duration, period: Duration, now: Duration) -> Duration {
-    let next = last + period;
+    let next = last.saturating_add(period);
     if next > now {
         return next;
     }
