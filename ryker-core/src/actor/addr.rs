@@ -1578,6 +1578,9 @@ fn spawn_tell_after<A: Actor>(weak: WeakAddr<A>, delay: Duration, msg: A::Msg) -
     handle
 }
 
+/// The shortest wait before a tick of [`Addr::tell_every`] (see `spawn_tell_every`).
+const MIN_WAIT: Duration = Duration::from_nanos(1);
+
 /// Spawns the task of [`Addr::tell_every`] (see `timer.rs`); `period` is above zero.
 fn spawn_tell_every<A: Actor>(
     weak: WeakAddr<A>,
@@ -1590,8 +1593,14 @@ fn spawn_tell_every<A: Actor>(
         // Saturating, as in `next_tick`: a period too long for the clock is a tick never due.
         let mut next = runtime.elapsed().saturating_add(period);
         loop {
-            let now = runtime.elapsed();
-            if next > now && !cancel.sleep(runtime.sleep(next - now)).await {
+            // Through the cancel and the runtime's timer before every tick, also one already
+            // due (the clock passed `next` since `next_tick` read it, as it does at every turn
+            // when the period is shorter than a turn of this loop): otherwise such a timer
+            // never saw its cancel, and under a drop policy (whose `tell` never waits) it
+            // never gave its worker back. At least a nanosecond: a runtime may complete a zero
+            // sleep without a yield.
+            let wait = next.saturating_sub(runtime.elapsed()).max(MIN_WAIT);
+            if !cancel.sleep(runtime.sleep(wait)).await {
                 return;
             }
             let Some(addr) = weak.upgrade() else { return };
