@@ -197,6 +197,12 @@ TWINS=(
     # The same in the ring's drop by the last handle (`drop_live`): the message behind the
     # panicking one is never dropped.
     'drain_rest|loom_abandoned|held_messages_go_with_the_last_handle_past_a_panic|every message must be dropped exactly once'
+    # The timer's task polls its cancel with a waker that does nothing (`Cancel::sleep`): a
+    # cancel never wakes a task parked in its sleep.
+    'timer_wake|loom_timer|cancel_races_the_ticks_of_tell_every|deadlock'
+    # `Timer::is_finished` reads the cancel slot's state Relaxed (`OneshotSender::is_canceled`):
+    # "finished" does not carry the task's message queued before its end.
+    'timer_finished|loom_timer|is_finished_means_the_message_is_queued|its message is not queued'
 )
 
 # Models far longer than the rest: FILE::MODEL|SECONDS (their own timeout, in place of

@@ -176,7 +176,7 @@ fn spawn_sink(ticks: usize) -> (TimerRt, ActorHandle<Sink>) {
 /// had ended when the cancel came), and never after it has seen the cancel.
 #[test]
 fn cancel_races_the_ticks_of_tell_every() {
-    model(3, || {
+    model(5, || {
         let (rt, handle) = spawn_sink(2);
         let addr = handle.addr();
         let cancelled = Arc::new(AtomicBool::new(false));

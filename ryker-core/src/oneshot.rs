@@ -155,11 +155,19 @@ impl<T> OneshotSender<T> {
         Ok(())
     }
 
-    /// Whether the receiver is gone: a value sent now would come back.
+    /// Whether the receiver is gone: a value sent now would come back. When it says so,
+    /// what the receiving side did before its drop is visible to the caller.
     pub(crate) fn is_canceled(&self) -> bool {
         self.inner.as_ref().map_or(true, |inner| {
-            // Relaxed: advisory only; `send` decides with its own RMW.
-            inner.state.load(Ordering::Relaxed) & CLOSED != 0
+            // Acquire: pairs with the Release RMW of the receiver's drop, so a caller that
+            // sees CLOSED sees what the receiving side did before it (`Timer::is_finished`:
+            // the timer task's message queued before the task ended). `send` decides with its
+            // own RMW. Broken twin `timer_finished` (loom suite only) reads it Relaxed.
+            #[cfg(not(ryker_loom_broken = "timer_finished"))]
+            let order = Ordering::Acquire;
+            #[cfg(ryker_loom_broken = "timer_finished")]
+            let order = Ordering::Relaxed;
+            inner.state.load(order) & CLOSED != 0
         })
     }
 
