@@ -365,3 +365,34 @@ fn a_task_the_runtime_drops_ends_the_watch_with_join_error() {
         Poll::Ready(Err(JoinError))
     );
 }
+
+#[test]
+fn a_task_the_runtime_drops_before_its_first_poll_ends_the_watch_with_join_error() {
+    let rt = current_thread();
+    let (worker, _) = Worker::new();
+    let mut handle = {
+        let _enter = rt.enter();
+        ryker_tokio::spawn(worker)
+    };
+    // Nothing ever runs the runtime: its drop drops the actor's task unpolled (as a runtime
+    // shutting down, or smol's executor gone before it ran the task, does).
+    let weak = handle.addr().downgrade();
+    let (wakes, waker) = Wakes::new();
+    let mut watch = pin!(weak.stopped());
+    assert!(poll_once(watch.as_mut(), &waker).is_pending());
+    drop(rt);
+    assert_eq!(wakes.count(), 1, "the dropped task wakes the watcher");
+    assert_eq!(
+        poll_once(watch.as_mut(), &waker),
+        Poll::Ready(Err(JoinError))
+    );
+    assert_eq!(
+        poll_once(pin!(handle.stopped()), &waker),
+        Poll::Ready(Err(JoinError))
+    );
+    assert!(handle.is_finished());
+    assert_eq!(
+        poll_once(pin!(handle.join()), &waker),
+        Poll::Ready(Err(JoinError))
+    );
+}
