@@ -11,7 +11,7 @@ use super::context::Actor;
 use super::handle::ActorHandle;
 use super::report::{DeadLetter, DeadLetterHook, Factory, Supervision};
 use super::run;
-use super::shared::ActorShared;
+use super::shared::{ActorShared, Finish};
 use super::supervisor::Supervisor;
 use crate::config::ActorConfig;
 use crate::error::ConfigError;
@@ -361,14 +361,17 @@ impl<A: Actor> ActorOptions<A> {
             ..
         } = self;
         let sup = Supervisor::new(supervision, factory, dead_letters);
+        // Made here, not in the loop: a task the runtime drops before its first poll drops it
+        // too, which ends the watchers' wait (`Addr::stopped`) with `JoinError`.
+        let finish = Finish::new(weak.clone(), done_tx);
         runtime.spawn(run::run(
             runtime.clone(),
             actor,
             rx,
-            weak.clone(),
+            weak,
             config,
             sup,
-            done_tx,
+            finish,
         ));
         Ok(ActorHandle::new(Addr::from_sender(tx), done_rx))
     }

@@ -159,7 +159,7 @@ pub(super) fn wipe_buffer<T>(buf: &mut VecDeque<T>, used: usize) {
 }
 
 /// The actor run loop. Spawned by `ActorOptions::spawn` on the runtime; finishes by sending the
-/// report through `done`.
+/// report through `finish`.
 ///
 /// Four phases, each a method of [`Run`]: [`start`](Run::start) (`started`, again after each
 /// restart), [`receive`](Run::receive) (the next batch, or the end of the mail),
@@ -173,11 +173,12 @@ pub(super) async fn run<A: Actor, R: Runtime>(
     weak: WeakSender<Mail<A>, ActorShared>,
     config: ActorConfig,
     sup: Supervisor<A, R::Instant>,
-    done: crate::oneshot::OneshotSender<ActorReport>,
+    finish: Finish<Mail<A>>,
 ) {
     let shared = weak.attachment();
-    // Marks the actor finished when the loop ends, also when the runtime drops the task.
-    let finish = Finish::new(shared);
+    // Marks the actor finished when the loop ends, also when the runtime drops the task
+    // (made by the spawn, so also when it drops the task before its first poll).
+    let finish = finish;
     let mut run = Run::new(rt, shared, actor, rx, &weak, config, sup);
     let exit = loop {
         if let Err(exit) = run.start().await {
@@ -192,10 +193,9 @@ pub(super) async fn run<A: Actor, R: Runtime>(
         }
     };
     let report = run.stop(exit, &weak).await;
-    // The report is final: the watchers (`Addr::stopped`) are woken with its exit.
-    drop(finish.with_exit(report.exit.code()));
-    // The handle may be gone (detached): then nobody wants the report.
-    let _ = done.send(report);
+    // The report is final: the watchers (`Addr::stopped`) are woken with its exit, then the
+    // handle gets it.
+    finish.report(report);
 }
 
 /// The run loop's state between its phases.

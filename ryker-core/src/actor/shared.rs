@@ -12,8 +12,10 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
-use crate::mailbox::Attachment;
+use super::report::ActorReport;
+use crate::mailbox::{Attachment, WeakSender};
 use crate::observe::Observer;
+use crate::oneshot::OneshotSender;
 use crate::policy::Overflow;
 use crate::runtime::Runtime;
 use crate::sync::{fence, AtomicUsize, Ordering};
@@ -267,29 +269,50 @@ impl ActorShared {
 }
 
 /// Marks the actor finished, releases the loop's waker and wakes the watchers when the loop
-/// ends — also when the runtime drops the task mid-flight (then with no exit).
-pub(super) struct Finish<'a> {
-    shared: &'a ActorShared,
-    /// The exit's code (`Exit::code`) once the report is made; 0 until then.
-    code: usize,
+/// ends, then hands the report to the handle — also when the runtime drops the task
+/// mid-flight, or before its first poll (then with no exit and no report: the handle's join
+/// and the watchers answer `JoinError`). Made before the task is spawned and moved into it, so
+/// that a task dropped unpolled drops it too.
+pub(super) struct Finish<T> {
+    /// Keeps the mailbox, and the [`ActorShared`] in it, for the drop.
+    weak: WeakSender<T, ActorShared>,
+    /// Where the report goes; `None` once it has been handed on.
+    done: Option<OneshotSender<ActorReport>>,
 }
 
-impl<'a> Finish<'a> {
-    pub(super) fn new(shared: &'a ActorShared) -> Self {
-        Self { shared, code: 0 }
+impl<T> Finish<T> {
+    pub(super) fn new(weak: WeakSender<T, ActorShared>, done: OneshotSender<ActorReport>) -> Self {
+        Self {
+            weak,
+            done: Some(done),
+        }
     }
 
-    /// The loop made its report, with the exit of this `code`: the drop finishes with it.
-    pub(super) fn with_exit(mut self, code: usize) -> Self {
-        self.code = code;
-        self
+    /// The loop's end: the watchers (`Addr::stopped`) are woken with the report's exit, then
+    /// the report goes to the handle (which may be gone: detached, nobody wants it).
+    pub(super) fn report(mut self, report: ActorReport) {
+        let done = self.done.take();
+        self.end(report.exit.code());
+        if let Some(done) = done {
+            let _ = done.send(report);
+        }
+    }
+
+    /// Marks the loop finished with the exit `code` (0: none).
+    fn end(&self, code: usize) {
+        let shared = self.weak.attachment();
+        shared.waker.disarm();
+        shared.finish(code);
     }
 }
 
-impl Drop for Finish<'_> {
+impl<T> Drop for Finish<T> {
     fn drop(&mut self) {
-        self.shared.waker.disarm();
-        self.shared.finish(self.code);
+        if self.done.is_some() {
+            // No report: the task was dropped unfinished. `done` goes after this, so a handle
+            // that sees its join fail sees the actor finished.
+            self.end(0);
+        }
     }
 }
 
