@@ -143,6 +143,11 @@ impl Runtime for Tokio {
 /// Every yield here is tokio's `yield_now` ([`Runtime::yield_to_ready`] keeps its default):
 /// a `LocalSet` also serves tasks woken from other threads only every so many turns, and tokio
 /// reports no depth for that queue, so the cheap requeue of [`Tokio`] could pass them over.
+///
+/// An actor's timers go through the runtime it was spawned on: on this one, call
+/// `Addr::tell_after` and `Addr::tell_every` from inside the `LocalSet` (its task is spawned
+/// with `tokio::task::spawn_local`, which panics elsewhere), and `Addr::tell_timeout` and
+/// `Addr::ask_timeout` from inside a tokio runtime (their timer is `tokio::time::sleep`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TokioLocal;
 
