@@ -278,3 +278,9 @@ async fn ractor_test_send_after() {
     assert!(send_after.is_finished());
     assert_eq!(counter.load(Ordering::Relaxed), 1);
 }
+
+#[test]
+fn a_timer_is_send_sync_and_unpin() {
+    fn send_sync_unpin<T: Send + Sync + Unpin>() {}
+    send_sync_unpin::<Timer>();
+}
