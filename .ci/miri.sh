@@ -19,9 +19,12 @@
 # the same with `--doc`: the unit tests (src/**, ring/tests.rs), every integration test in
 # ryker-core/tests and the doc examples, with the amnesia feature so that the slot-wiping unsafe
 # code runs too (it only adds code; the plain paths are the same). The tests shrink themselves
-# under cfg(miri) (loop counts, proptest cases, the stress scale in tests/common/mod.rs): the
-# whole script takes about 6 minutes on 2 cores once built (both runs in parallel; 363 s in the
-# CI run of 2026-12-06, the Tree Borrows run the longer).
+# under cfg(miri) (loop counts, proptest cases, the stress scale in tests/common/mod.rs), each
+# size chosen so that the smaller run still takes every unsafe path the native size does (the
+# reason is at each site): the whole script takes about 6 minutes on 2 cores once built (both
+# runs in parallel and about equally long, the Stacked Borrows one with the doc tests too;
+# 309 s on 2026-12-07 on 2 cores shared with other jobs, against 410 s back to back for the
+# sizes before that day, which took 363 s in the quiet CI run of 2026-12-06).
 #   - Isolation stays on (no -Zmiri-disable-isolation): no test needs the host's file system or
 #     environment under Miri (its clock is Miri's virtual one).
 #   - One seed per run (no -Zmiri-many-seeds): the TB run uses a different scheduling and
@@ -36,6 +39,11 @@
 # `ignored, <reason>`), each still run natively and under the sanitizers:
 #   - tests/actor_report.rs report_is_exact_when_abort_races_evicting_senders: thousands of
 #     thread spawns; the race needs real parallelism.
+#   - tests/ordering_doc.rs parser_keys_methods_trait_impls_nested_impls_and_free_fns,
+#     rows_key_every_item_and_ordering_of_a_row, check_reports_missing_and_stale_rows_together:
+#     a text parser that links no ryker_core and has no unsafe code.
+#   - src/mailbox/mod.rs a_spin_that_misses_makes_the_next_waits_skip_theirs: the receive
+#     spin's skip counting, safe code; every blocking receive under Miri runs the spin.
 #
 # Builds go to target/miri (cargo miri's own directory); the canary cfg is part of the one
 # build, so the canaries and the real tests run from the same artifacts (`--skip canary_`).

@@ -56,7 +56,9 @@ fn traffic_and_freed_slots_never_wake_it() {
         let (woken, waker) = CountingWaker::new();
         let mut closed = pin!(tx.closed());
         assert!(poll_once(closed.as_mut(), &waker).is_pending());
-        for i in 0..20 {
+        // Under Miri six rounds (each the same three claims: a send, a send, a dropped
+        // permit) still lap the two slots nine times with the same steps as twenty.
+        for i in 0..if cfg!(miri) { 6 } else { 20 } {
             let _ = tx.try_send(i);
             let _ = tx.try_send(i);
             rx.try_recv().unwrap();
@@ -137,11 +139,15 @@ fn a_producer_thread_stops_when_the_receiver_goes() {
             }
         }
     });
-    for expected in 0..100 {
+    // Under Miri a dozen messages still fill the four slots and lap them three times (the
+    // producer waits on a full mailbox as with a hundred); what the test is about, the close
+    // racing the producer's `select`, comes once at the end either way.
+    let messages = if cfg!(miri) { 12 } else { 100 };
+    for expected in 0..messages {
         assert_eq!(rx.blocking_recv(), Some(expected));
     }
     drop(rx);
-    assert!(producer.join().unwrap() >= 100);
+    assert!(producer.join().unwrap() >= messages);
 }
 
 /// Polled with a new waker each time (a task moved between executors, a `select!` that

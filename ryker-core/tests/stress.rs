@@ -114,9 +114,17 @@ fn async_receiver_taking_runs_from_threads_exactly_once_per_producer_fifo() {
     // times. Under Miri (where `scale` leaves 1) enough for a few runs of the smaller
     // capacities, so that the receiver gets mid-stream there too.
     let per = if cfg!(miri) { 8 } else { scale(5_000) as u64 };
+    // Under Miri no 4096: with at most 32 messages neither 512 nor 4096 fills or wraps, so
+    // 4096 would take 512's steps over a larger allocation (its 4096 slot stamps cost Miri
+    // more than the messages do).
+    let capacities: &[usize] = if cfg!(miri) {
+        &[2, 8, 512]
+    } else {
+        &[2, 8, 512, 4096]
+    };
     for (producers, capacity, spin) in [1, PRODUCERS]
         .into_iter()
-        .flat_map(|p| [2, 8, 512, 4096].map(|c| (p, c)))
+        .flat_map(|p| capacities.iter().map(move |&c| (p, c)))
         .flat_map(|(p, c)| [(p, c, true), (p, c, false)])
     {
         let (tx, mut rx) = channel::<u64>(MailboxConfig {

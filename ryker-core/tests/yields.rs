@@ -249,7 +249,9 @@ fn full_yields_at(yields: &[Yield]) -> Vec<u64> {
 /// yields to the ready tasks (then never due).
 #[test]
 fn fast_full_batches_yield_in_full_every_128_messages() {
-    let batches = if cfg!(miri) { 8 } else { 64 };
+    // Under Miri four batches: three yields to the ready tasks, then the full one at 128
+    // messages; more batches repeat the same receive and yield paths.
+    let batches = if cfg!(miri) { 4 } else { 64 };
     let yields = yields_with(batches * 32, Duration::from_micros(10), 1000);
     assert_eq!(
         yields.len() as u64,
@@ -268,7 +270,9 @@ fn fast_full_batches_yield_in_full_every_128_messages() {
 /// fourth batch).
 #[test]
 fn fast_full_batches_yield_in_full_every_yield_ms() {
-    let batches = if cfg!(miri) { 9 } else { 63 };
+    // Under Miri six batches: two cycles of two yields to the ready tasks and a full one (the
+    // second shows the deadline restarted by the first full yield, not by every yield).
+    let batches = if cfg!(miri) { 6 } else { 63 };
     let yields = yields_for(batches * 32, Duration::from_micros(12));
     assert_eq!(
         yields.len() as u64,
@@ -287,7 +291,8 @@ fn fast_full_batches_yield_in_full_every_yield_ms() {
 /// when `Fairness::full_yield_due` says so passes here; the jitter case below fails it.)
 #[test]
 fn time_based_yields_are_full_ones() {
-    let messages = if cfg!(miri) { 160 } else { 640 };
+    // Under Miri 80 messages: eight time-based yields, each through the same paths.
+    let messages = if cfg!(miri) { 80 } else { 640 };
     let yields = yields_for(messages, Duration::from_micros(100));
     assert!(
         yields.len() as u64 >= messages * 8 / 100,
@@ -316,13 +321,16 @@ fn time_based_yields_are_full_ones() {
 /// batch's end must be due: 128 messages or the shortest draw (750 µs) after the last one.
 ///
 /// Fails on (checked by hand): a loop whose time-based yields are full ones only when
-/// `Fairness::full_yield_due` says so (10 runs of 10; under Miri, with 1,280 messages and 20
-/// cycles, it would pass about one run in a hundred: Miri's run, whose seed is the same every
-/// time, fails it); a time-based full yield that does not restart the full one's count and
-/// deadline (10 of 10).
+/// `Fairness::full_yield_due` says so (10 runs of 10); a time-based full yield that does not
+/// restart the full one's count and deadline (10 of 10).
+///
+/// Under Miri 640 messages (10 cycles): the receives and yields take the same paths as in
+/// the native run, and the test is the longest under Miri. The first kind of loop above is
+/// left to the native runs there: it would pass about one Miri run in nine (at 1,280 messages,
+/// about one in a hundred).
 #[test]
 fn time_based_yields_are_full_ones_with_jitter() {
-    let messages = if cfg!(miri) { 1280 } else { 4000 };
+    let messages = if cfg!(miri) { 640 } else { 4000 };
     let yields = run_behind_hold(Recording::default(), messages, 1, true, || Work::Adaptive {
         fast: 3_000,
         slow: 50_000,
