@@ -690,7 +690,8 @@ impl<T, X: Attachment> Receiver<T, X> {
                         _ if n > 1 => Streaming::Busy,
                         other => other,
                     };
-                    // Fewer than asked for: the look stopped at a slot with nothing in it.
+                    // Fewer than asked for: the look stopped at a slot with no message ready
+                    // in it (empty, held by a permit, or mid-write; the end of the mail).
                     self.register_first = n < limit && self.streaming == Streaming::Idle;
                     return Polled::Ready(n);
                 }
