@@ -1292,9 +1292,9 @@ impl<T, X: Attachment> Receiver<T, X> {
 impl<T, X: Attachment> Drop for Receiver<T, X> {
     fn drop(&mut self) {
         self.close();
-        // Release the waker a last poll may have left registered: it can keep a finished
-        // task's memory alive for as long as any sender lives.
-        self.shared.rx_waker.disarm();
+        // Let go of the waker the last poll left in the cell (armed, or kept after a wake): it
+        // can keep a finished task's memory alive for as long as any sender lives.
+        self.shared.rx_waker.clear();
         // Relaxed: statistics only (`stats` counts what is left as discarded from now on).
         self.shared.rx_gone.store(true, Ordering::Relaxed);
         // Drop what is queued now, counting it, past a destructor that panics; values whose
