@@ -1402,13 +1402,17 @@ fn permit_send_panicking_rx_waker() {
     assert_eq!(rx.try_recv(), Ok(7));
     assert_eq!(tx.capacity() - tx.len(), 1);
     assert_eq!(tx.capacity(), 1);
-    // Beyond tokio's test: the receiver's waker cell still works after the panic.
+    // Beyond tokio's test: the receiver's waker cell still works after the panic. The wake
+    // ran inside the cell's WAKING hold (the waker is woken by reference and kept): had the
+    // unwind left that hold, this poll would wake its own waker instead of registering it,
+    // and the send below would wake nobody.
     let (wakes, counting) = CountingWaker::new();
     assert!(rx
         .poll_recv(&mut Context::from_waker(&counting))
         .is_pending());
+    assert_eq!(wakes.count(), 0, "registered, not woken at once");
     tx.try_send(8).unwrap();
-    assert_eq!(wakes.count(), 1);
+    assert_eq!(wakes.count(), 1, "woken by the send");
     assert_eq!(rx.try_recv(), Ok(8));
     rx.close();
     assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
