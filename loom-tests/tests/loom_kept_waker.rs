@@ -1,0 +1,123 @@
+//! The receiver's waker stays in its cell after a wake (`WakerCell`, ryker-core/src/waker.rs):
+//! a sender wakes it by reference, and the receiver's next registration with the same waker
+//! only arms the cell again. These models are the scenarios a user reaches in which a kept
+//! waker could be the wrong one, or could outlive its task:
+//!
+//! * a receive under a timeout (or in a losing `select!` arm) leaves its waker in the cell, and
+//!   the receiver is then awaited from another task: the send must wake the task that waits
+//!   now, not the one that gave up (`stale_waker` keeps the first waker and deadlocks);
+//! * the receiver is dropped (its task ends, an actor stops) while a send is waking it: the
+//!   waker, and with it the finished task's memory, must be let go of once both are done,
+//!   although a `Sender` lives on (`keep_cleared` leaves it in the cell).
+//!
+//! The main thread keeps a `Sender` until after the joins, so that no close hides a lost
+//! wake-up. A panicking wake is a deterministic test (`permit_send_panicking_rx_waker` in
+//! ryker-core/tests/peer_tokio_mpsc.rs): the cell must be usable again after it.
+#![cfg(ryker_loom)]
+
+use core::future::Future;
+use core::pin::pin;
+use core::task::{Context, Poll, Waker};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+use std::task::Wake;
+
+use loom_tests::{block_on, model, spawn};
+use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
+
+fn busy(capacity: usize) -> MailboxConfig {
+    MailboxConfig {
+        capacity,
+        overflow: Overflow::Busy,
+        amnesia: false,
+    }
+}
+
+/// The waker of a task that gave up (its timeout fired) or ended: counts its wakes. Plain std
+/// atomics and `Arc`: bookkeeping of the model, not part of what loom checks; the `Arc`'s
+/// strong count says whether the cell still holds the waker.
+#[derive(Default)]
+struct Gone(AtomicUsize);
+
+impl Wake for Gone {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Relaxed);
+    }
+}
+
+impl Gone {
+    fn new() -> (Arc<Self>, Waker) {
+        let task = Arc::new(Self::default());
+        let waker = Waker::from(task.clone());
+        (task, waker)
+    }
+}
+
+/// `timeout(d, rx.recv())` fires after the first poll, and the receiver is then awaited from
+/// another task (moved into a spawned task, or a `select!` loop that builds a new future per
+/// turn). The first poll left the old task's waker in the cell; the send may come before, while
+/// or after the new task registers.
+///
+/// Must hold: the waiting task gets the message (a registration with another waker replaces
+/// the kept one). Broken twin `stale_waker` (a registration never replaces a stored waker)
+/// wakes the task that gave up and deadlocks here.
+#[test]
+fn receiver_awaited_from_another_task_after_a_timeout() {
+    model(3, || {
+        let (tx, mut rx) = channel::<u32>(busy(1));
+        let keep = tx.clone();
+        let (_gone, gone_waker) = Gone::new();
+        {
+            let mut recv = pin!(rx.recv());
+            let first = recv.as_mut().poll(&mut Context::from_waker(&gone_waker));
+            assert_eq!(first, Poll::Pending, "nothing sent yet");
+        }
+        drop(gone_waker);
+        let s = spawn(move || {
+            assert_eq!(tx.try_send(7), Ok(Sent::Queued), "an empty mailbox accepts");
+        });
+        assert_eq!(block_on(rx.recv()), Some(7), "the task that waits now");
+        s.join().unwrap();
+        drop(keep);
+    });
+}
+
+/// A receiving task ends (it is aborted, or loses a `select!` and returns; an actor stops)
+/// while a send is waking it: the receive was polled once and registered, and the receiver is
+/// dropped as the sender wakes its waker.
+///
+/// Must hold: once the send has returned and the receiver is gone, the cell holds no waker,
+/// though a `Sender` lives on (the waker keeps the ended task's memory alive). The drop
+/// (`WakerCell::clear`) hands the waker to a sender in the middle of its wake, which drops it
+/// when done. Broken twin `keep_cleared` (the sender ignores the hand-over) leaves the waker
+/// in the cell.
+#[test]
+fn receiver_dropped_while_a_send_wakes_it() {
+    model(3, || {
+        let (tx, mut rx) = channel::<u32>(busy(1));
+        let keep = tx.clone();
+        let (task, waker) = Gone::new();
+        let r = spawn(move || {
+            {
+                let mut recv = pin!(rx.recv());
+                // Pending (registered), or the message if the send came first.
+                let first = recv.as_mut().poll(&mut Context::from_waker(&waker));
+                assert!(matches!(first, Poll::Pending | Poll::Ready(Some(7))));
+            }
+            drop(waker);
+            drop(rx);
+        });
+        let s = spawn(move || {
+            // Queued, or `Closed` once the receiver is gone.
+            let _ = tx.try_send(7);
+        });
+        r.join().unwrap();
+        s.join().unwrap();
+        assert_eq!(
+            Arc::strong_count(&task),
+            1,
+            "the ended task's waker is still held by the mailbox"
+        );
+        drop(keep);
+    });
+}
