@@ -203,12 +203,12 @@ TWINS=(
     # `Timer::is_finished` reads the cancel slot's state Relaxed (`OneshotSender::is_canceled`):
     # "finished" does not carry the task's message queued before its end.
     'timer_finished|loom_timer|is_finished_means_the_message_is_queued|its message is not queued'
-    # A registration never replaces the waker kept in the cell (`WakerCell::register`): a
+    # A registration never replaces a waker stored in the cell (`WakerCell::register`): a
     # receiver awaited from another task after a timeout is woken through the old task's waker.
-    'stale_waker|loom_kept_waker|receiver_awaited_from_another_task_after_a_timeout|deadlock'
-    # The sender that holds WAKING ignores CLEARED (`WakerCell::release`): a receiver dropped
-    # during a wake leaves its waker, and its ended task, in the cell while senders live.
-    'keep_cleared|loom_kept_waker|receiver_dropped_while_a_send_wakes_it|still held by the mailbox'
+    'stale_waker|loom_receiver_waker|receiver_awaited_from_another_task_after_a_timeout|deadlock'
+    # The receiver's drop leaves its registration in the cell (`Receiver::drop`): the ended
+    # task's waker stays there while senders live.
+    'drop_keeps_waker|loom_receiver_waker|receiver_dropped_while_a_send_wakes_it|still held by the mailbox'
 )
 
 # Models far longer than the rest: FILE::MODEL|SECONDS (their own timeout, in place of

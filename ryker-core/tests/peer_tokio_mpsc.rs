@@ -1402,10 +1402,10 @@ fn permit_send_panicking_rx_waker() {
     assert_eq!(rx.try_recv(), Ok(7));
     assert_eq!(tx.capacity() - tx.len(), 1);
     assert_eq!(tx.capacity(), 1);
-    // Beyond tokio's test: the receiver's waker cell still works after the panic. The wake
-    // ran inside the cell's WAKING hold (the waker is woken by reference and kept): had the
-    // unwind left that hold, this poll would wake its own waker instead of registering it,
-    // and the send below would wake nobody.
+    // Beyond tokio's test: the receiver's waker cell still works after the panic. Had the
+    // unwind left the cell held by the panicking wake (a wake run while the sender holds the
+    // cell, as a waker kept in the cell and woken by reference would be), this poll would wake
+    // its own waker instead of registering it, and the send below would wake nobody.
     let (wakes, counting) = CountingWaker::new();
     assert!(rx
         .poll_recv(&mut Context::from_waker(&counting))

@@ -301,7 +301,7 @@ impl<T> Finish<T> {
     /// Marks the loop finished with the exit `code` (0: none).
     fn end(&self, code: usize) {
         let shared = self.weak.attachment();
-        shared.waker.clear();
+        shared.waker.disarm();
         shared.finish(code);
     }
 }

@@ -1292,9 +1292,11 @@ impl<T, X: Attachment> Receiver<T, X> {
 impl<T, X: Attachment> Drop for Receiver<T, X> {
     fn drop(&mut self) {
         self.close();
-        // Let go of the waker the last poll left in the cell (armed, or kept after a wake): it
-        // can keep a finished task's memory alive for as long as any sender lives.
-        self.shared.rx_waker.clear();
+        // Release the waker a last poll may have left registered: it can keep a finished
+        // task's memory alive for as long as any sender lives. Broken twin
+        // `drop_keeps_waker` (loom suite only) leaves it in the cell.
+        #[cfg(not(ryker_loom_broken = "drop_keeps_waker"))]
+        self.shared.rx_waker.disarm();
         // Relaxed: statistics only (`stats` counts what is left as discarded from now on).
         self.shared.rx_gone.store(true, Ordering::Relaxed);
         // Drop what is queued now, counting it, past a destructor that panics; values whose

@@ -1,18 +1,19 @@
-//! The receiver's waker stays in its cell after a wake (`WakerCell`, ryker-core/src/waker.rs):
-//! a sender wakes it by reference, and the receiver's next registration with the same waker
-//! only arms the cell again. These models are the scenarios a user reaches in which a kept
-//! waker could be the wrong one, or could outlive its task:
+//! The receiver's waker cell (`WakerCell`, ryker-core/src/waker.rs) across the lives of the
+//! tasks that poll the receiver: the scenarios a user reaches in which the waker in the cell
+//! could be the wrong one, or could outlive its task.
 //!
-//! * a receive under a timeout (or in a losing `select!` arm) leaves its waker in the cell, and
+//! * A receive under a timeout (or in a losing `select!` arm) leaves its waker registered, and
 //!   the receiver is then awaited from another task: the send must wake the task that waits
-//!   now, not the one that gave up (`stale_waker` keeps the first waker and deadlocks);
-//! * the receiver is dropped (its task ends, an actor stops) while a send is waking it: the
-//!   waker, and with it the finished task's memory, must be let go of once both are done,
-//!   although a `Sender` lives on (`keep_cleared` leaves it in the cell).
+//!   now, not the one that gave up (`stale_waker`, a registration that keeps the stored waker,
+//!   deadlocks).
+//! * The receiver is dropped (its task ends, an actor stops) while a send is waking it: the
+//!   waker, and with it the ended task's memory, must be let go of once both are done,
+//!   although a `Sender` lives on (`drop_keeps_waker`, a receiver drop that leaves the
+//!   registration in the cell, fails).
 //!
 //! The main thread keeps a `Sender` until after the joins, so that no close hides a lost
-//! wake-up. A panicking wake is a deterministic test (`permit_send_panicking_rx_waker` in
-//! ryker-core/tests/peer_tokio_mpsc.rs): the cell must be usable again after it.
+//! wake-up. A wake whose waker panics is a deterministic test (`permit_send_panicking_rx_waker`
+//! in ryker-core/tests/peer_tokio_mpsc.rs): the cell must take a registration again after it.
 #![cfg(ryker_loom)]
 
 use core::future::Future;
@@ -59,7 +60,7 @@ impl Gone {
 /// or after the new task registers.
 ///
 /// Must hold: the waiting task gets the message (a registration with another waker replaces
-/// the kept one). Broken twin `stale_waker` (a registration never replaces a stored waker)
+/// the stored one). Broken twin `stale_waker` (a registration never replaces a stored waker)
 /// wakes the task that gave up and deadlocks here.
 #[test]
 fn receiver_awaited_from_another_task_after_a_timeout() {
@@ -87,10 +88,11 @@ fn receiver_awaited_from_another_task_after_a_timeout() {
 /// dropped as the sender wakes its waker.
 ///
 /// Must hold: once the send has returned and the receiver is gone, the cell holds no waker,
-/// though a `Sender` lives on (the waker keeps the ended task's memory alive). The drop
-/// (`WakerCell::clear`) hands the waker to a sender in the middle of its wake, which drops it
-/// when done. Broken twin `keep_cleared` (the sender ignores the hand-over) leaves the waker
-/// in the cell.
+/// though a `Sender` lives on (the waker keeps the ended task's memory alive): a send that
+/// found the registration took the waker out and dropped it after its wake, and the drop of
+/// the receiver disarms (takes and drops) one that no send took. Broken twin
+/// `drop_keeps_waker` (the drop leaves the registration) fails here when the send comes after
+/// the close.
 #[test]
 fn receiver_dropped_while_a_send_wakes_it() {
     model(3, || {
