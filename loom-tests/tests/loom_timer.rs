@@ -2,10 +2,11 @@
 //! (`ryker_core`'s `addr.rs`, `spawn_tell_*`, and `timer.rs`), run with `block_on` on a loom
 //! thread of its own, against `Timer::cancel` and `Timer::is_finished` on other threads.
 //!
-//! [`TimerRt`] stashes what it is asked to spawn: first the actor's loop, which no model runs
-//! (the ticks are counted in the mailbox, `Addr::len`), then the timer's task. Its sleeps
-//! complete at once for the first `ticks` of them and never after that, without keeping a
-//! waker: a timer task parked in such a sleep ends only through its cancel's wake-up. Its
+//! [`TimerRt`] stashes what it is asked to spawn: first the actor's loop, which the first two
+//! models never run (the ticks are counted in the mailbox, `Addr::len`), then the timer's
+//! task. Its sleeps complete at once for the first `ticks` of them and never after that,
+//! without keeping a waker: a timer task parked in such a sleep ends only through its cancel's
+//! wake-up. Its
 //! clock moves on by a nanosecond at every reading, so with a period of a second no tick is
 //! already due when the task comes round to it.
 //!
@@ -13,12 +14,17 @@
 //! `Cancel::sleep` and its `tell`, and what `is_finished` promises about the task's effects.
 //! What it does not: a runtime's own timer (the fake sleeps above stand for it), a tick
 //! already due (`ryker-core/tests/timer_clock.rs` drives that with a clock that runs ahead),
-//! the task's spawn by a real runtime, and a `tell` that waits for space (the mailbox here
-//! always has room).
+//! and the task's spawn by a real runtime.
+//!
+//! The two `*_waiting_for_space` models run the actor's loop too, on a third thread: its
+//! mailbox (capacity 1, `busy`) is full when the timer starts, so a tick's `tell` waits for the
+//! space the loop makes while the user cancels; in the first two the mailbox always has room.
 //!
 //! Broken twins: `timer_wake` (the task polls its cancel with a waker that does nothing) must
 //! deadlock `cancel_races_the_ticks_of_tell_every`; `timer_finished` (`is_finished` reads the
 //! cancel slot's state with a Relaxed load) must fail `is_finished_means_the_message_is_queued`.
+//! `timer_wake` and `notify` (the receive frees a slot without a fence before it reads the
+//! senders' wait list) also deadlock both `*_waiting_for_space` models.
 #![cfg(ryker_loom)]
 
 use core::future::Future;
@@ -28,7 +34,7 @@ use core::task::{Context as TaskContext, Poll};
 use core::time::Duration;
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use loom::sync::Arc;
+use loom::sync::{Arc, Mutex};
 use loom_tests::{block_on, model, spawn};
 use ryker_core::actor::{Actor, ActorConfig, ActorHandle, ActorOptions, Context};
 use ryker_core::mailbox::{MailboxConfig, Overflow};
@@ -60,9 +66,10 @@ impl Sub for Ns {
 }
 
 /// A `Runtime` for the timer models (see the module docs). Its state is std's, not loom's:
-/// the stash is touched by the main thread only, the clock and the sleep count by one thread
-/// at a time (the caller of `tell_after`, then the timer's task), and as loom objects they
-/// would only add scheduling points that check nothing of ryker's.
+/// the stash is touched by the main thread only, the sleep count by one thread at a time (the
+/// caller of `tell_after`, then the timer's task), the clock by those and, in the models that
+/// run it, by the actor's loop (a counter whose readings order nothing), and as loom objects
+/// they would only add scheduling points that check nothing of ryker's.
 #[derive(Clone)]
 struct TimerRt {
     inner: std::sync::Arc<RtInner>,
@@ -136,7 +143,7 @@ impl Runtime for TimerRt {
     }
 
     fn now(&self) -> Ns {
-        // Relaxed: as above.
+        // Relaxed (std atomic, invisible to loom): a counter; a reading orders no other memory.
         Ns(self
             .inner
             .clock
@@ -144,7 +151,7 @@ impl Runtime for TimerRt {
     }
 }
 
-/// The actor the ticks are for; its loop never runs.
+/// The actor the ticks of the first two models are for; its loop never runs.
 struct Sink;
 
 impl Actor for Sink {
@@ -236,4 +243,108 @@ fn is_finished_means_the_message_is_queued() {
         assert_eq!(addr.len(), 1);
         drop(actor_loop);
     });
+}
+
+/// Records the messages it handles, in loom-visible state.
+struct Drain {
+    handled: Arc<Mutex<Vec<u32>>>,
+}
+
+impl Actor for Drain {
+    type Msg = u32;
+    async fn handle(&mut self, msg: u32, _ctx: &mut Context<Self>) {
+        self.handled.lock().unwrap().push(msg);
+    }
+}
+
+/// A [`Drain`] on a fresh [`TimerRt`] whose first `ticks` sleeps complete at once; its mailbox
+/// has room for one message (`busy`: a `tell` to a full mailbox waits), which message 0 takes.
+fn spawn_full_drain(ticks: usize) -> (TimerRt, ActorHandle<Drain>, Arc<Mutex<Vec<u32>>>) {
+    let rt = TimerRt::new(ticks);
+    let handled = Arc::new(Mutex::new(Vec::new()));
+    let config = ActorConfig {
+        mailbox: MailboxConfig {
+            capacity: 1,
+            overflow: Overflow::Busy,
+            amnesia: false,
+        },
+        batch_size: 1,
+        ..ActorConfig::default()
+    };
+    let handle = ActorOptions::new(config)
+        .spawn(
+            &rt,
+            Drain {
+                handled: handled.clone(),
+            },
+        )
+        .expect("valid configuration");
+    let queued = handle.addr().try_tell(0);
+    assert!(queued.is_ok(), "an empty mailbox accepts: {queued:?}");
+    (rt, handle, handled)
+}
+
+/// `Timer::cancel` races the ticks of `tell_every` whose `tell` waits for space in a full
+/// mailbox (capacity 1, `busy`, message 0 queued before the timer starts) while the actor's
+/// loop drains it, on a thread of its own. The first `ticks` sleeps end at once, the next one
+/// never. Checked: the timer's task always ends (a tick parked in `tell` is woken by the space
+/// the loop makes, a task parked in its last sleep by the cancel; a lost wake-up is a
+/// deadlock); every tick it made is handled, in order, by the time the actor, shut down after
+/// the task ended, has stopped (none lost in the wait, none refused); at most one tick is made
+/// after `cancel` has returned (a bound only a model with two ticks can break).
+fn cancel_races_ticks_waiting_for_space(ticks: usize) {
+    let (rt, handle, handled) = spawn_full_drain(ticks);
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let made = Arc::new(AtomicUsize::new(0));
+    let after_cancel = Arc::new(AtomicUsize::new(0));
+    let timer = {
+        let (cancelled, made, after_cancel) =
+            (cancelled.clone(), made.clone(), after_cancel.clone());
+        handle
+            .addr()
+            .tell_every(Duration::from_secs(1), move || {
+                // Ticks are numbered from 1 (message 0 filled the mailbox).
+                let id = made.fetch_add(1, Ordering::Relaxed) + 1;
+                // SeqCst: pairs with the store after `cancel` below; seeing it, this tick
+                // comes after the cancel returned.
+                if cancelled.load(Ordering::SeqCst) {
+                    after_cancel.fetch_add(1, Ordering::Relaxed);
+                }
+                u32::try_from(id).unwrap()
+            })
+            .unwrap()
+    };
+    let (actor_loop, task) = rt.take_tasks();
+    let actor = spawn(move || block_on(actor_loop));
+    let ticking = spawn(move || block_on(task));
+    timer.cancel();
+    cancelled.store(true, Ordering::SeqCst);
+    ticking.join().unwrap();
+    let made = made.load(Ordering::Relaxed);
+    assert!(made <= ticks, "{made} ticks from {ticks} sleeps");
+    let late = after_cancel.load(Ordering::Relaxed);
+    assert!(late <= 1, "{late} ticks after the cancel returned");
+    handle.shutdown();
+    actor.join().unwrap();
+    let report = block_on(handle).expect("the loop ran to its end and sent its report");
+    let handled = handled.lock().unwrap();
+    let expected: Vec<u32> = (0..=u32::try_from(made).unwrap()).collect();
+    assert_eq!(*handled, expected, "every tick made is handled, in order");
+    assert_eq!(report.handled, 1 + made as u64, "{report:?}");
+    assert_eq!(report.discarded, 0, "{report:?}");
+}
+
+/// [`cancel_races_ticks_waiting_for_space`] with one tick, at preemption bound 2: the tick's
+/// wait for space against the cancel and the loop's receive, explored in depth.
+#[test]
+fn cancel_races_a_tick_waiting_for_space() {
+    model(2, || cancel_races_ticks_waiting_for_space(1));
+}
+
+/// [`cancel_races_ticks_waiting_for_space`] with two ticks, at preemption bound 1 (at bound 2
+/// it takes 750 000 interleavings, about 90 s): the second tick may wait behind the first, and
+/// a task that missed the cancel before its second tick would make two after it returned.
+#[test]
+fn cancel_races_two_ticks_waiting_for_space() {
+    model(1, || cancel_races_ticks_waiting_for_space(2));
 }
