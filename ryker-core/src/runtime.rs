@@ -54,6 +54,21 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     where
         F: Future<Output = ()> + Send + 'static;
 
+    /// Runs the task of a timer (`Addr::tell_after`, `Addr::tell_every`) in the background,
+    /// from wherever those are called. The task sleeps on [`sleep`](Self::sleep) and queues
+    /// its messages with `Addr::tell`: it needs nothing of the actor's own thread.
+    ///
+    /// The default is [`spawn`](Self::spawn). Override it where `spawn` works only in some
+    /// places that an address reaches: `ryker-tokio`'s `TokioLocal` spawns its actors with
+    /// `tokio::task::spawn_local`, which panics outside the actor's `LocalSet`, and its timers
+    /// on the caller's tokio runtime instead.
+    fn spawn_timer<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.spawn(task);
+    }
+
     /// Completes after `dur` (used by `Addr::tell_timeout` and `Addr::ask_timeout`; restart
     /// windows read the clock, `now`).
     fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static;

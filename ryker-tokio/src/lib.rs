@@ -144,10 +144,48 @@ impl Runtime for Tokio {
 /// a `LocalSet` also serves tasks woken from other threads only every so many turns, and tokio
 /// reports no depth for that queue, so the cheap requeue of [`Tokio`] could pass them over.
 ///
-/// An actor's timers go through the runtime it was spawned on: on this one, call
-/// `Addr::tell_after` and `Addr::tell_every` from inside the `LocalSet` (its task is spawned
-/// with `tokio::task::spawn_local`, which panics elsewhere), and `Addr::tell_timeout` and
-/// `Addr::ask_timeout` from inside a tokio runtime (their timer is `tokio::time::sleep`).
+/// An actor's timers go through the runtime it was spawned on. Here `Addr::tell_after` and
+/// `Addr::tell_every` spawn their task ([`Runtime::spawn_timer`]) on the caller's tokio
+/// runtime, not on the `LocalSet`: the task only sleeps and queues its messages, so it may
+/// run anywhere, and the timers of an actor of the set can be started from any task of the
+/// runtime, in the set or not. Call them, and `Addr::tell_timeout` and `Addr::ask_timeout`,
+/// from inside a tokio runtime (a task, `block_on`, or a thread that entered its `Handle`):
+/// their timer is `tokio::time::sleep`.
+///
+/// ```
+/// use std::time::Duration;
+/// use ryker_tokio::{Actor, Context, Reply};
+///
+/// struct Counter(u32);
+/// impl Actor for Counter {
+///     type Msg = Option<Reply<u32>>;
+///     async fn handle(&mut self, msg: Option<Reply<u32>>, _ctx: &mut Context<Self>) {
+///         match msg {
+///             None => self.0 += 1,
+///             Some(reply) => drop(reply.send(self.0)),
+///         }
+///     }
+/// }
+///
+/// let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+/// let local = tokio::task::LocalSet::new();
+/// local.block_on(&rt, async {
+///     let handle = ryker_tokio::spawn_local(Counter(0));
+///     let addr = handle.addr();
+///     // A task on a worker thread, outside the set, starts a timer of the set's actor.
+///     let timer = tokio::spawn({
+///         let addr = addr.clone();
+///         async move { addr.tell_after(Duration::from_millis(1), None) }
+///     })
+///     .await
+///     .unwrap();
+///     while !timer.is_finished() {
+///         tokio::time::sleep(Duration::from_millis(1)).await;
+///     }
+///     assert_eq!(addr.ask(Some).await.unwrap(), 1);
+///     handle.shutdown();
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TokioLocal;
 
@@ -160,6 +198,25 @@ impl Runtime for TokioLocal {
     {
         install_blocking_check();
         drop(tokio::task::spawn_local(task));
+    }
+
+    /// On the caller's tokio runtime (`tokio::spawn`), so that a timer can be started from
+    /// outside the `LocalSet` (see [`TokioLocal`]).
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, naming the cause and the fix.
+    fn spawn_timer<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let Ok(handle) = Handle::try_current() else {
+            panic!(
+                "ryker-tokio: `Addr::tell_after`/`tell_every` on a `TokioLocal` actor called \
+                 outside a tokio runtime; call it from a task of the runtime (in the actor's \
+                 `LocalSet` or not), or enter the runtime first (`Handle::enter`)"
+            );
+        };
+        drop(handle.spawn(task));
     }
 
     fn sleep(&self, dur: Duration) -> impl Future<Output = ()> + Send + 'static {

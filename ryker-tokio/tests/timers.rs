@@ -284,3 +284,104 @@ fn a_timer_is_send_sync_and_unpin() {
     fn send_sync_unpin<T: Send + Sync + Unpin>() {}
     send_sync_unpin::<Timer>();
 }
+
+/// A `TokioLocal` actor's `tell_after` and `tell_every` called by a task of the runtime that is
+/// not in the actor's `LocalSet` (on a current-thread runtime: the set's thread, outside the
+/// set): the messages arrive, and a cancel still stops the ticks.
+#[tokio::test(start_paused = true)]
+async fn timers_of_a_local_actor_started_outside_its_local_set() {
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            let mut handle = ryker_tokio::spawn_local(Log::new());
+            let addr = handle.addr();
+            let (once, every) = tokio::spawn({
+                let addr = addr.clone();
+                async move {
+                    let once = addr.tell_after(10 * MS, Msg::Tick(1));
+                    let every = addr.tell_every(20 * MS, || Msg::Tick(2)).unwrap();
+                    (once, every)
+                }
+            })
+            .await
+            .expect("timers started from a task outside the LocalSet");
+            sleep(45 * MS).await;
+            every.cancel();
+            assert_eq!(
+                seen(&addr).await,
+                [(1, 10 * MS), (2, 20 * MS), (2, 40 * MS)]
+            );
+            assert!(once.is_finished());
+            sleep(100 * MS).await;
+            assert_eq!(seen(&addr).await.len(), 3, "no tick after the cancel");
+            handle.shutdown();
+            assert_eq!(handle.join().await.unwrap().exit, Exit::Shutdown);
+        })
+        .await;
+}
+
+/// The same from a worker of a multi-thread runtime, while the `LocalSet` runs in the
+/// runtime's `block_on` on the test's thread (real clock).
+#[test]
+fn tell_after_on_a_local_actor_from_a_multi_thread_worker() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        let mut handle = ryker_tokio::spawn_local(Log::new());
+        let addr = handle.addr();
+        let on_worker = tokio::spawn({
+            let addr = addr.clone();
+            async move {
+                let timer = addr.tell_after(MS, Msg::Tick(7));
+                (std::thread::current().id(), timer)
+            }
+        });
+        let (worker, timer) = on_worker.await.expect("tell_after from a worker");
+        assert_ne!(worker, std::thread::current().id(), "called on a worker");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !timer.is_finished() {
+            assert!(Instant::now() < deadline, "the timer never fired");
+            sleep(MS).await;
+        }
+        let ticks = seen(&addr).await;
+        assert_eq!(ticks.len(), 1, "{ticks:?}");
+        assert_eq!(ticks[0].0, 7);
+        handle.shutdown();
+        assert_eq!(handle.join().await.unwrap().exit, Exit::Shutdown);
+    });
+}
+
+/// Outside any tokio runtime (a plain thread), a `TokioLocal` actor's `tell_every` panics in
+/// the caller with a message that names the cause and the fix.
+#[test]
+fn tell_every_on_a_local_actor_outside_any_runtime_says_why() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        let handle = ryker_tokio::spawn_local(Log::new());
+        let addr = handle.addr();
+        let outside = std::thread::spawn(move || {
+            let _timer = addr.tell_every(MS, || Msg::Tick(1));
+        })
+        .join()
+        .expect_err("no runtime to spawn the timer on");
+        let message = outside
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| outside.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        assert!(
+            message.contains("`TokioLocal` actor called outside a tokio runtime")
+                && message.contains("`Handle::enter`"),
+            "{message}"
+        );
+        handle.shutdown();
+    });
+}

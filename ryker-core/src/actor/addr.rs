@@ -1566,7 +1566,7 @@ fn spawn_tell_after<A: Actor>(weak: WeakAddr<A>, delay: Duration, msg: A::Msg) -
     let (handle, mut cancel) = timer::timer();
     let runtime = weak.shared_runtime();
     let sleep = runtime.sleep(delay);
-    runtime.spawn(Box::pin(async move {
+    runtime.spawn_timer(Box::pin(async move {
         if !cancel.sleep(sleep).await {
             return;
         }
@@ -1589,7 +1589,7 @@ fn spawn_tell_every<A: Actor>(
 ) -> Timer {
     let (handle, mut cancel) = timer::timer();
     let runtime = weak.shared_runtime();
-    runtime.clone().spawn(Box::pin(async move {
+    runtime.clone().spawn_timer(Box::pin(async move {
         // Saturating, as in `next_tick`: a period too long for the clock is a tick never due.
         let mut next = runtime.elapsed().saturating_add(period);
         loop {

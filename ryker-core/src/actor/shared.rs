@@ -52,8 +52,9 @@ pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub(crate) trait Sleeper: Send + Sync {
     /// [`Runtime::sleep`], boxed.
     fn sleep(&self, dur: Duration) -> BoxFuture;
-    /// [`Runtime::spawn`] of a boxed task (the timers of `Addr::tell_after` and `tell_every`).
-    fn spawn(&self, task: BoxFuture);
+    /// [`Runtime::spawn_timer`] of a boxed task (the timers of `Addr::tell_after` and
+    /// `tell_every`).
+    fn spawn_timer(&self, task: BoxFuture);
     /// The time since the actor was spawned, on the runtime's clock: the timeline the ticks
     /// of `Addr::tell_every` are laid on.
     fn elapsed(&self) -> Duration;
@@ -70,8 +71,8 @@ impl<R: Runtime> Sleeper for Clock<R> {
         Box::pin(Runtime::sleep(&self.runtime, dur))
     }
 
-    fn spawn(&self, task: BoxFuture) {
-        self.runtime.spawn(task);
+    fn spawn_timer(&self, task: BoxFuture) {
+        self.runtime.spawn_timer(task);
     }
 
     fn elapsed(&self) -> Duration {

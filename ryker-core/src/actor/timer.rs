@@ -3,8 +3,8 @@
 //! `send_interval`), and the [`Timer`] that stops them.
 //!
 //! The tasks themselves are spawned in `addr.rs` (this file knows no address). Each timer is
-//! one task on the actor's runtime (spawned through the runtime the actor was
-//! spawned on) holding a [`WeakAddr`]: it does not keep the actor running. At each tick it
+//! one task on the actor's runtime (spawned with `Runtime::spawn_timer` of the runtime the
+//! actor was spawned on) holding a [`WeakAddr`]: it does not keep the actor running. At each tick it
 //! upgrades the address, queues the message with [`Addr::tell`] (so under `busy` a full
 //! mailbox makes the tick wait for space, and under a drop policy the tick is counted as the
 //! policy says), and lets the address go. It ends when it is cancelled, when the actor has
