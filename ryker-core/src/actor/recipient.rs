@@ -27,7 +27,7 @@ use core::pin::{pin, Pin};
 use core::task::{Context as TaskContext, Poll};
 use core::time::Duration;
 
-use super::addr::{Addr, Reply, WeakAddr};
+use super::addr::{answer_before, ask_body, Addr, Reply, WeakAddr};
 use super::context::{Actor, Context, Mail};
 use super::shared::ActorShared;
 use crate::error::{AskError, AskTimeoutError, SendError, SendTimeoutError, TrySendError};
@@ -582,16 +582,7 @@ impl<M> Recipient<M> {
         &self,
         make: impl FnOnce(Reply<R>) -> M,
     ) -> Result<R, AskError> {
-        let (reply, mut answer) = crate::oneshot::channel_reused();
-        match self.tell(make(Reply(reply))).await {
-            Ok(_) => {}
-            Err(SendError::Closed(_)) => return Err(AskError::Closed),
-            Err(SendError::Dropped) => return Err(AskError::Dropped),
-        }
-        let answered = (&mut answer).await;
-        // Answered (or the `Reply` dropped): the slot goes back for this thread's next ask.
-        answer.recycle();
-        answered.ok_or(AskError::NoReply)
+        ask_body!(make, |msg| self.tell(msg))
     }
 
     /// [`Recipient::ask`] with one deadline for the whole round trip, as [`Addr::ask_timeout`]:
@@ -670,7 +661,7 @@ impl<M> Recipient<M> {
         make: impl FnOnce(Reply<R>) -> M,
         timeout: Duration,
     ) -> Result<R, AskTimeoutError<M>> {
-        let (reply, mut answer) = crate::oneshot::channel_reused();
+        let (reply, answer) = crate::oneshot::channel_reused();
         let mut deadline = self.tell.sleep(timeout);
         match self.tell.try_tell(make(Reply(reply))) {
             Ok(_) => {}
@@ -683,19 +674,7 @@ impl<M> Recipient<M> {
             Err(TrySendError::Closed(msg)) => return Err(AskTimeoutError::Closed(msg)),
             Err(_) => return Err(AskTimeoutError::Dropped),
         }
-        let answered = poll_fn(|cx| {
-            if let Poll::Ready(answered) = Pin::new(&mut answer).poll(cx) {
-                return Poll::Ready(answered.ok_or(AskTimeoutError::NoReply));
-            }
-            deadline
-                .as_mut()
-                .poll(cx)
-                .map(|()| Err(AskTimeoutError::Timeout))
-        })
-        .await;
-        // Kept for reuse only if answered (`recycle` drops a slot still waiting plainly).
-        answer.recycle();
-        answered
+        answer_before(answer, deadline).await
     }
 
     /// Sends from a plain thread, parking it while the mailbox is full, as
