@@ -16,18 +16,19 @@
 //! already due (`ryker-core/tests/timer_clock.rs` drives that with a clock that runs ahead),
 //! and the task's spawn by a real runtime.
 //!
-//! The two `*_waiting_for_space` models run the actor's loop too, on a third thread: its
+//! The three `*_waiting_for_space` models run the actor's loop too, on a third thread: its
 //! mailbox (capacity 1, `busy`) is full when the timer starts, so a tick's `tell` waits for the
 //! space the loop makes while the user cancels; in the first two the mailbox always has room.
 //!
 //! Broken twins: `timer_wake` (the task polls its cancel with a waker that does nothing) must
 //! deadlock `cancel_races_the_ticks_of_tell_every`; `timer_finished` (`is_finished` reads the
 //! cancel slot's state with a Relaxed load) must fail `is_finished_means_the_message_is_queued`.
-//! `timer_wake` and `notify` (the receive frees a slot without a fence before it reads the
-//! senders' wait list) also deadlock both `*_waiting_for_space` models.
+//! `notify` (the receive frees a slot without a fence before it reads the senders' wait list)
+//! also deadlocks the three `*_waiting_for_space` models, `timer_wake` the two of `tell_every`.
 #![cfg(ryker_loom)]
 
 use core::future::Future;
+use core::marker::PhantomData;
 use core::ops::{Add, Sub};
 use core::pin::Pin;
 use core::task::{Context as TaskContext, Poll};
@@ -35,7 +36,7 @@ use core::time::Duration;
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::{Arc, Mutex};
-use loom_tests::{block_on, model, spawn};
+use loom_tests::{block_on, model, spawn, Drops, Msg};
 use ryker_core::actor::{Actor, ActorConfig, ActorHandle, ActorOptions, Context};
 use ryker_core::mailbox::{MailboxConfig, Overflow};
 use ryker_core::runtime::Runtime;
@@ -245,23 +246,47 @@ fn is_finished_means_the_message_is_queued() {
     });
 }
 
-/// Records the messages it handles, in loom-visible state.
-struct Drain {
-    handled: Arc<Mutex<Vec<u32>>>,
+/// A message that [`Drain`] records by its number.
+trait Numbered: Send + 'static {
+    fn number(&self) -> u32;
 }
 
-impl Actor for Drain {
-    type Msg = u32;
-    async fn handle(&mut self, msg: u32, _ctx: &mut Context<Self>) {
-        self.handled.lock().unwrap().push(msg);
+impl Numbered for u32 {
+    fn number(&self) -> u32 {
+        *self
+    }
+}
+
+impl Numbered for Msg {
+    fn number(&self) -> u32 {
+        u32::try_from(self.id).unwrap()
+    }
+}
+
+/// The numbers of the messages a [`Drain`] handled, in order.
+type Handled = Arc<Mutex<Vec<u32>>>;
+
+/// Records the number of every message it handles, in loom-visible state.
+struct Drain<M> {
+    handled: Handled,
+    _msg: PhantomData<fn(M)>,
+}
+
+impl<M: Numbered> Actor for Drain<M> {
+    type Msg = M;
+    async fn handle(&mut self, msg: M, _ctx: &mut Context<Self>) {
+        self.handled.lock().unwrap().push(msg.number());
     }
 }
 
 /// A [`Drain`] on a fresh [`TimerRt`] whose first `ticks` sleeps complete at once; its mailbox
-/// has room for one message (`busy`: a `tell` to a full mailbox waits), which message 0 takes.
-fn spawn_full_drain(ticks: usize) -> (TimerRt, ActorHandle<Drain>, Arc<Mutex<Vec<u32>>>) {
+/// has room for one message (`busy`: a `tell` to a full mailbox waits), which `first` takes.
+fn spawn_full_drain<M: Numbered>(
+    ticks: usize,
+    first: M,
+) -> (TimerRt, ActorHandle<Drain<M>>, Handled) {
     let rt = TimerRt::new(ticks);
-    let handled = Arc::new(Mutex::new(Vec::new()));
+    let handled = Handled::default();
     let config = ActorConfig {
         mailbox: MailboxConfig {
             capacity: 1,
@@ -271,16 +296,15 @@ fn spawn_full_drain(ticks: usize) -> (TimerRt, ActorHandle<Drain>, Arc<Mutex<Vec
         batch_size: 1,
         ..ActorConfig::default()
     };
+    let drain = Drain {
+        handled: handled.clone(),
+        _msg: PhantomData,
+    };
     let handle = ActorOptions::new(config)
-        .spawn(
-            &rt,
-            Drain {
-                handled: handled.clone(),
-            },
-        )
+        .spawn(&rt, drain)
         .expect("valid configuration");
-    let queued = handle.addr().try_tell(0);
-    assert!(queued.is_ok(), "an empty mailbox accepts: {queued:?}");
+    let queued = handle.addr().try_tell(first);
+    assert!(queued.is_ok(), "an empty mailbox accepts");
     (rt, handle, handled)
 }
 
@@ -293,7 +317,7 @@ fn spawn_full_drain(ticks: usize) -> (TimerRt, ActorHandle<Drain>, Arc<Mutex<Vec
 /// the task ended, has stopped (none lost in the wait, none refused); at most one tick is made
 /// after `cancel` has returned (a bound only a model with two ticks can break).
 fn cancel_races_ticks_waiting_for_space(ticks: usize) {
-    let (rt, handle, handled) = spawn_full_drain(ticks);
+    let (rt, handle, handled) = spawn_full_drain(ticks, 0_u32);
     let cancelled = Arc::new(AtomicBool::new(false));
     let made = Arc::new(AtomicUsize::new(0));
     let after_cancel = Arc::new(AtomicUsize::new(0));
@@ -347,4 +371,35 @@ fn cancel_races_a_tick_waiting_for_space() {
 #[test]
 fn cancel_races_two_ticks_waiting_for_space() {
     model(1, || cancel_races_ticks_waiting_for_space(2));
+}
+
+/// `Timer::cancel` races `tell_after`'s one message, whose `tell` waits for space in the full
+/// mailbox of [`spawn_full_drain`] while the actor's loop drains it. Checked: the timer's task
+/// ends (its waiting `tell` is woken by the loop's receive; a lost wake-up is a deadlock), and
+/// once the actor, shut down after the task ended, has stopped, message 1 was handled after
+/// message 0 or dropped unsent by the task that saw the cancel first: every message is dropped
+/// exactly once (a message queued and lost would never be, or be counted as discarded), and
+/// none is handled twice.
+#[test]
+fn cancel_races_tell_after_waiting_for_space() {
+    model(2, || {
+        let drops = Drops::new(2);
+        let (rt, handle, handled) = spawn_full_drain(1, drops.msg(0));
+        let timer = handle
+            .addr()
+            .tell_after(Duration::from_secs(1), drops.msg(1));
+        let (actor_loop, task) = rt.take_tasks();
+        let actor = spawn(move || block_on(actor_loop));
+        let ticking = spawn(move || block_on(task));
+        timer.cancel();
+        ticking.join().unwrap();
+        handle.shutdown();
+        actor.join().unwrap();
+        let report = block_on(handle).expect("the loop ran to its end and sent its report");
+        let handled = handled.lock().unwrap();
+        assert!(*handled == [0] || *handled == [0, 1], "handled {handled:?}");
+        assert_eq!(report.handled, handled.len() as u64, "{report:?}");
+        assert_eq!(report.discarded, 0, "{report:?}");
+        drops.assert_each_dropped_once();
+    });
 }
