@@ -19,7 +19,17 @@ mod imp {
 
     use loom::sync::atomic::{AtomicUsize, Ordering};
     use loom::sync::Arc;
-    use ryker_core::mailbox::Sender;
+    use ryker_core::mailbox::{MailboxConfig, Overflow, Sender};
+
+    /// A mailbox of `capacity` under `Overflow::Busy`, without amnesia: the configuration most
+    /// models use.
+    pub fn busy(capacity: usize) -> MailboxConfig {
+        MailboxConfig {
+            capacity,
+            overflow: Overflow::Busy,
+            amnesia: false,
+        }
+    }
 
     /// Runs `f` under loom with `preemption_bound` (unless `LOOM_MAX_PREEMPTIONS` overrides it)
     /// and prints how many interleavings loom explored (a model that passes after one or two

@@ -29,17 +29,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::Wake;
 
-use loom_tests::{block_on, block_on_then, model, spawn, Drops, Msg};
+use loom_tests::{block_on, block_on_then, busy, model, spawn, Drops, Msg};
 use ryker_core::error::{SendError, SendTimeoutError};
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Receiver, Sender, Sent};
-
-fn busy(capacity: usize) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow: Overflow::Busy,
-        amnesia: false,
-    }
-}
+use ryker_core::mailbox::{channel, Receiver, Sender, Sent};
 
 /// A full mailbox of capacity 1 holding message 0, for messages `0..n`.
 fn full(n: usize) -> (Drops, Sender<Msg>, Receiver<Msg>) {

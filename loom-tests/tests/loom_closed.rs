@@ -2,16 +2,8 @@
 //! drop, and against a sender waiting for a slot, whose wake-up it must never take.
 #![cfg(ryker_loom)]
 
-use loom_tests::{block_on, model, spawn};
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
-
-fn busy(capacity: usize) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow: Overflow::Busy,
-        amnesia: false,
-    }
-}
+use loom_tests::{block_on, busy, model, spawn};
+use ryker_core::mailbox::{channel, Sent};
 
 /// A task waits in `closed()` while the receiver is dropped: it completes.
 #[test]

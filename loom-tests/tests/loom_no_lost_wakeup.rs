@@ -14,22 +14,14 @@ use core::future::{poll_fn, Future};
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 
-use loom_tests::{block_on, model, send_via_reserve, spawn, spawn_joined_late};
+use loom_tests::{block_on, busy, model, send_via_reserve, spawn, spawn_joined_late};
 use ryker_core::error::SendError;
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
+use ryker_core::mailbox::{channel, Sent};
 
 /// One poll with a waker that does nothing: the future is then abandoned (dropped) without
 /// ever being polled again.
 fn poll_noop<F: Future>(fut: core::pin::Pin<&mut F>) -> Poll<F::Output> {
     fut.poll(&mut Context::from_waker(Waker::noop()))
-}
-
-fn busy(capacity: usize) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow: Overflow::Busy,
-        amnesia: false,
-    }
 }
 
 /// A receiver waiting on an empty mailbox is woken by a send.

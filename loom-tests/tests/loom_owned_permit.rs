@@ -6,16 +6,8 @@
 //! the receiver closed the mailbox meanwhile.
 #![cfg(ryker_loom)]
 
-use loom_tests::{block_on, model, send_via_reserve, spawn};
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow};
-
-fn busy(capacity: usize) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow: Overflow::Busy,
-        amnesia: false,
-    }
-}
+use loom_tests::{block_on, busy, model, send_via_reserve, spawn};
+use ryker_core::mailbox::channel;
 
 /// A thread releases an owned permit (the slot is given up, the sender comes back) and sends
 /// one message with the sender; the receiver, waiting on the given-up slot, gets it. Broken

@@ -5,16 +5,8 @@
 
 use core::task::{Context, Poll, Waker};
 
-use loom_tests::{block_on, model, send_via_reserve, spawn};
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
-
-fn busy(capacity: usize) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow: Overflow::Busy,
-        amnesia: false,
-    }
-}
+use loom_tests::{block_on, busy, model, send_via_reserve, spawn};
+use ryker_core::mailbox::{channel, Sent};
 
 /// Sender A reserves a slot and drops the permit; sender B sends 7. The receiver, waiting
 /// with `recv().await`, gets 7: it is never stuck behind the abandoned slot.

@@ -23,16 +23,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::Wake;
 
-use loom_tests::{block_on, model, spawn};
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sent};
-
-fn busy(capacity: usize) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow: Overflow::Busy,
-        amnesia: false,
-    }
-}
+use loom_tests::{block_on, busy, model, spawn};
+use ryker_core::mailbox::{channel, Sent};
 
 /// The waker of a task that gave up (its timeout fired) or ended: counts its wakes. Plain std
 /// atomics and `Arc`: bookkeeping of the model, not part of what loom checks; the `Arc`'s

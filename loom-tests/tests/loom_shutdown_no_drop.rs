@@ -6,17 +6,9 @@
 //! fail `close_races_sends` with "accepted message lost".
 #![cfg(ryker_loom)]
 
-use loom_tests::{block_on, model, spawn, Drops, Msg};
+use loom_tests::{block_on, busy, model, spawn, Drops, Msg};
 use ryker_core::error::{TryRecvError, TrySendError};
-use ryker_core::mailbox::{channel, MailboxConfig, Overflow, Sender, Sent};
-
-fn busy(capacity: usize) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        overflow: Overflow::Busy,
-        amnesia: false,
-    }
-}
+use ryker_core::mailbox::{channel, Sender, Sent};
 
 /// `try_send` each id in turn (the mailbox never fills in these models); returns the ids that
 /// were accepted and drops the refused messages after checking they came back intact.
