@@ -1279,6 +1279,66 @@ fn ask_twice_through_a_reused_slot() {
     });
 }
 
+/// A waker that unparks one loom thread: one task's waker, the same for every future the task
+/// awaits (loom's `block_on` makes a new one per call).
+struct Unpark(loom::thread::Thread);
+
+impl std::task::Wake for Unpark {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Runs `fut` to completion on this thread with `waker`, parking while it is pending (and
+/// yielding, as `loom_tests::block_on` does, so that a re-poll loop lets the other threads
+/// run).
+fn block_on_with<F: Future>(waker: &Waker, fut: F) -> F::Output {
+    let mut fut = core::pin::pin!(fut);
+    let mut cx = TaskContext::from_waker(waker);
+    loop {
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+        loom::thread::yield_now();
+        loom::thread::park();
+    }
+}
+
+/// [`ask_twice_through_a_reused_slot`] from one task, whose waker is the same for both asks, as
+/// in a loop of asks: the slot kept that waker when it went back to the cache, and the second
+/// ask arms it without storing a clone while the first answer's sending half may still be
+/// letting go of the slot on the actor's thread. Both answers arrive, in order, each message
+/// handled and dropped once. (Twin `reply_reuse`, the reset without `Arc::get_mut`'s check,
+/// passes here, at bound 2 and 3: the second ask only reads the kept waker, and loom finds no
+/// schedule in which that look overlaps the first answer's wake. It fails
+/// `ask_twice_through_a_reused_slot`, whose second ask writes another waker.)
+#[test]
+fn ask_twice_from_one_task_keeps_its_waker() {
+    model(2, || {
+        let drops = Drops::new(2);
+        let Answering {
+            handle,
+            actor,
+            answered,
+            ..
+        } = spawn_answerer();
+        let addr = handle.addr();
+        let waker = Waker::from(std::sync::Arc::new(Unpark(loom::thread::current())));
+        for id in 0..2 {
+            let msg = block_on_with(&waker, addr.ask(|reply| Ask::Echo(drops.msg(id), reply)));
+            assert_eq!(msg.expect("answered").id, id);
+        }
+        drop(addr);
+        finish_answerer(handle, actor, 2);
+        assert_eq!(*answered.lock().unwrap(), [Answered::Sent, Answered::Sent]);
+        drops.assert_each_dropped_once();
+    });
+}
+
 /// An ask abandoned after its request was queued (its future dropped, as a timeout or a losing
 /// `select!` branch does) while the actor answers: the answer is either taken by the slot (and
 /// dropped with it) or handed back to the handler, and dropped exactly once either way.
