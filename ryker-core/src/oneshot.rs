@@ -517,7 +517,7 @@ impl<T> Drop for OneshotReceiver<T> {
         let inner = &*self.inner;
         // Release: orders our last access to the cells before a sender that finds CLOSED and
         // takes its value back. No Acquire: we read nothing a sender wrote (below we only
-        // take back the waker we stored ourselves).
+        // take back the waker we stored ourselves, or the one the reused slot kept).
         let prev = inner.state.fetch_or(CLOSED, Ordering::Release);
         if prev & (RX_WAKER | COMPLETE) != RX_WAKER | COMPLETE {
             // Drop our waker (one we stored, or the one a reused slot kept from an earlier
