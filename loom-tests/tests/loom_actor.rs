@@ -1313,9 +1313,10 @@ fn block_on_with<F: Future>(waker: &Waker, fut: F) -> F::Output {
 /// ask arms it without storing a clone while the first answer's sending half may still be
 /// letting go of the slot on the actor's thread. Both answers arrive, in order, each message
 /// handled and dropped once. (Twin `reply_reuse`, the reset without `Arc::get_mut`'s check,
-/// passes here, at bound 2 and 3: the second ask only reads the kept waker, and loom finds no
-/// schedule in which that look overlaps the first answer's wake. It fails
-/// `ask_twice_through_a_reused_slot`, whose second ask writes another waker.)
+/// passes here, at bound 2 and 3, and rightly: with one waker, the early reset races only
+/// reads of the waker cell (the second ask's `will_wake` look, the first answer's wake), and
+/// the first answer's side touches nothing else after its RMW. It fails
+/// `ask_twice_through_a_reused_slot`, whose second ask writes another waker into the cell.)
 #[test]
 fn ask_twice_from_one_task_keeps_its_waker() {
     model(2, || {
