@@ -173,9 +173,8 @@ TWINS=(
     'reply_swap|loom_actor|ask_repolled_with_a_new_waker_while_answered|Causality violation'
     # An answered reply slot is reset for reuse without `Arc::get_mut`'s check that the
     # answering side let go of it (`OneshotReceiver::recycle`): that side may still be reading
-    # the waker cell that the next ask through the slot writes (the reset keeps the waker; a
-    # next ask from another task replaces it).
-    'reply_reuse|loom_actor|ask_twice_through_a_reused_slot|Causality violation'
+    # the waker cell the reset takes.
+    'reply_reuse|loom_actor|ask_answer_wakes_the_waiting_asker|Causality violation|currently reading from cell'
     # A reused reply slot keeps the previous answer's state word (`Inner::reset`): the next
     # ask through it finds COMPLETE at once and takes the empty cell for its answer.
     'reply_reset|loom_actor|ask_twice_through_a_reused_slot|answered: NoReply'

@@ -1309,16 +1309,13 @@ fn block_on_with<F: Future>(waker: &Waker, fut: F) -> F::Output {
 }
 
 /// [`ask_twice_through_a_reused_slot`] from one task, whose waker is the same for both asks, as
-/// in a loop of asks: the slot kept that waker when it went back to the cache, and the second
-/// ask arms it without storing a clone while the first answer's sending half may still be
-/// letting go of the slot on the actor's thread. Both answers arrive, in order, each message
-/// handled and dropped once. (Twin `reply_reuse`, the reset without `Arc::get_mut`'s check,
-/// passes here, at bound 2 and 3, and rightly: with one waker, the early reset races only
-/// reads of the waker cell (the second ask's `will_wake` look, the first answer's wake), and
-/// the first answer's side touches nothing else after its RMW. It fails
-/// `ask_twice_through_a_reused_slot`, whose second ask writes another waker into the cell.)
+/// in a task's loop of asks (loom's `block_on` makes a new waker per call). Both answers arrive,
+/// in order, each message handled and dropped once. Written for a reply slot that kept the
+/// asker's waker across its reset, so that the second ask would store no clone (a change
+/// reverted after review: the per-thread cache then kept a dropped runtime alive); it stays as
+/// the scenario of a loop of asks.
 #[test]
-fn ask_twice_from_one_task_keeps_its_waker() {
+fn ask_twice_from_one_task() {
     model(2, || {
         let drops = Drops::new(2);
         let Answering {

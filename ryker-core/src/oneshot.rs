@@ -33,9 +33,7 @@
 //! so that a round trip usually allocates nothing once the thread has asked before. A slot goes back
 //! only when the receiver has seen `COMPLETE` and holds the last reference (`Arc::get_mut`,
 //! whose Acquire check orders every access the sending half made, its waker read included,
-//! before ours); it is then reset to a new slot's state, except that it keeps the asker's
-//! waker: the next ask through it, most often the same task's, registers without cloning its
-//! waker (see `Inner::reset` for the price). A slot the sending half still holds
+//! before ours); it is then reset to a new slot's state. A slot the sending half still holds
 //! (it is between its RMW and its drop on another thread) is simply dropped, as before.
 //! With `std` only (the cache is a thread-local; loom's under loom, so the ask models run the
 //! reuse, and twin `reply_reuse` resets a slot without that check). At most four slots per
@@ -270,8 +268,7 @@ impl<T> Inner<T> {
     /// Nobody else holds the slot, and every access another thread made to it happens-before
     /// this call (`Arc::get_mut` said so). A shared reference, so that the loom build's twin
     /// `reply_reuse`, which skips that check, plants a data race on the cells and not on the
-    /// `Arc` (on the waker cell, which the next ask through the slot writes when its waker is
-    /// another task's).
+    /// `Arc`.
     unsafe fn reset(&self) {
         // Relaxed: nobody else reads the slot until it is handed out again, through this
         // thread's cache (and, from there, to other threads only by the usual hand-offs).
@@ -294,13 +291,13 @@ impl<T> Inner<T> {
                 cell.write(None);
             }
         });
-        // The waker stays: the next ask through this slot is most often the same task's (a
-        // loop of asks), whose poll then stores nothing (`will_wake`): that saves a clone of
-        // the waker per ask and the drop of it here, two reference-count RMWs on tokio. The
-        // price: the cache keeps at most `SLOTS` wakers per thread alive (a tokio waker keeps
-        // its task's allocation) until the slot is used again or the thread ends.
-        // Normally `None` by now (the value was taken).
-        drop(value);
+        let waker = self.waker.with_mut(|cell| {
+            // SAFETY: as above.
+            unsafe { (*cell).take() }
+        });
+        // Normally both `None` by now (the value was taken; a stored waker is dropped here
+        // rather than kept alive by the cache).
+        drop((value, waker));
     }
 }
 
@@ -480,13 +477,7 @@ impl<T> Future for OneshotReceiver<T> {
         let old = inner.waker.with_mut(|cell| {
             // SAFETY: RX_WAKER is clear (never set, or cleared above without COMPLETE), so no
             // sender reads the cell and it is ours to write.
-            let cell = unsafe { &mut *cell };
-            match cell {
-                // The waker a reused slot kept from this thread's last ask (`Inner::reset`),
-                // when the same task asks again: no clone, and no drop of the old one.
-                Some(kept) if kept.will_wake(cx.waker()) => None,
-                _ => cell.replace(cx.waker().clone()),
-            }
+            unsafe { (*cell).replace(cx.waker().clone()) }
         });
         // AcqRel: Release publishes the waker to the sender's Acquire RMW; Acquire pairs with
         // its Release, for the value if it came first.
@@ -517,15 +508,18 @@ impl<T> Drop for OneshotReceiver<T> {
         let inner = &*self.inner;
         // Release: orders our last access to the cells before a sender that finds CLOSED and
         // takes its value back. No Acquire: we read nothing a sender wrote (below we only
-        // take back the waker we stored ourselves, or the one the reused slot kept).
+        // take back the waker we stored ourselves).
         let prev = inner.state.fetch_or(CLOSED, Ordering::Release);
         if prev & (RX_WAKER | COMPLETE) != RX_WAKER | COMPLETE {
-            // Drop our waker (one we stored, or the one a reused slot kept from an earlier
-            // ask) now rather than with the slot, which a sender that is slow to answer (an
-            // actor stuck on other work) keeps alive: a waker may keep a whole task alive. No
-            // sender reads the cell: it reads only after an RMW that finds RX_WAKER and not
-            // CLOSED, so one that read it would have set COMPLETE before our CLOSED while
-            // RX_WAKER was set; and `wake` skips a CLOSED slot.
+            // Drop our waker now rather than with the slot, which a sender that is slow to
+            // answer (an actor stuck on other work) keeps alive: a waker may keep a whole task
+            // alive. That is also a waker left in the cell with RX_WAKER clear (a re-poll that
+            // withdrew the registration and then panicked cloning its new waker). No sender
+            // reads the cell: it reads only after an RMW that finds RX_WAKER and not CLOSED,
+            // which puts COMPLETE in our `prev`; RX_WAKER is cleared only by our poll's
+            // `fetch_and`, and one that finds COMPLETE marks `complete`, so this drop would have
+            // returned early. Hence COMPLETE without RX_WAKER means that sender found RX_WAKER
+            // clear. And no sender will (`wake` skips a CLOSED slot).
             let waker = inner.waker.with_mut(|cell| {
                 // SAFETY: as above: the cell is ours for good.
                 unsafe { (*cell).take() }
@@ -647,6 +641,39 @@ mod tests {
     }
 
     #[test]
+    fn a_receiver_dropped_after_a_panicking_waker_clone_lets_go_of_the_old_waker() {
+        use core::task::{RawWaker, RawWakerVTable};
+        fn clone_panics(_: *const ()) -> RawWaker {
+            panic!("the waker's clone panicked");
+        }
+        fn noop(_: *const ()) {}
+        static PANICKY: RawWakerVTable = RawWakerVTable::new(clone_panics, noop, noop, noop);
+        let (tx, mut rx) = channel::<u8>();
+        let (count, waker) = counter();
+        assert_eq!(poll(&mut rx, &waker), Poll::Pending);
+        drop(waker);
+        // A re-poll from another task withdraws the registration, then its clone panics: the
+        // old waker stays in the cell, RX_WAKER clear.
+        // SAFETY: the vtable's functions ignore the data pointer.
+        let panicky = unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &PANICKY)) };
+        let repoll =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll(&mut rx, &panicky)));
+        assert!(repoll.is_err(), "the clone panicked");
+        assert_eq!(
+            StdArc::strong_count(&count),
+            2,
+            "the old waker is still in the cell"
+        );
+        drop(rx);
+        assert_eq!(
+            StdArc::strong_count(&count),
+            1,
+            "dropped with the receiver, not kept until the sender goes"
+        );
+        assert_eq!(tx.send(1), Err(1));
+    }
+
+    #[test]
     fn halves_are_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<OneshotSender<String>>();
@@ -683,42 +710,23 @@ mod tests {
             assert_eq!(poll(&mut rx, &waker), Poll::Pending); // a waker is stored
             assert_eq!(tx.send(7), Ok(()));
             assert_eq!(poll(&mut rx, &waker), Poll::Ready(Some(7)));
+            drop(waker);
             rx.recycle();
             assert_eq!(reuse::cached(), 1);
             assert_eq!(
                 StdArc::strong_count(&count),
-                3,
-                "the kept slot keeps the asker's waker (ours, the waker's, the slot's)"
+                1,
+                "the kept slot let go of the waker"
             );
-            // The same slot, in a new slot's state, asked by the same task: it waits without
-            // storing a clone of the waker, is woken once, answers.
+            // The same slot, in a new slot's state: it waits, is woken once, answers.
             let (tx, mut rx) = channel_reused::<u32>();
             assert_eq!(slot_of(&rx), first);
             assert_eq!(reuse::cached(), 0);
+            let (count, waker) = counter();
             assert_eq!(poll(&mut rx, &waker), Poll::Pending);
-            assert_eq!(
-                StdArc::strong_count(&count),
-                3,
-                "no new clone of the same waker"
-            );
             assert_eq!(tx.send(8), Ok(()));
-            assert_eq!(count.0.load(SeqCst), 2, "woken once more");
+            assert_eq!(count.0.load(SeqCst), 1);
             assert_eq!(poll(&mut rx, &waker), Poll::Ready(Some(8)));
-            rx.recycle();
-            // Asked by another task: its waker replaces the kept one, which is let go of.
-            let (tx, mut rx) = channel_reused::<u32>();
-            assert_eq!(slot_of(&rx), first);
-            let (other, other_waker) = counter();
-            assert_eq!(poll(&mut rx, &other_waker), Poll::Pending);
-            assert_eq!(
-                StdArc::strong_count(&count),
-                2,
-                "the first task's waker let go of"
-            );
-            assert_eq!(tx.send(9), Ok(()));
-            assert_eq!(count.0.load(SeqCst), 2, "the first task is not woken");
-            assert_eq!(other.0.load(SeqCst), 1, "the asking task is");
-            assert_eq!(poll(&mut rx, &other_waker), Poll::Ready(Some(9)));
             rx.recycle();
             // "No answer" is an answer too: the slot comes back after a dropped sender.
             let (tx, mut rx) = channel_reused::<u32>();
@@ -727,23 +735,6 @@ mod tests {
             assert_eq!(poll(&mut rx, noop_waker_ref()), Poll::Ready(None));
             rx.recycle();
             assert_eq!(reuse::cached(), 1);
-            // Dropped before its first poll (an ask cancelled before it waited): the waker the
-            // slot kept goes with the receiver, not with the answering side's last reference.
-            drop(other_waker);
-            let (tx, rx) = channel_reused::<u32>();
-            assert_eq!(slot_of(&rx), first);
-            assert_eq!(
-                StdArc::strong_count(&other),
-                2,
-                "the slot keeps the second waker"
-            );
-            drop(rx);
-            assert_eq!(
-                StdArc::strong_count(&other),
-                1,
-                "let go of with the receiver, though the sender lives"
-            );
-            assert_eq!(tx.send(10), Err(10));
         });
     }
 
