@@ -1259,24 +1259,35 @@ fn ask_repolled_with_a_new_waker_while_answered() {
 /// second ask finds the first answer's `COMPLETE` and takes an empty cell for its answer.
 #[test]
 fn ask_twice_through_a_reused_slot() {
-    model(2, || {
-        let drops = Drops::new(2);
-        let Answering {
-            handle,
-            actor,
-            answered,
-            ..
-        } = spawn_answerer();
-        let addr = handle.addr();
-        for id in 0..2 {
-            let msg = block_on(addr.ask(|reply| Ask::Echo(drops.msg(id), reply)));
-            assert_eq!(msg.expect("answered").id, id);
-        }
-        drop(addr);
-        finish_answerer(handle, actor, 2);
-        assert_eq!(*answered.lock().unwrap(), [Answered::Sent, Answered::Sent]);
-        drops.assert_each_dropped_once();
-    });
+    model(2, || ask_twice(false));
+}
+
+/// Two asks of message 0 and 1 in a row, each awaited to its answer: with `block_on` (a new
+/// waker per ask) or, with `one_waker`, with one waker for both, as one task's loop of asks.
+/// Both answers arrive in order; each message is handled and dropped once.
+fn ask_twice(one_waker: bool) {
+    let drops = Drops::new(2);
+    let Answering {
+        handle,
+        actor,
+        answered,
+        ..
+    } = spawn_answerer();
+    let addr = handle.addr();
+    let waker =
+        one_waker.then(|| Waker::from(std::sync::Arc::new(Unpark(loom::thread::current()))));
+    for id in 0..2 {
+        let ask = addr.ask(|reply| Ask::Echo(drops.msg(id), reply));
+        let msg = match &waker {
+            Some(waker) => block_on_with(waker, ask),
+            None => block_on(ask),
+        };
+        assert_eq!(msg.expect("answered").id, id);
+    }
+    drop(addr);
+    finish_answerer(handle, actor, 2);
+    assert_eq!(*answered.lock().unwrap(), [Answered::Sent, Answered::Sent]);
+    drops.assert_each_dropped_once();
 }
 
 /// A waker that unparks one loom thread: one task's waker, the same for every future the task
@@ -1316,25 +1327,7 @@ fn block_on_with<F: Future>(waker: &Waker, fut: F) -> F::Output {
 /// the scenario of a loop of asks.
 #[test]
 fn ask_twice_from_one_task() {
-    model(2, || {
-        let drops = Drops::new(2);
-        let Answering {
-            handle,
-            actor,
-            answered,
-            ..
-        } = spawn_answerer();
-        let addr = handle.addr();
-        let waker = Waker::from(std::sync::Arc::new(Unpark(loom::thread::current())));
-        for id in 0..2 {
-            let msg = block_on_with(&waker, addr.ask(|reply| Ask::Echo(drops.msg(id), reply)));
-            assert_eq!(msg.expect("answered").id, id);
-        }
-        drop(addr);
-        finish_answerer(handle, actor, 2);
-        assert_eq!(*answered.lock().unwrap(), [Answered::Sent, Answered::Sent]);
-        drops.assert_each_dropped_once();
-    });
+    model(2, || ask_twice(true));
 }
 
 /// An ask abandoned after its request was queued (its future dropped, as a timeout or a losing
