@@ -385,3 +385,34 @@ fn tell_every_on_a_local_actor_outside_any_runtime_says_why() {
         handle.shutdown();
     });
 }
+
+/// The same for `tell_after`, whose timer used to be made before the task was spawned: the
+/// panic was tokio's ("no reactor running"), not the one that names the fix.
+#[test]
+fn tell_after_on_a_local_actor_outside_any_runtime_says_why() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        let handle = ryker_tokio::spawn_local(Log::new());
+        let addr = handle.addr();
+        let outside = std::thread::spawn(move || {
+            let _timer = addr.tell_after(MS, Msg::Tick(1));
+        })
+        .join()
+        .expect_err("no runtime to spawn the timer on");
+        let message = outside
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| outside.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        assert!(
+            message.contains("`TokioLocal` actor called outside a tokio runtime")
+                && message.contains("`Handle::enter`"),
+            "{message}"
+        );
+        handle.shutdown();
+    });
+}

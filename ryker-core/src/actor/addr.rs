@@ -1595,9 +1595,13 @@ impl<A: Actor> Context<A> {
 fn spawn_tell_after<A: Actor>(weak: WeakAddr<A>, delay: Duration, msg: A::Msg) -> Timer {
     let (handle, mut cancel) = timer::timer();
     let runtime = weak.shared_runtime();
-    let sleep = runtime.sleep(delay);
-    runtime.spawn_timer(Box::pin(async move {
-        if !cancel.sleep(sleep).await {
+    // The delay counts from this call; the sleep is made in the task. A runtime's timer may
+    // have to be made inside the runtime (tokio's panics elsewhere), and a call from outside
+    // any runtime then gets `spawn_timer`'s answer, which names the fix, instead.
+    let due = runtime.elapsed().saturating_add(delay);
+    runtime.clone().spawn_timer(Box::pin(async move {
+        let wait = due.saturating_sub(runtime.elapsed());
+        if !cancel.sleep(runtime.sleep(wait)).await {
             return;
         }
         if let Some(addr) = weak.upgrade() {
