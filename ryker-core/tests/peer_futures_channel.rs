@@ -642,18 +642,21 @@ mod mpsc_close {
     }
 
     // futures-channel mpsc-close.rs `stress_try_send_as_receiver_closes`: `try_send`s racing
-    // the receiver's drop. A send that succeeded is never lost: once a send is refused as
-    // closed, every message accepted before it has been received or dropped. Differs: futures
-    // drops the accepted message by the time the refusal is seen (it waits up to ten seconds
-    // for it); here a message whose send was still completing when the receiver's drop passed
-    // its slot stays in the mailbox until the last sender goes (documented in the mailbox's
-    // module docs), so the check is made after the sender's drop. What must hold at the
-    // refusal: every accepted message is counted as such.
+    // the receiver's drop, which another thread makes after polling the mailbox a varying
+    // number of times. A send that succeeded is never lost: once both halves are gone, every
+    // accepted message has been dropped exactly once, and at the refusal every accepted message
+    // is counted as such. Differs: futures checks, at the refusal, that the last accepted
+    // message is already dropped, spinning up to ten seconds for the receiver's drop to get to
+    // it (a refusal can be seen while that drop is still draining). Here the receiving thread
+    // says when its drop has returned; and a message whose send was still completing when the
+    // drop passed its slot stays in the mailbox until the last sender goes (documented in the
+    // mailbox's module docs), so the check is made after the sender's drop too.
     #[test]
     fn stress_try_send_as_receiver_closes() {
         const MAX_COUNTDOWN: usize = 20;
         let amt = pick(2_000, 4);
         let (cmd_tx, mut cmd_rx) = channel::<TestRx>(bounded(1));
+        let (dropped_tx, mut dropped_rx) = channel::<()>(bounded(1));
         thread::scope(|s| {
             s.spawn(move || {
                 let mut cx = Context::from_waker(noop_waker_ref());
@@ -664,6 +667,7 @@ mod mpsc_close {
                         }
                     }
                     drop(rx);
+                    dropped_tx.blocking_send(()).unwrap();
                 }
             });
             for i in 0..amt {
@@ -690,6 +694,11 @@ mod mpsc_close {
                 }
                 assert_eq!(test_tx.stats().accepted, accepted.len() as u64);
                 drop(test_tx);
+                assert_eq!(
+                    dropped_rx.blocking_recv(),
+                    Some(()),
+                    "the receiver's drop returned"
+                );
                 let alive = accepted.iter().filter(|w| w.upgrade().is_some()).count();
                 assert_eq!(alive, 0, "round {i}: accepted messages never dropped");
             }
