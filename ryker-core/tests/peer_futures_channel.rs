@@ -356,6 +356,61 @@ mod mpsc {
                 "the first refused follows the last"
             );
         }
+        stress_close_receiver_every_send_kind();
+    }
+
+    // futures-channel mpsc.rs `stress_close_receiver`, with four senders racing the close, one
+    // of each waiting kind (`send`, `blocking_send`, `reserve`, `poll_reserve`), into two
+    // slots: for each, every message accepted before the close is received, in order, and
+    // its first refused message is the one after the last received
+    fn stress_close_receiver_every_send_kind() {
+        const KINDS: usize = 4;
+        for round in 0..pick(300, 2) {
+            let (tx, mut rx) = channel::<(usize, usize)>(bounded(2));
+            thread::scope(|s| {
+                let senders: Vec<_> = (0..KINDS)
+                    .map(|k| {
+                        let mut tx = tx.clone();
+                        s.spawn(move || {
+                            for i in 0.. {
+                                let msg = (k, i);
+                                let accepted = match k {
+                                    0 => block_on(tx.send(msg)).is_ok(),
+                                    1 => tx.blocking_send(msg).is_ok(),
+                                    2 => block_on(tx.reserve()).map(|p| p.send(msg)).is_ok(),
+                                    _ => block_on(poll_fn(|cx| {
+                                        tx.poll_reserve(cx).map(|r| r.map(|p| p.send(msg)))
+                                    }))
+                                    .is_ok(),
+                                };
+                                if !accepted {
+                                    return i;
+                                }
+                            }
+                            unreachable!()
+                        })
+                    })
+                    .collect();
+                drop(tx);
+                let mut next = [0usize; KINDS];
+                let mut take = |(k, i): (usize, usize)| {
+                    assert_eq!(i, next[k], "round {round}, sender {k}");
+                    next[k] += 1;
+                };
+                // A few messages first (a varying number), so that the senders are under way.
+                for _ in 0..1 + round % 5 {
+                    take(block_on(rx.recv()).unwrap());
+                }
+                rx.close();
+                while let Some(msg) = block_on(rx.recv()) {
+                    take(msg);
+                }
+                for (k, sender) in senders.into_iter().enumerate() {
+                    let refused = sender.join().unwrap();
+                    assert_eq!(refused, next[k], "round {round}, sender {k}");
+                }
+            });
+        }
     }
 
     // futures-channel mpsc.rs `stress_poll_ready`: once `poll_ready` (here `poll_reserve`)
