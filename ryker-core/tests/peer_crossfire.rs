@@ -45,7 +45,7 @@
 //! - `get_wakers_count` (in `test_basic_timeout_recv_async_waker`,
 //!   `test_basic_send_timeout_async`, the timeout pressure tests): no such API. What it checks,
 //!   that timed-out waits leave no wakers behind, is ported with counting wakers in
-//!   `timed_out_receives_leave_at_most_one_waker`.
+//!   `timed_out_receives_leave_at_most_one_waker` and `timed_out_sends_leave_no_waker`.
 //! - `test_sync`'s compile-fail comments (an `Arc` of an `spsc` half must not compile): no
 //!   `spsc` flavour; the halves' `Send`/`Sync` are asserted instead. Its `select!` loop is
 //!   ported with `recv_before`.
