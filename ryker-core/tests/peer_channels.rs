@@ -23,9 +23,12 @@
 //! - Unbounded channels (flume `hydra`, `iter*`, `send_1_million`, kanal `*_u`): ryker is
 //!   bounded only.
 //! - Timeouts and deadlines by API (`send_timeout`, `recv_timeout`, `recv_deadline`, crossbeam
-//!   `stress_timeout_two_threads`): the mailbox has no timed send or receive (a caller races
-//!   the future against its runtime's timer). The idea of `stress_timeout_two_threads` (both
-//!   sides giving up and retrying, with pauses) is ported with `try_*` retries.
+//!   `stress_timeout_two_threads`): when this file was written the mailbox had no timed send or
+//!   receive. It has them now (`Sender::blocking_send_timeout`, `Receiver::blocking_recv_timeout`,
+//!   and the deadline futures `send_before` / `recv_before`); the timed cases of crossfire's
+//!   suite exercise them (`tests/peer_crossfire.rs`). Here the idea of
+//!   `stress_timeout_two_threads` (both sides giving up and retrying, with pauses) stays ported
+//!   with `try_*` retries.
 //! - Iterators (`iter`, `try_iter`, `drain`, `into_iter`; crossbeam `tests/iter.rs`): none in
 //!   ryker; ported with `blocking_recv` loops and `try_recv_many` where the idea applies.
 //! - async-channel `closed()` (a future that completes on close), `sender_count`,
