@@ -50,20 +50,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::task::{Context, Poll};
 use std::thread;
-use std::time::Duration;
 
-use common::{poll_once, CountingWaker, Tracked};
+use common::{ms, pause, pick, poll_once, with_capacity as config, CountingWaker, Tracked};
 use futures::executor::block_on;
 use ryker_core::error::{Closed, SendError, TryRecvError, TrySendError};
 use ryker_core::mailbox::{channel, try_channel, MailboxConfig, Overflow, Receiver, Sender, Sent};
 use ryker_core::ring::Ring;
-
-fn config(capacity: usize) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        ..MailboxConfig::default()
-    }
-}
 
 fn with_overflow(capacity: usize, overflow: Overflow) -> MailboxConfig {
     MailboxConfig {
@@ -71,26 +63,6 @@ fn with_overflow(capacity: usize, overflow: Overflow) -> MailboxConfig {
         overflow,
         ..MailboxConfig::default()
     }
-}
-
-/// `full` natively, `miri` under Miri (which runs threads one at a time, some 10^4 times
-/// slower).
-const fn pick(full: usize, miri: usize) -> usize {
-    if cfg!(miri) {
-        miri
-    } else {
-        full
-    }
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-/// A pause that lets another thread reach its wait. Only orders threads: every test that
-/// sleeps stays correct if the other thread is not there yet when it wakes.
-fn pause() {
-    thread::sleep(ms(20));
 }
 
 fn tracked(id: u64, drops: &Arc<AtomicUsize>) -> Tracked {

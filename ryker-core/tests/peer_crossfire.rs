@@ -65,7 +65,7 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{poll_once, CountingWaker, Tracked};
+use common::{ms, pause, pick, poll_once, with_capacity as config, CountingWaker, Tracked};
 use futures::executor::block_on;
 use futures::future::{join_all, BoxFuture};
 use futures::FutureExt;
@@ -74,23 +74,6 @@ use ryker_core::error::{
 };
 use ryker_core::mailbox::{channel, MailboxConfig, Receiver, Sender, Sent};
 
-fn config(capacity: usize) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        ..MailboxConfig::default()
-    }
-}
-
-/// `full` natively, `miri` under Miri (which runs threads one at a time, some 10^4 times
-/// slower).
-const fn pick(full: usize, miri: usize) -> usize {
-    if cfg!(miri) {
-        miri
-    } else {
-        full
-    }
-}
-
 /// `full` natively, `miri` under Miri: the capacities and sender counts a test loops over.
 fn cases<T>(full: &'static [T], miri: &'static [T]) -> &'static [T] {
     if cfg!(miri) {
@@ -98,16 +81,6 @@ fn cases<T>(full: &'static [T], miri: &'static [T]) -> &'static [T] {
     } else {
         full
     }
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-/// A pause that lets another thread reach its wait (crossfire's one-second sleeps). Only
-/// orders threads: every test that pauses stays correct if the other thread is not there yet.
-fn pause() {
-    thread::sleep(ms(20));
 }
 
 /// A bound for a timed call that must not wait at all (it must answer `Closed` at once): long

@@ -45,38 +45,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 use std::thread;
-use std::time::Duration;
 
-use common::{poll_once, CountingWaker};
+/// futures' `mpsc::channel(n)`, for `n` from 1: `n` slots (see the header for `channel(0)`).
+use common::with_capacity as bounded;
+use common::{pause, pick, poll_once, CountingWaker};
 use futures::executor::block_on;
 use futures::task::noop_waker_ref;
 use ryker_core::error::{Closed, SendError, TryRecvError, TrySendError};
-use ryker_core::mailbox::{channel, MailboxConfig, Receiver, Sender, Sent};
-
-/// futures' `mpsc::channel(n)`, for `n` from 1: `n` slots (see the header for `channel(0)`).
-fn bounded(capacity: usize) -> MailboxConfig {
-    MailboxConfig {
-        capacity,
-        ..MailboxConfig::default()
-    }
-}
-
-/// `full` natively, `miri` under Miri (which runs threads one at a time, some 10^4 times
-/// slower). futures' own sizes under Miri are 50 to 100; these are smaller, for the file's
-/// Miri budget.
-const fn pick(full: usize, miri: usize) -> usize {
-    if cfg!(miri) {
-        miri
-    } else {
-        full
-    }
-}
-
-/// A pause that lets another thread reach its wait. Only orders threads: every test that
-/// pauses stays correct if the other thread is not there yet.
-fn pause() {
-    thread::sleep(Duration::from_millis(20));
-}
+use ryker_core::mailbox::{channel, Receiver, Sender, Sent};
 
 /// Receives until the end with `recv().await` (futures' `rx.collect()`).
 fn collect<T>(rx: &mut Receiver<T>) -> Vec<T> {

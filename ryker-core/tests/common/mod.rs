@@ -90,6 +90,34 @@ pub fn scale(full: usize) -> usize {
     }
 }
 
+/// A mailbox of `capacity` slots, the rest as the defaults (`Busy`).
+pub fn with_capacity(capacity: usize) -> ryker_core::mailbox::MailboxConfig {
+    ryker_core::mailbox::MailboxConfig {
+        capacity,
+        ..ryker_core::mailbox::MailboxConfig::default()
+    }
+}
+
+/// `full` natively, `miri` under Miri (which runs threads one at a time, some 10^4 times
+/// slower): the ported suites' sizes, each chosen per site.
+pub const fn pick(full: usize, miri: usize) -> usize {
+    if cfg!(miri) {
+        miri
+    } else {
+        full
+    }
+}
+
+pub fn ms(n: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(n)
+}
+
+/// A pause that lets another thread reach its wait. Only orders threads: every test that
+/// pauses stays correct if the other thread is not there yet.
+pub fn pause() {
+    std::thread::sleep(ms(20));
+}
+
 /// A mailbox of `capacity` slots under `overflow`, the rest as the defaults.
 pub fn config(
     capacity: usize,
