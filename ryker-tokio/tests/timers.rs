@@ -355,10 +355,9 @@ fn tell_after_on_a_local_actor_from_a_multi_thread_worker() {
     });
 }
 
-/// Outside any tokio runtime (a plain thread), a `TokioLocal` actor's `tell_every` panics in
+/// Outside any tokio runtime (a plain thread), a `TokioLocal` actor's timer (`start`) panics in
 /// the caller with a message that names the cause and the fix.
-#[test]
-fn tell_every_on_a_local_actor_outside_any_runtime_says_why() {
+fn local_timer_outside_any_runtime_says_why(start: fn(&ryker_tokio::Addr<Log>)) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -367,11 +366,9 @@ fn tell_every_on_a_local_actor_outside_any_runtime_says_why() {
     local.block_on(&rt, async {
         let handle = ryker_tokio::spawn_local(Log::new());
         let addr = handle.addr();
-        let outside = std::thread::spawn(move || {
-            let _timer = addr.tell_every(MS, || Msg::Tick(1));
-        })
-        .join()
-        .expect_err("no runtime to spawn the timer on");
+        let outside = std::thread::spawn(move || start(&addr))
+            .join()
+            .expect_err("no runtime to spawn the timer on");
         let message = outside
             .downcast_ref::<String>()
             .map(String::as_str)
@@ -386,33 +383,14 @@ fn tell_every_on_a_local_actor_outside_any_runtime_says_why() {
     });
 }
 
-/// The same for `tell_after`, whose timer used to be made before the task was spawned: the
-/// panic was tokio's ("no reactor running"), not the one that names the fix.
+#[test]
+fn tell_every_on_a_local_actor_outside_any_runtime_says_why() {
+    local_timer_outside_any_runtime_says_why(|addr| drop(addr.tell_every(MS, || Msg::Tick(1))));
+}
+
+/// `tell_after`'s timer used to be made before its task was spawned: the panic was tokio's ("no
+/// reactor running"), not the one that names the fix.
 #[test]
 fn tell_after_on_a_local_actor_outside_any_runtime_says_why() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, async {
-        let handle = ryker_tokio::spawn_local(Log::new());
-        let addr = handle.addr();
-        let outside = std::thread::spawn(move || {
-            let _timer = addr.tell_after(MS, Msg::Tick(1));
-        })
-        .join()
-        .expect_err("no runtime to spawn the timer on");
-        let message = outside
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| outside.downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        assert!(
-            message.contains("`TokioLocal` actor called outside a tokio runtime")
-                && message.contains("`Handle::enter`"),
-            "{message}"
-        );
-        handle.shutdown();
-    });
+    local_timer_outside_any_runtime_says_why(|addr| drop(addr.tell_after(MS, Msg::Tick(1))));
 }
