@@ -51,7 +51,9 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::task::{Context, Poll};
 use std::thread;
 
-use common::{ms, pause, pick, poll_once, with_capacity as config, CountingWaker, Tracked};
+use common::{
+    amnesia_modes, ms, pause, pick, poll_once, with_capacity as config, CountingWaker, Tracked,
+};
 use futures::executor::block_on;
 use ryker_core::error::{Closed, SendError, TryRecvError, TrySendError};
 use ryker_core::mailbox::{channel, try_channel, MailboxConfig, Overflow, Receiver, Sender, Sent};
@@ -231,18 +233,6 @@ fn recv_as<T>(rx: &mut Receiver<T>, round: usize, out: &mut Vec<T>, limit: usize
                 Err(_) => return 0,
             }
         },
-    }
-}
-
-/// Without, and (with the `amnesia` feature) with slots wiped after each message. Under Miri
-/// (run with the feature) only the wiping mode: the plain one is the same code minus the wipe.
-fn amnesia_modes() -> &'static [bool] {
-    if cfg!(miri) && cfg!(feature = "amnesia") {
-        &[true]
-    } else if cfg!(feature = "amnesia") {
-        &[false, true]
-    } else {
-        &[false]
     }
 }
 

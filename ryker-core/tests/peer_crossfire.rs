@@ -65,7 +65,9 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{ms, pause, pick, poll_once, with_capacity as config, CountingWaker, Tracked};
+use common::{
+    amnesia_modes, ms, pause, pick, poll_once, with_capacity as config, CountingWaker, Tracked,
+};
 use futures::executor::block_on;
 use futures::future::{join_all, BoxFuture};
 use futures::FutureExt;
@@ -545,18 +547,6 @@ fn drop_counts<M: Msg>(side: Side) {
             drop(tx);
             assert_eq!(count(), 4 + capacity, "every message dropped exactly once");
         }
-    }
-}
-
-/// Without, and (with the `amnesia` feature) with slots wiped after each message. Under Miri
-/// (run with the feature) only the wiping mode: the plain one is the same code minus the wipe.
-fn amnesia_modes() -> &'static [bool] {
-    if cfg!(miri) && cfg!(feature = "amnesia") {
-        &[true]
-    } else if cfg!(feature = "amnesia") {
-        &[false, true]
-    } else {
-        &[false]
     }
 }
 

@@ -112,6 +112,18 @@ pub fn ms(n: u64) -> std::time::Duration {
     std::time::Duration::from_millis(n)
 }
 
+/// Without, and (with the `amnesia` feature) with slots wiped after each message. Under Miri
+/// (run with the feature) only the wiping mode: the plain one is the same code minus the wipe.
+pub fn amnesia_modes() -> &'static [bool] {
+    if cfg!(miri) && cfg!(feature = "amnesia") {
+        &[true]
+    } else if cfg!(feature = "amnesia") {
+        &[false, true]
+    } else {
+        &[false]
+    }
+}
+
 /// A pause that lets another thread reach its wait. Only orders threads: every test that
 /// pauses stays correct if the other thread is not there yet.
 pub fn pause() {
