@@ -22,8 +22,9 @@ use crate::sync::{AtomicUsize, UnsafeCell};
 // With the stamp first, a 64-byte message sat 8 bytes into a 72-byte slot, and in half of the
 // slots one of its four moves each way straddled two lines. Cost: the slot's size rounds up to a
 // multiple of 16 (72 -> 80 bytes for a 64-byte message, nothing for values of 8, 24, 40 or 56
-// bytes). Measured in docs/PERFORMANCE.md (twenty-eighth round): +2-5% on tokio, +9.6% peak memory
-// in `ryker soak`. The order alone (value first, no alignment) measured no gain.
+// bytes), so 11% more lines per 64-byte message. Measured (docs/PERFORMANCE.md, twenty-eighth
+// round): +1-8% on tokio and smol, 0.87-0.95x with four blocking senders at capacity 4096,
+// +9.6% peak memory in `ryker soak`. The order alone (value first, no alignment) gained nothing.
 #[repr(C, align(16))]
 pub struct Slot<T> {
     value: UnsafeCell<MaybeUninit<T>>,
