@@ -452,11 +452,12 @@ TWINS_OUT="$LOG_DIR/twins-beside.log"
 TWINS_ROWS="$LOG_DIR/twins-beside.rows"
 TWINS_DONE="$LOG_DIR/twins-beside.done"
 start_twins_beside() {
-    rm -f "$TWINS_ROWS" "$TWINS_DONE"
+    rm -f "$TWINS_ROWS" "$TWINS_DONE" "$TWINS_DONE.pid"
     note "the broken twins build and run beside the suite's models; their output follows the suite's"
     # The verdict is read with errexit off and `twins` runs with it on (a subshell on the left
     # of `||` would run with errexit off throughout).
     ( (
+        echo "$BASHPID" >"$TWINS_DONE.pid"
         set +e
         (
             set -e
@@ -471,9 +472,17 @@ start_twins_beside() {
 }
 finish_twins_beside() {
     [[ -e $TWINS_DONE ]] || note "waiting for the broken twins"
-    while [[ ! -e $TWINS_DONE ]]; do sleep 1; done
+    # Until the verdict is there, or the process that writes it is gone without it (killed).
+    local pid rc row
+    while [[ ! -e $TWINS_DONE ]]; do
+        pid=$(cat "$TWINS_DONE.pid" 2>/dev/null || true)
+        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+            sleep 1
+            [[ -e $TWINS_DONE ]] || echo "killed" >"$TWINS_DONE"
+        fi
+        sleep 1
+    done
     cat "$TWINS_OUT"
-    local rc row
     rc=$(cat "$TWINS_DONE")
     if [[ -f $TWINS_ROWS ]]; then
         while IFS= read -r row; do
