@@ -4,7 +4,7 @@
 # toolchain, and fails if an adapter declares another version than ryker-core). With it:
 #   - ryker-core: builds the library for default features, for no_std (`--no-default-features`,
 #     then `--features alloc`) and for `--all-features`, then runs its unit tests. Not its doc
-#     tests: on 1.80 each of the 235 examples is compiled on its own (no merged doc tests
+#     tests: on 1.80 each of its 230 examples is compiled on its own (no merged doc tests
 #     before the 2024 edition), 54 s of the step's 125 in a quiet CI run on 2 cores
 #     (2026-12-07); they run on stable in `cargo test --workspace`, and the library they
 #     exercise is the one built and unit-tested here.
