@@ -154,7 +154,7 @@ run_model() {
     # does), which Miri's leak check rejects ("the main thread terminated without waiting for
     # all remaining threads"); so the doc tests run without it. The leak check, and its
     # canary, still cover the unit and integration tests above.
-    # Only the actor module's examples (`src/actor/`, 75 of 233; see the top of this script).
+    # Only the actor module's examples (`src/actor/`, 75 of 232; see the top of this script).
     timed run env RUSTFLAGS="$CANARY_RUSTFLAGS" MIRIFLAGS="$flags -Zmiri-ignore-leaks" \
         "${CARGO_MIRI[@]}" --doc -- src/actor/
     section "Miri ($name): passed"
