@@ -218,11 +218,12 @@ TWINS=(
     'drop_keeps_waker|loom_receiver_waker|receiver_dropped_while_a_send_wakes_it|still held by the mailbox'
 )
 
-# Models far longer than the rest: FILE::MODEL|SECONDS (their own timeout, in place of
-# RYKER_LOOM_TIMEOUT when that is lower). They start first, so that the other models run
-# beside them on the remaining jobs instead of after them. Today the longest take 15-25 s on a
-# quiet 2-vCPU machine (`shutdown_races_try_tell`, 160-250 s at preemption bound 3 until
-# 2026-12-07, runs at bound 2 now: see the model), and the list only orders them first.
+# The longest models: FILE::MODEL|SECONDS (their own timeout, in place of RYKER_LOOM_TIMEOUT
+# when that is lower). They start first, so that the other models run beside them on the
+# remaining jobs instead of after them. Today they take 15-25 s each on a quiet 2-vCPU machine
+# and keep the default timeout, so the list only orders them; a model far longer than the
+# rest would get a timeout of its own here (`shutdown_races_try_tell` had 900 s while it ran
+# at preemption bound 3, 160-250 s, until 2026-12-07: see the model).
 LONG_MODELS=(
     'loom_permit::reserve_races_reserve|300'
     'loom_actor::release_wakes_idle_loop|300'
