@@ -10,23 +10,20 @@
 # per model, so that each gets its own time and its own result in the table. No model may be
 # `#[ignore]`d (the script fails on one): a model that pins an open bug belongs in a branch
 # with its fix, or as a broken twin.
-# Twins: ryker-core built with `--cfg ryker_loom_broken="NAME"` (set from RYKER_LOOM_BROKEN by
-# ryker-core/build.rs, see `build` below) plants a known bug; the model named for it must FAIL,
-# with loom's (or the model's) report matching the expected pattern.
+# Twins: a known bug planted in ryker-core at run time: the suite's binaries, run with
+# RYKER_LOOM_BROKEN=NAME, take the broken branch at ryker-core's `broken_twin!("NAME")` sites
+# (`sync::broken_twin!`; outside a loom build it is the literal `false`). The model named for
+# the twin must FAIL, with loom's (or the model's) report matching the expected pattern.
 # A twin that passes means loom no longer explores the interleaving that matters (loom issues
 # #166/#392), so the script fails.
 #
-# Builds go to target/loom; the suite's binaries are copied to target/loom/suite, a twin's to
-# target/loom/twins/NAME, and they run from there. Every model runs under `ulimit -v`
-# (RYKER_LOOM_MEM_KB, default 8 GiB) and a timeout (RYKER_LOOM_TIMEOUT seconds per model,
-# default 300). The suite's models run RYKER_LOOM_JOBS at a time (default: the number of CPUs),
-# each still alone in its process; the twins one at a time. With no mode named (`all`), the
-# twins build and run beside the suite's models, once the suite is built: a twin's build is
-# mostly one core's work (ryker-core and the test binaries it names), and the suite's models
-# keep the cores busy meanwhile. The twins' output is printed after the suite's. (On the
-# 2-vCPU VM, 2026-12-07: 564 s one after the other in a CI run, 410 s side by side with the
-# bound of `shutdown_races_try_tell` lowered; the suite's last model and the last twin ended
-# 18 s apart.)
+# One build, to target/loom; its binaries are copied to target/loom/suite and run from there.
+# Every model and twin runs in a process of its own under `ulimit -v` (RYKER_LOOM_MEM_KB,
+# default 8 GiB) and a timeout (RYKER_LOOM_TIMEOUT seconds per model, default 300),
+# RYKER_LOOM_JOBS at a time (default: the number of CPUs). With no mode named (`all`), the
+# twins' runs go into the same queue as the suite's models, after the longest models. (Until
+# 2026-12-07 each twin was a `cfg` and a build of its own: 43 builds, about 225 s of CPU time
+# in CI, which ran beside the suite's models in a process of their own.)
 # LOOM_MAX_PREEMPTIONS, if set, overrides every model's own preemption bound. Logs:
 # target/ci-logs/loom/*.log.
 set -euo pipefail
@@ -44,8 +41,8 @@ JOBS=${RYKER_LOOM_JOBS:-$(nproc 2>/dev/null || echo 1)}
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "RYKER_LOOM_JOBS must be a whole number of 1 or more, not '$JOBS'"
 
 # Broken twins: NAME|TEST BINARY|MODEL|PATTERN its failure report must match (an extended
-# regex; it may itself contain `|`). ryker-core must have a `ryker_loom_broken = "NAME"` cfg and
-# the model must fail with the pattern. Each twin names the cheapest model that catches it (see
+# regex; it may itself contain `|`). ryker-core must have a `broken_twin!("NAME")` site and the
+# model must fail with the pattern. Each twin names the cheapest model that catches it (see
 # loom-tests/README.md for the others).
 TWINS=(
     'publish|loom_mailbox_basic|loom_mailbox_basic|Causality violation'
@@ -241,43 +238,24 @@ filter_loom_noise() {
          { print }'
 }
 
-# build TWIN LOG [--test NAME ...]: builds the loom test binaries (every one, or those named)
-# with RUSTFLAGS="--cfg ryker_loom", and with the broken twin TWIN planted when it is not empty;
-# prints "NAME<TAB>PATH" lines.
-#
-# The twin goes in through RYKER_LOOM_BROKEN, which ryker-core's build script turns into
-# `--cfg ryker_loom_broken="TWIN"` for ryker-core alone. Passed in RUSTFLAGS it would change
-# the flags of every crate, and each twin would rebuild loom and all its dependencies (most
-# of this script's time before). All builds share one RUSTFLAGS, so each twin recompiles only
-# ryker-core and the test binaries, and the next build overwrites them: the binaries are
-# copied out before they run, the suite's to $TARGET_DIR/suite/, a twin's to
-# $TARGET_DIR/twins/TWIN/, so that a twin built while the suite's models run cannot replace
-# them. (So after `twins`, the binaries under target/loom/release/deps are the last twin's;
-# the next suite build replaces them. Two runs of this script on one checkout at once would
-# overwrite each other's.)
+# build LOG: builds the loom test binaries with RUSTFLAGS="--cfg ryker_loom", copies them to
+# $TARGET_DIR/suite, and prints "NAME<TAB>PATH" lines (the copies). The suite and every twin
+# run these binaries; a twin only sets RYKER_LOOM_BROKEN for its run (`run_model`). Not an
+# incremental build: the binaries run the long models, and an incremental release build cuts
+# code into more, less optimised units.
 build() {
-    local twin=$1 log=$2
-    shift 2
-    printf '+ RYKER_LOOM_BROKEN=%q RUSTFLAGS=%q cargo test -p loom-tests --release --target-dir %s --no-run %s\n' \
-        "$twin" "--cfg ryker_loom" "$TARGET_DIR" "$*" >&2
-    # A twin's build is incremental: only ryker-core's cfg changed since the last one, so most
-    # of ryker-core and of the test binaries is reused from the twin before (about 40% of
-    # each twin's build time, 13 s to 8 s for the largest). The suite's build is not: its
-    # binaries run the long models, and an incremental release build cuts code into more,
-    # less optimised units.
-    local incremental=false
-    [[ -n $twin ]] && incremental=true
-    if ! CARGO_PROFILE_RELEASE_INCREMENTAL=$incremental RYKER_LOOM_BROKEN="$twin" \
-        RUSTFLAGS="--cfg ryker_loom" cargo test -p loom-tests --release \
-        --target-dir "$TARGET_DIR" --no-run "$@" --message-format=json-render-diagnostics \
-        2>"$log.stderr" >"$log"; then
+    local log=$1
+    printf '+ RUSTFLAGS=%q cargo test -p loom-tests --release --target-dir %s --no-run\n' \
+        "--cfg ryker_loom" "$TARGET_DIR" >&2
+    if ! CARGO_PROFILE_RELEASE_INCREMENTAL=false RUSTFLAGS="--cfg ryker_loom" \
+        cargo test -p loom-tests --release --target-dir "$TARGET_DIR" --no-run \
+        --message-format=json-render-diagnostics 2>"$log.stderr" >"$log"; then
         tail -n 40 "$log.stderr" >&2
-        die "build failed (RYKER_LOOM_BROKEN=$twin); see $log.stderr"
+        die "build failed; see $log.stderr"
     fi
     local bins
     bins=$(cargo_executables test <"$log") || die "no test executables in $log"
-    local dir="$TARGET_DIR/twins/$twin" name exe
-    [[ -n $twin ]] || dir="$TARGET_DIR/suite"
+    local dir="$TARGET_DIR/suite" name exe
     rm -rf "$dir"
     mkdir -p "$dir"
     while IFS=$'\t' read -r name exe; do
@@ -299,10 +277,12 @@ long_timeout() {
     return 0
 }
 
-# run_model EXE MODEL LOG [SECONDS]: runs one model in its own process, under the timeout
-# SECONDS (default RYKER_LOOM_TIMEOUT); sets RC, ITERS and ELAPSED.
+# run_model EXE MODEL LOG [SECONDS] [TWIN]: runs one model in its own process, under the
+# timeout SECONDS (default RYKER_LOOM_TIMEOUT), with the broken twin TWIN planted when it is
+# not empty (never the caller's RYKER_LOOM_BROKEN: the suite runs with none); sets RC, ITERS
+# and ELAPSED.
 run_model() {
-    local exe=$1 model=$2 log=$3 limit=${4:-$TIMEOUT} start
+    local exe=$1 model=$2 log=$3 limit=${4:-$TIMEOUT} twin=${5:-} start
     start=$(date +%s%N)
     rm -f "$log.rc"
     # The exit status goes through a file: a model that loom fails often dies by SIGABRT (a
@@ -310,7 +290,7 @@ run_model() {
     (
         ulimit -v "$MEM_KB"
         rc=0
-        RUST_BACKTRACE=0 timeout --foreground -k 5 "$limit" \
+        RYKER_LOOM_BROKEN=$twin RUST_BACKTRACE=0 timeout --foreground -k 5 "$limit" \
             "$exe" --exact "$model" --test-threads=1 --nocapture || rc=$?
         echo "$rc" >"$log.rc"
     ) 2>&1 | filter_loom_noise >"$log"
@@ -321,18 +301,15 @@ run_model() {
     ELAPSED="$((tenths / 10)).$((tenths % 10))"
 }
 
-suite() {
-    section "loom suite: build (RUSTFLAGS=--cfg ryker_loom)"
-    local bins
-    bins=$(build "" "$LOG_DIR/build-suite.json")
-    # In `all` mode the twins start now, beside the models below (they reuse this build's
-    # dependencies, so not before it).
-    [[ $MODE != all ]] || start_twins_beside
-    # Every model to run, as "NAME<TAB>EXE<TAB>MODEL".
-    local -a queue=() long=()
+# Every run of this mode, as "KIND<TAB>NAME<TAB>EXE<TAB>MODEL<TAB>TWIN<TAB>PATTERN" lines in
+# QUEUE: the suite's models (KIND `suite`, no twin; the longest first, LONG_MODELS) and the
+# twins' runs (KIND `twin`), which `all` puts after the longest models.
+QUEUE=()
+queue_suite() {
+    local bins=$1 name exe models ignored model
+    local -a long=() rest=()
     while IFS=$'\t' read -r name exe; do
         [[ $name == loom_* ]] || continue
-        local models ignored
         models=$("$exe" --list --format=terse | sed -n 's/: test$//p')
         [[ -n $models ]] || die "$name lists no models"
         # An #[ignore]d model would be listed, run with --exact, and "pass" without running.
@@ -341,25 +318,56 @@ suite() {
         for model in $models; do
             [[ -z $FILTER || $model == *"$FILTER"* || $name == *"$FILTER"* ]] || continue
             if [[ -n $(long_timeout "$name::$model") ]]; then
-                long+=("$name"$'\t'"$exe"$'\t'"$model")
+                long+=("suite"$'\t'"$name"$'\t'"$exe"$'\t'"$model"$'\t'$'\t')
             else
-                queue+=("$name"$'\t'"$exe"$'\t'"$model")
+                rest+=("suite"$'\t'"$name"$'\t'"$exe"$'\t'"$model"$'\t'$'\t')
             fi
         done
     done <<<"$bins"
-    # The long models first (LONG_MODELS), the rest beside them.
-    queue=("${long[@]}" "${queue[@]}")
-    # JOBS models at a time, each in a subshell that leaves its outcome in "$log.outcome"
-    # (RC, seconds, interleavings); the results are read back in the queue's order.
-    note "${#queue[@]} models, $JOBS at a time"
-    local entry name exe model log running=0
-    for entry in "${queue[@]}"; do
-        IFS=$'\t' read -r name exe model <<<"$entry"
-        log="$LOG_DIR/$name-$model.log"
+    SUITE_LONG=("${long[@]}")
+    SUITE_REST=("${rest[@]}")
+}
+
+# has_hook NAME: whether ryker-core has a `broken_twin!("NAME")` site.
+has_hook() {
+    grep -rqF "broken_twin!(\"$1\")" "$RYKER_ROOT/ryker-core/src"
+}
+
+queue_twins() {
+    local bins=$1 twin broken bin model pattern exe
+    TWIN_RUNS=()
+    for twin in "${TWINS[@]}"; do
+        # `read` leaves the rest of the line, `|`s included, in the last name: the pattern.
+        IFS='|' read -r broken bin model pattern <<<"$twin"
+        [[ -z $FILTER || $model == *"$FILTER"* || $broken == *"$FILTER"* ]] || continue
+        if ! has_hook "$broken"; then
+            FAILED=1
+            TWIN_ROWS+=("twin:$broken|$bin::$model|FAIL (hook missing from ryker-core)|-|-")
+            continue
+        fi
+        exe=$(awk -F '\t' -v n="$bin" '$1 == n { print $2 }' <<<"$bins")
+        [[ -n $exe ]] || die "no test binary $bin in the build (twin '$broken')"
+        TWIN_RUNS+=("twin"$'\t'"$bin"$'\t'"$exe"$'\t'"$model"$'\t'"$broken"$'\t'"$pattern")
+    done
+}
+
+# run_queue: runs QUEUE, JOBS at a time, each run in a subshell that leaves its outcome in
+# "$log.outcome" (RC, seconds, interleavings); then reads the outcomes back in the queue's
+# order into RESULTS (the suite's rows, then the twins').
+run_queue() {
+    note "${#QUEUE[@]} runs, $JOBS at a time"
+    local entry kind name exe model twin pattern log running=0
+    for entry in "${QUEUE[@]}"; do
+        IFS=$'\t' read -r kind name exe model twin pattern <<<"$entry"
+        log=$(run_log "$kind" "$name" "$model" "$twin")
         rm -f "$log.outcome"
-        note "start $name::$model"
+        note "start $kind ${twin:+$twin }$name::$model"
         (
-            run_model "$exe" "$model" "$log" "$(long_timeout "$name::$model")"
+            if [[ $kind == suite ]]; then
+                run_model "$exe" "$model" "$log" "$(long_timeout "$name::$model")"
+            else
+                run_model "$exe" "$model" "$log" "" "$twin"
+            fi
             echo "$RC $ELAPSED $ITERS" >"$log.outcome"
         ) &
         running=$((running + 1))
@@ -369,130 +377,57 @@ suite() {
         fi
     done
     wait || true
-    for entry in "${queue[@]}"; do
-        IFS=$'\t' read -r name exe model <<<"$entry"
-        log="$LOG_DIR/$name-$model.log"
-        local rc=255 secs=- iters=-
+    local -a suite_rows=()
+    for entry in "${QUEUE[@]}"; do
+        IFS=$'\t' read -r kind name exe model twin pattern <<<"$entry"
+        log=$(run_log "$kind" "$name" "$model" "$twin")
+        local rc=255 secs=- iters=- result limit
         [[ -f $log.outcome ]] && read -r rc secs iters <"$log.outcome"
-        local result=pass limit
-        limit=$(long_timeout "$name::$model")
-        if ((rc == 124 || rc == 137)); then
-            result="FAIL (timeout ${limit:-$TIMEOUT}s)"
-        elif ((rc != 0)); then
-            result="FAIL (exit $rc)"
-        fi
-        note "$name::$model: $result in ${secs}s"
-        if [[ $result != pass ]]; then
-            FAILED=1
-            grep -aE -m3 'panicked|deadlock|Causality|violation|assert|Model exceeded' "$log" | sed 's/^/   | /' || true
-            note "log: $log"
-        fi
-        RESULTS+=("suite|$name::$model|$result|$secs|$iters")
-    done
-}
-
-# has_hook NAME: whether ryker-core has a `ryker_loom_broken = "NAME"` cfg.
-has_hook() {
-    grep -rqF "ryker_loom_broken = \"$1\"" "$RYKER_ROOT/ryker-core/src"
-}
-
-twins() {
-    local twin broken bin model pattern
-    declare -A built=()
-    for twin in "${TWINS[@]}"; do
-        # `read` leaves the rest of the line, `|`s included, in the last name: the pattern.
-        IFS='|' read -r broken bin model pattern <<<"$twin"
-        [[ -z $FILTER || $model == *"$FILTER"* || $broken == *"$FILTER"* ]] || continue
-        if ! has_hook "$broken"; then
-            FAILED=1
-            RESULTS+=("twin:$broken|$bin::$model|FAIL (hook missing from ryker-core)|-|-")
+        if [[ $kind == suite ]]; then
+            result=pass
+            limit=$(long_timeout "$name::$model")
+            if ((rc == 124 || rc == 137)); then
+                result="FAIL (timeout ${limit:-$TIMEOUT}s)"
+            elif ((rc != 0)); then
+                result="FAIL (exit $rc)"
+            fi
+            note "$name::$model: $result in ${secs}s"
+            if [[ $result != pass ]]; then
+                FAILED=1
+                grep -aE -m3 'panicked|deadlock|Causality|violation|assert|Model exceeded' "$log" | sed 's/^/   | /' || true
+                note "log: $log"
+            fi
+            suite_rows+=("suite|$name::$model|$result|$secs|$iters")
             continue
         fi
-        if [[ -z ${built[$broken]:-} ]]; then
-            section "broken twin '$broken': build"
-            # Only the test binaries this twin's models are in: each twin is a build of its
-            # own (its cfg changes ryker-core), and linking the other binaries costs CI time.
-            local other other_bin tests=()
-            for other in "${TWINS[@]}"; do
-                IFS='|' read -r other other_bin _ <<<"$other"
-                [[ $other == "$broken" ]] && tests+=(--test "$other_bin")
-            done
-            built[$broken]=$(build "$broken" "$LOG_DIR/build-$broken.json" "${tests[@]}")
-        fi
-        local exe
-        exe=$(awk -F '\t' -v n="$bin" '$1 == n { print $2 }' <<<"${built[$broken]}")
-        [[ -n $exe ]] || die "no test binary $bin in the '$broken' build"
-        local log="$LOG_DIR/twin-$broken-$model.log"
-        section "broken twin '$broken': $bin::$model must fail with /$pattern/"
-        run_model "$exe" "$model" "$log"
-        local result
-        if ((RC == 0)); then
+        section "broken twin '$twin': $name::$model must fail with /$pattern/"
+        if ((rc == 0)); then
             result="FAIL (twin passed: loom missed the planted bug)"
-        elif ((RC == 124 || RC == 137)); then
+        elif ((rc == 124 || rc == 137)); then
             result="FAIL (timeout ${TIMEOUT}s before loom found the bug)"
         elif grep -aqE "$pattern" "$log"; then
             result="caught: $(grep -aoE -m1 "$pattern" "$log" | head -n 1)"
             grep -aE -m1 "$pattern" "$log" | cut -c1-200 | sed 's/^/   | /'
         else
-            result="FAIL (exit $RC without /$pattern/)"
+            result="FAIL (exit $rc without /$pattern/)"
         fi
         [[ $result == caught* ]] || {
             FAILED=1
             tail -n 20 "$log" | sed 's/^/   | /'
         }
-        note "$result in ${ELAPSED}s"
-        RESULTS+=("twin:$broken|$bin::$model|$result|$ELAPSED|$ITERS")
+        note "$result in ${secs}s"
+        TWIN_ROWS+=("twin:$twin|$name::$model|$result|$secs|$iters")
     done
+    RESULTS+=("${suite_rows[@]}" "${TWIN_ROWS[@]}")
 }
 
-# The twins beside the suite (`all` mode): `twins` in a process of its own, detached from this
-# shell's jobs (the suite's pool waits for its own models with `wait -n`, which would take the
-# twins' end for a model's), with its output, its rows of the table and its verdict in files
-# that `finish_twins_beside` reads once the suite's models are done.
-TWINS_OUT="$LOG_DIR/twins-beside.log"
-TWINS_ROWS="$LOG_DIR/twins-beside.rows"
-TWINS_DONE="$LOG_DIR/twins-beside.done"
-start_twins_beside() {
-    rm -f "$TWINS_ROWS" "$TWINS_DONE" "$TWINS_DONE.pid"
-    note "the broken twins build and run beside the suite's models; their output follows the suite's"
-    # The verdict is read with errexit off and `twins` runs with it on (a subshell on the left
-    # of `||` would run with errexit off throughout).
-    ( (
-        echo "$BASHPID" >"$TWINS_DONE.pid"
-        set +e
-        (
-            set -e
-            RESULTS=()
-            FAILED=0
-            twins
-            printf '%s\n' "${RESULTS[@]}" >"$TWINS_ROWS"
-            exit "$FAILED"
-        )
-        echo "$?" >"$TWINS_DONE"
-    ) >"$TWINS_OUT" 2>&1 &)
-}
-finish_twins_beside() {
-    [[ -e $TWINS_DONE ]] || note "waiting for the broken twins"
-    # Until the verdict is there, or the process that writes it is gone without it (killed).
-    local pid rc row
-    while [[ ! -e $TWINS_DONE ]]; do
-        pid=$(cat "$TWINS_DONE.pid" 2>/dev/null || true)
-        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
-            sleep 1
-            [[ -e $TWINS_DONE ]] || echo "killed" >"$TWINS_DONE"
-        fi
-        sleep 1
-    done
-    cat "$TWINS_OUT"
-    rc=$(cat "$TWINS_DONE")
-    if [[ -f $TWINS_ROWS ]]; then
-        while IFS= read -r row; do
-            [[ -z $row ]] || RESULTS+=("$row")
-        done <"$TWINS_ROWS"
+# run_log KIND NAME MODEL TWIN: the log file of one run.
+run_log() {
+    if [[ $1 == suite ]]; then
+        echo "$LOG_DIR/$2-$3.log"
     else
-        RESULTS+=("twin|(all)|FAIL (exit $rc before any twin's row; output above)|-|-")
+        echo "$LOG_DIR/twin-$4-$3.log"
     fi
-    [[ $rc == 0 ]] || FAILED=1
 }
 
 summary() {
@@ -507,11 +442,16 @@ summary() {
 
 start=$SECONDS
 case $MODE in
-all) suite; finish_twins_beside ;;
-suite) suite ;;
-twins) twins ;;
+all | suite | twins) ;;
 *) die "unknown mode '$MODE' (all | suite | twins)" ;;
 esac
+section "loom: build (RUSTFLAGS=--cfg ryker_loom)"
+BINS=$(build "$LOG_DIR/build.json")
+SUITE_LONG=() SUITE_REST=() TWIN_RUNS=() TWIN_ROWS=()
+[[ $MODE == twins ]] || queue_suite "$BINS"
+[[ $MODE == suite ]] || queue_twins "$BINS"
+QUEUE=("${SUITE_LONG[@]}" "${TWIN_RUNS[@]}" "${SUITE_REST[@]}")
+run_queue
 summary
 note "total $((SECONDS - start))s"
 # A filter that matches nothing would otherwise end in "every broken twin caught" having run

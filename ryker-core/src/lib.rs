@@ -53,7 +53,8 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+// The loom build reads its broken twin's name from the environment (`sync::broken_twin`).
+#[cfg(any(feature = "std", ryker_loom))]
 extern crate std;
 
 pub mod error;

@@ -48,7 +48,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use crate::sync::{Arc, AtomicUsize, Ordering, UnsafeCell};
+use crate::sync::{broken_twin, Arc, AtomicUsize, Ordering, UnsafeCell};
 
 /// The receiver has stored a waker.
 const RX_WAKER: usize = 0b0001;
@@ -163,11 +163,12 @@ impl<T> OneshotSender<T> {
             // sees CLOSED sees what the receiving side did before it (`Timer::is_finished`:
             // the timer task's message queued before the task ended). `send` decides with its
             // own RMW. Broken twin `timer_finished` (loom suite only) reads it Relaxed.
-            #[cfg(not(ryker_loom_broken = "timer_finished"))]
-            let order = Ordering::Acquire;
-            #[cfg(ryker_loom_broken = "timer_finished")]
-            let order = Ordering::Relaxed;
-            inner.state.load(order) & CLOSED != 0
+            let state = if broken_twin!("timer_finished") {
+                inner.state.load(Ordering::Relaxed)
+            } else {
+                inner.state.load(Ordering::Acquire)
+            };
+            state & CLOSED != 0
         })
     }
 
@@ -246,10 +247,7 @@ impl<T: Send + 'static> OneshotReceiver<T> {
             let mut inner = unsafe { core::ptr::read(&this.inner) };
             // Broken twin `reply_reuse` (loom suite only) resets the slot without asking
             // whether the sending half still holds it (it may be reading the waker cell).
-            #[cfg(not(ryker_loom_broken = "reply_reuse"))]
-            let unique = Arc::get_mut(&mut inner).is_some();
-            #[cfg(ryker_loom_broken = "reply_reuse")]
-            let unique = true;
+            let unique = broken_twin!("reply_reuse") || Arc::get_mut(&mut inner).is_some();
             if unique {
                 // SAFETY: `get_mut` found us the only holder, and its Acquire ordered every
                 // access the sending half made before this point.
@@ -273,8 +271,9 @@ impl<T> Inner<T> {
         // Relaxed: nobody else reads the slot until it is handed out again, through this
         // thread's cache (and, from there, to other threads only by the usual hand-offs).
         // Broken twin `reply_reset` (loom suite only) leaves the old state.
-        #[cfg(not(ryker_loom_broken = "reply_reset"))]
-        self.state.store(0, Ordering::Relaxed);
+        if !broken_twin!("reply_reset") {
+            self.state.store(0, Ordering::Relaxed);
+        }
         let value = self.value.with_mut(|cell| {
             // SAFETY: the caller's contract: no other access to the cell exists.
             unsafe { (*cell).take() }
@@ -458,13 +457,15 @@ impl<T> Future for OneshotReceiver<T> {
             if same {
                 return Poll::Pending;
             }
-            #[cfg(ryker_loom_broken = "reply_swap")]
-            inner.waker.with_mut(|cell| {
-                // Broken twin: the new waker is written while RX_WAKER is still set (before
-                // the registration is withdrawn), so a sender completing now reads the cell
-                // as we write it. SAFETY: none; this is the planted data race.
-                unsafe { *cell = Some(cx.waker().clone()) };
-            });
+            if broken_twin!("reply_swap") {
+                inner.waker.with_mut(|cell| {
+                    // Broken twin: the new waker is written while RX_WAKER is still set
+                    // (before the registration is withdrawn), so a sender completing now
+                    // reads the cell as we write it. SAFETY: none; this is the planted data
+                    // race, and it runs only in the loom suite's twin (`broken_twin`).
+                    unsafe { *cell = Some(cx.waker().clone()) };
+                });
+            }
             // Acquire: pairs with a sender's Release RMW, for the value if it found COMPLETE.
             // No Release: a sender whose RMW comes after this one finds RX_WAKER clear and
             // does not read the cell; the write below is published by our `fetch_or` later.
@@ -485,8 +486,12 @@ impl<T> Future for OneshotReceiver<T> {
         // The old waker is dropped after the state is settled: a panicking drop leaves a
         // consistent slot.
         drop(old);
-        #[cfg(ryker_loom_broken = "reply_recheck")]
-        let prev = prev & !COMPLETE; // Broken twin: a sender that came first is missed.
+        // Broken twin `reply_recheck` (loom suite only): a sender that came first is missed.
+        let prev = if broken_twin!("reply_recheck") {
+            prev & !COMPLETE
+        } else {
+            prev
+        };
         if prev & COMPLETE != 0 {
             // The sender completed before our waker was stored, so it did not wake us.
             return Poll::Ready(this.take(prev));

@@ -81,6 +81,53 @@ mod imp {
 
 pub(crate) use imp::*;
 
+/// `broken_twin!("NAME")`: whether the loom suite's broken twin NAME is planted in this
+/// process.
+///
+/// A broken twin weakens one ordering or skips one wake-up, at a site marked
+/// `if broken_twin!("NAME")`, so that the loom model `.ci/loom.sh` names for it must fail (a
+/// model that passes it has stopped exploring the interleaving that matters). In a loom build
+/// the twin is picked when the process starts, from the `RYKER_LOOM_BROKEN` environment
+/// variable (unset or empty: none; [`planted_twin`]), so one build runs the suite and every
+/// twin. (Until the thirtieth round of issue 10 each twin was a `cfg` and a build of its own:
+/// 43 builds of ryker-core and the loom test binaries, the largest part of CI's loom step.)
+///
+/// Outside loom it is the literal `false`, not a call: the twin's branch is gone before any
+/// optimisation, and the code built is the code without the twins (a `const fn` returning
+/// `false` cost the `ask` perf gate one instruction per round trip).
+#[cfg(not(ryker_loom))]
+macro_rules! broken_twin {
+    ($name:literal) => {
+        false
+    };
+}
+
+/// `broken_twin!("NAME")` in the loom build: see the other definition.
+#[cfg(ryker_loom)]
+macro_rules! broken_twin {
+    ($name:literal) => {
+        $crate::sync::planted_twin($name)
+    };
+}
+
+pub(crate) use broken_twin;
+
+/// Whether `RYKER_LOOM_BROKEN` names `name` (the loom build's [`broken_twin!`]). Read once,
+/// through a `std` `OnceLock` that loom does not see: the choice adds no interleaving to any
+/// model.
+#[cfg(ryker_loom)]
+pub(crate) fn planted_twin(name: &str) -> bool {
+    static PLANTED: std::sync::OnceLock<Option<std::string::String>> = std::sync::OnceLock::new();
+    PLANTED
+        .get_or_init(|| {
+            std::env::var("RYKER_LOOM_BROKEN")
+                .ok()
+                .filter(|n| !n.is_empty())
+        })
+        .as_deref()
+        == Some(name)
+}
+
 /// Pads and aligns a value to the length of a cache line (crossbeam-utils' type: it is a plain
 /// wrapper, so it is the same under loom).
 pub(crate) use crossbeam_utils::CachePadded;

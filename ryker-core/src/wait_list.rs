@@ -31,7 +31,7 @@ use core::pin::Pin;
 use core::ptr;
 use core::task::Waker;
 
-use crate::sync::{AtomicUsize, Ordering, SpinLock, UnsafeCell};
+use crate::sync::{broken_twin, AtomicUsize, Ordering, SpinLock, UnsafeCell};
 
 /// Where a waiter is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +96,7 @@ impl Waiter {
     pub(crate) fn new_unbound() -> Self {
         // Broken twin `reserve_consumes` (loom suite only): the old behaviour, in which the
         // notification is spent on the unbound waiter and lost if its caller walked away.
-        Self::with(cfg!(ryker_loom_broken = "reserve_consumes"))
+        Self::with(broken_twin!("reserve_consumes"))
     }
 
     fn with(consumes: bool) -> Self {

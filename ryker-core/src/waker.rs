@@ -10,7 +10,7 @@
 use core::fmt;
 use core::task::Waker;
 
-use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use crate::sync::{broken_twin, AtomicUsize, Ordering, UnsafeCell};
 
 /// The registrar owns the cell.
 const REGISTERING: usize = 0b001;
@@ -82,7 +82,7 @@ impl WakerCell {
                 // Broken twin `stale_waker` (loom suite only): a registration never replaces a
                 // stored waker, so a receiver polled from another task than last time is
                 // woken through the old task's waker.
-                Some(_) if cfg!(ryker_loom_broken = "stale_waker") => None,
+                Some(_) if broken_twin!("stale_waker") => None,
                 _ => cell.replace(waker.clone()),
             }
         });

@@ -39,8 +39,8 @@
 //! items under a `#[cfg(..test..)]` attribute (a `mod tests { .. }` or a test-only `fn`):
 //! tests are not the protocol. `sync.rs` is scanned like any other file: it only re-exports
 //! `Ordering` and `fence` (no `Ordering::X` in those definitions), and its `SpinLock` is a
-//! real user of atomics, keyed like any other. Sites gated by `#[cfg(ryker_loom_broken = ..)]`
-//! (the loom suite's deliberately broken twins) are keyed too; ORDERING.md lists them in their
+//! real user of atomics, keyed like any other. Sites behind `if broken_twin!(..)` (the loom
+//! suite's deliberately broken twins) are keyed too; ORDERING.md lists them in their
 //! own table.
 //!
 //! The parser is a small tokenizer, not a Rust parser. It drops comments (so orderings in

@@ -18,7 +18,7 @@ use crate::observe::Observer;
 use crate::oneshot::OneshotSender;
 use crate::policy::Overflow;
 use crate::runtime::Runtime;
-use crate::sync::{fence, AtomicUsize, Ordering};
+use crate::sync::{broken_twin, fence, AtomicUsize, Ordering};
 use crate::wait_list::{WaitList, Waiter};
 use crate::waker::WakerCell;
 
@@ -161,7 +161,7 @@ impl ActorShared {
         let before = self.flags.fetch_or(ABORT, Ordering::SeqCst);
         // Broken twin `abort_again` (loom suite only) leaves this out: a later abort then
         // sets nothing a `stopped` begun after the first watches.
-        if before & ABORT != 0 && cfg!(not(ryker_loom_broken = "abort_again")) {
+        if before & ABORT != 0 && !broken_twin!("abort_again") {
             // A later abort, for a `stopped` that began after the first (`next_abort`). SeqCst
             // and before the fence below: the same Dekker pair, for the flag that one watches.
             self.flags.fetch_or(ABORT_AGAIN, Ordering::SeqCst);
@@ -193,10 +193,10 @@ impl ActorShared {
         // Broken twin `stop_exit` (loom suite only): tells "a stop for an abort" by the flags,
         // as the first version did, so an abort the loop never saw lets a shutdown's `stopped`
         // run to its end.
-        #[cfg(ryker_loom_broken = "stop_exit")]
-        let aborted_exit = {
-            let _by_the_exit = aborted_exit;
+        let aborted_exit = if broken_twin!("stop_exit") {
             self.flags.load(Ordering::Relaxed) & ABORT != 0
+        } else {
+            aborted_exit
         };
         if aborted_exit {
             // Relaxed: an abort whose `fetch_or(ABORT_AGAIN)` comes after this in the flags'
@@ -208,8 +208,9 @@ impl ActorShared {
             // their `fetch_or(ABORT)` finds it set.
             // Broken twin `abort_sticky` (loom suite only) leaves it out: a second abort
             // before `stopped` begins then cuts it at its first `.await`.
-            #[cfg(not(ryker_loom_broken = "abort_sticky"))]
-            self.flags.fetch_and(!ABORT_AGAIN, Ordering::Relaxed);
+            if !broken_twin!("abort_sticky") {
+                self.flags.fetch_and(!ABORT_AGAIN, Ordering::Relaxed);
+            }
             AbortFlag(ABORT_AGAIN)
         } else {
             AbortFlag::FIRST
@@ -223,8 +224,9 @@ impl ActorShared {
         let _ = self.waker.register(waker);
         // SeqCst fence: pairs with `request_abort` (set the flags, fence, check the waker).
         // Broken twin `abort_wake` (loom suite only) leaves it out.
-        #[cfg(not(ryker_loom_broken = "abort_wake"))]
-        fence(Ordering::SeqCst);
+        if !broken_twin!("abort_wake") {
+            fence(Ordering::SeqCst);
+        }
         // Relaxed: ordered by the fence above (either this load sees the flag or
         // `request_abort`'s check sees the waker).
         self.flags.load(Ordering::Relaxed) & flag.0 != 0
@@ -261,8 +263,9 @@ impl ActorShared {
         // registration): either that re-check sees FINISHED or the load of the list's length
         // below sees the registration. So the common end, with nobody watching, takes no lock.
         // Broken twin `stop_fence` (loom suite only) leaves it out.
-        #[cfg(not(ryker_loom_broken = "stop_fence"))]
-        fence(Ordering::SeqCst);
+        if !broken_twin!("stop_fence") {
+            fence(Ordering::SeqCst);
+        }
         if self.stop_waiters.may_have_waiters() {
             self.stop_waiters.notify_all();
         }
@@ -382,10 +385,11 @@ impl Future for StopWatch<'_> {
         // The check after the registration. Broken twin `stop_recheck` (loom suite only)
         // leaves it out: a loop that finishes between the first check and the registration
         // wakes nobody.
-        #[cfg(not(ryker_loom_broken = "stop_recheck"))]
-        if let Some(code) = shared.finished_exit() {
-            Self::leave(shared, waiter, registered);
-            return Poll::Ready(code);
+        if !broken_twin!("stop_recheck") {
+            if let Some(code) = shared.finished_exit() {
+                Self::leave(shared, waiter, registered);
+                return Poll::Ready(code);
+            }
         }
         Poll::Pending
     }

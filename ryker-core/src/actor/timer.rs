@@ -25,6 +25,7 @@ use core::time::Duration;
 
 use super::shared::BoxFuture;
 use crate::oneshot::{self, OneshotReceiver, OneshotSender};
+use crate::sync::broken_twin;
 
 /// A running [`Addr::tell_after`] or [`Addr::tell_every`]: [`cancel`](Self::cancel) stops it.
 /// Dropping it leaves the timer running until the actor stops (or, for `tell_after`, until its
@@ -143,17 +144,16 @@ impl Cancel {
             if let Some(cancel) = &mut self.0 {
                 // Broken twin `timer_wake` (loom suite only) polls the cancel with a waker
                 // that does nothing: a cancel never wakes a task parked in its sleep.
-                #[cfg(ryker_loom_broken = "timer_wake")]
-                let polled = {
+                let polled = if broken_twin!("timer_wake") {
                     struct Nop;
                     impl alloc::task::Wake for Nop {
                         fn wake(self: alloc::sync::Arc<Self>) {}
                     }
                     let nop = core::task::Waker::from(alloc::sync::Arc::new(Nop));
                     Pin::new(cancel).poll(&mut core::task::Context::from_waker(&nop))
+                } else {
+                    Pin::new(cancel).poll(cx)
                 };
-                #[cfg(not(ryker_loom_broken = "timer_wake"))]
-                let polled = Pin::new(cancel).poll(cx);
                 match polled {
                     Poll::Ready(Some(())) => return Poll::Ready(false),
                     // The `Timer` was dropped: detached, nobody can cancel now.

@@ -12,7 +12,7 @@ use super::{Attachment, MailboxStats, NoAttachment};
 use crate::blocking::{Look, Yields};
 use crate::error::{RecvTimeoutError, TryRecvError};
 use crate::ring::{EmptyCheck, Pop};
-use crate::sync::{fence, Arc, Backoff, Ordering};
+use crate::sync::{broken_twin, fence, Arc, Backoff, Ordering};
 
 /// The receiving half of a mailbox.
 ///
@@ -366,13 +366,12 @@ impl<T, X: Attachment> Receiver<T, X> {
                 // (`Shared::publish`), so a registration could be missed; look again soon
                 // instead of parking. The window is a few instructions unless the sender is
                 // preempted in it. Broken twin `coming` (loom suite only) parks here.
-                #[cfg(not(ryker_loom_broken = "coming"))]
                 Pop::NotReady => {
-                    end = Drained::Yield;
+                    if !broken_twin!("coming") {
+                        end = Drained::Yield;
+                    }
                     break;
                 }
-                #[cfg(ryker_loom_broken = "coming")]
-                Pop::NotReady => break,
                 Pop::Closed => {
                     end = Drained::End;
                     break;
@@ -434,8 +433,7 @@ impl<T, X: Attachment> Receiver<T, X> {
     /// ```
     #[inline]
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        #[cfg(ryker_loom_broken = "close")]
-        if self.shared.ring.is_closed() {
+        if broken_twin!("close") && self.shared.ring.is_closed() {
             // Deliberately broken twin: forgets the messages still queued at close.
             return Err(TryRecvError::Closed);
         }
@@ -473,8 +471,7 @@ impl<T, X: Attachment> Receiver<T, X> {
         out: &mut E,
         limit: usize,
     ) -> Result<usize, TryRecvError> {
-        #[cfg(ryker_loom_broken = "close")]
-        if self.shared.ring.is_closed() {
+        if broken_twin!("close") && self.shared.ring.is_closed() {
             // Deliberately broken twin: forgets the messages still queued at close.
             return Err(TryRecvError::Closed);
         }
@@ -653,8 +650,7 @@ impl<T, X: Attachment> Receiver<T, X> {
         if limit == 0 {
             return Polled::Ready(0);
         }
-        #[cfg(ryker_loom_broken = "close")]
-        if self.shared.ring.is_closed() {
+        if broken_twin!("close") && self.shared.ring.is_closed() {
             // Deliberately broken twin: forgets the messages still queued at close.
             return Polled::Ready(0);
         }
@@ -662,8 +658,9 @@ impl<T, X: Attachment> Receiver<T, X> {
             // Nothing is registered and nothing taken: we wake ourselves, the executor polls
             // us again after its other ready tasks. Broken twin `run_wake` (loom suite only)
             // forgets to: nobody would wake the receiver, messages queued or not.
-            #[cfg(not(ryker_loom_broken = "run_wake"))]
-            cx.waker().wake_by_ref();
+            if !broken_twin!("run_wake") {
+                cx.waker().wake_by_ref();
+            }
             return Polled::Yielded;
         }
         // The look before the registration, unless the last poll took all there was
@@ -720,21 +717,19 @@ impl<T, X: Attachment> Receiver<T, X> {
         // stored between it and the re-check's read of `tail`, so the ring's own fence
         // there would order nothing more (`EmptyCheck::CallerFenced`). Broken twin
         // `recheck_fence` (loom suite only) leaves it out.
-        #[cfg(not(ryker_loom_broken = "recheck_fence"))]
-        fence(Ordering::SeqCst);
+        if !broken_twin!("recheck_fence") {
+            fence(Ordering::SeqCst);
+        }
         // Deliberately broken twin `register_blind` (loom suite only): a poll that registered
         // first takes the last poll's "empty" for its own and parks without looking, though a
         // send may have come in between (while the caller handled what the last poll took).
-        #[cfg(ryker_loom_broken = "register_blind")]
-        if register_first {
+        if broken_twin!("register_blind") && register_first {
             return Polled::Registered;
         }
-        #[cfg(ryker_loom_broken = "recheck")]
-        {
+        if broken_twin!("recheck") {
             // Deliberately broken twin: no re-check after registering the waker.
-            Polled::Registered
+            return Polled::Registered;
         }
-        #[cfg(not(ryker_loom_broken = "recheck"))]
         match self.pop_into(out, limit, EmptyCheck::CallerFenced) {
             (0, Drained::More) => {
                 self.streaming = Streaming::Idle;
@@ -745,7 +740,7 @@ impl<T, X: Attachment> Receiver<T, X> {
                 // sender stays preempted (found by the ported thingbuf loom models,
                 // `loom_peer_thingbuf`). To a task both are `Pending`.
                 // Broken twin `mid_wake` (loom suite only) parks on it as on a registration.
-                if registered || cfg!(ryker_loom_broken = "mid_wake") {
+                if registered || broken_twin!("mid_wake") {
                     Polled::Registered
                 } else {
                     Polled::Yielded
@@ -1041,7 +1036,7 @@ impl<T, X: Attachment> Receiver<T, X> {
                 let check = if self.shared.closing.load(Ordering::Relaxed) {
                     // Broken twin `closing_end` (loom suite only) takes the flag for the end
                     // itself, and loses what was accepted before the close.
-                    if cfg!(ryker_loom_broken = "closing_end") {
+                    if broken_twin!("closing_end") {
                         return Some(0);
                     }
                     EmptyCheck::Fenced
@@ -1295,8 +1290,9 @@ impl<T, X: Attachment> Drop for Receiver<T, X> {
         // Release the waker a last poll may have left registered: it can keep a finished
         // task's memory alive for as long as any sender lives. Broken twin
         // `drop_keeps_waker` (loom suite only) leaves it in the cell.
-        #[cfg(not(ryker_loom_broken = "drop_keeps_waker"))]
-        self.shared.rx_waker.disarm();
+        if !broken_twin!("drop_keeps_waker") {
+            self.shared.rx_waker.disarm();
+        }
         // Relaxed: statistics only (`stats` counts what is left as discarded from now on).
         self.shared.rx_gone.store(true, Ordering::Relaxed);
         // Drop what is queued now, counting it, past a destructor that panics; values whose

@@ -15,7 +15,7 @@ use super::Overflow;
 use super::{Attachment, MailboxStats, NoAttachment, Sent};
 use crate::error::{Closed, ReserveManyError, SendError, SendTimeoutError, TrySendError};
 use crate::ring::{Claim, ClaimError, ClaimRun, DetachedClaim};
-use crate::sync::{Arc, Ordering};
+use crate::sync::{broken_twin, Arc, Ordering};
 use crate::wait_list::{WaitList, WaitState, Waiter};
 
 /// The sending half of a mailbox. Clone it for more senders.
@@ -1671,7 +1671,7 @@ pub struct WhenClosed<'a, T, X: Attachment = NoAttachment> {
 /// (loom suite only) waits in the senders' list instead, where a freed slot's notification
 /// can land on the `closed` future and be lost to the sender waiting for that slot.
 fn close_list<T, X: Attachment>(shared: &Shared<T, X>) -> &WaitList {
-    if cfg!(ryker_loom_broken = "closed_list") {
+    if broken_twin!("closed_list") {
         &shared.waiters
     } else {
         &shared.close_waiters

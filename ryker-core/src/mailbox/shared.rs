@@ -8,7 +8,7 @@ use super::{Attachment, MailboxConfig, Overflow, Sent};
 use crate::error::{Closed, ReserveManyError, TrySendError};
 use crate::metrics::{Counter, MailboxStats};
 use crate::ring::{Claim, ClaimError, ClaimRun, EmptyCheck, ForceClaim, Forced, Pop, Ring};
-use crate::sync::{fence, AtomicBool, AtomicUsize, CachePadded, Ordering};
+use crate::sync::{broken_twin, fence, AtomicBool, AtomicUsize, CachePadded, Ordering};
 use crate::wait_list::{WaitList, WaitState, Waiter};
 use crate::waker::WakerCell;
 
@@ -132,8 +132,10 @@ impl<T, X: Attachment> Shared<T, X> {
         // list, see `poll_claim`) stands for it, so the models check the protocol as it is.
         // Broken twin `wake` (loom suite only) leaves it out: nothing then orders the claim
         // before our waker load, and a receiver that registers in between sleeps on.
-        #[cfg(all(ryker_loom, not(ryker_loom_broken = "wake")))]
-        fence(Ordering::SeqCst);
+        #[cfg(ryker_loom)]
+        if !broken_twin!("wake") {
+            fence(Ordering::SeqCst);
+        }
         claim.publish(msg);
         if self.rx_waker.may_need_wake() {
             self.rx_waker.wake();
@@ -167,8 +169,9 @@ impl<T, X: Attachment> Shared<T, X> {
         // publish (store buffering) while the receiver's re-check misses the publish and
         // parks on the `RESERVED` slot (or, under DropOldest, a waiting sender misses it): a
         // lost wake-up. Broken twin `held_wake` (loom suite only) leaves it out.
-        #[cfg(not(ryker_loom_broken = "held_wake"))]
-        fence(Ordering::SeqCst);
+        if !broken_twin!("held_wake") {
+            fence(Ordering::SeqCst);
+        }
         if self.rx_waker.may_need_wake() {
             self.rx_waker.wake();
         }
@@ -179,10 +182,11 @@ impl<T, X: Attachment> Shared<T, X> {
             // while the send behind it that could evict now slept on
             // (tests/drop_oldest_waits.rs). A reservation woken for nothing looks once more.
             // Broken twin `oldest_wake_one` (loom suite only) wakes the first only.
-            #[cfg(not(ryker_loom_broken = "oldest_wake_one"))]
-            self.waiters.notify(usize::MAX);
-            #[cfg(ryker_loom_broken = "oldest_wake_one")]
-            self.waiters.notify(1);
+            if broken_twin!("oldest_wake_one") {
+                self.waiters.notify(1);
+            } else {
+                self.waiters.notify(usize::MAX);
+            }
         }
     }
 
@@ -207,8 +211,9 @@ impl<T, X: Attachment> Shared<T, X> {
     pub(super) fn give_up(&self, claim: Claim<'_, T>) {
         drop(claim);
         // Broken twin `skip_wake` (loom suite only) forgets this wake-up.
-        #[cfg(not(ryker_loom_broken = "skip_wake"))]
-        self.after_publish();
+        if !broken_twin!("skip_wake") {
+            self.after_publish();
+        }
     }
 
     /// Closes the ring; every close of the mailbox goes through here.
@@ -244,8 +249,9 @@ impl<T, X: Attachment> Shared<T, X> {
     /// the future's check, which then sees it.
     pub(super) fn wake_close_waiters(&self) {
         // Broken twin `closed_wake` (loom suite only) forgets this wake-up.
-        #[cfg(not(ryker_loom_broken = "closed_wake"))]
-        self.close_waiters.notify_all();
+        if !broken_twin!("closed_wake") {
+            self.close_waiters.notify_all();
+        }
     }
 
     /// The receiver half of the sender wake-up protocol: `freed` slots were just freed.
@@ -254,8 +260,9 @@ impl<T, X: Attachment> Shared<T, X> {
         // SeqCst fence: pairs with the fence in `poll_claim` between queueing the waiter and
         // re-trying the claim (same store-buffering argument as `after_publish`). Broken twin
         // `notify` (loom suite only) leaves it out.
-        #[cfg(not(ryker_loom_broken = "notify"))]
-        fence(Ordering::SeqCst);
+        if !broken_twin!("notify") {
+            fence(Ordering::SeqCst);
+        }
         if self.waiters.may_have_waiters() {
             self.waiters.notify(freed);
         }
@@ -468,8 +475,9 @@ impl<T, X: Attachment> Shared<T, X> {
         // Held claims: nothing to count (see `give_up`).
         run.for_each(drop);
         // Broken twin `skip_wake` (loom suite only) forgets this wake-up.
-        #[cfg(not(ryker_loom_broken = "skip_wake"))]
-        self.after_publish();
+        if !broken_twin!("skip_wake") {
+            self.after_publish();
+        }
     }
 
     /// The wait of [`poll_claim`](Self::poll_claim) and
@@ -489,17 +497,18 @@ impl<T, X: Attachment> Shared<T, X> {
         if *registered {
             // One critical section: refreshing the waker of a queued waiter and noticing a
             // notification must not be split, or a notification landing in between is lost.
-            #[cfg(not(ryker_loom_broken = "refresh"))]
-            let state = self.waiters.refresh(w, cx.waker());
-            // Broken twin `refresh` (loom suite only): the split version.
-            #[cfg(ryker_loom_broken = "refresh")]
-            let state = match self.waiters.peek(w) {
-                WaitState::Queued => {
-                    // SAFETY: as below.
-                    unsafe { self.waiters.register(w, cx.waker(), false) };
-                    WaitState::Queued
+            let state = if broken_twin!("refresh") {
+                // Broken twin `refresh` (loom suite only): the split version.
+                match self.waiters.peek(w) {
+                    WaitState::Queued => {
+                        // SAFETY: as below.
+                        unsafe { self.waiters.register(w, cx.waker(), false) };
+                        WaitState::Queued
+                    }
+                    other => other,
                 }
-                other => other,
+            } else {
+                self.waiters.refresh(w, cx.waker())
             };
             match state {
                 // Still waiting for our turn, with the newest waker.
@@ -844,7 +853,7 @@ impl<T, X: Attachment> Shared<T, X> {
     pub(super) fn cancel_wait(&self, w: Pin<&Waiter>, registered: &mut bool) {
         let unused_notification = core::mem::take(registered) && self.waiters.remove(w);
         // Broken twin `pass_on` (loom suite only) drops the notification instead.
-        if unused_notification && cfg!(not(ryker_loom_broken = "pass_on")) {
+        if unused_notification && !broken_twin!("pass_on") {
             self.waiters.notify(1);
         }
     }
@@ -942,10 +951,13 @@ impl<T, X: Attachment> Shared<T, X> {
                     // Broken twin `drain_rest` (loom suite only) lets the guard go before the
                     // destructor runs: a panic ends the drain, and what is queued behind the
                     // message stays until the last handle goes.
-                    #[cfg(ryker_loom_broken = "drain_rest")]
-                    core::mem::forget(rest);
+                    let rest = if broken_twin!("drain_rest") {
+                        core::mem::forget(rest);
+                        None
+                    } else {
+                        Some(rest)
+                    };
                     drop(msg);
-                    #[cfg(not(ryker_loom_broken = "drain_rest"))]
                     core::mem::forget(rest);
                 }
                 Pop::Skipped => {}
@@ -995,8 +1007,9 @@ impl<T, X: Attachment, C: Claims> Drop for GivenUpOnUnwind<'_, T, X, C> {
                 self.shared.abandoned.add(slots);
             }
             // Broken twin `unwind_wake` (loom suite only) forgets this wake-up.
-            #[cfg(not(ryker_loom_broken = "unwind_wake"))]
-            self.shared.after_publish();
+            if !broken_twin!("unwind_wake") {
+                self.shared.after_publish();
+            }
         }
     }
 }

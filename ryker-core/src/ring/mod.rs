@@ -71,7 +71,7 @@ use crate::error::{ConfigError, ForcePushError};
 use crate::metrics::{flips, note_flip, read_flips, Counter};
 #[cfg(not(ryker_loom))]
 use crate::sync::Prefetch;
-use crate::sync::{fence, AtomicUsize, Backoff, CachePadded, Ordering};
+use crate::sync::{broken_twin, fence, AtomicUsize, Backoff, CachePadded, Ordering};
 
 /// How many slots past its own a lone producer prefetches (`Ring::prefetch_ahead`).
 #[cfg(not(ryker_loom))]
@@ -325,12 +325,13 @@ impl<T> Claim<'_, T> {
         unsafe { self.slot.write(value) };
         // Release: pairs with the Acquire stamp load of the consumer (`pop_slot`) or evicting
         // producer (`force_push`), making the value write above visible before they read it.
-        #[cfg(not(ryker_loom_broken = "publish"))]
-        self.slot.stamp.store(self.lap | FULL, Ordering::Release);
-        // Deliberately broken twin for the loom suite: a Relaxed publish lets the consumer read
-        // the slot before the value is written. loom must find it.
-        #[cfg(ryker_loom_broken = "publish")]
-        self.slot.stamp.store(self.lap | FULL, Ordering::Relaxed);
+        // Deliberately broken twin `publish` for the loom suite: a Relaxed publish lets the
+        // consumer read the slot before the value is written. loom must find it.
+        if broken_twin!("publish") {
+            self.slot.stamp.store(self.lap | FULL, Ordering::Relaxed);
+        } else {
+            self.slot.stamp.store(self.lap | FULL, Ordering::Release);
+        }
         core::mem::forget(self);
     }
 }
@@ -784,10 +785,6 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// `head` itself only when that copy says "not yet". "Full" has no in-between state here
     /// (no consumer is ever halfway through freeing a slot), so there is no bounded wait.
     #[inline(always)]
-    #[cfg_attr(
-        ryker_loom_broken = "head_seen",
-        allow(unused_variables, unused_assignments)
-    )]
     pub(crate) fn claim_single_consumer(&self) -> Result<Claim<'_, T>, ClaimError> {
         debug_assert!(
             self.single_consumer,
@@ -849,15 +846,15 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 fresh = Some(head);
                 // Broken twin `head_seen` (loom suite only): the copy stored before the claim,
                 // Relaxed (see the store after the CAS).
-                #[cfg(ryker_loom_broken = "head_seen")]
-                self.tail.head_seen.store(head, Ordering::Relaxed);
+                if broken_twin!("head_seen") {
+                    self.tail.head_seen.store(head, Ordering::Relaxed);
+                }
             }
             // The slot's memory is ordered by the Acquire loads above (the previous value is
             // gone), or through the copy as described there, and by the publish's Release
             // store (the new one is visible).
             match self.advance_tail(tail) {
                 Ok(()) => {
-                    #[cfg(not(ryker_loom_broken = "head_seen"))]
                     if let Some(head) = fresh {
                         // Relaxed: see the load above. Only after the claim: our unpublished
                         // slot keeps `head` from passing it until we publish, so this copy is
@@ -866,7 +863,9 @@ impl<T, S: Storage<T>> Ring<T, S> {
                         // and one more than half a word of positions old would read as
                         // "past" every slot. Broken twin `head_seen` (loom suite only)
                         // stores it before the claim.
-                        self.tail.head_seen.store(head, Ordering::Relaxed);
+                        if !broken_twin!("head_seen") {
+                            self.tail.head_seen.store(head, Ordering::Relaxed);
+                        }
                     }
                     return Ok(Claim {
                         slot: self.slot(tail),
@@ -1148,10 +1147,11 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 // the producers' Acquire loads of `head` (`claim_single_consumer`), so our
                 // read of the value happens-before the next lap's write. Broken twin `free`
                 // (loom suite only) stores Relaxed, here as there.
-                #[cfg(not(ryker_loom_broken = "free"))]
-                self.head.store(next, Ordering::Release);
-                #[cfg(ryker_loom_broken = "free")]
-                self.head.store(next, Ordering::Relaxed);
+                if broken_twin!("free") {
+                    self.head.store(next, Ordering::Relaxed);
+                } else {
+                    self.head.store(next, Ordering::Release);
+                }
                 note_flip(&self.head_flips, head, next);
                 head = next;
                 taken += 1;
@@ -1234,10 +1234,11 @@ impl<T, S: Storage<T>> Ring<T, S> {
                             // stays the producers'. Release: pairs with their Acquire loads of
                             // `head`, so our read of the value happens-before the next lap's
                             // write. Broken twin `free` (loom suite only) stores Relaxed.
-                            #[cfg(not(ryker_loom_broken = "free"))]
-                            self.head.store(next, Ordering::Release);
-                            #[cfg(ryker_loom_broken = "free")]
-                            self.head.store(next, Ordering::Relaxed);
+                            if broken_twin!("free") {
+                                self.head.store(next, Ordering::Relaxed);
+                            } else {
+                                self.head.store(next, Ordering::Release);
+                            }
                         } else {
                             // Release: pairs with the Acquire stamp load in `claim`/`force_push`,
                             // so our read of the value happens-before the next lap's write.
@@ -1298,10 +1299,10 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 // Broken twin `evict_end` (loom suite only) reports the end regardless.
                 // (A single-consumer ring has no evictions, and its freed slots keep their
                 // previous-lap stamps: its end is wherever `head` meets the closed `tail`.)
-                #[cfg(not(ryker_loom_broken = "evict_end"))]
-                let settled = EXCLUSIVE || stamp == lap | EMPTY || !layout.is_closed(tail);
-                #[cfg(ryker_loom_broken = "evict_end")]
-                let settled = true;
+                let settled = broken_twin!("evict_end")
+                    || EXCLUSIVE
+                    || stamp == lap | EMPTY
+                    || !layout.is_closed(tail);
                 if layout.strip(tail) == head && settled {
                     return if layout.is_closed(tail) {
                         // Acquire fence: the tail was read Relaxed; seeing the closed bit must
@@ -1310,8 +1311,9 @@ impl<T, S: Storage<T>> Ring<T, S> {
                         // the actor layer reads its shutdown flag this way). Pairs with the
                         // SeqCst RMW in `close`. Cold: once per end of stream. Broken twin
                         // `close_acquire` (loom suite only) leaves it out.
-                        #[cfg(not(ryker_loom_broken = "close_acquire"))]
-                        fence(Ordering::Acquire);
+                        if !broken_twin!("close_acquire") {
+                            fence(Ordering::Acquire);
+                        }
                         Pop::Closed
                     } else {
                         Pop::Empty
@@ -1402,22 +1404,20 @@ impl<T, S: Storage<T>> Ring<T, S> {
             // Take the oldest entry out of every consumer's reach by moving `head` past it.
             // Relaxed: ownership only; the value is visible through the skeleton's Acquire load
             // of its stamp, which still holds since `head` had not moved.
-            #[cfg(not(ryker_loom_broken = "evict"))]
-            let evicting = self
-                .head
-                .compare_exchange(
-                    head,
-                    layout.next(head),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                )
-                .is_ok();
             // Broken twin `evict` (loom suite only): a plain store instead of the CAS, so a
             // racing consumer and this producer can both take the oldest value.
-            #[cfg(ryker_loom_broken = "evict")]
-            let evicting = {
+            let evicting = if broken_twin!("evict") {
                 self.head.store(layout.next(head), Ordering::Relaxed);
                 true
+            } else {
+                self.head
+                    .compare_exchange(
+                        head,
+                        layout.next(head),
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
             };
             if evicting {
                 note_flip(&self.head_flips, head, layout.next(head));
@@ -1428,13 +1428,14 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 if evicted.is_none() {
                     self.count_skip();
                 }
-                #[cfg(ryker_loom_broken = "close_evict")]
-                if !self.old_claim_after_evict(tail, slot, lap) {
-                    drop(evicted);
-                    return ForceClaim::Closed;
+                if broken_twin!("close_evict") {
+                    if !self.old_claim_after_evict(tail, slot, lap) {
+                        drop(evicted);
+                        return ForceClaim::Closed;
+                    }
+                } else {
+                    self.advance_tail_after_evict(tail);
                 }
-                #[cfg(not(ryker_loom_broken = "close_evict"))]
-                self.advance_tail_after_evict(tail);
                 return ForceClaim::Claimed(Claim { slot, lap }, evicted);
             }
             // A consumer (or another evicting producer) moved `head` first: progress was made.
@@ -1451,7 +1452,6 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// keeping a closed bit that landed meanwhile: the close cannot refuse this push, which
     /// took its position before the close could see it.
     #[inline]
-    #[cfg_attr(ryker_loom_broken = "close_evict", allow(dead_code))]
     fn advance_tail_after_evict(&self, tail: usize) {
         let next = self.layout.next(tail);
         // Relaxed: the RMW only moves the position. Consumers read the value through the slot's
@@ -1475,7 +1475,7 @@ impl<T, S: Storage<T>> Ring<T, S> {
     /// eviction, claim the slot with a CAS that expects an open ring; if a close landed in
     /// between, roll the slot back to "empty in this lap" and give up: the evicted value, which
     /// was accepted before the close, is lost.
-    #[cfg(ryker_loom_broken = "close_evict")]
+    #[cold]
     fn old_claim_after_evict(&self, tail: usize, slot: &Slot<T>, lap: usize) -> bool {
         let next = self.layout.next(tail);
         // Relaxed: as in the real `advance_tail_after_evict` (this twin breaks only the order).
@@ -1812,11 +1812,14 @@ unsafe fn drop_live<T, S: Storage<T>>(ring: &Ring<T, S>, pos: usize, end: usize)
             };
             // Broken twin `drain_rest` (loom suite only) lets the guard go first: a panicking
             // destructor leaves the values behind it undropped.
-            #[cfg(ryker_loom_broken = "drain_rest")]
-            core::mem::forget(rest);
+            let rest = if broken_twin!("drain_rest") {
+                core::mem::forget(rest);
+                None
+            } else {
+                Some(rest)
+            };
             // SAFETY: exclusive access (the contract above) and the slot holds a value.
             unsafe { slot.drop_value(ring.amnesia) };
-            #[cfg(not(ryker_loom_broken = "drain_rest"))]
             core::mem::forget(rest);
         }
         pos = next;
@@ -1864,11 +1867,14 @@ unsafe fn drop_values<T>(slots: &[Slot<T>], amnesia: bool) {
                 amnesia,
             };
             // Broken twin `drain_rest` (loom suite only), as in `drop_live`.
-            #[cfg(ryker_loom_broken = "drain_rest")]
-            core::mem::forget(rest);
+            let rest = if broken_twin!("drain_rest") {
+                core::mem::forget(rest);
+                None
+            } else {
+                Some(rest)
+            };
             // SAFETY: exclusive access (the contract above) and the slot holds a value.
             unsafe { slot.drop_value(amnesia) };
-            #[cfg(not(ryker_loom_broken = "drain_rest"))]
             core::mem::forget(rest);
         }
     }

@@ -13,7 +13,7 @@ use core::fmt;
 
 use super::{EmptyCheck, Pop, Ring};
 use crate::error::{ConfigError, PushError, TryPopError};
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::sync::{broken_twin, Arc, AtomicBool, AtomicUsize, Ordering};
 
 /// What the handles share: the ring, how many producers are left (the last one to go closes
 /// the ring, so the consumer learns that nothing more will come), and whether it is closed.
@@ -40,11 +40,14 @@ impl<T> Shared<T> {
         // seen before the bit only makes the consumer take the fenced check early, which
         // answers `Empty` until the bit is there: `Closed` comes from the bit alone.
         // Relaxed: the close's RMW carries it (above); nothing else is read through it.
-        #[cfg(not(ryker_loom_broken = "split_flag_late"))]
-        self.closed.store(true, Ordering::Relaxed);
+        let late = broken_twin!("split_flag_late");
+        if !late {
+            self.closed.store(true, Ordering::Relaxed);
+        }
         let closed = self.ring.close();
-        #[cfg(ryker_loom_broken = "split_flag_late")]
-        self.closed.store(true, Ordering::Relaxed);
+        if late {
+            self.closed.store(true, Ordering::Relaxed);
+        }
         closed
     }
 }
@@ -395,12 +398,7 @@ impl<T> Consumer<T> {
         // (a joined producer thread, an `is_closed()` that said true), is always seen.
         // Broken twin `split_open` (loom suite only) never looks at the flag: the consumer
         // then never reports the end.
-        let closed = self.shared.closed.load(Ordering::Relaxed);
-        #[cfg(ryker_loom_broken = "split_open")]
-        let closed = {
-            let _ = closed;
-            false
-        };
+        let closed = self.shared.closed.load(Ordering::Relaxed) && !broken_twin!("split_open");
         let check = if closed {
             EmptyCheck::Fenced
         } else {

@@ -37,8 +37,9 @@ const IDS: u64 = 2 * ROUNDS + PINGS;
 /// receiver that frees a slot without waking the waiting sender, a runtime that drops a wake
 /// from another thread: each stalls one hand-off, and the phase times out. These are races,
 /// caught with some probability per run: with ryker-core's injected twin of the first one
-/// (`--cfg ryker_loom_broken="recheck"`), about 4 in 10 runs of this case fail on each
-/// runtime, so every run of the three adapters' suites so far caught it. Fence-level races
+/// (`recheck`, compiled into a native build, as twins could be while they were `cfg`s), about
+/// 4 in 10 runs of this case failed on each runtime, so every run of the three adapters'
+/// suites caught it. Fence-level races
 /// (a missing SeqCst fence) hardly ever show on x86 and are left to the loom models.
 pub fn wakeups_are_never_lost<H: Harness>(h: H) {
     let rt = h.runtime();
