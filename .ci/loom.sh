@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # loom model checks of ryker-core (the loom-tests/ crate).
 #
-#   bash .ci/loom.sh                 # the suite (must pass), then every broken twin (must fail)
+#   bash .ci/loom.sh                 # the suite (must pass) and every broken twin (must fail)
 #   bash .ci/loom.sh suite           # only the suite
 #   bash .ci/loom.sh twins           # only the broken twins
 #   RYKER_LOOM_FILTER=wakeup bash .ci/loom.sh suite   # only models whose name contains it

@@ -1,5 +1,5 @@
 //! loom model checks of ryker-core; the models live in `tests/`, each compiled only under
-//! `--cfg ryker_loom`. Run them with `bash .ci/loom.sh` (suite, then the broken twins).
+//! `--cfg ryker_loom`. Run them with `bash .ci/loom.sh` (the suite and the broken twins).
 //!
 //! This library holds what the models share: the model builder (one preemption bound per model,
 //! overridable with `LOOM_MAX_PREEMPTIONS`), a spawn that yields right after spawning (loom
