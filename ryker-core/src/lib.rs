@@ -53,7 +53,7 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-// The loom build reads its broken twin's name from the environment (`sync::broken_twin`).
+// The loom build reads its broken twin's name from the environment (`sync::planted_twin`).
 #[cfg(any(feature = "std", ryker_loom))]
 extern crate std;
 

@@ -462,7 +462,7 @@ impl<T> Future for OneshotReceiver<T> {
                     // Broken twin: the new waker is written while RX_WAKER is still set
                     // (before the registration is withdrawn), so a sender completing now
                     // reads the cell as we write it. SAFETY: none; this is the planted data
-                    // race, and it runs only in the loom suite's twin (`broken_twin`).
+                    // race, and it runs only in the loom suite's twin (`broken_twin!`).
                     unsafe { *cell = Some(cx.waker().clone()) };
                 });
             }

@@ -88,13 +88,15 @@ pub(crate) use imp::*;
 /// `if broken_twin!("NAME")`, so that the loom model `.ci/loom.sh` names for it must fail (a
 /// model that passes it has stopped exploring the interleaving that matters). In a loom build
 /// the twin is picked when the process starts, from the `RYKER_LOOM_BROKEN` environment
-/// variable (unset or empty: none; [`planted_twin`]), so one build runs the suite and every
+/// variable (unset or empty: none; `planted_twin`), so one build runs the suite and every
 /// twin. (Until the thirtieth round of issue 10 each twin was a `cfg` and a build of its own:
 /// 43 builds of ryker-core and the loom test binaries, the largest part of CI's loom step.)
 ///
-/// Outside loom it is the literal `false`, not a call: the twin's branch is gone before any
-/// optimisation, and the code built is the code without the twins (a `const fn` returning
-/// `false` cost the `ask` perf gate one instruction per round trip).
+/// Outside loom it is the literal `false`, not a call, so every build drops the twin's branch,
+/// debug builds included. Where it stands in an expression can still matter to the optimiser:
+/// last in the `||` chain of the end check's `settled` (`Ring::pop_impl`) it cost the `ask`
+/// perf gate one instruction per round trip; first in the chain, none (the gate's five counts
+/// are those of the code before the twins became branches).
 #[cfg(not(ryker_loom))]
 macro_rules! broken_twin {
     ($name:literal) => {
@@ -112,7 +114,7 @@ macro_rules! broken_twin {
 
 pub(crate) use broken_twin;
 
-/// Whether `RYKER_LOOM_BROKEN` names `name` (the loom build's [`broken_twin!`]). Read once,
+/// Whether `RYKER_LOOM_BROKEN` names `name` (the loom build's `broken_twin!`). Read once,
 /// through a `std` `OnceLock` that loom does not see: the choice adds no interleaving to any
 /// model.
 #[cfg(ryker_loom)]

@@ -1299,6 +1299,8 @@ impl<T, S: Storage<T>> Ring<T, S> {
                 // Broken twin `evict_end` (loom suite only) reports the end regardless.
                 // (A single-consumer ring has no evictions, and its freed slots keep their
                 // previous-lap stamps: its end is wherever `head` meets the closed `tail`.)
+                // The twin first: last in the chain it cost the `ask` perf gate an instruction
+                // per round trip (see `sync::broken_twin!`).
                 let settled = broken_twin!("evict_end")
                     || EXCLUSIVE
                     || stamp == lap | EMPTY
