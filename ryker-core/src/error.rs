@@ -10,7 +10,9 @@ use core::fmt;
 /// What a configuration value was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Value {
-    Count(usize),
+    /// A count or a number of milliseconds: `u64`, so that a `u64` field (`yield_ms`) is
+    /// shown as given on a 32-bit target too (`usize` values widen losslessly).
+    Count(u64),
     Flag(bool),
     Word(&'static str),
     Span(core::time::Duration),
@@ -48,7 +50,7 @@ impl ConfigError {
     pub(crate) const fn capacity(value: usize, allowed: &'static str) -> Self {
         Self {
             field: "capacity",
-            value: Value::Count(value),
+            value: Value::Count(value as u64),
             allowed,
         }
     }
@@ -56,7 +58,7 @@ impl ConfigError {
     pub(crate) const fn capacity_alloc(value: usize) -> Self {
         Self {
             field: "capacity",
-            value: Value::Count(value),
+            value: Value::Count(value as u64),
             allowed: "a size the allocator can provide",
         }
     }
@@ -64,7 +66,7 @@ impl ConfigError {
     pub(crate) const fn batch_size(value: usize) -> Self {
         Self {
             field: "batch_size",
-            value: Value::Count(value),
+            value: Value::Count(value as u64),
             allowed: "1..=64",
         }
     }
@@ -72,7 +74,7 @@ impl ConfigError {
     pub(crate) const fn yield_ms(value: u64) -> Self {
         Self {
             field: "yield_ms",
-            value: Value::Count(value as usize),
+            value: Value::Count(value),
             allowed: "1..=10000",
         }
     }
@@ -88,7 +90,7 @@ impl ConfigError {
     pub(crate) const fn max_restarts(value: usize) -> Self {
         Self {
             field: "max_restarts",
-            value: Value::Count(value),
+            value: Value::Count(value as u64),
             allowed: "1..=4096",
         }
     }
@@ -829,5 +831,21 @@ mod tests {
         assert!(text.contains("capacity = 0"), "{text}");
         assert!(text.contains("1..="), "{text}");
         assert_eq!(e.field(), "capacity");
+    }
+
+    /// `yield_ms` is a `u64`: a value out of range is shown as given, also where `usize` has
+    /// 32 bits (CI runs this on i686, where 2^32 + 1 used to be shown as 1, inside the range).
+    #[test]
+    fn config_error_shows_a_u64_value_whole() {
+        let e = ConfigError::yield_ms((1 << 32) + 1);
+        assert_eq!(
+            e.to_string(),
+            "invalid config: yield_ms = 4294967297 (allowed: 1..=10000)"
+        );
+        let e = ConfigError::yield_ms(u64::MAX);
+        assert!(
+            e.to_string().contains("yield_ms = 18446744073709551615"),
+            "{e}"
+        );
     }
 }

@@ -185,6 +185,11 @@ fn out_of_range_values_name_key_value_and_range() {
         ("batch_size = 65", "batch_size = 65 (allowed: 1..=64)"),
         ("yield_ms = 0", "yield_ms = 0 (allowed: 1..=10000)"),
         ("yield_ms = 10001", "yield_ms = 10001 (allowed: 1..=10000)"),
+        // Above `u32::MAX`: shown whole on a 32-bit target too.
+        (
+            "yield_ms = 4294967297",
+            "yield_ms = 4294967297 (allowed: 1..=10000)",
+        ),
     ];
     for (line, needle) in cases {
         let err = parse_err(&format!("[mailbox]\n{line}\n"));

@@ -156,6 +156,10 @@ impl<A: Actor> ActorOptions<A> {
     /// within `within` (a sliding window); one more panic within the window stops it as
     /// [`Supervision::Stop`] does.
     ///
+    /// The panicked actor is dropped before `factory` runs: what it owned (a bound port, a
+    /// lock, the `Reply` of an ask it kept) is released first, so the factory can take the
+    /// same resource again, and such askers get `AskError::NoReply` at once.
+    ///
     /// `max_restarts` must be `1..=4096` ([`ActorOptions::MAX_RESTARTS`]) and `within` at
     /// least 1 ms ([`ActorOptions::MIN_RESTART_WINDOW`]); [`ActorOptions::spawn`] rejects
     /// anything else with a [`ConfigError`] naming `max_restarts` or `within`:

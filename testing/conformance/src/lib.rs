@@ -168,6 +168,7 @@ macro_rules! suite {
             batch_size_64_delivers_in_order,
             shutdown_under_concurrent_senders_loses_nothing,
             restart_continues_the_queue_in_order,
+            restart_factory_runs_after_the_panicked_actor_is_dropped,
             restart_limit_stops_with_undelivered,
             stop_policy_stops_on_first_panic,
             abort_returns_while_started_panics_forever,

@@ -1,8 +1,10 @@
-//! Panics in handlers: restart with a fresh actor, the restart limit, and the default `Stop`.
+//! Panics in handlers: restart with a fresh actor (made only once the panicked one is gone),
+//! the restart limit, and the default `Stop`.
 //!
 //! In each case the actor is blocked while the whole script is queued, so the panics happen
 //! with messages waiting behind them.
 
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -51,6 +53,72 @@ async fn run_script(addr: &Addr<Recorder>, ledger: &Arc<Ledger>, script: &[(u64,
         assert!(addr.try_tell(msg).is_ok(), "queueing message {id}");
     }
     release.open();
+}
+
+/// What [`PortServer`] is asked: crash, or say which port it holds.
+enum PortMsg {
+    Crash,
+    Port(Reply<u16>),
+}
+
+/// A server that owns a bound loopback listener, as a user's actor owns a socket or a lock.
+struct PortServer(TcpListener);
+
+impl Actor for PortServer {
+    type Msg = PortMsg;
+
+    async fn handle(&mut self, msg: PortMsg, _ctx: &mut Context<Self>) {
+        match msg {
+            PortMsg::Crash => panic!("the planted crash"),
+            PortMsg::Port(reply) => {
+                let port = self.0.local_addr().map_or(0, |a| a.port());
+                // The asker may be gone; it then learns nothing, and nothing is lost.
+                let _ = reply.send(port);
+            }
+        }
+    }
+}
+
+/// `.restart(3, 10 s, factory)` on a server that owns a bound loopback port, with a factory
+/// that binds the same port again (a server restarted on its address). The panicked server
+/// is dropped, and its port released, before the factory runs: the restart succeeds and the
+/// fresh server answers, holding that port. At shutdown: `restarts == 1`, `panics == 1`.
+///
+/// Fails on: a factory called while the panicked actor still exists (the bind fails with
+/// `AddrInUse`, the factory panics, and the actor stops: `Exit::Panicked`, no restart, the ask
+/// answered `NoReply`).
+pub fn restart_factory_runs_after_the_panicked_actor_is_dropped<H: Harness>(h: H) {
+    let rt = h.runtime();
+    let listener = TcpListener::bind(("127.0.0.1", 0)).expect("a loopback port");
+    let port = listener
+        .local_addr()
+        .expect("the listener's address")
+        .port();
+    h.block_on(async {
+        let options = ActorOptions::new(config(16, Overflow::Busy, 32)).restart(
+            3,
+            Duration::from_secs(10),
+            move || {
+                let again = TcpListener::bind(("127.0.0.1", port));
+                PortServer(again.expect("the fresh server binds the panicked one's port"))
+            },
+        );
+        let handle = options
+            .spawn(&rt, PortServer(listener))
+            .expect("valid options");
+        let addr = handle.addr();
+        within("queueing the crash", addr.tell(PortMsg::Crash))
+            .await
+            .expect("the mailbox is open");
+        let answer = within("an ask after the restart", addr.ask(PortMsg::Port)).await;
+        drop(addr);
+        let report = stop_and_join("shutdown", handle).await;
+        assert_eq!(
+            (answer, report.exit, report.restarts, report.panics),
+            (Ok(port), Exit::Shutdown, 1, 1),
+            "the fresh server's answer, exit, restarts, panics: {report:?}"
+        );
+    });
 }
 
 /// `.restart(3, 10 s, factory)`; queued behind a blocked actor: items 0, 1, poison 2, items
