@@ -133,6 +133,10 @@ TWINS=(
     # a `reserve` waiting ahead takes the wake-up, finds no free slot and keeps it, and the
     # `send` waiting behind it to evict sleeps on.
     'oldest_wake_one|loom_review|drop_oldest_publish_wakes_the_send_behind_a_waiting_reserve|deadlock'
+    # A waiter whose re-check after queueing takes a slot does not pass on a notification that
+    # landed on it meanwhile (`Shared::poll_claim_with`): the slot it took was freed before it
+    # queued, so the sender queued behind it sleeps next to the slot that notification was for.
+    'spent_wake|loom_review|a_notification_spent_on_a_waiter_that_took_an_older_free_slot|deadlock'
     # The evicting sender moves `head` with a plain store instead of the CAS (`Ring::force`):
     # it and a racing receiver can both take the oldest message.
     'evict|loom_drop_oldest|eviction_races_receive|Causality violation|dropped twice|delivered twice'

@@ -7,8 +7,9 @@
 //! re-checking the ring (see `mailbox/mod.rs`).
 //!
 //! A notified waiter is unlinked and woken. When it runs it either gets a slot or goes back to
-//! the *front* of the queue; a waiter dropped while notified passes the notification on to the
-//! next one. So a freed slot is never left with a sleeping sender and an empty wake.
+//! the *front* of the queue; a waiter dropped while notified, or one that leaves with a slot
+//! its own re-check found while a notification was landing on it, passes the notification on
+//! to the next one. So a freed slot is never left with a sleeping sender and an empty wake.
 //!
 //! That hand-off needs an owner that is bound to act: a pinned future is either polled again
 //! or dropped, and a blocking call is parked in `block_on`. A `poll_reserve` waiter (boxed in
@@ -274,8 +275,9 @@ impl WaitList {
     }
 
     /// Takes `w` out of the list. Returns `true` if it held a notification it never consumed
-    /// (only a consuming waiter can); the caller then passes it on with `notify(1)` unless it
-    /// used a slot.
+    /// (only a consuming waiter can); the caller then passes it on with `notify(1)`, also
+    /// when it got a slot on its own: that slot may have been freed before it queued (a free
+    /// that notified nobody), and the notification then stands for another one.
     pub(crate) fn remove(&self, w: Pin<&Waiter>) -> bool {
         let consumes = w.consumes;
         let w: *const Waiter = &*w;

@@ -73,6 +73,17 @@ impl WakerCell {
             self.state.fetch_and(!REGISTERING, Ordering::Release);
             return false;
         }
+        let expected = (prev & ARMED) | REGISTERING;
+        // The clone below is user code and may panic while we hold REGISTERING. Unwinding
+        // then hands the cell back as it was (the stored waker, if any, still armed): left
+        // set, the bit would make every later take leave its wake to a registrar that never
+        // comes, and every later registration find WAKING and store nothing, so the receiver
+        // could never park again (found by the outside review of the mailbox's scenarios).
+        let unwinding = HandBack {
+            cell: self,
+            expected,
+            armed: prev & ARMED,
+        };
         let old = self.waker.with_mut(|cell| {
             // SAFETY: we hold REGISTERING and no taker holds WAKING (checked above; a taker
             // arriving now sees REGISTERING and backs off), so the cell is ours.
@@ -86,15 +97,24 @@ impl WakerCell {
                 _ => cell.replace(waker.clone()),
             }
         });
+        core::mem::forget(unwinding);
+        self.hand_back(expected, ARMED);
+        drop(old);
+        true
+    }
+
+    /// Ends a registration: gives up REGISTERING, leaving the state `armed` (`ARMED` when a
+    /// waker is stored, 0 when none is), unless a taker came while we held the cell, found
+    /// REGISTERING and left the wake to us: then we wake what the cell holds ourselves.
+    #[inline]
+    fn hand_back(&self, expected: usize, armed: usize) {
         // AcqRel on success: Release publishes the stored waker to the next taker's Acquire
         // `fetch_or`; Acquire on failure: we are about to take the waker back out.
-        let expected = (prev & ARMED) | REGISTERING;
         if self
             .state
-            .compare_exchange(expected, ARMED, Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(expected, armed, Ordering::AcqRel, Ordering::Acquire)
             .is_err()
         {
-            // A taker came while we held the cell, found REGISTERING and left the wake to us.
             let waker = self.waker.with_mut(|cell| {
                 // SAFETY: we still hold REGISTERING; the taker backed off.
                 unsafe { (*cell).take() }
@@ -105,8 +125,6 @@ impl WakerCell {
                 waker.wake();
             }
         }
-        drop(old);
-        true
     }
 
     /// Whether a waker may be stored or a registration is in progress: senders call
@@ -123,7 +141,9 @@ impl WakerCell {
     }
 
     /// Takes the stored waker, if one is stored and no one else is taking it or registering.
-    fn take(&self) -> Option<Waker> {
+    /// The registrar takes it back this way when it need not be woken but must not drop it
+    /// yet (`Receiver::poll_inner`: a message it holds would unwind with a panicking drop).
+    pub(crate) fn take(&self) -> Option<Waker> {
         // AcqRel: Acquire pairs with the registrar's Release so we read the stored waker;
         // Release orders our caller's earlier publish before a registrar that sees WAKING.
         let prev = self.state.fetch_or(WAKING, Ordering::AcqRel);
@@ -159,6 +179,22 @@ impl WakerCell {
     /// on its re-check, so nobody needs to wake it).
     pub(crate) fn disarm(&self) {
         drop(self.take());
+    }
+}
+
+/// Hands a registration's cell back, unchanged, when the clone of the new waker unwinds
+/// ([`WakerCell::register`]).
+struct HandBack<'a> {
+    cell: &'a WakerCell,
+    /// The state we hold: the old `ARMED` bit and `REGISTERING`.
+    expected: usize,
+    /// The old `ARMED` bit: the cell still holds whatever it held before.
+    armed: usize,
+}
+
+impl Drop for HandBack<'_> {
+    fn drop(&mut self) {
+        self.cell.hand_back(self.expected, self.armed);
     }
 }
 

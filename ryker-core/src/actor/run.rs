@@ -51,19 +51,20 @@ use crate::observe;
 use crate::policy::Overflow;
 use crate::runtime::Runtime;
 
-/// After a caught panic, once it is counted and the panicked actor dropped (`Run::recover`):
-/// stops (`Err` with the exit) on abort or when the supervision policy says so, or makes a
-/// fresh actor (`Ok`). Before the fresh actor starts, the worker is given back once (a panic
-/// counts against the fairness budget as a whole batch) and abort is checked again, so that
-/// neither an actor that panics on every message nor one whose `started` panics on every
-/// restart can hold its worker or ignore an abort.
+/// After a caught panic: counts it, then stops (`Err` with the exit) on abort or when the
+/// supervision policy says so, or makes a fresh actor (`Ok`). Before the fresh actor starts,
+/// the worker is given back once (a panic counts against the fairness budget as a whole
+/// batch) and abort is checked again, so that neither an actor that panics on every message
+/// nor one whose `started` panics on every restart can hold its worker or ignore an abort.
 pub(super) async fn recover<A: Actor, R: Runtime>(
+    panic: String,
     rt: &R,
     shared: &ActorShared,
     sup: &mut Supervisor<A, R::Instant>,
     fair: &mut Fairness<R::Instant>,
     report: &mut ActorReport,
 ) -> Result<A, Exit> {
+    sup.note_panic(panic, report);
     if shared.aborted() {
         return Err(Exit::Aborted);
     }
@@ -418,14 +419,15 @@ impl<'a, A: Actor, R: Runtime> Run<'a, A, R> {
     /// After a caught panic: a fresh actor that must start before the next message, or the
     /// exit (the panicked actor's state may be broken: no `stopped` for it).
     ///
-    /// The panicked actor is dropped before the factory makes its replacement, so that what
-    /// it held (a bound port, a lock file, the `Reply`s of asks it kept) is released first:
+    /// The panicked actor is dropped first, before the factory makes its replacement, so that
+    /// what it held (a bound port, a lock file, the `Reply`s of asks it kept) is released:
     /// a factory that takes the same resource again finds it free, and those askers get
-    /// `NoReply` without waiting for the factory and the yield.
+    /// `NoReply` without waiting for the factory and the yield. (A panic of its destructor is
+    /// therefore counted, and handed to the dead-letter hook, before the handler's panic.)
     async fn recover(&mut self, panic: String) -> Result<(), Exit> {
-        self.sup.note_panic(panic, &mut self.report);
         self.drop_actor();
         let recovered = recover(
+            panic,
             &self.rt,
             self.shared,
             &mut self.sup,

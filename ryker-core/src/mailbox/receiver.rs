@@ -4,7 +4,7 @@
 use core::fmt;
 use core::future::Future;
 use core::panic::{RefUnwindSafe, UnwindSafe};
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 
 use super::shared::Shared;
 use super::{Attachment, MailboxStats, NoAttachment};
@@ -49,6 +49,12 @@ pub struct Receiver<T, X: Attachment = NoAttachment> {
     /// `blocking_recv_many`.
     #[cfg(feature = "std")]
     pub(super) parking_waits: u8,
+    /// The waker a poll took back from the cell after its re-check found messages
+    /// (`poll_inner`), dropped at the start of the next poll, before anything is taken.
+    /// Dropping it where it is taken back could run a panicking destructor (user code) while
+    /// the messages were on their way out, and the unwinding would drop them: accepted,
+    /// counted received, never delivered.
+    spare_waker: Option<Waker>,
 }
 
 /// The blocking waits that park without yielding after a long yield ([`Receiver`]'s
@@ -292,6 +298,7 @@ impl<T, X: Attachment> Receiver<T, X> {
             spin: Spin::default(),
             #[cfg(feature = "std")]
             parking_waits: 0,
+            spare_waker: None,
         }
     }
 
@@ -650,6 +657,10 @@ impl<T, X: Attachment> Receiver<T, X> {
         if limit == 0 {
             return Polled::Ready(0);
         }
+        // Before anything is taken in this poll (see the field).
+        if self.spare_waker.is_some() {
+            drop(self.spare_waker.take());
+        }
         if broken_twin!("close") && self.shared.ring.is_closed() {
             // Deliberately broken twin: forgets the messages still queued at close.
             return Polled::Ready(0);
@@ -752,9 +763,11 @@ impl<T, X: Attachment> Receiver<T, X> {
                 Polled::Yielded
             }
             (n, _) => {
-                // Nobody needs to wake us for this: take the waker back. A message overtook
-                // our registration: senders are busy (see above).
-                self.shared.rx_waker.disarm();
+                // Nobody needs to wake us for this: take the waker back (dropped by the next
+                // poll, not here: see `spare_waker`). A message overtook our registration:
+                // senders are busy (see above).
+                debug_assert!(self.spare_waker.is_none(), "dropped at the poll's start");
+                self.spare_waker = self.shared.rx_waker.take();
                 self.streaming = Streaming::Busy;
                 Polled::Ready(n)
             }
@@ -1286,19 +1299,22 @@ impl<T, X: Attachment> Receiver<T, X> {
 
 impl<T, X: Attachment> Drop for Receiver<T, X> {
     fn drop(&mut self) {
-        self.close();
-        // Release the waker a last poll may have left registered: it can keep a finished
-        // task's memory alive for as long as any sender lives. Broken twin
-        // `drop_keeps_waker` (loom suite only) leaves it in the cell.
-        if !broken_twin!("drop_keeps_waker") {
-            self.shared.rx_waker.disarm();
-        }
         // Relaxed: statistics only (`stats` counts what is left as discarded from now on).
+        // First, so that a panic further on (a waiting sender's wake in the close, a queued
+        // message's destructor) cannot leave the counts unbalanced.
         self.shared.rx_gone.store(true, Ordering::Relaxed);
+        self.close();
         // Drop what is queued now, counting it, past a destructor that panics; values whose
         // sends are still in progress are dropped with the ring when the last sender goes.
         // SAFETY: we are the receiver (`&mut self`).
         unsafe { self.shared.discard_queued() };
+        // Release the waker a last poll may have left registered: it can keep a finished
+        // task's memory alive for as long as any sender lives. Last: its drop is user code
+        // and may panic (then `spare_waker` is dropped with the unwinding, as a field).
+        // Broken twin `drop_keeps_waker` (loom suite only) leaves it in the cell.
+        if !broken_twin!("drop_keeps_waker") {
+            self.shared.rx_waker.disarm();
+        }
     }
 }
 

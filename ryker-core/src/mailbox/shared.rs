@@ -549,20 +549,29 @@ impl<T, X: Attachment> Shared<T, X> {
             Err(ClaimError::Closed) => Err(Closed),
             Err(ClaimError::Full) => return Poll::Pending,
         };
-        // Got a slot (or the end) after all: leave the list. A notification that arrived
-        // meanwhile was for a freed slot, and we took one; on close everyone is woken anyway.
+        // Got a slot (or the end) after all: leave the list, and pass on a notification that
+        // arrived meanwhile. It was for a freed slot, but not necessarily the one we took:
+        // our re-check may have taken a slot freed before we queued (a free that notified
+        // nobody), and the notification of the next free would then be spent on us while a
+        // sender queued behind us slept next to that slot (loom model
+        // `loom_review::a_notification_spent_on_a_waiter_that_took_an_older_free_slot`). At
+        // worst the next waiter wakes for nothing and queues again at the front. Broken twin
+        // `spent_wake` (loom suite only) drops it, as this code did before the review.
         // Leaving drops the waker we queued, which runs user code and may panic: the claim
         // then unwinds with `GivenUpOnUnwind`, which marks its slot SKIP and wakes the
         // receiver, as `Permit::drop` does for a permit. (A held claim's slot is `RESERVED`,
         // and a receiver may be parked on it: a SKIP without a wake-up would leave it asleep
-        // next to a slot it could step over.)
+        // next to a slot it could step over.) A panic of the next waiter's wake does the same.
         let mut leaving = GivenUpOnUnwind {
             shared: self,
             claim: result.ok(),
             held,
         };
-        self.waiters.remove(w);
+        let notified = self.waiters.remove(w);
         *registered = false;
+        if notified && !broken_twin!("spent_wake") {
+            self.waiters.notify(1);
+        }
         Poll::Ready(leaving.claim.take().ok_or(Closed))
     }
 
@@ -702,8 +711,13 @@ impl<T, X: Attachment> Shared<T, X> {
             Some(result) => result,
             None => return Poll::Pending,
         };
-        self.waiters.remove(w);
+        // As in `poll_claim_with`: a notification that arrived meanwhile need not be for the
+        // slot we took; pass it on.
+        let notified = self.waiters.remove(w);
         *registered = false;
+        if notified && !broken_twin!("spent_wake") {
+            self.waiters.notify(1);
+        }
         Poll::Ready(result)
     }
 
