@@ -31,9 +31,11 @@
 //! message, then `None`. Dropping the [`Receiver`] closes it too: senders get `Closed` back with
 //! their message, waiting senders are woken, and messages still queued are dropped (counted as
 //! `discarded`), past any destructor that panics (the first such panic then goes on). A
-//! message whose send was still in progress at that moment (claimed, not yet published) is
-//! dropped with the mailbox's memory when the last sender goes; it is counted in `discarded`
-//! too, so that once the receiver is gone `accepted == received + dropped_oldest + discarded`.
+//! message whose send was still in progress at that moment (claimed, not yet published), or
+//! that a [`Permit`] held across the drop sends afterwards, is dropped with the mailbox's memory
+//! when the last sender goes, as with tokio's mpsc: a reply channel inside it answers only then.
+//! It is counted in `discarded` too, so that once the receiver is gone
+//! `accepted == received + dropped_oldest + discarded`.
 
 pub use crate::config::MailboxConfig;
 use crate::error::ConfigError;
