@@ -22,6 +22,8 @@ use crate::observe::Envelope;
 /// The address of an actor: send it messages. Cheap to clone (one reference count), `Send` and
 /// `Sync`. The actor runs while any `Addr` (or its [`ActorHandle`]) is alive; when the last
 /// one goes, it handles what is queued and stops.
+///
+/// [`ActorHandle`]: crate::actor::ActorHandle
 pub struct Addr<A: Actor> {
     tx: Sender<Mail<A>, ActorShared>,
 }
@@ -50,6 +52,8 @@ impl<A: Actor> fmt::Debug for Addr<A> {
 ///
 /// Equal to another `WeakAddr` or an [`Addr`] of the same actor, and hashed as they are, so
 /// it stays a usable key after the actor has stopped.
+///
+/// [`ActorHandle`]: crate::actor::ActorHandle
 pub struct WeakAddr<A: Actor> {
     weak: WeakSender<Mail<A>, ActorShared>,
 }
@@ -85,6 +89,8 @@ impl<A: Actor> WeakAddr<A> {
     /// ryker_core::blocking::block_on(handle.join()).unwrap(); // the handle lets its address go
     /// assert!(weak.upgrade().is_none());
     /// ```
+    ///
+    /// [`ActorHandle`]: crate::actor::ActorHandle
     pub fn upgrade(&self) -> Option<Addr<A>> {
         self.weak.upgrade().map(Addr::from_sender)
     }
@@ -1548,6 +1554,8 @@ impl<A: Actor> Context<A> {
     /// assert_eq!(seen.iter().take(4).collect::<Vec<_>>(), [3, 2, 1, 0]);
     /// # handle.shutdown();
     /// ```
+    ///
+    /// [`ActorHandle`]: crate::actor::ActorHandle
     pub fn addr(&self) -> Option<Addr<A>> {
         self.weak.upgrade().map(Addr::from_sender)
     }

@@ -16,6 +16,8 @@ use crate::observe::Envelope;
 ///
 /// Panics in `handle` are caught (under `std`) and dealt with by the actor's
 /// [`Supervision`] policy.
+///
+/// [`Supervision`]: crate::actor::Supervision
 pub trait Actor: Send + Sized + 'static {
     /// The messages this actor handles.
     type Msg: Send + 'static;
@@ -171,6 +173,8 @@ pub trait Actor: Send + Sized + 'static {
     /// assert_eq!(report.exit, Exit::Released);
     /// assert_eq!(flushed.try_recv(), Ok(vec![1, 2]));
     /// ```
+    ///
+    /// [`Addr`]: crate::actor::Addr
     fn stopped(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
         let _ = ctx;
         async {}
@@ -233,6 +237,8 @@ impl<A: Actor> Context<A> {
     /// assert!(unnamed.addr().ask(|reply| reply).await.unwrap().starts_with("Named-"));
     /// # });
     /// ```
+    ///
+    /// [`ActorOptions::name`]: crate::actor::ActorOptions::name
     pub fn name(&self) -> &str {
         self.weak.attachment().name()
     }

@@ -268,6 +268,8 @@ impl<A: Actor> ActorOptions<A> {
     /// assert_eq!((report.exit, report.panics, report.undelivered), (Exit::Panicked, 1, 2));
     /// assert_eq!(*letters.lock().unwrap(), ["cannot handle 0", "undelivered 1", "undelivered 2"]);
     /// ```
+    ///
+    /// [`ActorReport::panics`]: crate::actor::ActorReport::panics
     pub fn dead_letters(mut self, hook: impl FnMut(DeadLetter<A::Msg>) + Send + 'static) -> Self {
         self.dead_letters = Some(Box::new(hook));
         self

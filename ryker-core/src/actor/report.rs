@@ -57,16 +57,25 @@ impl<M> fmt::Debug for DeadLetter<M> {
 #[non_exhaustive]
 pub enum Exit {
     /// [`ActorHandle::shutdown`]: mailbox closed, everything accepted before was handled.
+    ///
+    /// [`ActorHandle::shutdown`]: crate::actor::ActorHandle::shutdown
     Shutdown,
     /// [`Context::stop`]: the same, asked for by the actor itself.
+    ///
+    /// [`Context::stop`]: crate::actor::Context::stop
     Stopped,
     /// Every [`Addr`] was dropped and the [`ActorHandle`] too, or joined (a join releases the
     /// handle's own address): everything queued was handled.
+    ///
+    /// [`Addr`]: crate::actor::Addr
+    /// [`ActorHandle`]: crate::actor::ActorHandle
     Released,
     /// `handle` panicked and the supervision policy (or its restart limit) stopped the actor.
     Panicked,
     /// [`ActorHandle::abort`]: the message in progress was cancelled at its next `.await`,
     /// the queued ones were discarded (counted in [`ActorReport::discarded`]).
+    ///
+    /// [`ActorHandle::abort`]: crate::actor::ActorHandle::abort
     Aborted,
 }
 
@@ -99,6 +108,10 @@ impl Exit {
 
 /// An actor's final figures, returned by [`ActorHandle::shutdown`], [`ActorHandle::abort`] and
 /// [`ActorHandle::join`].
+///
+/// [`ActorHandle::shutdown`]: crate::actor::ActorHandle::shutdown
+/// [`ActorHandle::abort`]: crate::actor::ActorHandle::abort
+/// [`ActorHandle::join`]: crate::actor::ActorHandle::join
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ActorReport {
